@@ -1,0 +1,30 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong in migrate-build.
+///
+/// `Debug` prints the same readable report as `Display`, so that
+/// `fn main() -> Result<(), migrate_build::Error>` in a build script shows it.
+#[derive(thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file or directory could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The migrations directory does not fit a layout, or two files clash.
+    #[error("{0}")]
+    Layout(String),
+    /// The migrations contain SQL PostgreSQL would reject; the report
+    /// renders every diagnostic with its file, line and carets.
+    #[error("{report}")]
+    Fold { report: String, n_errors: usize },
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}

@@ -1,0 +1,3 @@
+//! The `migrate` command.
+
+fn main() {}

@@ -1,0 +1,65 @@
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// One migration as found on disk, in the order its tool applies it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Migration {
+    /// The version as written in the file or directory name (`20230730073019`, `1.10`).
+    pub version: String,
+    /// The human part of the name (`create_users`).
+    pub name: String,
+    /// Path of the file holding the up SQL, relative to the migrations directory.
+    pub path: String,
+    /// The SQL that applies the migration.
+    pub up: String,
+    /// Byte offset of `up` in the file at `path` (non-zero where the file
+    /// holds sections, as goose and dbmate files do), so that diagnostics
+    /// point at the right line of the file.
+    pub up_offset: usize,
+    /// The SQL that reverts it, when the layout has one.
+    pub down: Option<String>,
+    /// False when the migration must run outside a transaction, statement by statement.
+    pub transactional: bool,
+    /// For a non-transactional migration, its statements in order, so that the
+    /// runtime can send them one by one without parsing SQL.
+    pub statements: Vec<String>,
+    /// Hex SHA-256 of the up SQL, see [`checksum`].
+    pub checksum: String,
+}
+
+/// The checksum of a migration's SQL: hex SHA-256 after removing a leading
+/// byte order mark and turning CRLF into LF, so that a file checked out on
+/// Windows is not an edit.
+pub fn checksum(sql: &str) -> String {
+    let sql = sql.strip_prefix('\u{feff}').unwrap_or(sql);
+    let mut hasher = Sha256::new();
+    let mut rest = sql;
+    while let Some(crlf) = rest.find("\r\n") {
+        hasher.update(&rest.as_bytes()[..crlf]);
+        hasher.update(b"\n");
+        rest = &rest[crlf + 2..];
+    }
+    hasher.update(rest.as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::checksum;
+
+    #[test]
+    fn checksum_ignores_bom_and_crlf_only() {
+        let unix = checksum("create table t (id int);\nselect 1;\n");
+        assert_eq!(
+            unix,
+            checksum("\u{feff}create table t (id int);\r\nselect 1;\r\n")
+        );
+        assert_ne!(unix, checksum("create table t (id int);\nselect 2;\n"));
+        assert_ne!(unix, checksum("create table t (id int); \nselect 1;\n"));
+        assert_eq!(unix.len(), 64);
+    }
+}

@@ -1,0 +1,424 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::{SqlType, builtin_data_type, quote_ident};
+
+/// A schema-qualified object name, exactly as PostgreSQL stores it (already
+/// case-folded: `"TaskStatus"` stays `TaskStatus`, `Users` became `users`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Name {
+    pub schema: String,
+    pub name: String,
+}
+
+impl Name {
+    pub fn new(schema: &str, name: &str) -> Self {
+        Self {
+            schema: schema.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// A name in the `public` schema.
+    pub fn public(name: &str) -> Self {
+        Self::new("public", name)
+    }
+}
+
+impl fmt::Display for Name {
+    /// `public.users`, `public."TaskStatus"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}.{}",
+            quote_ident(&self.schema),
+            quote_ident(&self.name)
+        )
+    }
+}
+
+/// Everything the migrations created that a query or the runtime can see.
+///
+/// Maps are ordered so that the schema serialises and prints deterministically.
+/// Relations, indexes and sequences share PostgreSQL's one namespace of
+/// `pg_class` names per schema; the fold keeps them apart for convenience and
+/// checks collisions itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schema {
+    /// Schemas (namespaces) by name; `public` is always there.
+    pub namespaces: BTreeMap<String, Namespace>,
+    /// Tables, views, materialized views and foreign tables.
+    pub relations: BTreeMap<Name, Relation>,
+    /// Enums, domains and composite types.
+    pub types: BTreeMap<Name, UserType>,
+    pub sequences: BTreeMap<Name, Sequence>,
+    pub indexes: BTreeMap<Name, Index>,
+    /// Extensions by name (extension names are database-wide).
+    pub extensions: BTreeMap<String, Extension>,
+    /// Functions by name; a name may have several overloads.
+    pub functions: BTreeMap<Name, Vec<Function>>,
+}
+
+impl Schema {
+    /// An empty database: only the `public` schema.
+    pub fn new() -> Self {
+        let mut schema = Self::default();
+        schema
+            .namespaces
+            .insert("public".to_owned(), Namespace::default());
+        schema
+    }
+
+    pub fn relation(&self, name: &Name) -> Option<&Relation> {
+        self.relations.get(name)
+    }
+
+    pub fn user_type(&self, name: &Name) -> Option<&UserType> {
+        self.types.get(name)
+    }
+
+    /// `information_schema.columns.data_type` of a type: the built-in name,
+    /// `ARRAY`, `USER-DEFINED`, or for a domain that of its base type.
+    pub fn information_schema_data_type(&self, ty: &SqlType) -> String {
+        if ty.array {
+            return "ARRAY".to_owned();
+        }
+        if ty.is_builtin() {
+            return builtin_data_type(&ty.name)
+                .map(str::to_owned)
+                .unwrap_or_else(|| ty.name.clone());
+        }
+        match self.domain_base(ty) {
+            Some(base) => self.information_schema_data_type(base),
+            None => "USER-DEFINED".to_owned(),
+        }
+    }
+
+    /// `information_schema.columns.udt_name`: for a domain, that of its base type.
+    pub fn information_schema_udt_name(&self, ty: &SqlType) -> String {
+        match self.domain_base(ty) {
+            Some(base) if !ty.array => self.information_schema_udt_name(base),
+            _ => ty.udt_name(),
+        }
+    }
+
+    fn domain_base(&self, ty: &SqlType) -> Option<&SqlType> {
+        if ty.is_builtin() {
+            return None;
+        }
+        match &self.types.get(&Name::new(&ty.schema, &ty.name))?.kind {
+            UserTypeKind::Domain { base, .. } => Some(base),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Namespace {
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RelationKind {
+    Table,
+    PartitionedTable,
+    View,
+    MaterializedView,
+    ForeignTable,
+}
+
+/// A table, view, materialized view or foreign table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relation {
+    pub kind: RelationKind,
+    /// Columns in `attnum` order (dropped columns removed).
+    pub columns: Vec<Column>,
+    pub constraints: Vec<Constraint>,
+    /// The parent, for a partition (`CREATE TABLE .. PARTITION OF`) or an
+    /// inheriting table.
+    pub parent: Option<Name>,
+    pub triggers: Vec<Trigger>,
+    /// For views and materialized views: the defining query as written.
+    pub definition: Option<String>,
+    /// Names of the relations a view reads, for DROP ... CASCADE.
+    pub depends_on: Vec<Name>,
+    pub comment: Option<String>,
+    /// UNLOGGED or TEMPORARY tables are still tables; this records UNLOGGED.
+    pub unlogged: bool,
+}
+
+impl Relation {
+    pub fn new(kind: RelationKind) -> Self {
+        Self {
+            kind,
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            parent: None,
+            triggers: Vec::new(),
+            definition: None,
+            depends_on: Vec::new(),
+            comment: None,
+            unlogged: false,
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|column| column.name == name)
+    }
+
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|column| column.name == name)
+    }
+
+    pub fn is_view(&self) -> bool {
+        matches!(
+            self.kind,
+            RelationKind::View | RelationKind::MaterializedView
+        )
+    }
+
+    /// The primary key constraint, if any.
+    pub fn primary_key(&self) -> Option<&Constraint> {
+        self.constraints
+            .iter()
+            .find(|constraint| matches!(constraint.kind, ConstraintKind::PrimaryKey { .. }))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    pub ty: SqlType,
+    pub not_null: bool,
+    /// The default expression as PostgreSQL would print it, when known.
+    pub default: Option<String>,
+    pub identity: Option<Identity>,
+    /// `GENERATED ALWAYS AS (expr) STORED`: the expression.
+    pub generated: Option<String>,
+    pub collation: Option<String>,
+    pub comment: Option<String>,
+}
+
+impl Column {
+    pub fn new(name: &str, ty: SqlType) -> Self {
+        Self {
+            name: name.to_owned(),
+            ty,
+            not_null: false,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+        }
+    }
+
+    /// Whether an INSERT may leave this column out and still succeed.
+    pub fn has_default(&self) -> bool {
+        self.default.is_some() || self.identity.is_some() || self.generated.is_some()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Identity {
+    /// `GENERATED ALWAYS AS IDENTITY`
+    Always,
+    /// `GENERATED BY DEFAULT AS IDENTITY`
+    ByDefault,
+}
+
+/// A table constraint, named as PostgreSQL names it (`users_pkey`,
+/// `users_email_key`, `posts_author_id_fkey`, `users_age_check`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Constraint {
+    pub name: String,
+    pub kind: ConstraintKind,
+    /// Added `NOT VALID` and not validated since.
+    pub not_valid: bool,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConstraintKind {
+    PrimaryKey {
+        columns: Vec<String>,
+    },
+    Unique {
+        columns: Vec<String>,
+        nulls_not_distinct: bool,
+    },
+    ForeignKey {
+        columns: Vec<String>,
+        references: Name,
+        referenced_columns: Vec<String>,
+        on_delete: ForeignKeyAction,
+        on_update: ForeignKeyAction,
+    },
+    Check {
+        expression: String,
+    },
+    Exclusion {
+        definition: String,
+    },
+}
+
+impl ConstraintKind {
+    /// The columns the constraint is declared on (empty for checks and exclusions).
+    pub fn columns(&self) -> &[String] {
+        match self {
+            Self::PrimaryKey { columns }
+            | Self::Unique { columns, .. }
+            | Self::ForeignKey { columns, .. } => columns,
+            Self::Check { .. } | Self::Exclusion { .. } => &[],
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ForeignKeyAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+/// An index; it shares the `pg_class` namespace with relations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    pub table: Name,
+    pub unique: bool,
+    /// Access method: `btree`, `gin`, `gist`, `hash`, `brin`.
+    pub method: String,
+    /// Key columns or expressions, as written (columns by name).
+    pub keys: Vec<String>,
+    pub include: Vec<String>,
+    /// `WHERE` predicate of a partial index.
+    pub predicate: Option<String>,
+    /// The constraint this index implements (primary key, unique, exclusion).
+    pub constraint: Option<String>,
+    pub nulls_not_distinct: bool,
+}
+
+/// An enum, domain or composite type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserType {
+    pub kind: UserTypeKind,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserTypeKind {
+    /// Labels in their sort order.
+    Enum {
+        labels: Vec<String>,
+    },
+    Domain {
+        base: SqlType,
+        not_null: bool,
+        default: Option<String>,
+        checks: Vec<Constraint>,
+    },
+    Composite {
+        attributes: Vec<(String, SqlType)>,
+    },
+    /// A range type over `subtype`.
+    Range {
+        subtype: SqlType,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    /// `int8` unless `AS` said otherwise.
+    pub data_type: SqlType,
+    /// The column that owns it (`serial`, identity, `OWNED BY`).
+    pub owned_by: Option<(Name, String)>,
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub schema: String,
+    pub version: Option<String>,
+}
+
+/// A function's signature, enough to type a call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    pub arguments: Vec<SqlType>,
+    /// `None` for procedures and `RETURNS trigger`-style functions we do not type.
+    pub returns: Option<SqlType>,
+    pub returns_set: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub name: String,
+    pub timing: TriggerTiming,
+    pub events: Vec<TriggerEvent>,
+    pub for_each_row: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TriggerTiming {
+    Before,
+    After,
+    InsteadOf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TriggerEvent {
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn information_schema_names_resolve_domains_and_enums() {
+        let mut schema = Schema::new();
+        schema.types.insert(
+            Name::public("email"),
+            UserType {
+                kind: UserTypeKind::Domain {
+                    base: SqlType::builtin("varchar").with_modifiers(vec![255]),
+                    not_null: false,
+                    default: None,
+                    checks: Vec::new(),
+                },
+                comment: None,
+            },
+        );
+        schema.types.insert(
+            Name::public("TaskStatus"),
+            UserType {
+                kind: UserTypeKind::Enum {
+                    labels: vec!["TODO".to_owned()],
+                },
+                comment: None,
+            },
+        );
+        let email = SqlType::user("public", "email");
+        assert_eq!(
+            schema.information_schema_data_type(&email),
+            "character varying"
+        );
+        assert_eq!(schema.information_schema_udt_name(&email), "varchar");
+        let status = SqlType::user("public", "TaskStatus");
+        assert_eq!(schema.information_schema_data_type(&status), "USER-DEFINED");
+        assert_eq!(schema.information_schema_udt_name(&status), "TaskStatus");
+        let statuses = status.into_array();
+        assert_eq!(schema.information_schema_data_type(&statuses), "ARRAY");
+        assert_eq!(schema.information_schema_udt_name(&statuses), "_TaskStatus");
+    }
+}

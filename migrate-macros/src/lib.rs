@@ -1,0 +1,1 @@
+//! Procedural macros of migrate. Use them through the `migrate` crate.

@@ -1,0 +1,1 @@
+//! Boot-time runner for migrate.
