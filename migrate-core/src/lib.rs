@@ -15,6 +15,7 @@
 //! assert_eq!(schema.relation(&Name::public("users")).unwrap().columns[0].ty.udt_name(), "int8");
 //! ```
 
+pub mod ddl;
 mod migration;
 mod schema;
 mod types;
