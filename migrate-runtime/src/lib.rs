@@ -1,1 +1,43 @@
-//! Boot-time runner for migrate.
+//! Boot-time runner for migrate: applies the migrations a binary embeds,
+//! exactly once, atomically, whatever number of replicas boot at once.
+//!
+//! Applications use it through the `migrate` facade:
+//!
+//! ```no_run
+//! # use migrate_runtime as migrate;
+//! # static MIGRATIONS: migrate::Migrations = migrate::Migrations::new(&[], "{}");
+//! // static MIGRATIONS: migrate::Migrations = migrate::embed!();
+//! let mut client = postgres::Client::connect("postgres://localhost/app", postgres::NoTls)?;
+//! let report = MIGRATIONS.run(&mut client)?;
+//! for applied in &report.applied {
+//!     println!("applied {} in {:?}", applied.version, applied.duration);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! See [`Runner`] for the options and for what a run guarantees.
+//!
+//! # Connections
+//!
+//! Migrations need a session of their own: connect directly to PostgreSQL,
+//! not through a pooler in transaction mode. Hosted PostgreSQL usually gives
+//! two URLs: a pooled `DATABASE_URL` for the application's queries and a
+//! `DIRECT_URL` for migrations. Run the migrations over `DIRECT_URL`, then
+//! serve from the pool. Behind PgBouncer in transaction mode the runner
+//! notices that its statements reach different server processes and stops
+//! before applying anything.
+
+mod conn;
+mod drift_hook;
+mod embedded;
+mod error;
+mod plan;
+mod runner;
+mod sql;
+
+pub use embedded::{EmbeddedMigration, Migrations};
+pub use error::{DirtyMigration, Error, FailedMigration};
+pub use runner::{
+    Applied, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE, DEFAULT_LOCK_TIMEOUT, DriftPolicy,
+    Report, Runner,
+};

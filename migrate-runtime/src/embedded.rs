@@ -1,0 +1,119 @@
+//! The migrations a binary carries, as the build helper embeds them.
+
+use crate::Error;
+use crate::runner::Runner;
+
+/// One migration as embedded in a binary. Every field is `&'static`, so the
+/// build helper can generate a `static` holding them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmbeddedMigration {
+    /// The version as written in the file or directory name (`20230730073019`, `1.10`).
+    pub version: &'static str,
+    /// The human part of the name (`create_users`).
+    pub name: &'static str,
+    /// Path of the file holding the up SQL, relative to the migrations directory.
+    pub path: &'static str,
+    /// The SQL that applies the migration.
+    pub sql: &'static str,
+    /// The SQL that reverts it, when the layout has one.
+    pub down: Option<&'static str>,
+    /// Hex SHA-256 of `sql` as computed by [`migrate_core::checksum`]
+    /// (a leading BOM and CRLF line ends do not count).
+    pub checksum: &'static str,
+    /// False when the migration must run outside a transaction, statement by statement.
+    pub transactional: bool,
+    /// For a non-transactional migration, its statements in order: the
+    /// runtime sends them one at a time and never parses SQL itself.
+    pub statements: &'static [&'static str],
+}
+
+/// All of a binary's migrations in the order they apply, plus the schema
+/// snapshot (JSON of [`migrate_core::Schema`]) they fold to.
+///
+/// ```
+/// use migrate_runtime::{EmbeddedMigration, Migrations};
+///
+/// static MIGRATIONS: Migrations = Migrations::new(
+///     &[EmbeddedMigration {
+///         version: "1",
+///         name: "create_users",
+///         path: "1_create_users.sql",
+///         sql: "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+///         down: None,
+///         checksum: "0d5c5f1a",
+///         transactional: true,
+///         statements: &[],
+///     }],
+///     "{}",
+/// );
+/// assert_eq!(MIGRATIONS.iter().count(), 1);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Migrations {
+    migrations: &'static [EmbeddedMigration],
+    schema_json: &'static str,
+    package: Option<(&'static str, &'static str)>,
+}
+
+impl Migrations {
+    /// Migrations in apply order and the JSON of the schema they fold to.
+    pub const fn new(migrations: &'static [EmbeddedMigration], schema_json: &'static str) -> Self {
+        Self {
+            migrations,
+            schema_json,
+            package: None,
+        }
+    }
+
+    /// Names the package that embeds the migrations (its name and version,
+    /// as `env!("CARGO_PKG_NAME")` and `env!("CARGO_PKG_VERSION")` give them
+    /// in the embedding crate), recorded as `applied_by` in the history.
+    /// Without it the runner records the running executable's name.
+    pub const fn with_package(mut self, name: &'static str, version: &'static str) -> Self {
+        self.package = Some((name, version));
+        self
+    }
+
+    /// The migrations in apply order.
+    pub fn iter(&self) -> impl Iterator<Item = &EmbeddedMigration> {
+        self.migrations.iter()
+    }
+
+    /// The migrations as a slice, in apply order.
+    pub fn as_slice(&self) -> &'static [EmbeddedMigration] {
+        self.migrations
+    }
+
+    /// The raw JSON of the schema snapshot.
+    pub fn schema_json(&self) -> &'static str {
+        self.schema_json
+    }
+
+    /// The package recorded as `applied_by`, when the embedding named one.
+    pub fn package(&self) -> Option<(&'static str, &'static str)> {
+        self.package
+    }
+
+    /// The schema the migrations fold to, parsed from the embedded snapshot.
+    pub fn schema(&self) -> Result<migrate_core::Schema, Error> {
+        serde_json::from_str(self.schema_json).map_err(|source| Error::Snapshot { source })
+    }
+
+    /// A runner with options (history table, lock timeout, target, dry run,
+    /// drift policy, ...). `runner().run(client)` is [`Migrations::run`].
+    pub fn runner(&self) -> Runner<'_> {
+        Runner::new(self)
+    }
+
+    /// Brings the database up to date with the default options: see
+    /// [`Runner`] for what that means.
+    pub fn run(&self, client: &mut postgres::Client) -> Result<crate::Report, Error> {
+        self.runner().run(client)
+    }
+
+    /// [`Migrations::run`] for a `tokio_postgres` client, with identical semantics.
+    #[cfg(feature = "tokio")]
+    pub async fn run_async(&self, client: &tokio_postgres::Client) -> Result<crate::Report, Error> {
+        self.runner().run_async(client).await
+    }
+}

@@ -1,0 +1,835 @@
+//! The runner: options, the lock, and applying migrations.
+
+use std::time::{Duration, Instant};
+
+use crate::conn::{self, Conn, Rows, statements};
+use crate::error::FailedMigration;
+use crate::plan::{self, HistoryRow, PlanOptions};
+use crate::sql::{self, ident, literal};
+use crate::{EmbeddedMigration, Error, Migrations};
+
+/// What to do when the live schema differs from the embedded snapshot after migrating.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DriftPolicy {
+    /// Do not look.
+    Off,
+    /// Log each difference as a warning (the default).
+    #[default]
+    Warn,
+    /// Fail with [`Error::Drift`].
+    Fail,
+}
+
+/// One migration the runner applied (or, in a dry run, would apply).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// Its version.
+    pub version: String,
+    /// Its name.
+    pub name: String,
+    /// Its file.
+    pub path: String,
+    /// How long it took, client side (zero in a dry run).
+    pub duration: Duration,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Report {
+    /// The migrations applied by this run, in order; in a dry run, those that
+    /// would have been.
+    pub applied: Vec<Applied>,
+    /// How many embedded migrations were applied already.
+    pub already_applied: usize,
+    /// Applied versions this binary does not carry (only with `allow_missing`).
+    pub missing: Vec<String>,
+    /// True for a dry run: nothing was changed.
+    pub dry_run: bool,
+    /// Differences between the live schema and the snapshot, one per entry
+    /// (empty when none were found or drift was not checked).
+    pub drift: Vec<String>,
+    /// Whether drift was checked.
+    pub drift_checked: bool,
+    /// How long the run took, lock wait included.
+    pub elapsed: Duration,
+}
+
+/// A run with options. Made by [`Migrations::runner`].
+///
+/// A run:
+/// 1. takes a session advisory lock (`pg_try_advisory_lock`, polled with
+///    backoff up to the lock timeout) on the caller's connection;
+/// 2. creates the history table if missing and reads it;
+/// 3. refuses failed or interrupted non-transactional migrations, edited
+///    migrations, applied migrations the binary lacks and new migrations
+///    older than the newest applied one (the last two unless allowed);
+/// 4. applies each pending migration: a transactional one and its history
+///    row in one transaction, a non-transactional one statement by
+///    statement, recording progress;
+/// 5. releases the lock (also on error and on panic) and checks drift.
+///
+/// **Why the caller's connection holds the lock** rather than a second
+/// connection: the lock then guards exactly the session that changes the
+/// schema. Were the lock on a side connection, killing that connection's
+/// backend would let another runner in while this one still applies
+/// migrations. Here, a killed backend takes the lock and the open
+/// transaction with it. The lock is released explicitly on success and on
+/// error, by a drop guard on panic or cancellation, and by the server when
+/// the connection dies. Each migration's transaction also checks that its
+/// session still holds the lock before it commits anything, so a
+/// transaction-mode pooler (PgBouncer) can never half-apply.
+///
+/// ```no_run
+/// # use migrate_runtime::{Migrations, DriftPolicy};
+/// # use std::time::Duration;
+/// # static MIGRATIONS: Migrations = Migrations::new(&[], "{}");
+/// let mut client = postgres::Client::connect("postgres://localhost/app", postgres::NoTls)?;
+/// let report = MIGRATIONS
+///     .runner()
+///     .history_table("ops", "schema_history")
+///     .lock_timeout(Duration::from_secs(300))
+///     .drift(DriftPolicy::Fail)
+///     .run(&mut client)?;
+/// println!("applied {} migrations", report.applied.len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a runner does nothing until `run` is called"]
+pub struct Runner<'a> {
+    migrations: &'a Migrations,
+    history_schema: String,
+    history_table: String,
+    lock_timeout: Duration,
+    target: Option<String>,
+    dry_run: bool,
+    drift: DriftPolicy,
+    allow_missing: bool,
+    allow_out_of_order: bool,
+    applied_by: Option<String>,
+}
+
+/// The default history table's schema.
+pub const DEFAULT_HISTORY_SCHEMA: &str = "public";
+/// The default history table's name.
+pub const DEFAULT_HISTORY_TABLE: &str = "_migrate_history";
+/// The default lock timeout.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl<'a> Runner<'a> {
+    pub(crate) fn new(migrations: &'a Migrations) -> Self {
+        Self {
+            migrations,
+            history_schema: DEFAULT_HISTORY_SCHEMA.to_owned(),
+            history_table: DEFAULT_HISTORY_TABLE.to_owned(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            target: None,
+            dry_run: false,
+            drift: DriftPolicy::default(),
+            allow_missing: false,
+            allow_out_of_order: false,
+            applied_by: None,
+        }
+    }
+
+    /// The history table (default `public._migrate_history`). Both names are
+    /// taken literally (quoted), never looked up through `search_path`. The
+    /// schema is created if missing.
+    pub fn history_table(mut self, schema: &str, table: &str) -> Self {
+        schema.clone_into(&mut self.history_schema);
+        table.clone_into(&mut self.history_table);
+        self
+    }
+
+    /// How long to wait for another runner's lock (default 60 s).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Applies migrations up to and including `version` only.
+    pub fn target(mut self, version: &str) -> Self {
+        self.target = Some(version.to_owned());
+        self
+    }
+
+    /// Checks everything and reports what would be applied, changing nothing
+    /// (the history table is not even created).
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// What to do about drift found after migrating (default: warn).
+    pub fn drift(mut self, policy: DriftPolicy) -> Self {
+        self.drift = policy;
+        self
+    }
+
+    /// Accepts applied migrations that this binary does not carry (an older
+    /// binary booting after a newer one), logging them instead of failing.
+    pub fn allow_missing(mut self, allow: bool) -> Self {
+        self.allow_missing = allow;
+        self
+    }
+
+    /// Applies new migrations that sort before the newest applied one
+    /// instead of refusing them.
+    pub fn allow_out_of_order(mut self, allow: bool) -> Self {
+        self.allow_out_of_order = allow;
+        self
+    }
+
+    /// Who is recorded in the history's `applied_by` column, usually the
+    /// binary's name and version. Defaults to the package named by the
+    /// embedding, else the running executable's file name.
+    pub fn applied_by(mut self, who: &str) -> Self {
+        self.applied_by = Some(who.to_owned());
+        self
+    }
+
+    /// The history table, schema-qualified and quoted.
+    pub fn qualified_history_table(&self) -> String {
+        format!(
+            "{}.{}",
+            ident(&self.history_schema),
+            ident(&self.history_table)
+        )
+    }
+
+    /// The advisory lock key this runner takes (derived from the history table).
+    pub fn lock_key(&self) -> i64 {
+        sql::lock_key(&self.history_schema, &self.history_table)
+    }
+
+    /// Brings the database up to date.
+    pub fn run(&self, client: &mut postgres::Client) -> Result<Report, Error> {
+        let started = Instant::now();
+        let mut report = conn::block_on(self.migrate(conn::Blocking(client)))?;
+        if self.drift != DriftPolicy::Off {
+            let found = crate::drift_hook::check_blocking(self, client)?;
+            self.finish_drift(&mut report, found)?;
+        }
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    /// [`Runner::run`] for a `tokio_postgres` client, with identical semantics.
+    #[cfg(feature = "tokio")]
+    pub async fn run_async(&self, client: &tokio_postgres::Client) -> Result<Report, Error> {
+        let started = Instant::now();
+        let mut report = self.migrate(conn::Async(client)).await?;
+        if self.drift != DriftPolicy::Off {
+            let found = crate::drift_hook::check_async(self, client).await?;
+            self.finish_drift(&mut report, found)?;
+        }
+        report.elapsed = started.elapsed();
+        Ok(report)
+    }
+
+    /// The migrations this runner applies.
+    pub fn migrations(&self) -> &Migrations {
+        self.migrations
+    }
+
+    /// The history table's schema and name, unquoted.
+    pub fn history_table_names(&self) -> (&str, &str) {
+        (&self.history_schema, &self.history_table)
+    }
+
+    fn finish_drift(&self, report: &mut Report, found: Option<Vec<String>>) -> Result<(), Error> {
+        let Some(differences) = found else {
+            return Ok(());
+        };
+        report.drift_checked = true;
+        report.drift = differences;
+        if report.drift.is_empty() {
+            return Ok(());
+        }
+        match self.drift {
+            DriftPolicy::Fail => Err(Error::Drift {
+                report: report.drift.join("\n"),
+            }),
+            _ => {
+                for difference in &report.drift {
+                    log::warn!("schema drift: {difference}");
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn applied_by_value(&self) -> String {
+        if let Some(who) = &self.applied_by {
+            return who.clone();
+        }
+        if let Some((name, version)) = self.migrations.package() {
+            return format!("{name} {version}");
+        }
+        std::env::current_exe()
+            .ok()
+            .and_then(|path| {
+                path.file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+
+    /// Everything up to releasing the lock, shared by `run` and `run_async`.
+    async fn migrate<C: Conn>(&self, conn: C) -> Result<Report, Error> {
+        if self.history_schema.is_empty() || self.history_table.is_empty() {
+            return Err(Error::InvalidOption {
+                message: "the history table's schema and name must not be empty".to_owned(),
+            });
+        }
+        let key = self.lock_key();
+        let mut session = Session {
+            conn,
+            key,
+            locked: false,
+            in_transaction: false,
+        };
+        let acquired = self.acquire(&mut session).await?;
+        let result = self.migrate_locked(&mut session, &acquired).await;
+        match result {
+            Ok(report) => {
+                session.unlock().await?;
+                Ok(report)
+            }
+            // The guard's Drop rolls back and unlocks.
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Takes the advisory lock, polling with backoff.
+    async fn acquire<C: Conn>(&self, session: &mut Session<C>) -> Result<Acquired, Error> {
+        let key = session.key;
+        let regclass = literal(&self.qualified_history_table());
+        let query = format!(
+            "SELECT pg_catalog.pg_try_advisory_lock({key}), pg_catalog.pg_backend_pid(), \
+             pg_catalog.to_regclass({regclass}) IS NOT NULL, \
+             pg_catalog.to_regnamespace({}) IS NOT NULL, pg_catalog.current_database()",
+            literal(&ident(&self.history_schema))
+        );
+        let started = Instant::now();
+        let mut delay = Duration::from_millis(20);
+        let mut jitter = Jitter::new();
+        let mut announced = false;
+        loop {
+            let messages = session
+                .conn
+                .simple_query(&query)
+                .await
+                .map_err(|e| Error::database("cannot take the migration lock", e))?;
+            let row = first_row(&statements(&messages));
+            let locked = row.first().and_then(|v| v.as_deref()) == Some("t");
+            let pid = parse_i32(row.get(1));
+            let database = text(row.get(4));
+            if locked {
+                session.locked = true;
+                if announced {
+                    log::info!(
+                        "took the migration lock after waiting {:?}",
+                        started.elapsed()
+                    );
+                }
+                return Ok(Acquired {
+                    pid,
+                    history_exists: row.get(2).and_then(|v| v.as_deref()) == Some("t"),
+                    schema_exists: row.get(3).and_then(|v| v.as_deref()) == Some("t"),
+                });
+            }
+            let waited = started.elapsed();
+            if waited >= self.lock_timeout {
+                let (holder_pid, holder_application) = self.lock_holder(session).await;
+                return Err(Error::LockTimeout {
+                    waited,
+                    key,
+                    database,
+                    holder_pid,
+                    holder_application,
+                });
+            }
+            if !announced {
+                announced = true;
+                let (holder, application) = self.lock_holder(session).await;
+                let who = match (holder, application) {
+                    (Some(pid), Some(app)) if !app.is_empty() => {
+                        format!("server process pid {pid} ({app})")
+                    }
+                    (Some(pid), _) => format!("server process pid {pid}"),
+                    (None, _) => "another session".to_owned(),
+                };
+                log::info!(
+                    "waiting for the migration lock held by {who} (timeout {:?})",
+                    self.lock_timeout
+                );
+            }
+            let remaining = self.lock_timeout.saturating_sub(waited);
+            let sleep = jitter
+                .apply(delay)
+                .min(remaining)
+                .max(Duration::from_millis(1));
+            session.conn.sleep(sleep).await;
+            delay = (delay * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// The backend holding the lock, from pg_locks (best effort).
+    async fn lock_holder<C: Conn>(
+        &self,
+        session: &mut Session<C>,
+    ) -> (Option<i32>, Option<String>) {
+        let query = format!(
+            "SELECT l.pid, a.application_name FROM pg_catalog.pg_locks l \
+             LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
+             WHERE {} AND l.granted LIMIT 1",
+            sql::lock_condition(session.key)
+        );
+        match session.conn.simple_query(&query).await {
+            Ok(messages) => {
+                let row = first_row(&statements(&messages));
+                (parse_i32(row.first()), text_opt(row.get(1)))
+            }
+            Err(_) => (None, None),
+        }
+    }
+
+    async fn migrate_locked<C: Conn>(
+        &self,
+        session: &mut Session<C>,
+        acquired: &Acquired,
+    ) -> Result<Report, Error> {
+        let (schema, table) = (&self.history_schema, &self.history_table);
+        let qualified = self.qualified_history_table();
+
+        // One round trip: create the table if needed, then the backend pid
+        // (to detect a transaction-mode pooler) and the history.
+        let mut query = String::new();
+        if !acquired.history_exists && !self.dry_run {
+            query.push_str(&sql::create_history(schema, table, !acquired.schema_exists));
+        }
+        query.push_str("SELECT pg_catalog.pg_backend_pid();\n");
+        let read_history = acquired.history_exists || !self.dry_run;
+        if read_history {
+            query.push_str(&sql::select_history(schema, table));
+        }
+        let messages = session.conn.simple_query(&query).await.map_err(|e| {
+            if e.as_db_error().is_some() && acquired.history_exists {
+                Error::HistoryTable {
+                    table: qualified.clone(),
+                    message: db_message(&e),
+                }
+            } else {
+                Error::database(format!("cannot read the history table {qualified}"), e)
+            }
+        })?;
+        let results = statements(&messages);
+        let (pid_rows, history_rows) = if read_history {
+            let n = results.len();
+            if n < 2 {
+                return Err(Error::HistoryTable {
+                    table: qualified,
+                    message: "the server answered fewer results than asked".to_owned(),
+                });
+            }
+            (&results[n - 2], Some(&results[n - 1]))
+        } else {
+            match results.last() {
+                Some(rows) => (rows, None),
+                None => {
+                    return Err(Error::HistoryTable {
+                        table: qualified,
+                        message: "the server answered no result".to_owned(),
+                    });
+                }
+            }
+        };
+        let pid = parse_i32(pid_rows.first().and_then(|row| row.first()));
+        if let (Some(first_pid), Some(second_pid)) = (acquired.pid, pid)
+            && first_pid != second_pid
+        {
+            return Err(Error::TransactionPooler {
+                first_pid,
+                second_pid,
+            });
+        }
+        let history = match history_rows {
+            Some(rows) => parse_history(rows, &qualified)?,
+            None => Vec::new(),
+        };
+
+        let migrations = self.migrations.as_slice();
+        let planned = plan::plan(
+            migrations,
+            &history,
+            PlanOptions {
+                target: self.target.as_deref(),
+                allow_missing: self.allow_missing,
+                allow_out_of_order: self.allow_out_of_order,
+            },
+        );
+        let planned = match planned {
+            Err(Error::Dirty(mut dirty)) => {
+                dirty.invalid_indexes = invalid_indexes(session).await;
+                return Err(Error::Dirty(dirty));
+            }
+            other => other?,
+        };
+        for version in &planned.missing {
+            log::warn!(
+                "migration {version} is recorded in {qualified} but not carried by this binary (allowed)"
+            );
+        }
+        let mut report = Report {
+            already_applied: planned.already_applied,
+            missing: planned.missing.clone(),
+            dry_run: self.dry_run,
+            ..Report::default()
+        };
+        if self.dry_run {
+            report.applied = planned
+                .pending
+                .iter()
+                .map(|&index| applied(&migrations[index], Duration::ZERO))
+                .collect();
+            for migration in &report.applied {
+                log::info!(
+                    "dry run: would apply migration {} ({})",
+                    migration.version,
+                    migration.path
+                );
+            }
+            return Ok(report);
+        }
+        let applied_by = self.applied_by_value();
+        for &index in &planned.pending {
+            let migration = &migrations[index];
+            let started = Instant::now();
+            if migration.transactional {
+                apply_transactional(session, &qualified, migration, &applied_by).await?;
+            } else {
+                apply_statements(session, &qualified, migration, &applied_by).await?;
+            }
+            let duration = started.elapsed();
+            log::info!(
+                "applied migration {} ({}) in {:.1} ms",
+                migration.version,
+                migration.path,
+                duration.as_secs_f64() * 1000.0
+            );
+            report.applied.push(applied(migration, duration));
+        }
+        if report.applied.is_empty() {
+            log::debug!(
+                "database is up to date ({} migrations applied)",
+                report.already_applied
+            );
+        }
+        Ok(report)
+    }
+}
+
+struct Acquired {
+    pid: Option<i32>,
+    history_exists: bool,
+    schema_exists: bool,
+}
+
+/// The connection while the lock is held: dropping it without `unlock`
+/// (an error, a panic, a cancelled future) rolls back any open transaction
+/// and releases the lock.
+struct Session<C: Conn> {
+    conn: C,
+    key: i64,
+    locked: bool,
+    in_transaction: bool,
+}
+
+impl<C: Conn> Session<C> {
+    async fn unlock(&mut self) -> Result<(), Error> {
+        let query = format!("SELECT pg_catalog.pg_advisory_unlock({})", self.key);
+        self.locked = false;
+        self.conn
+            .simple_query(&query)
+            .await
+            .map_err(|e| Error::database("cannot release the migration lock", e))?;
+        Ok(())
+    }
+}
+
+impl<C: Conn> Drop for Session<C> {
+    fn drop(&mut self) {
+        if self.in_transaction {
+            self.conn.send_in_drop("ROLLBACK");
+        }
+        if self.locked {
+            let query = format!("SELECT pg_catalog.pg_advisory_unlock({})", self.key);
+            self.conn.send_in_drop(&query);
+        }
+    }
+}
+
+fn applied(migration: &EmbeddedMigration, duration: Duration) -> Applied {
+    Applied {
+        version: migration.version.to_owned(),
+        name: migration.name.to_owned(),
+        path: migration.path.to_owned(),
+        duration,
+    }
+}
+
+/// Runs a migration and records it in one transaction, in one round trip.
+async fn apply_transactional<C: Conn>(
+    session: &mut Session<C>,
+    qualified: &str,
+    migration: &EmbeddedMigration,
+    applied_by: &str,
+) -> Result<(), Error> {
+    let prefix = format!("BEGIN;\n{};\n", sql::assert_lock_held(session.key));
+    let body = migration
+        .sql
+        .strip_prefix('\u{feff}')
+        .unwrap_or(migration.sql);
+    let query = format!(
+        "{prefix}{body}\n;\nINSERT INTO {qualified} (version, name, checksum, transactional, started_at, finished_at, execution_ms, success, applied_by) \
+         VALUES ({}, {}, {}, true, pg_catalog.now(), pg_catalog.clock_timestamp(), \
+         (EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::bigint, true, {});\nCOMMIT",
+        literal(migration.version),
+        literal(migration.name),
+        literal(migration.checksum),
+        literal(applied_by),
+    );
+    session.in_transaction = true;
+    match session.conn.simple_query(&query).await {
+        Ok(_) => {
+            session.in_transaction = false;
+            Ok(())
+        }
+        Err(error) => {
+            // Close the aborted transaction before anything else is sent.
+            let _ = session.conn.simple_query("ROLLBACK").await;
+            session.in_transaction = false;
+            if is_lock_lost(&error) {
+                return Err(Error::LockLost {
+                    version: migration.version.to_owned(),
+                    path: migration.path.to_owned(),
+                });
+            }
+            let prefix_chars = prefix.chars().count();
+            let line_column = error_position(&error)
+                .and_then(|position| position.checked_sub(prefix_chars))
+                .and_then(|position| sql::line_column(body, position));
+            Err(Error::MigrationFailed(Box::new(FailedMigration {
+                version: migration.version.to_owned(),
+                path: migration.path.to_owned(),
+                transactional: true,
+                statement: None,
+                n_statements: 0,
+                line_column,
+                source: error,
+                invalid_indexes: Vec::new(),
+            })))
+        }
+    }
+}
+
+/// Runs a non-transactional migration one statement per round trip, each
+/// alone so that PostgreSQL runs it outside any transaction block, recording
+/// progress after each.
+async fn apply_statements<C: Conn>(
+    session: &mut Session<C>,
+    qualified: &str,
+    migration: &EmbeddedMigration,
+    applied_by: &str,
+) -> Result<(), Error> {
+    let whole = [migration.sql];
+    let statements: &[&str] = if migration.statements.is_empty() {
+        log::warn!(
+            "non-transactional migration {} ({}) was embedded without its statements: sending its SQL as one statement",
+            migration.version,
+            migration.path
+        );
+        &whole
+    } else {
+        migration.statements
+    };
+    let version = literal(migration.version);
+    let start = format!(
+        "{};\nINSERT INTO {qualified} (version, name, checksum, transactional, started_at, success, statements_done, applied_by) \
+         VALUES ({version}, {}, {}, false, pg_catalog.clock_timestamp(), false, 0, {})",
+        sql::assert_lock_held(session.key),
+        literal(migration.name),
+        literal(migration.checksum),
+        literal(applied_by),
+    );
+    if let Err(error) = session.conn.simple_query(&start).await {
+        if is_lock_lost(&error) {
+            return Err(Error::LockLost {
+                version: migration.version.to_owned(),
+                path: migration.path.to_owned(),
+            });
+        }
+        return Err(Error::database(
+            format!(
+                "cannot record the start of migration {} ({}) in {qualified}",
+                migration.version, migration.path
+            ),
+            error,
+        ));
+    }
+    for (index, statement) in statements.iter().enumerate() {
+        if let Err(error) = session.conn.simple_query(statement).await {
+            let ordinal = index + 1;
+            let record = format!(
+                "UPDATE {qualified} SET failed_statement = {ordinal}, error = {}, finished_at = pg_catalog.clock_timestamp() WHERE version = {version}",
+                literal(&db_message(&error)),
+            );
+            if let Err(record_error) = session.conn.simple_query(&record).await {
+                log::error!(
+                    "cannot record the failure of migration {} ({}): {record_error}",
+                    migration.version,
+                    migration.path
+                );
+            }
+            let invalid_indexes = invalid_indexes(session).await;
+            let line_column = error_position(&error).and_then(|position| {
+                let offset = migration.sql.find(statement)?;
+                let before = migration.sql[..offset].chars().count();
+                sql::line_column(migration.sql, before + position)
+            });
+            return Err(Error::MigrationFailed(Box::new(FailedMigration {
+                version: migration.version.to_owned(),
+                path: migration.path.to_owned(),
+                transactional: false,
+                statement: Some(ordinal),
+                n_statements: statements.len(),
+                line_column,
+                source: error,
+                invalid_indexes,
+            })));
+        }
+        let done = index + 1;
+        let progress = if done == statements.len() {
+            format!(
+                "UPDATE {qualified} SET statements_done = {done}, success = true, finished_at = pg_catalog.clock_timestamp(), \
+                 execution_ms = (EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - started_at) * 1000)::bigint WHERE version = {version}"
+            )
+        } else {
+            format!("UPDATE {qualified} SET statements_done = {done} WHERE version = {version}")
+        };
+        session.conn.simple_query(&progress).await.map_err(|e| {
+            Error::database(
+                format!(
+                    "statement {done} of migration {} ({}) was applied but its progress could not be recorded",
+                    migration.version, migration.path
+                ),
+                e,
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Indexes PostgreSQL marks INVALID (left by a failed CONCURRENTLY build).
+async fn invalid_indexes<C: Conn>(session: &mut Session<C>) -> Vec<String> {
+    let query = "SELECT i.indexrelid::pg_catalog.regclass::text FROM pg_catalog.pg_index i WHERE NOT i.indisvalid ORDER BY 1";
+    match session.conn.simple_query(query).await {
+        Ok(messages) => statements(&messages)
+            .into_iter()
+            .flatten()
+            .filter_map(|row| row.into_iter().next().flatten())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn parse_history(rows: &Rows, qualified: &str) -> Result<Vec<HistoryRow>, Error> {
+    rows.iter()
+        .map(|row| {
+            let column = |index: usize| row.get(index).cloned().flatten();
+            let version = column(0).ok_or_else(|| Error::HistoryTable {
+                table: qualified.to_owned(),
+                message: "a row has no version".to_owned(),
+            })?;
+            Ok(HistoryRow {
+                name: column(1).unwrap_or_default(),
+                checksum: column(2).unwrap_or_default(),
+                success: column(3).as_deref() == Some("t"),
+                finished: column(4).as_deref() == Some("t"),
+                failed_statement: column(5).and_then(|v| v.parse().ok()),
+                statements_done: column(6).and_then(|v| v.parse().ok()),
+                error: column(7),
+                version,
+            })
+        })
+        .collect()
+}
+
+fn first_row(results: &[Rows]) -> Vec<Option<String>> {
+    results
+        .iter()
+        .find_map(|rows| rows.first().cloned())
+        .unwrap_or_default()
+}
+
+fn parse_i32(value: Option<&Option<String>>) -> Option<i32> {
+    value
+        .and_then(|v| v.as_deref())
+        .and_then(|v| v.parse().ok())
+}
+
+fn text(value: Option<&Option<String>>) -> String {
+    text_opt(value).unwrap_or_default()
+}
+
+fn text_opt(value: Option<&Option<String>>) -> Option<String> {
+    value.cloned().flatten()
+}
+
+fn db_message(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => error.to_string(),
+    }
+}
+
+fn error_position(error: &postgres::Error) -> Option<usize> {
+    match error.as_db_error()?.position()? {
+        postgres::error::ErrorPosition::Original(position) => Some(*position as usize),
+        _ => None,
+    }
+}
+
+fn is_lock_lost(error: &postgres::Error) -> bool {
+    error
+        .as_db_error()
+        .is_some_and(|db| db.message().contains(sql::LOCK_NOT_HELD_SENTINEL))
+}
+
+/// Spreads the backoff of many runners waiting at once.
+struct Jitter(u64);
+
+impl Jitter {
+    fn new() -> Self {
+        static RUNNERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::from(d.subsec_nanos()));
+        let runner = RUNNERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let seed = nanos
+            ^ (u64::from(std::process::id()) << 32)
+            ^ runner.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        Self(seed | 1)
+    }
+
+    /// `delay` scaled by a random factor in [0.5, 1.5).
+    fn apply(&mut self, delay: Duration) -> Duration {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        let factor = 0.5 + (self.0 % 1000) as f64 / 1000.0;
+        delay.mul_f64(factor)
+    }
+}
