@@ -111,6 +111,17 @@ impl Migrations {
         self.runner().run(client)
     }
 
+    /// Records how a person resolved a failed or interrupted migration,
+    /// with the default options: see [`Runner::resolve`].
+    pub fn resolve(
+        &self,
+        client: &mut postgres::Client,
+        version: &str,
+        resolution: crate::Resolution,
+    ) -> Result<(), Error> {
+        self.runner().resolve(client, version, resolution)
+    }
+
     /// [`Migrations::run`] for a `tokio_postgres` client, with identical semantics.
     #[cfg(feature = "tokio")]
     pub async fn run_async(&self, client: &tokio_postgres::Client) -> Result<crate::Report, Error> {

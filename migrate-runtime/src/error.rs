@@ -125,6 +125,14 @@ pub enum Error {
         /// The version asked for.
         target: String,
     },
+    /// A version that neither the history nor the binary knows.
+    #[error(
+        "migration {version} is neither recorded in the history table nor carried by this binary"
+    )]
+    UnknownVersion {
+        /// The version asked for.
+        version: String,
+    },
     /// Drift was found after migrating and the policy is [`crate::DriftPolicy::Fail`].
     #[error("the database schema drifted from the migrations:\n{report}")]
     Drift {

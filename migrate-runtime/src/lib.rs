@@ -28,9 +28,11 @@
 //! before applying anything.
 
 mod conn;
+pub mod drift;
 mod drift_hook;
 mod embedded;
 mod error;
+pub mod introspect;
 mod plan;
 mod runner;
 mod sql;
@@ -39,5 +41,5 @@ pub use embedded::{EmbeddedMigration, Migrations};
 pub use error::{DirtyMigration, Error, FailedMigration};
 pub use runner::{
     Applied, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE, DEFAULT_LOCK_TIMEOUT, DriftPolicy,
-    Report, Runner,
+    Report, Resolution, Runner,
 };

@@ -21,6 +21,18 @@ pub enum DriftPolicy {
     Fail,
 }
 
+/// How a person resolved a failed or interrupted migration (`migrate resolve`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Resolution {
+    /// Its effect is complete in the database (finished by hand): record it
+    /// as applied. Also records a migration applied outside migrate.
+    Applied,
+    /// Its effect was undone (or never happened): forget it, so that the
+    /// next run applies it again.
+    RolledBack,
+}
+
 /// One migration the runner applied (or, in a dry run, would apply).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Applied {
@@ -226,6 +238,106 @@ impl<'a> Runner<'a> {
         }
         report.elapsed = started.elapsed();
         Ok(report)
+    }
+
+    /// Records how a person resolved migration `version` (the work of
+    /// `migrate resolve`), under the migration lock.
+    pub fn resolve(
+        &self,
+        client: &mut postgres::Client,
+        version: &str,
+        resolution: Resolution,
+    ) -> Result<(), Error> {
+        conn::block_on(self.resolve_with(conn::Blocking(client), version, resolution))
+    }
+
+    /// [`Runner::resolve`] for a `tokio_postgres` client.
+    #[cfg(feature = "tokio")]
+    pub async fn resolve_async(
+        &self,
+        client: &tokio_postgres::Client,
+        version: &str,
+        resolution: Resolution,
+    ) -> Result<(), Error> {
+        self.resolve_with(conn::Async(client), version, resolution)
+            .await
+    }
+
+    async fn resolve_with<C: Conn>(
+        &self,
+        conn: C,
+        version: &str,
+        resolution: Resolution,
+    ) -> Result<(), Error> {
+        let mut session = Session {
+            conn,
+            key: self.lock_key(),
+            locked: false,
+            in_transaction: false,
+        };
+        let acquired = self.acquire(&mut session).await?;
+        let qualified = self.qualified_history_table();
+        let mut query = String::new();
+        if !acquired.history_exists {
+            query.push_str(&sql::create_history(
+                &self.history_schema,
+                &self.history_table,
+                !acquired.schema_exists,
+            ));
+        }
+        let embedded = self.migrations.iter().find(|m| m.version == version);
+        let version_literal = literal(version);
+        match resolution {
+            Resolution::Applied => {
+                query.push_str(&format!(
+                    "UPDATE {qualified} SET success = true, finished_at = COALESCE(finished_at, pg_catalog.clock_timestamp()) \
+                     WHERE version = {version_literal};\n"
+                ));
+                if let Some(migration) = embedded {
+                    query.push_str(&format!(
+                        "INSERT INTO {qualified} (version, name, checksum, transactional, started_at, finished_at, success, applied_by) \
+                         SELECT {version_literal}, {}, {}, {}, pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp(), true, {} \
+                         WHERE NOT EXISTS (SELECT 1 FROM {qualified} WHERE version = {version_literal});\n",
+                        literal(migration.name),
+                        literal(migration.checksum),
+                        migration.transactional,
+                        literal(&format!("{} (resolve --applied)", self.applied_by_value())),
+                    ));
+                }
+            }
+            Resolution::RolledBack => {
+                query.push_str(&format!(
+                    "DELETE FROM {qualified} WHERE version = {version_literal};\n"
+                ));
+            }
+        }
+        query.push_str(&format!(
+            "SELECT count(*) FROM {qualified} WHERE version = {version_literal}"
+        ));
+        let messages = session.conn.simple_query(&query).await.map_err(|e| {
+            Error::database(
+                format!("cannot resolve migration {version} in {qualified}"),
+                e,
+            )
+        })?;
+        let results = statements(&messages);
+        let remaining = parse_i32(
+            results
+                .last()
+                .and_then(|rows| rows.first())
+                .and_then(|row| row.first()),
+        );
+        let expected = match resolution {
+            Resolution::Applied => 1,
+            Resolution::RolledBack => 0,
+        };
+        if resolution == Resolution::Applied && remaining != Some(expected) {
+            return Err(Error::UnknownVersion {
+                version: version.to_owned(),
+            });
+        }
+        log::info!("resolved migration {version} as {resolution:?}");
+        session.unlock().await
     }
 
     /// The migrations this runner applies.
@@ -694,9 +806,10 @@ async fn apply_statements<C: Conn>(
                 );
             }
             let invalid_indexes = invalid_indexes(session).await;
-            let line_column = error_position(&error).and_then(|position| {
-                let offset = migration.sql.find(statement)?;
+            // Where PostgreSQL placed the error, else the statement's start.
+            let line_column = migration.sql.find(statement).and_then(|offset| {
                 let before = migration.sql[..offset].chars().count();
+                let position = error_position(&error).unwrap_or(1);
                 sql::line_column(migration.sql, before + position)
             });
             return Err(Error::MigrationFailed(Box::new(FailedMigration {
