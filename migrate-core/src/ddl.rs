@@ -453,10 +453,14 @@ pub fn create_sequence(name: &Name, sequence: &Sequence) -> String {
     if !(sequence.data_type.is_builtin() && sequence.data_type.name == "int8") {
         let _ = write!(out, " AS {}", type_sql(&sequence.data_type));
     }
-    if let Some(increment) = sequence.increment {
+    let increment = sequence.increment.unwrap_or(1);
+    if increment != 1 {
         let _ = write!(out, " INCREMENT BY {increment}");
     }
-    if let Some(start) = sequence.start {
+    // The default start is 1 going up and -1 going down.
+    if let Some(start) = sequence.start
+        && start != increment.signum()
+    {
         let _ = write!(out, " START WITH {start}");
     }
     out.push(';');
@@ -923,9 +927,11 @@ pub fn schema_sql(schema: &Schema) -> String {
     }
     sections.push(("types", types));
 
+    // Identity columns make their own sequences.
     let sequences: Vec<String> = schema
         .sequences
         .iter()
+        .filter(|(_, sequence)| !owned_by_identity(schema, sequence))
         .map(|(name, sequence)| create_sequence(name, sequence))
         .collect();
     sections.push(("sequences", sequences));
@@ -951,11 +957,7 @@ pub fn schema_sql(schema: &Schema) -> String {
         .iter()
         .filter_map(|(name, sequence)| {
             let owner = sequence.owned_by.as_ref()?;
-            let owner_is_identity = schema
-                .relation(&owner.0)
-                .and_then(|relation| relation.column(&owner.1))
-                .is_some_and(|column| column.identity.is_some());
-            (!owner_is_identity).then(|| sequence_owned_by(name, Some(owner)))
+            (!owned_by_identity(schema, sequence)).then(|| sequence_owned_by(name, Some(owner)))
         })
         .collect();
     sections.push(("sequence ownership", ownership));
@@ -1014,6 +1016,16 @@ pub fn schema_sql(schema: &Schema) -> String {
         }
     }
     out
+}
+
+/// Whether an identity column owns the sequence (it comes with the column).
+fn owned_by_identity(schema: &Schema, sequence: &Sequence) -> bool {
+    sequence.owned_by.as_ref().is_some_and(|(table, column)| {
+        schema
+            .relation(table)
+            .and_then(|relation| relation.column(column))
+            .is_some_and(|column| column.identity.is_some())
+    })
 }
 
 /// Views and materialized views, each after the views it reads (by
