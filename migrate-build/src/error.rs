@@ -17,6 +17,23 @@ pub enum Error {
     /// The migrations directory does not fit a layout, or two files clash.
     #[error("{0}")]
     Layout(String),
+    /// The migrations directory does not exist.
+    #[error("migrations directory {} does not exist", dir.display())]
+    MissingDirectory { dir: PathBuf },
+    /// The migrations directory holds no migration.
+    #[error("no migrations in {}", dir.display())]
+    NoMigrations { dir: PathBuf },
+    /// Two migrations have the same version (as their tool compares versions).
+    #[error(
+        "two migrations have version {version}: {} and {}",
+        first.display(),
+        second.display()
+    )]
+    DuplicateVersion {
+        version: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
     /// The migrations contain SQL PostgreSQL would reject; the report
     /// renders every diagnostic with its file, line and carets.
     #[error("{report}")]

@@ -127,6 +127,28 @@ pub fn needs_no_transaction(statement: &str) -> bool {
     }
 }
 
+/// Whether `statement` starts, ends or aborts a transaction block (`BEGIN`,
+/// `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`, `ABORT`): a migration
+/// holding one manages its own transaction and must not be wrapped in another.
+/// Savepoints and two-phase commands are not counted.
+///
+/// ```
+/// use migrate_build::split::is_transaction_control;
+///
+/// assert!(is_transaction_control("BEGIN"));
+/// assert!(!is_transaction_control("ROLLBACK TO SAVEPOINT s"));
+/// ```
+pub fn is_transaction_control(statement: &str) -> bool {
+    let words = leading_words(statement, 3);
+    let word = |index: usize| words.get(index).map(String::as_str).unwrap_or("");
+    match word(0) {
+        "BEGIN" | "COMMIT" | "END" | "ABORT" => word(1) != "PREPARED",
+        "START" => word(1) == "TRANSACTION",
+        "ROLLBACK" => word(1) != "PREPARED" && word(1) != "TO" && word(2) != "TO",
+        _ => false,
+    }
+}
+
 /// The first `limit` tokens of `statement` that are words (keywords or
 /// unquoted identifiers), upper-cased, skipping comments; stops at the first
 /// token that is neither a word nor a parenthesised option list.
@@ -589,6 +611,31 @@ mod tests {
                 34..61 "COMMENT ON TABLE t IS 'é;'"
             "#]],
         );
+    }
+
+    #[test]
+    fn transaction_control() {
+        for statement in [
+            "BEGIN",
+            "begin transaction isolation level serializable",
+            "START TRANSACTION",
+            "COMMIT",
+            "END",
+            "ROLLBACK",
+            "-- done\nCOMMIT WORK",
+        ] {
+            assert!(is_transaction_control(statement), "{statement}");
+        }
+        for statement in [
+            "ROLLBACK TO SAVEPOINT s",
+            "ROLLBACK WORK TO s",
+            "COMMIT PREPARED 'x'",
+            "SAVEPOINT s",
+            "DO $$ BEGIN PERFORM 1; END $$",
+            "CREATE TABLE t (id int)",
+        ] {
+            assert!(!is_transaction_control(statement), "{statement}");
+        }
     }
 
     #[test]
