@@ -593,6 +593,15 @@ fn compare_sequences(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
         if expected.sequences.contains_key(name) || is_identity_sequence(actual, have) {
             continue;
         }
+        // A sequence owned by a column that goes away goes with it.
+        let owner_goes = have.owned_by.as_ref().is_some_and(|(table, column)| {
+            expected
+                .relation(table)
+                .is_none_or(|relation| relation.column(column).is_none())
+        });
+        if owner_goes {
+            continue;
+        }
         let object = format!("sequence {}", ddl::qualified(name));
         push(
             out,
@@ -819,7 +828,7 @@ fn compare_columns(
                 DifferenceKind::Missing,
                 object.clone(),
                 format!("{object} is missing (expected {})", describe_column(column)),
-                ddl::add_column(table, column),
+                add_missing_column(table, column),
             );
             continue;
         };
@@ -854,7 +863,10 @@ fn compare_columns(
             if found.identity.is_some() && identity_differs {
                 fix.push(ddl::set_column_identity(table, &column.name, None));
             }
-            if found.default.is_some() && (default_differs || type_differs) {
+            // The old default may not cast to the new type: it goes first.
+            let drops_default = found.default.is_some()
+                && (type_differs || (default_differs && column.default.is_none()));
+            if drops_default {
                 fix.push(ddl::set_column_default(table, &column.name, None));
             }
             if type_differs {
@@ -916,6 +928,23 @@ fn compare_columns(
             ddl::drop_column(table, &column.name),
         );
     }
+}
+
+/// `ADD COLUMN`; a NOT NULL column without a default is added in two steps,
+/// since rows already in the table would have no value for it.
+fn add_missing_column(table: &Name, column: &Column) -> String {
+    if !column.not_null || column.has_default() {
+        return ddl::add_column(table, column);
+    }
+    let nullable = Column {
+        not_null: false,
+        ..column.clone()
+    };
+    format!(
+        "{}\n-- give every existing row a value for it, then:\n{}",
+        ddl::add_column(table, &nullable),
+        ddl::set_column_not_null(table, &column.name, true)
+    )
 }
 
 fn describe_constraint(constraint: &Constraint) -> String {
