@@ -1,21 +1,93 @@
 //! migrate: schema drift as a compile error.
 //!
-//! The facade that applications depend on. It re-exports the query macros, the
-//! boot-time runner and the schema model.
+//! The crate applications depend on. With a build script that folds the
+//! migrations (`migrate-build` in `[build-dependencies]`):
 //!
-//! ```no_run
-//! // build.rs: `fn main() { migrate_build::compile(); }`
-//! // main.rs:
-//! // static MIGRATIONS: migrate::Migrations = migrate::embed!();
+//! ```text
+//! // build.rs
+//! fn main() { migrate_build::compile(); }
 //! ```
+//!
+//! the query macros check SQL against the schema those migrations build, with
+//! no database, and rows come back typed; [`embed!`] carries the same
+//! migrations into the binary, where [`Migrations::run`] applies them at boot:
+//!
+//! ```ignore
+//! static MIGRATIONS: migrate::Migrations = migrate::embed!();
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let mut client = postgres::Client::connect("postgres://postgres@127.0.0.1/app", postgres::NoTls)?;
+//!     MIGRATIONS.run(&mut client)?;
+//!     let user = migrate::query!("SELECT id, email FROM users WHERE id = $1", 7_i64)
+//!         .fetch_one(&mut client)?;
+//!     println!("{} {:?}", user.id, user.email);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # The macros
+//!
+//! - [`query!`]`(SQL, args..)`: each row as an anonymous struct with one
+//!   public field per column, typed from the schema (nullable columns are
+//!   `Option<T>`);
+//! - [`query_as!`]`(Type, SQL, args..)`: each row into your struct, whose
+//!   fields must have the columns' names and types;
+//! - [`query_scalar!`]`(SQL, args..)`: the value of the only column;
+//! - [`query_file!`], [`query_file_as!`], [`query_file_scalar!`]: the same,
+//!   with the SQL in a file (path relative to `CARGO_MANIFEST_DIR`);
+//! - [`sql!`]`(SQL)`: checks, and yields the SQL as `&'static str`.
+//!
+//! They return a [`Query`]; run it with `fetch_all`, `fetch_one`,
+//! `fetch_optional` or `execute` on a `&mut postgres::Client` or
+//! `&mut postgres::Transaction`, or (feature `tokio`) on a
+//! `&tokio_postgres::Client` or `&tokio_postgres::Transaction` and `.await`
+//! it. Errors name the line and column inside the SQL, with the line and
+//! carets, in PostgreSQL's words; an argument of the wrong type is reported
+//! on the argument.
+//!
+//! Types: `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String` (also for
+//! enums), `Vec<u8>`, `Vec<T>` for arrays, `serde_json::Value` for json and
+//! jsonb, and with features: `uuid::Uuid` (`uuid`), `rust_decimal::Decimal`
+//! for numeric (`rust_decimal`), dates and times from `chrono` (`chrono`) or
+//! `time` (`time`). A column alias can override as sqlx spells it:
+//! `"id!"` (not null), `"id?"` (nullable), `"kind: MyEnum"` (your type).
+//!
+//! # Where the macros find the schema
+//!
+//! 1. `MIGRATE_MIGRATIONS_DIR`, when set (absolute, or relative to the
+//!    crate's directory), optionally with `MIGRATE_LAYOUT` (`sqlx`,
+//!    `refinery`, `diesel`, `prisma`, `goose`, `dbmate`): the macros fold that
+//!    directory themselves, once per compiler process. For crates without a
+//!    build script and for tests (trybuild runs no build script).
+//! 2. Otherwise `$OUT_DIR/migrate/schema.json`, which
+//!    `migrate_build::compile()` writes, loaded once per compiler process.
+
+pub mod query;
 
 pub use migrate_core as core;
+pub use migrate_macros::{
+    embed, query, query_as, query_file, query_file_as, query_file_scalar, query_scalar, sql,
+};
+pub use migrate_runtime::*;
+pub use query::{Executor, Query};
 
 /// Items the macros expand to. Not a public API: may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::query::{
+        Arg, Error, Query, arg, field, get_text, get_text_array, get_text_array_opt, get_text_opt,
+    };
+    #[cfg(feature = "chrono")]
+    pub use chrono;
     pub use migrate_core;
     pub use migrate_runtime;
     pub use postgres;
+    pub use postgres::Row;
+    #[cfg(feature = "rust_decimal")]
+    pub use rust_decimal;
     pub use serde_json;
+    #[cfg(feature = "time")]
+    pub use time;
+    #[cfg(feature = "uuid")]
+    pub use uuid;
 }

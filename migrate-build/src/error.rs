@@ -38,6 +38,17 @@ pub enum Error {
     /// renders every diagnostic with its file, line and carets.
     #[error("{report}")]
     Fold { report: String, n_errors: usize },
+    /// The build helper's configuration (`[package.metadata.migrate]`,
+    /// `[workspace.metadata.migrate]`, the build script's environment) is wrong.
+    #[error("{0}")]
+    Config(String),
+    /// A file could not be written into `OUT_DIR`.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl std::fmt::Debug for Error {

@@ -11,11 +11,15 @@
 //! ```
 
 pub mod analyze;
+pub mod builder;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 mod error;
 pub mod fold;
+pub mod render;
 pub mod split;
 
+pub use builder::{Builder, Output, compile};
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::Error;

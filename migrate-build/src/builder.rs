@@ -1,0 +1,451 @@
+//! The build-script entry: find the migrations, fold them, write what the
+//! macros and the runtime need into `OUT_DIR`.
+//!
+//! Output, all under `$OUT_DIR/migrate/`:
+//! - `schema.json`: the folded [`Schema`] as JSON, which the query macros
+//!   load once per compiler process;
+//! - `embed.rs`: a Rust expression building
+//!   `migrate::Migrations` (every migration's version, name, SQL, checksum
+//!   and transaction mode, plus the schema), which `migrate::embed!()`
+//!   includes.
+//!
+//! The helper prints `cargo:rerun-if-changed` for the migrations directory
+//! (so that a new file is seen) and for every file in it, and
+//! `cargo:rerun-if-env-changed` for every environment variable it reads.
+//! Printing any rerun line replaces Cargo's default (rerun when any file of
+//! the package changes): a build script that needs more must print its own.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use migrate_core::{Migration, Schema};
+
+use crate::discover::{self, Layout};
+use crate::{Diagnostic, Error, config, fold};
+
+/// The directory under `OUT_DIR` the helper writes into.
+pub const OUT_SUBDIR: &str = "migrate";
+
+/// Folds the migrations of the package being built and writes the result into
+/// `OUT_DIR`; for `build.rs`:
+///
+/// ```no_run
+/// fn main() {
+///     migrate_build::compile();
+/// }
+/// ```
+///
+/// The migrations directory is `[package.metadata.migrate] migrations`, else
+/// `[workspace.metadata.migrate] migrations` (relative to the workspace
+/// root), else `migrations/` next to `Cargo.toml`.
+///
+/// # Panics
+///
+/// When the migrations cannot be read or contain SQL PostgreSQL would reject:
+/// the panic message is the full report (every error with its file, line,
+/// column and carets), which is what a build script should do with it. Use
+/// [`Builder::compile`] to handle the error yourself.
+pub fn compile() {
+    if let Err(error) = Builder::new().compile() {
+        panic!("\n{error}\n");
+    }
+}
+
+/// Options of the build helper.
+///
+/// ```no_run
+/// fn main() -> Result<(), migrate_build::Error> {
+///     migrate_build::Builder::new()
+///         .migrations("db/migrations")
+///         .layout(migrate_build::discover::Layout::Refinery)
+///         .compile()?;
+///     Ok(())
+/// }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Builder {
+    migrations: Option<PathBuf>,
+    layout: Option<Layout>,
+    out_dir: Option<PathBuf>,
+    manifest_dir: Option<PathBuf>,
+    quiet: bool,
+}
+
+/// What [`Builder::compile`] did.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Output {
+    /// The migrations directory that was folded.
+    pub migrations_dir: PathBuf,
+    /// Its layout, as named or detected.
+    pub layout: Layout,
+    /// The migrations in apply order.
+    pub migrations: Vec<Migration>,
+    /// The schema they fold to.
+    pub schema: Schema,
+    /// Warnings of the fold (printed as `cargo:warning` lines).
+    pub warnings: Vec<Diagnostic>,
+    /// `$OUT_DIR/migrate/schema.json`.
+    pub schema_path: PathBuf,
+    /// `$OUT_DIR/migrate/embed.rs`.
+    pub embed_path: PathBuf,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The migrations directory, relative to the package's directory
+    /// (`CARGO_MANIFEST_DIR`) unless absolute. Overrides `Cargo.toml` metadata.
+    pub fn migrations(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.migrations = Some(dir.into());
+        self
+    }
+
+    /// The layout of the migrations directory; detected when not given.
+    pub fn layout(mut self, layout: Layout) -> Self {
+        self.layout = Some(layout);
+        self
+    }
+
+    /// Where to write instead of `$OUT_DIR` (for tests and tools).
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The package directory instead of `$CARGO_MANIFEST_DIR` (for tests and tools).
+    pub fn manifest_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.manifest_dir = Some(dir.into());
+        self
+    }
+
+    /// Print no `cargo:` instructions (for use outside a build script).
+    pub fn quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
+    }
+
+    /// Finds, folds and writes; returns what it did, or every error found.
+    pub fn compile(self) -> Result<Output, Error> {
+        let manifest_dir = match &self.manifest_dir {
+            Some(dir) => dir.clone(),
+            None => PathBuf::from(self.env_required("CARGO_MANIFEST_DIR")?),
+        };
+        let out_dir = match &self.out_dir {
+            Some(dir) => dir.clone(),
+            None => PathBuf::from(self.env_required("OUT_DIR")?),
+        };
+        // `Cargo.toml` is read only when the build script did not name the
+        // directory: `cargo metadata` costs a process.
+        let (migrations_dir, layout) = match &self.migrations {
+            Some(dir) => (manifest_dir.join(dir), self.layout),
+            None => {
+                let config = config::read(&manifest_dir)?;
+                let dir = config
+                    .migrations
+                    .unwrap_or_else(|| manifest_dir.join("migrations"));
+                (dir, self.layout.or(config.layout))
+            }
+        };
+        if !migrations_dir.is_dir() {
+            return Err(Error::Config(format!(
+                "no migrations directory at {}: create it, or name it with \
+                 `migrate_build::Builder::new().migrations(\"..\")` or \
+                 `[package.metadata.migrate] migrations = \"..\"` in Cargo.toml",
+                display_path(&migrations_dir, &manifest_dir)
+            )));
+        }
+        self.emit_rerun_for_dir(&migrations_dir);
+        let folded = fold_directory(&migrations_dir, layout, &manifest_dir)?;
+        for warning in &folded.warnings {
+            self.emit(&format!(
+                "cargo:warning={}",
+                compact(warning, &migrations_dir, &manifest_dir)
+            ));
+        }
+        let dir = out_dir.join(OUT_SUBDIR);
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
+            path: dir.clone(),
+            source,
+        })?;
+        let schema_path = dir.join("schema.json");
+        let schema_json = serde_json::to_string(&folded.schema)
+            .map_err(|error| Error::Config(format!("cannot serialise the schema: {error}")))?;
+        write_if_changed(&schema_path, &schema_json)?;
+        let embed_path = dir.join("embed.rs");
+        let embed = embed_source(
+            &folded.migrations,
+            &schema_path,
+            &display_path(&migrations_dir, &manifest_dir),
+        );
+        write_if_changed(&embed_path, &embed)?;
+        Ok(Output {
+            migrations_dir,
+            layout: folded.layout,
+            migrations: folded.migrations,
+            schema: folded.schema,
+            warnings: folded.warnings,
+            schema_path,
+            embed_path,
+        })
+    }
+
+    fn emit(&self, line: &str) {
+        if !self.quiet {
+            println!("{line}");
+        }
+    }
+
+    /// Reads an environment variable and tells Cargo to rerun when it changes:
+    /// the only way this module reads the environment.
+    fn env(&self, name: &str) -> Option<String> {
+        self.emit(&format!("cargo:rerun-if-env-changed={name}"));
+        std::env::var(name).ok()
+    }
+
+    fn env_required(&self, name: &str) -> Result<String, Error> {
+        self.env(name).ok_or_else(|| {
+            Error::Config(format!(
+                "{name} is not set: migrate_build::compile() runs in a build script (build.rs)"
+            ))
+        })
+    }
+
+    fn emit_rerun_for_dir(&self, dir: &Path) {
+        if self.quiet {
+            return;
+        }
+        self.emit(&format!("cargo:rerun-if-changed={}", dir.display()));
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(current) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&current) else {
+                continue;
+            };
+            let mut paths: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            paths.sort();
+            for path in paths {
+                if path.is_dir() {
+                    self.emit(&format!("cargo:rerun-if-changed={}", path.display()));
+                    stack.push(path);
+                } else {
+                    self.emit(&format!("cargo:rerun-if-changed={}", path.display()));
+                }
+            }
+        }
+    }
+}
+
+/// A migrations directory, discovered and folded.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FoldedDirectory {
+    pub layout: Layout,
+    pub migrations: Vec<Migration>,
+    pub schema: Schema,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Discovers and folds a migrations directory. Errors of the fold become one
+/// [`Error::Fold`] whose report renders every one of them against its file;
+/// paths in it are shown relative to `display_base` when inside it.
+pub fn fold_directory(
+    dir: &Path,
+    layout: Option<Layout>,
+    display_base: &Path,
+) -> Result<FoldedDirectory, Error> {
+    let discovered = discover::discover(dir, layout)?;
+    let folded = fold::fold(&discovered.migrations);
+    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = folded
+        .diagnostics
+        .into_iter()
+        .partition(Diagnostic::is_error);
+    if !errors.is_empty() {
+        let mut sources = BTreeMap::new();
+        let mut report = String::new();
+        for error in &errors {
+            report.push_str(&render_in_dir(error, dir, display_base, &mut sources));
+            report.push_str("\n\n");
+        }
+        let n_errors = errors.len();
+        let _ = write!(
+            report,
+            "error: the migrations in {} do not apply: {n_errors} error{} (the fold stops nowhere: every one is listed above)",
+            display_path(dir, display_base),
+            if n_errors == 1 { "" } else { "s" },
+        );
+        return Err(Error::Fold { report, n_errors });
+    }
+    Ok(FoldedDirectory {
+        layout: discovered.layout,
+        migrations: discovered.migrations,
+        schema: folded.schema,
+        warnings,
+    })
+}
+
+/// A diagnostic of a migration file rendered against the file's text, its
+/// path shown relative to `display_base`.
+fn render_in_dir(
+    diagnostic: &Diagnostic,
+    dir: &Path,
+    display_base: &Path,
+    sources: &mut BTreeMap<PathBuf, String>,
+) -> String {
+    let Some(file) = &diagnostic.file else {
+        return diagnostic.to_string();
+    };
+    let path = dir.join(file);
+    let source = sources
+        .entry(path.clone())
+        .or_insert_with(|| std::fs::read_to_string(&path).unwrap_or_default());
+    let shown = diagnostic
+        .clone()
+        .in_file(display_path(&path, display_base));
+    shown.render(source)
+}
+
+/// `file:line:col: warning: message (help: ..)`, one line for `cargo:warning`.
+fn compact(diagnostic: &Diagnostic, dir: &Path, display_base: &Path) -> String {
+    let message = diagnostic.to_string().replace('\n', " ");
+    let Some(file) = &diagnostic.file else {
+        return message;
+    };
+    let path = dir.join(file);
+    let source = std::fs::read_to_string(&path).unwrap_or_default();
+    let (line, column) = diagnostic.line_col(&source);
+    format!(
+        "{}:{line}:{column}: {message}",
+        display_path(&path, display_base)
+    )
+}
+
+/// `path` relative to `base` when inside it, for messages.
+fn display_path(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn write_if_changed(path: &Path, contents: &str) -> Result<(), Error> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
+        return Ok(());
+    }
+    std::fs::write(path, contents).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The Rust expression `migrate::embed!()` includes.
+fn embed_source(migrations: &[Migration], schema_path: &Path, origin: &str) -> String {
+    const RUNTIME: &str = "::migrate::__private::migrate_runtime";
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "// Generated by migrate-build from {origin:?}: {} migrations. Do not edit.",
+        migrations.len()
+    );
+    let _ = writeln!(out, "{RUNTIME}::Migrations::new(\n    &[");
+    for migration in migrations {
+        let down = match &migration.down {
+            Some(down) => format!("::core::option::Option::Some({down:?})"),
+            None => "::core::option::Option::None".to_owned(),
+        };
+        let statements: Vec<String> = migration
+            .statements
+            .iter()
+            .map(|statement| format!("{statement:?}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "        {RUNTIME}::EmbeddedMigration {{\n            version: {:?},\n            name: {:?},\n            path: {:?},\n            sql: {:?},\n            down: {down},\n            checksum: {:?},\n            transactional: {},\n            statements: &[{}],\n        }},",
+            migration.version,
+            migration.name,
+            migration.path,
+            migration.up,
+            migration.checksum,
+            migration.transactional,
+            statements.join(", "),
+        );
+    }
+    let schema_path = schema_path.display().to_string();
+    let _ = writeln!(
+        out,
+        "    ],\n    ::core::include_str!({schema_path:?}),\n)\n.with_package(::core::env!(\"CARGO_PKG_NAME\"), ::core::env!(\"CARGO_PKG_VERSION\"))"
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn migration(version: &str, up: &str, transactional: bool) -> Migration {
+        Migration {
+            version: version.to_owned(),
+            name: "create_users".to_owned(),
+            path: format!("{version}_create_users.sql"),
+            up: up.to_owned(),
+            up_offset: 0,
+            down: Some("DROP TABLE users;".to_owned()),
+            transactional,
+            statements: if transactional {
+                Vec::new()
+            } else {
+                vec![up.trim_end_matches(';').to_owned()]
+            },
+            checksum: migrate_core::checksum(up),
+        }
+    }
+
+    #[test]
+    fn embed_source_is_one_expression_naming_only_the_facade() {
+        let source = embed_source(
+            &[
+                migration(
+                    "1",
+                    "CREATE TABLE users (id bigint, name text \"quoted\");\n",
+                    true,
+                ),
+                migration("2", "CREATE INDEX CONCURRENTLY i ON users (id);", false),
+            ],
+            Path::new("/out/migrate/schema.json"),
+            "migrations",
+        );
+        expect_test::expect![[r#"
+            // Generated by migrate-build from "migrations": 2 migrations. Do not edit.
+            ::migrate::__private::migrate_runtime::Migrations::new(
+                &[
+                    ::migrate::__private::migrate_runtime::EmbeddedMigration {
+                        version: "1",
+                        name: "create_users",
+                        path: "1_create_users.sql",
+                        sql: "CREATE TABLE users (id bigint, name text \"quoted\");\n",
+                        down: ::core::option::Option::Some("DROP TABLE users;"),
+                        checksum: "b86cfaabb0ac6e50ea9ac82f6d51aa66f06968500a4abeb1a81c0fdc59344e05",
+                        transactional: true,
+                        statements: &[],
+                    },
+                    ::migrate::__private::migrate_runtime::EmbeddedMigration {
+                        version: "2",
+                        name: "create_users",
+                        path: "2_create_users.sql",
+                        sql: "CREATE INDEX CONCURRENTLY i ON users (id);",
+                        down: ::core::option::Option::Some("DROP TABLE users;"),
+                        checksum: "a108a968689e47da5897a9cce53c2ff018339b9aef16db571961646044ba8662",
+                        transactional: false,
+                        statements: &["CREATE INDEX CONCURRENTLY i ON users (id)"],
+                    },
+                ],
+                ::core::include_str!("/out/migrate/schema.json"),
+            )
+            .with_package(::core::env!("CARGO_PKG_NAME"), ::core::env!("CARGO_PKG_VERSION"))
+        "#]]
+        .assert_eq(&source);
+    }
+}

@@ -1,0 +1,444 @@
+//! What the query macros expand to. Plain functions over `proc_macro2`, so
+//! unit tests reach them without a compiler in the loop.
+
+use std::path::PathBuf;
+
+use migrate_build::Diagnostic;
+use migrate_build::analyze::{self, Described};
+use migrate_core::Schema;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::parse::ParseStream;
+use syn::punctuated::Punctuated;
+use syn::{Expr, LitStr, Path, Token};
+
+use crate::schema;
+use crate::types::{RustType, rust_type};
+
+/// Which macro is expanding.
+#[derive(Clone)]
+pub enum Kind {
+    /// `query!`: an anonymous record per row.
+    Record,
+    /// `query_as!(Type, ..)`: rows into the user's struct.
+    As(Path),
+    /// `query_scalar!`: the single column's value per row.
+    Scalar,
+    /// `sql!`: only checks; yields the SQL.
+    Sql,
+}
+
+/// A macro's input after parsing.
+pub struct Input {
+    pub kind: Kind,
+    /// The SQL, or the path of the file holding it.
+    pub literal: LitStr,
+    /// Whether `literal` names a file (`query_file*!`).
+    pub from_file: bool,
+    pub args: Vec<Expr>,
+}
+
+impl Input {
+    /// Parses `[Type,] "SQL or path" [, arg]* [,]`.
+    pub fn parse(
+        kind_of: impl FnOnce(Option<Path>) -> Kind,
+        with_type: bool,
+        from_file: bool,
+        input: ParseStream,
+    ) -> syn::Result<Self> {
+        let ty = if with_type {
+            let path: Path = input.parse()?;
+            input.parse::<Token![,]>()?;
+            Some(path)
+        } else {
+            None
+        };
+        let literal: LitStr = input.parse()?;
+        let mut args = Vec::new();
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            let rest = Punctuated::<Expr, Token![,]>::parse_terminated(input)?;
+            args.extend(rest);
+        }
+        Ok(Self {
+            kind: kind_of(ty),
+            literal,
+            from_file,
+            args,
+        })
+    }
+}
+
+/// Expands a query macro. Never fails: errors become `compile_error!` next to
+/// a well-typed stub.
+pub fn expand(input: Input) -> TokenStream {
+    let span = input.literal.span();
+    let (sql, file_label, file_path) = if input.from_file {
+        match read_sql_file(&input.literal.value()) {
+            Ok((sql, path)) => (sql, Some(input.literal.value()), Some(path)),
+            Err(message) => return stub(&input, "", vec![compile_error(span, &message)]),
+        }
+    } else {
+        (input.literal.value(), None, None)
+    };
+    let schema = match schema::load() {
+        Ok(schema) => schema,
+        Err(message) => return stub(&input, &sql, vec![compile_error(span, &message)]),
+    };
+    let described = match analyze::describe(&schema, &sql) {
+        Ok(described) => described,
+        Err(diagnostics) => {
+            let errors = diagnostics
+                .iter()
+                .map(|diagnostic| {
+                    compile_error(span, &render(diagnostic, &sql, file_label.as_deref()))
+                })
+                .collect();
+            return stub(&input, &sql, errors);
+        }
+    };
+    match generate(&input, &schema, &sql, &described, file_path) {
+        Ok(tokens) => tokens,
+        Err(errors) => stub(&input, &sql, errors),
+    }
+}
+
+/// A diagnostic of the query as the user reads it: message, `line:col` in
+/// the SQL, the line with carets, help.
+fn render(diagnostic: &Diagnostic, sql: &str, file: Option<&str>) -> String {
+    let mut diagnostic = diagnostic.clone();
+    diagnostic.file = file.map(PathBuf::from);
+    let rendered = diagnostic.render(sql);
+    let rendered = rendered
+        .strip_prefix("error: ")
+        .or_else(|| rendered.strip_prefix("warning: "))
+        .unwrap_or(&rendered);
+    match file {
+        Some(_) => rendered.to_owned(),
+        // Without a file the location reads `--> 1:8`: say what it is in.
+        None => rendered.replacen("--> ", "--> SQL ", 1),
+    }
+}
+
+fn read_sql_file(relative: &str) -> Result<(String, PathBuf), String> {
+    let base = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let path = base.join(relative);
+    let sql = std::fs::read_to_string(&path).map_err(|error| {
+        format!("cannot read {relative} (relative to CARGO_MANIFEST_DIR): {error}")
+    })?;
+    Ok((sql, path))
+}
+
+/// One error, shown at `span`.
+struct Problem {
+    span: Span,
+    message: String,
+}
+
+fn compile_error(span: Span, message: &str) -> Problem {
+    Problem {
+        span,
+        message: message.to_owned(),
+    }
+}
+
+impl Problem {
+    /// `::core::compile_error!("..")` at the problem's span, without `;`.
+    fn call(&self) -> TokenStream {
+        let message = &self.message;
+        quote_spanned!(self.span=> ::core::compile_error!(#message))
+    }
+}
+
+/// What a macro expands to after an error: the errors, and a value of the
+/// type the call would have had where that type is known (`sql!`,
+/// `query_as!`); elsewhere the first error stands in type position, which
+/// rustc turns into its error type, so that later uses of the rows report
+/// nothing more.
+fn stub(input: &Input, _sql: &str, errors: Vec<Problem>) -> TokenStream {
+    let literal = &input.literal;
+    let args = input.args.iter().map(|arg| quote!(let _ = &(#arg);));
+    let mut calls: Vec<TokenStream> = errors.iter().map(Problem::call).collect();
+    if let Kind::Sql = input.kind {
+        return quote!({ #(#calls;)* #literal });
+    }
+    let record = match &input.kind {
+        Kind::As(path) => quote!(#path),
+        Kind::Record | Kind::Scalar | Kind::Sql if !calls.is_empty() => calls.remove(0),
+        Kind::Record | Kind::Scalar | Kind::Sql => quote!(()),
+    };
+    quote!({
+        #(#calls;)*
+        #(#args)*
+        ::migrate::__private::Query::<'static, #record>::stub()
+    })
+}
+
+fn generate(
+    input: &Input,
+    schema: &Schema,
+    sql: &str,
+    described: &Described,
+    file_path: Option<PathBuf>,
+) -> Result<TokenStream, Vec<Problem>> {
+    let span = input.literal.span();
+    let mut errors = Vec::new();
+    let n_params = described.params.len();
+    let n_args = input.args.len();
+    if n_params != n_args {
+        let list: Vec<String> = (1..=n_params).map(|i| format!("${i}")).collect();
+        let message = match n_params {
+            0 => format!("expected 0 arguments: the query has no parameters, got {n_args}"),
+            _ => format!(
+                "expected {n_params} argument{} for the query's parameter{} {}, got {n_args}",
+                plural(n_params),
+                plural(n_params),
+                list.join(", ")
+            ),
+        };
+        let at = input
+            .args
+            .get(n_params)
+            .map_or(span, syn::spanned::Spanned::span);
+        errors.push(compile_error(at, &message));
+    }
+    let mut args = Vec::new();
+    for (index, (arg, ty)) in input.args.iter().zip(&described.params).enumerate() {
+        let arg_span = syn::spanned::Spanned::span(arg);
+        match rust_type(schema, ty) {
+            Ok(rust) => {
+                let expected = &rust.ty;
+                let constructor = if rust.text {
+                    quote!(lenient)
+                } else {
+                    quote!(new)
+                };
+                args.push(quote_spanned!(arg_span=>
+                    ::migrate::__private::Arg::#constructor(::migrate::__private::arg::<#expected, _>(&(#arg)))
+                ));
+            }
+            Err(message) => errors.push(compile_error(
+                arg_span,
+                &format!("parameter ${}: {message}", index + 1),
+            )),
+        }
+    }
+    if let Kind::Sql = input.kind {
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let literal = &input.literal;
+        return Ok(quote!(#literal));
+    }
+    let mut getters = Vec::new();
+    for (index, column) in described.columns.iter().enumerate() {
+        match column_getter(schema, index, column) {
+            Ok(getter) => getters.push(getter),
+            Err(message) => errors.push(compile_error(
+                span,
+                &format!("column \"{}\": {message}", column.name),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let track = file_path.map(|path| {
+        let path = path.display().to_string();
+        quote!(
+            const _: &str = ::core::include_str!(#path);
+        )
+    });
+    let sql_literal = LitStr::new(sql, span);
+    let map = match &input.kind {
+        Kind::Record => {
+            record_map(&getters).map_err(|message| vec![compile_error(span, &message)])?
+        }
+        Kind::As(path) => {
+            as_map(path, &getters).map_err(|message| vec![compile_error(span, &message)])?
+        }
+        Kind::Scalar => {
+            let [getter] = getters.as_slice() else {
+                return Err(vec![compile_error(
+                    span,
+                    &format!(
+                        "query_scalar! needs a query that returns exactly one column; this one returns {}",
+                        getters.len()
+                    ),
+                )]);
+            };
+            let ty = &getter.ty;
+            let read = &getter.read;
+            quote!(
+                #[automatically_derived]
+                fn __migrate_map(row: &::migrate::__private::Row) -> ::core::result::Result<#ty, ::migrate::__private::Error> {
+                    ::core::result::Result::Ok(#read)
+                }
+            )
+        }
+        Kind::Sql => unreachable_sql(),
+    };
+    Ok(quote!(
+        ::migrate::__private::Query::new(
+            #sql_literal,
+            ::std::vec![#(#args),*],
+            {
+                #track
+                #map
+                __migrate_map
+            },
+        )
+    ))
+}
+
+fn unreachable_sql() -> TokenStream {
+    // `sql!` returned above; keep the match exhaustive without a panic.
+    TokenStream::new()
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// How one output column is read.
+struct Getter {
+    name: String,
+    /// The Rust type of the value, `Option` included.
+    ty: TokenStream,
+    /// An expression of that type reading it from `row`, with `?`.
+    read: TokenStream,
+}
+
+fn column_getter(
+    schema: &Schema,
+    index: usize,
+    column: &analyze::OutputColumn,
+) -> Result<Getter, String> {
+    let (ty, read) = match &column.rust_type {
+        Some(written) => {
+            let written: syn::Type = syn::parse_str(written)
+                .map_err(|error| format!("`{written}` is not a Rust type: {error}"))?;
+            let ty = if column.nullable {
+                quote!(::core::option::Option<#written>)
+            } else {
+                quote!(#written)
+            };
+            let read = quote!(row.try_get::<_, #ty>(#index)?);
+            (ty, read)
+        }
+        None => {
+            let RustType { ty, text, array } = rust_type(schema, &column.ty)?;
+            let full = if column.nullable {
+                quote!(::core::option::Option<#ty>)
+            } else {
+                quote!(#ty)
+            };
+            let read = match (text, array, column.nullable) {
+                (false, _, _) => quote!(row.try_get::<_, #full>(#index)?),
+                (true, false, false) => quote!(::migrate::__private::get_text(row, #index)?),
+                (true, false, true) => quote!(::migrate::__private::get_text_opt(row, #index)?),
+                (true, true, false) => quote!(::migrate::__private::get_text_array(row, #index)?),
+                (true, true, true) => {
+                    quote!(::migrate::__private::get_text_array_opt(row, #index)?)
+                }
+            };
+            (full, read)
+        }
+    };
+    Ok(Getter {
+        name: column.name.clone(),
+        ty,
+        read,
+    })
+}
+
+/// A Rust identifier for a column name: raw for keywords, an error for names
+/// that cannot be one.
+fn field_ident(name: &str) -> Result<Ident, String> {
+    if let Ok(ident) = syn::parse_str::<Ident>(name) {
+        return Ok(ident);
+    }
+    if let Ok(ident) = syn::parse_str::<Ident>(&format!("r#{name}")) {
+        return Ok(ident);
+    }
+    Err(format!(
+        "column \"{name}\" cannot be a Rust field name; give it an alias: `AS some_name`"
+    ))
+}
+
+fn fields(getters: &[Getter]) -> Result<Vec<Ident>, String> {
+    let mut idents: Vec<Ident> = Vec::new();
+    for getter in getters {
+        let ident = field_ident(&getter.name)?;
+        if idents.contains(&ident) {
+            return Err(format!(
+                "two columns are named \"{}\": give one an alias (`AS other_name`) so that each becomes its own field",
+                getter.name
+            ));
+        }
+        idents.push(ident);
+    }
+    Ok(idents)
+}
+
+fn record_map(getters: &[Getter]) -> Result<TokenStream, String> {
+    let idents = fields(getters)?;
+    let types = getters.iter().map(|getter| &getter.ty);
+    let reads = getters.iter().map(|getter| &getter.read);
+    let record = format_ident!("Record");
+    Ok(quote!(
+        #[automatically_derived]
+        #[allow(non_snake_case, non_camel_case_types, dead_code)]
+        #[derive(Debug, Clone, PartialEq)]
+        struct #record {
+            #(pub #idents: #types,)*
+        }
+        #[automatically_derived]
+        fn __migrate_map(row: &::migrate::__private::Row) -> ::core::result::Result<#record, ::migrate::__private::Error> {
+            ::core::result::Result::Ok(#record {
+                #(#idents: #reads,)*
+            })
+        }
+    ))
+}
+
+fn as_map(path: &Path, getters: &[Getter]) -> Result<TokenStream, String> {
+    let idents = fields(getters)?;
+    let path_span = syn::spanned::Spanned::span(path);
+    let inits = idents.iter().zip(getters).map(|(ident, getter)| {
+        let read = &getter.read;
+        let ty = &getter.ty;
+        let value = quote_spanned!(path_span=> ::migrate::__private::field::<_, #ty>(#read));
+        quote!(#ident: #value)
+    });
+    Ok(quote!(
+        #[automatically_derived]
+        fn __migrate_map(row: &::migrate::__private::Row) -> ::core::result::Result<#path, ::migrate::__private::Error> {
+            ::core::result::Result::Ok(#path {
+                #(#inits,)*
+            })
+        }
+    ))
+}
+
+/// `embed!()`: includes what the build script wrote.
+pub fn embed() -> TokenStream {
+    let Some(out_dir) = std::env::var_os("OUT_DIR") else {
+        let message = "migrate::embed!() includes the migrations a build script prepared, and this crate has no build script.\n\
+             Add to Cargo.toml:\n    [build-dependencies]\n    migrate-build = \"0.1\"\n\
+             and a build.rs next to it:\n    fn main() { migrate_build::compile(); }";
+        return quote!(::core::compile_error!(#message));
+    };
+    let path = PathBuf::from(out_dir).join("migrate").join("embed.rs");
+    if !path.is_file() {
+        let message = format!(
+            "migrate::embed!() found no {}: the build script of this crate does not call migrate_build::compile(); add `migrate_build::compile();` to `fn main()` in build.rs",
+            path.display()
+        );
+        return quote!(::core::compile_error!(#message));
+    }
+    let path = path.display().to_string();
+    quote!(::core::include!(#path))
+}

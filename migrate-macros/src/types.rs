@@ -1,0 +1,141 @@
+//! Which Rust type a SQL type becomes in generated code.
+
+use migrate_core::{Name, Schema, SqlType, UserTypeKind};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// How a value of a SQL type is read from a row and passed as an argument.
+#[derive(Clone, Debug)]
+pub struct RustType {
+    /// The Rust type, without `Option`: `i64`, `::std::string::String`.
+    pub ty: TokenStream,
+    /// The value's binary form is its text but the driver does not map the
+    /// SQL type to `String` by itself (an enum): read it with
+    /// `get_text*` and pass arguments leniently.
+    pub text: bool,
+    /// The type is an array (`Vec<..>`).
+    pub array: bool,
+}
+
+/// The Rust type of `ty`, or why there is none.
+pub fn rust_type(schema: &Schema, ty: &SqlType) -> Result<RustType, String> {
+    let element = element_type(schema, &ty.element(), 0)?;
+    if !ty.array {
+        return Ok(element);
+    }
+    let inner = element.ty;
+    Ok(RustType {
+        ty: quote!(::std::vec::Vec<#inner>),
+        text: element.text,
+        array: true,
+    })
+}
+
+fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType, String> {
+    let plain = |ty: TokenStream| RustType {
+        ty,
+        text: false,
+        array: false,
+    };
+    if !ty.is_builtin() {
+        let user = schema
+            .user_type(&Name::new(&ty.schema, &ty.name))
+            .ok_or_else(|| format!("type {ty} is not known to migrate"))?;
+        return match &user.kind {
+            UserTypeKind::Enum { .. } => Ok(RustType {
+                ty: quote!(::std::string::String),
+                text: true,
+                array: false,
+            }),
+            UserTypeKind::Domain { base, .. } if depth < 16 && !base.array => {
+                element_type(schema, base, depth + 1)
+            }
+            UserTypeKind::Domain { base, .. } => rust_type(schema, base),
+            UserTypeKind::Composite { .. } => Err(format!(
+                "composite type {ty} has no Rust type in migrate yet; select its fields one by one (`(x).field`)"
+            )),
+            UserTypeKind::Range { .. } => Err(format!(
+                "range type {ty} has no Rust type in migrate yet; select its bounds with lower() and upper()"
+            )),
+        };
+    }
+    Ok(match ty.name.as_str() {
+        "bool" => plain(quote!(bool)),
+        "int2" => plain(quote!(i16)),
+        "int4" => plain(quote!(i32)),
+        "int8" => plain(quote!(i64)),
+        "float4" => plain(quote!(f32)),
+        "float8" => plain(quote!(f64)),
+        "char" => plain(quote!(i8)),
+        "oid" => plain(quote!(u32)),
+        "text" | "varchar" | "bpchar" | "name" | "citext" | "unknown" => {
+            plain(quote!(::std::string::String))
+        }
+        "bytea" => plain(quote!(::std::vec::Vec<u8>)),
+        "json" | "jsonb" => plain(quote!(::migrate::__private::serde_json::Value)),
+        "inet" => plain(quote!(::std::net::IpAddr)),
+        "uuid" => gated(
+            ty,
+            "uuid",
+            cfg!(feature = "uuid"),
+            quote!(::migrate::__private::uuid::Uuid),
+        )?,
+        "numeric" => gated(
+            ty,
+            "rust_decimal",
+            cfg!(feature = "rust_decimal"),
+            quote!(::migrate::__private::rust_decimal::Decimal),
+        )?,
+        "date" | "time" | "timestamp" | "timestamptz" => date_time(ty)?,
+        _ => {
+            return Err(format!(
+                "type {ty} has no Rust type in migrate yet; cast it in SQL (`::text`)"
+            ));
+        }
+    })
+}
+
+fn gated(
+    ty: &SqlType,
+    feature: &str,
+    enabled: bool,
+    rust: TokenStream,
+) -> Result<RustType, String> {
+    if enabled {
+        Ok(RustType {
+            ty: rust,
+            text: false,
+            array: false,
+        })
+    } else {
+        Err(format!(
+            "type {} needs the `{feature}` feature of migrate (in Cargo.toml: `migrate = {{ features = [\"{feature}\"] }}`)",
+            ty.element()
+        ))
+    }
+}
+
+fn date_time(ty: &SqlType) -> Result<RustType, String> {
+    let chrono = match ty.name.as_str() {
+        "date" => quote!(::migrate::__private::chrono::NaiveDate),
+        "time" => quote!(::migrate::__private::chrono::NaiveTime),
+        "timestamp" => quote!(::migrate::__private::chrono::NaiveDateTime),
+        _ => quote!(::migrate::__private::chrono::DateTime<::migrate::__private::chrono::Utc>),
+    };
+    let time = match ty.name.as_str() {
+        "date" => quote!(::migrate::__private::time::Date),
+        "time" => quote!(::migrate::__private::time::Time),
+        "timestamp" => quote!(::migrate::__private::time::PrimitiveDateTime),
+        _ => quote!(::migrate::__private::time::OffsetDateTime),
+    };
+    if cfg!(feature = "chrono") {
+        return gated(ty, "chrono", true, chrono);
+    }
+    if cfg!(feature = "time") {
+        return gated(ty, "time", true, time);
+    }
+    Err(format!(
+        "type {} needs the `chrono` or the `time` feature of migrate (in Cargo.toml: `migrate = {{ features = [\"chrono\"] }}`)",
+        ty.element()
+    ))
+}
