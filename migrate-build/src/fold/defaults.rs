@@ -1,0 +1,349 @@
+//! Default expressions as PostgreSQL prints them back
+//! (`information_schema.columns.column_default`, `pg_get_expr`):
+//! `'x'::character varying`, `now()`, `CURRENT_TIMESTAMP`, `'-1'::integer`,
+//! `(CURRENT_TIMESTAMP + '14 days'::interval)`.
+//!
+//! This is a small deparser for the forms defaults take in practice; an
+//! expression it does not know is printed as sqlparser prints it.
+
+use migrate_core::SqlType;
+use sqlparser::ast::{
+    BinaryOperator, CastKind, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
+    UnaryOperator, Value, ValueWithSpan,
+};
+
+use super::{Folder, Stmt};
+
+impl Folder {
+    /// The default as PostgreSQL prints it, or `None` for `DEFAULT NULL`
+    /// (PostgreSQL stores no default then).
+    pub(crate) fn render_default(
+        &self,
+        stmt: &Stmt,
+        expr: &Expr,
+        column_type: &SqlType,
+    ) -> Option<String> {
+        if is_null(expr) {
+            return None;
+        }
+        Some(self.deparse(stmt, expr, Some(column_type)))
+    }
+
+    /// `expr` printed by PostgreSQL's rules; `context` is the type a bare
+    /// literal takes (the column's type for a default).
+    fn deparse(&self, stmt: &Stmt, expr: &Expr, context: Option<&SqlType>) -> String {
+        match expr {
+            Expr::Value(ValueWithSpan { value, span: _ }) => literal(value, context, false),
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr: inner,
+            } => match inner.as_ref() {
+                Expr::Value(ValueWithSpan {
+                    value: Value::Number(number, _),
+                    span: _,
+                }) => format!("'-{number}'::{}", number_type(number)),
+                other => format!("(- {})", self.deparse(stmt, other, context)),
+            },
+            Expr::Nested(inner) => self.deparse(stmt, inner, context),
+            Expr::Cast {
+                kind: CastKind::DoubleColon | CastKind::Cast,
+                expr: inner,
+                data_type,
+                format: _,
+            } => {
+                let Ok(resolved) = self.resolve_type(stmt, data_type) else {
+                    return expr.to_string();
+                };
+                let target = format_type_for_cast(self, &resolved.ty);
+                match inner.as_ref() {
+                    Expr::Value(ValueWithSpan {
+                        value: Value::SingleQuotedString(text) | Value::EscapedStringLiteral(text),
+                        span: _,
+                    }) => {
+                        let text =
+                            normalise_datetime(text, &resolved.ty).unwrap_or_else(|| text.clone());
+                        format!("{}::{target}", quote_literal(&text))
+                    }
+                    Expr::Array(array) if array.elem.is_empty() => format!("ARRAY[]::{target}"),
+                    Expr::Value(ValueWithSpan {
+                        value: Value::Null,
+                        span: _,
+                    }) => {
+                        format!("NULL::{target}")
+                    }
+                    other => format!("({})::{target}", self.deparse(stmt, other, None)),
+                }
+            }
+            Expr::Interval(interval) => match interval.value.as_ref() {
+                Expr::Value(ValueWithSpan {
+                    value: Value::SingleQuotedString(text),
+                    span: _,
+                }) => format!("{}::interval", quote_literal(text)),
+                _ => expr.to_string(),
+            },
+            Expr::TypedString(typed) => {
+                let Ok(resolved) = self.resolve_type(stmt, &typed.data_type) else {
+                    return expr.to_string();
+                };
+                match &typed.value.value {
+                    Value::SingleQuotedString(text) => format!(
+                        "{}::{}",
+                        quote_literal(text),
+                        format_type_for_cast(self, &resolved.ty)
+                    ),
+                    _ => expr.to_string(),
+                }
+            }
+            Expr::BinaryOp { left, op, right } => {
+                let op = match op {
+                    BinaryOperator::StringConcat => "||".to_owned(),
+                    other => other.to_string(),
+                };
+                format!(
+                    "({} {op} {})",
+                    self.deparse(stmt, left, None),
+                    self.deparse(stmt, right, None)
+                )
+            }
+            Expr::Array(array) => {
+                let elements: Vec<String> = array
+                    .elem
+                    .iter()
+                    .map(|element| self.deparse(stmt, element, None))
+                    .collect();
+                format!("ARRAY[{}]", elements.join(", "))
+            }
+            Expr::Function(function) => self.deparse_function(stmt, function),
+            Expr::Identifier(ident) => ident.value.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    fn deparse_function(&self, stmt: &Stmt, function: &Function) -> String {
+        let name = function.name.to_string();
+        let upper = name.to_ascii_uppercase();
+        let sql_value_function = matches!(
+            upper.as_str(),
+            "CURRENT_TIMESTAMP"
+                | "CURRENT_DATE"
+                | "CURRENT_TIME"
+                | "LOCALTIMESTAMP"
+                | "LOCALTIME"
+                | "CURRENT_USER"
+                | "CURRENT_ROLE"
+                | "SESSION_USER"
+                | "USER"
+                | "CURRENT_CATALOG"
+                | "CURRENT_SCHEMA"
+        );
+        match &function.args {
+            FunctionArguments::None if sql_value_function => upper,
+            FunctionArguments::None => name.to_lowercase(),
+            FunctionArguments::List(list) if sql_value_function => {
+                // CURRENT_TIMESTAMP(3)
+                let args: Vec<String> = list.args.iter().map(|arg| arg.to_string()).collect();
+                format!("{upper}({})", args.join(", "))
+            }
+            FunctionArguments::List(list) => {
+                let args: Vec<String> = list
+                    .args
+                    .iter()
+                    .map(|arg| match arg {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => {
+                            self.deparse(stmt, expr, Some(&SqlType::builtin("text")))
+                        }
+                        other => other.to_string(),
+                    })
+                    .collect();
+                let name = if function.name.0.len() == 1 && !name.starts_with('"') {
+                    name.to_lowercase()
+                } else {
+                    name
+                };
+                format!("{name}({})", args.join(", "))
+            }
+            FunctionArguments::Subquery(_) => function.to_string(),
+        }
+    }
+}
+
+fn is_null(expr: &Expr) -> bool {
+    match expr {
+        Expr::Value(ValueWithSpan {
+            value: Value::Null,
+            span: _,
+        }) => true,
+        Expr::Nested(inner) => is_null(inner),
+        Expr::Cast { expr, .. } => is_null(expr),
+        _ => false,
+    }
+}
+
+/// A literal: numbers and booleans print bare, strings take the type of
+/// their context (`'x'::character varying`).
+fn literal(value: &Value, context: Option<&SqlType>, _negated: bool) -> String {
+    match value {
+        Value::Number(number, _) => number.clone(),
+        Value::Boolean(true) => "true".to_owned(),
+        Value::Boolean(false) => "false".to_owned(),
+        Value::Null => "NULL".to_owned(),
+        Value::SingleQuotedString(text) | Value::EscapedStringLiteral(text) => match context {
+            Some(ty)
+                if !ty.array
+                    && ty.is_builtin()
+                    && matches!(
+                        ty.name.as_str(),
+                        "int2" | "int4" | "int8" | "numeric" | "float4" | "float8"
+                    )
+                    && text.trim().parse::<f64>().is_ok() =>
+            {
+                let trimmed = text.trim();
+                if let Some(positive) = trimmed.strip_prefix('-') {
+                    format!("'-{positive}'::{}", number_type(positive))
+                } else {
+                    trimmed.to_owned()
+                }
+            }
+            Some(ty) if !ty.array && ty.is_builtin() && ty.name == "bool" => {
+                match text.trim().to_ascii_lowercase().as_str() {
+                    "t" | "true" | "yes" | "y" | "on" | "1" => "true".to_owned(),
+                    _ => "false".to_owned(),
+                }
+            }
+            Some(ty) => {
+                let text = normalise_datetime(text, ty).unwrap_or_else(|| text.clone());
+                format!("{}::{}", quote_literal(&text), type_for_cast_plain(ty))
+            }
+            None => format!("{}::text", quote_literal(text)),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// The type a numeric literal has: `integer`, `bigint` or `numeric`.
+fn number_type(number: &str) -> &'static str {
+    if number.contains(['.', 'e', 'E']) {
+        "numeric"
+    } else if number.parse::<i32>().is_ok() {
+        "integer"
+    } else if number.parse::<i64>().is_ok() {
+        "bigint"
+    } else {
+        "numeric"
+    }
+}
+
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// `format_type` of a literal's type without its modifier, as a cast
+/// prints it: `character varying`, `text[]`, `"TaskStatus"`, `bpchar`.
+fn type_for_cast_plain(ty: &SqlType) -> String {
+    let base = if ty.is_builtin() {
+        match ty.name.as_str() {
+            "bpchar" => "bpchar".to_owned(),
+            name => migrate_core::builtin_data_type(name)
+                .unwrap_or(name)
+                .to_owned(),
+        }
+    } else if ty.schema == "public" {
+        quote_ident(&ty.name)
+    } else {
+        format!("{}.{}", quote_ident(&ty.schema), quote_ident(&ty.name))
+    };
+    if ty.array { format!("{base}[]") } else { base }
+}
+
+/// The type named in an explicit cast, with its modifier when it had one.
+fn format_type_for_cast(_folder: &Folder, ty: &SqlType) -> String {
+    if ty.is_builtin() && !ty.modifiers.is_empty() {
+        return ty.to_string();
+    }
+    type_for_cast_plain(ty)
+}
+
+pub(crate) fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// A date or timestamp literal as PostgreSQL prints the stored value
+/// (session time zone UTC): `'epoch'` is `1970-01-01 00:00:00+00` for
+/// `timestamptz`. `None` when the literal is not a plain date and time
+/// (`now`, an offset other than UTC): it is then kept as written.
+fn normalise_datetime(text: &str, ty: &SqlType) -> Option<String> {
+    if ty.array || !ty.is_builtin() {
+        return None;
+    }
+    let kind = ty.name.as_str();
+    if !matches!(kind, "timestamp" | "timestamptz" | "date") {
+        return None;
+    }
+    let text = text.trim();
+    let (date, time, utc) = if text.eq_ignore_ascii_case("epoch") {
+        ("1970-01-01".to_owned(), "00:00:00".to_owned(), true)
+    } else {
+        let date = text.get(..10)?;
+        let bytes = date.as_bytes();
+        let digits_ok = bytes.iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+        if !digits_ok {
+            return None;
+        }
+        let rest = text[10..].trim_start_matches(['T', ' ']);
+        let (clock, zone) = match rest.find(['Z', 'z', '+', '-', ' ']) {
+            Some(at) => (&rest[..at], rest[at..].trim()),
+            None => (rest, ""),
+        };
+        let utc = matches!(
+            zone,
+            "" | "Z" | "z" | "+00" | "+00:00" | "+0000" | "UTC" | "utc"
+        );
+        if !utc {
+            return None;
+        }
+        let mut parts = clock.split(':');
+        let hours = parts.next().filter(|p| !p.is_empty()).unwrap_or("00");
+        let minutes = parts.next().unwrap_or("00");
+        let seconds = parts.next().unwrap_or("00");
+        if hours.len() != 2
+            || minutes.len() != 2
+            || !hours
+                .bytes()
+                .chain(minutes.bytes())
+                .all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, ""));
+        let fraction = fraction.trim_end_matches('0');
+        let seconds = if fraction.is_empty() {
+            whole.to_owned()
+        } else {
+            format!("{whole}.{fraction}")
+        };
+        (date.to_owned(), format!("{hours}:{minutes}:{seconds}"), utc)
+    };
+    Some(match kind {
+        "date" => date,
+        "timestamp" => format!("{date} {time}"),
+        _ if utc => format!("{date} {time}+00"),
+        _ => return None,
+    })
+}

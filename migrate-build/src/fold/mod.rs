@@ -1,0 +1,630 @@
+//! Folding migrations into the schema PostgreSQL would hold.
+//!
+//! A [`Folder`] applies migrations one at a time, statement by statement,
+//! to a [`Schema`]: each statement is split out with
+//! [`split_statements`](crate::split::split_statements), parsed alone by
+//! sqlparser (PostgreSQL dialect) and converted into changes of the model.
+//! What PostgreSQL would reject (a missing table, a duplicate column, an
+//! unknown type) becomes an error [`Diagnostic`] pointing into the migration
+//! file; the statement is skipped and folding goes on, so that one run
+//! reports every error.
+//!
+//! Statements that change no shape (DML, GRANT, policies, ANALYZE, ...) are
+//! accepted silently. A statement sqlparser cannot parse is recognised by
+//! its leading keywords (see `unparsed.rs`); when the fold cannot tell what
+//! it does (a `DO` block, say) it warns that it assumed no change.
+//!
+//! # Directives
+//!
+//! A comment line right before a statement tells the fold what to do with it:
+//!
+//! - `-- migrate:assume <SQL>;` folds `<SQL>` instead of the statement (one or
+//!   more such lines, each holding whole statements). Use it to state what
+//!   a `DO` block or a dynamic `EXECUTE` does:
+//!
+//!   ```sql
+//!   -- migrate:assume ALTER TABLE users ADD COLUMN IF NOT EXISTS email text;
+//!   DO $$ BEGIN ... END $$;
+//!   ```
+//! - `-- migrate:ignore` folds nothing for the statement and silences the
+//!   warning: the statement is known to change no shape.
+//!
+//! ```
+//! use migrate_build::fold::fold_sql;
+//!
+//! let folded = fold_sql("CREATE TABLE users (id serial PRIMARY KEY, name varchar(40) NOT NULL);");
+//! assert!(folded.diagnostics.is_empty());
+//! let users = &folded.schema.relations[&migrate_core::Name::public("users")];
+//! assert_eq!(users.columns[0].default.as_deref(), Some("nextval('users_id_seq'::regclass)"));
+//! ```
+
+mod alter;
+mod defaults;
+mod names;
+mod objects;
+mod table;
+mod types;
+mod unparsed;
+
+use std::ops::Range;
+
+use migrate_core::{Migration, Name, Schema};
+use sqlparser::ast::{ObjectName, Spanned, Statement};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Location, Span};
+
+use crate::diagnostic::Diagnostic;
+use crate::split::split_statements;
+
+/// Where temporary tables live while their migration is folded; they are
+/// dropped when it ends, as they are when its session ends.
+pub(crate) const TEMP_SCHEMA: &str = "pg_temp";
+
+/// Internal result: an error diagnostic ends the statement.
+pub(crate) type Fallible<T> = Result<T, Diagnostic>;
+
+/// Folds migrations into a [`Schema`], one at a time.
+#[derive(Debug)]
+pub struct Folder {
+    pub(crate) schema: Schema,
+    /// `SET search_path`: where unqualified names are looked up and created.
+    pub(crate) search_path: Vec<String>,
+    /// Warnings and errors of the statement being folded.
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The (table, column) pairs each view reads, for DROP COLUMN.
+    pub(crate) view_columns: std::collections::HashMap<Name, Vec<(Name, String)>>,
+    /// Functions (by unqualified name) whose body runs DDL.
+    pub(crate) ddl_functions: std::collections::HashSet<String>,
+    /// Calls of such functions the fold could not follow.
+    pub(crate) unfollowed: Vec<Unfollowed>,
+    /// Path of the migration being folded, for messages.
+    pub(crate) current_path: String,
+}
+
+/// A call of a DDL-running function whose effect the fold cannot know:
+/// relations named after its text arguments may exist without the fold
+/// knowing them.
+#[derive(Debug)]
+pub(crate) struct Unfollowed {
+    /// `create_partitions('events', 4)`.
+    pub call: String,
+    /// Its string arguments: the names it likely builds on.
+    pub prefixes: Vec<String>,
+    /// The migration that made the call.
+    pub location: String,
+}
+
+/// The result of folding a whole history.
+#[derive(Clone, Debug)]
+pub struct Folded {
+    pub schema: Schema,
+    /// Errors and warnings of every migration, in order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Folded {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+impl Default for Folder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Folder {
+    /// A folder holding an empty database (only the `public` schema).
+    pub fn new() -> Self {
+        Self {
+            schema: Schema::new(),
+            search_path: vec!["public".to_owned()],
+            diagnostics: Vec::new(),
+            view_columns: std::collections::HashMap::new(),
+            ddl_functions: std::collections::HashSet::new(),
+            unfollowed: Vec::new(),
+            current_path: String::new(),
+        }
+    }
+
+    /// Applies one migration; returns its diagnostics (errors and warnings),
+    /// with `file` set to the migration's path and spans into that file.
+    pub fn apply(&mut self, migration: &Migration) -> Vec<Diagnostic> {
+        // Each migration runs in a session of its own.
+        self.search_path = vec!["public".to_owned()];
+        self.current_path = migration.path.clone();
+        let sql = migration.up.as_str();
+        let statements = split_statements(sql);
+        let mut previous_end = 0;
+        for statement in &statements {
+            let before = &sql[previous_end..statement.span.start];
+            previous_end = statement.span.end;
+            match unparsed::directive(before) {
+                Some(unparsed::Directive::Ignore) => continue,
+                Some(unparsed::Directive::Assume(assumed)) => {
+                    for (text, offset) in assumed {
+                        let base = migration.up_offset
+                            + previous_offset(sql, before, statement.span.start)
+                            + offset;
+                        for inner in split_statements(text) {
+                            let stmt = Stmt::new(inner.text, base + inner.span.start);
+                            self.statement(&stmt);
+                        }
+                    }
+                    continue;
+                }
+                None => {}
+            }
+            let stmt = Stmt::new(statement.text, migration.up_offset + statement.span.start);
+            self.statement(&stmt);
+        }
+        self.drop_temporary_tables();
+        let mut diagnostics = std::mem::take(&mut self.diagnostics);
+        for diagnostic in &mut diagnostics {
+            diagnostic.file = Some(migration.path.clone().into());
+        }
+        diagnostics
+    }
+
+    fn drop_temporary_tables(&mut self) {
+        let temporary: Vec<Name> = self
+            .schema
+            .relations
+            .keys()
+            .filter(|name| name.schema == TEMP_SCHEMA)
+            .cloned()
+            .collect();
+        for name in temporary {
+            self.drop_relation_cascade(&name);
+        }
+        self.schema
+            .indexes
+            .retain(|name, _| name.schema != TEMP_SCHEMA);
+        self.schema
+            .sequences
+            .retain(|name, _| name.schema != TEMP_SCHEMA);
+    }
+
+    /// The schema folded so far.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub fn into_schema(self) -> Schema {
+        self.schema
+    }
+
+    /// Folds one statement, recording its diagnostics.
+    fn statement(&mut self, stmt: &Stmt) {
+        self.note_function_body(stmt);
+        match Parser::parse_sql(&PostgreSqlDialect {}, stmt.text) {
+            Ok(parsed) => {
+                for statement in &parsed {
+                    if let Err(error) = self.apply_statement(stmt, statement) {
+                        self.diagnostics.push(error);
+                    }
+                }
+            }
+            Err(parse_error) => {
+                // A goose StatementBegin/End block holds several statements:
+                // fold them one by one so one unreadable statement does not
+                // hide the others.
+                let inner = split_statements(stmt.text);
+                if inner.len() > 1 {
+                    for piece in inner {
+                        self.statement(&Stmt::new(piece.text, stmt.base + piece.span.start));
+                    }
+                    return;
+                }
+                if let Err(error) = self.unparsed(stmt, &parse_error.to_string()) {
+                    self.diagnostics.push(error);
+                }
+            }
+        }
+    }
+
+    /// Looks `name` up in `schema`, or along the search path: the first
+    /// schema where `exists` holds.
+    pub(crate) fn lookup(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+        exists: impl Fn(&Name) -> bool,
+    ) -> Option<Name> {
+        match schema {
+            Some(schema) => {
+                let candidate = Name::new(schema, name);
+                exists(&candidate).then_some(candidate)
+            }
+            None => self
+                .search_path
+                .iter()
+                .map(|schema| Name::new(schema, name))
+                .find(|candidate| exists(candidate)),
+        }
+    }
+
+    /// A relation (table, view, ...) by schema and name; temporary tables
+    /// (schema `pg_temp`) come first, as in PostgreSQL.
+    pub(crate) fn find_relation(&self, schema: Option<&str>, name: &str) -> Option<Name> {
+        if schema.is_none() {
+            let temporary = Name::new(TEMP_SCHEMA, name);
+            if self.schema.relations.contains_key(&temporary) {
+                return Some(temporary);
+            }
+        }
+        self.lookup(schema, name, |candidate| {
+            self.schema.relations.contains_key(candidate)
+        })
+    }
+
+    /// Where an unqualified new object goes: the first schema of the search
+    /// path that exists.
+    pub(crate) fn creation_schema(&self, stmt: &Stmt, span: Range<usize>) -> Fallible<String> {
+        self.search_path
+            .iter()
+            .find(|schema| self.schema.namespaces.contains_key(*schema))
+            .cloned()
+            .ok_or_else(|| stmt.error(span, "no schema has been selected to create in"))
+    }
+
+    /// The name a new object gets: qualified as written, or in the creation schema.
+    pub(crate) fn new_name(&self, stmt: &Stmt, name: &ObjectName) -> Fallible<Name> {
+        let span = stmt.span_of_object_name(name);
+        let parts = names::object_name_parts(name);
+        match parts.as_slice() {
+            [object] => Ok(Name::new(&self.creation_schema(stmt, span)?, object)),
+            [schema, object] | [_, schema, object] => {
+                if !self.schema.namespaces.contains_key(schema) {
+                    return Err(stmt.error(span, format!("schema \"{schema}\" does not exist")));
+                }
+                Ok(Name::new(schema, object))
+            }
+            _ => Err(stmt.error(
+                span,
+                format!("improper qualified name (too many dotted names): {name}"),
+            )),
+        }
+    }
+
+    /// The schema (if written) and name of an existing object's name.
+    pub(crate) fn split_name(stmt: &Stmt, name: &ObjectName) -> Fallible<(Option<String>, String)> {
+        let parts = names::object_name_parts(name);
+        match parts.as_slice() {
+            [object] => Ok((None, object.clone())),
+            [schema, object] | [_, schema, object] => Ok((Some(schema.clone()), object.clone())),
+            _ => Err(stmt.error(
+                stmt.span_of_object_name(name),
+                format!("improper qualified name (too many dotted names): {name}"),
+            )),
+        }
+    }
+
+    /// An existing relation, or PostgreSQL's `relation "x" does not exist`
+    /// with a suggestion.
+    pub(crate) fn existing_relation(&self, stmt: &Stmt, name: &ObjectName) -> Fallible<Name> {
+        let (schema, object) = Self::split_name(stmt, name)?;
+        if let Some(found) = self.find_relation(schema.as_deref(), &object) {
+            return Ok(found);
+        }
+        Err(self.missing_relation(stmt, name, &object))
+    }
+
+    pub(crate) fn missing_relation(
+        &self,
+        stmt: &Stmt,
+        name: &ObjectName,
+        object: &str,
+    ) -> Diagnostic {
+        let shown = names::object_name_parts(name).join(".");
+        let unfollowed = self.unfollowed.iter().find(|call| {
+            call.prefixes
+                .iter()
+                .any(|prefix| !prefix.is_empty() && object.starts_with(prefix.as_str()))
+        });
+        if let Some(call) = unfollowed {
+            return Diagnostic::warning(
+                format!(
+                    "relation \"{shown}\" is not in the folded schema; {} in {} may have created it, so the fold skipped this statement",
+                    call.call, call.location
+                ),
+                stmt.span_of_object_name(name),
+            )
+            .with_help("state what the call creates with a `-- migrate:assume CREATE TABLE ...;` line right before it");
+        }
+        let error = stmt.error(
+            stmt.span_of_object_name(name),
+            format!("relation \"{shown}\" does not exist"),
+        );
+        let candidates = self.schema.relations.keys().map(|name| name.name.as_str());
+        match names::did_you_mean(object, candidates) {
+            Some(help) => error.with_help(help),
+            None => error,
+        }
+    }
+
+    /// Whether a `pg_class` name (relation, index, sequence) is taken in `schema`.
+    pub(crate) fn class_name_taken(&self, schema: &str, name: &str) -> bool {
+        let key = Name::new(schema, name);
+        self.schema.relations.contains_key(&key)
+            || self.schema.indexes.contains_key(&key)
+            || self.schema.sequences.contains_key(&key)
+    }
+
+    /// Whether a constraint of that name exists anywhere in `schema`
+    /// (PostgreSQL picks generated constraint names unique per schema).
+    pub(crate) fn constraint_name_taken(&self, schema: &str, name: &str) -> bool {
+        self.schema
+            .relations
+            .range(Name::new(schema, "")..)
+            .take_while(|(key, _)| key.schema == schema)
+            .any(|(_, relation)| relation.constraints.iter().any(|c| c.name == name))
+    }
+
+    /// Folds one parsed statement.
+    fn apply_statement(&mut self, stmt: &Stmt, statement: &Statement) -> Fallible<()> {
+        match statement {
+            Statement::CreateTable(create) => self.create_table(stmt, create),
+            Statement::AlterTable(alter) => self.alter_table(stmt, alter),
+            Statement::CreateIndex(create) => self.create_index(stmt, create),
+            Statement::Drop {
+                object_type,
+                if_exists,
+                names,
+                cascade,
+                restrict: _,  // the default behaviour
+                purge: _,     // not PostgreSQL
+                temporary: _, // not PostgreSQL
+                table: _,     // MySQL's DROP INDEX .. ON t
+            } => self.drop(stmt, *object_type, *if_exists, names, *cascade),
+            Statement::CreateView(create) => self.create_view(stmt, create),
+            Statement::CreateSchema {
+                schema_name,
+                if_not_exists,
+                or_replace: _, // not PostgreSQL
+                with: _,
+                options: _,
+                default_collate_spec: _,
+                clone: _,
+            } => self.create_schema(stmt, schema_name, *if_not_exists),
+            Statement::CreateType {
+                name,
+                representation,
+            } => self.create_type(stmt, name, representation.as_ref()),
+            Statement::AlterType(alter) => self.alter_type(stmt, alter),
+            Statement::CreateDomain(create) => self.create_domain(stmt, create),
+            Statement::DropDomain(drop) => self.drop_domain(stmt, drop),
+            Statement::CreateExtension(create) => self.create_extension(stmt, create),
+            Statement::DropExtension(drop) => self.drop_extension(stmt, drop),
+            Statement::CreateSequence {
+                temporary: _,
+                if_not_exists,
+                name,
+                data_type,
+                sequence_options,
+                owned_by,
+            } => self.create_sequence(
+                stmt,
+                name,
+                *if_not_exists,
+                data_type.as_ref(),
+                sequence_options,
+                owned_by.as_ref(),
+            ),
+            Statement::Comment {
+                object_type,
+                object_name,
+                comment,
+                if_exists: _,
+            } => self.comment(stmt, *object_type, object_name, comment.as_deref()),
+            Statement::CreateFunction(create) => self.create_function(stmt, create),
+            Statement::CreateTrigger(create) => self.create_trigger(stmt, create),
+            Statement::DropTrigger(drop) => self.drop_trigger(stmt, drop),
+            Statement::AlterIndex { name, operation } => self.alter_index(stmt, name, operation),
+            Statement::Set(set) => {
+                self.set(set);
+                Ok(())
+            }
+            Statement::Query(query) => {
+                self.query_side_effects(stmt, query);
+                Ok(())
+            }
+            Statement::RenameTable(_) => {
+                Err(stmt.error_at_start("syntax error at or near \"RENAME\""))
+            }
+            // Statements that change no shape of the schema.
+            Statement::Insert(_)
+            | Statement::Update(_)
+            | Statement::Delete(_)
+            | Statement::Merge(_)
+            | Statement::Truncate(_)
+            | Statement::Copy { .. }
+            | Statement::Grant(_)
+            | Statement::Revoke(_)
+            | Statement::CreateRole(_)
+            | Statement::AlterRole { .. }
+            | Statement::CreatePolicy(_)
+            | Statement::AlterPolicy(_)
+            | Statement::DropPolicy(_)
+            | Statement::StartTransaction { .. }
+            | Statement::Commit { .. }
+            | Statement::Rollback { .. }
+            | Statement::Savepoint { .. }
+            | Statement::ReleaseSavepoint { .. }
+            | Statement::Analyze(_)
+            | Statement::Vacuum(_)
+            | Statement::Lock(_)
+            | Statement::LockTables { .. }
+            | Statement::Discard { .. }
+            | Statement::Reset(_)
+            | Statement::NOTIFY { .. }
+            | Statement::LISTEN { .. }
+            | Statement::UNLISTEN { .. }
+            | Statement::Call(_)
+            | Statement::Execute { .. }
+            | Statement::Prepare { .. }
+            | Statement::Deallocate { .. }
+            | Statement::Explain { .. }
+            | Statement::AlterFunction(_)
+            | Statement::DropFunction(_)
+            | Statement::DropProcedure { .. }
+            | Statement::CreateProcedure { .. }
+            | Statement::AlterSchema(_)
+            | Statement::Declare { .. }
+            | Statement::Fetch { .. }
+            | Statement::Close { .. }
+            | Statement::ShowVariable { .. }
+            | Statement::CreateCollation(_)
+            | Statement::CreateOperator(_)
+            | Statement::CreateOperatorFamily(_)
+            | Statement::CreateOperatorClass(_)
+            | Statement::CreateTextSearch(_)
+            | Statement::CreateServer(_) => Ok(()),
+            other => {
+                self.diagnostics.push(stmt.warning_at_start(format!(
+                    "the fold does not know what this statement changes and assumed no change: {}",
+                    first_words(&other.to_string())
+                ))
+                .with_help("state its effect with a `-- migrate:assume <SQL>;` line right before it, or silence this with `-- migrate:ignore`"));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The first few words of a statement, for messages.
+pub(crate) fn first_words(text: &str) -> String {
+    text.split_whitespace()
+        .take(4)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Offset of the directive region (`before`) in the migration's SQL.
+fn previous_offset(sql: &str, before: &str, statement_start: usize) -> usize {
+    let _ = sql;
+    statement_start - before.len()
+}
+
+/// Folds every migration in order.
+pub fn fold(migrations: &[Migration]) -> Folded {
+    let mut folder = Folder::new();
+    let mut diagnostics = Vec::new();
+    for migration in migrations {
+        diagnostics.extend(folder.apply(migration));
+    }
+    Folded {
+        schema: folder.into_schema(),
+        diagnostics,
+    }
+}
+
+/// Convenience for tests and tools: folds one SQL text as one migration
+/// named `inline.sql`.
+pub fn fold_sql(sql: &str) -> Folded {
+    let migration = Migration {
+        version: "0".to_owned(),
+        name: "inline".to_owned(),
+        path: "inline.sql".to_owned(),
+        up: sql.to_owned(),
+        up_offset: 0,
+        down: None,
+        transactional: true,
+        statements: Vec::new(),
+        checksum: migrate_core::checksum(sql),
+    };
+    fold(std::slice::from_ref(&migration))
+}
+
+/// One statement being folded: its text and where it sits in the file.
+pub(crate) struct Stmt<'a> {
+    pub text: &'a str,
+    /// Byte offset of `text` in the migration file.
+    pub base: usize,
+    /// Byte offsets (in `text`) where each line starts.
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Stmt<'a> {
+    pub(crate) fn new(text: &'a str, base: usize) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self {
+            text,
+            base,
+            line_starts,
+        }
+    }
+
+    /// Byte offset in `text` of a sqlparser location (1-based line and
+    /// column in characters).
+    fn offset(&self, location: Location) -> Option<usize> {
+        if location.line == 0 {
+            return None;
+        }
+        let line_start = *self.line_starts.get(location.line as usize - 1)?;
+        let line = &self.text[line_start..];
+        let column = location.column.saturating_sub(1) as usize;
+        let within = line
+            .char_indices()
+            .nth(column)
+            .map_or(line.len(), |(i, _)| i);
+        Some(line_start + within)
+    }
+
+    /// File byte range of a sqlparser span; the first word of the statement
+    /// when the span is unknown.
+    pub(crate) fn span(&self, span: Span) -> Range<usize> {
+        match (self.offset(span.start), self.offset(span.end)) {
+            (Some(start), Some(end)) if end >= start => self.base + start..self.base + end,
+            (Some(start), _) => self.base + start..self.base + start + 1,
+            _ => self.start(),
+        }
+    }
+
+    /// The file range of the statement's first word.
+    pub(crate) fn start(&self) -> Range<usize> {
+        let len = self
+            .text
+            .find(|c: char| c.is_whitespace() || c == '(' || c == ';')
+            .unwrap_or(self.text.len());
+        self.base..self.base + len
+    }
+
+    pub(crate) fn span_of_object_name(&self, name: &ObjectName) -> Range<usize> {
+        self.span(name.span())
+    }
+
+    pub(crate) fn span_of_ident(&self, ident: &sqlparser::ast::Ident) -> Range<usize> {
+        self.span(ident.span)
+    }
+
+    pub(crate) fn span_of<T: Spanned>(&self, node: &T) -> Range<usize> {
+        self.span(node.span())
+    }
+
+    /// File range of the first occurrence of `needle` (case-insensitive,
+    /// ASCII) in the statement, or its first word.
+    pub(crate) fn find(&self, needle: &str) -> Range<usize> {
+        let haystack = self.text.to_ascii_lowercase();
+        match haystack.find(&needle.to_ascii_lowercase()) {
+            Some(at) => self.base + at..self.base + at + needle.len(),
+            None => self.start(),
+        }
+    }
+
+    pub(crate) fn error(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(message, span)
+    }
+
+    pub(crate) fn error_at_start(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(message, self.start())
+    }
+
+    pub(crate) fn warning_at_start(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::warning(message, self.start())
+    }
+}

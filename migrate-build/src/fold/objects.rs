@@ -1,0 +1,1349 @@
+//! Schemas, types, domains, extensions, sequences, views, functions,
+//! triggers, comments, DROP and SET search_path.
+
+use migrate_core::{
+    Column, Constraint, ConstraintKind, Extension, Function, Name, Namespace, Relation,
+    RelationKind, Sequence, SqlType, Trigger, TriggerEvent, TriggerTiming, UserType, UserTypeKind,
+};
+use sqlparser::ast::{
+    AlterIndexOperation, AlterType, AlterTypeAddValue, AlterTypeAddValuePosition,
+    AlterTypeOperation, AlterTypeRename, AlterTypeRenameValue, CommentObject, CreateDomain,
+    CreateExtension, CreateFunction, CreateTrigger, CreateView, DataType, DropDomain,
+    DropExtension, DropTrigger, Expr, FunctionReturnType, ObjectName, ObjectType, Query,
+    SchemaName, SelectItem, SequenceOptions, Set, SetExpr, TableConstraint,
+    TriggerEvent as ParsedTriggerEvent, TriggerObject, TriggerObjectKind, TriggerPeriod,
+    UserDefinedTypeCompositeAttributeDef, UserDefinedTypeRangeOption,
+    UserDefinedTypeRepresentation, Value, ValueWithSpan,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use super::{Fallible, Folder, Stmt, names, types};
+
+impl Folder {
+    pub(crate) fn create_schema(
+        &mut self,
+        stmt: &Stmt,
+        schema_name: &SchemaName,
+        if_not_exists: bool,
+    ) -> Fallible<()> {
+        let name = match schema_name {
+            SchemaName::Simple(name) | SchemaName::NamedAuthorization(name, _) => {
+                names::object_name_parts(name).join(".")
+            }
+            SchemaName::UnnamedAuthorization(role) => names::ident(role),
+        };
+        if self.schema.namespaces.contains_key(&name) {
+            if if_not_exists {
+                return Ok(());
+            }
+            return Err(stmt.error(
+                stmt.find(&name),
+                format!("schema \"{name}\" already exists"),
+            ));
+        }
+        self.schema.namespaces.insert(name, Namespace::default());
+        Ok(())
+    }
+
+    pub(crate) fn create_type(
+        &mut self,
+        stmt: &Stmt,
+        name: &ObjectName,
+        representation: Option<&UserDefinedTypeRepresentation>,
+    ) -> Fallible<()> {
+        let type_name = self.new_name(stmt, name)?;
+        let kind = match representation {
+            Some(UserDefinedTypeRepresentation::Enum { labels }) => UserTypeKind::Enum {
+                labels: labels.iter().map(|label| label.value.clone()).collect(),
+            },
+            Some(UserDefinedTypeRepresentation::Composite { attributes }) => {
+                let mut resolved = Vec::new();
+                for UserDefinedTypeCompositeAttributeDef {
+                    name,
+                    data_type,
+                    collation: _, // changes no shape
+                } in attributes
+                {
+                    resolved.push((names::ident(name), self.resolve_type(stmt, data_type)?.ty));
+                }
+                UserTypeKind::Composite {
+                    attributes: resolved,
+                }
+            }
+            Some(UserDefinedTypeRepresentation::Range { options }) => {
+                let mut subtype = None;
+                for option in options {
+                    match option {
+                        UserDefinedTypeRangeOption::Subtype(data_type) => {
+                            subtype = Some(self.resolve_type(stmt, data_type)?.ty);
+                        }
+                        _ => {} // opclass, collation, canonical, diff: no shape
+                    }
+                }
+                let Some(subtype) = subtype else {
+                    return Err(stmt.error_at_start("type attribute \"subtype\" is required"));
+                };
+                UserTypeKind::Range { subtype }
+            }
+            // A shell type (`CREATE TYPE t;`) or a base type with I/O functions:
+            // nothing a column can use yet.
+            _ => return Ok(()),
+        };
+        if self.schema.types.contains_key(&type_name)
+            || self.schema.relations.contains_key(&type_name)
+        {
+            return Err(stmt.error(
+                stmt.span_of_object_name(name),
+                format!("type \"{}\" already exists", type_name.name),
+            ));
+        }
+        self.schema.types.insert(
+            type_name,
+            UserType {
+                kind,
+                comment: None,
+            },
+        );
+        Ok(())
+    }
+
+    pub(crate) fn alter_type(&mut self, stmt: &Stmt, alter: &AlterType) -> Fallible<()> {
+        let AlterType { name, operation } = alter;
+        let (schema, object) = Self::split_name(stmt, name)?;
+        let Some(type_name) = self.find_type(schema.as_deref(), &object) else {
+            let mut error = stmt.error(
+                stmt.span_of_object_name(name),
+                format!("type \"{object}\" does not exist"),
+            );
+            if let Some(help) =
+                names::did_you_mean(&object, self.schema.types.keys().map(|n| n.name.as_str()))
+            {
+                error = error.with_help(help);
+            }
+            return Err(error);
+        };
+        match operation {
+            AlterTypeOperation::Rename(AlterTypeRename { new_name }) => {
+                let new = Name::new(&type_name.schema, &names::ident(new_name));
+                if self.schema.types.contains_key(&new) || self.schema.relations.contains_key(&new)
+                {
+                    return Err(stmt.error(
+                        stmt.span_of_ident(new_name),
+                        format!("type \"{}\" already exists", new.name),
+                    ));
+                }
+                let user_type = self.schema.types.remove(&type_name).expect("found above");
+                self.schema.types.insert(new.clone(), user_type);
+                self.retype(&type_name, &new);
+            }
+            AlterTypeOperation::AddValue(AlterTypeAddValue {
+                if_not_exists,
+                value,
+                position,
+            }) => {
+                let Some(UserTypeKind::Enum { labels }) =
+                    self.schema.types.get_mut(&type_name).map(|t| &mut t.kind)
+                else {
+                    return Err(stmt.error(
+                        stmt.span_of_object_name(name),
+                        format!("\"{object}\" is not an enum"),
+                    ));
+                };
+                let label = value.value.clone();
+                if labels.contains(&label) {
+                    if *if_not_exists {
+                        return Ok(());
+                    }
+                    return Err(stmt.error(
+                        stmt.span_of_ident(value),
+                        format!("enum label \"{label}\" already exists"),
+                    ));
+                }
+                let at = match position {
+                    None => labels.len(),
+                    Some(AlterTypeAddValuePosition::Before(neighbour))
+                    | Some(AlterTypeAddValuePosition::After(neighbour)) => {
+                        let Some(index) = labels.iter().position(|l| *l == neighbour.value) else {
+                            return Err(stmt.error(
+                                stmt.span_of_ident(neighbour),
+                                format!("\"{}\" is not an existing enum label", neighbour.value),
+                            ));
+                        };
+                        if matches!(position, Some(AlterTypeAddValuePosition::After(_))) {
+                            index + 1
+                        } else {
+                            index
+                        }
+                    }
+                };
+                labels.insert(at, label);
+            }
+            AlterTypeOperation::RenameValue(AlterTypeRenameValue { from, to }) => {
+                let Some(UserTypeKind::Enum { labels }) =
+                    self.schema.types.get_mut(&type_name).map(|t| &mut t.kind)
+                else {
+                    return Err(stmt.error(
+                        stmt.span_of_object_name(name),
+                        format!("\"{object}\" is not an enum"),
+                    ));
+                };
+                if labels.contains(&to.value) {
+                    return Err(stmt.error(
+                        stmt.span_of_ident(to),
+                        format!("enum label \"{}\" already exists", to.value),
+                    ));
+                }
+                let Some(label) = labels.iter_mut().find(|l| **l == from.value) else {
+                    return Err(stmt.error(
+                        stmt.span_of_ident(from),
+                        format!("\"{}\" is not an existing enum label", from.value),
+                    ));
+                };
+                *label = to.value.clone();
+                // Defaults hold the label's oid: they print the new label.
+                let cast = format!("::{}", type_cast_name(&type_name));
+                let old_default = format!("'{}'{cast}", from.value.replace('\'', "''"));
+                let new_default = format!("'{}'{cast}", to.value.replace('\'', "''"));
+                for relation in self.schema.relations.values_mut() {
+                    for column in &mut relation.columns {
+                        if column.default.as_deref() == Some(old_default.as_str()) {
+                            column.default = Some(new_default.clone());
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// After a type rename: every use of `old` names `new`.
+    fn retype(&mut self, old: &Name, new: &Name) {
+        let old_cast = format!("::{}", type_cast_name(old));
+        let new_cast = format!("::{}", type_cast_name(new));
+        let fix = |ty: &mut SqlType| {
+            if ty.schema == old.schema && ty.name == old.name {
+                ty.name = new.name.clone();
+            }
+        };
+        for relation in self.schema.relations.values_mut() {
+            for column in &mut relation.columns {
+                if column.ty.schema == old.schema && column.ty.name == old.name {
+                    column.ty.name = new.name.clone();
+                    if let Some(default) = &mut column.default {
+                        *default = default.replace(&old_cast, &new_cast);
+                    }
+                }
+            }
+        }
+        for user_type in self.schema.types.values_mut() {
+            match &mut user_type.kind {
+                UserTypeKind::Domain { base, .. } => fix(base),
+                UserTypeKind::Composite { attributes } => {
+                    attributes.iter_mut().for_each(|(_, ty)| fix(ty))
+                }
+                UserTypeKind::Range { subtype } => fix(subtype),
+                UserTypeKind::Enum { .. } => {}
+            }
+        }
+        for sequence in self.schema.sequences.values_mut() {
+            fix(&mut sequence.data_type);
+        }
+    }
+
+    pub(crate) fn create_domain(&mut self, stmt: &Stmt, create: &CreateDomain) -> Fallible<()> {
+        let CreateDomain {
+            name,
+            data_type,
+            collation: _, // changes no shape
+            default,
+            constraints,
+        } = create;
+        let domain_name = self.new_name(stmt, name)?;
+        if self.schema.types.contains_key(&domain_name) {
+            return Err(stmt.error(
+                stmt.span_of_object_name(name),
+                format!("type \"{}\" already exists", domain_name.name),
+            ));
+        }
+        let base = self.resolve_type(stmt, data_type)?.ty;
+        let default = default
+            .as_ref()
+            .and_then(|expr| self.render_default(stmt, expr, &base));
+        let mut not_null = false;
+        let mut checks = Vec::new();
+        for constraint in constraints {
+            if let TableConstraint::Check(check) = constraint {
+                let name =
+                    check.name.as_ref().map(names::ident).unwrap_or_else(|| {
+                        names::make_object_name(&domain_name.name, None, "check")
+                    });
+                checks.push(Constraint {
+                    name,
+                    kind: ConstraintKind::Check {
+                        expression: check.expr.to_string(),
+                    },
+                    not_valid: false,
+                    deferrable: false,
+                    initially_deferred: false,
+                });
+            }
+        }
+        // sqlparser keeps NOT NULL of a domain among the words it skipped.
+        let lowered = stmt.text.to_ascii_lowercase();
+        if lowered.contains("not null") {
+            not_null = true;
+        }
+        self.schema.types.insert(
+            domain_name,
+            UserType {
+                kind: UserTypeKind::Domain {
+                    base,
+                    not_null,
+                    default,
+                    checks,
+                },
+                comment: None,
+            },
+        );
+        Ok(())
+    }
+
+    pub(crate) fn drop_domain(&mut self, stmt: &Stmt, drop: &DropDomain) -> Fallible<()> {
+        let DropDomain {
+            if_exists,
+            name,
+            drop_behavior,
+        } = drop;
+        let cascade = matches!(drop_behavior, Some(sqlparser::ast::DropBehavior::Cascade));
+        self.drop_type(stmt, name, *if_exists, cascade)
+    }
+
+    pub(crate) fn create_extension(
+        &mut self,
+        stmt: &Stmt,
+        create: &CreateExtension,
+    ) -> Fallible<()> {
+        let CreateExtension {
+            name,
+            if_not_exists,
+            cascade: _, // required extensions bring no types we model
+            schema,
+            version,
+        } = create;
+        let schema = match schema {
+            Some(schema) => names::ident(schema),
+            None => self.creation_schema(stmt, stmt.start())?,
+        };
+        let version = version.as_ref().map(|v| v.value.clone());
+        self.add_extension(stmt, &names::ident(name), *if_not_exists, schema, version)
+    }
+
+    pub(crate) fn add_extension(
+        &mut self,
+        stmt: &Stmt,
+        name: &str,
+        if_not_exists: bool,
+        schema: String,
+        version: Option<String>,
+    ) -> Fallible<()> {
+        if self.schema.extensions.contains_key(name) {
+            if if_not_exists {
+                return Ok(());
+            }
+            return Err(stmt.error(
+                stmt.find(name),
+                format!("extension \"{name}\" already exists"),
+            ));
+        }
+        if !self.schema.namespaces.contains_key(&schema) {
+            return Err(stmt.error(
+                stmt.find(&schema),
+                format!("schema \"{schema}\" does not exist"),
+            ));
+        }
+        self.schema
+            .extensions
+            .insert(name.to_owned(), Extension { schema, version });
+        Ok(())
+    }
+
+    pub(crate) fn drop_extension(&mut self, stmt: &Stmt, drop: &DropExtension) -> Fallible<()> {
+        let DropExtension {
+            names: extension_names,
+            if_exists,
+            cascade_or_restrict: _,
+        } = drop;
+        for name in extension_names {
+            let name = names::ident(name);
+            if self.schema.extensions.remove(&name).is_none() && !if_exists {
+                return Err(stmt.error(
+                    stmt.find(&name),
+                    format!("extension \"{name}\" does not exist"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The type an extension installed gives a name, if any.
+    pub(crate) fn extension_type(&self, schema: Option<&str>, name: &str) -> Option<SqlType> {
+        self.schema
+            .extensions
+            .iter()
+            .find_map(|(extension, installed)| {
+                let provides = types::extension_types(extension).contains(&name);
+                let visible = match schema {
+                    Some(schema) => schema == installed.schema,
+                    None => self.search_path.contains(&installed.schema),
+                };
+                (provides && visible).then(|| SqlType::user(&installed.schema, name))
+            })
+    }
+
+    pub(crate) fn create_sequence(
+        &mut self,
+        stmt: &Stmt,
+        name: &ObjectName,
+        if_not_exists: bool,
+        data_type: Option<&DataType>,
+        options: &[SequenceOptions],
+        owned_by: Option<&ObjectName>,
+    ) -> Fallible<()> {
+        let sequence_name = self.new_name(stmt, name)?;
+        if self.class_name_taken(&sequence_name.schema, &sequence_name.name) {
+            if if_not_exists {
+                return Ok(());
+            }
+            return Err(stmt.error(
+                stmt.span_of_object_name(name),
+                format!("relation \"{}\" already exists", sequence_name.name),
+            ));
+        }
+        let data_type = match data_type {
+            Some(data_type) => self.resolve_type(stmt, data_type)?.ty,
+            None => SqlType::builtin("int8"),
+        };
+        let mut sequence = Sequence {
+            data_type,
+            owned_by: None,
+            start: None,
+            increment: None,
+        };
+        for option in options {
+            match option {
+                SequenceOptions::StartWith(expr, _) => sequence.start = integer(expr),
+                SequenceOptions::IncrementBy(expr, _) => sequence.increment = integer(expr),
+                _ => {}
+            }
+        }
+        if let Some(owner) = owned_by {
+            sequence.owned_by = self.sequence_owner(stmt, owner)?;
+        }
+        self.schema.sequences.insert(sequence_name, sequence);
+        Ok(())
+    }
+
+    /// `OWNED BY table.column` (or `NONE`).
+    pub(crate) fn sequence_owner(
+        &self,
+        stmt: &Stmt,
+        owner: &ObjectName,
+    ) -> Fallible<Option<(Name, String)>> {
+        let mut parts = names::object_name_parts(owner);
+        if parts.len() == 1 && parts[0] == "none" {
+            return Ok(None);
+        }
+        let Some(column) = parts.pop() else {
+            return Ok(None);
+        };
+        let table_name = parts.pop().unwrap_or_default();
+        let schema = parts.pop();
+        let Some(table) = self.find_relation(schema.as_deref(), &table_name) else {
+            return Err(stmt.error(
+                stmt.span_of_object_name(owner),
+                format!("relation \"{table_name}\" does not exist"),
+            ));
+        };
+        if self.schema.relations[&table].column(&column).is_none() {
+            return Err(stmt.error(
+                stmt.span_of_object_name(owner),
+                format!("column \"{column}\" of relation \"{table_name}\" does not exist"),
+            ));
+        }
+        Ok(Some((table, column)))
+    }
+
+    pub(crate) fn comment(
+        &mut self,
+        stmt: &Stmt,
+        object_type: CommentObject,
+        object_name: &ObjectName,
+        comment: Option<&str>,
+    ) -> Fallible<()> {
+        let comment = comment.map(str::to_owned);
+        match object_type {
+            CommentObject::Table | CommentObject::View | CommentObject::MaterializedView => {
+                let table = self.existing_relation(stmt, object_name)?;
+                self.relation_mut(&table).comment = comment;
+            }
+            CommentObject::Column => {
+                let mut parts = object_name.0.clone();
+                let Some(column) = parts.pop() else {
+                    return Err(stmt.error_at_start("column name must be qualified"));
+                };
+                if parts.is_empty() {
+                    return Err(stmt.error(
+                        stmt.span_of_object_name(object_name),
+                        "column name must be qualified",
+                    ));
+                }
+                let table_name = ObjectName(parts);
+                let table = self.existing_relation(stmt, &table_name)?;
+                let Some(column_ident) = column.as_ident() else {
+                    return Err(stmt.error_at_start("syntax error"));
+                };
+                let column_name = names::ident(column_ident);
+                match self.relation_mut(&table).column_mut(&column_name) {
+                    Some(column) => column.comment = comment,
+                    None => return Err(self.missing_column(stmt, &table, column_ident)),
+                }
+            }
+            CommentObject::Schema => {
+                let name = names::object_name_parts(object_name).join(".");
+                match self.schema.namespaces.get_mut(&name) {
+                    Some(namespace) => namespace.comment = comment,
+                    None => {
+                        return Err(stmt.error(
+                            stmt.span_of_object_name(object_name),
+                            format!("schema \"{name}\" does not exist"),
+                        ));
+                    }
+                }
+            }
+            CommentObject::Type | CommentObject::Domain => {
+                let (schema, object) = Self::split_name(stmt, object_name)?;
+                match self.find_type(schema.as_deref(), &object) {
+                    Some(found) => {
+                        if let Some(user_type) = self.schema.types.get_mut(&found) {
+                            user_type.comment = comment;
+                        }
+                    }
+                    None => {
+                        return Err(stmt.error(
+                            stmt.span_of_object_name(object_name),
+                            format!("type \"{object}\" does not exist"),
+                        ));
+                    }
+                }
+            }
+            // Comments on other objects are not part of the model.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub(crate) fn create_function(&mut self, stmt: &Stmt, create: &CreateFunction) -> Fallible<()> {
+        let name = self.new_name(stmt, &create.name)?;
+        let mut arguments = Vec::new();
+        for argument in create.args.iter().flatten() {
+            let is_output = matches!(argument.mode, Some(sqlparser::ast::ArgMode::Out));
+            if is_output {
+                continue;
+            }
+            match self.resolve_type(stmt, &argument.data_type) {
+                Ok(resolved) => arguments.push(resolved.ty),
+                // Polymorphic and exotic argument types: the function is not recorded.
+                Err(_) => return Ok(()),
+            }
+        }
+        let (returns, returns_set) = match &create.return_type {
+            Some(FunctionReturnType::DataType(data_type)) => {
+                (self.resolve_type(stmt, data_type).ok().map(|r| r.ty), false)
+            }
+            Some(FunctionReturnType::SetOf(data_type)) => {
+                (self.resolve_type(stmt, data_type).ok().map(|r| r.ty), true)
+            }
+            None => (None, false),
+        };
+        let overloads = self.schema.functions.entry(name).or_default();
+        overloads.retain(|function| function.arguments != arguments);
+        overloads.push(Function {
+            arguments,
+            returns,
+            returns_set,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn create_trigger(&mut self, stmt: &Stmt, create: &CreateTrigger) -> Fallible<()> {
+        let table = self.existing_relation(stmt, &create.table_name)?;
+        let name = names::object_name_parts(&create.name)
+            .pop()
+            .unwrap_or_default();
+        let timing = match create.period {
+            Some(TriggerPeriod::Before) => TriggerTiming::Before,
+            Some(TriggerPeriod::InsteadOf) => TriggerTiming::InsteadOf,
+            Some(TriggerPeriod::After) | Some(TriggerPeriod::For) | None => TriggerTiming::After,
+        };
+        let events = create
+            .events
+            .iter()
+            .map(|event| match event {
+                ParsedTriggerEvent::Insert => TriggerEvent::Insert,
+                ParsedTriggerEvent::Update(_) => TriggerEvent::Update,
+                ParsedTriggerEvent::Delete => TriggerEvent::Delete,
+                ParsedTriggerEvent::Truncate => TriggerEvent::Truncate,
+            })
+            .collect();
+        let for_each_row = matches!(
+            create.trigger_object,
+            Some(TriggerObjectKind::ForEach(TriggerObject::Row))
+                | Some(TriggerObjectKind::For(TriggerObject::Row))
+        );
+        let relation = self.relation_mut(&table);
+        if relation.triggers.iter().any(|trigger| trigger.name == name) {
+            if create.or_replace {
+                relation.triggers.retain(|trigger| trigger.name != name);
+            } else {
+                return Err(stmt.error(
+                    stmt.span_of_object_name(&create.name),
+                    format!(
+                        "trigger \"{name}\" for relation \"{}\" already exists",
+                        table.name
+                    ),
+                ));
+            }
+        }
+        relation.triggers.push(Trigger {
+            name,
+            timing,
+            events,
+            for_each_row,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn drop_trigger(&mut self, stmt: &Stmt, drop: &DropTrigger) -> Fallible<()> {
+        let DropTrigger {
+            if_exists,
+            trigger_name,
+            table_name,
+            option: _,
+        } = drop;
+        let Some(table_name) = table_name else {
+            return Ok(());
+        };
+        let (schema, object) = Self::split_name(stmt, table_name)?;
+        let Some(table) = self.find_relation(schema.as_deref(), &object) else {
+            if *if_exists {
+                return Ok(());
+            }
+            return Err(self.missing_relation(stmt, table_name, &object));
+        };
+        let name = names::object_name_parts(trigger_name)
+            .pop()
+            .unwrap_or_default();
+        let relation = self.relation_mut(&table);
+        let before = relation.triggers.len();
+        relation.triggers.retain(|trigger| trigger.name != name);
+        if relation.triggers.len() == before && !if_exists {
+            return Err(stmt.error(
+                stmt.span_of_object_name(trigger_name),
+                format!(
+                    "trigger \"{name}\" for table \"{}\" does not exist",
+                    table.name
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn alter_index(
+        &mut self,
+        stmt: &Stmt,
+        name: &ObjectName,
+        operation: &AlterIndexOperation,
+    ) -> Fallible<()> {
+        let AlterIndexOperation::RenameIndex { index_name } = operation;
+        self.rename_index(stmt, name, index_name, false)
+    }
+
+    /// ALTER INDEX [IF EXISTS] a RENAME TO b.
+    pub(crate) fn rename_index(
+        &mut self,
+        stmt: &Stmt,
+        name: &ObjectName,
+        new: &ObjectName,
+        if_exists: bool,
+    ) -> Fallible<()> {
+        let (schema, object) = Self::split_name(stmt, name)?;
+        let found = self.lookup(schema.as_deref(), &object, |candidate| {
+            self.schema.indexes.contains_key(candidate)
+        });
+        let Some(index_name) = found else {
+            // ALTER INDEX also renames other relations, as PostgreSQL allows.
+            if let Some(relation) = self.find_relation(schema.as_deref(), &object) {
+                self.rename_relation(stmt, &relation, new)?;
+                return Ok(());
+            }
+            if if_exists {
+                return Ok(());
+            }
+            return Err(stmt.error(
+                stmt.span_of_object_name(name),
+                format!("relation \"{object}\" does not exist"),
+            ));
+        };
+        let new_object = names::object_name_parts(new).pop().unwrap_or_default();
+        if self.class_name_taken(&index_name.schema, &new_object) {
+            return Err(stmt.error(
+                stmt.span_of_object_name(new),
+                format!("relation \"{new_object}\" already exists"),
+            ));
+        }
+        let mut index = self
+            .schema
+            .indexes
+            .remove(&index_name)
+            .expect("found above");
+        if let Some(constraint_name) = &index.constraint {
+            if let Some(relation) = self.schema.relations.get_mut(&index.table) {
+                for constraint in &mut relation.constraints {
+                    if constraint.name == *constraint_name {
+                        constraint.name = new_object.clone();
+                    }
+                }
+            }
+            index.constraint = Some(new_object.clone());
+        }
+        self.schema
+            .indexes
+            .insert(Name::new(&index_name.schema, &new_object), index);
+        Ok(())
+    }
+
+    pub(crate) fn set(&mut self, set: &Set) {
+        if let Set::SingleAssignment {
+            scope: _,
+            hivevar: _,
+            variable,
+            values,
+        } = set
+        {
+            if variable.to_string().eq_ignore_ascii_case("search_path") {
+                self.search_path = search_path_values(values);
+            }
+        }
+    }
+
+    /// Records whether a CREATE FUNCTION/PROCEDURE body runs DDL.
+    pub(crate) fn note_function_body(&mut self, stmt: &Stmt) {
+        let head: String = stmt
+            .text
+            .chars()
+            .take(40)
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let head: Vec<&str> = head.split_whitespace().collect();
+        let is_function = matches!(
+            head.as_slice(),
+            ["CREATE", "FUNCTION" | "PROCEDURE", ..]
+                | ["CREATE", "OR", "REPLACE", "FUNCTION" | "PROCEDURE", ..]
+        );
+        if !is_function {
+            return;
+        }
+        let dialect = PostgreSqlDialect {};
+        let Ok(tokens) = Tokenizer::new(&dialect, stmt.text).tokenize() else {
+            return;
+        };
+        let mut words = tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_)));
+        let mut name = None;
+        let mut previous_was_keyword = false;
+        for token in words.by_ref() {
+            if let Token::Word(word) = token {
+                if previous_was_keyword {
+                    name = Some(match word.quote_style {
+                        Some(_) => word.value.clone(),
+                        None => word.value.to_ascii_lowercase(),
+                    });
+                    // A qualified name: keep the last part.
+                    previous_was_keyword = false;
+                    continue;
+                }
+                previous_was_keyword = word.quote_style.is_none()
+                    && matches!(
+                        word.value.to_ascii_uppercase().as_str(),
+                        "FUNCTION" | "PROCEDURE"
+                    );
+            } else if matches!(token, Token::Period) && name.is_some() {
+                previous_was_keyword = true;
+            } else if matches!(token, Token::LParen) && name.is_some() {
+                break;
+            }
+        }
+        let Some(name) = name else {
+            return;
+        };
+        let runs_ddl = tokens.iter().any(|token| match token {
+            Token::DollarQuotedString(body) => super::unparsed::may_run_ddl(&body.value),
+            Token::SingleQuotedString(body) => {
+                body.len() > 20 && super::unparsed::may_run_ddl(body)
+            }
+            _ => false,
+        });
+        if runs_ddl {
+            self.ddl_functions.insert(name);
+        } else {
+            self.ddl_functions.remove(&name);
+        }
+    }
+
+    /// `SELECT pg_catalog.set_config('search_path', '', false)` as pg_dump writes it.
+    pub(crate) fn query_side_effects(&mut self, stmt: &Stmt, query: &Query) {
+        let SetExpr::Select(select) = query.body.as_ref() else {
+            return;
+        };
+        for item in &select.projection {
+            let (SelectItem::UnnamedExpr(Expr::Function(function))
+            | SelectItem::ExprWithAlias {
+                expr: Expr::Function(function),
+                ..
+            }) = item
+            else {
+                continue;
+            };
+            let called = function
+                .name
+                .0
+                .last()
+                .and_then(|part| part.as_ident())
+                .map(names::ident)
+                .unwrap_or_default();
+            if self.ddl_functions.contains(&called) {
+                let arguments = function.args.to_string();
+                let prefixes = arguments
+                    .split('\'')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_owned)
+                    .collect();
+                self.diagnostics.push(
+                    stmt.warning_at_start(format!(
+                        "the fold cannot follow {called}(), whose body runs DDL, and assumed this call changes nothing"
+                    ))
+                    .with_help("state what it creates with a `-- migrate:assume <SQL>;` line right before the call, or silence this with `-- migrate:ignore`"),
+                );
+                self.unfollowed.push(super::Unfollowed {
+                    call: format!("{called}{arguments}"),
+                    prefixes,
+                    location: self.current_path.clone(),
+                });
+            }
+            if !function
+                .name
+                .to_string()
+                .to_ascii_lowercase()
+                .ends_with("set_config")
+            {
+                continue;
+            }
+            let arguments = function.args.to_string();
+            let strings: Vec<&str> = arguments.split('\'').skip(1).step_by(2).collect();
+            if let [setting, value, ..] = strings.as_slice() {
+                if setting.eq_ignore_ascii_case("search_path") {
+                    self.search_path = value
+                        .split(',')
+                        .map(|part| part.trim().trim_matches('"').to_owned())
+                        .filter(|part| !part.is_empty() && part != "$user")
+                        .collect();
+                }
+            }
+        }
+    }
+
+    pub(crate) fn create_view(&mut self, stmt: &Stmt, create: &CreateView) -> Fallible<()> {
+        let CreateView {
+            or_replace,
+            materialized,
+            name,
+            columns,
+            query,
+            if_not_exists,
+            temporary,
+            ..
+        } = create;
+        if *temporary {
+            return Ok(());
+        }
+        let view_name = self.new_name(stmt, name)?;
+        if self.class_name_taken(&view_name.schema, &view_name.name) {
+            let is_view = self
+                .schema
+                .relations
+                .get(&view_name)
+                .is_some_and(|r| r.kind == RelationKind::View);
+            if *if_not_exists {
+                return Ok(());
+            }
+            if !(*or_replace && is_view) {
+                return Err(stmt.error(
+                    stmt.span_of_object_name(name),
+                    format!("relation \"{}\" already exists", view_name.name),
+                ));
+            }
+        }
+        let mut relation = Relation::new(if *materialized {
+            RelationKind::MaterializedView
+        } else {
+            RelationKind::View
+        });
+        match crate::analyze::describe_query(&self.schema, query) {
+            Ok(outputs) => {
+                for (position, output) in outputs.into_iter().enumerate() {
+                    let column_name = columns
+                        .get(position)
+                        .map(|column| names::ident(&column.name))
+                        .unwrap_or(output.name);
+                    relation.columns.push(Column::new(&column_name, output.ty));
+                }
+            }
+            Err(_) => self.diagnostics.push(stmt.warning_at_start(
+                "the fold could not work out the output columns of this view; it has none in the schema",
+            )),
+        }
+        let definition = query.to_string();
+        match crate::analyze::describe(&self.schema, &definition) {
+            Ok(described) => {
+                let mut tables = Vec::new();
+                let mut columns = Vec::new();
+                for used in described.uses {
+                    if !tables.contains(&used.table) {
+                        tables.push(used.table.clone());
+                    }
+                    if let Some(column) = used.column {
+                        columns.push((used.table, column));
+                    }
+                }
+                relation.depends_on = tables;
+                self.view_columns.insert(view_name.clone(), columns);
+            }
+            Err(_) => {
+                relation.depends_on = self.relations_mentioned(&definition);
+                self.view_columns.remove(&view_name);
+            }
+        }
+        relation.definition = Some(definition);
+        self.schema.relations.insert(view_name, relation);
+        Ok(())
+    }
+
+    /// Relations whose names appear in `sql` (for view dependencies).
+    fn relations_mentioned(&self, sql: &str) -> Vec<Name> {
+        let dialect = PostgreSqlDialect {};
+        let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize() else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for token in tokens {
+            if let Token::Word(word) = token {
+                let name = match word.quote_style {
+                    Some(_) => word.value,
+                    None => word.value.to_ascii_lowercase(),
+                };
+                if let Some(relation) = self.find_relation(None, &name) {
+                    if !found.contains(&relation) {
+                        found.push(relation);
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    pub(crate) fn drop(
+        &mut self,
+        stmt: &Stmt,
+        object_type: ObjectType,
+        if_exists: bool,
+        object_names: &[ObjectName],
+        cascade: bool,
+    ) -> Fallible<()> {
+        for name in object_names {
+            match object_type {
+                ObjectType::Table | ObjectType::View | ObjectType::MaterializedView => {
+                    self.drop_relation(stmt, object_type, name, if_exists, cascade)?;
+                }
+                ObjectType::Index => {
+                    let (schema, object) = Self::split_name(stmt, name)?;
+                    let found = self.lookup(schema.as_deref(), &object, |c| {
+                        self.schema.indexes.contains_key(c)
+                    });
+                    self.drop_index(stmt, name, found, &object, if_exists)?;
+                }
+                ObjectType::Sequence => {
+                    let (schema, object) = Self::split_name(stmt, name)?;
+                    let found = self.lookup(schema.as_deref(), &object, |c| {
+                        self.schema.sequences.contains_key(c)
+                    });
+                    match found {
+                        Some(found) => {
+                            self.schema.sequences.remove(&found);
+                        }
+                        None if if_exists => {}
+                        None => {
+                            return Err(stmt.error(
+                                stmt.span_of_object_name(name),
+                                format!("sequence \"{object}\" does not exist"),
+                            ));
+                        }
+                    }
+                }
+                ObjectType::Type => self.drop_type(stmt, name, if_exists, cascade)?,
+                ObjectType::Schema => {
+                    let schema = names::object_name_parts(name).join(".");
+                    if !self.schema.namespaces.contains_key(&schema) {
+                        if if_exists {
+                            continue;
+                        }
+                        return Err(stmt.error(
+                            stmt.span_of_object_name(name),
+                            format!("schema \"{schema}\" does not exist"),
+                        ));
+                    }
+                    let tables: Vec<Name> = self
+                        .schema
+                        .relations
+                        .keys()
+                        .filter(|relation| relation.schema == schema)
+                        .cloned()
+                        .collect();
+                    if !cascade && !tables.is_empty() {
+                        return Err(stmt.error(
+                            stmt.span_of_object_name(name),
+                            format!(
+                                "cannot drop schema {schema} because other objects depend on it"
+                            ),
+                        ));
+                    }
+                    for table in tables {
+                        self.drop_relation_cascade(&table);
+                    }
+                    self.schema
+                        .types
+                        .retain(|type_name, _| type_name.schema != schema);
+                    self.schema
+                        .sequences
+                        .retain(|sequence, _| sequence.schema != schema);
+                    self.schema
+                        .functions
+                        .retain(|function, _| function.schema != schema);
+                    self.schema.namespaces.remove(&schema);
+                }
+                ObjectType::Role
+                | ObjectType::User
+                | ObjectType::Database
+                | ObjectType::Collation => {}
+                ObjectType::Stage | ObjectType::Stream | ObjectType::Warehouse => {
+                    return Err(
+                        stmt.error_at_start(format!("syntax error at or near \"{object_type}\""))
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn drop_index(
+        &mut self,
+        stmt: &Stmt,
+        name: &ObjectName,
+        found: Option<Name>,
+        object: &str,
+        if_exists: bool,
+    ) -> Fallible<()> {
+        match found {
+            Some(found) => {
+                if let Some(constraint) = &self.schema.indexes[&found].constraint {
+                    let table = &self.schema.indexes[&found].table;
+                    return Err(stmt
+                        .error(
+                            stmt.span_of_object_name(name),
+                            format!(
+                                "cannot drop index {object} because constraint {constraint} on table {} requires it",
+                                table.name
+                            ),
+                        )
+                        .with_help(format!(
+                            "you can drop constraint {constraint} on table {} instead",
+                            table.name
+                        )));
+                }
+                self.schema.indexes.remove(&found);
+                Ok(())
+            }
+            None if if_exists => Ok(()),
+            None => {
+                let mut error = stmt.error(
+                    stmt.span_of_object_name(name),
+                    format!("index \"{object}\" does not exist"),
+                );
+                if let Some(help) =
+                    names::did_you_mean(object, self.schema.indexes.keys().map(|n| n.name.as_str()))
+                {
+                    error = error.with_help(help);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    fn drop_relation(
+        &mut self,
+        stmt: &Stmt,
+        object_type: ObjectType,
+        name: &ObjectName,
+        if_exists: bool,
+        cascade: bool,
+    ) -> Fallible<()> {
+        let (schema, object) = Self::split_name(stmt, name)?;
+        let kind_word = match object_type {
+            ObjectType::View => "view",
+            ObjectType::MaterializedView => "materialized view",
+            _ => "table",
+        };
+        let Some(found) = self.find_relation(schema.as_deref(), &object) else {
+            if if_exists {
+                return Ok(());
+            }
+            let mut error = stmt.error(
+                stmt.span_of_object_name(name),
+                format!("{kind_word} \"{object}\" does not exist"),
+            );
+            if let Some(help) = names::did_you_mean(
+                &object,
+                self.schema.relations.keys().map(|n| n.name.as_str()),
+            ) {
+                error = error.with_help(help);
+            }
+            return Err(error);
+        };
+        let kind = self.schema.relations[&found].kind;
+        let kind_matches = match object_type {
+            ObjectType::View => kind == RelationKind::View,
+            ObjectType::MaterializedView => kind == RelationKind::MaterializedView,
+            _ => matches!(
+                kind,
+                RelationKind::Table | RelationKind::PartitionedTable | RelationKind::ForeignTable
+            ),
+        };
+        if !kind_matches {
+            return Err(stmt
+                .error(
+                    stmt.span_of_object_name(name),
+                    format!("\"{object}\" is not a {kind_word}"),
+                )
+                .with_help(format!(
+                    "use DROP {} to remove {}",
+                    drop_keyword(kind),
+                    article(kind)
+                )));
+        }
+        if !cascade {
+            let dependent_view = self
+                .schema
+                .relations
+                .iter()
+                .find(|(other, relation)| *other != &found && relation.depends_on.contains(&found))
+                .map(|(other, relation)| (other.clone(), relation.kind));
+            if let Some((view, view_kind)) = dependent_view {
+                return Err(stmt
+                    .error(
+                        stmt.span_of_object_name(name),
+                        format!("cannot drop {kind_word} {object} because other objects depend on it"),
+                    )
+                    .with_help(format!(
+                        "{} {} depends on {kind_word} {object}; use DROP ... CASCADE to drop the dependent objects too",
+                        if view_kind == RelationKind::MaterializedView { "materialized view" } else { "view" },
+                        view.name
+                    )));
+            }
+            let foreign_key = self
+                .foreign_keys_referencing(&found, None)
+                .into_iter()
+                .find(|(other, _)| other != &found);
+            if let Some((other, constraint)) = foreign_key {
+                return Err(stmt
+                    .error(
+                        stmt.span_of_object_name(name),
+                        format!("cannot drop {kind_word} {object} because other objects depend on it"),
+                    )
+                    .with_help(format!(
+                        "constraint {constraint} on table {} depends on {kind_word} {object}; use DROP ... CASCADE to drop the dependent objects too",
+                        other.name
+                    )));
+            }
+        }
+        self.drop_relation_cascade(&found);
+        Ok(())
+    }
+
+    /// Drops a relation with everything that depends on it: views reading
+    /// it, foreign keys pointing at it, its indexes, owned sequences and
+    /// partitions.
+    pub(crate) fn drop_relation_cascade(&mut self, name: &Name) {
+        if self.schema.relations.remove(name).is_none() {
+            return;
+        }
+        let dependents: Vec<Name> = self
+            .schema
+            .relations
+            .iter()
+            .filter(|(_, relation)| {
+                relation.depends_on.contains(name) || (relation.parent.as_ref() == Some(name))
+            })
+            .map(|(other, _)| other.clone())
+            .collect();
+        for (other, constraint) in self.foreign_keys_referencing(name, None) {
+            if let Some(relation) = self.schema.relations.get_mut(&other) {
+                relation.constraints.retain(|c| c.name != constraint);
+            }
+        }
+        self.schema.indexes.retain(|_, index| &index.table != name);
+        self.schema.sequences.retain(|_, sequence| {
+            sequence
+                .owned_by
+                .as_ref()
+                .is_none_or(|(owner, _)| owner != name)
+        });
+        for dependent in dependents {
+            let is_child_table = self
+                .schema
+                .relations
+                .get(&dependent)
+                .is_some_and(|r| r.parent.as_ref() == Some(name) && !r.is_view());
+            if is_child_table {
+                // Partitions go with their parent; inheriting tables only lose the link.
+                self.drop_relation_cascade(&dependent);
+            } else {
+                self.drop_relation_cascade(&dependent);
+            }
+        }
+    }
+
+    fn drop_type(
+        &mut self,
+        stmt: &Stmt,
+        name: &ObjectName,
+        if_exists: bool,
+        cascade: bool,
+    ) -> Fallible<()> {
+        let (schema, object) = Self::split_name(stmt, name)?;
+        let Some(found) = self.find_type(schema.as_deref(), &object) else {
+            if if_exists {
+                return Ok(());
+            }
+            return Err(stmt.error(
+                stmt.span_of_object_name(name),
+                format!("type \"{object}\" does not exist"),
+            ));
+        };
+        let users: Vec<(Name, String)> = self
+            .schema
+            .relations
+            .iter()
+            .flat_map(|(table, relation)| {
+                relation
+                    .columns
+                    .iter()
+                    .filter(|column| {
+                        column.ty.schema == found.schema && column.ty.name == found.name
+                    })
+                    .map(move |column| (table.clone(), column.name.clone()))
+            })
+            .collect();
+        if let Some((table, column)) = users.first() {
+            if !cascade {
+                return Err(stmt
+                    .error(
+                        stmt.span_of_object_name(name),
+                        format!("cannot drop type {object} because other objects depend on it"),
+                    )
+                    .with_help(format!(
+                        "column {column} of table {} depends on type {object}; use DROP ... CASCADE to drop the dependent objects too",
+                        table.name
+                    )));
+            }
+        }
+        for (table, column) in users {
+            if let Some(relation) = self.schema.relations.get_mut(&table) {
+                relation.columns.retain(|c| c.name != column);
+            }
+        }
+        self.schema.types.remove(&found);
+        Ok(())
+    }
+}
+
+/// `SET search_path TO a, "B", public`.
+fn search_path_values(values: &[Expr]) -> Vec<String> {
+    let mut path = Vec::new();
+    for value in values {
+        let text = match value {
+            Expr::Identifier(ident) => names::ident(ident),
+            Expr::Value(ValueWithSpan {
+                value: Value::SingleQuotedString(text),
+                span: _,
+            }) => text.clone(),
+            other => other.to_string(),
+        };
+        for part in text.split(',') {
+            let part = part.trim().trim_matches('"').to_owned();
+            if !part.is_empty() && part != "$user" {
+                path.push(part);
+            }
+        }
+    }
+    path
+}
+
+fn integer(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::Value(ValueWithSpan {
+            value: Value::Number(number, _),
+            span: _,
+        }) => number.parse().ok(),
+        Expr::UnaryOp { expr, .. } => integer(expr).map(|n| -n),
+        _ => None,
+    }
+}
+
+/// How a type is named in a cast that PostgreSQL prints: `"TaskStatus"`,
+/// `my_schema.status`.
+pub(crate) fn type_cast_name(name: &Name) -> String {
+    let object = super::defaults::quote_ident(&name.name);
+    if name.schema == "public" {
+        object
+    } else {
+        format!("{}.{object}", super::defaults::quote_ident(&name.schema))
+    }
+}
+
+fn drop_keyword(kind: RelationKind) -> &'static str {
+    match kind {
+        RelationKind::View => "VIEW",
+        RelationKind::MaterializedView => "MATERIALIZED VIEW",
+        RelationKind::ForeignTable => "FOREIGN TABLE",
+        RelationKind::Table | RelationKind::PartitionedTable => "TABLE",
+    }
+}
+
+fn article(kind: RelationKind) -> &'static str {
+    match kind {
+        RelationKind::View => "a view",
+        RelationKind::MaterializedView => "a materialized view",
+        RelationKind::ForeignTable => "a foreign table",
+        RelationKind::Table | RelationKind::PartitionedTable => "a table",
+    }
+}

@@ -1,0 +1,668 @@
+//! Statements sqlparser rejects but PostgreSQL accepts, and the directive
+//! comments that tell the fold what a statement does.
+//!
+//! Shape-changing forms the corpus holds get a small recogniser each, so
+//! the fold stays exact: `ALTER SEQUENCE`, `DROP INDEX CONCURRENTLY`,
+//! `ALTER INDEX IF EXISTS .. RENAME`, `CREATE INDEX .. ON ONLY`,
+//! `CREATE EXTENSION .. SCHEMA s`, `CREATE SEQUENCE` with its options in any
+//! order, `ALTER TRIGGER .. RENAME`. Shape-neutral forms (`REINDEX`,
+//! `ANALYZE t1, t2`, `COMMENT ON FUNCTION`, `CREATE STATISTICS`,
+//! `CREATE FUNCTION .. COST n`, ...) are recognised by their leading
+//! keywords and skipped. Anything else (a `DO` block) gets a warning that
+//! the fold assumed no change.
+
+use migrate_core::{Name, Sequence, SqlType};
+use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, Statement};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+
+use super::{Fallible, Folder, Stmt, names};
+
+/// What a directive comment before a statement says.
+pub(crate) enum Directive<'a> {
+    /// `-- migrate:ignore`: fold nothing, warn about nothing.
+    Ignore,
+    /// `-- migrate:assume <SQL>`: fold this SQL instead; each piece with its
+    /// byte offset in the text searched.
+    Assume(Vec<(&'a str, usize)>),
+}
+
+/// The directive in the comments between the previous statement and this one.
+pub(crate) fn directive(before: &str) -> Option<Directive<'_>> {
+    let mut assumed = Vec::new();
+    let mut offset = 0;
+    for line in before.split_inclusive('\n') {
+        let line_offset = offset;
+        offset += line.len();
+        let trimmed = line.trim_start();
+        let Some(comment) = trimmed.strip_prefix("--") else {
+            continue;
+        };
+        let body = comment.trim_start();
+        if body.trim_end() == "migrate:ignore" {
+            return Some(Directive::Ignore);
+        }
+        if let Some(sql) = body.strip_prefix("migrate:assume") {
+            let sql = sql.trim_end();
+            let start = line_offset
+                + (line.len() - line.trim_start().len())
+                + 2
+                + (comment.len() - body.len())
+                + "migrate:assume".len();
+            assumed.push((sql, start));
+        }
+    }
+    (!assumed.is_empty()).then_some(Directive::Assume(assumed))
+}
+
+/// The significant tokens of a statement (no whitespace or comments).
+struct Tokens {
+    tokens: Vec<TokenWithSpan>,
+}
+
+impl Tokens {
+    fn new(text: &str) -> Option<Self> {
+        let dialect = PostgreSqlDialect {};
+        let tokens = Tokenizer::new(&dialect, text)
+            .tokenize_with_location()
+            .ok()?;
+        Some(Self {
+            tokens: tokens
+                .into_iter()
+                .filter(|token| !matches!(token.token, Token::Whitespace(_) | Token::EOF))
+                .collect(),
+        })
+    }
+
+    /// The upper-cased keyword (unquoted word) at `index`.
+    fn keyword(&self, index: usize) -> Option<String> {
+        match &self.tokens.get(index)?.token {
+            Token::Word(word) if word.quote_style.is_none() => {
+                Some(word.value.to_ascii_uppercase())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the keywords starting at `index` are `words`.
+    fn keywords_at(&self, index: usize, words: &[&str]) -> bool {
+        words
+            .iter()
+            .enumerate()
+            .all(|(offset, word)| self.keyword(index + offset).as_deref() == Some(*word))
+    }
+
+    /// Position of the first occurrence of keyword `word` at or after `from`.
+    fn find_keyword(&self, from: usize, word: &str) -> Option<usize> {
+        (from..self.tokens.len()).find(|index| self.keyword(*index).as_deref() == Some(word))
+    }
+
+    /// A dotted name starting at `index`, and the index after it.
+    fn object_name(&self, index: usize) -> Option<(ObjectName, usize)> {
+        let mut parts = Vec::new();
+        let mut at = index;
+        loop {
+            let TokenWithSpan {
+                token: Token::Word(word),
+                span,
+            } = self.tokens.get(at)?
+            else {
+                break;
+            };
+            parts.push(ObjectNamePart::Identifier(Ident {
+                value: word.value.clone(),
+                quote_style: word.quote_style,
+                span: *span,
+            }));
+            at += 1;
+            if matches!(self.tokens.get(at).map(|t| &t.token), Some(Token::Period)) {
+                at += 1;
+            } else {
+                break;
+            }
+        }
+        (!parts.is_empty()).then_some((ObjectName(parts), at))
+    }
+}
+
+/// Leading keywords of statements that change no shape.
+const SHAPE_NEUTRAL: &[&[&str]] = &[
+    &["REINDEX"],
+    &["ANALYZE"],
+    &["ANALYSE"],
+    &["VACUUM"],
+    &["CLUSTER"],
+    &["CHECKPOINT"],
+    &["GRANT"],
+    &["REVOKE"],
+    &["COMMENT", "ON"],
+    &["SECURITY", "LABEL"],
+    &["CREATE", "STATISTICS"],
+    &["ALTER", "STATISTICS"],
+    &["DROP", "STATISTICS"],
+    &["CREATE", "FUNCTION"],
+    &["CREATE", "OR", "REPLACE", "FUNCTION"],
+    &["CREATE", "PROCEDURE"],
+    &["CREATE", "OR", "REPLACE", "PROCEDURE"],
+    &["ALTER", "FUNCTION"],
+    &["ALTER", "PROCEDURE"],
+    &["DROP", "FUNCTION"],
+    &["DROP", "PROCEDURE"],
+    &["CREATE", "AGGREGATE"],
+    &["CREATE", "OR", "REPLACE", "AGGREGATE"],
+    &["DROP", "AGGREGATE"],
+    &["CREATE", "POLICY"],
+    &["ALTER", "POLICY"],
+    &["DROP", "POLICY"],
+    &["CREATE", "PUBLICATION"],
+    &["ALTER", "PUBLICATION"],
+    &["DROP", "PUBLICATION"],
+    &["CREATE", "SUBSCRIPTION"],
+    &["ALTER", "DEFAULT", "PRIVILEGES"],
+    &["CREATE", "RULE"],
+    &["CREATE", "OR", "REPLACE", "RULE"],
+    &["DROP", "RULE"],
+    &["CREATE", "OPERATOR"],
+    &["DROP", "OPERATOR"],
+    &["CREATE", "CAST"],
+    &["DROP", "CAST"],
+    &["CREATE", "TEXT", "SEARCH"],
+    &["ALTER", "TEXT", "SEARCH"],
+    &["CREATE", "COLLATION"],
+    &["CREATE", "ROLE"],
+    &["ALTER", "ROLE"],
+    &["DROP", "ROLE"],
+    &["CREATE", "USER"],
+    &["ALTER", "USER"],
+    &["ALTER", "DATABASE"],
+    &["ALTER", "SYSTEM"],
+    &["ALTER", "EXTENSION"],
+    &["ALTER", "LARGE", "OBJECT"],
+    &["REFRESH", "MATERIALIZED", "VIEW"],
+    &["SET"],
+    &["RESET"],
+    &["SELECT"],
+    &["INSERT"],
+    &["UPDATE"],
+    &["DELETE"],
+    &["COPY"],
+    &["TRUNCATE"],
+    &["LOCK"],
+    &["NOTIFY"],
+    &["LISTEN"],
+    &["BEGIN"],
+    &["START", "TRANSACTION"],
+    &["COMMIT"],
+    &["END"],
+    &["ROLLBACK"],
+    &["SAVEPOINT"],
+    &["RELEASE"],
+    &["DISCARD"],
+    &["CALL"],
+    &["WITH"],
+    &["PREPARE"],
+    &["EXECUTE"],
+    &["DEALLOCATE"],
+    &["EXPLAIN"],
+    &["CREATE", "TRIGGER"],
+    &["CREATE", "OR", "REPLACE", "TRIGGER"],
+    &["CREATE", "CONSTRAINT", "TRIGGER"],
+    &["DROP", "TRIGGER"],
+    &["CREATE", "EVENT", "TRIGGER"],
+    &["ALTER", "EVENT", "TRIGGER"],
+];
+
+impl Folder {
+    /// A statement sqlparser rejected.
+    pub(crate) fn unparsed(&mut self, stmt: &Stmt, parse_error: &str) -> Fallible<()> {
+        let Some(tokens) = Tokens::new(stmt.text) else {
+            return Err(stmt.error_at_start(format!("syntax error: {parse_error}")));
+        };
+        if let Some(handled) = self.recognise(stmt, &tokens)? {
+            return Ok(handled);
+        }
+        if tokens.keywords_at(0, &["DO"]) && self.do_block(stmt, &tokens) {
+            return Ok(());
+        }
+        if SHAPE_NEUTRAL
+            .iter()
+            .any(|words| tokens.keywords_at(0, words))
+        {
+            return Ok(());
+        }
+        let words: Vec<String> = (0..3).filter_map(|index| tokens.keyword(index)).collect();
+        self.diagnostics.push(
+            stmt.warning_at_start(format!(
+                "the fold cannot read this {} statement and assumed it changes no table, column or type",
+                words.join(" ")
+            ))
+            .with_help(
+                "state what it changes with a `-- migrate:assume <SQL>;` comment line right before it, or silence this warning with `-- migrate:ignore`",
+            ),
+        );
+        Ok(())
+    }
+
+    /// The shape-changing forms sqlparser rejects; `Some(())` when handled.
+    fn recognise(&mut self, stmt: &Stmt, tokens: &Tokens) -> Fallible<Option<()>> {
+        // CREATE [UNIQUE] INDEX ... ON ONLY t: the index on the parent alone.
+        if tokens.keywords_at(0, &["CREATE"]) {
+            let index_at = if tokens.keywords_at(1, &["UNIQUE", "INDEX"]) {
+                2
+            } else {
+                1
+            };
+            if tokens.keywords_at(index_at, &["INDEX"]) {
+                if let Some(on) = tokens.find_keyword(index_at, "ON") {
+                    if tokens.keywords_at(on + 1, &["ONLY"]) {
+                        return self.reparse_without(stmt, tokens, on + 1).map(Some);
+                    }
+                }
+            }
+        }
+        // DROP INDEX CONCURRENTLY [IF EXISTS] a, b [CASCADE]
+        if tokens.keywords_at(0, &["DROP", "INDEX"]) {
+            let mut at = 2;
+            if tokens.keywords_at(at, &["CONCURRENTLY"]) {
+                at += 1;
+            }
+            let if_exists = tokens.keywords_at(at, &["IF", "EXISTS"]);
+            if if_exists {
+                at += 2;
+            }
+            while let Some((name, next)) = tokens.object_name(at) {
+                if matches!(tokens.keyword(at).as_deref(), Some("CASCADE" | "RESTRICT")) {
+                    break;
+                }
+                let (schema, object) = Self::split_name(stmt, &name)?;
+                let found = self.lookup(schema.as_deref(), &object, |c| {
+                    self.schema.indexes.contains_key(c)
+                });
+                self.drop_index(stmt, &name, found, &object, if_exists)?;
+                at = next;
+                if matches!(tokens.tokens.get(at).map(|t| &t.token), Some(Token::Comma)) {
+                    at += 1;
+                } else {
+                    break;
+                }
+            }
+            return Ok(Some(()));
+        }
+        // ALTER INDEX [IF EXISTS] a RENAME TO b; other ALTER INDEX forms change no shape.
+        if tokens.keywords_at(0, &["ALTER", "INDEX"]) {
+            let mut at = 2;
+            let if_exists = tokens.keywords_at(at, &["IF", "EXISTS"]);
+            if if_exists {
+                at += 2;
+            }
+            if let Some((name, next)) = tokens.object_name(at) {
+                if tokens.keywords_at(next, &["RENAME", "TO"]) {
+                    if let Some((new, _)) = tokens.object_name(next + 2) {
+                        self.rename_index(stmt, &name, &new, if_exists)?;
+                    }
+                }
+            }
+            return Ok(Some(()));
+        }
+        // CREATE EXTENSION [IF NOT EXISTS] name [WITH] [SCHEMA s] [VERSION v] [CASCADE]
+        if tokens.keywords_at(0, &["CREATE", "EXTENSION"]) {
+            let mut at = 2;
+            let if_not_exists = tokens.keywords_at(at, &["IF", "NOT", "EXISTS"]);
+            if if_not_exists {
+                at += 3;
+            }
+            let Some((name, _)) = tokens.object_name(at) else {
+                return Ok(None);
+            };
+            let extension = names::object_name_parts(&name).join(".");
+            let schema = match tokens
+                .find_keyword(at, "SCHEMA")
+                .and_then(|s| tokens.object_name(s + 1))
+            {
+                Some((schema, _)) => names::object_name_parts(&schema).join("."),
+                None => self.creation_schema(stmt, stmt.start())?,
+            };
+            self.add_extension(stmt, &extension, if_not_exists, schema, None)?;
+            return Ok(Some(()));
+        }
+        // CREATE SEQUENCE [IF NOT EXISTS] name [options in any order]
+        if tokens.keywords_at(0, &["CREATE", "SEQUENCE"]) {
+            let mut at = 2;
+            let if_not_exists = tokens.keywords_at(at, &["IF", "NOT", "EXISTS"]);
+            if if_not_exists {
+                at += 3;
+            }
+            let Some((name, _)) = tokens.object_name(at) else {
+                return Ok(None);
+            };
+            let sequence_name = self.new_name(stmt, &name)?;
+            if self.class_name_taken(&sequence_name.schema, &sequence_name.name) {
+                if if_not_exists {
+                    return Ok(Some(()));
+                }
+                return Err(stmt.error(
+                    stmt.span_of_object_name(&name),
+                    format!("relation \"{}\" already exists", sequence_name.name),
+                ));
+            }
+            let data_type = match tokens
+                .find_keyword(at, "AS")
+                .and_then(|a| tokens.keyword(a + 1))
+            {
+                Some(word) => match word.as_str() {
+                    "SMALLINT" | "INT2" => SqlType::builtin("int2"),
+                    "INTEGER" | "INT" | "INT4" => SqlType::builtin("int4"),
+                    _ => SqlType::builtin("int8"),
+                },
+                None => SqlType::builtin("int8"),
+            };
+            let owned_by = match tokens.find_keyword(at, "OWNED") {
+                Some(owned) if tokens.keywords_at(owned + 1, &["BY"]) => {
+                    match tokens.object_name(owned + 2) {
+                        Some((owner, _)) => self.sequence_owner(stmt, &owner)?,
+                        None => None,
+                    }
+                }
+                _ => None,
+            };
+            self.schema.sequences.insert(
+                sequence_name,
+                Sequence {
+                    data_type,
+                    owned_by,
+                    start: None,
+                    increment: None,
+                },
+            );
+            return Ok(Some(()));
+        }
+        // ALTER SEQUENCE [IF EXISTS] name { OWNED BY t.c | RENAME TO n | AS type | options }
+        if tokens.keywords_at(0, &["ALTER", "SEQUENCE"]) {
+            let mut at = 2;
+            let if_exists = tokens.keywords_at(at, &["IF", "EXISTS"]);
+            if if_exists {
+                at += 2;
+            }
+            let Some((name, next)) = tokens.object_name(at) else {
+                return Ok(None);
+            };
+            let (schema, object) = Self::split_name(stmt, &name)?;
+            let Some(sequence_name) = self.lookup(schema.as_deref(), &object, |c| {
+                self.schema.sequences.contains_key(c)
+            }) else {
+                if if_exists {
+                    return Ok(Some(()));
+                }
+                return Err(stmt.error(
+                    stmt.span_of_object_name(&name),
+                    format!("relation \"{object}\" does not exist"),
+                ));
+            };
+            if tokens.keywords_at(next, &["RENAME", "TO"]) {
+                if let Some((new, _)) = tokens.object_name(next + 2) {
+                    let new_object = names::object_name_parts(&new).pop().unwrap_or_default();
+                    if self.class_name_taken(&sequence_name.schema, &new_object) {
+                        return Err(stmt.error(
+                            stmt.span_of_object_name(&new),
+                            format!("relation \"{new_object}\" already exists"),
+                        ));
+                    }
+                    let sequence = self
+                        .schema
+                        .sequences
+                        .remove(&sequence_name)
+                        .expect("found above");
+                    let new_name = Name::new(&sequence_name.schema, &new_object);
+                    self.schema.sequences.insert(new_name.clone(), sequence);
+                    self.renamed_sequence(&sequence_name, &new_name);
+                }
+                return Ok(Some(()));
+            }
+            if let Some(owned) = tokens.find_keyword(next, "OWNED") {
+                if tokens.keywords_at(owned + 1, &["BY"]) {
+                    if let Some((owner, _)) = tokens.object_name(owned + 2) {
+                        let owner = self.sequence_owner(stmt, &owner)?;
+                        if let Some(sequence) = self.schema.sequences.get_mut(&sequence_name) {
+                            sequence.owned_by = owner;
+                        }
+                    }
+                }
+            }
+            if let Some(as_at) = tokens.find_keyword(next, "AS") {
+                let data_type = match tokens.keyword(as_at + 1).as_deref() {
+                    Some("SMALLINT" | "INT2") => Some(SqlType::builtin("int2")),
+                    Some("INTEGER" | "INT" | "INT4") => Some(SqlType::builtin("int4")),
+                    Some("BIGINT" | "INT8") => Some(SqlType::builtin("int8")),
+                    _ => None,
+                };
+                if let (Some(data_type), Some(sequence)) =
+                    (data_type, self.schema.sequences.get_mut(&sequence_name))
+                {
+                    sequence.data_type = data_type;
+                }
+            }
+            return Ok(Some(()));
+        }
+        // ALTER TRIGGER name ON table RENAME TO new
+        if tokens.keywords_at(0, &["ALTER", "TRIGGER"]) {
+            if let (Some((trigger, next)), Some(rename)) =
+                (tokens.object_name(2), tokens.find_keyword(2, "RENAME"))
+            {
+                if tokens.keywords_at(next, &["ON"]) {
+                    if let (Some((table_name, _)), Some((new, _))) =
+                        (tokens.object_name(next + 1), tokens.object_name(rename + 2))
+                    {
+                        let table = self.existing_relation(stmt, &table_name)?;
+                        let old = names::object_name_parts(&trigger).pop().unwrap_or_default();
+                        let new = names::object_name_parts(&new).pop().unwrap_or_default();
+                        let relation = self.relation_mut(&table);
+                        match relation.triggers.iter_mut().find(|t| t.name == old) {
+                            Some(found) => found.name = new,
+                            None => {
+                                return Err(stmt.error(
+                                    stmt.span_of_object_name(&trigger),
+                                    format!(
+                                        "trigger \"{old}\" for table \"{}\" does not exist",
+                                        table.name
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            return Ok(Some(()));
+        }
+        // ALTER TABLE ... ALTER CONSTRAINT c [NOT] DEFERRABLE [INITIALLY ...]
+        if tokens.keywords_at(0, &["ALTER", "TABLE"]) {
+            if let Some(alter) = tokens.find_keyword(2, "ALTER") {
+                if tokens.keywords_at(alter + 1, &["CONSTRAINT"]) {
+                    return Ok(Some(()));
+                }
+            }
+        }
+        // CREATE FUNCTION ... COST n: record the signature without COST.
+        if tokens.keywords_at(0, &["CREATE", "FUNCTION"])
+            || tokens.keywords_at(0, &["CREATE", "OR", "REPLACE", "FUNCTION"])
+        {
+            if let Some(cost) = tokens.find_keyword(2, "COST") {
+                let mut blanked = stmt.text.to_owned();
+                for index in [cost, cost + 1] {
+                    if let Some(range) = self.token_range(stmt, tokens, index) {
+                        blanked.replace_range(range.clone(), &" ".repeat(range.len()));
+                    }
+                }
+                if let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &blanked) {
+                    if let [Statement::CreateFunction(create)] = parsed.as_slice() {
+                        let _ = self.create_function(stmt, create);
+                    }
+                }
+                return Ok(Some(()));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Parses the statement again with the token at `index` blanked out
+    /// (offsets stay the same, so diagnostics still point right).
+    fn reparse_without(&mut self, stmt: &Stmt, tokens: &Tokens, index: usize) -> Fallible<()> {
+        let Some(range) = self.token_range(stmt, tokens, index) else {
+            return Ok(());
+        };
+        let mut blanked = stmt.text.to_owned();
+        blanked.replace_range(range.clone(), &" ".repeat(range.len()));
+        let reparsed = Stmt::new(&blanked, stmt.base);
+        match Parser::parse_sql(&PostgreSqlDialect {}, &blanked) {
+            Ok(parsed) => {
+                for statement in &parsed {
+                    self.apply_statement(&reparsed, statement)?;
+                }
+                Ok(())
+            }
+            Err(error) => {
+                self.diagnostics.push(stmt.warning_at_start(format!(
+                    "the fold cannot read this statement and assumed it changes nothing ({error})"
+                )));
+                Ok(())
+            }
+        }
+    }
+
+    /// Byte range in the statement text of token `index`.
+    fn token_range(
+        &self,
+        stmt: &Stmt,
+        tokens: &Tokens,
+        index: usize,
+    ) -> Option<std::ops::Range<usize>> {
+        let token = tokens.tokens.get(index)?;
+        let range = stmt.span(token.span);
+        Some(range.start - stmt.base..range.end - stmt.base)
+    }
+
+    /// After a sequence rename, `nextval('old'::regclass)` defaults print the new name.
+    fn renamed_sequence(&mut self, old: &Name, new: &Name) {
+        let old_default = format!("nextval('{}'::regclass)", super::table::regclass_text(old));
+        let new_default = format!("nextval('{}'::regclass)", super::table::regclass_text(new));
+        for relation in self.schema.relations.values_mut() {
+            for column in &mut relation.columns {
+                if column.default.as_deref() == Some(old_default.as_str()) {
+                    column.default = Some(new_default.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Keywords through which PL/pgSQL can change a shape.
+const DDL_KEYWORDS: [&str; 6] = ["CREATE", "ALTER", "DROP", "EXECUTE", "COMMENT", "RENAME"];
+
+/// Whether SQL or PL/pgSQL text holds a statement that may change a shape.
+pub(crate) fn may_run_ddl(text: &str) -> bool {
+    let Some(tokens) = Tokens::new(text) else {
+        return true;
+    };
+    (0..tokens.tokens.len()).any(|index| {
+        tokens
+            .keyword(index)
+            .is_some_and(|word| DDL_KEYWORDS.contains(&word.as_str()))
+    })
+}
+
+impl Folder {
+    /// A `DO` block. Returns whether it was understood: a block without DDL
+    /// changes no shape; a block made only of plain DDL statements, each
+    /// perhaps guarded by `IF NOT EXISTS (...) THEN` or wrapped in
+    /// `BEGIN .. EXCEPTION WHEN duplicate_object THEN null; END` (the
+    /// "create if missing" idiom), is folded statement by statement, with
+    /// "already exists" errors swallowed where the block guards against them.
+    fn do_block(&mut self, stmt: &Stmt, tokens: &Tokens) -> bool {
+        let body = tokens
+            .tokens
+            .iter()
+            .skip(1)
+            .find_map(|token| match &token.token {
+                Token::DollarQuotedString(quoted) => Some(quoted.value.clone()),
+                Token::SingleQuotedString(text) => Some(text.clone()),
+                _ => None,
+            });
+        let Some(body) = body else {
+            return false;
+        };
+        if !may_run_ddl(&body) {
+            return true;
+        }
+        let Some(body_offset) = stmt.text.find(body.as_str()) else {
+            return false;
+        };
+        let mut ddl: Vec<(usize, &str)> = Vec::new();
+        let mut guarded = false;
+        for piece in crate::split::split_statements(&body) {
+            let Some(piece_tokens) = Tokens::new(piece.text) else {
+                return false;
+            };
+            let mut at = 0;
+            while piece_tokens.keywords_at(at, &["BEGIN"]) {
+                at += 1;
+            }
+            if at >= piece_tokens.tokens.len() {
+                continue;
+            }
+            if piece_tokens.keywords_at(at, &["END"]) {
+                continue;
+            }
+            if piece_tokens.keywords_at(at, &["EXCEPTION", "WHEN"]) {
+                let then = piece_tokens.find_keyword(at, "THEN");
+                match then {
+                    Some(then) if piece_tokens.keywords_at(then + 1, &["NULL"]) => {
+                        guarded = true;
+                        continue;
+                    }
+                    _ => return false,
+                }
+            }
+            if piece_tokens.keywords_at(at, &["IF", "NOT", "EXISTS"]) {
+                // IF NOT EXISTS (SELECT ...) THEN <ddl>
+                let Some(then) = piece_tokens.find_keyword(at, "THEN") else {
+                    return false;
+                };
+                guarded = true;
+                at = then + 1;
+            }
+            match piece_tokens.keyword(at).as_deref() {
+                Some("CREATE" | "ALTER" | "DROP" | "COMMENT") => {
+                    let start = self.token_start(piece.text, &piece_tokens, at);
+                    ddl.push((body_offset + piece.span.start + start, &piece.text[start..]));
+                }
+                Some("SELECT" | "UPDATE" | "INSERT" | "DELETE" | "PERFORM" | "RAISE" | "NULL") => {}
+                _ => return false,
+            }
+        }
+        for (offset, text) in ddl {
+            let before = self.diagnostics.len();
+            self.statement(&Stmt::new(text, stmt.base + offset));
+            if guarded {
+                let mut index = before;
+                while index < self.diagnostics.len() {
+                    let diagnostic = &self.diagnostics[index];
+                    if diagnostic.is_error() && diagnostic.message.ends_with("already exists") {
+                        self.diagnostics.remove(index);
+                    } else {
+                        index += 1;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Byte offset in `text` where token `index` starts.
+    fn token_start(&self, text: &str, tokens: &Tokens, index: usize) -> usize {
+        let probe = Stmt::new(text, 0);
+        tokens
+            .tokens
+            .get(index)
+            .map_or(0, |token| probe.span(token.span).start)
+    }
+}
