@@ -320,11 +320,20 @@ impl Folder {
         object: &str,
     ) -> Diagnostic {
         let shown = names::object_name_parts(name).join(".");
-        let unfollowed = self.unfollowed.iter().find(|call| {
-            call.prefixes
-                .iter()
-                .any(|prefix| !prefix.is_empty() && object.starts_with(prefix.as_str()))
-        });
+        // The call whose text argument is the longest prefix of the name.
+        let unfollowed = self
+            .unfollowed
+            .iter()
+            .filter_map(|call| {
+                call.prefixes
+                    .iter()
+                    .filter(|prefix| !prefix.is_empty() && object.starts_with(prefix.as_str()))
+                    .map(String::len)
+                    .max()
+                    .map(|length| (length, call))
+            })
+            .max_by_key(|(length, _)| *length)
+            .map(|(_, call)| call);
         if let Some(call) = unfollowed {
             return Diagnostic::warning(
                 format!(

@@ -545,6 +545,28 @@ impl Folder {
 
     pub(crate) fn create_function(&mut self, stmt: &Stmt, create: &CreateFunction) -> Fallible<()> {
         let name = self.new_name(stmt, &create.name)?;
+        let body = match &create.function_body {
+            Some(
+                sqlparser::ast::CreateFunctionBody::AsBeforeOptions { body, .. }
+                | sqlparser::ast::CreateFunctionBody::AsAfterOptions(body),
+            ) => match body {
+                Expr::Value(ValueWithSpan {
+                    value: Value::DollarQuotedString(quoted),
+                    span: _,
+                }) => Some(quoted.value.as_str()),
+                Expr::Value(ValueWithSpan {
+                    value: Value::SingleQuotedString(text),
+                    span: _,
+                }) => Some(text.as_str()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if body.is_some_and(super::unparsed::may_run_ddl) {
+            self.ddl_functions.insert(name.name.clone());
+        } else {
+            self.ddl_functions.remove(&name.name);
+        }
         let mut arguments = Vec::new();
         for argument in create.args.iter().flatten() {
             let is_output = matches!(argument.mode, Some(sqlparser::ast::ArgMode::Out));
@@ -805,6 +827,68 @@ impl Folder {
         let SetExpr::Select(select) = query.body.as_ref() else {
             return;
         };
+        if let Some(into) = &select.into {
+            // SELECT ... INTO [TEMP] TABLE t: a new table with the query's columns.
+            let sqlparser::ast::SelectInto {
+                temporary,
+                unlogged,
+                table: _, // the TABLE keyword
+                targets,
+            } = into;
+            let target = targets.first().and_then(|target| match target {
+                Expr::Identifier(ident) => Some(ObjectName(vec![
+                    sqlparser::ast::ObjectNamePart::Identifier(ident.clone()),
+                ])),
+                Expr::CompoundIdentifier(parts) => Some(ObjectName(
+                    parts
+                        .iter()
+                        .cloned()
+                        .map(sqlparser::ast::ObjectNamePart::Identifier)
+                        .collect(),
+                )),
+                _ => None,
+            });
+            if let Some(target) = &target {
+                let name = if *temporary {
+                    Self::split_name(stmt, target)
+                        .map(|(_, object)| Name::new(super::TEMP_SCHEMA, &object))
+                } else {
+                    self.new_name(stmt, target)
+                };
+                let name = match name {
+                    Ok(name) => name,
+                    Err(error) => {
+                        self.diagnostics.push(error);
+                        return;
+                    }
+                };
+                if self.class_name_taken(&name.schema, &name.name) {
+                    self.diagnostics.push(stmt.error(
+                        stmt.span_of_object_name(target),
+                        format!("relation \"{}\" already exists", name.name),
+                    ));
+                    return;
+                }
+                let mut without_into = query.clone();
+                if let SetExpr::Select(select) = without_into.body.as_mut() {
+                    select.into = None;
+                }
+                let mut relation = Relation::new(RelationKind::Table);
+                relation.unlogged = *unlogged;
+                match crate::analyze::describe_query(&self.schema, &without_into) {
+                    Ok(outputs) => {
+                        for output in outputs {
+                            relation.columns.push(Column::new(&output.name, output.ty));
+                        }
+                    }
+                    Err(_) => self.diagnostics.push(stmt.warning_at_start(
+                        "the fold could not work out the columns of this SELECT INTO; the table has none",
+                    )),
+                }
+                self.schema.relations.insert(name, relation);
+            }
+            return;
+        }
         for item in &select.projection {
             let (SelectItem::UnnamedExpr(Expr::Function(function))
             | SelectItem::ExprWithAlias {

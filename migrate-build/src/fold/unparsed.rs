@@ -615,7 +615,14 @@ impl Folder {
             if piece_tokens.keywords_at(at, &["EXCEPTION", "WHEN"]) {
                 let then = piece_tokens.find_keyword(at, "THEN");
                 match then {
-                    Some(then) if piece_tokens.keywords_at(then + 1, &["NULL"]) => {
+                    Some(then)
+                        if piece_tokens.keywords_at(then + 1, &["NULL"])
+                            || (piece_tokens.keywords_at(then + 1, &["RAISE"])
+                                && matches!(
+                                    piece_tokens.keyword(then + 2).as_deref(),
+                                    Some("NOTICE" | "INFO" | "LOG" | "DEBUG" | "WARNING")
+                                )) =>
+                    {
                         guarded = true;
                         continue;
                     }
@@ -646,7 +653,9 @@ impl Folder {
                 let mut index = before;
                 while index < self.diagnostics.len() {
                     let diagnostic = &self.diagnostics[index];
-                    if diagnostic.is_error() && diagnostic.message.ends_with("already exists") {
+                    let already_there = diagnostic.message.ends_with("already exists")
+                        || diagnostic.message.starts_with("multiple primary keys");
+                    if diagnostic.is_error() && already_there {
                         self.diagnostics.remove(index);
                     } else {
                         index += 1;
