@@ -1,0 +1,1039 @@
+//! Expressions: column references, literals, parameters, casts, CASE,
+//! subqueries, and the coercions that decide parameter types.
+
+use migrate_core::SqlType;
+use sqlparser::ast::{
+    AccessExpr, Array, BinaryOperator, CaseWhen, CeilFloorKind, DateTimeField, Expr, Ident,
+    Interval, Subscript, TrimWhereField, TypedString, UnaryOperator, Value,
+};
+
+use super::scope::{Lookup, did_you_mean, fold_ident};
+use super::types::{self, Category, Ty};
+use super::{Analyzer, Typed};
+use crate::diagnostic::Diagnostic;
+
+impl Analyzer<'_> {
+    /// Types one expression, reporting what is wrong in it.
+    pub(crate) fn expr(&mut self, expr: &Expr) -> Typed {
+        let span = self.span(expr);
+        match expr {
+            Expr::Identifier(ident) => self.identifier(ident),
+            Expr::CompoundIdentifier(parts) => self.compound_identifier(parts, span),
+            Expr::Value(value) => self.value(&value.value, span),
+            Expr::TypedString(TypedString {
+                data_type,
+                value,
+                uses_odbc_syntax: _,
+            }) => {
+                let literal = Typed {
+                    literal: literal_text(&value.value),
+                    ..Typed::new(Ty::Unknown, false, span.clone())
+                };
+                self.cast(literal, data_type, span)
+            }
+            Expr::Cast {
+                kind: _,
+                expr: inner,
+                data_type,
+                format: _,
+            } => {
+                let typed = self.expr(inner);
+                self.cast(typed, data_type, span)
+            }
+            Expr::Nested(inner) => {
+                let mut typed = self.expr(inner);
+                typed.span = span;
+                typed
+            }
+            Expr::BinaryOp { left, op, right } => self.binary_op(left, op, right, span),
+            Expr::UnaryOp { op, expr: inner } => self.unary_op(op, inner, span),
+            Expr::IsNull(inner)
+            | Expr::IsNotNull(inner)
+            | Expr::IsUnknown(inner)
+            | Expr::IsNotUnknown(inner) => {
+                self.expr(inner);
+                Typed::new(Ty::known("bool"), false, span)
+            }
+            Expr::IsTrue(inner)
+            | Expr::IsNotTrue(inner)
+            | Expr::IsFalse(inner)
+            | Expr::IsNotFalse(inner) => {
+                let typed = self.expr(inner);
+                self.coerce_condition(&typed, "IS TRUE");
+                Typed::new(Ty::known("bool"), false, span)
+            }
+            Expr::IsDistinctFrom(left, right) | Expr::IsNotDistinctFrom(left, right) => {
+                let left = self.expr(left);
+                let right = self.expr(right);
+                self.operator("=", &left, &right, span.clone());
+                Typed::new(Ty::known("bool"), false, span)
+            }
+            Expr::InList {
+                expr: inner,
+                list,
+                negated: _,
+            } => {
+                let mut all = vec![self.expr(inner)];
+                all.extend(list.iter().map(|e| self.expr(e)));
+                let nullable = all.iter().any(|t| t.nullable);
+                self.common(&all, "IN");
+                Typed::new(Ty::known("bool"), nullable, span)
+            }
+            Expr::InSubquery {
+                expr: inner,
+                subquery,
+                negated: _,
+            } => {
+                let left = self.expr(inner);
+                let outputs = self.subquery(subquery);
+                match outputs.as_slice() {
+                    [only] => {
+                        let right = only.typed.clone();
+                        self.operator("=", &left, &right, span.clone());
+                    }
+                    [] => {}
+                    _ => {
+                        let span = self.span(subquery.as_ref());
+                        self.error(Diagnostic::error("subquery has too many columns", span));
+                    }
+                }
+                Typed::new(Ty::known("bool"), true, span)
+            }
+            Expr::InUnnest {
+                expr: inner,
+                array_expr,
+                negated: _,
+            } => {
+                self.expr(inner);
+                self.expr(array_expr);
+                Typed::new(Ty::known("bool"), true, span)
+            }
+            Expr::Between {
+                expr: inner,
+                negated: _,
+                low,
+                high,
+            } => {
+                let value = self.expr(inner);
+                let low = self.expr(low);
+                let high = self.expr(high);
+                self.operator(">=", &value, &low, span.clone());
+                self.operator("<=", &value, &high, span.clone());
+                Typed::new(Ty::known("bool"), true, span)
+            }
+            Expr::Like {
+                expr: inner,
+                pattern,
+                escape_char,
+                any: _,
+                negated: _,
+            }
+            | Expr::ILike {
+                expr: inner,
+                pattern,
+                escape_char,
+                any: _,
+                negated: _,
+            }
+            | Expr::SimilarTo {
+                expr: inner,
+                pattern,
+                escape_char,
+                negated: _,
+            } => {
+                let value = self.expr(inner);
+                let pattern = self.expr(pattern);
+                if let Some(escape) = escape_char {
+                    let escape = self.expr(escape);
+                    self.coerce_implicit(&escape, &SqlType::builtin("text"));
+                }
+                self.operator("~~", &value, &pattern, span.clone());
+                Typed::new(Ty::known("bool"), true, span)
+            }
+            Expr::RLike {
+                expr: inner,
+                pattern,
+                ..
+            } => {
+                let value = self.expr(inner);
+                let pattern = self.expr(pattern);
+                self.operator("~", &value, &pattern, span.clone());
+                Typed::new(Ty::known("bool"), true, span)
+            }
+            Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                is_some: _,
+            }
+            | Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } => self.quantified(left, compare_op, right, span),
+            Expr::Function(function) => self.function(function, span),
+            Expr::Case {
+                case_token: _,
+                end_token: _,
+                operand,
+                conditions,
+                else_result,
+            } => self.case(operand.as_deref(), conditions, else_result.as_deref(), span),
+            Expr::Exists {
+                subquery,
+                negated: _,
+            } => {
+                self.subquery(subquery);
+                Typed::new(Ty::known("bool"), false, span).named("exists")
+            }
+            Expr::Subquery(query) => {
+                let outputs = self.subquery(query);
+                match outputs.as_slice() {
+                    [only] => {
+                        let ty = self.current(&only.typed.ty);
+                        let ty = if ty == Ty::Unknown {
+                            Ty::known("text")
+                        } else {
+                            ty
+                        };
+                        Typed::new(ty, true, span).named(only.name.clone())
+                    }
+                    [] => Typed::new(Ty::Error, true, span),
+                    _ => {
+                        self.error(Diagnostic::error(
+                            "subquery must return only one column",
+                            span.clone(),
+                        ));
+                        Typed::new(Ty::Error, true, span)
+                    }
+                }
+            }
+            Expr::Array(Array { elem, named: _ }) => self.array(elem, span),
+            Expr::Tuple(items) => {
+                for item in items {
+                    self.expr(item);
+                }
+                Typed::new(Ty::known("record"), false, span).named("row")
+            }
+            Expr::Interval(Interval { value, .. }) => {
+                let typed = self.expr(value);
+                self.coerce_implicit(&typed, &SqlType::builtin("interval"));
+                Typed::new(Ty::known("interval"), typed.nullable, span).named("interval")
+            }
+            Expr::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => {
+                let value = self.expr(timestamp);
+                let zone = self.expr(time_zone);
+                self.coerce_implicit(&zone, &SqlType::builtin("text"));
+                let ty = match self.current(&value.ty) {
+                    Ty::Known(ty) if ty.name == "timestamp" => Ty::known("timestamptz"),
+                    Ty::Known(ty) if ty.name == "timetz" || ty.name == "time" => {
+                        Ty::known("timetz")
+                    }
+                    Ty::Error => Ty::Error,
+                    Ty::Param(n) => {
+                        self.set_param(n, &SqlType::builtin("timestamptz"));
+                        Ty::known("timestamp")
+                    }
+                    _ => Ty::known("timestamp"),
+                };
+                Typed::new(ty, true, span).named("timezone")
+            }
+            Expr::Extract {
+                field,
+                syntax: _,
+                expr: inner,
+            } => {
+                let typed = self.expr(inner);
+                let _: &DateTimeField = field;
+                if let Ty::Param(n) = self.current(&typed.ty) {
+                    self.set_param(n, &SqlType::builtin("timestamptz"));
+                }
+                Typed::new(Ty::known("numeric"), true, span).named("extract")
+            }
+            Expr::Ceil { expr: inner, field } | Expr::Floor { expr: inner, field } => {
+                let typed = self.expr(inner);
+                let _: &CeilFloorKind = field;
+                let name = if matches!(expr, Expr::Ceil { .. }) {
+                    "ceil"
+                } else {
+                    "floor"
+                };
+                let ty = match self.current(&typed.ty) {
+                    Ty::Known(ty) if ty.name == "numeric" => Ty::known("numeric"),
+                    Ty::Error => Ty::Error,
+                    Ty::Param(n) => {
+                        self.set_param(n, &SqlType::builtin("float8"));
+                        Ty::known("float8")
+                    }
+                    _ => Ty::known("float8"),
+                };
+                Typed::new(ty, true, span).named(name)
+            }
+            Expr::Position { expr: needle, r#in } => {
+                let needle = self.expr(needle);
+                let haystack = self.expr(r#in);
+                self.coerce_implicit(&needle, &SqlType::builtin("text"));
+                self.coerce_implicit(&haystack, &SqlType::builtin("text"));
+                Typed::new(Ty::known("int4"), true, span).named("position")
+            }
+            Expr::Substring {
+                expr: inner,
+                substring_from,
+                substring_for,
+                special: _,
+                shorthand: _,
+            } => {
+                let value = self.expr(inner);
+                self.coerce_implicit(&value, &SqlType::builtin("text"));
+                for part in [substring_from, substring_for].into_iter().flatten() {
+                    let typed = self.expr(part);
+                    self.coerce_implicit(&typed, &SqlType::builtin("int4"));
+                }
+                let ty = match self.current(&value.ty) {
+                    Ty::Known(ty) if ty.name == "bytea" => Ty::known("bytea"),
+                    _ => Ty::known("text"),
+                };
+                Typed::new(ty, true, span).named("substring")
+            }
+            Expr::Trim {
+                trim_where,
+                trim_what,
+                expr: inner,
+                trim_characters,
+            } => {
+                let value = self.expr(inner);
+                self.coerce_implicit(&value, &SqlType::builtin("text"));
+                for part in trim_what.iter() {
+                    let typed = self.expr(part);
+                    self.coerce_implicit(&typed, &SqlType::builtin("text"));
+                }
+                for part in trim_characters.iter().flatten() {
+                    let typed = self.expr(part);
+                    self.coerce_implicit(&typed, &SqlType::builtin("text"));
+                }
+                let name = match trim_where {
+                    Some(TrimWhereField::Leading) => "ltrim",
+                    Some(TrimWhereField::Trailing) => "rtrim",
+                    Some(TrimWhereField::Both) | None => "btrim",
+                };
+                Typed::new(Ty::known("text"), true, span).named(name)
+            }
+            Expr::Overlay {
+                expr: inner,
+                overlay_what,
+                overlay_from,
+                overlay_for,
+            } => {
+                for part in [inner, overlay_what] {
+                    let typed = self.expr(part);
+                    self.coerce_implicit(&typed, &SqlType::builtin("text"));
+                }
+                for part in std::iter::once(overlay_from).chain(overlay_for.iter()) {
+                    let typed = self.expr(part);
+                    self.coerce_implicit(&typed, &SqlType::builtin("int4"));
+                }
+                Typed::new(Ty::known("text"), true, span).named("overlay")
+            }
+            Expr::Collate { expr: inner, .. } => {
+                let mut typed = self.expr(inner);
+                if let Ty::Param(n) = self.current(&typed.ty) {
+                    self.set_param(n, &SqlType::builtin("text"));
+                    typed.ty = Ty::known("text");
+                }
+                typed
+            }
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                self.field_access(root, access_chain, span)
+            }
+            Expr::IsJson { expr: inner, .. } | Expr::IsNormalized { expr: inner, .. } => {
+                self.expr(inner);
+                Typed::new(Ty::known("bool"), true, span)
+            }
+            Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => Typed::new(Ty::Error, true, span),
+            Expr::GroupingSets(sets) | Expr::Cube(sets) | Expr::Rollup(sets) => {
+                for expr in sets.iter().flatten() {
+                    self.expr(expr);
+                }
+                Typed::new(Ty::Error, true, span)
+            }
+            Expr::JsonAccess { .. }
+            | Expr::Convert { .. }
+            | Expr::Prefixed { .. }
+            | Expr::Struct { .. }
+            | Expr::Named { .. }
+            | Expr::Dictionary(_)
+            | Expr::Map(_)
+            | Expr::MatchAgainst { .. }
+            | Expr::OuterJoin(_)
+            | Expr::Prior(_)
+            | Expr::Lambda(_)
+            | Expr::MemberOf(_) => {
+                self.warn(
+                    "migrate does not understand this expression; it is not checked",
+                    span.clone(),
+                );
+                Typed::new(Ty::Error, true, span)
+            }
+        }
+    }
+
+    fn identifier(&mut self, ident: &Ident) -> Typed {
+        let span = self.source.range(ident.span);
+        let name = fold_ident(ident);
+        if ident.quote_style.is_none() {
+            // SQL-standard value functions written without parentheses.
+            let special = match name.as_str() {
+                "current_date" => Some("date"),
+                "current_time" => Some("timetz"),
+                "current_timestamp" => Some("timestamptz"),
+                "localtime" => Some("time"),
+                "localtimestamp" => Some("timestamp"),
+                "current_user" | "session_user" | "user" | "current_role" => Some("name"),
+                "current_schema" | "current_catalog" => Some("name"),
+                _ => None,
+            };
+            if let Some(ty) = special
+                && !self.column_visible(&name)
+            {
+                return Typed::new(Ty::known(ty), false, span).named(name);
+            }
+        }
+        self.column(None, &name, span)
+    }
+
+    fn column_visible(&self, name: &str) -> bool {
+        self.levels
+            .iter()
+            .any(|level| !matches!(level.lookup(name), Lookup::NotFound))
+    }
+
+    fn compound_identifier(&mut self, parts: &[Ident], span: std::ops::Range<usize>) -> Typed {
+        let names: Vec<String> = parts.iter().map(fold_ident).collect();
+        let column_span = parts
+            .last()
+            .map_or(span.clone(), |ident| self.source.range(ident.span));
+        match names.as_slice() {
+            [table, column] => self.column(Some((None, table)), column, span),
+            [schema, table, column] => self.column(Some((Some(schema), table)), column, span),
+            [_, schema, table, column] => self.column(Some((Some(schema), table)), column, span),
+            _ => {
+                let _ = column_span;
+                Typed::new(Ty::Error, true, span)
+            }
+        }
+    }
+
+    /// Resolves `name` or `table.name`, searching outward for correlated references.
+    pub(crate) fn column(
+        &mut self,
+        qualifier: Option<(Option<&String>, &String)>,
+        name: &str,
+        span: std::ops::Range<usize>,
+    ) -> Typed {
+        match qualifier {
+            Some((schema, table)) => {
+                for depth in (0..self.levels.len()).rev() {
+                    let Some(entry_index) =
+                        self.levels[depth].entry(schema.map(String::as_str), table)
+                    else {
+                        continue;
+                    };
+                    let entry = &self.levels[depth].entries[entry_index];
+                    if let Some(column) = entry.columns.iter().find(|c| c.name == name) {
+                        let typed = Typed::new(Ty::Known(column.ty.clone()), column.nullable, span)
+                            .named(name);
+                        if let Some(relation) = entry.relation.clone() {
+                            self.record_use(&relation, Some(name));
+                        }
+                        return typed;
+                    }
+                    if entry.opaque {
+                        return Typed::new(Ty::Error, true, span).named(name);
+                    }
+                    // `t` may be a column of composite type: `(t).field` is rare; report.
+                    let help = did_you_mean(name, entry.columns.iter().map(|c| c.name.as_str()));
+                    let mut diagnostic = Diagnostic::error(
+                        format!("column {}.{} does not exist", table, name),
+                        span.clone(),
+                    );
+                    diagnostic.help = help;
+                    self.error(diagnostic);
+                    return Typed::new(Ty::Error, true, span).named(name);
+                }
+                self.missing_from_entry(table, span.clone());
+                Typed::new(Ty::Error, true, span).named(name)
+            }
+            None => {
+                for depth in (0..self.levels.len()).rev() {
+                    match self.levels[depth].lookup(name) {
+                        Lookup::Found(resolved) => {
+                            if let Some(relation) = &resolved.relation {
+                                self.record_use(relation, Some(name));
+                            }
+                            return Typed::new(Ty::Known(resolved.ty), resolved.nullable, span)
+                                .named(name);
+                        }
+                        Lookup::Ambiguous => {
+                            self.error(Diagnostic::error(
+                                format!("column reference \"{name}\" is ambiguous"),
+                                span.clone(),
+                            ));
+                            return Typed::new(Ty::Error, true, span).named(name);
+                        }
+                        Lookup::NotFound => {}
+                    }
+                }
+                if self
+                    .levels
+                    .iter()
+                    .any(|level| level.entries.iter().any(|e| e.visible && e.opaque))
+                {
+                    return Typed::new(Ty::Error, true, span).named(name);
+                }
+                // A whole-row reference: `SELECT u FROM users u`.
+                for depth in (0..self.levels.len()).rev() {
+                    if let Some(entry_index) = self.levels[depth].entry(None, name) {
+                        let entry = &self.levels[depth].entries[entry_index];
+                        let ty = match &entry.relation {
+                            Some(relation) => SqlType::user(&relation.schema, &relation.name),
+                            None => SqlType::builtin("record"),
+                        };
+                        return Typed::new(Ty::Known(ty), false, span).named(name);
+                    }
+                }
+                let candidates: Vec<String> = self
+                    .levels
+                    .iter()
+                    .rev()
+                    .flat_map(|level| level.column_names())
+                    .collect();
+                let mut diagnostic =
+                    Diagnostic::error(format!("column \"{name}\" does not exist"), span.clone());
+                diagnostic.help = did_you_mean(name, candidates.iter().map(String::as_str));
+                self.error(diagnostic);
+                Typed::new(Ty::Error, true, span).named(name)
+            }
+        }
+    }
+
+    fn value(&mut self, value: &Value, span: std::ops::Range<usize>) -> Typed {
+        match value {
+            Value::Number(number, _) => {
+                let ty = if number.contains(['.', 'e', 'E']) {
+                    "numeric"
+                } else if number.parse::<i32>().is_ok() {
+                    "int4"
+                } else if number.parse::<i64>().is_ok() {
+                    "int8"
+                } else {
+                    "numeric"
+                };
+                Typed::new(Ty::known(ty), false, span)
+            }
+            Value::Boolean(_) => Typed::new(Ty::known("bool"), false, span).named("bool"),
+            Value::Null => Typed::new(Ty::Unknown, true, span),
+            Value::Placeholder(placeholder) => self.param(placeholder, span),
+            Value::HexStringLiteral(_) => Typed::new(Ty::known("varbit"), false, span),
+            other => match literal_text(other) {
+                Some(text) => Typed {
+                    literal: Some(text),
+                    ..Typed::new(Ty::Unknown, false, span)
+                },
+                None => {
+                    self.warn("migrate does not understand this literal", span.clone());
+                    Typed::new(Ty::Error, false, span)
+                }
+            },
+        }
+    }
+
+    fn param(&mut self, placeholder: &str, span: std::ops::Range<usize>) -> Typed {
+        let Some(n) = placeholder
+            .strip_prefix('$')
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n >= 1)
+        else {
+            self.error(Diagnostic::error(
+                format!("syntax error at or near \"{placeholder}\""),
+                span.clone(),
+            ));
+            return Typed::new(Ty::Error, true, span);
+        };
+        if n > 65535 {
+            self.error(Diagnostic::error(
+                format!("there is no parameter ${n}"),
+                span.clone(),
+            ));
+            return Typed::new(Ty::Error, true, span);
+        }
+        if self.params.len() < n {
+            self.params.resize(n, None);
+            self.param_spans.resize(n, None);
+        }
+        if self.param_spans[n - 1].is_none() {
+            self.param_spans[n - 1] = Some(span.clone());
+        }
+        let ty = self.current(&Ty::Param(n));
+        Typed::new(ty, true, span)
+    }
+
+    fn cast(
+        &mut self,
+        typed: Typed,
+        data_type: &sqlparser::ast::DataType,
+        span: std::ops::Range<usize>,
+    ) -> Typed {
+        let target = match types::resolve_data_type(self.schema, data_type) {
+            Ok(target) => target,
+            Err(name) => {
+                self.error(Diagnostic::error(
+                    format!("type \"{name}\" does not exist"),
+                    span.clone(),
+                ));
+                return Typed::new(Ty::Error, typed.nullable, span);
+            }
+        };
+        match self.current(&typed.ty) {
+            Ty::Param(n) => self.set_param(n, &target),
+            Ty::Unknown => {
+                if let Some(text) = &typed.literal {
+                    self.check_literal(text, &target, typed.span.clone());
+                }
+            }
+            _ => {}
+        }
+        let name = typed
+            .name
+            .clone()
+            .unwrap_or_else(|| types::type_column_name(&target));
+        Typed {
+            ty: Ty::Known(target),
+            nullable: typed.nullable,
+            name: Some(name),
+            span,
+            literal: None,
+        }
+    }
+
+    /// Checks a string literal against the type it becomes, as PostgreSQL
+    /// does when it parses the constant.
+    pub(crate) fn check_literal(
+        &mut self,
+        text: &str,
+        target: &SqlType,
+        span: std::ops::Range<usize>,
+    ) {
+        if let Some(labels) = types::enum_labels(self.schema, target) {
+            if !labels.iter().any(|label| label == text) {
+                let help = did_you_mean(text, labels.iter().map(String::as_str));
+                let mut diagnostic = Diagnostic::error(
+                    format!(
+                        "invalid input value for enum {}: \"{text}\"",
+                        types::quote_ident(&target.name)
+                    ),
+                    span,
+                );
+                diagnostic.help = help.or_else(|| {
+                    Some(format!(
+                        "the labels are {}",
+                        labels
+                            .iter()
+                            .map(|l| format!("\"{l}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                });
+                self.error(diagnostic);
+            }
+            return;
+        }
+        let base = types::base_type(self.schema, target);
+        if base.array || !base.is_builtin() {
+            return;
+        }
+        let trimmed = text.trim();
+        let (valid, type_name) = match base.name.as_str() {
+            "int2" => (trimmed.parse::<i16>().is_ok(), "smallint"),
+            "int4" => (trimmed.parse::<i32>().is_ok(), "integer"),
+            "int8" => (trimmed.parse::<i64>().is_ok(), "bigint"),
+            "bool" => (
+                matches!(
+                    trimmed.to_ascii_lowercase().as_str(),
+                    "t" | "true"
+                        | "f"
+                        | "false"
+                        | "y"
+                        | "yes"
+                        | "n"
+                        | "no"
+                        | "on"
+                        | "off"
+                        | "1"
+                        | "0"
+                        | "tr"
+                        | "tru"
+                        | "fa"
+                        | "fal"
+                        | "fals"
+                        | "ye"
+                        | "of"
+                ),
+                "boolean",
+            ),
+            "uuid" => (valid_uuid(trimmed), "uuid"),
+            _ => return,
+        };
+        if !valid {
+            self.error(Diagnostic::error(
+                format!("invalid input syntax for type {type_name}: \"{text}\""),
+                span,
+            ));
+        }
+    }
+
+    /// An untyped expression used where `target` is expected: parameters take
+    /// the type, string literals are checked against it.
+    pub(crate) fn coerce_implicit(&mut self, typed: &Typed, target: &SqlType) {
+        match self.current(&typed.ty) {
+            Ty::Param(n) => self.set_param(n, target),
+            Ty::Unknown => {
+                if let Some(text) = &typed.literal {
+                    self.check_literal(text, target, typed.span.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The common type of a list (IN, CASE results, COALESCE, ARRAY[..]):
+    /// untyped members take it.
+    pub(crate) fn common(&mut self, items: &[Typed], construct: &str) -> Ty {
+        let types: Vec<Ty> = items.iter().map(|t| self.current(&t.ty)).collect();
+        match types::common_of(self.schema, &types) {
+            Ok(Ty::Known(ty)) => {
+                for item in items {
+                    self.coerce_implicit(item, &ty);
+                }
+                Ty::Known(ty)
+            }
+            Ok(other) => other,
+            Err(pair) => {
+                let (a, b) = *pair;
+                let span = items.last().map_or(0..0, |t| t.span.clone());
+                self.error(Diagnostic::error(
+                    format!(
+                        "{construct} types {} and {} cannot be matched",
+                        types::display(&a),
+                        types::display(&b)
+                    ),
+                    span,
+                ));
+                Ty::Error
+            }
+        }
+    }
+
+    fn case(
+        &mut self,
+        operand: Option<&Expr>,
+        conditions: &[CaseWhen],
+        else_result: Option<&Expr>,
+        span: std::ops::Range<usize>,
+    ) -> Typed {
+        let operand = operand.map(|o| self.expr(o));
+        let mut results = Vec::new();
+        for CaseWhen { condition, result } in conditions {
+            let condition = self.expr(condition);
+            match &operand {
+                Some(operand) => {
+                    self.operator("=", operand, &condition, condition.span.clone());
+                }
+                None => self.coerce_condition(&condition, "CASE/WHEN"),
+            }
+            results.push(self.expr(result));
+        }
+        let mut nullable = else_result.is_none();
+        if let Some(else_result) = else_result {
+            results.push(self.expr(else_result));
+        }
+        nullable |= results.iter().any(|r| r.nullable);
+        let ty = self.common(&results, "CASE");
+        let ty = if ty == Ty::Unknown {
+            Ty::known("text")
+        } else {
+            ty
+        };
+        Typed::new(ty, nullable, span).named("case")
+    }
+
+    fn array(&mut self, elements: &[Expr], span: std::ops::Range<usize>) -> Typed {
+        let typed: Vec<Typed> = elements.iter().map(|e| self.expr(e)).collect();
+        if typed.is_empty() {
+            // Only valid under a cast, which gives it its type.
+            return Typed::new(Ty::Unknown, false, span).named("array");
+        }
+        let ty = self.common(&typed, "ARRAY");
+        let ty = match ty {
+            Ty::Known(ty) if ty.array => Ty::Known(ty),
+            Ty::Known(ty) => Ty::Known(ty.into_array()),
+            Ty::Unknown | Ty::Param(_) => Ty::Known(SqlType::builtin("text").into_array()),
+            Ty::Error => Ty::Error,
+        };
+        Typed::new(ty, false, span).named("array")
+    }
+
+    fn field_access(
+        &mut self,
+        root: &Expr,
+        chain: &[AccessExpr],
+        span: std::ops::Range<usize>,
+    ) -> Typed {
+        let mut typed = self.expr(root);
+        for access in chain {
+            match access {
+                AccessExpr::Subscript(Subscript::Index { index }) => {
+                    let index = self.expr(index);
+                    let ty = self.current(&typed.ty);
+                    match ty {
+                        Ty::Known(ty) if ty.array => {
+                            self.coerce_implicit(&index, &SqlType::builtin("int4"));
+                            typed.ty = Ty::Known(ty.element());
+                        }
+                        Ty::Known(ty) if ty.name == "jsonb" => {
+                            self.coerce_implicit(&index, &SqlType::builtin("text"));
+                        }
+                        Ty::Known(ty) => {
+                            self.error(Diagnostic::error(
+                                format!(
+                                    "cannot subscript type {} because it does not support subscripting",
+                                    types::display(&ty)
+                                ),
+                                span.clone(),
+                            ));
+                            typed.ty = Ty::Error;
+                        }
+                        _ => typed.ty = Ty::Error,
+                    }
+                    typed.nullable = true;
+                }
+                AccessExpr::Subscript(Subscript::Slice {
+                    lower_bound,
+                    upper_bound,
+                    stride,
+                }) => {
+                    for bound in [lower_bound, upper_bound, stride].into_iter().flatten() {
+                        let bound = self.expr(bound);
+                        self.coerce_implicit(&bound, &SqlType::builtin("int4"));
+                    }
+                    typed.nullable = true;
+                }
+                AccessExpr::Dot(field) => {
+                    // (composite).field
+                    let name = match field {
+                        Expr::Identifier(ident) => fold_ident(ident),
+                        _ => String::new(),
+                    };
+                    let field_ty = match self.current(&typed.ty) {
+                        Ty::Known(ty) => self.composite_field(&ty, &name),
+                        _ => None,
+                    };
+                    typed.ty = field_ty.map_or(Ty::Error, Ty::Known);
+                    typed.name = Some(name);
+                    typed.nullable = true;
+                }
+            }
+        }
+        typed.span = span;
+        typed
+    }
+
+    fn composite_field(&self, ty: &SqlType, field: &str) -> Option<SqlType> {
+        let name = migrate_core::Name::new(&ty.schema, &ty.name);
+        if let Some(relation) = self.schema.relation(&name) {
+            return relation.column(field).map(|c| c.ty.clone());
+        }
+        match &self.schema.user_type(&name)?.kind {
+            migrate_core::UserTypeKind::Composite { attributes } => attributes
+                .iter()
+                .find(|(n, _)| n == field)
+                .map(|(_, t)| t.clone()),
+            _ => None,
+        }
+    }
+
+    /// A subquery in an expression: it sees the enclosing blocks.
+    pub(crate) fn subquery(&mut self, query: &sqlparser::ast::Query) -> Vec<super::Out> {
+        self.query(query, true)
+    }
+
+    fn unary_op(
+        &mut self,
+        op: &UnaryOperator,
+        inner: &Expr,
+        span: std::ops::Range<usize>,
+    ) -> Typed {
+        // `-1` is a negative literal, typed like the number.
+        let typed = self.expr(inner);
+        match op {
+            UnaryOperator::Not => {
+                self.coerce_condition(&typed, "NOT");
+                Typed::new(Ty::known("bool"), typed.nullable, span)
+            }
+            UnaryOperator::Minus | UnaryOperator::Plus => {
+                let ty = match self.current(&typed.ty) {
+                    Ty::Known(ty) => {
+                        let category = types::category(self.schema, &ty);
+                        if !matches!(category, Category::Numeric | Category::Timespan) {
+                            self.error(
+                                Diagnostic::error(
+                                    format!(
+                                        "operator does not exist: {} {}",
+                                        if *op == UnaryOperator::Minus { "-" } else { "+" },
+                                        types::display(&ty)
+                                    ),
+                                    span.clone(),
+                                )
+                                .with_help("no operator matches the given name and argument type; you might need to add an explicit type cast"),
+                            );
+                            Ty::Error
+                        } else {
+                            Ty::Known(ty)
+                        }
+                    }
+                    Ty::Param(n) => {
+                        self.set_param(n, &SqlType::builtin("int4"));
+                        Ty::known("int4")
+                    }
+                    other => other,
+                };
+                Typed {
+                    ty,
+                    nullable: typed.nullable,
+                    name: None,
+                    span,
+                    literal: None,
+                }
+            }
+            _ => {
+                let ty = self.current(&typed.ty);
+                Typed::new(
+                    if matches!(ty, Ty::Known(_)) {
+                        ty
+                    } else {
+                        Ty::Error
+                    },
+                    true,
+                    span,
+                )
+            }
+        }
+    }
+
+    fn binary_op(
+        &mut self,
+        left: &Expr,
+        op: &BinaryOperator,
+        right: &Expr,
+        span: std::ops::Range<usize>,
+    ) -> Typed {
+        let left = self.expr(left);
+        let right = self.expr(right);
+        match op {
+            BinaryOperator::And | BinaryOperator::Or => {
+                let clause = if *op == BinaryOperator::And {
+                    "AND"
+                } else {
+                    "OR"
+                };
+                self.coerce_condition(&left, clause);
+                self.coerce_condition(&right, clause);
+                Typed::new(Ty::known("bool"), left.nullable || right.nullable, span)
+            }
+            _ => match super::operators::operator_name(op) {
+                Some(name) => self.operator(&name, &left, &right, span),
+                None => Typed::new(Ty::Error, true, span),
+            },
+        }
+    }
+
+    /// `left op ANY (right)` / `ALL`: right is an array or a subquery.
+    fn quantified(
+        &mut self,
+        left: &Expr,
+        op: &BinaryOperator,
+        right: &Expr,
+        span: std::ops::Range<usize>,
+    ) -> Typed {
+        let left = self.expr(left);
+        let Some(op) = super::operators::operator_name(op) else {
+            self.expr(right);
+            return Typed::new(Ty::known("bool"), true, span);
+        };
+        if let Expr::Subquery(query) = right {
+            let outputs = self.subquery(query);
+            if let [only] = outputs.as_slice() {
+                let element = only.typed.clone();
+                self.operator(&op, &left, &element, span.clone());
+            }
+            return Typed::new(Ty::known("bool"), true, span);
+        }
+        let right = self.expr(right);
+        let left_ty = self.current(&left.ty);
+        let right_ty = self.current(&right.ty);
+        match (&left_ty, &right_ty) {
+            (_, Ty::Known(array)) if array.array => {
+                let element = Typed::new(Ty::Known(array.element()), true, right.span.clone());
+                self.operator(&op, &left, &element, span.clone());
+            }
+            (_, Ty::Known(other)) => {
+                self.error(Diagnostic::error(
+                    format!(
+                        "op ANY/ALL (array) requires array on right side, not {}",
+                        types::display(other)
+                    ),
+                    right.span.clone(),
+                ));
+            }
+            (Ty::Known(element), Ty::Param(n)) => {
+                let element = super::operators::untyped_operand(self.schema, &op, element, true);
+                self.set_param(*n, &element.into_array());
+            }
+            (Ty::Known(element), Ty::Unknown) => {
+                // '{a,b}' literal: its elements are not checked.
+                let _ = element;
+            }
+            (Ty::Param(l), Ty::Param(r)) => {
+                self.set_param(*l, &SqlType::builtin("text"));
+                self.set_param(*r, &SqlType::builtin("text").into_array());
+            }
+            _ => {}
+        }
+        Typed::new(Ty::known("bool"), true, span)
+    }
+}
+
+/// The text of a string literal of any quoting style.
+pub(crate) fn literal_text(value: &Value) -> Option<String> {
+    match value {
+        Value::SingleQuotedString(text)
+        | Value::EscapedStringLiteral(text)
+        | Value::UnicodeStringLiteral(text)
+        | Value::NationalStringLiteral(text)
+        | Value::TripleSingleQuotedString(text)
+        | Value::TripleDoubleQuotedString(text) => Some(text.clone()),
+        Value::DollarQuotedString(dollar) => Some(dollar.value.clone()),
+        _ => None,
+    }
+}
+
+fn valid_uuid(text: &str) -> bool {
+    let text = text
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(text);
+    let hex: String = text.chars().filter(|c| *c != '-').collect();
+    hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+}

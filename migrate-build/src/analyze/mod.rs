@@ -1,0 +1,404 @@
+//! Checking and describing queries against a schema, offline.
+//!
+//! [`describe`] parses one statement, resolves every name the way PostgreSQL
+//! does (unquoted identifiers fold to lower case, `search_path` is `public`),
+//! infers parameter and result types and nullability, and reports every
+//! problem PostgreSQL would report when preparing the statement, in its own
+//! words, with a byte span into the SQL.
+//!
+//! ```
+//! use migrate_build::analyze::describe;
+//! use migrate_core::{Column, Name, Relation, RelationKind, Schema, SqlType};
+//!
+//! let mut schema = Schema::new();
+//! let mut users = Relation::new(RelationKind::Table);
+//! let mut id = Column::new("id", SqlType::builtin("int8"));
+//! id.not_null = true;
+//! users.columns.push(id);
+//! users.columns.push(Column::new("email", SqlType::builtin("text")));
+//! schema.relations.insert(Name::public("users"), users);
+//!
+//! let described = describe(&schema, "SELECT id, email FROM users WHERE id = $1").unwrap();
+//! assert_eq!(described.params, vec![SqlType::builtin("int8")]);
+//! assert!(!described.columns[0].nullable);
+//! assert!(described.columns[1].nullable);
+//!
+//! let errors = describe(&schema, "SELECT emial FROM users").unwrap_err();
+//! assert_eq!(errors[0].message, "column \"emial\" does not exist");
+//! assert_eq!(errors[0].help.as_deref(), Some("did you mean \"email\"?"));
+//! ```
+
+mod expr;
+mod functions;
+mod modify;
+mod operators;
+mod query;
+pub(crate) mod scope;
+mod types;
+
+use std::ops::Range;
+
+use migrate_core::{Name, Schema, SqlType};
+use sqlparser::ast::{Query, Statement};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Location, Span};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use scope::Level;
+use types::Ty;
+
+/// What a statement needs and returns, as PostgreSQL would describe it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Described {
+    /// `$1`, `$2`, ... as PostgreSQL infers them; `params.len()` is the
+    /// number of arguments the statement takes.
+    pub params: Vec<SqlType>,
+    /// The rows it returns (empty for INSERT/UPDATE/DELETE without RETURNING).
+    pub columns: Vec<OutputColumn>,
+    /// Problems that do not stop the statement from running.
+    pub warnings: Vec<Diagnostic>,
+    /// Every table and column the statement reads or writes, in order of
+    /// first use, without duplicates. `column: None` is the relation itself.
+    pub uses: Vec<ColumnUse>,
+}
+
+/// One column of the rows a statement returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputColumn {
+    /// As PostgreSQL names it (alias, column, function name, `?column?`),
+    /// with a sqlx-style override suffix (`!`, `?`, `: Type`) stripped.
+    pub name: String,
+    pub ty: SqlType,
+    pub nullable: bool,
+    /// The Rust type from a sqlx-style override `"name: Type"`.
+    pub rust_type: Option<String>,
+}
+
+/// A table or view (and optionally one of its columns) a statement uses.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ColumnUse {
+    pub table: Name,
+    pub column: Option<String>,
+}
+
+/// Checks one SQL statement against `schema` and describes it.
+///
+/// Returns every error found (warnings ride along in `Described::warnings`
+/// when there is no error, and are dropped otherwise). Spans are byte ranges
+/// into `sql`.
+pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>> {
+    let statements = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
+        Ok(statements) => statements,
+        Err(error) => return Err(vec![parse_error(sql, &error)]),
+    };
+    let statement = match statements.as_slice() {
+        [statement] => statement,
+        [] => {
+            return Err(vec![Diagnostic::error(
+                "empty query: there is no statement to check",
+                0..sql.len(),
+            )]);
+        }
+        [_, second, ..] => {
+            let source = Source::new(sql);
+            let span = source.range(sqlparser::ast::Spanned::span(second));
+            return Err(vec![Diagnostic::error(
+                "cannot insert multiple commands into a prepared statement",
+                span,
+            )]);
+        }
+    };
+    let mut analyzer = Analyzer::new(schema, Source::new(sql));
+    let outputs = analyzer.statement(statement);
+    analyzer.finish(outputs)
+}
+
+/// The output columns of a query (the fold uses it for views). Spans in the
+/// diagnostics are meaningless: the query has no source text here.
+pub(crate) fn describe_query(
+    schema: &Schema,
+    query: &Query,
+) -> Result<Vec<OutputColumn>, Vec<Diagnostic>> {
+    let mut analyzer = Analyzer::new(schema, Source::new(""));
+    let outputs = analyzer.query(query, true);
+    analyzer.finish(outputs).map(|described| described.columns)
+}
+
+/// Byte offsets of sqlparser's line/column locations.
+pub(crate) struct Source {
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+impl Source {
+    fn new(text: &str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self {
+            text: text.to_owned(),
+            line_starts,
+        }
+    }
+
+    /// Byte offset of a location (1-based line, 1-based character column).
+    fn offset(&self, location: Location) -> Option<usize> {
+        if location.line == 0 {
+            return None;
+        }
+        let line_start = *self.line_starts.get(location.line as usize - 1)?;
+        let line = &self.text[line_start..];
+        let column = location.column.saturating_sub(1) as usize;
+        Some(
+            line_start
+                + line
+                    .char_indices()
+                    .nth(column)
+                    .map_or(line.len(), |(i, _)| i),
+        )
+    }
+
+    /// The byte range of a span (empty spans map to `0..0`).
+    pub(crate) fn range(&self, span: Span) -> Range<usize> {
+        match (self.offset(span.start), self.offset(span.end)) {
+            (Some(start), Some(end)) if end >= start => start..end,
+            (Some(start), _) => start..start,
+            _ => 0..0,
+        }
+    }
+}
+
+fn parse_error(sql: &str, error: &ParserError) -> Diagnostic {
+    let text = match error {
+        ParserError::TokenizerError(text) | ParserError::ParserError(text) => text.clone(),
+        ParserError::RecursionLimitExceeded => "statement too deeply nested".to_owned(),
+    };
+    // sqlparser appends " at Line: l, Column: c"; turn it into a span.
+    let (message, span) = match text.rfind(" at Line: ") {
+        Some(at) => {
+            let location = &text[at + " at Line: ".len()..];
+            let mut parts = location.split(", Column: ");
+            let line = parts.next().and_then(|l| l.trim().parse::<u64>().ok());
+            let column = parts.next().and_then(|c| c.trim().parse::<u64>().ok());
+            let span = match (line, column) {
+                (Some(line), Some(column)) => {
+                    let source = Source::new(sql);
+                    let start = source.offset(Location { line, column }).unwrap_or(0);
+                    let end = sql[start..]
+                        .find(|c: char| c.is_whitespace() || c == ',' || c == ')')
+                        .map_or(sql.len(), |n| start + n.max(1));
+                    start..end.min(sql.len())
+                }
+                _ => 0..0,
+            };
+            (text[..at].to_owned(), span)
+        }
+        None => (text, 0..0),
+    };
+    Diagnostic::error(format!("syntax error: {message}"), span)
+}
+
+/// An expression's type, nullability and output name.
+#[derive(Clone, Debug)]
+pub(crate) struct Typed {
+    pub ty: Ty,
+    pub nullable: bool,
+    /// PostgreSQL's output column name for it, `None` for `?column?`.
+    pub name: Option<String>,
+    pub span: Range<usize>,
+    /// The text of a string literal (for enum label checks).
+    pub literal: Option<String>,
+}
+
+impl Typed {
+    pub(crate) fn new(ty: Ty, nullable: bool, span: Range<usize>) -> Self {
+        Self {
+            ty,
+            nullable,
+            name: None,
+            span,
+            literal: None,
+        }
+    }
+
+    pub(crate) fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
+/// One output column while the statement is analysed.
+#[derive(Clone, Debug)]
+pub(crate) struct Out {
+    pub name: String,
+    pub typed: Typed,
+}
+
+/// A CTE in force.
+#[derive(Clone, Debug)]
+pub(crate) struct CteDef {
+    pub name: String,
+    pub columns: Vec<Out>,
+}
+
+/// The state of one `describe` call.
+pub(crate) struct Analyzer<'s> {
+    pub schema: &'s Schema,
+    pub source: Source,
+    pub diagnostics: Vec<Diagnostic>,
+    /// `$n` at index n-1: `None` until something decides its type.
+    pub params: Vec<Option<SqlType>>,
+    /// Where `$n` first appears.
+    pub param_spans: Vec<Option<Range<usize>>>,
+    pub uses: Vec<ColumnUse>,
+    /// FROM namespaces, innermost last.
+    pub levels: Vec<Level>,
+    /// WITH frames, innermost last.
+    pub ctes: Vec<Vec<CteDef>>,
+}
+
+impl<'s> Analyzer<'s> {
+    fn new(schema: &'s Schema, source: Source) -> Self {
+        Self {
+            schema,
+            source,
+            diagnostics: Vec::new(),
+            params: Vec::new(),
+            param_spans: Vec::new(),
+            uses: Vec::new(),
+            levels: Vec::new(),
+            ctes: Vec::new(),
+        }
+    }
+
+    pub(crate) fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub(crate) fn warn(&mut self, message: impl Into<String>, span: Range<usize>) {
+        self.diagnostics.push(Diagnostic::warning(message, span));
+    }
+
+    pub(crate) fn span(&self, node: &impl sqlparser::ast::Spanned) -> Range<usize> {
+        self.source.range(node.span())
+    }
+
+    pub(crate) fn record_use(&mut self, table: &Name, column: Option<&str>) {
+        let column_use = ColumnUse {
+            table: table.clone(),
+            column: column.map(str::to_owned),
+        };
+        if !self.uses.contains(&column_use) {
+            self.uses.push(column_use);
+        }
+    }
+
+    fn statement(&mut self, statement: &Statement) -> Vec<Out> {
+        match statement {
+            Statement::Query(query) => self.query(query, true),
+            Statement::Insert(insert) => self.insert(insert),
+            Statement::Update(update) => self.update(update),
+            Statement::Delete(delete) => self.delete(delete),
+            other => {
+                let span = self.span(other);
+                self.warn(
+                    "migrate checks SELECT, INSERT, UPDATE and DELETE; this statement is not checked",
+                    span,
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// The final type of an output: parameters as inferred, unknown as text.
+    fn final_type(&self, ty: &Ty) -> SqlType {
+        match ty {
+            Ty::Known(ty) => ty.clone(),
+            Ty::Param(n) => self
+                .params
+                .get(n - 1)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| SqlType::builtin("text")),
+            Ty::Unknown | Ty::Error => SqlType::builtin("text"),
+        }
+    }
+
+    fn finish(mut self, outputs: Vec<Out>) -> Result<Described, Vec<Diagnostic>> {
+        for index in 0..self.params.len() {
+            if self.params[index].is_none() {
+                let span = self.param_spans[index].clone().unwrap_or(0..0);
+                self.error(Diagnostic::error(
+                    format!("could not determine data type of parameter ${}", index + 1),
+                    span,
+                ));
+            }
+        }
+        let columns = outputs
+            .iter()
+            .map(|out| {
+                let (name, nullable, rust_type) = sqlx_override(&out.name, out.typed.nullable);
+                OutputColumn {
+                    name,
+                    ty: self.final_type(&out.typed.ty),
+                    nullable,
+                    rust_type,
+                }
+            })
+            .collect();
+        let mut diagnostics = std::mem::take(&mut self.diagnostics);
+        diagnostics.sort_by_key(|d| (d.severity == Severity::Warning, d.span.start));
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            diagnostics.retain(Diagnostic::is_error);
+            return Err(diagnostics);
+        }
+        Ok(Described {
+            params: self
+                .params
+                .into_iter()
+                .map(|p| p.unwrap_or_else(|| SqlType::builtin("text")))
+                .collect(),
+            columns,
+            warnings: diagnostics,
+            uses: self.uses,
+        })
+    }
+
+    /// Decides the type of `$n` if nothing did before.
+    pub(crate) fn set_param(&mut self, n: usize, ty: &SqlType) {
+        if let Some(slot) = self.params.get_mut(n - 1)
+            && slot.is_none()
+        {
+            let mut ty = ty.clone();
+            ty.modifiers.clear();
+            *slot = Some(ty);
+        }
+    }
+
+    /// The current type of an expression, after parameters decided so far.
+    pub(crate) fn current(&self, ty: &Ty) -> Ty {
+        match ty {
+            Ty::Param(n) => match self.params.get(n - 1).cloned().flatten() {
+                Some(ty) => Ty::Known(ty),
+                None => Ty::Param(*n),
+            },
+            other => other.clone(),
+        }
+    }
+}
+
+/// Applies sqlx's column overrides: `"name!"` (non-null), `"name?"`
+/// (nullable), `"name: Type"` / `"name!: Type"` (Rust type).
+fn sqlx_override(name: &str, nullable: bool) -> (String, bool, Option<String>) {
+    let (name, rust_type) = match name.split_once(':') {
+        Some((name, ty)) => (name.trim_end(), Some(ty.trim().to_owned())),
+        None => (name, None),
+    };
+    if let Some(name) = name.strip_suffix('!') {
+        return (name.to_owned(), false, rust_type);
+    }
+    if let Some(name) = name.strip_suffix('?') {
+        return (name.to_owned(), true, rust_type);
+    }
+    (name.to_owned(), nullable, rust_type)
+}

@@ -1,0 +1,465 @@
+//! The built-in binary operators: which argument types they take, what they
+//! return, and how an untyped side (a parameter or a string literal) takes
+//! its type from the other side, as PostgreSQL's operator resolution does.
+
+use migrate_core::{Schema, SqlType};
+use sqlparser::ast::BinaryOperator;
+
+use super::types::{self, Category, Ty};
+use super::{Analyzer, Typed};
+use crate::diagnostic::Diagnostic;
+
+/// The operator as PostgreSQL spells it, `None` for ones we do not type.
+pub(crate) fn operator_name(op: &BinaryOperator) -> Option<String> {
+    Some(
+        match op {
+            BinaryOperator::Plus => "+",
+            BinaryOperator::Minus => "-",
+            BinaryOperator::Multiply => "*",
+            BinaryOperator::Divide => "/",
+            BinaryOperator::Modulo => "%",
+            BinaryOperator::StringConcat => "||",
+            BinaryOperator::Gt => ">",
+            BinaryOperator::Lt => "<",
+            BinaryOperator::GtEq => ">=",
+            BinaryOperator::LtEq => "<=",
+            BinaryOperator::Eq => "=",
+            BinaryOperator::NotEq => "<>",
+            BinaryOperator::BitwiseOr => "|",
+            BinaryOperator::BitwiseAnd => "&",
+            BinaryOperator::PGBitwiseXor => "#",
+            BinaryOperator::PGBitwiseShiftLeft => "<<",
+            BinaryOperator::PGBitwiseShiftRight => ">>",
+            BinaryOperator::PGExp => "^",
+            BinaryOperator::PGOverlap => "&&",
+            BinaryOperator::PGRegexMatch => "~",
+            BinaryOperator::PGRegexIMatch => "~*",
+            BinaryOperator::PGRegexNotMatch => "!~",
+            BinaryOperator::PGRegexNotIMatch => "!~*",
+            BinaryOperator::PGLikeMatch => "~~",
+            BinaryOperator::PGILikeMatch => "~~*",
+            BinaryOperator::PGNotLikeMatch => "!~~",
+            BinaryOperator::PGNotILikeMatch => "!~~*",
+            BinaryOperator::PGStartsWith => "^@",
+            BinaryOperator::Arrow => "->",
+            BinaryOperator::LongArrow => "->>",
+            BinaryOperator::HashArrow => "#>",
+            BinaryOperator::HashLongArrow => "#>>",
+            BinaryOperator::AtAt => "@@",
+            BinaryOperator::AtArrow => "@>",
+            BinaryOperator::ArrowAt => "<@",
+            BinaryOperator::HashMinus => "#-",
+            BinaryOperator::AtQuestion => "@?",
+            BinaryOperator::Question => "?",
+            BinaryOperator::QuestionAnd => "?&",
+            BinaryOperator::QuestionPipe => "?|",
+            BinaryOperator::PGCustomBinaryOperator(parts) => {
+                return parts.last().cloned();
+            }
+            BinaryOperator::Custom(op) => return Some(op.clone()),
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+fn is_comparison(op: &str) -> bool {
+    matches!(op, "=" | "<>" | "!=" | "<" | ">" | "<=" | ">=")
+}
+
+fn is_text_match(op: &str) -> bool {
+    matches!(
+        op,
+        "~" | "~*" | "!~" | "!~*" | "~~" | "~~*" | "!~~" | "!~~*" | "^@"
+    )
+}
+
+/// What an untyped operand becomes next to a typed one.
+pub(crate) fn untyped_operand(
+    schema: &Schema,
+    op: &str,
+    other: &SqlType,
+    other_is_left: bool,
+) -> SqlType {
+    let base = types::base_type(schema, other);
+    // varchar has no operators of its own: `varchar = $1` resolves to
+    // `text = text`, so the parameter is text (an array of varchar, text[]).
+    let mut other = base.clone();
+    other.modifiers.clear();
+    if other.name == "varchar" && other.is_builtin() {
+        other.name = "text".to_owned();
+    }
+    let other = &other;
+    let json = !base.array && (base.name == "jsonb" || base.name == "json");
+    if other_is_left && json {
+        return match op {
+            "->" | "->>" | "?" | "-" => SqlType::builtin("text"),
+            "#>" | "#>>" | "?|" | "?&" | "#-" => SqlType::builtin("text").into_array(),
+            "@?" | "@@" => SqlType::builtin("jsonpath"),
+            _ => other.clone(),
+        };
+    }
+    if is_text_match(op) {
+        return SqlType::builtin("text");
+    }
+    match op {
+        "||" if base.array => other.clone(),
+        "||" if json => other.clone(),
+        "||" => SqlType::builtin("text"),
+        "+" | "-"
+            if matches!(base.name.as_str(), "timestamptz" | "timestamp" | "date")
+                && !base.array =>
+        {
+            if op == "-" && other_is_left {
+                other.clone()
+            } else if base.name == "date" && op == "+" {
+                SqlType::builtin("int4")
+            } else {
+                SqlType::builtin("interval")
+            }
+        }
+        "*" | "/" if base.name == "interval" => SqlType::builtin("float8"),
+        _ => other.clone(),
+    }
+}
+
+impl Analyzer<'_> {
+    /// Types `left op right`, deciding untyped operands and reporting an
+    /// operator PostgreSQL does not have.
+    pub(crate) fn operator(
+        &mut self,
+        op: &str,
+        left: &Typed,
+        right: &Typed,
+        span: std::ops::Range<usize>,
+    ) -> Typed {
+        let mut left_ty = self.current(&left.ty);
+        let mut right_ty = self.current(&right.ty);
+        let nullable = left.nullable || right.nullable;
+        let untyped = |t: &Ty| matches!(t, Ty::Param(_) | Ty::Unknown);
+        if left_ty == Ty::Error || right_ty == Ty::Error {
+            let ty = if is_comparison(op) || is_text_match(op) {
+                Ty::known("bool")
+            } else {
+                Ty::Error
+            };
+            return Typed::new(ty, nullable, span);
+        }
+        if untyped(&left_ty) && untyped(&right_ty) {
+            let text = SqlType::builtin("text");
+            self.coerce_implicit(left, &text);
+            self.coerce_implicit(right, &text);
+            left_ty = Ty::Known(text.clone());
+            right_ty = Ty::Known(text);
+        } else if untyped(&left_ty) {
+            if let Ty::Known(other) = &right_ty {
+                let target = untyped_operand(self.schema, op, other, false);
+                self.coerce_implicit(left, &target);
+                left_ty = Ty::Known(target);
+            }
+        } else if untyped(&right_ty)
+            && let Ty::Known(other) = &left_ty
+        {
+            let target = untyped_operand(self.schema, op, other, true);
+            self.coerce_implicit(right, &target);
+            right_ty = Ty::Known(target);
+        }
+        let (Ty::Known(l), Ty::Known(r)) = (&left_ty, &right_ty) else {
+            return Typed::new(Ty::Error, nullable, span);
+        };
+        match binary_result(self.schema, op, l, r) {
+            Outcome::Returns(ty) => Typed::new(Ty::Known(ty), nullable, span),
+            Outcome::Unknown => Typed::new(
+                if is_comparison(op) || is_text_match(op) {
+                    Ty::known("bool")
+                } else {
+                    Ty::Error
+                },
+                nullable,
+                span,
+            ),
+            Outcome::NoSuchOperator => {
+                self.error(
+                    Diagnostic::error(
+                        format!(
+                            "operator does not exist: {} {op} {}",
+                            types::display(l),
+                            types::display(r)
+                        ),
+                        span.clone(),
+                    )
+                    .with_help(
+                        "no operator matches the given name and argument types; you might need to add explicit type casts",
+                    ),
+                );
+                Typed::new(
+                    if is_comparison(op) {
+                        Ty::known("bool")
+                    } else {
+                        Ty::Error
+                    },
+                    nullable,
+                    span,
+                )
+            }
+        }
+    }
+}
+
+enum Outcome {
+    Returns(SqlType),
+    NoSuchOperator,
+    /// An operator we do not know (extensions, custom): not checked.
+    Unknown,
+}
+
+fn numeric_rank(name: &str) -> Option<u8> {
+    Some(match name {
+        "int2" => 0,
+        "int4" => 1,
+        "int8" => 2,
+        "numeric" => 3,
+        "float4" => 4,
+        "float8" => 5,
+        _ => return None,
+    })
+}
+
+fn wider(a: &str, b: &str) -> SqlType {
+    let (ra, rb) = (numeric_rank(a).unwrap_or(1), numeric_rank(b).unwrap_or(1));
+    // int2 op int2 is int2, int2 op int4 is int4; float4 with numeric is float8.
+    let name = if ra >= rb { a } else { b };
+    let name = if (a == "float4" && b == "numeric") || (a == "numeric" && b == "float4") {
+        "float8"
+    } else {
+        name
+    };
+    SqlType::builtin(name)
+}
+
+fn comparable(schema: &Schema, l: &SqlType, r: &SqlType) -> bool {
+    let l = types::base_type(schema, l);
+    let r = types::base_type(schema, r);
+    if l.array || r.array {
+        return l.array && r.array && comparable(schema, &l.element(), &r.element());
+    }
+    let (lc, rc) = (types::category(schema, &l), types::category(schema, &r));
+    if lc != rc {
+        return matches!(
+            (l.name.as_str(), r.name.as_str()),
+            ("time", "interval") | ("interval", "time")
+        );
+    }
+    match lc {
+        Category::Numeric
+        | Category::String
+        | Category::Boolean
+        | Category::Timespan
+        | Category::Network
+        | Category::BitString => true,
+        Category::DateTime => {
+            let time = |n: &str| n == "time" || n == "timetz";
+            time(&l.name) == time(&r.name)
+        }
+        Category::Enum | Category::Range | Category::Composite => types::same_type(&l, &r),
+        Category::User => {
+            types::same_type(&l, &r) && !matches!(l.name.as_str(), "json" | "xml" | "point")
+        }
+        Category::Geometric => types::same_type(&l, &r),
+        Category::Pseudo => true,
+        Category::Array => true,
+    }
+}
+
+fn binary_result(schema: &Schema, op: &str, l: &SqlType, r: &SqlType) -> Outcome {
+    use Outcome::{NoSuchOperator, Returns, Unknown};
+    let bool_type = || Returns(SqlType::builtin("bool"));
+    let lb = types::base_type(schema, l);
+    let rb = types::base_type(schema, r);
+    let (lc, rc) = (types::category(schema, &lb), types::category(schema, &rb));
+    if lc == Category::Pseudo || rc == Category::Pseudo {
+        return Unknown;
+    }
+    let name = |t: &SqlType| {
+        if t.array {
+            String::new()
+        } else {
+            t.name.clone()
+        }
+    };
+    let (ln, rn) = (name(&lb), name(&rb));
+    if is_comparison(op) {
+        return if comparable(schema, &lb, &rb) {
+            bool_type()
+        } else {
+            NoSuchOperator
+        };
+    }
+    if is_text_match(op) {
+        return if lc == Category::String && rc == Category::String {
+            bool_type()
+        } else if lc == Category::String || rc == Category::String {
+            NoSuchOperator
+        } else {
+            Unknown
+        };
+    }
+    match op {
+        "+" | "-" | "*" | "/" | "%" | "^" => {
+            if lc == Category::Numeric && rc == Category::Numeric {
+                if op == "^" {
+                    return Returns(SqlType::builtin(if ln == "numeric" || rn == "numeric" {
+                        "numeric"
+                    } else {
+                        "float8"
+                    }));
+                }
+                return Returns(wider(&ln, &rn));
+            }
+            let result = match (ln.as_str(), op, rn.as_str()) {
+                ("timestamptz", "+" | "-", "interval") | ("interval", "+", "timestamptz") => {
+                    "timestamptz"
+                }
+                ("timestamp", "+" | "-", "interval") | ("interval", "+", "timestamp") => {
+                    "timestamp"
+                }
+                ("date", "+" | "-", "interval") | ("interval", "+", "date") => "timestamp",
+                ("date", "+" | "-", "int4" | "int2") | ("int4" | "int2", "+", "date") => "date",
+                ("date", "-", "date") => "int4",
+                ("date", "+", "time") | ("time", "+", "date") => "timestamp",
+                ("timestamptz", "-", "timestamptz") | ("timestamp", "-", "timestamp") => "interval",
+                ("timestamptz", "-", "timestamp" | "date")
+                | ("timestamp" | "date", "-", "timestamptz") => "interval",
+                ("timestamp", "-", "date") | ("date", "-", "timestamp") => "interval",
+                ("interval", "+" | "-", "interval") => "interval",
+                ("interval", "*" | "/", _) if rc == Category::Numeric => "interval",
+                (_, "*", "interval") if lc == Category::Numeric => "interval",
+                ("time", "+" | "-", "interval") => "time",
+                ("time", "-", "time") => "interval",
+                ("jsonb", "-", "text" | "int4" | "int2" | "int8") => "jsonb",
+                ("inet", "-", "inet") => "int8",
+                ("inet", "+" | "-", "int8" | "int4") => "inet",
+                _ => {
+                    if lb.array && op == "-" {
+                        return Unknown;
+                    }
+                    if ln == "jsonb" && rb.array && rb.name == "text" && op == "-" {
+                        return Returns(SqlType::builtin("jsonb"));
+                    }
+                    let known = |c: Category| {
+                        matches!(
+                            c,
+                            Category::Numeric
+                                | Category::String
+                                | Category::Boolean
+                                | Category::DateTime
+                                | Category::Timespan
+                                | Category::Enum
+                                | Category::Array
+                        ) || matches!(ln.as_str(), "jsonb" | "json" | "uuid" | "bytea")
+                    };
+                    return if known(lc) && known(rc) {
+                        NoSuchOperator
+                    } else {
+                        Unknown
+                    };
+                }
+            };
+            Returns(SqlType::builtin(result))
+        }
+        "||" => {
+            if lb.array && rb.array {
+                return if comparable(schema, &lb.element(), &rb.element()) {
+                    Returns(l.clone())
+                } else {
+                    NoSuchOperator
+                };
+            }
+            if lb.array {
+                return Returns(l.clone());
+            }
+            if rb.array {
+                return Returns(r.clone());
+            }
+            if ln == "jsonb" && rn == "jsonb" {
+                return Returns(SqlType::builtin("jsonb"));
+            }
+            if ln == "bytea" && rn == "bytea" {
+                return Returns(SqlType::builtin("bytea"));
+            }
+            if lc == Category::String || rc == Category::String {
+                return Returns(SqlType::builtin("text"));
+            }
+            if lc == Category::BitString && rc == Category::BitString {
+                return Returns(SqlType::builtin("varbit"));
+            }
+            if ln == "tsvector" && rn == "tsvector" {
+                return Returns(SqlType::builtin("tsvector"));
+            }
+            NoSuchOperator
+        }
+        "->" | "->>" | "#>" | "#>>" | "#-" => {
+            if ln != "jsonb" && ln != "json" {
+                return NoSuchOperator;
+            }
+            let path = rb.array && rb.name == "text";
+            let valid = match op {
+                "->" | "->>" => {
+                    !rb.array && (rc == Category::String || matches!(rn.as_str(), "int4" | "int2"))
+                }
+                _ => path,
+            };
+            if !valid {
+                return NoSuchOperator;
+            }
+            Returns(match op {
+                "->>" | "#>>" => SqlType::builtin("text"),
+                _ => SqlType::builtin(&ln),
+            })
+        }
+        "?" | "?|" | "?&" => {
+            if ln == "jsonb" {
+                bool_type()
+            } else {
+                Unknown
+            }
+        }
+        "@>" | "<@" | "&&" => {
+            if lb.array && rb.array {
+                return if comparable(schema, &lb.element(), &rb.element()) {
+                    bool_type()
+                } else {
+                    NoSuchOperator
+                };
+            }
+            if ln == "jsonb" && rn == "jsonb" {
+                return bool_type();
+            }
+            if (ln == "json" || ln == "jsonb") && op != "&&" {
+                return NoSuchOperator;
+            }
+            if lc == Category::Range || rc == Category::Range {
+                return bool_type();
+            }
+            Unknown
+        }
+        "@@" | "@?" => bool_type(),
+        "&" | "|" | "#" | "<<" | ">>" => {
+            if lc == Category::Numeric && rc == Category::Numeric && ln.starts_with("int") {
+                if op == "<<" || op == ">>" {
+                    return Returns(lb.clone());
+                }
+                return Returns(wider(&ln, &rn));
+            }
+            if lc == Category::Range || lc == Category::Network || lc == Category::BitString {
+                return if op == "<<" || op == ">>" {
+                    bool_type()
+                } else {
+                    Returns(lb.clone())
+                };
+            }
+            Unknown
+        }
+        _ => Unknown,
+    }
+}

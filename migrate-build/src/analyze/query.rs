@@ -1,0 +1,1468 @@
+//! Queries: WITH, set operations, SELECT blocks, FROM items and joins,
+//! VALUES, ORDER BY, LIMIT.
+
+use migrate_core::{Name, SqlType};
+use sqlparser::ast::{
+    Cte, Distinct, Expr, FunctionArg, FunctionArgExpr, GroupByExpr, Join, JoinConstraint,
+    JoinOperator, LimitClause, ObjectName, ObjectNamePart, Offset, OrderByExpr, OrderByKind, Query,
+    Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, TableAlias,
+    TableFactor, TableWithJoins, Value, Values, With,
+};
+
+use super::scope::{
+    Level, MergedColumn, RangeEntry, ScopeColumn, StarColumn, did_you_mean, fold_ident,
+};
+use super::types::{self, Ty};
+use super::{Analyzer, CteDef, Out, Typed};
+use crate::diagnostic::Diagnostic;
+
+/// How a FROM item joins the ones before it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+}
+
+impl Analyzer<'_> {
+    /// Analyses a query; with `resolve_unknowns`, untyped outputs (`SELECT
+    /// $1`, `SELECT 'x'`) become text, as PostgreSQL does everywhere except
+    /// under INSERT.
+    pub(crate) fn query(&mut self, query: &Query, resolve_unknowns: bool) -> Vec<Out> {
+        let Query {
+            with,
+            body,
+            order_by,
+            limit_clause,
+            fetch,
+            locks,
+            for_clause: _,     // MSSQL only; the PostgreSQL dialect never sets it
+            settings: _,       // ClickHouse only
+            format_clause: _,  // ClickHouse only
+            pipe_operators: _, // BigQuery only
+        } = query;
+        let pushed_with = match with {
+            Some(with) => {
+                self.with(with);
+                true
+            }
+            None => false,
+        };
+        let (mut outputs, level) = self.set_expr(body, resolve_unknowns && order_by.is_none());
+        if let Some(order_by) = order_by {
+            match &order_by.kind {
+                OrderByKind::Expressions(items) => {
+                    self.order_by(items, &outputs, level);
+                }
+                OrderByKind::All(_) => {}
+            }
+            if resolve_unknowns {
+                self.resolve_unknown_outputs(&mut outputs);
+            }
+        }
+        if let Some(limit_clause) = limit_clause {
+            match limit_clause {
+                LimitClause::LimitOffset {
+                    limit,
+                    offset,
+                    limit_by,
+                } => {
+                    if let Some(limit) = limit {
+                        self.int8_expr(limit);
+                    }
+                    if let Some(Offset { value, rows: _ }) = offset {
+                        self.int8_expr(value);
+                    }
+                    for expr in limit_by {
+                        self.expr(expr);
+                    }
+                }
+                LimitClause::OffsetCommaLimit { offset, limit } => {
+                    self.int8_expr(offset);
+                    self.int8_expr(limit);
+                }
+            }
+        }
+        if let Some(fetch) = fetch
+            && let Some(quantity) = &fetch.quantity
+        {
+            self.int8_expr(quantity);
+        }
+        let _ = locks; // FOR UPDATE [OF t] [SKIP LOCKED | NOWAIT]: nothing to type
+        if pushed_with {
+            self.ctes.pop();
+        }
+        outputs
+    }
+
+    fn int8_expr(&mut self, expr: &Expr) {
+        let typed = self.expr(expr);
+        self.coerce_implicit(&typed, &SqlType::builtin("int8"));
+    }
+
+    fn resolve_unknown_outputs(&mut self, outputs: &mut [Out]) {
+        for out in outputs.iter_mut() {
+            match self.current(&out.typed.ty) {
+                Ty::Param(n) => {
+                    self.set_param(n, &SqlType::builtin("text"));
+                    out.typed.ty = Ty::known("text");
+                }
+                Ty::Unknown => out.typed.ty = Ty::known("text"),
+                other => out.typed.ty = other,
+            }
+        }
+    }
+
+    fn with(&mut self, with: &With) {
+        self.ctes.push(Vec::new());
+        for cte in &with.cte_tables {
+            let Cte {
+                alias,
+                query,
+                from: _,         // Snowflake only
+                materialized: _, // MATERIALIZED hint: no effect on types
+                closing_paren_token: _,
+            } = cte;
+            let name = fold_ident(&alias.name);
+            let mut columns = if with.recursive {
+                self.recursive_cte(&name, alias, query)
+            } else {
+                self.query(query, true)
+            };
+            self.rename_columns(&mut columns, alias);
+            if let Some(frame) = self.ctes.last_mut() {
+                frame.push(CteDef { name, columns });
+            }
+        }
+    }
+
+    /// `WITH RECURSIVE name AS (base UNION [ALL] recursive)`: the base term
+    /// fixes the columns, then the recursive term may read them.
+    fn recursive_cte(&mut self, name: &str, alias: &TableAlias, query: &Query) -> Vec<Out> {
+        let SetExpr::SetOperation { left, right, .. } = query.body.as_ref() else {
+            return self.query(query, true);
+        };
+        let (mut base, _) = self.set_expr(left, true);
+        self.rename_columns(&mut base, alias);
+        if let Some(frame) = self.ctes.last_mut() {
+            frame.push(CteDef {
+                name: name.to_owned(),
+                columns: base.clone(),
+            });
+        }
+        let (recursive, _) = self.set_expr(right, false);
+        if let Some(frame) = self.ctes.last_mut() {
+            frame.pop();
+        }
+        self.combine("UNION", base, recursive, true, self.span(query))
+    }
+
+    fn rename_columns(&mut self, columns: &mut [Out], alias: &TableAlias) {
+        for (column, name) in columns.iter_mut().zip(&alias.columns) {
+            column.name = fold_ident(&name.name);
+        }
+        if alias.columns.len() > columns.len() {
+            let span = self.source.range(alias.name.span);
+            self.error(Diagnostic::error(
+                format!(
+                    "table \"{}\" has {} columns available but {} columns specified",
+                    fold_ident(&alias.name),
+                    columns.len(),
+                    alias.columns.len()
+                ),
+                span,
+            ));
+        }
+    }
+
+    /// A query body; returns its outputs and, for a plain SELECT, its FROM
+    /// namespace (for ORDER BY).
+    pub(crate) fn set_expr(
+        &mut self,
+        body: &SetExpr,
+        resolve_unknowns: bool,
+    ) -> (Vec<Out>, Option<Level>) {
+        match body {
+            SetExpr::Select(select) => {
+                let (outputs, level) = self.select(select, resolve_unknowns);
+                (outputs, Some(level))
+            }
+            SetExpr::Query(query) => (self.query(query, resolve_unknowns), None),
+            SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier: _, // ALL / DISTINCT: no effect on types
+                right,
+            } => {
+                let (left_outputs, _) = self.set_expr(left, false);
+                let (right_outputs, _) = self.set_expr(right, false);
+                let op = match op {
+                    SetOperator::Union => "UNION",
+                    SetOperator::Intersect => "INTERSECT",
+                    SetOperator::Except => "EXCEPT",
+                    SetOperator::Minus => "MINUS",
+                };
+                let span = self.span(body);
+                let mut outputs = self.combine(op, left_outputs, right_outputs, true, span);
+                if resolve_unknowns {
+                    self.resolve_unknown_outputs(&mut outputs);
+                }
+                (outputs, None)
+            }
+            SetExpr::Values(values) => (self.values(values, resolve_unknowns), None),
+            SetExpr::Insert(statement)
+            | SetExpr::Update(statement)
+            | SetExpr::Delete(statement) => (self.statement(statement), None),
+            SetExpr::Table(table) => {
+                let name = table.table_name.clone().unwrap_or_default();
+                let ident = sqlparser::ast::Ident::new(name);
+                let mut level = Level::default();
+                self.levels.push(Level::default());
+                self.relation_entry(None, &ident, None, self.span(body));
+                let pushed = self.levels.pop().unwrap_or_default();
+                level.entries = pushed.entries;
+                let outputs = level
+                    .entries
+                    .first()
+                    .map(|entry| {
+                        entry
+                            .columns
+                            .iter()
+                            .map(|c| Out {
+                                name: c.name.clone(),
+                                typed: Typed::new(Ty::Known(c.ty.clone()), c.nullable, 0..0),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (outputs, None)
+            }
+            SetExpr::Merge(statement) => {
+                let span = self.span(statement);
+                self.warn("migrate does not check MERGE yet", span);
+                (Vec::new(), None)
+            }
+        }
+    }
+
+    /// The outputs of `left op right`: same column count, common types.
+    fn combine(
+        &mut self,
+        op: &str,
+        left: Vec<Out>,
+        right: Vec<Out>,
+        _set_operation: bool,
+        span: std::ops::Range<usize>,
+    ) -> Vec<Out> {
+        if left.len() != right.len() {
+            self.error(Diagnostic::error(
+                format!("each {op} query must have the same number of columns"),
+                right.first().map_or(span, |out| out.typed.span.clone()),
+            ));
+            return left;
+        }
+        let mut outputs = Vec::with_capacity(left.len());
+        for (l, r) in left.into_iter().zip(right) {
+            let left_ty = self.current(&l.typed.ty);
+            let right_ty = self.current(&r.typed.ty);
+            let ty = match types::common_of(self.schema, &[left_ty.clone(), right_ty.clone()]) {
+                Ok(ty) => ty,
+                Err(pair) => {
+                    let (a, b) = *pair;
+                    self.error(Diagnostic::error(
+                        format!(
+                            "{op} types {} and {} cannot be matched",
+                            types::display(&a),
+                            types::display(&b)
+                        ),
+                        r.typed.span.clone(),
+                    ));
+                    Ty::Error
+                }
+            };
+            let ty = match (&left_ty, &right_ty, &ty) {
+                // Both untyped: stays unknown until the caller decides.
+                (Ty::Param(_) | Ty::Unknown, Ty::Param(_) | Ty::Unknown, _) => left_ty.clone(),
+                _ => ty,
+            };
+            if let Ty::Known(target) = &ty {
+                self.coerce_implicit(&l.typed, target);
+                self.coerce_implicit(&r.typed, target);
+            }
+            outputs.push(Out {
+                name: l.name,
+                typed: Typed {
+                    ty,
+                    nullable: l.typed.nullable || r.typed.nullable,
+                    name: l.typed.name,
+                    span: l.typed.span,
+                    literal: None,
+                },
+            });
+        }
+        outputs
+    }
+
+    fn values(&mut self, values: &Values, resolve_unknowns: bool) -> Vec<Out> {
+        let Values {
+            explicit_row: _, // VALUES ROW(..): MySQL
+            value_keyword: _,
+            rows,
+        } = values;
+        let mut rows_typed: Vec<Vec<Typed>> = Vec::new();
+        for row in rows {
+            let typed: Vec<Typed> = row.content.iter().map(|e| self.expr(e)).collect();
+            if let Some(first) = rows_typed.first()
+                && first.len() != typed.len()
+            {
+                let span = self.span(&row.content[0]);
+                self.error(Diagnostic::error(
+                    "VALUES lists must all be the same length",
+                    span,
+                ));
+                continue;
+            }
+            rows_typed.push(typed);
+        }
+        let Some(first) = rows_typed.first() else {
+            return Vec::new();
+        };
+        let mut outputs = Vec::new();
+        for column in 0..first.len() {
+            let column_types: Vec<Ty> = rows_typed
+                .iter()
+                .map(|row| self.current(&row[column].ty))
+                .collect();
+            let all_untyped = column_types
+                .iter()
+                .all(|t| matches!(t, Ty::Param(_) | Ty::Unknown));
+            let ty = if all_untyped && !resolve_unknowns && rows_typed.len() == 1 {
+                column_types[0].clone()
+            } else {
+                match types::common_of(self.schema, &column_types) {
+                    Ok(ty) => ty,
+                    Err(pair) => {
+                        let (a, b) = *pair;
+                        let span = rows_typed[rows_typed.len() - 1][column].span.clone();
+                        self.error(Diagnostic::error(
+                            format!(
+                                "VALUES types {} and {} cannot be matched",
+                                types::display(&a),
+                                types::display(&b)
+                            ),
+                            span,
+                        ));
+                        Ty::Error
+                    }
+                }
+            };
+            if let Ty::Known(target) = &ty {
+                for row in &rows_typed {
+                    self.coerce_implicit(&row[column], target);
+                }
+            }
+            outputs.push(Out {
+                name: format!("column{}", column + 1),
+                typed: Typed {
+                    ty,
+                    nullable: rows_typed.iter().any(|row| row[column].nullable),
+                    name: None,
+                    span: first[column].span.clone(),
+                    literal: first[column].literal.clone(),
+                },
+            });
+        }
+        outputs
+    }
+
+    /// For INSERT: each VALUES row as written, so that each value is
+    /// coerced to its target column.
+    pub(crate) fn values_rows(&mut self, values: &Values) -> Vec<Vec<Typed>> {
+        values
+            .rows
+            .iter()
+            .map(|row| {
+                row.content
+                    .iter()
+                    .map(|expr| match expr {
+                        Expr::Identifier(ident)
+                            if ident.quote_style.is_none()
+                                && ident.value.eq_ignore_ascii_case("default") =>
+                        {
+                            let mut typed = Typed::new(Ty::Error, true, self.span(expr));
+                            typed.name = Some("DEFAULT".to_owned());
+                            typed
+                        }
+                        _ => self.expr(expr),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn select(&mut self, select: &Select, resolve_unknowns: bool) -> (Vec<Out>, Level) {
+        let Select {
+            select_token: _,
+            optimizer_hints: _, // MySQL/Oracle hints
+            distinct,
+            select_modifiers: _, // MySQL modifiers
+            top: _,              // MSSQL
+            top_before_distinct: _,
+            projection,
+            exclude: _, // Snowflake
+            into,
+            from,
+            lateral_views: _, // Hive
+            prewhere: _,      // ClickHouse
+            selection,
+            connect_by: _, // Oracle
+            group_by,
+            cluster_by: _,    // Hive
+            distribute_by: _, // Hive
+            sort_by: _,       // Hive
+            having,
+            named_window,
+            qualify: _, // Snowflake
+            window_before_qualify: _,
+            value_table_mode: _, // BigQuery
+            flavor: _,
+        } = select;
+        if into.is_some() {
+            let span = self.span(select);
+            self.warn(
+                "SELECT INTO creates a table; migrate does not check it",
+                span,
+            );
+        }
+        self.levels.push(Level::default());
+        for item in from {
+            self.join_tree(item);
+        }
+        if let Some(selection) = selection {
+            let typed = self.expr(selection);
+            self.coerce_condition(&typed, "WHERE");
+        }
+        let mut outputs = Vec::new();
+        for item in projection {
+            self.select_item(item, &mut outputs);
+        }
+        if let Some(level) = self.levels.last_mut() {
+            level.outputs = outputs
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (o.name.clone(), i))
+                .collect();
+        }
+        match group_by {
+            GroupByExpr::All(_) => {}
+            GroupByExpr::Expressions(exprs, _) => {
+                for expr in exprs {
+                    self.group_by_expr(expr, &outputs);
+                }
+            }
+        }
+        if let Some(having) = having {
+            let typed = self.expr(having);
+            self.coerce_condition(&typed, "HAVING");
+        }
+        if let Some(Distinct::On(exprs)) = distinct {
+            for expr in exprs {
+                self.expr(expr);
+            }
+        }
+        for window in named_window {
+            if let sqlparser::ast::NamedWindowExpr::WindowSpec(spec) = &window.1 {
+                self.window_spec(spec);
+            }
+        }
+        if resolve_unknowns {
+            self.resolve_unknown_outputs(&mut outputs);
+        }
+        let level = self.levels.pop().unwrap_or_default();
+        (outputs, level)
+    }
+
+    fn group_by_expr(&mut self, expr: &Expr, outputs: &[Out]) {
+        match expr {
+            Expr::Value(value) => {
+                if let Value::Number(number, _) = &value.value {
+                    self.ordinal(number, outputs, "GROUP BY", self.span(expr));
+                    return;
+                }
+                self.expr(expr);
+            }
+            Expr::Identifier(ident) => {
+                // A FROM column wins over an output alias in GROUP BY.
+                let name = fold_ident(ident);
+                let in_from = self.levels.last().is_some_and(|level| {
+                    !matches!(level.lookup(&name), super::scope::Lookup::NotFound)
+                });
+                if !in_from && outputs.iter().any(|o| o.name == name) {
+                    return;
+                }
+                self.expr(expr);
+            }
+            _ => {
+                self.expr(expr);
+            }
+        }
+    }
+
+    fn ordinal(
+        &mut self,
+        number: &str,
+        outputs: &[Out],
+        clause: &str,
+        span: std::ops::Range<usize>,
+    ) {
+        match number.parse::<usize>() {
+            Ok(n) if n >= 1 && n <= outputs.len() => {}
+            _ => self.error(Diagnostic::error(
+                format!("{clause} position {number} is not in select list"),
+                span,
+            )),
+        }
+    }
+
+    fn order_by(&mut self, items: &[OrderByExpr], outputs: &[Out], level: Option<Level>) {
+        let pushed = match level {
+            Some(level) => {
+                self.levels.push(level);
+                true
+            }
+            None => false,
+        };
+        for item in items {
+            let OrderByExpr {
+                expr,
+                options: _,   // ASC/DESC, NULLS FIRST/LAST
+                with_fill: _, // ClickHouse
+            } = item;
+            match expr {
+                Expr::Value(value) if matches!(value.value, Value::Number(..)) => {
+                    if let Value::Number(number, _) = &value.value {
+                        self.ordinal(number, outputs, "ORDER BY", self.span(expr));
+                    }
+                }
+                // An output column name wins over a FROM column in ORDER BY.
+                Expr::Identifier(ident) if outputs.iter().any(|o| o.name == fold_ident(ident)) => {
+                    let name = fold_ident(ident);
+                    if outputs.iter().filter(|o| o.name == name).count() > 1 && !pushed {
+                        let span = self.span(expr);
+                        self.error(Diagnostic::error(
+                            format!("ORDER BY \"{name}\" is ambiguous"),
+                            span,
+                        ));
+                    }
+                }
+                _ if !pushed => {
+                    // After UNION only output columns can be named.
+                    let span = self.span(expr);
+                    match expr {
+                        Expr::Identifier(ident) => {
+                            let name = fold_ident(ident);
+                            let help = did_you_mean(&name, outputs.iter().map(|o| o.name.as_str()));
+                            let mut diagnostic = Diagnostic::error(
+                                format!("column \"{name}\" does not exist"),
+                                span,
+                            );
+                            diagnostic.help = help;
+                            self.error(diagnostic);
+                        }
+                        _ => {
+                            self.levels.push(Level::default());
+                            self.expr(expr);
+                            self.levels.pop();
+                        }
+                    }
+                }
+                _ => {
+                    self.expr(expr);
+                }
+            }
+        }
+        if pushed {
+            self.levels.pop();
+        }
+    }
+
+    pub(crate) fn select_item(&mut self, item: &SelectItem, outputs: &mut Vec<Out>) {
+        match item {
+            SelectItem::UnnamedExpr(expr) => {
+                let typed = self.expr(expr);
+                let name = typed.name.clone().unwrap_or_else(|| "?column?".to_owned());
+                outputs.push(Out { name, typed });
+            }
+            SelectItem::ExprWithAlias { expr, alias } => {
+                let typed = self.expr(expr);
+                outputs.push(Out {
+                    name: fold_ident(alias),
+                    typed,
+                });
+            }
+            SelectItem::ExprWithAliases { expr, aliases } => {
+                let typed = self.expr(expr);
+                for alias in aliases {
+                    outputs.push(Out {
+                        name: fold_ident(alias),
+                        typed: typed.clone(),
+                    });
+                }
+            }
+            SelectItem::Wildcard(options) => {
+                let span = self.source.range(options.wildcard_token.0.span);
+                self.expand_star(outputs, span);
+            }
+            SelectItem::QualifiedWildcard(kind, options) => {
+                let span = self.source.range(options.wildcard_token.0.span);
+                match kind {
+                    SelectItemQualifiedWildcardKind::ObjectName(name) => {
+                        self.expand_qualified_star(name, outputs, span);
+                    }
+                    SelectItemQualifiedWildcardKind::Expr(expr) => {
+                        // (composite).*: not expanded.
+                        self.expr(expr);
+                        self.warn("migrate does not expand (expression).*", span);
+                    }
+                }
+            }
+        }
+    }
+
+    fn expand_star(&mut self, outputs: &mut Vec<Out>, span: std::ops::Range<usize>) {
+        let Some(level) = self.levels.last().cloned() else {
+            return;
+        };
+        if level.entries.is_empty() {
+            self.error(Diagnostic::error(
+                "SELECT * with no tables specified is not valid",
+                span,
+            ));
+            return;
+        }
+        for star in &level.star {
+            match star {
+                StarColumn::Entry(entry_index, column_index) => {
+                    let entry = &level.entries[*entry_index];
+                    let column = &entry.columns[*column_index];
+                    if let Some(relation) = &entry.relation {
+                        self.record_use(relation, Some(&column.name));
+                    }
+                    outputs.push(scope_out(column, span.clone()));
+                }
+                StarColumn::Merged(index) => {
+                    let merged = &level.merged[*index];
+                    outputs.push(Out {
+                        name: merged.name.clone(),
+                        typed: Typed::new(
+                            Ty::Known(merged.ty.clone()),
+                            merged.nullable,
+                            span.clone(),
+                        )
+                        .named(merged.name.clone()),
+                    });
+                }
+            }
+        }
+    }
+
+    fn expand_qualified_star(
+        &mut self,
+        name: &ObjectName,
+        outputs: &mut Vec<Out>,
+        span: std::ops::Range<usize>,
+    ) {
+        let parts = object_name_parts(name);
+        let (schema, table) = match parts.as_slice() {
+            [table] => (None, table.clone()),
+            [schema, table] => (Some(schema.clone()), table.clone()),
+            _ => return,
+        };
+        for depth in (0..self.levels.len()).rev() {
+            if let Some(entry_index) = self.levels[depth].entry(schema.as_deref(), &table) {
+                let entry = self.levels[depth].entries[entry_index].clone();
+                for column in &entry.columns {
+                    if let Some(relation) = &entry.relation {
+                        self.record_use(relation, Some(&column.name));
+                    }
+                    outputs.push(scope_out(column, span.clone()));
+                }
+                return;
+            }
+        }
+        let span = self.span(name);
+        self.missing_from_entry(&table, span);
+    }
+
+    pub(crate) fn missing_from_entry(&mut self, table: &str, span: std::ops::Range<usize>) {
+        let hidden = self.levels.iter().rev().find_map(|level| {
+            level
+                .entries
+                .iter()
+                .find(|entry| entry.hidden_name.as_deref() == Some(table))
+                .and_then(|entry| entry.refname.clone())
+        });
+        match hidden {
+            Some(alias) => self.error(
+                Diagnostic::error(
+                    format!("invalid reference to FROM-clause entry for table \"{table}\""),
+                    span,
+                )
+                .with_help(format!(
+                    "perhaps you meant to reference the table alias \"{alias}\""
+                )),
+            ),
+            None => {
+                let names: Vec<String> = self
+                    .levels
+                    .iter()
+                    .flat_map(|level| level.entries.iter().filter_map(|e| e.refname.clone()))
+                    .collect();
+                let mut diagnostic = Diagnostic::error(
+                    format!("missing FROM-clause entry for table \"{table}\""),
+                    span,
+                );
+                diagnostic.help = did_you_mean(table, names.iter().map(String::as_str));
+                self.error(diagnostic);
+            }
+        }
+    }
+
+    /// Adds a FROM item (with its joins) to the current level.
+    pub(crate) fn join_tree(&mut self, item: &TableWithJoins) -> Vec<StarColumn> {
+        let TableWithJoins { relation, joins } = item;
+        let item_start = self.levels.last().map_or(0, |l| l.entries.len());
+        let mut star = self.table_factor(relation);
+        for join in joins {
+            let Join {
+                relation,
+                global: _, // ClickHouse
+                join_operator,
+            } = join;
+            let first_right = self.levels.last().map_or(0, |l| l.entries.len());
+            let left_entries: Vec<usize> = (item_start..first_right).collect();
+            let right_star = self.table_factor(relation);
+            let after_right = self.levels.last().map_or(0, |l| l.entries.len());
+            let right_entries: Vec<usize> = (first_right..after_right).collect();
+            let (kind, constraint) = match join_operator {
+                JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinKind::Inner, Some(c)),
+                JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::Left, Some(c)),
+                JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (JoinKind::Right, Some(c)),
+                JoinOperator::FullOuter(c) => (JoinKind::Full, Some(c)),
+                JoinOperator::CrossJoin(c) => (JoinKind::Inner, Some(c)),
+                other => {
+                    let span = self.span(relation);
+                    self.warn(
+                        format!("migrate does not understand this join ({other:?}); it is treated as an inner join"),
+                        span,
+                    );
+                    (JoinKind::Inner, None)
+                }
+            };
+            let mut merged_star: Vec<StarColumn> = Vec::new();
+            match constraint {
+                Some(JoinConstraint::On(expr)) => {
+                    let typed = self.expr(expr);
+                    self.coerce_condition(&typed, "JOIN/ON");
+                }
+                Some(JoinConstraint::Using(names)) => {
+                    let names: Vec<(String, std::ops::Range<usize>)> = names
+                        .iter()
+                        .map(|n| (object_name_parts(n).pop().unwrap_or_default(), self.span(n)))
+                        .collect();
+                    merged_star = self.merge_using(&names, &left_entries, &right_entries, kind);
+                }
+                Some(JoinConstraint::Natural) => {
+                    let names = self.common_column_names(&left_entries, &right_entries);
+                    merged_star = self.merge_using(&names, &left_entries, &right_entries, kind);
+                }
+                Some(JoinConstraint::None) | None => {}
+            }
+            match kind {
+                JoinKind::Inner => {}
+                JoinKind::Left => self.make_nullable(&right_entries),
+                JoinKind::Right => self.make_nullable(&left_entries),
+                JoinKind::Full => {
+                    self.make_nullable(&left_entries);
+                    self.make_nullable(&right_entries);
+                }
+            }
+            let level = self.levels.last();
+            let keep = |s: &StarColumn| match s {
+                StarColumn::Entry(e, c) => {
+                    level.is_some_and(|l| !l.entries[*e].columns[*c].merged_away)
+                }
+                StarColumn::Merged(_) => true,
+            };
+            let mut next = merged_star;
+            next.extend(star.iter().copied().filter(keep));
+            next.extend(right_star.iter().copied().filter(keep));
+            star = next;
+        }
+        if let Some(level) = self.levels.last_mut() {
+            level.star.extend(star.iter().copied());
+        }
+        star
+    }
+
+    fn common_column_names(
+        &self,
+        left: &[usize],
+        right: &[usize],
+    ) -> Vec<(String, std::ops::Range<usize>)> {
+        let Some(level) = self.levels.last() else {
+            return Vec::new();
+        };
+        let mut names = Vec::new();
+        for &l in left {
+            for column in &level.entries[l].columns {
+                if column.merged_away {
+                    continue;
+                }
+                let in_right = right.iter().any(|&r| {
+                    level.entries[r]
+                        .columns
+                        .iter()
+                        .any(|c| c.name == column.name && !c.merged_away)
+                });
+                if in_right && !names.iter().any(|(n, _)| *n == column.name) {
+                    names.push((column.name.clone(), 0..0));
+                }
+            }
+        }
+        names
+    }
+
+    fn merge_using(
+        &mut self,
+        names: &[(String, std::ops::Range<usize>)],
+        left: &[usize],
+        right: &[usize],
+        kind: JoinKind,
+    ) -> Vec<StarColumn> {
+        let mut star = Vec::new();
+        for (name, span) in names {
+            let find = |level: &Level, entries: &[usize]| -> Option<(usize, usize)> {
+                entries.iter().find_map(|&e| {
+                    level.entries[e]
+                        .columns
+                        .iter()
+                        .position(|c| c.name == *name && !c.merged_away)
+                        .map(|c| (e, c))
+                })
+            };
+            let Some(level) = self.levels.last() else {
+                return star;
+            };
+            let left_column = find(level, left);
+            let right_column = find(level, right);
+            // An earlier USING may have merged it already on the left.
+            let left_merged = level.merged.iter().position(|m| m.name == *name);
+            let (left_ty, left_nullable) = match (left_column, left_merged) {
+                (_, Some(m)) => (level.merged[m].ty.clone(), level.merged[m].nullable),
+                (Some((e, c)), None) => {
+                    let column = &level.entries[e].columns[c];
+                    (column.ty.clone(), column.nullable)
+                }
+                (None, None) => {
+                    self.error(Diagnostic::error(
+                        format!("column \"{name}\" specified in USING clause does not exist in left table"),
+                        span.clone(),
+                    ));
+                    continue;
+                }
+            };
+            let Some((re, rc)) = right_column else {
+                self.error(Diagnostic::error(
+                    format!(
+                        "column \"{name}\" specified in USING clause does not exist in right table"
+                    ),
+                    span.clone(),
+                ));
+                continue;
+            };
+            let right = level.entries[re].columns[rc].clone();
+            let nullable = match kind {
+                JoinKind::Inner => left_nullable && right.nullable,
+                JoinKind::Left => left_nullable,
+                JoinKind::Right => right.nullable,
+                JoinKind::Full => left_nullable && right.nullable,
+            };
+            let ty = match kind {
+                JoinKind::Right => right.ty.clone(),
+                _ => left_ty,
+            };
+            let mut sources = Vec::new();
+            if let Some(c) = left_column {
+                sources.push(c);
+            }
+            sources.push((re, rc));
+            let Some(level) = self.levels.last_mut() else {
+                return star;
+            };
+            for &(e, c) in &sources {
+                level.entries[e].columns[c].merged_away = true;
+            }
+            if let Some(m) = left_merged {
+                level.merged[m].merged_into_right(nullable, ty);
+                star.push(StarColumn::Merged(m));
+                level.star.retain(|s| *s != StarColumn::Merged(m));
+            } else {
+                level.merged.push(MergedColumn {
+                    name: name.clone(),
+                    ty,
+                    nullable,
+                    sources,
+                });
+                star.push(StarColumn::Merged(level.merged.len() - 1));
+            }
+        }
+        star
+    }
+
+    fn make_nullable(&mut self, entries: &[usize]) {
+        if let Some(level) = self.levels.last_mut() {
+            for &e in entries {
+                for column in &mut level.entries[e].columns {
+                    column.nullable = true;
+                }
+            }
+        }
+    }
+
+    /// Adds one FROM item to the current level; returns its `*` columns.
+    fn table_factor(&mut self, factor: &TableFactor) -> Vec<StarColumn> {
+        let before = self.levels.last().map_or(0, |l| l.entries.len());
+        match factor {
+            TableFactor::Table {
+                name,
+                alias,
+                args,
+                with_hints: _, // MSSQL
+                version: _,    // time travel, other dialects
+                with_ordinality,
+                partitions: _, // MySQL
+                json_path: _,  // Snowflake
+                sample,
+                index_hints: _, // MySQL
+            } => {
+                if let Some(sample) = sample {
+                    self.table_sample(sample);
+                }
+                match args {
+                    Some(args) => {
+                        let exprs: Vec<&FunctionArg> = args.args.iter().collect();
+                        self.table_function(
+                            name,
+                            &exprs,
+                            alias.as_ref(),
+                            *with_ordinality,
+                            self.span(factor),
+                        );
+                    }
+                    None => {
+                        let parts = object_name_parts(name);
+                        let span = self.span(name);
+                        let (schema, table) = match parts.as_slice() {
+                            [table] => (None, table.clone()),
+                            [schema, table] => (Some(schema.clone()), table.clone()),
+                            [_, schema, table] => (Some(schema.clone()), table.clone()),
+                            _ => (None, String::new()),
+                        };
+                        let ident = sqlparser::ast::Ident::new(table);
+                        self.relation_entry(schema.as_deref(), &ident, alias.as_ref(), span);
+                    }
+                }
+            }
+            TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                sample: _,
+            } => {
+                let outputs = self.subquery_in_from(subquery, *lateral);
+                self.push_derived(outputs, alias.as_ref());
+            }
+            TableFactor::Function {
+                lateral: _,
+                name,
+                args,
+                with_ordinality,
+                alias,
+            } => {
+                let exprs: Vec<&FunctionArg> = args.iter().collect();
+                self.table_function(
+                    name,
+                    &exprs,
+                    alias.as_ref(),
+                    *with_ordinality,
+                    self.span(factor),
+                );
+            }
+            TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: _,
+                with_offset_alias: _,
+                with_ordinality,
+            } => {
+                let typed: Vec<Typed> = array_exprs.iter().map(|e| self.expr(e)).collect();
+                self.unnest_entry(typed, alias.as_ref(), *with_ordinality);
+            }
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                let star = self.join_tree(table_with_joins);
+                // `from_item` appended to the level's star; the caller does that.
+                if let Some(level) = self.levels.last_mut() {
+                    let n = star.len();
+                    let len = level.star.len();
+                    level.star.truncate(len - n);
+                }
+                if let Some(alias) = alias {
+                    let span = self.source.range(alias.name.span);
+                    self.warn(
+                        "migrate does not apply an alias to a parenthesized join",
+                        span,
+                    );
+                }
+                return star;
+            }
+            other => {
+                let span = self.span(other);
+                self.warn(
+                    "migrate does not understand this FROM item; its columns are not checked",
+                    span,
+                );
+                self.push_opaque(None);
+            }
+        }
+        let after = self.levels.last().map_or(0, |l| l.entries.len());
+        let mut star = Vec::new();
+        if let Some(level) = self.levels.last() {
+            for entry in before..after {
+                for column in 0..level.entries[entry].columns.len() {
+                    star.push(StarColumn::Entry(entry, column));
+                }
+            }
+        }
+        star
+    }
+
+    fn table_sample(&mut self, sample: &sqlparser::ast::TableSampleKind) {
+        let (sqlparser::ast::TableSampleKind::BeforeTableAlias(sample)
+        | sqlparser::ast::TableSampleKind::AfterTableAlias(sample)) = sample;
+        if let Some(quantity) = &sample.quantity {
+            // `TABLESAMPLE SYSTEM_ROWS(n)` (tsm_system_rows) and
+            // `SYSTEM_TIME(ms)` reach us as a function call.
+            if let Expr::Function(function) = &quantity.value
+                && let sqlparser::ast::FunctionArguments::List(list) = &function.args
+            {
+                let method = object_name_parts(&function.name).pop().unwrap_or_default();
+                let target = if method == "system_time" {
+                    "float8"
+                } else {
+                    "int8"
+                };
+                for arg in &list.args {
+                    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) = arg {
+                        let typed = self.expr(expr);
+                        self.coerce_implicit(&typed, &SqlType::builtin(target));
+                    }
+                }
+                return;
+            }
+            let typed = self.expr(&quantity.value);
+            let target = match &sample.name {
+                Some(sqlparser::ast::TableSampleMethod::System)
+                | Some(sqlparser::ast::TableSampleMethod::Bernoulli) => "float4",
+                _ => "int8",
+            };
+            self.coerce_implicit(&typed, &SqlType::builtin(target));
+        }
+        if let Some(seed) = &sample.seed {
+            let _ = seed;
+        }
+    }
+
+    fn subquery_in_from(&mut self, subquery: &Query, lateral: bool) -> Vec<Out> {
+        // A subquery that is not LATERAL cannot see the FROM items beside it.
+        let saved: Vec<bool> = match self.levels.last_mut() {
+            Some(level) if !lateral => {
+                let saved = level.entries.iter().map(|e| e.visible).collect();
+                for entry in &mut level.entries {
+                    entry.visible = false;
+                }
+                saved
+            }
+            _ => Vec::new(),
+        };
+        let outputs = self.query(subquery, true);
+        if !lateral && let Some(level) = self.levels.last_mut() {
+            for (entry, visible) in level.entries.iter_mut().zip(saved) {
+                entry.visible = visible;
+            }
+        }
+        outputs
+    }
+
+    pub(crate) fn push_derived(&mut self, mut outputs: Vec<Out>, alias: Option<&TableAlias>) {
+        if let Some(alias) = alias {
+            self.rename_columns(&mut outputs, alias);
+        }
+        let columns = outputs
+            .iter()
+            .map(|out| ScopeColumn {
+                name: out.name.clone(),
+                ty: self.final_type(&self.current(&out.typed.ty)),
+                nullable: out.typed.nullable,
+                merged_away: false,
+            })
+            .collect();
+        if let Some(level) = self.levels.last_mut() {
+            level.entries.push(RangeEntry {
+                refname: alias.map(|a| fold_ident(&a.name)),
+                schema: None,
+                relation: None,
+                hidden_name: None,
+                columns,
+                visible: true,
+                opaque: false,
+            });
+        }
+    }
+
+    fn push_opaque(&mut self, alias: Option<&TableAlias>) {
+        if let Some(level) = self.levels.last_mut() {
+            level.entries.push(RangeEntry {
+                refname: alias.map(|a| fold_ident(&a.name)),
+                schema: None,
+                relation: None,
+                hidden_name: None,
+                columns: Vec::new(),
+                visible: true,
+                opaque: true,
+            });
+        }
+    }
+
+    /// A table, view or CTE named in FROM.
+    pub(crate) fn relation_entry(
+        &mut self,
+        schema: Option<&str>,
+        table: &sqlparser::ast::Ident,
+        alias: Option<&TableAlias>,
+        span: std::ops::Range<usize>,
+    ) -> Option<Name> {
+        let table_name = table.value.clone();
+        if schema.is_none()
+            && let Some(cte) = self.find_cte(&table_name)
+        {
+            let outputs: Vec<Out> = cte.columns.clone();
+            let alias_or_name = alias.cloned().unwrap_or_else(|| TableAlias {
+                explicit: false,
+                name: sqlparser::ast::Ident::with_quote('"', table_name.clone()),
+                columns: Vec::new(),
+                at: None,
+            });
+            self.push_derived(outputs, Some(&alias_or_name));
+            return None;
+        }
+        let name = Name::new(schema.unwrap_or("public"), &table_name);
+        let Some(relation) = self.schema.relation(&name) else {
+            let candidates: Vec<String> = self
+                .schema
+                .relations
+                .keys()
+                .filter(|n| n.schema == name.schema)
+                .map(|n| n.name.clone())
+                .chain(self.ctes.iter().flatten().map(|c| c.name.clone()))
+                .collect();
+            let shown = match schema {
+                Some(schema) => format!("{schema}.{table_name}"),
+                None => table_name.clone(),
+            };
+            let mut diagnostic =
+                Diagnostic::error(format!("relation \"{shown}\" does not exist"), span);
+            diagnostic.help = did_you_mean(&table_name, candidates.iter().map(String::as_str));
+            self.error(diagnostic);
+            self.push_opaque(alias);
+            return None;
+        };
+        self.record_use(&name, None);
+        let mut columns: Vec<ScopeColumn> = relation
+            .columns
+            .iter()
+            .map(|column| ScopeColumn {
+                name: column.name.clone(),
+                ty: column.ty.clone(),
+                nullable: !column.not_null,
+                merged_away: false,
+            })
+            .collect();
+        if let Some(alias) = alias {
+            for (column, name) in columns.iter_mut().zip(&alias.columns) {
+                column.name = fold_ident(&name.name);
+            }
+        }
+        if let Some(level) = self.levels.last_mut() {
+            level.entries.push(RangeEntry {
+                refname: Some(alias.map_or(table_name.clone(), |a| fold_ident(&a.name))),
+                schema: Some(name.schema.clone()),
+                relation: Some(name.clone()),
+                hidden_name: alias.map(|_| table_name),
+                columns,
+                visible: true,
+                opaque: false,
+            });
+        }
+        Some(name)
+    }
+
+    pub(crate) fn find_cte(&self, name: &str) -> Option<&CteDef> {
+        self.ctes
+            .iter()
+            .rev()
+            .flat_map(|frame| frame.iter().rev())
+            .find(|cte| cte.name == name)
+    }
+
+    fn unnest_entry(&mut self, typed: Vec<Typed>, alias: Option<&TableAlias>, ordinality: bool) {
+        let mut outputs: Vec<Out> = Vec::new();
+        for t in &typed {
+            let ty = match self.current(&t.ty) {
+                Ty::Known(ty) if ty.array => Ty::Known(ty.element()),
+                Ty::Known(ty) => {
+                    self.error(Diagnostic::error(
+                        format!("function unnest({}) does not exist", types::display(&ty)),
+                        t.span.clone(),
+                    ));
+                    Ty::Error
+                }
+                Ty::Param(_) | Ty::Unknown => {
+                    self.error(Diagnostic::error(
+                        "function unnest(unknown) is not unique",
+                        t.span.clone(),
+                    ));
+                    Ty::Error
+                }
+                Ty::Error => Ty::Error,
+            };
+            outputs.push(Out {
+                name: "unnest".to_owned(),
+                typed: Typed::new(ty, true, t.span.clone()),
+            });
+        }
+        if ordinality {
+            outputs.push(Out {
+                name: "ordinality".to_owned(),
+                typed: Typed::new(Ty::known("int8"), false, 0..0),
+            });
+        }
+        self.push_function_entry(outputs, alias);
+    }
+
+    /// A function in FROM returning a scalar names its column after the
+    /// alias (or the function); one returning a row keeps its column names.
+    fn push_function_entry(&mut self, mut outputs: Vec<Out>, alias: Option<&TableAlias>) {
+        if let Some(alias) = alias
+            && alias.columns.is_empty()
+            && outputs.len() == 1
+        {
+            outputs[0].name = fold_ident(&alias.name);
+        }
+        self.push_derived(outputs, alias);
+    }
+
+    fn table_function(
+        &mut self,
+        name: &ObjectName,
+        args: &[&FunctionArg],
+        alias: Option<&TableAlias>,
+        ordinality: bool,
+        span: std::ops::Range<usize>,
+    ) {
+        let parts = object_name_parts(name);
+        let function = parts.last().cloned().unwrap_or_default();
+        let typed: Vec<Typed> = args
+            .iter()
+            .filter_map(|arg| match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))
+                | FunctionArg::Named {
+                    arg: FunctionArgExpr::Expr(expr),
+                    ..
+                }
+                | FunctionArg::ExprNamed {
+                    arg: FunctionArgExpr::Expr(expr),
+                    ..
+                } => Some(self.expr(expr)),
+                _ => None,
+            })
+            .collect();
+        if function == "unnest" {
+            self.unnest_entry(typed, alias, ordinality);
+            return;
+        }
+        let columns: Option<Vec<(&str, Ty)>> = match function.as_str() {
+            "generate_series" => {
+                let ty = typed
+                    .iter()
+                    .find_map(|t| self.current(&t.ty).as_known().cloned())
+                    .unwrap_or_else(|| SqlType::builtin("int4"));
+                for t in &typed {
+                    let target = if ty.name == "timestamptz" || ty.name == "timestamp" {
+                        if t.span == typed.last().map(|l| l.span.clone()).unwrap_or_default()
+                            && typed.len() == 3
+                        {
+                            SqlType::builtin("interval")
+                        } else {
+                            ty.clone()
+                        }
+                    } else {
+                        ty.clone()
+                    };
+                    self.coerce_implicit(t, &target);
+                }
+                Some(vec![("generate_series", Ty::Known(ty))])
+            }
+            "jsonb_array_elements" => Some(vec![("value", Ty::known("jsonb"))]),
+            "json_array_elements" => Some(vec![("value", Ty::known("json"))]),
+            "jsonb_array_elements_text" | "json_array_elements_text" => {
+                Some(vec![("value", Ty::known("text"))])
+            }
+            "jsonb_each" => Some(vec![
+                ("key", Ty::known("text")),
+                ("value", Ty::known("jsonb")),
+            ]),
+            "json_each" => Some(vec![
+                ("key", Ty::known("text")),
+                ("value", Ty::known("json")),
+            ]),
+            "jsonb_each_text" | "json_each_text" => Some(vec![
+                ("key", Ty::known("text")),
+                ("value", Ty::known("text")),
+            ]),
+            "jsonb_object_keys" | "json_object_keys" => {
+                Some(vec![(function.as_str(), Ty::known("text"))])
+            }
+            "regexp_matches" => Some(vec![(
+                "regexp_matches",
+                Ty::Known(SqlType::builtin("text").into_array()),
+            )]),
+            "regexp_split_to_table" => Some(vec![("regexp_split_to_table", Ty::known("text"))]),
+            "string_to_table" => Some(vec![("string_to_table", Ty::known("text"))]),
+            _ => None,
+        };
+        for t in &typed {
+            if let Ty::Param(_) = self.current(&t.ty) {
+                // Text arguments for the JSON/text set functions above.
+                if matches!(
+                    function.as_str(),
+                    "regexp_matches" | "regexp_split_to_table" | "string_to_table"
+                ) {
+                    self.coerce_implicit(t, &SqlType::builtin("text"));
+                } else if function.starts_with("jsonb") {
+                    self.coerce_implicit(t, &SqlType::builtin("jsonb"));
+                } else if function.starts_with("json") {
+                    self.coerce_implicit(t, &SqlType::builtin("json"));
+                }
+            }
+        }
+        match columns {
+            Some(columns) => {
+                let mut outputs: Vec<Out> = columns
+                    .into_iter()
+                    .map(|(name, ty)| Out {
+                        name: name.to_owned(),
+                        typed: Typed::new(ty, true, span.clone()),
+                    })
+                    .collect();
+                if ordinality {
+                    outputs.push(Out {
+                        name: "ordinality".to_owned(),
+                        typed: Typed::new(Ty::known("int8"), false, 0..0),
+                    });
+                }
+                self.push_function_entry(outputs, alias);
+            }
+            None => {
+                let user = self.user_function(&parts, typed.len());
+                match user {
+                    Some(ty) => {
+                        let outputs = vec![Out {
+                            name: function.clone(),
+                            typed: Typed::new(Ty::Known(ty), true, span.clone()),
+                        }];
+                        self.push_function_entry(outputs, alias);
+                    }
+                    None => {
+                        self.warn(
+                            format!("migrate does not know the set-returning function {function}; its columns are not checked"),
+                            span,
+                        );
+                        self.push_opaque(alias);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn user_function(&self, parts: &[String], n_args: usize) -> Option<SqlType> {
+        let name = match parts {
+            [name] => Name::public(name),
+            [schema, name] => Name::new(schema, name),
+            _ => return None,
+        };
+        self.schema
+            .functions
+            .get(&name)?
+            .iter()
+            .find(|f| f.arguments.len() == n_args)
+            .and_then(|f| f.returns.clone())
+    }
+
+    /// Conditions (WHERE, ON, HAVING) must be boolean.
+    pub(crate) fn coerce_condition(&mut self, typed: &Typed, clause: &str) {
+        match self.current(&typed.ty) {
+            Ty::Param(n) => self.set_param(n, &SqlType::builtin("bool")),
+            Ty::Known(ty) if types::base_type(self.schema, &ty).udt_name() != "bool" => {
+                self.error(Diagnostic::error(
+                    format!(
+                        "argument of {clause} must be type boolean, not type {}",
+                        types::display(&ty)
+                    ),
+                    typed.span.clone(),
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+impl MergedColumn {
+    fn merged_into_right(&mut self, nullable: bool, ty: SqlType) {
+        self.nullable = nullable;
+        self.ty = ty;
+    }
+}
+
+fn scope_out(column: &ScopeColumn, span: std::ops::Range<usize>) -> Out {
+    Out {
+        name: column.name.clone(),
+        typed: Typed::new(Ty::Known(column.ty.clone()), column.nullable, span)
+            .named(column.name.clone()),
+    }
+}
+
+/// The parts of a dotted name, case-folded.
+pub(crate) fn object_name_parts(name: &ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .map(|part| match part {
+            ObjectNamePart::Identifier(ident) => fold_ident(ident),
+            ObjectNamePart::Function(function) => fold_ident(&function.name),
+        })
+        .collect()
+}

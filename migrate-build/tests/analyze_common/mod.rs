@@ -1,0 +1,156 @@
+//! Shared by the analysis tests that need a real schema: labrinth's
+//! migrations applied to a fresh PostgreSQL database and read back, its
+//! queries and its sqlx offline cache.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use migrate_core::Schema;
+use migrate_runtime::introspect::{IntrospectOptions, introspect};
+use migrate_test_support::{TestDatabase, corpus_dir};
+
+pub fn labrinth_dir() -> PathBuf {
+    corpus_dir().join("labrinth")
+}
+
+/// Applies labrinth's migrations, in the order `apply_log.tsv` records, to a
+/// fresh database and returns it with the schema PostgreSQL ended up with.
+pub fn labrinth_database() -> (TestDatabase, Schema) {
+    let dir = labrinth_dir();
+    let log = std::fs::read_to_string(dir.join("apply_log.tsv")).expect("apply_log.tsv");
+    let db = TestDatabase::new("analyze_labrinth");
+    let mut client = db.client();
+    for line in log.lines().skip(1) {
+        let file = line.split('\t').nth(1).expect("file column");
+        let sql = std::fs::read_to_string(dir.join("migrations").join(file)).expect("migration");
+        client
+            .batch_execute(&sql)
+            .unwrap_or_else(|error| panic!("{file}: {error}"));
+    }
+    let schema = introspect(&mut client, &IntrospectOptions::default()).expect("introspect");
+    (db, schema)
+}
+
+/// The blocks of `queries.txt`: (source comment, SQL).
+pub fn labrinth_queries() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(labrinth_dir().join("queries.txt")).expect("queries.txt");
+    let mut queries = Vec::new();
+    for block in text.split("\n-- ---\n").skip(1) {
+        let mut source = String::new();
+        let mut sql = Vec::new();
+        for line in block.lines() {
+            if line.starts_with("-- source:") && source.is_empty() {
+                source = line.trim_start_matches("-- source:").trim().to_owned();
+            } else {
+                sql.push(line);
+            }
+        }
+        let sql = sql.join("\n").trim().to_owned();
+        if !sql.is_empty() {
+            queries.push((source, sql));
+        }
+    }
+    queries
+}
+
+/// One entry of the sqlx offline cache.
+pub struct CacheEntry {
+    pub file: String,
+    pub query: String,
+    /// Parameter types as PostgreSQL udt names (`int8`, `_varchar`).
+    pub params: Vec<String>,
+    /// (name, udt name, nullable: `None` when sqlx did not know).
+    pub columns: Vec<(String, String, Option<bool>)>,
+}
+
+pub fn sqlx_cache() -> Vec<CacheEntry> {
+    let dir = labrinth_dir().join("sqlx-cache");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("sqlx-cache")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path| {
+            let json: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+            let describe = &json["describe"];
+            let params = describe["parameters"]["Left"]
+                .as_array()
+                .map(|params| params.iter().map(sqlx_type).collect())
+                .unwrap_or_default();
+            let nullable = describe["nullable"].as_array().cloned().unwrap_or_default();
+            let columns = describe["columns"]
+                .as_array()
+                .map(|columns| {
+                    columns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, column)| {
+                            (
+                                column["name"].as_str().unwrap_or_default().to_owned(),
+                                sqlx_type(&column["type_info"]),
+                                nullable.get(i).and_then(serde_json::Value::as_bool),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            CacheEntry {
+                file: path.file_name().unwrap().to_string_lossy().into_owned(),
+                query: json["query"].as_str().unwrap_or_default().to_owned(),
+                params,
+                columns,
+            }
+        })
+        .collect()
+}
+
+/// sqlx's type names (`Int8`, `VarcharArray`, `Timestamptz`) as PostgreSQL
+/// udt names (`int8`, `_varchar`, `timestamptz`).
+pub fn sqlx_type(value: &serde_json::Value) -> String {
+    let name = match value {
+        serde_json::Value::String(name) => name.clone(),
+        // {"Custom": {"name": "x", "kind": ...}}
+        other => other["Custom"]["name"].as_str().unwrap_or("?").to_owned(),
+    };
+    let (element, array) = match name.strip_suffix("Array") {
+        Some(element) => (element.to_owned(), true),
+        None => (name.clone(), false),
+    };
+    let udt = match element.as_str() {
+        "Bool" => "bool",
+        "Bytea" => "bytea",
+        "Char" => "char",
+        "Name" => "name",
+        "Int8" => "int8",
+        "Int2" => "int2",
+        "Int4" => "int4",
+        "Text" => "text",
+        "Oid" => "oid",
+        "Json" => "json",
+        "Jsonb" => "jsonb",
+        "Float4" => "float4",
+        "Float8" => "float8",
+        "Bpchar" => "bpchar",
+        "Varchar" => "varchar",
+        "Date" => "date",
+        "Time" => "time",
+        "Timestamp" => "timestamp",
+        "Timestamptz" => "timestamptz",
+        "Interval" => "interval",
+        "Timetz" => "timetz",
+        "Numeric" => "numeric",
+        "Uuid" => "uuid",
+        "Inet" => "inet",
+        "Void" => "void",
+        other => other,
+    };
+    if array {
+        format!("_{udt}")
+    } else {
+        udt.to_owned()
+    }
+}
