@@ -1028,23 +1028,19 @@ fn compare_constraints(table: &Name, want: &Relation, have: &Relation, out: &mut
                 phase: Phase::AddConstraint,
             }),
             Some(found) if !same_constraint(constraint, found) => {
-                push(
-                    out,
-                    Phase::DropConstraint,
-                    DifferenceKind::Changed,
-                    object.clone(),
-                    format!(
+                adds.push(Difference {
+                    kind: DifferenceKind::Changed,
+                    object: object.clone(),
+                    message: format!(
                         "{object}: expected {}, found {}",
                         describe_constraint(constraint),
                         describe_constraint(found)
                     ),
-                    ddl::drop_constraint(table, &found.name),
-                );
-                adds.push(Difference {
-                    kind: DifferenceKind::Changed,
-                    object: object.clone(),
-                    message: format!("{object}: added again as expected"),
-                    fix: ddl::add_constraint(table, constraint),
+                    fix: format!(
+                        "{}\n{}",
+                        ddl::drop_constraint(table, &found.name),
+                        ddl::add_constraint(table, constraint)
+                    ),
                     phase: Phase::AddConstraint,
                 });
             }
@@ -1077,7 +1073,7 @@ fn compare_constraints(table: &Name, want: &Relation, have: &Relation, out: &mut
         );
     }
     // Primary keys and unique constraints first: foreign keys may need them.
-    adds.sort_by_key(|difference| difference.fix.contains(" FOREIGN KEY "));
+    adds.sort_by_key(|difference| difference.fix.contains(" FOREIGN KEY ("));
     out.extend(adds);
 }
 
@@ -1131,7 +1127,7 @@ fn compare_indexes(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>
         if !same_index(want, have) {
             push(
                 out,
-                Phase::DropIndex,
+                Phase::CreateIndex,
                 DifferenceKind::Changed,
                 object.clone(),
                 format!(
@@ -1139,15 +1135,11 @@ fn compare_indexes(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>
                     describe_index(name, want),
                     describe_index(name, have)
                 ),
-                ddl::drop_index(name),
-            );
-            push(
-                out,
-                Phase::CreateIndex,
-                DifferenceKind::Changed,
-                object.clone(),
-                format!("{object}: created again as expected"),
-                ddl::create_index(name, want),
+                format!(
+                    "{}\n{}",
+                    ddl::drop_index(name),
+                    ddl::create_index(name, want)
+                ),
             );
         }
     }
@@ -1201,41 +1193,160 @@ const MULTI_WORD_TYPES: &[&str] = &[
 pub fn normalize_expression(expression: &str) -> String {
     let chars: Vec<char> = expression.chars().collect();
     let mut out = String::with_capacity(expression.len());
+    normalize_into(&chars, &mut out);
+    // PostgreSQL stores `x IN (a, b)` as `x = ANY (ARRAY[a, b])`.
+    out.replace("=anyarray", "in")
+        .replace("<>allarray", "notin")
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$'
+}
+
+fn normalize_into(chars: &[char], out: &mut String) {
     let mut position = 0;
     while position < chars.len() {
         let c = chars[position];
         match c {
             '\'' => {
-                // A literal, with '' inside it.
-                out.push(c);
-                position += 1;
-                while position < chars.len() {
-                    out.push(chars[position]);
-                    if chars[position] == '\'' {
-                        if chars.get(position + 1) == Some(&'\'') {
-                            out.push('\'');
-                            position += 2;
-                            continue;
-                        }
-                        position += 1;
-                        break;
-                    }
-                    position += 1;
-                }
+                let end = literal_end(chars, position);
+                push_literal(&chars[position..end], out);
+                position = end;
             }
             ':' if chars.get(position + 1) == Some(&':') => {
-                position = skip_cast_type(&chars, position + 2);
+                position = skip_cast_type(chars, position + 2);
             }
-            '"' => position += 1,
-            '(' | ')' => position += 1,
+            '"' | '(' | ')' | '[' | ']' => position += 1,
             c if c.is_whitespace() => position += 1,
+            c if (c.is_alphabetic() || c == '_')
+                && (position == 0 || !is_word_char(chars[position - 1])) =>
+            {
+                let mut end = position;
+                while end < chars.len() && is_word_char(chars[end]) {
+                    end += 1;
+                }
+                let word: String = chars[position..end].iter().collect();
+                if word.eq_ignore_ascii_case("cast")
+                    && let Some((inner, after)) = cast_operand(chars, end)
+                {
+                    normalize_into(inner, out);
+                    position = after;
+                    continue;
+                }
+                out.push_str(&word.to_lowercase());
+                position = end;
+            }
             c => {
                 out.extend(c.to_lowercase());
                 position += 1;
             }
         }
     }
-    out
+}
+
+/// The end (exclusive) of the string literal starting at `start`.
+fn literal_end(chars: &[char], start: usize) -> usize {
+    let mut position = start + 1;
+    while position < chars.len() {
+        if chars[position] == '\'' {
+            if chars.get(position + 1) == Some(&'\'') {
+                position += 2;
+                continue;
+            }
+            return position + 1;
+        }
+        position += 1;
+    }
+    chars.len()
+}
+
+/// A literal as PostgreSQL would store it, as far as the text shows: array
+/// literals without spaces after commas (`'{a, b}'` is `'{a,b}'`), a
+/// date-only timestamp with its midnight (`'1970-01-01'` is
+/// `'1970-01-01 00:00:00'`).
+fn push_literal(literal: &[char], out: &mut String) {
+    let text: String = literal.iter().collect();
+    let content = text
+        .strip_prefix('\'')
+        .and_then(|t| t.strip_suffix('\''))
+        .unwrap_or(&text);
+    if content.starts_with('{') {
+        let mut compact = String::new();
+        let mut after_comma = false;
+        for c in content.chars() {
+            if after_comma && c == ' ' {
+                continue;
+            }
+            after_comma = c == ',';
+            compact.push(c);
+        }
+        out.push('\'');
+        out.push_str(&compact);
+        out.push('\'');
+        return;
+    }
+    let bytes = content.as_bytes();
+    let date_only = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(index, byte)| match index {
+            4 | 7 => *byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    if date_only {
+        out.push('\'');
+        out.push_str(content);
+        out.push_str(" 00:00:00'");
+        return;
+    }
+    out.push_str(&text);
+}
+
+/// For `CAST(expr AS type)` whose word `cast` ends at `position`: the
+/// characters of `expr` and the position after the closing parenthesis.
+fn cast_operand(chars: &[char], mut position: usize) -> Option<(&[char], usize)> {
+    while chars.get(position).is_some_and(|c| c.is_whitespace()) {
+        position += 1;
+    }
+    if chars.get(position) != Some(&'(') {
+        return None;
+    }
+    let open = position;
+    let mut depth = 0usize;
+    let mut last_as = None;
+    while position < chars.len() {
+        match chars[position] {
+            '\'' => {
+                position = literal_end(chars, position);
+                continue;
+            }
+            '"' => {
+                position += 1;
+                while position < chars.len() && chars[position] != '"' {
+                    position += 1;
+                }
+            }
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    let as_start = last_as?;
+                    return Some((&chars[open + 1..as_start], position + 1));
+                }
+            }
+            'a' | 'A'
+                if depth == 1
+                    && chars
+                        .get(position + 1)
+                        .is_some_and(|c| c.eq_ignore_ascii_case(&'s'))
+                    && !is_word_char(chars[position - 1])
+                    && !chars.get(position + 2).is_some_and(|&c| is_word_char(c)) =>
+            {
+                last_as = Some(position);
+            }
+            _ => {}
+        }
+        position += 1;
+    }
+    None
 }
 
 /// The position after the type name of a cast starting at `position`.
@@ -1313,6 +1424,26 @@ mod tests {
             ("(0)::numeric(10,2)", "0"),
             ("now()", "NOW()"),
             ("'x'::timestamp with time zone", "'x'"),
+            (
+                "CAST(value ->> 'deleted' AS BOOL)",
+                "((value ->> 'deleted'::text))::boolean",
+            ),
+            (
+                "FULLTEXT_INDEX(CAST(value ->> 'title' AS VARCHAR))",
+                "fulltext_index((((value ->> 'title'::text))::character varying)::text)",
+            ),
+            (
+                "value #>> '{source, namespace}'",
+                "(value #>> '{source,namespace}'::text[])",
+            ),
+            (
+                "\"status\" IN ('A', 'B')",
+                "(status = ANY (ARRAY['A'::text, 'B'::text]))",
+            ),
+            (
+                "'1970-01-01'::timestamp without time zone",
+                "'1970-01-01 00:00:00'::timestamp without time zone",
+            ),
         ];
         for (a, b) in same {
             assert_eq!(
@@ -1321,7 +1452,13 @@ mod tests {
                 "{a} vs {b}"
             );
         }
-        let different = [("'Active'", "'active'"), ("0", "1"), ("now()", "'now'")];
+        let different = [
+            ("'Active'", "'active'"),
+            ("0", "1"),
+            ("now()", "'now'"),
+            ("status IN ('A')", "status NOT IN ('A')"),
+            ("cast_total", "total"),
+        ];
         for (a, b) in different {
             assert_ne!(
                 normalize_expression(a),
