@@ -200,9 +200,13 @@ impl Analyzer<'_> {
                     }
                     [] => Typed::new(Ty::Error, true, span),
                     _ => {
+                        let start = self.source.text[..span.start]
+                            .trim_end()
+                            .strip_suffix('(')
+                            .map_or(span.start, str::len);
                         self.error(Diagnostic::error(
                             "subquery must return only one column",
-                            span.clone(),
+                            start..span.end,
                         ));
                         Typed::new(Ty::Error, true, span)
                     }
@@ -533,7 +537,7 @@ impl Analyzer<'_> {
                 };
                 Typed::new(Ty::known(ty), false, span)
             }
-            Value::Boolean(_) => Typed::new(Ty::known("bool"), false, span).named("bool"),
+            Value::Boolean(_) => Typed::new(Ty::known("bool"), false, span),
             Value::Null => Typed::new(Ty::Unknown, true, span),
             Value::Placeholder(placeholder) => self.param(placeholder, span),
             Value::HexStringLiteral(_) => Typed::new(Ty::known("varbit"), false, span),
@@ -651,7 +655,17 @@ impl Analyzer<'_> {
             return;
         }
         let base = types::base_type(self.schema, target);
-        if base.array || !base.is_builtin() {
+        if base.array {
+            let trimmed = text.trim_start();
+            if !trimmed.starts_with('{') && !trimmed.starts_with('[') {
+                self.error(
+                    Diagnostic::error(format!("malformed array literal: \"{text}\""), span)
+                        .with_help("an array literal is written '{a,b}', or use ARRAY[..]"),
+                );
+            }
+            return;
+        }
+        if !base.is_builtin() {
             return;
         }
         let trimmed = text.trim();

@@ -524,6 +524,17 @@ impl Analyzer<'_> {
                 );
                 return Typed::new(Ty::Error, true, span);
             }
+            if builtin_schema && let Some(known) = likely_typo(name) {
+                let shown = self.argument_list(args);
+                self.error(
+                    Diagnostic::error(
+                        format!("function {name}({shown}) does not exist"),
+                        span.clone(),
+                    )
+                    .with_help(format!("did you mean \"{known}\"?")),
+                );
+                return Typed::new(Ty::Error, true, span);
+            }
             self.warn(
                 format!("migrate does not know the function {name}; its result is not typed"),
                 span.clone(),
@@ -701,6 +712,82 @@ impl Analyzer<'_> {
         };
         Typed::new(ty, true, span)
     }
+}
+
+/// Names in the catalogue, for typo detection.
+const KNOWN: &[&str] = &[
+    "count",
+    "min",
+    "max",
+    "array_agg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "json_agg",
+    "jsonb_agg",
+    "row_number",
+    "rank",
+    "dense_rank",
+    "lag",
+    "lead",
+    "nullif",
+    "greatest",
+    "least",
+    "lower",
+    "upper",
+    "length",
+    "concat",
+    "substr",
+    "replace",
+    "split_part",
+    "btrim",
+    "ltrim",
+    "rtrim",
+    "regexp_replace",
+    "encode",
+    "decode",
+    "to_char",
+    "to_timestamp",
+    "now",
+    "date_trunc",
+    "date_part",
+    "date_bin",
+    "timezone",
+    "round",
+    "floor",
+    "random",
+    "array_length",
+    "cardinality",
+    "array_position",
+    "array_append",
+    "array_remove",
+    "array_to_string",
+    "string_to_array",
+    "unnest",
+    "generate_series",
+    "jsonb_build_object",
+    "json_build_object",
+    "to_jsonb",
+    "jsonb_set",
+    "jsonb_typeof",
+    "jsonb_array_length",
+    "gen_random_uuid",
+    "nextval",
+    "coalesce",
+    "sum",
+    "avg",
+];
+
+/// A known function `name` is probably a misspelling of: one edit away,
+/// and not itself a function PostgreSQL has that we do not list.
+fn likely_typo(name: &str) -> Option<&'static str> {
+    if name.len() < 4 {
+        return None;
+    }
+    KNOWN
+        .iter()
+        .copied()
+        .find(|known| strsim::damerau_levenshtein(name, known) == 1 && known.len() >= 4)
 }
 
 fn spec_at(overload: &Overload, index: usize) -> &'static str {

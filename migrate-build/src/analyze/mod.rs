@@ -127,7 +127,7 @@ pub(crate) fn describe_query(
 
 /// Byte offsets of sqlparser's line/column locations.
 pub(crate) struct Source {
-    text: String,
+    pub(crate) text: String,
     line_starts: Vec<usize>,
 }
 
@@ -337,7 +337,11 @@ impl<'s> Analyzer<'s> {
         let columns = outputs
             .iter()
             .map(|out| {
-                let (name, nullable, rust_type) = sqlx_override(&out.name, out.typed.nullable);
+                let (name, nullable, rust_type) = if out.name == "?column?" {
+                    (out.name.clone(), out.typed.nullable, None)
+                } else {
+                    sqlx_override(&out.name, out.typed.nullable)
+                };
                 OutputColumn {
                     name,
                     ty: self.final_type(&out.typed.ty),

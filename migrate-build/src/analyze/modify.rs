@@ -505,11 +505,19 @@ impl Analyzer<'_> {
                 match relation.column(&column_name) {
                     Some(column) => {
                         self.record_use(name, Some(&column_name));
-                        if column.generated.is_some() {
-                            self.error(Diagnostic::error(
-                                format!("column \"{column_name}\" can only be updated to DEFAULT"),
-                                span,
-                            ));
+                        let always_identity =
+                            column.identity == Some(migrate_core::Identity::Always);
+                        if column.generated.is_some() || always_identity {
+                            let is_default = matches!(value, Expr::Identifier(ident)
+                                if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("default"));
+                            if !is_default {
+                                self.error(Diagnostic::error(
+                                    format!(
+                                        "column \"{column_name}\" can only be updated to DEFAULT"
+                                    ),
+                                    span,
+                                ));
+                            }
                         }
                         columns.push(Some(column.clone()));
                     }

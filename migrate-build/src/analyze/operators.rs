@@ -135,6 +135,12 @@ impl Analyzer<'_> {
     ) -> Typed {
         let mut left_ty = self.current(&left.ty);
         let mut right_ty = self.current(&right.ty);
+        let (left_untyped, right_untyped) = (
+            matches!(left_ty, Ty::Param(_) | Ty::Unknown),
+            matches!(right_ty, Ty::Param(_) | Ty::Unknown),
+        );
+        // PostgreSQL reports an operator error at the operator itself.
+        let operator_span = self.operator_span(op, left, right).unwrap_or(span.clone());
         let nullable = left.nullable || right.nullable;
         let untyped = |t: &Ty| matches!(t, Ty::Param(_) | Ty::Unknown);
         if left_ty == Ty::Error || right_ty == Ty::Error {
@@ -183,10 +189,10 @@ impl Analyzer<'_> {
                     Diagnostic::error(
                         format!(
                             "operator does not exist: {} {op} {}",
-                            types::display(l),
-                            types::display(r)
+                            if left_untyped { "unknown".to_owned() } else { types::display(l) },
+                            if right_untyped { "unknown".to_owned() } else { types::display(r) },
                         ),
-                        span.clone(),
+                        operator_span,
                     )
                     .with_help(
                         "no operator matches the given name and argument types; you might need to add explicit type casts",
@@ -203,6 +209,33 @@ impl Analyzer<'_> {
                 )
             }
         }
+    }
+}
+
+impl Analyzer<'_> {
+    /// Where `op` is written between its operands.
+    fn operator_span(
+        &self,
+        op: &str,
+        left: &Typed,
+        right: &Typed,
+    ) -> Option<std::ops::Range<usize>> {
+        let text = &self.source.text;
+        let (from, to) = (left.span.end, right.span.start);
+        if from >= to
+            || to > text.len()
+            || !text.is_char_boundary(from)
+            || !text.is_char_boundary(to)
+        {
+            return None;
+        }
+        let between = &text[from..to];
+        let spelled = match op {
+            "~~" => "like",
+            _ => op,
+        };
+        let found = between.to_ascii_lowercase().find(spelled)?;
+        Some(from + found..from + found + spelled.len())
     }
 }
 

@@ -498,13 +498,17 @@ impl Analyzer<'_> {
                 let in_from = self.levels.last().is_some_and(|level| {
                     !matches!(level.lookup(&name), super::scope::Lookup::NotFound)
                 });
-                if !in_from && outputs.iter().any(|o| o.name == name) {
+                if !in_from && let Some(out) = outputs.iter().find(|o| o.name == name) {
+                    let typed = out.typed.clone();
+                    self.check_sortable(&typed, "GROUP BY", self.span(expr));
                     return;
                 }
-                self.expr(expr);
+                let typed = self.expr(expr);
+                self.check_sortable(&typed, "GROUP BY", typed.span.clone());
             }
             _ => {
-                self.expr(expr);
+                let typed = self.expr(expr);
+                self.check_sortable(&typed, "GROUP BY", typed.span.clone());
             }
         }
     }
@@ -517,11 +521,37 @@ impl Analyzer<'_> {
         span: std::ops::Range<usize>,
     ) {
         match number.parse::<usize>() {
-            Ok(n) if n >= 1 && n <= outputs.len() => {}
+            Ok(n) if n >= 1 && n <= outputs.len() => {
+                let typed = outputs[n - 1].typed.clone();
+                self.check_sortable(&typed, clause, span);
+            }
             _ => self.error(Diagnostic::error(
                 format!("{clause} position {number} is not in select list"),
                 span,
             )),
+        }
+    }
+
+    /// ORDER BY needs an ordering operator, GROUP BY and DISTINCT an
+    /// equality one: json, xml and point have neither.
+    fn check_sortable(&mut self, typed: &Typed, clause: &str, span: std::ops::Range<usize>) {
+        let Ty::Known(ty) = self.current(&typed.ty) else {
+            return;
+        };
+        let base = types::base_type(self.schema, &ty);
+        if base.is_builtin() && matches!(base.name.as_str(), "json" | "xml" | "point") {
+            let kind = if clause == "ORDER BY" {
+                "ordering"
+            } else {
+                "equality"
+            };
+            self.error(Diagnostic::error(
+                format!(
+                    "could not identify an {kind} operator for type {}",
+                    types::display(&ty)
+                ),
+                span,
+            ));
         }
     }
 
@@ -548,6 +578,10 @@ impl Analyzer<'_> {
                 // An output column name wins over a FROM column in ORDER BY.
                 Expr::Identifier(ident) if outputs.iter().any(|o| o.name == fold_ident(ident)) => {
                     let name = fold_ident(ident);
+                    if let Some(out) = outputs.iter().find(|o| o.name == name) {
+                        let typed = out.typed.clone();
+                        self.check_sortable(&typed, "ORDER BY", self.span(expr));
+                    }
                     if outputs.iter().filter(|o| o.name == name).count() > 1 && !pushed {
                         let span = self.span(expr);
                         self.error(Diagnostic::error(
@@ -578,7 +612,8 @@ impl Analyzer<'_> {
                     }
                 }
                 _ => {
-                    self.expr(expr);
+                    let typed = self.expr(expr);
+                    self.check_sortable(&typed, "ORDER BY", typed.span.clone());
                 }
             }
         }
@@ -883,6 +918,15 @@ impl Analyzer<'_> {
                 continue;
             };
             let right = level.entries[re].columns[rc].clone();
+            if types::common_type(self.schema, &[left_ty.clone(), right.ty.clone()]).is_none() {
+                let message = format!(
+                    "JOIN/USING types {} and {} cannot be matched",
+                    types::display(&left_ty),
+                    types::display(&right.ty)
+                );
+                self.error(Diagnostic::error(message, span.clone()));
+                continue;
+            }
             let nullable = match kind {
                 JoinKind::Inner => left_nullable && right.nullable,
                 JoinKind::Left => left_nullable,
