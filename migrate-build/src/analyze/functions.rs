@@ -539,6 +539,9 @@ impl Analyzer<'_> {
                 format!("migrate does not know the function {name}; its result is not typed"),
                 span.clone(),
             );
+            for arg in args {
+                self.poison(arg);
+            }
             return Typed::new(Ty::Error, true, span);
         };
         let _ = star;
@@ -552,6 +555,9 @@ impl Analyzer<'_> {
                 Diagnostic::error(format!("function {name}({shown}) does not exist"), span.clone())
                     .with_help("no function matches the given name and argument types; you might need to add explicit type casts"),
             );
+            for arg in args {
+                self.poison(arg);
+            }
             return Typed::new(Ty::Error, true, span);
         };
         // Untyped arguments take the overload's argument types.

@@ -195,6 +195,20 @@ fn parse_error(sql: &str, error: &ParserError) -> Diagnostic {
         }
         None => (text, 0..0),
     };
+    // "Expected: X, found: Y" in PostgreSQL's words: at or near Y, expected X.
+    if let Some((expected, found)) = message
+        .strip_prefix("Expected: ")
+        .and_then(|rest| rest.rsplit_once(", found: "))
+    {
+        let help = format!("expected {expected}");
+        if found == "EOF" {
+            return Diagnostic::error("syntax error at end of input", sql.len()..sql.len())
+                .with_help(help);
+        }
+        let found = found.trim_matches('"');
+        return Diagnostic::error(format!("syntax error at or near \"{found}\""), span)
+            .with_help(help);
+    }
     Diagnostic::error(format!("syntax error: {message}"), span)
 }
 
@@ -250,6 +264,9 @@ pub(crate) struct Analyzer<'s> {
     pub params: Vec<Option<SqlType>>,
     /// Where `$n` first appears.
     pub param_spans: Vec<Option<Range<usize>>>,
+    /// Parameters whose type would have come from something already
+    /// reported as an error: not reported again.
+    pub poisoned: Vec<usize>,
     pub uses: Vec<ColumnUse>,
     /// FROM namespaces, innermost last.
     pub levels: Vec<Level>,
@@ -265,6 +282,7 @@ impl<'s> Analyzer<'s> {
             diagnostics: Vec::new(),
             params: Vec::new(),
             param_spans: Vec::new(),
+            poisoned: Vec::new(),
             uses: Vec::new(),
             levels: Vec::new(),
             ctes: Vec::new(),
@@ -326,7 +344,7 @@ impl<'s> Analyzer<'s> {
 
     fn finish(mut self, outputs: Vec<Out>) -> Result<Described, Vec<Diagnostic>> {
         for index in 0..self.params.len() {
-            if self.params[index].is_none() {
+            if self.params[index].is_none() && !self.poisoned.contains(&(index + 1)) {
                 let span = self.param_spans[index].clone().unwrap_or(0..0);
                 self.error(Diagnostic::error(
                     format!("could not determine data type of parameter ${}", index + 1),
@@ -377,6 +395,20 @@ impl<'s> Analyzer<'s> {
             ty.modifiers.clear();
             *slot = Some(ty);
         }
+    }
+
+    /// `typed` is a parameter whose type would come from an erroneous
+    /// construct: do not report it as undeterminable too.
+    pub(crate) fn poison(&mut self, typed: &Typed) {
+        if let Ty::Param(n) = self.current(&typed.ty) {
+            self.poisoned.push(n);
+        }
+    }
+
+    /// After an error that hides the statement's shape (an unknown target
+    /// table), no parameter is reported as undeterminable.
+    pub(crate) fn poison_all_params(&mut self) {
+        self.poisoned.extend(1..=self.params.len());
     }
 
     /// The current type of an expression, after parameters decided so far.

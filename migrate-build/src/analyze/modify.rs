@@ -52,33 +52,49 @@ impl Analyzer<'_> {
         let Some((name, relation)) = self.target_relation(table_name) else {
             // Still look at the values for other errors.
             if let Some(source) = source {
-                self.query(source, false);
+                match source.body.as_ref() {
+                    SetExpr::Values(values) => {
+                        for typed in self.values_rows(values).iter().flatten() {
+                            self.poison(typed);
+                        }
+                    }
+                    _ => {
+                        for out in self.query(source, false) {
+                            self.poison(&out.typed);
+                        }
+                    }
+                }
             }
+            // RETURNING cannot be checked either; its parameters are not reported.
+            self.poison_all_params();
             return Vec::new();
         };
         self.record_use(&name, None);
         // Target columns.
-        let mut targets: Vec<Column> = Vec::new();
+        // `None` for a column that does not exist (reported), keeping the
+        // positions so that values still line up with their columns.
+        let mut targets: Vec<Option<Column>> = Vec::new();
         let mut target_spans: Vec<std::ops::Range<usize>> = Vec::new();
         if columns.is_empty() {
-            targets = relation.columns.clone();
+            targets = relation.columns.iter().cloned().map(Some).collect();
         } else {
             for column in columns {
                 let column_name = object_name_parts(column).pop().unwrap_or_default();
                 let span = self.span(column);
                 match relation.column(&column_name) {
                     Some(found) => {
-                        if targets.iter().any(|t| t.name == column_name) {
+                        if targets.iter().flatten().any(|t| t.name == column_name) {
                             self.error(Diagnostic::error(
                                 format!("column \"{column_name}\" specified more than once"),
                                 span.clone(),
                             ));
                         }
-                        targets.push(found.clone());
+                        targets.push(Some(found.clone()));
                         self.record_use(&name, Some(&column_name));
                     }
                     None => {
-                        self.no_such_target_column(&column_name, &name, &relation, span.clone())
+                        self.no_such_target_column(&column_name, &name, &relation, span.clone());
+                        targets.push(None);
                     }
                 }
                 target_spans.push(span);
@@ -126,12 +142,12 @@ impl Analyzer<'_> {
             trigger.timing == TriggerTiming::Before
                 && trigger.events.contains(&TriggerEvent::Insert)
         });
+        let all_targets_known = targets.iter().all(Option::is_some);
         for column in &relation.columns {
-            let given = targets
-                .iter()
-                .zip(&provided)
-                .any(|(target, provided)| target.name == column.name && *provided);
-            if !given && column.not_null && !column.has_default() {
+            let given = targets.iter().zip(&provided).any(|(target, provided)| {
+                target.as_ref().is_some_and(|t| t.name == column.name) && *provided
+            });
+            if !given && all_targets_known && column.not_null && !column.has_default() {
                 let message = format!(
                     "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
                     column.name, name.name
@@ -182,12 +198,15 @@ impl Analyzer<'_> {
     fn insert_row(
         &mut self,
         row: &[Typed],
-        targets: &[Column],
+        targets: &[Option<Column>],
         target_spans: &[std::ops::Range<usize>],
         relation: &Name,
         implicit_columns: bool,
         provided: &mut [bool],
     ) {
+        for extra in row.iter().skip(targets.len()) {
+            self.poison(extra);
+        }
         if row.len() > targets.len() {
             let span = row[targets.len()].span.clone();
             self.error(Diagnostic::error(
@@ -202,6 +221,10 @@ impl Analyzer<'_> {
             ));
         }
         for (index, (value, column)) in row.iter().zip(targets).enumerate() {
+            let Some(column) = column else {
+                self.poison(value);
+                continue;
+            };
             if value.name.as_deref() == Some("DEFAULT") && value.ty == Ty::Error {
                 if column.has_default() || !column.not_null {
                     provided[index] = true;
@@ -552,8 +575,9 @@ impl Analyzer<'_> {
                 continue;
             }
             for (value, column) in values.iter().zip(&columns) {
-                if let Some(column) = column {
-                    self.coerce_assign(value, column, name);
+                match column {
+                    Some(column) => self.coerce_assign(value, column, name),
+                    None => self.poison(value),
                 }
             }
         }
@@ -607,7 +631,8 @@ impl Analyzer<'_> {
             self.assignments(assignments, name, relation);
         } else {
             for Assignment { value, .. } in assignments {
-                self.expr(value);
+                let typed = self.expr(value);
+                self.poison(&typed);
             }
         }
         if let Some(selection) = selection {

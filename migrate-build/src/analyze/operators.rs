@@ -144,6 +144,8 @@ impl Analyzer<'_> {
         let nullable = left.nullable || right.nullable;
         let untyped = |t: &Ty| matches!(t, Ty::Param(_) | Ty::Unknown);
         if left_ty == Ty::Error || right_ty == Ty::Error {
+            self.poison(left);
+            self.poison(right);
             let ty = if is_comparison(op) || is_text_match(op) {
                 Ty::known("bool")
             } else {

@@ -1,0 +1,727 @@
+//! Snapshots of `describe`: for each construct, what it infers; for each
+//! error, the diagnostic as a user reads it. Re-bless with `UPDATE_EXPECT=1`.
+//!
+//! The schema is folded from SQL by the build helper's own fold, as in a
+//! real build.
+
+use std::sync::OnceLock;
+
+use expect_test::{Expect, expect};
+use migrate_build::analyze::describe;
+use migrate_build::fold::fold_sql;
+use migrate_core::Schema;
+
+const SCHEMA: &str = r#"
+CREATE TYPE "TaskStatus" AS ENUM ('TODO', 'IN_PROGRESS', 'DONE');
+CREATE TABLE users (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email varchar(255) NOT NULL UNIQUE,
+    name text,
+    age int,
+    tags text[] NOT NULL DEFAULT '{}',
+    settings jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz
+);
+CREATE TABLE tasks (
+    id serial PRIMARY KEY,
+    owner_id bigint NOT NULL REFERENCES users (id),
+    title text NOT NULL,
+    status "TaskStatus" NOT NULL DEFAULT 'TODO',
+    due date,
+    UNIQUE (owner_id, title)
+);
+CREATE TABLE audit (
+    id bigserial PRIMARY KEY,
+    actor text NOT NULL,
+    action text NOT NULL
+);
+CREATE FUNCTION audit_actor() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.actor := current_user; RETURN NEW; END $$;
+CREATE TRIGGER audit_actor BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION audit_actor();
+CREATE VIEW open_tasks AS
+    SELECT t.id, t.title, u.email FROM tasks t JOIN users u ON u.id = t.owner_id
+    WHERE t.status <> 'DONE';
+"#;
+
+fn schema() -> &'static Schema {
+    static SCHEMA_CELL: OnceLock<Schema> = OnceLock::new();
+    SCHEMA_CELL.get_or_init(|| {
+        let folded = fold_sql(SCHEMA);
+        assert!(!folded.has_errors(), "{:#?}", folded.diagnostics);
+        folded.schema
+    })
+}
+
+/// The description (`$n` types, then one line per column: name, type,
+/// `null`/`not null`, Rust override), or every diagnostic rendered.
+fn check(sql: &str, expected: Expect) {
+    let actual = match describe(schema(), sql) {
+        Ok(described) => {
+            let mut out = String::new();
+            let params: Vec<String> = described.params.iter().map(|p| p.udt_name()).collect();
+            out.push_str(&format!("params: [{}]\n", params.join(", ")));
+            for column in &described.columns {
+                out.push_str(&format!(
+                    "{}: {} {}{}\n",
+                    column.name,
+                    column.ty.udt_name(),
+                    if column.nullable { "null" } else { "not null" },
+                    column
+                        .rust_type
+                        .as_ref()
+                        .map_or(String::new(), |t| format!(" as {t}")),
+                ));
+            }
+            for warning in &described.warnings {
+                out.push_str(&warning.render(sql));
+                out.push('\n');
+            }
+            out
+        }
+        Err(errors) => {
+            let rendered: Vec<String> = errors.iter().map(|e| e.render(sql)).collect();
+            rendered.join("\n") + "\n"
+        }
+    };
+    expected.assert_eq(&actual);
+}
+
+// ---- constructs ----
+
+#[test]
+fn select_columns_and_parameters() {
+    check(
+        "SELECT id, email, name FROM users WHERE id = $1 AND name = $2",
+        expect![[r#"
+            params: [int8, text]
+            id: int8 not null
+            email: varchar not null
+            name: text null
+        "#]],
+    );
+}
+
+#[test]
+fn star_and_qualified_star_expand() {
+    check(
+        "SELECT t.*, u.email FROM tasks t JOIN users u ON u.id = t.owner_id",
+        expect![[r#"
+            params: []
+            id: int4 not null
+            owner_id: int8 not null
+            title: text not null
+            status: TaskStatus not null
+            due: date null
+            email: varchar not null
+        "#]],
+    );
+}
+
+#[test]
+fn unquoted_names_fold_and_quoted_ones_do_not() {
+    check(
+        "SELECT ID, Email AS \"Email\", u.NAME FROM Users U",
+        expect![[r#"
+            params: []
+            id: int8 not null
+            Email: varchar not null
+            name: text null
+        "#]],
+    );
+}
+
+#[test]
+fn outer_joins_make_the_other_side_nullable() {
+    check(
+        "SELECT u.id, t.id AS task_id, t.title FROM users u LEFT JOIN tasks t ON t.owner_id = u.id",
+        expect![[r#"
+            params: []
+            id: int8 not null
+            task_id: int4 null
+            title: text null
+        "#]],
+    );
+    check(
+        "SELECT u.id, t.title FROM users u FULL JOIN tasks t ON t.owner_id = u.id",
+        expect![[r#"
+            params: []
+            id: int8 null
+            title: text null
+        "#]],
+    );
+}
+
+#[test]
+fn using_merges_the_join_column() {
+    check(
+        "SELECT * FROM users JOIN (SELECT owner_id AS id, title FROM tasks) t USING (id)",
+        expect![[r#"
+            params: []
+            id: int8 not null
+            email: varchar not null
+            name: text null
+            age: int4 null
+            tags: _text not null
+            settings: jsonb null
+            created_at: timestamptz not null
+            updated_at: timestamptz null
+            title: text not null
+        "#]],
+    );
+}
+
+#[test]
+fn lateral_subquery_sees_the_items_before_it() {
+    check(
+        "SELECT u.id, last.title FROM users u, LATERAL (SELECT title FROM tasks t WHERE t.owner_id = u.id ORDER BY due DESC LIMIT 1) last",
+        expect![[r#"
+            params: []
+            id: int8 not null
+            title: text not null
+        "#]],
+    );
+}
+
+#[test]
+fn correlated_scalar_subquery_and_exists() {
+    check(
+        "SELECT u.email, (SELECT count(*) FROM tasks t WHERE t.owner_id = u.id) AS n, EXISTS (SELECT 1 FROM tasks t WHERE t.owner_id = u.id) FROM users u",
+        expect![[r#"
+            params: []
+            email: varchar not null
+            n: int8 null
+            exists: bool not null
+        "#]],
+    );
+}
+
+#[test]
+fn ctes_recursive_and_data_modifying() {
+    check(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) SELECT i FROM n",
+        expect![[r#"
+            params: [int4]
+            i: int4 not null
+        "#]],
+    );
+    check(
+        "WITH done AS (UPDATE tasks SET status = 'DONE' WHERE due < $1 RETURNING id) SELECT count(*) FROM done",
+        expect![[r#"
+            params: [date]
+            count: int8 not null
+        "#]],
+    );
+}
+
+#[test]
+fn set_operations_take_the_common_type() {
+    check(
+        "SELECT id FROM users UNION SELECT id FROM tasks",
+        expect![[r#"
+            params: []
+            id: int8 not null
+        "#]],
+    );
+    check("SELECT $1 UNION ALL SELECT title FROM tasks", expect![[r#"
+        params: [text]
+        ?column?: text null
+    "#]]);
+}
+
+#[test]
+fn aggregates_group_by_and_ordinals() {
+    check(
+        "SELECT owner_id, count(*), sum(id), avg(id), max(due), array_agg(title), string_agg(title, ',') FROM tasks GROUP BY 1 HAVING count(*) > $1 ORDER BY 2 DESC",
+        expect![[r#"
+            params: [int8]
+            owner_id: int8 not null
+            count: int8 not null
+            sum: int8 null
+            avg: numeric null
+            max: date null
+            array_agg: _text null
+            string_agg: text null
+        "#]],
+    );
+}
+
+#[test]
+fn window_functions_distinct_on_and_locking() {
+    check(
+        "SELECT DISTINCT ON (owner_id) owner_id, row_number() OVER (PARTITION BY owner_id ORDER BY due) FROM tasks ORDER BY owner_id LIMIT $1 OFFSET $2 FOR UPDATE SKIP LOCKED",
+        expect![[r#"
+            params: [int8, int8]
+            owner_id: int8 not null
+            row_number: int8 not null
+        "#]],
+    );
+}
+
+#[test]
+fn values_lists() {
+    check(
+        "SELECT * FROM (VALUES (1, 'a'), (2, $1)) AS v (n, s)",
+        expect![[r#"
+            params: [text]
+            n: int4 not null
+            s: text null
+        "#]],
+    );
+}
+
+#[test]
+fn expressions_name_their_columns_as_postgres_does() {
+    check(
+        "SELECT 1, 'x', coalesce(name, email), upper(email), now(), CASE WHEN age > 1 THEN 'a' END, age::text, '7'::int, ARRAY[1, 2], settings->>'theme' FROM users",
+        expect![[r#"
+            params: []
+            ?column?: int4 not null
+            ?column?: text not null
+            coalesce: text not null
+            upper: text null
+            now: timestamptz not null
+            case: text null
+            age: text null
+            int4: int4 not null
+            array: _int4 not null
+            ?column?: text null
+        "#]],
+    );
+}
+
+#[test]
+fn any_takes_an_array_parameter() {
+    check(
+        "SELECT id FROM users WHERE id = ANY($1) OR email = ANY($2)",
+        expect![[r#"
+            params: [_int8, _text]
+            id: int8 not null
+        "#]],
+    );
+}
+
+#[test]
+fn casts_decide_parameter_types() {
+    check(
+        "SELECT * FROM UNNEST($1::bigint[], $2::text[]) AS x (id, title)",
+        expect![[r#"
+            params: [_int8, _text]
+            id: int8 null
+            title: text null
+        "#]],
+    );
+}
+
+#[test]
+fn views_are_relations() {
+    check(
+        "SELECT id, title, email FROM open_tasks WHERE id = $1",
+        expect![[r#"
+            params: [int4]
+            id: int4 null
+            title: text null
+            email: varchar null
+        "#]],
+    );
+}
+
+#[test]
+fn sqlx_overrides() {
+    check(
+        "SELECT count(*) AS \"n!\", max(id) AS \"max?\", status AS \"status: TaskStatus\" FROM tasks GROUP BY status",
+        expect![[r#"
+            params: []
+            n: int8 not null
+            max: int4 null
+            status: TaskStatus not null as TaskStatus
+        "#]],
+    );
+}
+
+#[test]
+fn insert_returning_and_on_conflict() {
+    check(
+        "INSERT INTO tasks (owner_id, title, status) VALUES ($1, $2, $3) ON CONFLICT (owner_id, title) DO UPDATE SET status = EXCLUDED.status, due = $4 RETURNING id, status",
+        expect![[r#"
+            params: [int8, text, TaskStatus, date]
+            id: int4 not null
+            status: TaskStatus not null
+        "#]],
+    );
+}
+
+#[test]
+fn insert_select_types_parameters_from_the_target() {
+    check("INSERT INTO users (email, age) SELECT $1, $2", expect![[r#"
+        params: [varchar, int4]
+    "#]]);
+}
+
+#[test]
+fn update_from_and_delete_using() {
+    check(
+        "UPDATE tasks t SET due = $1 FROM users u WHERE u.id = t.owner_id AND u.email = $2 RETURNING t.id, u.email",
+        expect![[r#"
+            params: [date, text]
+            id: int4 not null
+            email: varchar not null
+        "#]],
+    );
+    check(
+        "DELETE FROM tasks t USING users u WHERE u.id = t.owner_id AND u.name = $1 RETURNING t.*",
+        expect![[r#"
+            params: [text]
+            id: int4 not null
+            owner_id: int8 not null
+            title: text not null
+            status: TaskStatus not null
+            due: date null
+        "#]],
+    );
+}
+
+#[test]
+fn before_insert_trigger_turns_missing_not_null_into_a_warning() {
+    check("INSERT INTO audit (action) VALUES ($1)", expect![[r#"
+        params: [text]
+        warning: null value in column "actor" of relation "audit" violates not-null constraint
+         --> 1:13
+          |
+        1 | INSERT INTO audit (action) VALUES ($1)
+          |             ^^^^^
+          = help: "actor" is NOT NULL without a default; a BEFORE INSERT trigger on "audit" may fill it
+    "#]]);
+}
+
+#[test]
+fn uses_lists_every_table_and_column() {
+    let described = describe(
+        schema(),
+        "SELECT t.title FROM tasks t JOIN users u ON u.id = t.owner_id WHERE u.email = $1",
+    )
+    .unwrap();
+    let uses: Vec<String> = described
+        .uses
+        .iter()
+        .map(|u| format!("{}.{}", u.table.name, u.column.as_deref().unwrap_or("*")))
+        .collect();
+    expect![[r#"
+        [
+            "tasks.*",
+            "users.*",
+            "users.id",
+            "tasks.owner_id",
+            "users.email",
+            "tasks.title",
+        ]
+    "#]].assert_debug_eq(&uses);
+}
+
+// ---- errors ----
+
+#[test]
+fn unknown_relation() {
+    check("SELECT id FROM usres", expect![[r#"
+        error: relation "usres" does not exist
+         --> 1:16
+          |
+        1 | SELECT id FROM usres
+          |                ^^^^^
+          = help: did you mean "users"?
+    "#]]);
+}
+
+#[test]
+fn unknown_column_with_suggestion() {
+    check(
+        "SELECT id, updatedat\nFROM users\nWHERE emial = $1",
+        expect![[r#"
+            error: column "updatedat" does not exist
+             --> 1:12
+              |
+            1 | SELECT id, updatedat
+              |            ^^^^^^^^^
+              = help: did you mean "updated_at"?
+            error: column "emial" does not exist
+             --> 3:7
+              |
+            3 | WHERE emial = $1
+              |       ^^^^^
+              = help: did you mean "email"?
+        "#]],
+    );
+}
+
+#[test]
+fn unknown_qualified_column() {
+    check("SELECT u.nmae FROM users u", expect![[r#"
+        error: column u.nmae does not exist
+         --> 1:8
+          |
+        1 | SELECT u.nmae FROM users u
+          |        ^^^^^^
+          = help: did you mean "name"?
+    "#]]);
+}
+
+#[test]
+fn ambiguous_column() {
+    check(
+        "SELECT id FROM users JOIN tasks ON tasks.owner_id = users.id",
+        expect![[r#"
+            error: column reference "id" is ambiguous
+             --> 1:8
+              |
+            1 | SELECT id FROM users JOIN tasks ON tasks.owner_id = users.id
+              |        ^^
+        "#]],
+    );
+}
+
+#[test]
+fn missing_from_clause_entry() {
+    check("SELECT t.title FROM users u", expect![[r#"
+        error: missing FROM-clause entry for table "t"
+         --> 1:8
+          |
+        1 | SELECT t.title FROM users u
+          |        ^^^^^^^
+    "#]]);
+    check("SELECT users.id FROM users u", expect![[r#"
+        error: invalid reference to FROM-clause entry for table "users"
+         --> 1:8
+          |
+        1 | SELECT users.id FROM users u
+          |        ^^^^^^^^
+          = help: perhaps you meant to reference the table alias "u"
+    "#]]);
+}
+
+#[test]
+fn insert_unknown_column_and_arity() {
+    check(
+        "INSERT INTO users (email, nmae) VALUES ($1, $2)",
+        expect![[r#"
+            error: column "nmae" of relation "users" does not exist
+             --> 1:27
+              |
+            1 | INSERT INTO users (email, nmae) VALUES ($1, $2)
+              |                           ^^^^
+              = help: did you mean "name"?
+        "#]],
+    );
+    check("INSERT INTO users (email) VALUES ($1, $2)", expect![[r#"
+        error: INSERT has more expressions than target columns
+         --> 1:39
+          |
+        1 | INSERT INTO users (email) VALUES ($1, $2)
+          |                                       ^^
+    "#]]);
+    check("INSERT INTO users (email, name) VALUES ($1)", expect![[r#"
+        error: INSERT has more target columns than expressions
+         --> 1:27
+          |
+        1 | INSERT INTO users (email, name) VALUES ($1)
+          |                           ^^^^
+    "#]]);
+}
+
+#[test]
+fn insert_leaving_out_a_not_null_column() {
+    check("INSERT INTO tasks (title) VALUES ($1)", expect![[r#"
+        error: null value in column "owner_id" of relation "tasks" violates not-null constraint
+         --> 1:13
+          |
+        1 | INSERT INTO tasks (title) VALUES ($1)
+          |             ^^^^^
+          = help: "owner_id" is NOT NULL and has no default: add it to the column list
+    "#]]);
+}
+
+#[test]
+fn update_unknown_column() {
+    check(
+        "UPDATE users SET updatedat = now() WHERE id = $1",
+        expect![[r#"
+            error: column "updatedat" of relation "users" does not exist
+             --> 1:18
+              |
+            1 | UPDATE users SET updatedat = now() WHERE id = $1
+              |                  ^^^^^^^^^
+              = help: did you mean "updated_at"?
+        "#]],
+    );
+}
+
+#[test]
+fn on_conflict_errors() {
+    check(
+        "INSERT INTO tasks (owner_id, title) VALUES ($1, $2) ON CONFLICT (title) DO NOTHING",
+        expect![[r#"
+            error: there is no unique or exclusion constraint matching the ON CONFLICT specification
+             --> 1:66
+              |
+            1 | INSERT INTO tasks (owner_id, title) VALUES ($1, $2) ON CONFLICT (title) DO NOTHING
+              |                                                                  ^^^^^
+              = help: add a unique index or constraint on (title) of "tasks" in a migration
+        "#]],
+    );
+    check(
+        "INSERT INTO tasks (owner_id, title) VALUES ($1, $2) ON CONFLICT ON CONSTRAINT tasks_nope DO NOTHING",
+        expect![[r#"
+            error: constraint "tasks_nope" for table "tasks" does not exist
+             --> 1:79
+              |
+            1 | INSERT INTO tasks (owner_id, title) VALUES ($1, $2) ON CONFLICT ON CONSTRAINT tasks_nope DO NOTHING
+              |                                                                               ^^^^^^^^^^
+              = help: did you mean "tasks_pkey"?
+        "#]],
+    );
+    check(
+        "INSERT INTO tasks (owner_id, title) VALUES ($1, $2) ON CONFLICT (owner_id, title) DO UPDATE SET titel = EXCLUDED.title",
+        expect![[r#"
+            error: column "titel" of relation "tasks" does not exist
+             --> 1:97
+              |
+            1 | INSERT INTO tasks (owner_id, title) VALUES ($1, $2) ON CONFLICT (owner_id, title) DO UPDATE SET titel = EXCLUDED.title
+              |                                                                                                 ^^^^^
+              = help: did you mean "title"?
+        "#]],
+    );
+}
+
+#[test]
+fn invalid_enum_label() {
+    check("SELECT id FROM tasks WHERE status = 'pending'", expect![[r#"
+        error: invalid input value for enum "TaskStatus": "pending"
+         --> 1:37
+          |
+        1 | SELECT id FROM tasks WHERE status = 'pending'
+          |                                     ^^^^^^^^^
+          = help: the labels are "TODO", "IN_PROGRESS", "DONE"
+    "#]]);
+    check(
+        "UPDATE tasks SET status = 'Done' WHERE id = $1",
+        expect![[r#"
+            error: invalid input value for enum "TaskStatus": "Done"
+             --> 1:27
+              |
+            1 | UPDATE tasks SET status = 'Done' WHERE id = $1
+              |                           ^^^^^^
+              = help: did you mean "DONE"?
+        "#]],
+    );
+}
+
+#[test]
+fn operator_does_not_exist() {
+    check("SELECT id FROM users WHERE settings = true", expect![[r#"
+        error: operator does not exist: jsonb = boolean
+         --> 1:37
+          |
+        1 | SELECT id FROM users WHERE settings = true
+          |                                     ^
+          = help: no operator matches the given name and argument types; you might need to add explicit type casts
+    "#]]);
+}
+
+#[test]
+fn parameter_type_cannot_be_determined() {
+    check("SELECT id FROM users WHERE $1 IS NULL", expect![[r#"
+        error: could not determine data type of parameter $1
+         --> 1:28
+          |
+        1 | SELECT id FROM users WHERE $1 IS NULL
+          |                            ^^
+    "#]]);
+}
+
+#[test]
+fn wrong_type_assigned() {
+    check("UPDATE users SET age = now() WHERE id = $1", expect![[r#"
+        error: column "age" is of type integer but expression is of type timestamp with time zone
+         --> 1:24
+          |
+        1 | UPDATE users SET age = now() WHERE id = $1
+          |                        ^^^
+          = help: you will need to rewrite or cast the expression (column "age" of "users")
+    "#]]);
+}
+
+#[test]
+fn union_arity_and_types() {
+    check(
+        "SELECT id, email FROM users UNION SELECT id FROM tasks",
+        expect![[r#"
+            error: each UNION query must have the same number of columns
+             --> 1:42
+              |
+            1 | SELECT id, email FROM users UNION SELECT id FROM tasks
+              |                                          ^^
+        "#]],
+    );
+    check(
+        "SELECT email FROM users UNION SELECT id FROM tasks",
+        expect![[r#"
+            error: UNION types character varying and integer cannot be matched
+             --> 1:38
+              |
+            1 | SELECT email FROM users UNION SELECT id FROM tasks
+              |                                      ^^
+        "#]],
+    );
+}
+
+#[test]
+fn all_errors_are_reported_at_once() {
+    check(
+        "SELECT nmae, u.agee, x.id\nFROM users u\nWHERE status = 'pending'",
+        expect![[r#"
+            error: column "nmae" does not exist
+             --> 1:8
+              |
+            1 | SELECT nmae, u.agee, x.id
+              |        ^^^^
+              = help: did you mean "name"?
+            error: column u.agee does not exist
+             --> 1:14
+              |
+            1 | SELECT nmae, u.agee, x.id
+              |              ^^^^^^
+              = help: did you mean "age"?
+            error: missing FROM-clause entry for table "x"
+             --> 1:22
+              |
+            1 | SELECT nmae, u.agee, x.id
+              |                      ^^^^
+            error: column "status" does not exist
+             --> 3:7
+              |
+            3 | WHERE status = 'pending'
+              |       ^^^^^^
+        "#]],
+    );
+}
+
+#[test]
+fn syntax_error() {
+    check("SELECT id FROM users WHERE", expect![[r#"
+        error: syntax error at end of input
+         --> 1:27
+          |
+        1 | SELECT id FROM users WHERE
+          |                           ^
+          = help: expected an expression
+    "#]]);
+}
+
+#[test]
+fn parameter_count_is_exposed() {
+    let described = describe(
+        schema(),
+        "SELECT id FROM users WHERE id = $2 AND email = $1",
+    )
+    .unwrap();
+    assert_eq!(described.params.len(), 2);
+}
