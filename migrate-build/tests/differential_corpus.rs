@@ -164,6 +164,8 @@ fn run_set(set: &str) -> SetResult {
     let mut failed = Vec::new();
     for (migration, entry) in discovered.migrations.iter().zip(&log) {
         let result = apply(&mut client, migration);
+        // psql ran each file in a session of its own: no `SET` carries over.
+        client.batch_execute("RESET ALL").unwrap();
         match (&result, entry.status.as_str()) {
             (Ok(()), "FAIL") => panic!("{set}: {} applied, the corpus says it fails", entry.file),
             (Err(error), status) if status != "FAIL" => {

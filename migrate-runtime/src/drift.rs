@@ -1194,9 +1194,11 @@ pub fn normalize_expression(expression: &str) -> String {
     let chars: Vec<char> = expression.chars().collect();
     let mut out = String::with_capacity(expression.len());
     normalize_into(&chars, &mut out);
-    // PostgreSQL stores `x IN (a, b)` as `x = ANY (ARRAY[a, b])`.
+    // PostgreSQL stores `x IN (a, b)` as `x = ANY (ARRAY[a, b])` and
+    // `x NOT LIKE y` as `x !~~ y`.
     out.replace("=anyarray", "in")
         .replace("<>allarray", "notin")
+        .replace("not~~", "!~~")
 }
 
 fn is_word_char(c: char) -> bool {
@@ -1233,7 +1235,13 @@ fn normalize_into(chars: &[char], out: &mut String) {
                     position = after;
                     continue;
                 }
-                out.push_str(&word.to_lowercase());
+                // PostgreSQL prints LIKE and ILIKE as operators.
+                let word = word.to_lowercase();
+                out.push_str(match word.as_str() {
+                    "like" => "~~",
+                    "ilike" => "~~*",
+                    other => other,
+                });
                 position = end;
             }
             c => {
@@ -1283,6 +1291,16 @@ fn push_literal(literal: &[char], out: &mut String) {
         out.push('\'');
         out.push_str(&compact);
         out.push('\'');
+        return;
+    }
+    // `'-1'::integer` is how PostgreSQL prints the constant -1.
+    let number = content.strip_prefix('-').unwrap_or(content);
+    if !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && number.chars().filter(|&c| c == '.').count() <= 1
+        && number.chars().any(|c| c.is_ascii_digit())
+    {
+        out.push_str(content);
         return;
     }
     let bytes = content.as_bytes();
@@ -1440,6 +1458,9 @@ mod tests {
                 "\"status\" IN ('A', 'B')",
                 "(status = ANY (ARRAY['A'::text, 'B'::text]))",
             ),
+            ("c > -100", "(c > '-100'::integer)"),
+            ("VALUE LIKE '%@%'", "((VALUE)::text ~~ '%@%'::text)"),
+            ("a NOT ILIKE 'x'", "(a !~~* 'x'::text)"),
             (
                 "'1970-01-01'::timestamp without time zone",
                 "'1970-01-01 00:00:00'::timestamp without time zone",

@@ -1,0 +1,1046 @@
+//! Differential test of the fold against PostgreSQL itself: hand-written
+//! migration sequences covering the DDL forms the fold knows, and sequences
+//! made by a small seeded generator, are applied to a fresh database and
+//! read back through `pg_catalog`; the introspected schema must equal the
+//! fold of the same migrations (`migrate_runtime::drift::compare` finds no
+//! difference). Known gaps are asserted as they are and marked FIXME.
+
+use std::fmt::Write;
+
+use expect_test::{Expect, expect};
+use migrate_build::fold::fold;
+use migrate_core::Migration;
+use migrate_runtime::drift::compare;
+use migrate_runtime::introspect::{IntrospectOptions, introspect};
+use migrate_test_support::TestDatabase;
+
+fn migration(index: usize, sql: &str) -> Migration {
+    Migration {
+        version: (index + 1).to_string(),
+        name: format!("step_{}", index + 1),
+        path: format!("{}_step.sql", index + 1),
+        up: sql.to_owned(),
+        up_offset: 0,
+        down: None,
+        transactional: true,
+        statements: Vec::new(),
+        checksum: migrate_core::checksum(sql),
+    }
+}
+
+/// Applies `steps` (one migration each) to a fresh database, folds them,
+/// and returns the differences left, one `kind object: message` per line,
+/// plus a summary line of what was compared.
+fn differential(prefix: &str, steps: &[String]) -> (String, String) {
+    let migrations: Vec<Migration> = steps
+        .iter()
+        .enumerate()
+        .map(|(index, sql)| migration(index, sql))
+        .collect();
+    let db = TestDatabase::new(prefix);
+    let mut client = db.client();
+    for migration in &migrations {
+        if let Err(error) = client.batch_execute(&migration.up) {
+            panic!(
+                "{prefix}: PostgreSQL rejects migration {}: {error:?}\n{}",
+                migration.version, migration.up
+            );
+        }
+        // Each migration in a session of its own, as psql runs files and
+        // as the fold assumes: `SET search_path` does not carry over.
+        client.batch_execute("RESET ALL").unwrap();
+    }
+    let actual = introspect(&mut client, &IntrospectOptions::default()).unwrap();
+    let folded = fold(&migrations);
+    let mut report = String::new();
+    for diagnostic in &folded.diagnostics {
+        let _ = writeln!(report, "fold: {}", diagnostic.message);
+    }
+    let differences = compare(&folded.schema, &actual);
+    for difference in &differences {
+        let _ = writeln!(report, "{:?} {}", difference.kind, difference.message);
+    }
+    let n_statements: usize = migrations
+        .iter()
+        .map(|m| migrate_build::split::split_statements(&m.up).len())
+        .sum();
+    let summary = format!(
+        "{prefix}: {} migrations, {n_statements} statements; compared {} relations, {} columns, \
+         {} constraints, {} indexes, {} types, {} sequences; {} fold diagnostics, {} differences",
+        migrations.len(),
+        actual.relations.len(),
+        actual
+            .relations
+            .values()
+            .map(|r| r.columns.len())
+            .sum::<usize>(),
+        actual
+            .relations
+            .values()
+            .map(|r| r.constraints.len())
+            .sum::<usize>(),
+        actual.indexes.len(),
+        actual.types.len(),
+        actual.sequences.len(),
+        folded.diagnostics.len(),
+        differences.len()
+    );
+    (summary, report)
+}
+
+fn check_fixture(prefix: &str, steps: &[&str], known: Expect) {
+    let steps: Vec<String> = steps.iter().map(|s| (*s).to_owned()).collect();
+    let (summary, report) = differential(prefix, &steps);
+    println!("{summary}");
+    known.assert_eq(&report);
+}
+
+#[test]
+fn column_types_defaults_identity_generated() {
+    check_fixture(
+        "diff_types",
+        &[
+            r#"CREATE EXTENSION IF NOT EXISTS pgcrypto;
+            CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+            CREATE DOMAIN email AS varchar(255) CHECK (VALUE LIKE '%@%');
+            CREATE DOMAIN positive AS integer NOT NULL DEFAULT 1 CHECK (VALUE > 0);
+            CREATE TYPE pair AS (x integer, label text);"#,
+            r#"CREATE TABLE everything (
+                id serial PRIMARY KEY,
+                big bigserial,
+                small smallserial,
+                i int,
+                i2 int2,
+                i8 int8 DEFAULT -1,
+                r real,
+                d double precision DEFAULT 1.5,
+                n numeric,
+                n10 numeric(10),
+                n102 numeric(10, 2) DEFAULT 0,
+                dec decimal(5, 1),
+                v varchar,
+                v20 character varying(20) DEFAULT 'x',
+                c char,
+                c5 char(5),
+                t text NOT NULL DEFAULT '',
+                b boolean DEFAULT false,
+                by bytea,
+                dt date DEFAULT CURRENT_DATE,
+                ts timestamp,
+                ts3 timestamp(3) DEFAULT CURRENT_TIMESTAMP,
+                tz timestamptz NOT NULL DEFAULT now(),
+                tz0 timestamp(0) with time zone,
+                tm time,
+                tm2 time(2) without time zone,
+                tt timetz,
+                iv interval DEFAULT '1 day',
+                u uuid DEFAULT gen_random_uuid(),
+                j json,
+                jb jsonb NOT NULL DEFAULT '{}',
+                ip inet,
+                cidr_ cidr,
+                mac macaddr,
+                bits bit(3),
+                vbits varbit(8),
+                money_ money,
+                ints int[],
+                texts text[] DEFAULT '{}',
+                matrix integer[][],
+                vs varchar(10)[] DEFAULT ARRAY[]::varchar(10)[],
+                m mood DEFAULT 'ok',
+                moods mood[],
+                e email,
+                p positive,
+                pr pair,
+                tsv tsvector,
+                rng int4range,
+                xid_ xid8
+            );"#,
+            r#"CREATE TABLE identities (
+                a int GENERATED ALWAYS AS IDENTITY,
+                b bigint GENERATED BY DEFAULT AS IDENTITY,
+                price numeric(10, 2),
+                doubled numeric GENERATED ALWAYS AS (price * 2) STORED,
+                label text GENERATED ALWAYS AS ('#' || a::text) STORED
+            );"#,
+            "CREATE TABLE identity_options (b bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 10 INCREMENT BY 5));",
+        ],
+        // FIXME(fold): sequence options on an identity column make the
+        // whole CREATE TABLE unreadable to the fold.
+        expect![[r#"
+            fold: the fold cannot read this CREATE TABLE statement and assumed it changes no table, column or type
+            Unexpected table public.identity_options exists but no migration creates it
+        "#]],
+    );
+}
+
+#[test]
+fn constraints_and_their_names() {
+    check_fixture(
+        "diff_constraints",
+        &[
+            r#"CREATE TABLE accounts (
+                id int PRIMARY KEY,
+                email text UNIQUE NOT NULL,
+                age int CHECK (age >= 0),
+                score int CONSTRAINT score_range CHECK (score BETWEEN 0 AND 100),
+                a int, b int,
+                UNIQUE (a, b),
+                CHECK (a < b)
+            );
+            CREATE TABLE posts (
+                id bigint GENERATED ALWAYS AS IDENTITY,
+                account_id int REFERENCES accounts ON DELETE CASCADE,
+                editor_id int,
+                a int, b int,
+                PRIMARY KEY (id),
+                CONSTRAINT posts_editor FOREIGN KEY (editor_id) REFERENCES accounts (id) ON UPDATE SET NULL ON DELETE SET NULL,
+                FOREIGN KEY (a, b) REFERENCES accounts (a, b) DEFERRABLE INITIALLY DEFERRED
+            );"#,
+            r#"ALTER TABLE posts ADD CONSTRAINT posts_a_positive CHECK (a > 0) NOT VALID;
+            ALTER TABLE posts ADD CONSTRAINT posts_b_positive CHECK (b > 0) NOT VALID;
+            ALTER TABLE posts VALIDATE CONSTRAINT posts_b_positive;
+            ALTER TABLE posts ADD UNIQUE (account_id, a);
+            ALTER TABLE posts ADD CHECK (a <> b);
+            ALTER TABLE posts ADD CHECK (a <> b + 1);
+            ALTER TABLE accounts DROP CONSTRAINT accounts_age_check;
+            ALTER TABLE accounts RENAME CONSTRAINT score_range TO accounts_score_range;
+            ALTER TABLE accounts ADD CONSTRAINT accounts_email_lower UNIQUE (email, age);"#,
+            r#"CREATE TABLE uniq_nulls (x int, y int, UNIQUE NULLS NOT DISTINCT (x, y));
+            CREATE EXTENSION IF NOT EXISTS btree_gist;
+            CREATE TABLE rooms (room int, during tsrange, EXCLUDE USING gist (room WITH =, during WITH &&));"#,
+        ],
+        // FIXME(fold): PostgreSQL stores `BETWEEN a AND b` as `>= a AND <= b`.
+        expect![[r#"
+            Changed constraint accounts_score_range on public.accounts: expected CHECK (score BETWEEN 0 AND 100), found CHECK (((score >= 0) AND (score <= 100)))
+        "#]],
+    );
+}
+
+#[test]
+fn indexes_of_every_kind() {
+    check_fixture(
+        "diff_indexes",
+        &[
+            r#"CREATE TABLE items (id int PRIMARY KEY, name text, tags text[], doc jsonb, price numeric, at timestamptz, flag boolean);
+            CREATE INDEX ON items (name);
+            CREATE INDEX ON items (name);
+            CREATE INDEX ON items (name, price);
+            CREATE INDEX items_lower_name ON items (lower(name));
+            CREATE INDEX ON items (lower(name));
+            CREATE UNIQUE INDEX items_name_flag ON items (name) WHERE flag;
+            CREATE INDEX items_tags ON items USING gin (tags);
+            CREATE INDEX items_doc ON items USING gin (doc jsonb_path_ops);
+            CREATE INDEX items_at_brin ON items USING brin (at);
+            CREATE INDEX items_name_hash ON items USING hash (name);
+            CREATE INDEX items_covering ON items (id) INCLUDE (name, price);
+            CREATE INDEX IF NOT EXISTS items_lower_name ON items (price);
+            CREATE UNIQUE INDEX items_nulls ON items (name, price) NULLS NOT DISTINCT;"#,
+            r#"ALTER INDEX items_covering RENAME TO items_covering_idx;
+            DROP INDEX items_name_hash;
+            DROP INDEX IF EXISTS items_nothing;
+            CREATE INDEX items_at_desc ON items (at DESC, id);
+            CREATE INDEX items_price_nulls ON items (price NULLS FIRST);"#,
+        ],
+        // FIXME(fold): index keys lose DESC and NULLS FIRST.
+        expect![[r#"
+            Changed index public.items_at_desc: expected CREATE INDEX items_at_desc ON public.items (at, id), found CREATE INDEX items_at_desc ON public.items (at DESC, id)
+            Changed index public.items_price_nulls: expected CREATE INDEX items_price_nulls ON public.items (price), found CREATE INDEX items_price_nulls ON public.items (price NULLS FIRST)
+        "#]],
+    );
+}
+
+#[test]
+fn alter_table_forms() {
+    check_fixture(
+        "diff_alter",
+        &[
+            r#"CREATE TABLE people (id serial PRIMARY KEY, name varchar(50) NOT NULL DEFAULT 'anon', age int, note text, legacy text);
+            CREATE INDEX people_note_idx ON people (note);"#,
+            r#"ALTER TABLE people ADD COLUMN email text;
+            ALTER TABLE people ADD COLUMN IF NOT EXISTS email text;
+            ALTER TABLE people ADD nickname text DEFAULT 'n', ADD COLUMN active boolean NOT NULL DEFAULT true;
+            ALTER TABLE people DROP COLUMN legacy;
+            ALTER TABLE people DROP COLUMN IF EXISTS nothing;
+            ALTER TABLE people DROP COLUMN note;
+            ALTER TABLE people ALTER COLUMN name TYPE text;
+            ALTER TABLE people ALTER COLUMN age TYPE bigint USING age::bigint;
+            ALTER TABLE people ALTER COLUMN age SET DEFAULT 18;
+            ALTER TABLE people ALTER COLUMN age SET NOT NULL;
+            ALTER TABLE people ALTER COLUMN name DROP NOT NULL;
+            ALTER TABLE people ALTER COLUMN name DROP DEFAULT;
+            ALTER TABLE people ALTER email SET DATA TYPE varchar(320);
+            ALTER TABLE people RENAME COLUMN nickname TO handle;
+            ALTER TABLE people RENAME TO persons;
+            ALTER TABLE IF EXISTS nothing RENAME TO nothing_else;"#,
+            r#"CREATE TABLE counters (n int NOT NULL);
+            ALTER TABLE counters ALTER COLUMN n ADD GENERATED ALWAYS AS IDENTITY;
+            ALTER TABLE counters ADD COLUMN m int;
+            ALTER TABLE counters ALTER COLUMN m TYPE numeric(8, 2);
+            ALTER TABLE counters ALTER COLUMN m SET DEFAULT 0;
+            ALTER TABLE counters ADD PRIMARY KEY (n);"#,
+        ],
+        expect![[r#""#]],
+    );
+}
+
+#[test]
+fn enums_and_types() {
+    check_fixture(
+        "diff_enums",
+        &[
+            "CREATE TYPE status AS ENUM ('new', 'done');",
+            "ALTER TYPE status ADD VALUE 'doing' BEFORE 'done';",
+            "ALTER TYPE status ADD VALUE 'first' BEFORE 'new'; ALTER TYPE status ADD VALUE IF NOT EXISTS 'new';",
+            "ALTER TYPE status ADD VALUE 'archived' AFTER 'done'; ALTER TYPE status ADD VALUE 'last';",
+            "ALTER TYPE status RENAME VALUE 'doing' TO 'in_progress';",
+            r#"CREATE TYPE "Level" AS ENUM ('LOW', 'HIGH');
+            CREATE TABLE tasks (id int, status status NOT NULL DEFAULT 'new', level "Level");
+            ALTER TYPE "Level" RENAME TO level_kind;
+            CREATE TYPE gone AS ENUM ('x');
+            DROP TYPE gone;
+            DROP TYPE IF EXISTS nothing;"#,
+        ],
+        expect![[r#""#]],
+    );
+}
+
+#[test]
+fn schemas_and_search_path() {
+    check_fixture(
+        "diff_schemas",
+        &[
+            r#"CREATE SCHEMA app;
+            CREATE SCHEMA IF NOT EXISTS app;
+            CREATE TABLE app.users (id int PRIMARY KEY);
+            SET search_path TO app, public;
+            CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users (id));
+            CREATE TYPE app.kind AS ENUM ('a', 'b');
+            CREATE TABLE public.things (k app.kind);"#,
+            r#"CREATE TABLE unqualified (id int);
+            CREATE SCHEMA "Audit";
+            CREATE TABLE "Audit"."Log" ("Id" serial PRIMARY KEY, "At" timestamptz);"#,
+        ],
+        expect![""],
+    );
+}
+
+#[test]
+fn views_and_dependent_drops() {
+    check_fixture(
+        "diff_views",
+        &[
+            r#"CREATE TABLE orders (id int PRIMARY KEY, amount numeric(10, 2), customer text, at timestamptz);
+            CREATE VIEW big_orders AS SELECT id, amount, customer FROM orders WHERE amount > 100;
+            CREATE VIEW order_totals AS SELECT customer, sum(amount) AS total, count(*) AS n, max(at) AS last_at FROM orders GROUP BY customer;
+            CREATE VIEW top_customers AS SELECT customer, total FROM order_totals WHERE total > 1000;
+            CREATE MATERIALIZED VIEW daily AS SELECT date_trunc('day', at) AS day, sum(amount) AS total FROM orders GROUP BY 1;
+            CREATE VIEW casts AS SELECT id::text AS id_text, amount::int AS whole, 'x'::varchar(3) AS tag, now() AS at, 1 AS one, 1.5 AS half, true AS yes FROM orders;"#,
+            r#"CREATE OR REPLACE VIEW big_orders AS SELECT id, amount, customer, at FROM orders WHERE amount > 100;
+            ALTER VIEW big_orders RENAME TO large_orders;
+            ALTER TABLE orders RENAME COLUMN customer TO client;
+            DROP VIEW order_totals CASCADE;
+            DROP VIEW IF EXISTS nothing;"#,
+            r#"CREATE TABLE temp_data (id int);
+            CREATE VIEW temp_view AS SELECT id FROM temp_data;
+            DROP TABLE temp_data CASCADE;"#,
+        ],
+        // FIXME(fold): ALTER VIEW .. RENAME TO is not read.
+        expect![[r#"
+            fold: the fold cannot read this ALTER VIEW statement and assumed it changes no table, column or type
+            Unexpected view public.large_orders exists but no migration creates it
+            Missing view public.big_orders is missing
+        "#]],
+    );
+}
+
+#[test]
+fn partitions_like_as_sequences_extensions_comments_transactions() {
+    check_fixture(
+        "diff_misc",
+        &[
+            r#"CREATE TABLE events (id bigint, at date NOT NULL, kind text) PARTITION BY RANGE (at);
+            CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+            CREATE TABLE base (id int PRIMARY KEY, name text NOT NULL DEFAULT 'x', CHECK (name <> ''));
+            CREATE TABLE copy_plain (LIKE base);
+            CREATE TABLE copy_all (LIKE base INCLUDING ALL);
+            CREATE TABLE made_as AS SELECT id, name, 1::bigint AS one FROM base;
+            CREATE UNLOGGED TABLE scratch (v text);"#,
+            r#"CREATE SEQUENCE ticket_seq;
+            CREATE SEQUENCE small_seq AS integer INCREMENT BY 10 START WITH 100;
+            CREATE TABLE tickets (no bigint DEFAULT nextval('ticket_seq'));
+            ALTER SEQUENCE ticket_seq OWNED BY tickets.no;
+            CREATE EXTENSION IF NOT EXISTS citext;
+            CREATE TABLE logins (name citext UNIQUE);
+            COMMENT ON TABLE tickets IS 'support tickets';
+            COMMENT ON COLUMN tickets.no IS 'the number';"#,
+            r#"BEGIN;
+            CREATE TABLE inside (id int);
+            COMMIT;
+            BEGIN;
+            ALTER TABLE inside ADD COLUMN v text;
+            COMMIT;"#,
+            r#"INSERT INTO base VALUES (1, 'one');
+            GRANT SELECT ON base TO PUBLIC;
+            CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+            CREATE TRIGGER base_touch BEFORE UPDATE ON base FOR EACH ROW EXECUTE FUNCTION touch();
+            ANALYZE base;
+            DROP TABLE IF EXISTS nothing;
+            DROP TABLE scratch;"#,
+        ],
+        // FIXME(fold): CREATE TABLE (LIKE .. INCLUDING ALL) is not read.
+        expect![[r#"
+            fold: the fold cannot read this CREATE TABLE statement and assumed it changes no table, column or type
+            Unexpected table public.copy_all exists but no migration creates it
+        "#]],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Generated sequences
+
+/// xorshift64*: small, seeded, deterministic.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// Column types the generator uses, with a default each can take.
+const TYPES: &[(&str, &str)] = &[
+    ("integer", "0"),
+    ("bigint", "7"),
+    ("smallint", "-1"),
+    ("text", "'x'"),
+    ("varchar(40)", "'abc'"),
+    ("character varying(12)", "''"),
+    ("numeric(12,3)", "1.5"),
+    ("numeric", "0"),
+    ("boolean", "true"),
+    ("timestamptz", "now()"),
+    ("timestamp(3)", "CURRENT_TIMESTAMP"),
+    ("date", "CURRENT_DATE"),
+    ("jsonb", "'{}'"),
+    ("uuid", "gen_random_uuid()"),
+    ("text[]", "'{}'"),
+    ("integer[]", "'{1,2}'"),
+    ("double precision", "2.5"),
+    ("char(3)", "'abc'"),
+];
+
+/// Type changes PostgreSQL makes with a plain `USING col::type` on an empty table.
+const RETYPES: &[(&str, &str)] = &[
+    ("integer", "bigint"),
+    ("integer", "numeric(12,3)"),
+    ("smallint", "integer"),
+    ("varchar(40)", "text"),
+    ("text", "varchar(200)"),
+    ("bigint", "numeric"),
+    ("timestamp(3)", "timestamptz"),
+    ("date", "timestamp(3)"),
+    ("character varying(12)", "varchar(40)"),
+];
+
+#[derive(Clone)]
+struct GenColumn {
+    name: String,
+    ty: String,
+    has_default: bool,
+    /// A foreign key column: its type must stay comparable with the key's.
+    references: bool,
+}
+
+struct GenTable {
+    name: String,
+    columns: Vec<GenColumn>,
+    /// Named indexes and constraints the generator may drop.
+    indexes: Vec<String>,
+    constraints: Vec<String>,
+}
+
+struct GenView {
+    name: String,
+    table: String,
+    columns: Vec<String>,
+    materialized: bool,
+}
+
+struct Generator {
+    random: Random,
+    tables: Vec<GenTable>,
+    views: Vec<GenView>,
+    enums: Vec<(String, Vec<String>)>,
+    counter: usize,
+}
+
+fn quote(name: &str) -> String {
+    migrate_core::ddl::quote_ident(name)
+}
+
+impl Generator {
+    fn fresh(&mut self, stem: &str) -> String {
+        self.counter += 1;
+        // Some names need quoting, as Prisma's do.
+        if self.random.chance(15) {
+            format!("{}{}", stem.to_uppercase(), self.counter)
+        } else {
+            format!("{stem}{}", self.counter)
+        }
+    }
+
+    fn column_type(&mut self) -> (String, String) {
+        if !self.enums.is_empty() && self.random.chance(15) {
+            let (name, labels) = self.random.pick(&self.enums).clone();
+            return (quote(&name), format!("'{}'", labels[0]));
+        }
+        let (ty, default) = self.random.pick(TYPES);
+        ((*ty).to_owned(), (*default).to_owned())
+    }
+
+    fn column_sql(&mut self) -> (GenColumn, String) {
+        let name = self.fresh("c");
+        let (ty, default) = self.column_type();
+        let mut sql = format!("{} {ty}", quote(&name));
+        let has_default = self.random.chance(40);
+        if has_default {
+            let _ = write!(sql, " DEFAULT {default}");
+        }
+        if self.random.chance(30) {
+            sql.push_str(" NOT NULL");
+        }
+        (
+            GenColumn {
+                name,
+                ty,
+                has_default,
+                references: false,
+            },
+            sql,
+        )
+    }
+
+    /// Columns some view reads.
+    fn used_by_views(&self, table: &str) -> Vec<String> {
+        self.views
+            .iter()
+            .filter(|view| view.table == table)
+            .flat_map(|view| view.columns.clone())
+            .collect()
+    }
+
+    /// One migration of one statement (two for a few forms).
+    fn step(&mut self) -> String {
+        let choice = if self.tables.is_empty() {
+            0
+        } else {
+            self.random.below(20)
+        };
+        match choice {
+            0 | 1 => self.create_table(),
+            2 | 3 => self.add_column(),
+            4 => self.drop_column(),
+            5 => self.retype_column(),
+            6 => self.set_or_drop_default(),
+            7 => self.set_or_drop_not_null(),
+            8 => self.rename_column(),
+            9 => self.rename_table(),
+            10 => self.create_index(),
+            11 => self.drop_index(),
+            12 => self.add_constraint(),
+            13 => self.drop_constraint(),
+            14 => self.enum_step(),
+            15 => self.create_view(),
+            16 => self.drop_view(),
+            17 => self.drop_table(),
+            18 => self.add_foreign_key(),
+            _ => self.create_table(),
+        }
+    }
+
+    fn table_index(&mut self) -> usize {
+        self.random.below(self.tables.len())
+    }
+
+    fn create_table(&mut self) -> String {
+        let name = self.fresh("t");
+        let identity = self.random.chance(50);
+        let mut items = vec![if identity {
+            "id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY".to_owned()
+        } else {
+            "id serial PRIMARY KEY".to_owned()
+        }];
+        let mut columns = vec![GenColumn {
+            name: "id".to_owned(),
+            ty: if identity { "bigint" } else { "integer" }.to_owned(),
+            has_default: !identity,
+            references: false,
+        }];
+        for _ in 0..1 + self.random.below(4) {
+            let (column, sql) = self.column_sql();
+            columns.push(column);
+            items.push(sql);
+        }
+        let sql = format!("CREATE TABLE {} ({});", quote(&name), items.join(", "));
+        self.tables.push(GenTable {
+            name,
+            columns,
+            indexes: Vec::new(),
+            constraints: Vec::new(),
+        });
+        sql
+    }
+
+    fn add_column(&mut self) -> String {
+        let index = self.table_index();
+        let (column, sql) = self.column_sql();
+        let table = &mut self.tables[index];
+        table.columns.push(column);
+        format!("ALTER TABLE {} ADD COLUMN {sql};", quote(&table.name))
+    }
+
+    /// A column other than `id`, not read by a view unless `allow_views`.
+    fn some_column(&mut self, index: usize, allow_views: bool) -> Option<usize> {
+        let used = self.used_by_views(&self.tables[index].name);
+        let candidates: Vec<usize> = self.tables[index]
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| {
+                column.name != "id" && (allow_views || !used.contains(&column.name))
+            })
+            .map(|(position, _)| position)
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        Some(*self.random.pick(&candidates))
+    }
+
+    fn drop_column(&mut self) -> String {
+        let index = self.table_index();
+        let Some(position) = self.some_column(index, true) else {
+            return self.add_column();
+        };
+        let table_name = self.tables[index].name.clone();
+        let column = self.tables[index].columns.remove(position);
+        let used = self.used_by_views(&table_name).contains(&column.name);
+        if used {
+            self.views
+                .retain(|view| !(view.table == table_name && view.columns.contains(&column.name)));
+        }
+        // The generator's named indexes and constraints on the column go with it.
+        self.tables[index]
+            .indexes
+            .retain(|name| !name.ends_with(&format!("_{}", column.name)));
+        self.tables[index]
+            .constraints
+            .retain(|name| !name.ends_with(&format!("_{}", column.name)));
+        format!(
+            "ALTER TABLE {} DROP COLUMN {}{};",
+            quote(&table_name),
+            quote(&column.name),
+            if used { " CASCADE" } else { "" }
+        )
+    }
+
+    fn retype_column(&mut self) -> String {
+        let index = self.table_index();
+        let used = self.used_by_views(&self.tables[index].name);
+        let table = &mut self.tables[index];
+        for column in table.columns.iter_mut() {
+            if column.name == "id" || column.references || used.contains(&column.name) {
+                continue;
+            }
+            if let Some((_, to)) = RETYPES.iter().find(|(from, _)| *from == column.ty) {
+                column.ty = (*to).to_owned();
+                return format!(
+                    "ALTER TABLE {} ALTER COLUMN {} TYPE {to} USING {}::{to};",
+                    quote(&table.name),
+                    quote(&column.name),
+                    quote(&column.name)
+                );
+            }
+        }
+        self.add_column()
+    }
+
+    fn set_or_drop_default(&mut self) -> String {
+        let index = self.table_index();
+        let Some(position) = self.some_column(index, true) else {
+            return self.add_column();
+        };
+        let drop = self.random.chance(40);
+        let table = &self.tables[index];
+        let column = &table.columns[position];
+        let default = TYPES
+            .iter()
+            .find(|(ty, _)| *ty == column.ty)
+            .map(|(_, default)| (*default).to_owned())
+            .or_else(|| {
+                self.enums
+                    .iter()
+                    .find(|(name, _)| quote(name) == column.ty)
+                    .map(|(_, labels)| format!("'{}'", labels[0]))
+            });
+        let (sql, has_default) = match default {
+            Some(default) if !drop => (
+                format!(
+                    "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {default};",
+                    quote(&table.name),
+                    quote(&column.name)
+                ),
+                true,
+            ),
+            _ => (
+                format!(
+                    "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;",
+                    quote(&table.name),
+                    quote(&column.name)
+                ),
+                false,
+            ),
+        };
+        self.tables[index].columns[position].has_default = has_default;
+        sql
+    }
+
+    fn set_or_drop_not_null(&mut self) -> String {
+        let index = self.table_index();
+        let Some(position) = self.some_column(index, true) else {
+            return self.add_column();
+        };
+        let table = &self.tables[index];
+        format!(
+            "ALTER TABLE {} ALTER COLUMN {} {} NOT NULL;",
+            quote(&table.name),
+            quote(&table.columns[position].name),
+            if self.random.chance(50) {
+                "SET"
+            } else {
+                "DROP"
+            }
+        )
+    }
+
+    fn rename_column(&mut self) -> String {
+        let index = self.table_index();
+        let Some(position) = self.some_column(index, true) else {
+            return self.add_column();
+        };
+        let new_name = self.fresh("r");
+        let table = &mut self.tables[index];
+        let old = std::mem::replace(&mut table.columns[position].name, new_name.clone());
+        // A view keeps its output column's name but now reads the new one.
+        for view in &mut self.views {
+            if view.table == table.name {
+                for column in &mut view.columns {
+                    if *column == old {
+                        column.clone_from(&new_name);
+                    }
+                }
+            }
+        }
+        format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {};",
+            quote(&table.name),
+            quote(&old),
+            quote(&new_name)
+        )
+    }
+
+    fn rename_table(&mut self) -> String {
+        let index = self.table_index();
+        let new_name = self.fresh("t");
+        let old = std::mem::replace(&mut self.tables[index].name, new_name.clone());
+        for view in &mut self.views {
+            if view.table == old {
+                view.table = new_name.clone();
+            }
+        }
+        format!(
+            "ALTER TABLE {} RENAME TO {};",
+            quote(&old),
+            quote(&new_name)
+        )
+    }
+
+    fn create_index(&mut self) -> String {
+        let index = self.table_index();
+        let Some(position) = self.some_column(index, true) else {
+            return self.add_column();
+        };
+        let column = self.tables[index].columns[position].clone();
+        let indexable = !column.ty.ends_with("[]") && column.ty != "jsonb";
+        let method = if indexable { "" } else { " USING gin" };
+        let unique = if indexable && self.random.chance(20) {
+            "UNIQUE "
+        } else {
+            ""
+        };
+        let table = &mut self.tables[index];
+        if self.random.chance(40) {
+            // Unnamed: PostgreSQL picks `<table>_<column>_idx`, with a number when taken.
+            return format!(
+                "CREATE {unique}INDEX ON {}{method} ({});",
+                quote(&table.name),
+                quote(&column.name)
+            );
+        }
+        self.counter += 1;
+        let name = format!("ix{}_{}", self.counter, column.name);
+        table.indexes.push(name.clone());
+        format!(
+            "CREATE {unique}INDEX {} ON {}{method} ({});",
+            quote(&name),
+            quote(&table.name),
+            quote(&column.name)
+        )
+    }
+
+    fn drop_index(&mut self) -> String {
+        let index = self.table_index();
+        let table = &mut self.tables[index];
+        match table.indexes.pop() {
+            // IF EXISTS: dropping or renaming a column may have taken it along.
+            Some(name) => format!("DROP INDEX IF EXISTS {};", quote(&name)),
+            None => format!(
+                "DROP INDEX IF EXISTS {};",
+                quote(&format!("no_{}", table.name))
+            ),
+        }
+    }
+
+    fn add_constraint(&mut self) -> String {
+        let index = self.table_index();
+        let Some(position) = self.some_column(index, true) else {
+            return self.add_column();
+        };
+        let column = self.tables[index].columns[position].clone();
+        let numeric = matches!(
+            column.ty.as_str(),
+            "integer" | "bigint" | "smallint" | "numeric" | "numeric(12,3)" | "double precision"
+        );
+        let table_name = self.tables[index].name.clone();
+        let unnamed = self.random.chance(40);
+        let body = if numeric && self.random.chance(60) {
+            format!("CHECK ({} > -100)", quote(&column.name))
+        } else if !column.ty.ends_with("[]") && column.ty != "jsonb" {
+            format!("UNIQUE ({})", quote(&column.name))
+        } else {
+            format!("CHECK ({} IS NOT NULL OR id > 0)", quote(&column.name))
+        };
+        if unnamed {
+            return format!("ALTER TABLE {} ADD {body};", quote(&table_name));
+        }
+        self.counter += 1;
+        let name = format!("k{}_{}", self.counter, column.name);
+        self.tables[index].constraints.push(name.clone());
+        format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {body};",
+            quote(&table_name),
+            quote(&name)
+        )
+    }
+
+    fn drop_constraint(&mut self) -> String {
+        let index = self.table_index();
+        let table = &mut self.tables[index];
+        match table.constraints.pop() {
+            Some(name) => format!(
+                "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};",
+                quote(&table.name),
+                quote(&name)
+            ),
+            None => format!(
+                "ALTER TABLE {} DROP CONSTRAINT IF EXISTS no_such_constraint;",
+                quote(&table.name)
+            ),
+        }
+    }
+
+    fn add_foreign_key(&mut self) -> String {
+        let from = self.table_index();
+        let to = self.table_index();
+        let to_table = &self.tables[to];
+        let id_type = to_table.columns[0].ty.clone();
+        let to_name = to_table.name.clone();
+        let column = self.fresh("ref");
+        let on_delete = *self
+            .random
+            .pick(&["", " ON DELETE CASCADE", " ON DELETE SET NULL"]);
+        let table = &mut self.tables[from];
+        table.columns.push(GenColumn {
+            name: column.clone(),
+            ty: id_type.clone(),
+            has_default: false,
+            references: true,
+        });
+        format!(
+            "ALTER TABLE {} ADD COLUMN {} {id_type} REFERENCES {}{on_delete};",
+            quote(&table.name),
+            quote(&column),
+            quote(&to_name)
+        )
+    }
+
+    fn enum_step(&mut self) -> String {
+        if self.enums.is_empty() || self.random.chance(30) {
+            let name = self.fresh("e");
+            let labels = vec!["a".to_owned(), "b".to_owned()];
+            let sql = format!("CREATE TYPE {} AS ENUM ('a', 'b');", quote(&name));
+            self.enums.push((name, labels));
+            return sql;
+        }
+        let position = self.random.below(self.enums.len());
+        let label = format!("l{}", self.counter + 1);
+        self.counter += 1;
+        let placement = self.random.below(3);
+        let (name, labels) = &mut self.enums[position];
+        let anchor = labels[self.random.below(labels.len())].clone();
+        match placement {
+            0 => {
+                labels.push(label.clone());
+                format!("ALTER TYPE {} ADD VALUE '{label}';", quote(name))
+            }
+            1 => {
+                let at = labels.iter().position(|l| *l == anchor).unwrap_or(0);
+                labels.insert(at, label.clone());
+                format!(
+                    "ALTER TYPE {} ADD VALUE '{label}' BEFORE '{anchor}';",
+                    quote(name)
+                )
+            }
+            _ => {
+                // Renaming the first label would break later defaults made from it: rename another.
+                if labels.len() > 1 {
+                    let at = 1 + self.random.below(labels.len() - 1);
+                    let old = std::mem::replace(&mut labels[at], label.clone());
+                    format!(
+                        "ALTER TYPE {} RENAME VALUE '{old}' TO '{label}';",
+                        quote(name)
+                    )
+                } else {
+                    labels.push(label.clone());
+                    format!(
+                        "ALTER TYPE {} ADD VALUE '{label}' AFTER '{anchor}';",
+                        quote(name)
+                    )
+                }
+            }
+        }
+    }
+
+    fn create_view(&mut self) -> String {
+        let index = self.table_index();
+        let table = &self.tables[index];
+        let n_columns = 1 + self.random.below(table.columns.len());
+        let columns: Vec<String> = table.columns[..n_columns]
+            .iter()
+            .map(|column| column.name.clone())
+            .collect();
+        let table_name = table.name.clone();
+        let materialized = self.random.chance(25);
+        let name = self.fresh("v");
+        let sql = format!(
+            "CREATE {}VIEW {} AS SELECT {} FROM {};",
+            if materialized { "MATERIALIZED " } else { "" },
+            quote(&name),
+            columns
+                .iter()
+                .map(|c| quote(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+            quote(&table_name)
+        );
+        self.views.push(GenView {
+            name,
+            table: table_name,
+            columns,
+            materialized,
+        });
+        sql
+    }
+
+    fn drop_view(&mut self) -> String {
+        match self.views.pop() {
+            Some(view) => format!(
+                "DROP {}VIEW {};",
+                if view.materialized {
+                    "MATERIALIZED "
+                } else {
+                    ""
+                },
+                quote(&view.name)
+            ),
+            None => "DROP VIEW IF EXISTS no_such_view;".to_owned(),
+        }
+    }
+
+    fn drop_table(&mut self) -> String {
+        let index = self.table_index();
+        let table = self.tables.remove(index);
+        self.views.retain(|view| view.table != table.name);
+        // Foreign keys into it go (CASCADE); the referencing columns stay.
+        format!("DROP TABLE {} CASCADE;", quote(&table.name))
+    }
+}
+
+fn generated(seed: u64, n_steps: usize) -> Vec<String> {
+    let mut generator = Generator {
+        random: Random(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),
+        tables: Vec::new(),
+        views: Vec::new(),
+        enums: Vec::new(),
+        counter: 0,
+    };
+    (0..n_steps).map(|_| generator.step()).collect()
+}
+
+fn check_generated(seed: u64, known: Expect) {
+    let steps = generated(seed, 100);
+    let (summary, report) = differential(&format!("diff_gen_{seed}"), &steps);
+    println!("{summary}");
+    if !report.is_empty() {
+        for (index, step) in steps.iter().enumerate() {
+            println!("{:>3}: {step}", index + 1);
+        }
+    }
+    known.assert_eq(&report);
+}
+
+#[test]
+fn generated_sequence_seed_1() {
+    check_generated(1, expect![""]);
+}
+
+#[test]
+fn generated_sequence_seed_2() {
+    check_generated(2, expect![""]);
+}
+
+#[test]
+fn generated_sequence_seed_3() {
+    check_generated(3, expect![""]);
+}
+
+#[test]
+fn generated_sequence_seed_4() {
+    check_generated(4, expect![[r#""#]]);
+}
