@@ -50,14 +50,19 @@ pub struct Schema {
     /// Schemas (namespaces) by name; `public` is always there.
     pub namespaces: BTreeMap<String, Namespace>,
     /// Tables, views, materialized views and foreign tables.
+    #[serde(with = "name_keyed")]
     pub relations: BTreeMap<Name, Relation>,
     /// Enums, domains and composite types.
+    #[serde(with = "name_keyed")]
     pub types: BTreeMap<Name, UserType>,
+    #[serde(with = "name_keyed")]
     pub sequences: BTreeMap<Name, Sequence>,
+    #[serde(with = "name_keyed")]
     pub indexes: BTreeMap<Name, Index>,
     /// Extensions by name (extension names are database-wide).
     pub extensions: BTreeMap<String, Extension>,
     /// Functions by name; a name may have several overloads.
+    #[serde(with = "name_keyed")]
     pub functions: BTreeMap<Name, Vec<Function>>,
 }
 
@@ -112,6 +117,30 @@ impl Schema {
             UserTypeKind::Domain { base, .. } => Some(base),
             _ => None,
         }
+    }
+}
+
+/// JSON maps need string keys: a map keyed by [`Name`] is written as a
+/// list of `[name, value]` pairs.
+mod name_keyed {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Name;
+
+    pub(super) fn serialize<V: Serialize, S: Serializer>(
+        map: &BTreeMap<Name, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter())
+    }
+
+    pub(super) fn deserialize<'de, V: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<Name, V>, D::Error> {
+        let pairs = Vec::<(Name, V)>::deserialize(deserializer)?;
+        Ok(pairs.into_iter().collect())
     }
 }
 
@@ -383,6 +412,28 @@ pub enum TriggerEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schema_round_trips_through_json() {
+        let mut schema = Schema::new();
+        let mut users = Relation::new(RelationKind::Table);
+        users
+            .columns
+            .push(Column::new("id", SqlType::builtin("int8")));
+        schema.relations.insert(Name::public("users"), users);
+        schema.sequences.insert(
+            Name::new("app", "users.id_seq"),
+            Sequence {
+                data_type: SqlType::builtin("int8"),
+                owned_by: Some((Name::public("users"), "id".to_owned())),
+                start: None,
+                increment: None,
+            },
+        );
+        let json = serde_json::to_string(&schema).expect("a schema serialises to JSON");
+        let back: Schema = serde_json::from_str(&json).expect("and reads back");
+        assert_eq!(back, schema);
+    }
 
     #[test]
     fn information_schema_names_resolve_domains_and_enums() {
