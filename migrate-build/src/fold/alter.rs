@@ -160,15 +160,14 @@ impl Folder {
                     ));
                 }
                 self.relation_mut(table).constraints[position].name = new.clone();
-                if index_backed {
-                    if let Some(mut index) =
+                if index_backed
+                    && let Some(mut index) =
                         self.schema.indexes.remove(&Name::new(&table.schema, &old))
-                    {
-                        index.constraint = Some(new.clone());
-                        self.schema
-                            .indexes
-                            .insert(Name::new(&table.schema, &new), index);
-                    }
+                {
+                    index.constraint = Some(new.clone());
+                    self.schema
+                        .indexes
+                        .insert(Name::new(&table.schema, &new), index);
                 }
             }
             AlterTableOperation::ValidateConstraint { name } => {
@@ -487,6 +486,29 @@ impl Folder {
                 }
             }
         }
+        // Expressions that name the column print its new name.
+        if let Some(relation) = self.schema.relations.get_mut(table) {
+            for constraint in &mut relation.constraints {
+                if let ConstraintKind::Check { expression } = &mut constraint.kind {
+                    *expression = replace_word(expression, &old, &new);
+                }
+            }
+            for column in &mut relation.columns {
+                if let Some(generated) = &mut column.generated {
+                    *generated = replace_word(generated, &old, &new);
+                }
+            }
+        }
+        for index in self.schema.indexes.values_mut() {
+            if &index.table == table {
+                for key in &mut index.keys {
+                    *key = replace_word(key, &old, &new);
+                }
+                if let Some(predicate) = &mut index.predicate {
+                    *predicate = replace_word(predicate, &old, &new);
+                }
+            }
+        }
         for uses in self.view_columns.values_mut() {
             for (used_table, column) in uses.iter_mut() {
                 if used_table == table && *column == old {
@@ -501,10 +523,11 @@ impl Folder {
             }
         }
         for sequence in self.schema.sequences.values_mut() {
-            if let Some((owner, column)) = &mut sequence.owned_by {
-                if owner == table && *column == old {
-                    *column = new.clone();
-                }
+            if let Some((owner, column)) = &mut sequence.owned_by
+                && owner == table
+                && *column == old
+            {
+                *column = new.clone();
             }
         }
         Ok(())
@@ -541,10 +564,10 @@ impl Folder {
     pub(crate) fn repoint_relation(&mut self, old: &Name, new: &Name) {
         for relation in self.schema.relations.values_mut() {
             for constraint in &mut relation.constraints {
-                if let ConstraintKind::ForeignKey { references, .. } = &mut constraint.kind {
-                    if references == old {
-                        *references = new.clone();
-                    }
+                if let ConstraintKind::ForeignKey { references, .. } = &mut constraint.kind
+                    && references == old
+                {
+                    *references = new.clone();
                 }
             }
             if relation.parent.as_ref() == Some(old) {
@@ -572,10 +595,10 @@ impl Folder {
             }
         }
         for sequence in self.schema.sequences.values_mut() {
-            if let Some((owner, _)) = &mut sequence.owned_by {
-                if owner == old {
-                    *owner = new.clone();
-                }
+            if let Some((owner, _)) = &mut sequence.owned_by
+                && owner == old
+            {
+                *owner = new.clone();
             }
         }
     }
@@ -683,4 +706,35 @@ pub(crate) fn mentions_word(text: &str, word: &str) -> bool {
         }
     }
     false
+}
+
+/// `text` with every whole-identifier occurrence of `word` replaced.
+pub(crate) fn replace_word(text: &str, word: &str, replacement: &str) -> String {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut start = 0;
+    while let Some(found) = text[start..].find(word) {
+        let at = start + found;
+        let end = at + word.len();
+        let before_ok = at == 0 || !is_ident(bytes[at - 1]);
+        let after_ok = end >= bytes.len() || !is_ident(bytes[end]);
+        if before_ok && after_ok && !word.is_empty() {
+            out.push_str(&text[copied..at]);
+            out.push_str(replacement);
+            copied = end;
+            start = end;
+        } else {
+            start = at + 1;
+            while start < text.len() && !text.is_char_boundary(start) {
+                start += 1;
+            }
+        }
+        if start >= text.len() {
+            break;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
 }

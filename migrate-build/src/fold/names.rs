@@ -109,7 +109,7 @@ pub(crate) fn columns_addition<S: AsRef<str>>(columns: &[S]) -> String {
             out.push('_');
         }
         out.push_str(column.as_ref());
-        if out.len() >= MAX_NAME_BYTES + 1 {
+        if out.len() > MAX_NAME_BYTES {
             break;
         }
     }

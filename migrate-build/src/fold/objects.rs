@@ -73,12 +73,10 @@ impl Folder {
             }
             Some(UserDefinedTypeRepresentation::Range { options }) => {
                 let mut subtype = None;
+                // SUBTYPE is the shape; opclass, collation, canonical and diff are not.
                 for option in options {
-                    match option {
-                        UserDefinedTypeRangeOption::Subtype(data_type) => {
-                            subtype = Some(self.resolve_type(stmt, data_type)?.ty);
-                        }
-                        _ => {} // opclass, collation, canonical, diff: no shape
+                    if let UserDefinedTypeRangeOption::Subtype(data_type) = option {
+                        subtype = Some(self.resolve_type(stmt, data_type)?.ty);
                     }
                 }
                 let Some(subtype) = subtype else {
@@ -156,7 +154,7 @@ impl Folder {
                         return Ok(());
                     }
                     return Err(stmt.error(
-                        stmt.span_of_ident(value),
+                        stmt.find(&format!("'{label}'")),
                         format!("enum label \"{label}\" already exists"),
                     ));
                 }
@@ -166,7 +164,7 @@ impl Folder {
                     | Some(AlterTypeAddValuePosition::After(neighbour)) => {
                         let Some(index) = labels.iter().position(|l| *l == neighbour.value) else {
                             return Err(stmt.error(
-                                stmt.span_of_ident(neighbour),
+                                stmt.find(&format!("'{}'", neighbour.value)),
                                 format!("\"{}\" is not an existing enum label", neighbour.value),
                             ));
                         };
@@ -190,13 +188,13 @@ impl Folder {
                 };
                 if labels.contains(&to.value) {
                     return Err(stmt.error(
-                        stmt.span_of_ident(to),
+                        stmt.find(&format!("'{}'", to.value)),
                         format!("enum label \"{}\" already exists", to.value),
                     ));
                 }
                 let Some(label) = labels.iter_mut().find(|l| **l == from.value) else {
                     return Err(stmt.error(
-                        stmt.span_of_ident(from),
+                        stmt.find(&format!("'{}'", from.value)),
                         format!("\"{}\" is not an existing enum label", from.value),
                     ));
                 };
@@ -270,7 +268,7 @@ impl Folder {
         let default = default
             .as_ref()
             .and_then(|expr| self.render_default(stmt, expr, &base));
-        let mut not_null = false;
+        let not_null = false;
         let mut checks = Vec::new();
         for constraint in constraints {
             if let TableConstraint::Check(check) = constraint {
@@ -289,11 +287,7 @@ impl Folder {
                 });
             }
         }
-        // sqlparser keeps NOT NULL of a domain among the words it skipped.
-        let lowered = stmt.text.to_ascii_lowercase();
-        if lowered.contains("not null") {
-            not_null = true;
-        }
+        // NOT NULL: sqlparser rejects it; the recogniser in unparsed.rs sets it.
         self.schema.types.insert(
             domain_name,
             UserType {
@@ -752,10 +746,9 @@ impl Folder {
             variable,
             values,
         } = set
+            && variable.to_string().eq_ignore_ascii_case("search_path")
         {
-            if variable.to_string().eq_ignore_ascii_case("search_path") {
-                self.search_path = search_path_values(values);
-            }
+            self.search_path = search_path_values(values);
         }
     }
 
@@ -935,14 +928,14 @@ impl Folder {
             }
             let arguments = function.args.to_string();
             let strings: Vec<&str> = arguments.split('\'').skip(1).step_by(2).collect();
-            if let [setting, value, ..] = strings.as_slice() {
-                if setting.eq_ignore_ascii_case("search_path") {
-                    self.search_path = value
-                        .split(',')
-                        .map(|part| part.trim().trim_matches('"').to_owned())
-                        .filter(|part| !part.is_empty() && part != "$user")
-                        .collect();
-                }
+            if let [setting, value, ..] = strings.as_slice()
+                && setting.eq_ignore_ascii_case("search_path")
+            {
+                self.search_path = value
+                    .split(',')
+                    .map(|part| part.trim().trim_matches('"').to_owned())
+                    .filter(|part| !part.is_empty() && part != "$user")
+                    .collect();
             }
         }
     }
@@ -1036,10 +1029,10 @@ impl Folder {
                     Some(_) => word.value,
                     None => word.value.to_ascii_lowercase(),
                 };
-                if let Some(relation) = self.find_relation(None, &name) {
-                    if !found.contains(&relation) {
-                        found.push(relation);
-                    }
+                if let Some(relation) = self.find_relation(None, &name)
+                    && !found.contains(&relation)
+                {
+                    found.push(relation);
                 }
             }
         }
@@ -1347,9 +1340,10 @@ impl Folder {
                     .map(move |column| (table.clone(), column.name.clone()))
             })
             .collect();
-        if let Some((table, column)) = users.first() {
-            if !cascade {
-                return Err(stmt
+        if let Some((table, column)) = users.first()
+            && !cascade
+        {
+            return Err(stmt
                     .error(
                         stmt.span_of_object_name(name),
                         format!("cannot drop type {object} because other objects depend on it"),
@@ -1358,7 +1352,6 @@ impl Folder {
                         "column {column} of table {} depends on type {object}; use DROP ... CASCADE to drop the dependent objects too",
                         table.name
                     )));
-            }
         }
         for (table, column) in users {
             if let Some(relation) = self.schema.relations.get_mut(&table) {

@@ -17,6 +17,9 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::{Fallible, Folder, Stmt, names};
 
+/// A column, its inline constraints and the sequence it owns.
+pub(crate) type ColumnParts = (Column, Vec<ConstraintSpec>, Option<(Name, Sequence)>);
+
 /// A constraint as written, before it gets its name.
 pub(crate) struct ConstraintSpec {
     pub name: Option<String>,
@@ -200,7 +203,7 @@ impl Folder {
         column_def: &ColumnDef,
         relation: &Relation,
         pending_sequences: &[(Name, Sequence)],
-    ) -> Fallible<(Column, Vec<ConstraintSpec>, Option<(Name, Sequence)>)> {
+    ) -> Fallible<ColumnParts> {
         let ColumnDef {
             name,
             data_type,
@@ -489,10 +492,7 @@ impl Folder {
             Some(column) => vec![column.to_owned()],
             None => columns.iter().map(names::ident).collect(),
         };
-        let references = match self.existing_relation(stmt, foreign_table) {
-            Ok(found) => found,
-            Err(error) => return Err(error),
-        };
+        let references = self.existing_relation(stmt, foreign_table)?;
         let mut spec = ConstraintSpec::new(
             name.as_ref().map(names::ident),
             ConstraintKind::ForeignKey {
@@ -834,19 +834,19 @@ impl Folder {
         };
         let relation = &self.schema.relations[&table];
         for (column, key) in columns.iter().zip(&keys) {
-            if let Expr::Identifier(ident) = &column.column.expr {
-                if relation.column(key).is_none() {
-                    let mut error = stmt.error(
-                        stmt.span_of_ident(ident),
-                        format!("column \"{key}\" does not exist"),
-                    );
-                    if let Some(help) =
-                        names::did_you_mean(key, relation.columns.iter().map(|c| c.name.as_str()))
-                    {
-                        error = error.with_help(help);
-                    }
-                    return Err(error);
+            if let Expr::Identifier(ident) = &column.column.expr
+                && relation.column(key).is_none()
+            {
+                let mut error = stmt.error(
+                    stmt.span_of_ident(ident),
+                    format!("column \"{key}\" does not exist"),
+                );
+                if let Some(help) =
+                    names::did_you_mean(key, relation.columns.iter().map(|c| c.name.as_str()))
+                {
+                    error = error.with_help(help);
                 }
+                return Err(error);
             }
         }
         self.schema.indexes.insert(

@@ -1,7 +1,7 @@
 //! SQL type names as written (`integer`, `varchar(20)`, `serial`, `"TaskStatus"[]`)
 //! to the type PostgreSQL stores ([`SqlType`]).
 
-use migrate_core::{Name, SqlType, UserTypeKind};
+use migrate_core::{Name, SqlType};
 use sqlparser::ast::{
     ArrayElemTypeDef, CharacterLength, DataType, ExactNumberInfo, GeometricTypeKind, ObjectName,
     TimezoneInfo,
@@ -152,10 +152,26 @@ impl Folder {
                 ));
             }
         };
-        if schema.is_none() || schema.as_deref() == Some("pg_catalog") {
-            if let Some(resolved) = builtin_by_name(&type_name, &numeric_modifiers) {
-                return Ok(resolved);
+        let quoted = name
+            .0
+            .last()
+            .and_then(|part| part.as_ident())
+            .is_some_and(|ident| ident.quote_style.is_some());
+        if quoted && (schema.is_none() || schema.as_deref() == Some("pg_catalog")) {
+            // A quoted name is the exact `typname` ("char" is the one-byte type),
+            // never an alias.
+            if migrate_core::builtin_data_type(&type_name).is_some()
+                && self.find_type(schema.as_deref(), &type_name).is_none()
+            {
+                return Ok(ResolvedType {
+                    ty: SqlType::builtin(&type_name).with_modifiers(numeric_modifiers),
+                    serial: false,
+                });
             }
+        } else if (schema.is_none() || schema.as_deref() == Some("pg_catalog"))
+            && let Some(resolved) = builtin_by_name(&type_name, &numeric_modifiers)
+        {
+            return Ok(resolved);
         }
         if let Some(found) = self.find_type(schema.as_deref(), &type_name) {
             return Ok(ResolvedType {
@@ -208,17 +224,6 @@ impl Folder {
         self.lookup(schema, name, |candidate| {
             self.schema.types.contains_key(candidate)
         })
-    }
-
-    /// Whether `ty` is an enum type.
-    pub(crate) fn is_enum(&self, ty: &SqlType) -> bool {
-        matches!(
-            self.schema
-                .types
-                .get(&Name::new(&ty.schema, &ty.name))
-                .map(|t| &t.kind),
-            Some(UserTypeKind::Enum { .. })
-        )
     }
 }
 

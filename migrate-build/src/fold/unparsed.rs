@@ -102,14 +102,11 @@ impl Tokens {
     fn object_name(&self, index: usize) -> Option<(ObjectName, usize)> {
         let mut parts = Vec::new();
         let mut at = index;
-        loop {
-            let TokenWithSpan {
-                token: Token::Word(word),
-                span,
-            } = self.tokens.get(at)?
-            else {
-                break;
-            };
+        while let Some(TokenWithSpan {
+            token: Token::Word(word),
+            span,
+        }) = self.tokens.get(at)
+        {
             parts.push(ObjectNamePart::Identifier(Ident {
                 value: word.value.clone(),
                 quote_style: word.quote_style,
@@ -231,7 +228,7 @@ impl Folder {
         {
             return Ok(());
         }
-        let words: Vec<String> = (0..3).filter_map(|index| tokens.keyword(index)).collect();
+        let words: Vec<String> = (0..2).filter_map(|index| tokens.keyword(index)).collect();
         self.diagnostics.push(
             stmt.warning_at_start(format!(
                 "the fold cannot read this {} statement and assumed it changes no table, column or type",
@@ -253,13 +250,49 @@ impl Folder {
             } else {
                 1
             };
-            if tokens.keywords_at(index_at, &["INDEX"]) {
-                if let Some(on) = tokens.find_keyword(index_at, "ON") {
-                    if tokens.keywords_at(on + 1, &["ONLY"]) {
-                        return self.reparse_without(stmt, tokens, on + 1).map(Some);
+            if tokens.keywords_at(index_at, &["INDEX"])
+                && let Some(on) = tokens.find_keyword(index_at, "ON")
+                && tokens.keywords_at(on + 1, &["ONLY"])
+            {
+                return self.reparse_without(stmt, tokens, on + 1).map(Some);
+            }
+        }
+        // CREATE DOMAIN d AS t NOT NULL ...: sqlparser has no NOT NULL for domains.
+        if tokens.keywords_at(0, &["CREATE", "DOMAIN"]) {
+            let mut blanked = stmt.text.to_owned();
+            let mut not_null = false;
+            for index in 2..tokens.tokens.len() {
+                let null_here = tokens.keywords_at(index, &["NULL"]);
+                let after_not = index > 0 && tokens.keywords_at(index - 1, &["NOT"]);
+                let before_null = tokens.keywords_at(index, &["NOT", "NULL"]);
+                if null_here || before_null {
+                    if null_here && after_not {
+                        not_null = true;
+                    }
+                    if let Some(range) = self.token_range(stmt, tokens, index) {
+                        blanked.replace_range(range.clone(), &" ".repeat(range.len()));
                     }
                 }
             }
+            let reparsed = Stmt::new(&blanked, stmt.base);
+            let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &blanked) else {
+                return Ok(None);
+            };
+            let [Statement::CreateDomain(create)] = parsed.as_slice() else {
+                return Ok(None);
+            };
+            self.create_domain(&reparsed, create)?;
+            if not_null {
+                let name = self.new_name(stmt, &create.name)?;
+                if let Some(migrate_core::UserType {
+                    kind: migrate_core::UserTypeKind::Domain { not_null, .. },
+                    ..
+                }) = self.schema.types.get_mut(&name)
+                {
+                    *not_null = true;
+                }
+            }
+            return Ok(Some(()));
         }
         // DROP INDEX CONCURRENTLY [IF EXISTS] a, b [CASCADE]
         if tokens.keywords_at(0, &["DROP", "INDEX"]) {
@@ -296,12 +329,11 @@ impl Folder {
             if if_exists {
                 at += 2;
             }
-            if let Some((name, next)) = tokens.object_name(at) {
-                if tokens.keywords_at(next, &["RENAME", "TO"]) {
-                    if let Some((new, _)) = tokens.object_name(next + 2) {
-                        self.rename_index(stmt, &name, &new, if_exists)?;
-                    }
-                }
+            if let Some((name, next)) = tokens.object_name(at)
+                && tokens.keywords_at(next, &["RENAME", "TO"])
+                && let Some((new, _)) = tokens.object_name(next + 2)
+            {
+                self.rename_index(stmt, &name, &new, if_exists)?;
             }
             return Ok(Some(()));
         }
@@ -419,14 +451,13 @@ impl Folder {
                 }
                 return Ok(Some(()));
             }
-            if let Some(owned) = tokens.find_keyword(next, "OWNED") {
-                if tokens.keywords_at(owned + 1, &["BY"]) {
-                    if let Some((owner, _)) = tokens.object_name(owned + 2) {
-                        let owner = self.sequence_owner(stmt, &owner)?;
-                        if let Some(sequence) = self.schema.sequences.get_mut(&sequence_name) {
-                            sequence.owned_by = owner;
-                        }
-                    }
+            if let Some(owned) = tokens.find_keyword(next, "OWNED")
+                && tokens.keywords_at(owned + 1, &["BY"])
+                && let Some((owner, _)) = tokens.object_name(owned + 2)
+            {
+                let owner = self.sequence_owner(stmt, &owner)?;
+                if let Some(sequence) = self.schema.sequences.get_mut(&sequence_name) {
+                    sequence.owned_by = owner;
                 }
             }
             if let Some(as_at) = tokens.find_keyword(next, "AS") {
@@ -448,58 +479,53 @@ impl Folder {
         if tokens.keywords_at(0, &["ALTER", "TRIGGER"]) {
             if let (Some((trigger, next)), Some(rename)) =
                 (tokens.object_name(2), tokens.find_keyword(2, "RENAME"))
+                && tokens.keywords_at(next, &["ON"])
+                && let (Some((table_name, _)), Some((new, _))) =
+                    (tokens.object_name(next + 1), tokens.object_name(rename + 2))
             {
-                if tokens.keywords_at(next, &["ON"]) {
-                    if let (Some((table_name, _)), Some((new, _))) =
-                        (tokens.object_name(next + 1), tokens.object_name(rename + 2))
-                    {
-                        let table = self.existing_relation(stmt, &table_name)?;
-                        let old = names::object_name_parts(&trigger).pop().unwrap_or_default();
-                        let new = names::object_name_parts(&new).pop().unwrap_or_default();
-                        let relation = self.relation_mut(&table);
-                        match relation.triggers.iter_mut().find(|t| t.name == old) {
-                            Some(found) => found.name = new,
-                            None => {
-                                return Err(stmt.error(
-                                    stmt.span_of_object_name(&trigger),
-                                    format!(
-                                        "trigger \"{old}\" for table \"{}\" does not exist",
-                                        table.name
-                                    ),
-                                ));
-                            }
-                        }
+                let table = self.existing_relation(stmt, &table_name)?;
+                let old = names::object_name_parts(&trigger).pop().unwrap_or_default();
+                let new = names::object_name_parts(&new).pop().unwrap_or_default();
+                let relation = self.relation_mut(&table);
+                match relation.triggers.iter_mut().find(|t| t.name == old) {
+                    Some(found) => found.name = new,
+                    None => {
+                        return Err(stmt.error(
+                            stmt.span_of_object_name(&trigger),
+                            format!(
+                                "trigger \"{old}\" for table \"{}\" does not exist",
+                                table.name
+                            ),
+                        ));
                     }
                 }
             }
             return Ok(Some(()));
         }
         // ALTER TABLE ... ALTER CONSTRAINT c [NOT] DEFERRABLE [INITIALLY ...]
-        if tokens.keywords_at(0, &["ALTER", "TABLE"]) {
-            if let Some(alter) = tokens.find_keyword(2, "ALTER") {
-                if tokens.keywords_at(alter + 1, &["CONSTRAINT"]) {
-                    return Ok(Some(()));
-                }
-            }
+        if tokens.keywords_at(0, &["ALTER", "TABLE"])
+            && let Some(alter) = tokens.find_keyword(2, "ALTER")
+            && tokens.keywords_at(alter + 1, &["CONSTRAINT"])
+        {
+            return Ok(Some(()));
         }
         // CREATE FUNCTION ... COST n: record the signature without COST.
-        if tokens.keywords_at(0, &["CREATE", "FUNCTION"])
-            || tokens.keywords_at(0, &["CREATE", "OR", "REPLACE", "FUNCTION"])
+        if (tokens.keywords_at(0, &["CREATE", "FUNCTION"])
+            || tokens.keywords_at(0, &["CREATE", "OR", "REPLACE", "FUNCTION"]))
+            && let Some(cost) = tokens.find_keyword(2, "COST")
         {
-            if let Some(cost) = tokens.find_keyword(2, "COST") {
-                let mut blanked = stmt.text.to_owned();
-                for index in [cost, cost + 1] {
-                    if let Some(range) = self.token_range(stmt, tokens, index) {
-                        blanked.replace_range(range.clone(), &" ".repeat(range.len()));
-                    }
+            let mut blanked = stmt.text.to_owned();
+            for index in [cost, cost + 1] {
+                if let Some(range) = self.token_range(stmt, tokens, index) {
+                    blanked.replace_range(range.clone(), &" ".repeat(range.len()));
                 }
-                if let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &blanked) {
-                    if let [Statement::CreateFunction(create)] = parsed.as_slice() {
-                        let _ = self.create_function(stmt, create);
-                    }
-                }
-                return Ok(Some(()));
             }
+            if let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &blanked)
+                && let [Statement::CreateFunction(create)] = parsed.as_slice()
+            {
+                let _ = self.create_function(stmt, create);
+            }
+            return Ok(Some(()));
         }
         Ok(None)
     }

@@ -1,0 +1,810 @@
+//! Data-driven snapshots of the fold: a migration in, the folded schema (as
+//! PostgreSQL's catalogs would show it) and every diagnostic (rendered as a
+//! user reads it) out. Re-bless with `UPDATE_EXPECT=1`.
+
+use std::fmt::Write;
+
+use expect_test::{Expect, expect};
+use migrate_build::fold::fold_sql;
+use migrate_core::{ConstraintKind, RelationKind, Schema, UserTypeKind};
+
+/// Folds `sql` and prints the schema and the diagnostics.
+fn check(sql: &str, expected: Expect) {
+    let folded = fold_sql(sql);
+    let mut out = dump(&folded.schema);
+    for diagnostic in &folded.diagnostics {
+        let _ = writeln!(out, "{}", diagnostic.render(sql));
+    }
+    expected.assert_eq(&out);
+}
+
+fn dump(schema: &Schema) -> String {
+    let mut out = String::new();
+    for (name, namespace) in &schema.namespaces {
+        if name != "public" || namespace.comment.is_some() {
+            let _ = writeln!(out, "schema {name}{}", comment(&namespace.comment));
+        }
+    }
+    for (name, extension) in &schema.extensions {
+        let _ = writeln!(out, "extension {name} in {}", extension.schema);
+    }
+    for (name, user_type) in &schema.types {
+        let kind = match &user_type.kind {
+            UserTypeKind::Enum { labels } => format!("enum ({})", labels.join(", ")),
+            UserTypeKind::Domain {
+                base,
+                not_null,
+                default,
+                ..
+            } => format!(
+                "domain over {base}{}{}",
+                if *not_null { " not null" } else { "" },
+                default
+                    .as_ref()
+                    .map(|d| format!(" default {d}"))
+                    .unwrap_or_default()
+            ),
+            UserTypeKind::Composite { attributes } => {
+                let attributes: Vec<String> =
+                    attributes.iter().map(|(n, t)| format!("{n} {t}")).collect();
+                format!("composite ({})", attributes.join(", "))
+            }
+            UserTypeKind::Range { subtype } => format!("range over {subtype}"),
+        };
+        let _ = writeln!(out, "type {name}: {kind}{}", comment(&user_type.comment));
+    }
+    for (name, relation) in &schema.relations {
+        let kind = match relation.kind {
+            RelationKind::Table => "table",
+            RelationKind::PartitionedTable => "partitioned table",
+            RelationKind::View => "view",
+            RelationKind::MaterializedView => "materialized view",
+            RelationKind::ForeignTable => "foreign table",
+        };
+        let parent = relation
+            .parent
+            .as_ref()
+            .map(|p| format!(" (child of {p})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "{kind} {name}{parent}{}", comment(&relation.comment));
+        for column in &relation.columns {
+            let data_type = schema.information_schema_data_type(&column.ty);
+            let _ = writeln!(
+                out,
+                "  {} {} [{data_type}]{}{}{}{}{}",
+                column.name,
+                column.ty,
+                if column.not_null { " not null" } else { "" },
+                column
+                    .default
+                    .as_ref()
+                    .map(|d| format!(" default {d}"))
+                    .unwrap_or_default(),
+                column
+                    .identity
+                    .map(|i| format!(" identity {i:?}"))
+                    .unwrap_or_default(),
+                column
+                    .generated
+                    .as_ref()
+                    .map(|g| format!(" generated ({g})"))
+                    .unwrap_or_default(),
+                comment(&column.comment),
+            );
+        }
+        for constraint in &relation.constraints {
+            let what = match &constraint.kind {
+                ConstraintKind::PrimaryKey { columns } => {
+                    format!("primary key ({})", columns.join(", "))
+                }
+                ConstraintKind::Unique { columns, .. } => {
+                    format!("unique ({})", columns.join(", "))
+                }
+                ConstraintKind::ForeignKey {
+                    columns,
+                    references,
+                    referenced_columns,
+                    on_delete,
+                    ..
+                } => format!(
+                    "foreign key ({}) references {references} ({}) on delete {on_delete:?}",
+                    columns.join(", "),
+                    referenced_columns.join(", ")
+                ),
+                ConstraintKind::Check { expression } => format!("check ({expression})"),
+                ConstraintKind::Exclusion { definition } => definition.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "  constraint {}: {what}{}",
+                constraint.name,
+                if constraint.not_valid {
+                    " not valid"
+                } else {
+                    ""
+                }
+            );
+        }
+        for trigger in &relation.triggers {
+            let _ = writeln!(
+                out,
+                "  trigger {} {:?} {:?}",
+                trigger.name, trigger.timing, trigger.events
+            );
+        }
+    }
+    for (name, index) in &schema.indexes {
+        let _ = writeln!(
+            out,
+            "index {name} on {}{} using {} ({}){}",
+            index.table,
+            if index.unique { " unique" } else { "" },
+            index.method,
+            index.keys.join(", "),
+            index
+                .predicate
+                .as_ref()
+                .map(|p| format!(" where {p}"))
+                .unwrap_or_default()
+        );
+    }
+    for (name, sequence) in &schema.sequences {
+        let owner = sequence
+            .owned_by
+            .as_ref()
+            .map(|(table, column)| format!(" owned by {table}.{column}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "sequence {name} as {}{owner}", sequence.data_type);
+    }
+    for (name, functions) in &schema.functions {
+        for function in functions {
+            let arguments: Vec<String> =
+                function.arguments.iter().map(ToString::to_string).collect();
+            let returns = function
+                .returns
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "function {name}({}) returns {}{returns}",
+                arguments.join(", "),
+                if function.returns_set { "setof " } else { "" }
+            );
+        }
+    }
+    out
+}
+
+fn comment(comment: &Option<String>) -> String {
+    comment
+        .as_ref()
+        .map(|c| format!(" -- {c}"))
+        .unwrap_or_default()
+}
+
+#[test]
+fn column_types_as_postgres_stores_them() {
+    check(
+        r#"
+CREATE TABLE t (
+    a serial,
+    b bigserial,
+    c smallserial,
+    d varchar(40),
+    e character varying,
+    f numeric(10, 2),
+    g numeric(7),
+    h decimal,
+    i timestamp(3),
+    j timestamptz,
+    k timestamp with time zone,
+    l char,
+    m char(5),
+    n "char",
+    o float(10),
+    p float(30),
+    q double precision,
+    r real,
+    s text[],
+    u int[][],
+    v uuid,
+    w jsonb,
+    x bit(3),
+    y interval,
+    z time(6) with time zone,
+    aa bool,
+    ab int2,
+    ac bytea,
+    ad inet
+);
+"#,
+        expect![[r#"
+            table public.t
+              a integer [integer] not null default nextval('t_a_seq'::regclass)
+              b bigint [bigint] not null default nextval('t_b_seq'::regclass)
+              c smallint [smallint] not null default nextval('t_c_seq'::regclass)
+              d character varying(40) [character varying]
+              e character varying [character varying]
+              f numeric(10,2) [numeric]
+              g numeric(7,0) [numeric]
+              h numeric [numeric]
+              i timestamp(3) without time zone [timestamp without time zone]
+              j timestamp with time zone [timestamp with time zone]
+              k timestamp with time zone [timestamp with time zone]
+              l character(1) [character]
+              m character(5) [character]
+              n "char" ["char"]
+              o real [real]
+              p double precision [double precision]
+              q double precision [double precision]
+              r real [real]
+              s text[] [ARRAY]
+              u integer[] [ARRAY]
+              v uuid [uuid]
+              w jsonb [jsonb]
+              x bit(3) [bit]
+              y interval [interval]
+              z time(6) with time zone [time with time zone]
+              aa boolean [boolean]
+              ab smallint [smallint]
+              ac bytea [bytea]
+              ad inet [inet]
+            sequence public.t_a_seq as integer owned by public.t.a
+            sequence public.t_b_seq as bigint owned by public.t.b
+            sequence public.t_c_seq as smallint owned by public.t.c
+        "#]],
+    );
+}
+
+#[test]
+fn defaults_print_as_postgres_prints_them() {
+    check(
+        r#"
+CREATE TYPE "Status" AS ENUM ('PENDING', 'DONE');
+CREATE TABLE d (
+    a varchar(20) DEFAULT 'x',
+    b timestamp NOT NULL DEFAULT now(),
+    c timestamp(3) DEFAULT CURRENT_TIMESTAMP,
+    e boolean DEFAULT false,
+    f text[] DEFAULT '{}',
+    g integer DEFAULT -1,
+    h bigint DEFAULT 0,
+    i "Status" NOT NULL DEFAULT 'PENDING',
+    j jsonb DEFAULT '{}'::jsonb,
+    k text[] DEFAULT ARRAY[]::TEXT[],
+    l timestamptz DEFAULT CURRENT_TIMESTAMP + interval '14 days',
+    m timestamptz DEFAULT 'epoch',
+    n timestamp DEFAULT '1970-01-01',
+    o text DEFAULT NULL,
+    p numeric DEFAULT 1.5,
+    q text DEFAULT 'it''s',
+    r uuid DEFAULT gen_random_uuid(),
+    s text DEFAULT lower('ABC')
+);
+"#,
+        expect![[r#"
+            type public."Status": enum (PENDING, DONE)
+            table public.d
+              a character varying(20) [character varying] default 'x'::character varying
+              b timestamp without time zone [timestamp without time zone] not null default now()
+              c timestamp(3) without time zone [timestamp without time zone] default CURRENT_TIMESTAMP
+              e boolean [boolean] default false
+              f text[] [ARRAY] default '{}'::text[]
+              g integer [integer] default '-1'::integer
+              h bigint [bigint] default 0
+              i public."Status" [USER-DEFINED] not null default 'PENDING'::"Status"
+              j jsonb [jsonb] default '{}'::jsonb
+              k text[] [ARRAY] default ARRAY[]::text[]
+              l timestamp with time zone [timestamp with time zone] default (CURRENT_TIMESTAMP + '14 days'::interval)
+              m timestamp with time zone [timestamp with time zone] default '1970-01-01 00:00:00+00'::timestamp with time zone
+              n timestamp without time zone [timestamp without time zone] default '1970-01-01 00:00:00'::timestamp without time zone
+              o text [text]
+              p numeric [numeric] default 1.5
+              q text [text] default 'it''s'::text
+              r uuid [uuid] default gen_random_uuid()
+              s text [text] default lower('ABC'::text)
+        "#]],
+    );
+}
+
+#[test]
+fn constraints_get_postgres_names() {
+    check(
+        r#"
+CREATE TABLE users (id bigserial PRIMARY KEY, email text UNIQUE, age int CHECK (age > 0));
+CREATE TABLE posts (
+    id int,
+    author_id bigint REFERENCES users ON DELETE CASCADE,
+    editor_id bigint,
+    slug text,
+    lo int,
+    hi int,
+    PRIMARY KEY (id),
+    UNIQUE (author_id, slug),
+    FOREIGN KEY (editor_id) REFERENCES users (id),
+    CHECK (lo < hi),
+    CHECK (lo > 0),
+    CONSTRAINT posts_slug_check CHECK (slug <> '')
+);
+ALTER TABLE posts ADD CHECK (lo > 1);
+CREATE INDEX ON posts (slug);
+CREATE INDEX ON posts (slug);
+CREATE UNIQUE INDEX ON posts (lower(slug));
+CREATE INDEX posts_partial ON posts USING gin (slug) WHERE lo > 0;
+CREATE TABLE a_table_with_a_really_quite_long_name_that_goes_on (a_column_with_a_long_name_too int UNIQUE);
+"#,
+        expect![[r#"
+            table public.a_table_with_a_really_quite_long_name_that_goes_on
+              a_column_with_a_long_name_too integer [integer]
+              constraint a_table_with_a_really_quite_l_a_column_with_a_long_name_too_key: unique (a_column_with_a_long_name_too)
+            table public.posts
+              id integer [integer] not null
+              author_id bigint [bigint]
+              editor_id bigint [bigint]
+              slug text [text]
+              lo integer [integer]
+              hi integer [integer]
+              constraint posts_check: check (lo < hi)
+              constraint posts_lo_check: check (lo > 0)
+              constraint posts_slug_check: check (slug <> '')
+              constraint posts_pkey: primary key (id)
+              constraint posts_author_id_slug_key: unique (author_id, slug)
+              constraint posts_author_id_fkey: foreign key (author_id) references public.users (id) on delete Cascade
+              constraint posts_editor_id_fkey: foreign key (editor_id) references public.users (id) on delete NoAction
+              constraint posts_lo_check1: check (lo > 1)
+            table public.users
+              id bigint [bigint] not null default nextval('users_id_seq'::regclass)
+              email text [text]
+              age integer [integer]
+              constraint users_age_check: check (age > 0)
+              constraint users_pkey: primary key (id)
+              constraint users_email_key: unique (email)
+            index public.a_table_with_a_really_quite_l_a_column_with_a_long_name_too_key on public.a_table_with_a_really_quite_long_name_that_goes_on unique using btree (a_column_with_a_long_name_too)
+            index public.posts_author_id_slug_key on public.posts unique using btree (author_id, slug)
+            index public.posts_lower_idx on public.posts unique using btree (lower(slug))
+            index public.posts_partial on public.posts using gin (slug) where lo > 0
+            index public.posts_pkey on public.posts unique using btree (id)
+            index public.posts_slug_idx on public.posts using btree (slug)
+            index public.posts_slug_idx1 on public.posts using btree (slug)
+            index public.users_email_key on public.users unique using btree (email)
+            index public.users_pkey on public.users unique using btree (id)
+            sequence public.users_id_seq as bigint owned by public.users.id
+        "#]],
+    );
+}
+
+#[test]
+fn identity_and_generated_columns() {
+    check(
+        r#"
+CREATE TABLE t (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    n int GENERATED BY DEFAULT AS IDENTITY,
+    doubled int GENERATED ALWAYS AS (n * 2) STORED
+);
+ALTER TABLE t ADD COLUMN m int;
+ALTER TABLE t ALTER COLUMN m ADD GENERATED ALWAYS AS IDENTITY;
+"#,
+        expect![[r#"
+            table public.t
+              id bigint [bigint] not null identity Always
+              n integer [integer] not null identity ByDefault
+              doubled integer [integer] generated (n * 2)
+              m integer [integer] not null identity Always
+              constraint t_pkey: primary key (id)
+            index public.t_pkey on public.t unique using btree (id)
+            sequence public.t_id_seq as bigint owned by public.t.id
+            sequence public.t_m_seq as integer owned by public.t.m
+            sequence public.t_n_seq as integer owned by public.t.n
+        "#]],
+    );
+}
+
+#[test]
+fn partitions_inheritance_like_and_create_table_as() {
+    check(
+        r#"
+CREATE TABLE events (id bigint NOT NULL, at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE base (id int NOT NULL, name text);
+CREATE TABLE child (extra text) INHERITS (base);
+CREATE TABLE copy (LIKE base INCLUDING DEFAULTS);
+CREATE TABLE summary AS SELECT id, name FROM base;
+CREATE TEMP TABLE scratch (x int);
+DROP TABLE scratch;
+"#,
+        expect![[r#"
+            table public.base
+              id integer [integer] not null
+              name text [text]
+            table public.child (child of public.base)
+              id integer [integer] not null
+              name text [text]
+              extra text [text]
+            table public.copy
+              id integer [integer] not null
+              name text [text]
+            partitioned table public.events
+              id bigint [bigint] not null
+              at timestamp with time zone [timestamp with time zone] not null default now()
+              constraint events_pkey: primary key (id, at)
+            table public.events_2024 (child of public.events)
+              id bigint [bigint] not null
+              at timestamp with time zone [timestamp with time zone] not null default now()
+              constraint events_2024_pkey: primary key (id, at)
+            table public.summary
+              id integer [integer]
+              name text [text]
+            index public.events_2024_pkey on public.events_2024 unique using btree (id, at)
+            index public.events_pkey on public.events unique using btree (id, at)
+        "#]],
+    );
+}
+
+#[test]
+fn enums_keep_their_label_order() {
+    check(
+        r#"
+CREATE TYPE mood AS ENUM ('sad', 'ok');
+CREATE TABLE person (m mood DEFAULT 'ok');
+ALTER TYPE mood ADD VALUE 'happy';
+ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';
+ALTER TYPE mood ADD VALUE 'glad' AFTER 'ok';
+ALTER TYPE mood ADD VALUE IF NOT EXISTS 'sad';
+ALTER TYPE mood RENAME VALUE 'ok' TO 'fine';
+ALTER TYPE mood RENAME TO feeling;
+"#,
+        expect![[r#"
+            type public.feeling: enum (sad, meh, fine, glad, happy)
+            table public.person
+              m public.feeling [USER-DEFINED] default 'fine'::feeling
+        "#]],
+    );
+}
+
+#[test]
+fn domains_composites_ranges() {
+    check(
+        r#"
+CREATE DOMAIN email AS varchar(255) NOT NULL CHECK (VALUE LIKE '%@%');
+CREATE TYPE pair AS (a int, b text);
+CREATE TYPE span AS RANGE (subtype = timestamptz);
+CREATE TABLE contact (e email, p pair, s span, es email[]);
+"#,
+        expect![[r#"
+            type public.email: domain over character varying(255) not null
+            type public.pair: composite (a integer, b text)
+            type public.span: range over timestamp with time zone
+            table public.contact
+              e public.email [character varying]
+              p public.pair [USER-DEFINED]
+              s public.span [USER-DEFINED]
+              es public.email[] [ARRAY]
+        "#]],
+    );
+}
+
+#[test]
+fn views_and_drop_cascade() {
+    check(
+        r#"
+CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL);
+CREATE VIEW v AS SELECT id, name AS label FROM t;
+CREATE MATERIALIZED VIEW mv AS SELECT count(*) AS n FROM t;
+CREATE TABLE r (t_id int REFERENCES t);
+ALTER TABLE t DROP COLUMN name CASCADE;
+DROP TABLE t CASCADE;
+"#,
+        expect![[r#"
+            table public.r
+              t_id integer [integer]
+        "#]],
+    );
+}
+
+#[test]
+fn alter_table_forms() {
+    check(
+        r#"
+CREATE TABLE t (id int, a text, b varchar(10) DEFAULT 'b', c int NOT NULL);
+ALTER TABLE t ADD COLUMN d int NOT NULL DEFAULT 0, ADD COLUMN IF NOT EXISTS a text;
+ALTER TABLE t ALTER COLUMN a TYPE integer USING a::integer;
+ALTER TABLE t ALTER COLUMN a SET DEFAULT 7, ALTER COLUMN b DROP DEFAULT;
+ALTER TABLE t ALTER COLUMN a SET NOT NULL, ALTER COLUMN c DROP NOT NULL;
+ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY (id);
+ALTER TABLE t ADD CONSTRAINT t_a_positive CHECK (a > 0) NOT VALID;
+ALTER TABLE t VALIDATE CONSTRAINT t_a_positive;
+ALTER TABLE t RENAME CONSTRAINT t_a_positive TO t_a_check;
+ALTER TABLE t RENAME COLUMN a TO aa;
+ALTER TABLE t DROP COLUMN IF EXISTS zz;
+ALTER TABLE t DROP COLUMN c;
+ALTER TABLE t RENAME TO things;
+ALTER TABLE IF EXISTS nothing ADD COLUMN x int;
+ALTER TABLE things DROP CONSTRAINT t_pk;
+ALTER TABLE things DROP CONSTRAINT IF EXISTS t_pk;
+"#,
+        expect![[r#"
+            table public.things
+              id integer [integer] not null
+              aa integer [integer] not null default 7
+              b character varying(10) [character varying]
+              d integer [integer] not null default 0
+              constraint t_a_check: check (aa > 0)
+        "#]],
+    );
+}
+
+#[test]
+fn sequences_schemas_extensions_comments() {
+    check(
+        r#"
+CREATE SCHEMA app;
+SET search_path TO app, public;
+CREATE TABLE items (id serial PRIMARY KEY);
+CREATE SEQUENCE counter START 10 INCREMENT 2;
+CREATE SEQUENCE public.other AS integer;
+ALTER SEQUENCE counter OWNED BY items.id;
+ALTER SEQUENCE other RENAME TO renamed;
+CREATE EXTENSION IF NOT EXISTS ltree SCHEMA public;
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA app;
+CREATE TABLE paths (p ltree);
+COMMENT ON TABLE items IS 'things';
+COMMENT ON COLUMN items.id IS 'the key';
+COMMENT ON SCHEMA app IS 'the app';
+DROP SEQUENCE IF EXISTS nope;
+"#,
+        expect![[r#"
+            schema app -- the app
+            extension ltree in public
+            extension pgcrypto in app
+            table app.items -- things
+              id integer [integer] not null default nextval('app.items_id_seq'::regclass) -- the key
+              constraint items_pkey: primary key (id)
+            table app.paths
+              p public.ltree [USER-DEFINED]
+            index app.items_pkey on app.items unique using btree (id)
+            sequence app.counter as bigint owned by app.items.id
+            sequence app.items_id_seq as integer owned by app.items.id
+            sequence public.renamed as integer
+        "#]],
+    );
+}
+
+#[test]
+fn statements_that_change_no_shape_are_accepted() {
+    check(
+        r#"
+BEGIN;
+CREATE TABLE t (id int);
+INSERT INTO t VALUES (1);
+UPDATE t SET id = 2;
+DELETE FROM t;
+GRANT SELECT ON t TO public;
+CREATE FUNCTION f(a int, b text) RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint $$;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t_touch BEFORE INSERT OR UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON t USING (true);
+REINDEX TABLE t;
+ANALYZE t;
+ANALYZE t, t;
+COMMENT ON FUNCTION f(int, text) IS 'f';
+CREATE STATISTICS s ON id, id FROM t;
+COMMIT;
+"#,
+        expect![[r#"
+            table public.t
+              id integer [integer]
+              trigger t_touch Before [Insert, Update]
+            function public.f(integer, text) returns bigint
+            function public.touch() returns trigger
+        "#]],
+    );
+}
+
+#[test]
+fn forms_sqlparser_rejects_are_recognised() {
+    check(
+        r#"
+CREATE TABLE t (id int, at date) PARTITION BY RANGE (at);
+CREATE INDEX t_at_idx ON ONLY t (at);
+CREATE INDEX t_id_idx ON t (id);
+ALTER INDEX IF EXISTS t_id_idx RENAME TO t_id_index;
+ALTER INDEX IF EXISTS missing RENAME TO whatever;
+DROP INDEX CONCURRENTLY IF EXISTS t_at_idx;
+DROP INDEX CONCURRENTLY t_id_index;
+CREATE SEQUENCE s START 5 INCREMENT 1 NO MAXVALUE;
+ALTER TABLE t ALTER CONSTRAINT nothing DEFERRABLE;
+ALTER TRIGGER nothing ON t RENAME TO other;
+"#,
+        expect![[r#"
+            partitioned table public.t
+              id integer [integer]
+              at date [date]
+            sequence public.s as bigint
+            error: trigger "nothing" for table "t" does not exist
+              --> inline.sql:11:15
+               |
+            11 | ALTER TRIGGER nothing ON t RENAME TO other;
+               |               ^^^^^^^
+        "#]],
+    );
+}
+
+#[test]
+fn do_blocks_and_directives() {
+    check(
+        r#"
+DO $$ BEGIN
+    CREATE TYPE level AS ENUM ('low', 'high');
+EXCEPTION WHEN duplicate_object THEN null;
+END $$;
+DO $$ BEGIN
+    CREATE TYPE level AS ENUM ('low', 'high');
+EXCEPTION WHEN duplicate_object THEN null;
+END $$;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'size') THEN
+        CREATE TYPE size AS ENUM ('s', 'm');
+    END IF;
+END
+$$;
+DO $$ BEGIN UPDATE nothing SET x = 1; END $$;
+DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 LOOP EXECUTE 'CREATE TABLE made_at_run_time (id int)'; END LOOP; END $$;
+-- migrate:assume CREATE TABLE made (id int);
+DO $$ BEGIN EXECUTE 'CREATE TABLE made (id int)'; END $$;
+-- migrate:ignore
+DO $$ BEGIN EXECUTE 'CREATE INDEX whatever ON made (id)'; END $$;
+"#,
+        expect![[r#"
+            type public.level: enum (low, high)
+            type public.size: enum (s, m)
+            table public.made
+              id integer [integer]
+            warning: the fold cannot read this DO statement and assumed it changes no table, column or type
+              --> inline.sql:18:1
+               |
+            18 | DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 LOOP EXECUTE 'CREATE TABLE made_at_run_time (id int)'; END LOOP; END $$;
+               | ^^
+               = help: state what it changes with a `-- migrate:assume <SQL>;` comment line right before it, or silence this warning with `-- migrate:ignore`
+        "#]],
+    );
+}
+
+#[test]
+fn errors_use_postgres_wording_and_point_at_the_sql() {
+    check(
+        r#"CREATE TABLE users (id int PRIMARY KEY, email text, updated_at timestamptz);
+ALTER TABLE user ADD COLUMN x int;
+ALTER TABLE users DROP COLUMN updatd_at;
+ALTER TABLE users ADD COLUMN email text;
+ALTER TABLE users ADD COLUMN status statuss;
+ALTER TABLE users ADD PRIMARY KEY (email);
+CREATE TABLE users (id int);
+CREATE TABLE twice (a int, a text);
+DROP TABLE nothing;
+ALTER TABLE users DROP CONSTRAINT users_pky;
+ALTER TABLE users ALTER COLUMN nope SET NOT NULL;
+CREATE INDEX ON users (emial);
+ALTER TABLE users ADD FOREIGN KEY (id) REFERENCES accounts (id);
+CREATE TYPE t AS ENUM ('a');
+ALTER TYPE t ADD VALUE 'a';
+ALTER TYPE t ADD VALUE 'b' BEFORE 'z';
+CREATE VIEW v AS SELECT id FROM users;
+DROP TABLE users;
+ALTER TABLE users DROP COLUMN id;
+DROP INDEX users_pkey;
+ALTER TABLE users ALTER COLUMN id DROP NOT NULL;
+"#,
+        expect![[r#"
+            type public.t: enum (a)
+            table public.users
+              id integer [integer] not null
+              email text [text]
+              updated_at timestamp with time zone [timestamp with time zone]
+              constraint users_pkey: primary key (id)
+            view public.v
+              id integer [integer]
+            index public.users_pkey on public.users unique using btree (id)
+            error: relation "user" does not exist
+             --> inline.sql:2:13
+              |
+            2 | ALTER TABLE user ADD COLUMN x int;
+              |             ^^^^
+              = help: did you mean "users"?
+            error: column "updatd_at" of relation "users" does not exist
+             --> inline.sql:3:31
+              |
+            3 | ALTER TABLE users DROP COLUMN updatd_at;
+              |                               ^^^^^^^^^
+              = help: did you mean "updated_at"?
+            error: column "email" of relation "users" already exists
+             --> inline.sql:4:30
+              |
+            4 | ALTER TABLE users ADD COLUMN email text;
+              |                              ^^^^^
+            error: type "statuss" does not exist
+             --> inline.sql:5:37
+              |
+            5 | ALTER TABLE users ADD COLUMN status statuss;
+              |                                     ^^^^^^^
+            error: multiple primary keys for table "users" are not allowed
+             --> inline.sql:6:36
+              |
+            6 | ALTER TABLE users ADD PRIMARY KEY (email);
+              |                                    ^^^^^
+            error: relation "users" already exists
+             --> inline.sql:7:14
+              |
+            7 | CREATE TABLE users (id int);
+              |              ^^^^^
+            error: column "a" specified more than once
+             --> inline.sql:8:28
+              |
+            8 | CREATE TABLE twice (a int, a text);
+              |                            ^
+            error: table "nothing" does not exist
+             --> inline.sql:9:12
+              |
+            9 | DROP TABLE nothing;
+              |            ^^^^^^^
+            error: constraint "users_pky" of relation "users" does not exist
+              --> inline.sql:10:35
+               |
+            10 | ALTER TABLE users DROP CONSTRAINT users_pky;
+               |                                   ^^^^^^^^^
+               = help: did you mean "users_pkey"?
+            error: column "nope" of relation "users" does not exist
+              --> inline.sql:11:32
+               |
+            11 | ALTER TABLE users ALTER COLUMN nope SET NOT NULL;
+               |                                ^^^^
+            error: column "emial" does not exist
+              --> inline.sql:12:24
+               |
+            12 | CREATE INDEX ON users (emial);
+               |                        ^^^^^
+               = help: did you mean "email"?
+            error: relation "accounts" does not exist
+              --> inline.sql:13:51
+               |
+            13 | ALTER TABLE users ADD FOREIGN KEY (id) REFERENCES accounts (id);
+               |                                                   ^^^^^^^^
+            error: enum label "a" already exists
+              --> inline.sql:15:24
+               |
+            15 | ALTER TYPE t ADD VALUE 'a';
+               |                        ^^^
+            error: "z" is not an existing enum label
+              --> inline.sql:16:35
+               |
+            16 | ALTER TYPE t ADD VALUE 'b' BEFORE 'z';
+               |                                   ^^^
+            error: cannot drop table users because other objects depend on it
+              --> inline.sql:18:12
+               |
+            18 | DROP TABLE users;
+               |            ^^^^^
+               = help: view v depends on table users; use DROP ... CASCADE to drop the dependent objects too
+            error: cannot drop column id of table users because other objects depend on it
+              --> inline.sql:19:31
+               |
+            19 | ALTER TABLE users DROP COLUMN id;
+               |                               ^^
+               = help: view v depends on column id of table users; use DROP ... CASCADE to drop the dependent objects too
+            error: cannot drop index users_pkey because constraint users_pkey on table users requires it
+              --> inline.sql:20:12
+               |
+            20 | DROP INDEX users_pkey;
+               |            ^^^^^^^^^^
+               = help: you can drop constraint users_pkey on table users instead
+            error: column "id" is in a primary key
+              --> inline.sql:21:32
+               |
+            21 | ALTER TABLE users ALTER COLUMN id DROP NOT NULL;
+               |                                ^^
+        "#]],
+    );
+}
