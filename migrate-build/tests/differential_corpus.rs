@@ -25,6 +25,7 @@ use migrate_build::fold::fold;
 use migrate_core::{Migration, Name, Schema};
 use migrate_runtime::drift::{Difference, compare};
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
+use migrate_runtime::{DriftPolicy, EmbeddedMigration, Migrations};
 use migrate_test_support::{TestDatabase, corpus_dir};
 
 /// `order, file, single_tx, status` of `apply_log.tsv`.
@@ -291,4 +292,139 @@ fn kestra_introspection_equals_the_fold() {
 #[test]
 fn labrinth_introspection_equals_the_fold() {
     check_set("labrinth", expect![[r#""#]]);
+}
+
+/// The runtime's own path: the set embedded as a binary would embed it
+/// (migrations plus the fold's schema snapshot), applied by the runner to a
+/// fresh database, drift checked by the runner against the snapshot. The
+/// differences it reports must be `known`. A set whose history has a file
+/// PostgreSQL rejects (hatchet) runs up to the migration before it, the
+/// snapshot being the fold of those.
+fn check_set_with_runner(set: &str, known: Expect) {
+    let dir = corpus_dir().join(set).join("migrations");
+    let discovered = discover(&dir, None).unwrap_or_else(|error| panic!("{set}: {error}"));
+    let log = apply_log(set);
+    let n_applicable = log
+        .iter()
+        .position(|entry| entry.status == "FAIL")
+        .unwrap_or(log.len());
+    let migrations = &discovered.migrations[..n_applicable];
+    let folded = fold(migrations);
+    let leak = |text: &str| -> &'static str { Box::leak(text.to_owned().into_boxed_str()) };
+    let embedded: Vec<EmbeddedMigration> = migrations
+        .iter()
+        .map(|migration| EmbeddedMigration {
+            version: leak(&migration.version),
+            name: leak(&migration.name),
+            path: leak(&migration.path),
+            sql: leak(&migration.up),
+            down: migration.down.as_deref().map(leak),
+            checksum: leak(&migration.checksum),
+            transactional: migration.transactional,
+            statements: Box::leak(
+                migration
+                    .statements
+                    .iter()
+                    .map(|statement| leak(statement))
+                    .collect::<Vec<_>>()
+                    .into_boxed_slice(),
+            ),
+        })
+        .collect();
+    let snapshot = serde_json::to_string(&folded.schema).unwrap();
+    let embedded: &'static [EmbeddedMigration] = Box::leak(embedded.into_boxed_slice());
+    let migrations_static: &'static Migrations =
+        Box::leak(Box::new(Migrations::new(embedded, leak(&snapshot))));
+
+    let db = TestDatabase::new(&format!("differential_runner_{set}"));
+    let mut client = db.client();
+    let mut runner = migrations_static.runner().drift(DriftPolicy::Warn);
+    if let Some(last) = migrations.last() {
+        runner = runner.target(&last.version);
+    }
+    let mut report = runner
+        .run(&mut client)
+        .unwrap_or_else(|error| panic!("{set}: the runner failed: {error}"));
+    without_dated_partitions_in(&mut report.drift);
+    println!(
+        "{set} through the runner: {} migrations applied, drift checked: {}, {} differences",
+        report.applied.len(),
+        report.drift_checked,
+        report.drift.len()
+    );
+    assert_eq!(report.applied.len(), migrations.len());
+    assert!(
+        report.drift_checked,
+        "{set}: the runner did not check drift"
+    );
+    let mut listing = String::new();
+    for difference in &report.drift {
+        println!("{}", difference.message);
+        let _ = writeln!(listing, "{:?} {}", difference.kind, difference.object);
+    }
+    known.assert_eq(&listing);
+}
+
+/// The runner compares the whole database: drop what it says about the
+/// dated partitions (see the module documentation).
+fn without_dated_partitions_in(differences: &mut Vec<Difference>) {
+    differences.retain(|difference| {
+        !difference
+            .object
+            .split(|c: char| c == ' ' || c == '.' || c == '"')
+            .any(is_dated_partition)
+    });
+}
+
+#[test]
+fn crates_io_through_the_runner_reports_the_same_drift() {
+    // FIXME(fold): index keys lose their ordering (`priority DESC`).
+    check_set_with_runner(
+        "crates_io",
+        expect![[r#"
+        Changed index public.background_jobs_priority_id_index
+        Changed index public.crate_downloads_downloads_crate_id_index
+        Changed index public.reverse_dependencies_serve_idx
+    "#]],
+    );
+}
+
+#[test]
+fn hatchet_through_the_runner_up_to_its_failing_file() {
+    // FIXME(fold): index ordering; v1_0_22's DO block (see above).
+    check_set_with_runner(
+        "hatchet",
+        expect![[r#"
+        Unexpected constraint v1_events_olap_new_pkey on public.v1_events_olap
+        Changed column public.v1_events_olap.id
+        Missing constraint v1_events_olap_pkey on public.v1_events_olap
+        Changed index public."InternalQueueItem_isQueued_tenantId_queue_priority_id_idx"
+        Changed index public."QueueItem_isQueued_priority_tenantId_queue_id_idx_2"
+        Changed index public.idx_workflow_version_workflow_id_order
+        Changed index public.v1_queue_item_list_idx
+        Changed index public.v1_workflow_concurrency_slot_query_idx
+    "#]],
+    );
+}
+
+#[test]
+fn inbox_zero_through_the_runner_reports_the_same_drift() {
+    // FIXME(fold): index ordering; `CONSTRAINT name` in exclusion definitions.
+    check_set_with_runner(
+        "inbox_zero",
+        expect![[r#"
+        Changed constraint "Booking_no_overlap" on public."Booking"
+        Changed index public."ContactResearch_latest_idx"
+    "#]],
+    );
+}
+
+#[test]
+fn kestra_through_the_runner_reports_no_drift() {
+    check_set_with_runner("kestra", expect![[r#""#]]);
+}
+
+#[test]
+fn labrinth_through_the_runner_reports_no_drift() {
+    check_set_with_runner("labrinth", expect![[r#""#]]);
 }
