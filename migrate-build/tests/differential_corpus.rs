@@ -371,7 +371,7 @@ fn without_dated_partitions_in(differences: &mut Vec<Difference>) {
     differences.retain(|difference| {
         !difference
             .object
-            .split(|c: char| c == ' ' || c == '.' || c == '"')
+            .split([' ', '.', '"'])
             .any(is_dated_partition)
     });
 }
