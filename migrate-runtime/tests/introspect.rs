@@ -198,3 +198,29 @@ fn schema_sql_round_trips_through_postgres() {
     "#]]
     .assert_debug_eq(&differences);
 }
+
+/// The async variant runs the same catalog queries and builds the same schema.
+#[cfg(feature = "tokio")]
+#[test]
+fn async_introspection_equals_blocking_introspection() {
+    let db = TestDatabase::new("introspect_async");
+    let mut client = db.client();
+    client.batch_execute(SCHEMA).unwrap();
+    let options = IntrospectOptions::default().exclude(Name::public("_migrate_history"));
+    let blocking = introspect(&mut client, &options).unwrap();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let asynchronous = runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        migrate_runtime::introspect::introspect_async(&client, &options)
+            .await
+            .unwrap()
+    });
+    assert_eq!(asynchronous, blocking);
+}
