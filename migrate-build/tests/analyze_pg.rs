@@ -470,6 +470,25 @@ fn labrinth_queries_agree_with_postgres() {
     assert!(generated.disagree.is_empty());
 }
 
+/// Generated queries over every corpus schema (crates.io's diesel history,
+/// inbox-zero's Prisma one with quoted CamelCase names and enums, kestra,
+/// hatchet): select, star, group/order, typos, update and insert per table.
+#[test]
+fn generated_queries_over_every_corpus_schema_agree_with_postgres() {
+    let mut failures = Vec::new();
+    for set in ["crates_io", "inbox_zero", "kestra", "hatchet"] {
+        let (db, schema) = analyze_common::corpus_database(set);
+        let mut client = db.client();
+        let mut tally = Tally::default();
+        for sql in generated_queries(&schema) {
+            check(&mut client, &schema, &sql, &mut tally);
+        }
+        tally.report(set);
+        failures.extend(tally.disagree);
+    }
+    assert!(failures.is_empty(), "{} disagreements", failures.len());
+}
+
 /// The query with the last column name it uses misspelt (`name` -> `namx`).
 fn misspell(schema: &Schema, sql: &str) -> Option<String> {
     let described = describe(schema, sql).ok()?;

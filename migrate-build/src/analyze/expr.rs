@@ -405,6 +405,7 @@ impl Analyzer<'_> {
                 return Typed::new(Ty::known(ty), false, span).named(name);
             }
         }
+        self.check_reserved(ident);
         self.column(None, &name, span)
     }
 
@@ -415,6 +416,9 @@ impl Analyzer<'_> {
     }
 
     fn compound_identifier(&mut self, parts: &[Ident], span: std::ops::Range<usize>) -> Typed {
+        if let Some(first) = parts.first() {
+            self.check_reserved(first);
+        }
         let names: Vec<String> = parts.iter().map(fold_ident).collect();
         let column_span = parts
             .last()

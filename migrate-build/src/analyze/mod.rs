@@ -267,6 +267,9 @@ pub(crate) struct Analyzer<'s> {
     /// Parameters whose type would have come from something already
     /// reported as an error: not reported again.
     pub poisoned: Vec<usize>,
+    /// Reserved words the parser took as names (`SELECT to FROM t`):
+    /// PostgreSQL rejects the statement at the first one.
+    pub reserved: Vec<(Range<usize>, String)>,
     pub uses: Vec<ColumnUse>,
     /// FROM namespaces, innermost last.
     pub levels: Vec<Level>,
@@ -283,6 +286,7 @@ impl<'s> Analyzer<'s> {
             params: Vec::new(),
             param_spans: Vec::new(),
             poisoned: Vec::new(),
+            reserved: Vec::new(),
             uses: Vec::new(),
             levels: Vec::new(),
             ctes: Vec::new(),
@@ -343,6 +347,14 @@ impl<'s> Analyzer<'s> {
     }
 
     fn finish(mut self, outputs: Vec<Out>) -> Result<Described, Vec<Diagnostic>> {
+        if let Some((span, word)) = self.reserved.iter().min_by_key(|(span, _)| span.start) {
+            return Err(vec![
+                Diagnostic::error(format!("syntax error at or near \"{word}\""), span.clone())
+                    .with_help(format!(
+                        "\"{word}\" is a reserved word in PostgreSQL; quote it to use it as a name: \"{word}\""
+                    )),
+            ]);
+        }
         for index in 0..self.params.len() {
             if self.params[index].is_none() && !self.poisoned.contains(&(index + 1)) {
                 let span = self.param_spans[index].clone().unwrap_or(0..0);
@@ -405,6 +417,45 @@ impl<'s> Analyzer<'s> {
         }
     }
 
+    /// Records an unquoted reserved word used as a name.
+    pub(crate) fn check_reserved(&mut self, ident: &sqlparser::ast::Ident) {
+        let word = ident.value.to_lowercase();
+        if ident.quote_style.is_none() && is_reserved(&word) {
+            let span = self.source.range(ident.span);
+            let text = &self.source.text;
+            // `SELECT order FROM t`: PostgreSQL reads an empty select list
+            // and the start of ORDER BY, and fails at the token after it.
+            let after_select = text[..span.start.min(text.len())]
+                .trim_end()
+                .to_ascii_lowercase()
+                .ends_with("select");
+            let clause = matches!(
+                word.as_str(),
+                "order" | "group" | "limit" | "offset" | "window" | "fetch" | "for" | "having"
+            );
+            if after_select && clause && span.end <= text.len() {
+                let rest = &text[span.end..];
+                let start = span.end + (rest.len() - rest.trim_start().len());
+                let end = text[start..]
+                    .find(|c: char| c.is_whitespace())
+                    .map_or(text.len(), |n| start + n);
+                if start < end {
+                    self.reserved
+                        .push((start..end, text[start..end].to_owned()));
+                    return;
+                }
+            }
+            self.reserved.push((span, ident.value.clone()));
+        }
+    }
+
+    /// The first part of a dotted name (later parts may be any keyword).
+    pub(crate) fn check_reserved_name(&mut self, name: &sqlparser::ast::ObjectName) {
+        if let Some(sqlparser::ast::ObjectNamePart::Identifier(ident)) = name.0.first() {
+            self.check_reserved(ident);
+        }
+    }
+
     /// After an error that hides the statement's shape (an unknown target
     /// table), no parameter is reported as undeterminable.
     pub(crate) fn poison_all_params(&mut self) {
@@ -421,6 +472,114 @@ impl<'s> Analyzer<'s> {
             other => other.clone(),
         }
     }
+}
+
+/// PostgreSQL's reserved key words (and those reserved except as function
+/// or type names), which cannot name a table or column unquoted.
+fn is_reserved(word: &str) -> bool {
+    matches!(
+        word,
+        "all"
+            | "analyse"
+            | "analyze"
+            | "and"
+            | "any"
+            | "array"
+            | "as"
+            | "asc"
+            | "asymmetric"
+            | "both"
+            | "case"
+            | "cast"
+            | "check"
+            | "collate"
+            | "column"
+            | "constraint"
+            | "create"
+            | "current_catalog"
+            | "current_date"
+            | "current_role"
+            | "current_time"
+            | "current_timestamp"
+            | "current_user"
+            | "default"
+            | "deferrable"
+            | "desc"
+            | "distinct"
+            | "do"
+            | "else"
+            | "end"
+            | "except"
+            | "false"
+            | "fetch"
+            | "for"
+            | "foreign"
+            | "from"
+            | "grant"
+            | "group"
+            | "having"
+            | "in"
+            | "initially"
+            | "intersect"
+            | "into"
+            | "lateral"
+            | "leading"
+            | "limit"
+            | "localtime"
+            | "localtimestamp"
+            | "not"
+            | "null"
+            | "offset"
+            | "on"
+            | "only"
+            | "or"
+            | "order"
+            | "placing"
+            | "primary"
+            | "references"
+            | "returning"
+            | "select"
+            | "session_user"
+            | "some"
+            | "symmetric"
+            | "table"
+            | "then"
+            | "to"
+            | "trailing"
+            | "true"
+            | "union"
+            | "unique"
+            | "user"
+            | "using"
+            | "variadic"
+            | "when"
+            | "where"
+            | "window"
+            | "with"
+            | "authorization"
+            | "binary"
+            | "collation"
+            | "concurrently"
+            | "cross"
+            | "current_schema"
+            | "freeze"
+            | "full"
+            | "ilike"
+            | "inner"
+            | "is"
+            | "isnull"
+            | "join"
+            | "left"
+            | "like"
+            | "natural"
+            | "notnull"
+            | "outer"
+            | "overlaps"
+            | "right"
+            | "similar"
+            | "tablesample"
+            | "verbose"
+    )
 }
 
 /// Applies sqlx's column overrides: `"name!"` (non-null), `"name?"`

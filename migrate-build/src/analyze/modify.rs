@@ -79,6 +79,7 @@ impl Analyzer<'_> {
             targets = relation.columns.iter().cloned().map(Some).collect();
         } else {
             for column in columns {
+                self.check_reserved_name(column);
                 let column_name = object_name_parts(column).pop().unwrap_or_default();
                 let span = self.span(column);
                 match relation.column(&column_name) {
@@ -315,6 +316,7 @@ impl Analyzer<'_> {
         &mut self,
         table_name: &sqlparser::ast::ObjectName,
     ) -> Option<(Name, Relation)> {
+        self.check_reserved_name(table_name);
         let parts = object_name_parts(table_name);
         let span = self.span(table_name);
         let name = match parts.as_slice() {
@@ -382,6 +384,7 @@ impl Analyzer<'_> {
             Some(ConflictTarget::Columns(columns)) => {
                 let mut names = Vec::new();
                 for column in columns {
+                    self.check_reserved(column);
                     let column_name = fold_ident(column);
                     let span = self.source.range(column.span);
                     if relation.column(&column_name).is_none() {
@@ -522,6 +525,7 @@ impl Analyzer<'_> {
             };
             let mut columns: Vec<Option<Column>> = Vec::new();
             for target in &targets {
+                self.check_reserved_name(target);
                 let parts = object_name_parts(target);
                 let column_name = parts.first().cloned().unwrap_or_default();
                 let span = self.span(*target);

@@ -1006,6 +1006,7 @@ impl Analyzer<'_> {
                         );
                     }
                     None => {
+                        self.check_reserved_name(name);
                         let parts = object_name_parts(name);
                         let span = self.span(name);
                         let (schema, table) = match parts.as_slice() {

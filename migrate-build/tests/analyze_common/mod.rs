@@ -154,3 +154,56 @@ pub fn sqlx_type(value: &serde_json::Value) -> String {
         udt.to_owned()
     }
 }
+
+/// Applies a corpus set's migrations (in the order `discover` gives, each
+/// as its tool would: one transaction, or statement by statement) to a fresh
+/// database, skipping the files `apply_log.tsv` records as failing, and
+/// returns the schema PostgreSQL ended up with.
+pub fn corpus_database(set: &str) -> (TestDatabase, Schema) {
+    let dir = corpus_dir().join(set);
+    let log = std::fs::read_to_string(dir.join("apply_log.tsv")).expect("apply_log.tsv");
+    let failing: Vec<String> = log
+        .lines()
+        .skip(1)
+        .filter(|line| line.split('\t').nth(3) == Some("FAIL"))
+        .filter_map(|line| line.split('\t').nth(1).map(str::to_owned))
+        .collect();
+    let discovered =
+        migrate_build::discover::discover(&dir.join("migrations"), None).expect("discover");
+    let db = TestDatabase::new(&format!("analyze_{set}"));
+    let mut client = db.client();
+    for migration in &discovered.migrations {
+        if failing.contains(&migration.path) {
+            continue;
+        }
+        let statements: Vec<String> = if migration.statements.is_empty() {
+            migrate_build::split::split_statements(&migration.up)
+                .into_iter()
+                .map(|statement| statement.text.to_owned())
+                .collect()
+        } else {
+            migration.statements.clone()
+        };
+        let result = if migration.transactional {
+            client.batch_execute(&migration.up)
+        } else {
+            Err(None::<()>).or_else(|_| {
+                for statement in &statements {
+                    client.batch_execute(statement)?;
+                }
+                Ok(())
+            })
+        };
+        if let Err(error) = result {
+            // A transactional file with CREATE INDEX CONCURRENTLY and the
+            // like was applied statement by statement when the corpus was made.
+            for statement in &statements {
+                client
+                    .batch_execute(statement)
+                    .unwrap_or_else(|e| panic!("{set} {}: {error}; {e}", migration.path));
+            }
+        }
+    }
+    let schema = introspect(&mut client, &IntrospectOptions::default()).expect("introspect");
+    (db, schema)
+}
