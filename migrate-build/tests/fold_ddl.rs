@@ -623,11 +623,76 @@ ALTER TRIGGER nothing ON t RENAME TO other;
               id integer [integer]
               at date [date]
             sequence public.s as bigint
+            error: constraint "nothing" of relation "t" does not exist
+              --> inline.sql:10:32
+               |
+            10 | ALTER TABLE t ALTER CONSTRAINT nothing DEFERRABLE;
+               |                                ^^^^^^^
             error: trigger "nothing" for table "t" does not exist
               --> inline.sql:11:15
                |
             11 | ALTER TRIGGER nothing ON t RENAME TO other;
                |               ^^^^^^^
+        "#]],
+    );
+}
+
+#[test]
+fn more_forms_sqlparser_rejects() {
+    check(
+        r#"
+CREATE SCHEMA archive;
+CREATE TABLE p (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE c (id int, at date);
+ALTER TABLE p ATTACH PARTITION c FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE d PARTITION OF p FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+ALTER TABLE p DETACH PARTITION d;
+ALTER TABLE d SET SCHEMA archive;
+CREATE TABLE k (id int GENERATED ALWAYS AS IDENTITY, other int);
+ALTER TABLE k ALTER COLUMN id DROP IDENTITY;
+ALTER TABLE k ALTER COLUMN id SET STATISTICS 100;
+CREATE TABLE u (id int PRIMARY KEY);
+CREATE TABLE r (u_id int CONSTRAINT r_u_fk REFERENCES u);
+ALTER TABLE r ALTER CONSTRAINT r_u_fk DEFERRABLE INITIALLY DEFERRED;
+CREATE VIEW v AS SELECT id FROM u;
+ALTER VIEW v RENAME COLUMN id TO user_id;
+ALTER VIEW v RENAME TO users_view;
+CREATE DOMAIN positive AS int;
+ALTER DOMAIN positive SET NOT NULL;
+CREATE TYPE kind AS ENUM ('a');
+ALTER TYPE kind SET SCHEMA archive;
+ALTER TYPE archive.kind OWNER TO postgres;
+ALTER SCHEMA archive RENAME TO old;
+CREATE TABLE uses (k old.kind, p positive);
+"#,
+        expect![[r#"
+            schema old
+            type old.kind: enum (a)
+            type public.positive: domain over integer not null
+            table old.d
+              id integer [integer]
+              at date [date]
+            table public.c (child of public.p)
+              id integer [integer]
+              at date [date]
+            table public.k
+              id integer [integer] not null
+              other integer [integer]
+            partitioned table public.p
+              id integer [integer]
+              at date [date]
+            table public.r
+              u_id integer [integer]
+              constraint r_u_fk: foreign key (u_id) references public.u (id) on delete NoAction
+            table public.u
+              id integer [integer] not null
+              constraint u_pkey: primary key (id)
+            view public.users_view
+              user_id integer [integer]
+            table public.uses
+              k old.kind [USER-DEFINED]
+              p public.positive [integer]
+            index public.u_pkey on public.u unique using btree (id)
         "#]],
     );
 }
@@ -697,9 +762,12 @@ DROP TABLE users;
 ALTER TABLE users DROP COLUMN id;
 DROP INDEX users_pkey;
 ALTER TABLE users ALTER COLUMN id DROP NOT NULL;
+CREATE TABLE refs (email text REFERENCES users (email));
 "#,
         expect![[r#"
             type public.t: enum (a)
+            table public.refs
+              email text [text]
             table public.users
               id integer [integer] not null
               email text [text]
@@ -805,6 +873,11 @@ ALTER TABLE users ALTER COLUMN id DROP NOT NULL;
                |
             21 | ALTER TABLE users ALTER COLUMN id DROP NOT NULL;
                |                                ^^
+            error: there is no unique constraint matching given keys for referenced table "users"
+              --> inline.sql:22:42
+               |
+            22 | CREATE TABLE refs (email text REFERENCES users (email));
+               |                                          ^^^^^^^^^^^^
         "#]],
     );
 }

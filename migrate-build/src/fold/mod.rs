@@ -404,6 +404,7 @@ impl Folder {
                 representation,
             } => self.create_type(stmt, name, representation.as_ref()),
             Statement::AlterType(alter) => self.alter_type(stmt, alter),
+            Statement::AlterSchema(alter) => self.alter_schema(stmt, alter),
             Statement::CreateDomain(create) => self.create_domain(stmt, create),
             Statement::DropDomain(drop) => self.drop_domain(stmt, drop),
             Statement::CreateExtension(create) => self.create_extension(stmt, create),
@@ -481,7 +482,6 @@ impl Folder {
             | Statement::DropFunction(_)
             | Statement::DropProcedure { .. }
             | Statement::CreateProcedure { .. }
-            | Statement::AlterSchema(_)
             | Statement::Declare { .. }
             | Statement::Fetch { .. }
             | Statement::Close { .. }

@@ -106,6 +106,181 @@ impl Folder {
         Ok(())
     }
 
+    pub(crate) fn alter_schema(
+        &mut self,
+        stmt: &Stmt,
+        alter: &sqlparser::ast::AlterSchema,
+    ) -> Fallible<()> {
+        let sqlparser::ast::AlterSchema {
+            name,
+            if_exists,
+            operations,
+        } = alter;
+        let schema = names::object_name_parts(name).join(".");
+        if !self.schema.namespaces.contains_key(&schema) {
+            if *if_exists {
+                return Ok(());
+            }
+            return Err(stmt.error(
+                stmt.span_of_object_name(name),
+                format!("schema \"{schema}\" does not exist"),
+            ));
+        }
+        for operation in operations {
+            match operation {
+                sqlparser::ast::AlterSchemaOperation::Rename { name: new } => {
+                    let new_schema = names::object_name_parts(new).join(".");
+                    if self.schema.namespaces.contains_key(&new_schema) {
+                        return Err(stmt.error(
+                            stmt.span_of_object_name(new),
+                            format!("schema \"{new_schema}\" already exists"),
+                        ));
+                    }
+                    self.rename_namespace(&schema, &new_schema);
+                }
+                sqlparser::ast::AlterSchemaOperation::OwnerTo { .. } => {}
+                other => {
+                    return Err(stmt.error_at_start(format!(
+                        "syntax error: ALTER SCHEMA {other} is not PostgreSQL"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// ALTER SCHEMA old RENAME TO new: every object in it moves.
+    fn rename_namespace(&mut self, old: &str, new: &str) {
+        let namespace = self.schema.namespaces.remove(old).unwrap_or_default();
+        self.schema.namespaces.insert(new.to_owned(), namespace);
+        let relations: Vec<Name> = self
+            .schema
+            .relations
+            .keys()
+            .filter(|n| n.schema == old)
+            .cloned()
+            .collect();
+        for relation in relations {
+            self.move_relation(&relation, new);
+        }
+        let types: Vec<Name> = self
+            .schema
+            .types
+            .keys()
+            .filter(|n| n.schema == old)
+            .cloned()
+            .collect();
+        for type_name in types {
+            self.move_type(&type_name, new);
+        }
+        let sequences: Vec<Name> = self
+            .schema
+            .sequences
+            .keys()
+            .filter(|n| n.schema == old)
+            .cloned()
+            .collect();
+        for sequence in sequences {
+            if let Some(moved) = self.schema.sequences.remove(&sequence) {
+                self.schema
+                    .sequences
+                    .insert(Name::new(new, &sequence.name), moved);
+            }
+        }
+        let functions: Vec<Name> = self
+            .schema
+            .functions
+            .keys()
+            .filter(|n| n.schema == old)
+            .cloned()
+            .collect();
+        for function in functions {
+            if let Some(moved) = self.schema.functions.remove(&function) {
+                self.schema
+                    .functions
+                    .insert(Name::new(new, &function.name), moved);
+            }
+        }
+        for extension in self.schema.extensions.values_mut() {
+            if extension.schema == old {
+                extension.schema = new.to_owned();
+            }
+        }
+        for entry in &mut self.search_path {
+            if entry == old {
+                *entry = new.to_owned();
+            }
+        }
+    }
+
+    /// ALTER TABLE .. SET SCHEMA: the relation, its indexes and the
+    /// sequences it owns move to `schema`.
+    pub(crate) fn move_relation(&mut self, name: &Name, schema: &str) {
+        let Some(relation) = self.schema.relations.remove(name) else {
+            return;
+        };
+        let new = Name::new(schema, &name.name);
+        self.schema.relations.insert(new.clone(), relation);
+        let indexes: Vec<Name> = self
+            .schema
+            .indexes
+            .iter()
+            .filter(|(_, index)| &index.table == name)
+            .map(|(index_name, _)| index_name.clone())
+            .collect();
+        for index_name in indexes {
+            if let Some(index) = self.schema.indexes.remove(&index_name) {
+                self.schema
+                    .indexes
+                    .insert(Name::new(schema, &index_name.name), index);
+            }
+        }
+        let owned: Vec<Name> = self
+            .schema
+            .sequences
+            .iter()
+            .filter(|(_, sequence)| {
+                sequence
+                    .owned_by
+                    .as_ref()
+                    .is_some_and(|(owner, _)| owner == name)
+            })
+            .map(|(sequence_name, _)| sequence_name.clone())
+            .collect();
+        for sequence_name in owned {
+            if let Some(sequence) = self.schema.sequences.remove(&sequence_name) {
+                let moved = Name::new(schema, &sequence_name.name);
+                self.schema.sequences.insert(moved.clone(), sequence);
+                let old_default = format!(
+                    "nextval('{}'::regclass)",
+                    super::table::regclass_text(&sequence_name)
+                );
+                let new_default = format!(
+                    "nextval('{}'::regclass)",
+                    super::table::regclass_text(&moved)
+                );
+                for relation in self.schema.relations.values_mut() {
+                    for column in &mut relation.columns {
+                        if column.default.as_deref() == Some(old_default.as_str()) {
+                            column.default = Some(new_default.clone());
+                        }
+                    }
+                }
+            }
+        }
+        self.repoint_relation(name, &new);
+    }
+
+    /// ALTER TYPE .. SET SCHEMA.
+    pub(crate) fn move_type(&mut self, name: &Name, schema: &str) {
+        let Some(user_type) = self.schema.types.remove(name) else {
+            return;
+        };
+        let new = Name::new(schema, &name.name);
+        self.schema.types.insert(new.clone(), user_type);
+        self.retype(name, &new);
+    }
+
     pub(crate) fn alter_type(&mut self, stmt: &Stmt, alter: &AlterType) -> Fallible<()> {
         let AlterType { name, operation } = alter;
         let (schema, object) = Self::split_name(stmt, name)?;
@@ -216,17 +391,19 @@ impl Folder {
     }
 
     /// After a type rename: every use of `old` names `new`.
-    fn retype(&mut self, old: &Name, new: &Name) {
+    pub(crate) fn retype(&mut self, old: &Name, new: &Name) {
         let old_cast = format!("::{}", type_cast_name(old));
         let new_cast = format!("::{}", type_cast_name(new));
         let fix = |ty: &mut SqlType| {
             if ty.schema == old.schema && ty.name == old.name {
+                ty.schema = new.schema.clone();
                 ty.name = new.name.clone();
             }
         };
         for relation in self.schema.relations.values_mut() {
             for column in &mut relation.columns {
                 if column.ty.schema == old.schema && column.ty.name == old.name {
+                    column.ty.schema = new.schema.clone();
                     column.ty.name = new.name.clone();
                     if let Some(default) = &mut column.default {
                         *default = default.replace(&old_cast, &new_cast);

@@ -636,6 +636,34 @@ impl Folder {
                     ));
                 }
             }
+            let mut wanted: Vec<&String> = referenced_columns.iter().collect();
+            wanted.sort();
+            let matches_key = |key: &[String]| {
+                let mut key: Vec<&String> = key.iter().collect();
+                key.sort();
+                key == wanted
+            };
+            let unique_constraint = target.constraints.iter().any(|constraint| {
+                matches!(
+                    constraint.kind,
+                    ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. }
+                ) && matches_key(constraint.kind.columns())
+            });
+            let unique_index = self.schema.indexes.values().any(|index| {
+                index.table == *references
+                    && index.unique
+                    && index.predicate.is_none()
+                    && matches_key(&index.keys)
+            });
+            if !unique_constraint && !unique_index {
+                return Err(stmt.error(
+                    span,
+                    format!(
+                        "there is no unique constraint matching given keys for referenced table \"{}\"",
+                        references.name
+                    ),
+                ));
+            }
             if referenced_columns.len() != columns.len() {
                 return Err(stmt.error(
                     span,

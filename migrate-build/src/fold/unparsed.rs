@@ -502,12 +502,19 @@ impl Folder {
             }
             return Ok(Some(()));
         }
-        // ALTER TABLE ... ALTER CONSTRAINT c [NOT] DEFERRABLE [INITIALLY ...]
-        if tokens.keywords_at(0, &["ALTER", "TABLE"])
-            && let Some(alter) = tokens.find_keyword(2, "ALTER")
-            && tokens.keywords_at(alter + 1, &["CONSTRAINT"])
+        if tokens.keywords_at(0, &["ALTER", "TABLE"]) {
+            return self.alter_table_unparsed(stmt, tokens);
+        }
+        if tokens.keywords_at(0, &["ALTER", "VIEW"])
+            || tokens.keywords_at(0, &["ALTER", "MATERIALIZED", "VIEW"])
         {
-            return Ok(Some(()));
+            return self.alter_view_unparsed(stmt, tokens);
+        }
+        if tokens.keywords_at(0, &["ALTER", "TYPE"]) {
+            return self.alter_type_unparsed(stmt, tokens);
+        }
+        if tokens.keywords_at(0, &["ALTER", "DOMAIN"]) {
+            return self.alter_domain_unparsed(stmt, tokens);
         }
         // CREATE FUNCTION ... COST n: record the signature without COST.
         if (tokens.keywords_at(0, &["CREATE", "FUNCTION"])
@@ -578,6 +585,301 @@ impl Folder {
                 }
             }
         }
+    }
+}
+
+impl Folder {
+    /// ALTER TABLE forms sqlparser rejects; each recognised one is a
+    /// single action.
+    fn alter_table_unparsed(&mut self, stmt: &Stmt, tokens: &Tokens) -> Fallible<Option<()>> {
+        let mut at = 2;
+        let if_exists = tokens.keywords_at(at, &["IF", "EXISTS"]);
+        if if_exists {
+            at += 2;
+        }
+        if tokens.keywords_at(at, &["ONLY"]) {
+            at += 1;
+        }
+        let Some((name, next)) = tokens.object_name(at) else {
+            return Ok(None);
+        };
+        let (schema, object) = Self::split_name(stmt, &name)?;
+        let Some(table) = self.find_relation(schema.as_deref(), &object) else {
+            if if_exists {
+                return Ok(Some(()));
+            }
+            return Err(self.missing_relation(stmt, &name, &object));
+        };
+        // ATTACH / DETACH PARTITION child
+        if tokens.keywords_at(next, &["ATTACH", "PARTITION"])
+            || tokens.keywords_at(next, &["DETACH", "PARTITION"])
+        {
+            let attach = tokens.keywords_at(next, &["ATTACH"]);
+            let Some((child_name, _)) = tokens.object_name(next + 2) else {
+                return Ok(None);
+            };
+            let child = self.existing_relation(stmt, &child_name)?;
+            self.relation_mut(&child).parent = attach.then(|| table.clone());
+            return Ok(Some(()));
+        }
+        // SET SCHEMA s
+        if tokens.keywords_at(next, &["SET", "SCHEMA"]) {
+            let Some((schema_name, _)) = tokens.object_name(next + 2) else {
+                return Ok(None);
+            };
+            let new_schema = names::object_name_parts(&schema_name).join(".");
+            if !self.schema.namespaces.contains_key(&new_schema) {
+                return Err(stmt.error(
+                    stmt.span_of_object_name(&schema_name),
+                    format!("schema \"{new_schema}\" does not exist"),
+                ));
+            }
+            self.move_relation(&table, &new_schema);
+            return Ok(Some(()));
+        }
+        // ALTER CONSTRAINT c [NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE]
+        if tokens.keywords_at(next, &["ALTER", "CONSTRAINT"]) {
+            let Some((constraint_name, after)) = tokens.object_name(next + 2) else {
+                return Ok(None);
+            };
+            let constraint = names::object_name_parts(&constraint_name)
+                .pop()
+                .unwrap_or_default();
+            let count = tokens.tokens.len();
+            let not_deferrable =
+                (after..count).any(|i| tokens.keywords_at(i, &["NOT", "DEFERRABLE"]));
+            let deferrable = !not_deferrable && tokens.find_keyword(after, "DEFERRABLE").is_some();
+            let initially_deferred =
+                (after..count).any(|i| tokens.keywords_at(i, &["INITIALLY", "DEFERRED"]));
+            let relation = self.relation_mut(&table);
+            let Some(found) = relation
+                .constraints
+                .iter_mut()
+                .find(|c| c.name == constraint)
+            else {
+                return Err(stmt.error(
+                    stmt.span_of_object_name(&constraint_name),
+                    format!(
+                        "constraint \"{constraint}\" of relation \"{}\" does not exist",
+                        table.name
+                    ),
+                ));
+            };
+            found.deferrable = deferrable;
+            found.initially_deferred = initially_deferred;
+            return Ok(Some(()));
+        }
+        // ALTER [COLUMN] c <action>
+        if tokens.keywords_at(next, &["ALTER"]) {
+            let column_at = if tokens.keywords_at(next + 1, &["COLUMN"]) {
+                next + 2
+            } else {
+                next + 1
+            };
+            let Some((column_name, action)) = tokens.object_name(column_at) else {
+                return Ok(None);
+            };
+            let Some(ObjectNamePart::Identifier(column_ident)) = column_name.0.last() else {
+                return Ok(None);
+            };
+            let column = names::ident(column_ident);
+            if self.schema.relations[&table].column(&column).is_none() {
+                return Err(self.missing_column(stmt, &table, column_ident));
+            }
+            if tokens.keywords_at(action, &["DROP", "IDENTITY"]) {
+                let if_exists = tokens.keywords_at(action + 2, &["IF", "EXISTS"]);
+                let relation = self.relation_mut(&table);
+                let Some(column_mut) = relation.column_mut(&column) else {
+                    return Ok(None);
+                };
+                if column_mut.identity.take().is_none() && !if_exists {
+                    return Err(stmt.error(
+                        stmt.span_of_ident(column_ident),
+                        format!(
+                            "column \"{column}\" of relation \"{}\" is not an identity column",
+                            table.name
+                        ),
+                    ));
+                }
+                let owner = Some((table.clone(), column.clone()));
+                self.schema
+                    .sequences
+                    .retain(|_, sequence| sequence.owned_by != owner);
+                return Ok(Some(()));
+            }
+            if tokens.keywords_at(action, &["SET", "GENERATED"]) {
+                let always = tokens.keywords_at(action + 2, &["ALWAYS"]);
+                let relation = self.relation_mut(&table);
+                let Some(column_mut) = relation.column_mut(&column) else {
+                    return Ok(None);
+                };
+                if column_mut.identity.is_none() {
+                    return Err(stmt.error(
+                        stmt.span_of_ident(column_ident),
+                        format!(
+                            "column \"{column}\" of relation \"{}\" is not an identity column",
+                            table.name
+                        ),
+                    ));
+                }
+                column_mut.identity = Some(if always {
+                    migrate_core::Identity::Always
+                } else {
+                    migrate_core::Identity::ByDefault
+                });
+                return Ok(Some(()));
+            }
+            let neutral: [&[&str]; 7] = [
+                &["SET", "STATISTICS"],
+                &["SET", "STORAGE"],
+                &["SET", "COMPRESSION"],
+                &["RESET"],
+                &["RESTART"],
+                &["SET", "INCREMENT"],
+                &["SET", "START"],
+            ];
+            let sets_options = tokens.keywords_at(action, &["SET"])
+                && matches!(
+                    tokens.tokens.get(action + 1).map(|t| &t.token),
+                    Some(Token::LParen)
+                );
+            if sets_options
+                || neutral
+                    .iter()
+                    .any(|words| tokens.keywords_at(action, words))
+            {
+                return Ok(Some(()));
+            }
+        }
+        Ok(None)
+    }
+
+    /// ALTER [MATERIALIZED] VIEW name { RENAME TO n | RENAME [COLUMN] a TO b
+    /// | SET SCHEMA s | OWNER TO .. | SET (..) | ALTER COLUMN .. }.
+    fn alter_view_unparsed(&mut self, stmt: &Stmt, tokens: &Tokens) -> Fallible<Option<()>> {
+        let mut at = if tokens.keywords_at(1, &["MATERIALIZED"]) {
+            3
+        } else {
+            2
+        };
+        let if_exists = tokens.keywords_at(at, &["IF", "EXISTS"]);
+        if if_exists {
+            at += 2;
+        }
+        let Some((name, next)) = tokens.object_name(at) else {
+            return Ok(None);
+        };
+        let (schema, object) = Self::split_name(stmt, &name)?;
+        let Some(view) = self.find_relation(schema.as_deref(), &object) else {
+            if if_exists {
+                return Ok(Some(()));
+            }
+            return Err(self.missing_relation(stmt, &name, &object));
+        };
+        if tokens.keywords_at(next, &["RENAME", "TO"]) {
+            if let Some((new, _)) = tokens.object_name(next + 2) {
+                self.rename_relation(stmt, &view, &new)?;
+            }
+            return Ok(Some(()));
+        }
+        if tokens.keywords_at(next, &["RENAME"]) {
+            let column_at = if tokens.keywords_at(next + 1, &["COLUMN"]) {
+                next + 2
+            } else {
+                next + 1
+            };
+            if let Some((old, after)) = tokens.object_name(column_at)
+                && tokens.keywords_at(after, &["TO"])
+                && let Some((new, _)) = tokens.object_name(after + 1)
+            {
+                let old = names::object_name_parts(&old).pop().unwrap_or_default();
+                let new = names::object_name_parts(&new).pop().unwrap_or_default();
+                let relation = self.relation_mut(&view);
+                match relation.column_mut(&old) {
+                    Some(column) => column.name = new,
+                    None => {
+                        return Err(stmt.error_at_start(format!(
+                            "column \"{old}\" of relation \"{}\" does not exist",
+                            view.name
+                        )));
+                    }
+                }
+            }
+            return Ok(Some(()));
+        }
+        if tokens.keywords_at(next, &["SET", "SCHEMA"]) {
+            if let Some((schema_name, _)) = tokens.object_name(next + 2) {
+                let new_schema = names::object_name_parts(&schema_name).join(".");
+                self.move_relation(&view, &new_schema);
+            }
+            return Ok(Some(()));
+        }
+        // OWNER TO, SET (options), ALTER COLUMN .. SET DEFAULT: no shape.
+        Ok(Some(()))
+    }
+
+    /// ALTER TYPE forms sqlparser rejects: OWNER TO, SET SCHEMA.
+    fn alter_type_unparsed(&mut self, stmt: &Stmt, tokens: &Tokens) -> Fallible<Option<()>> {
+        let Some((name, next)) = tokens.object_name(2) else {
+            return Ok(None);
+        };
+        if tokens.keywords_at(next, &["OWNER", "TO"]) {
+            return Ok(Some(()));
+        }
+        if tokens.keywords_at(next, &["SET", "SCHEMA"]) {
+            let (schema, object) = Self::split_name(stmt, &name)?;
+            let Some(found) = self.find_type(schema.as_deref(), &object) else {
+                return Err(stmt.error(
+                    stmt.span_of_object_name(&name),
+                    format!("type \"{object}\" does not exist"),
+                ));
+            };
+            if let Some((schema_name, _)) = tokens.object_name(next + 2) {
+                let new_schema = names::object_name_parts(&schema_name).join(".");
+                self.move_type(&found, &new_schema);
+                return Ok(Some(()));
+            }
+        }
+        Ok(None)
+    }
+
+    /// ALTER DOMAIN d { SET NOT NULL | DROP NOT NULL | DROP DEFAULT | .. }.
+    fn alter_domain_unparsed(&mut self, stmt: &Stmt, tokens: &Tokens) -> Fallible<Option<()>> {
+        let Some((name, next)) = tokens.object_name(2) else {
+            return Ok(None);
+        };
+        let (schema, object) = Self::split_name(stmt, &name)?;
+        let Some(found) = self.find_type(schema.as_deref(), &object) else {
+            return Err(stmt.error(
+                stmt.span_of_object_name(&name),
+                format!("type \"{object}\" does not exist"),
+            ));
+        };
+        let Some(migrate_core::UserType {
+            kind:
+                migrate_core::UserTypeKind::Domain {
+                    not_null, default, ..
+                },
+            ..
+        }) = self.schema.types.get_mut(&found)
+        else {
+            return Err(stmt.error(
+                stmt.span_of_object_name(&name),
+                format!("\"{object}\" is not a domain"),
+            ));
+        };
+        if tokens.keywords_at(next, &["SET", "NOT", "NULL"]) {
+            *not_null = true;
+        } else if tokens.keywords_at(next, &["DROP", "NOT", "NULL"]) {
+            *not_null = false;
+        } else if tokens.keywords_at(next, &["DROP", "DEFAULT"]) {
+            *default = None;
+        } else if tokens.keywords_at(next, &["SET", "DEFAULT"]) {
+            // The domain's own default is not a column default: no column shape.
+            return Ok(Some(()));
+        }
+        // ADD/DROP/VALIDATE CONSTRAINT, OWNER TO, RENAME CONSTRAINT: no column shape.
+        Ok(Some(()))
     }
 }
 
