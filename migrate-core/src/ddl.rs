@@ -771,7 +771,8 @@ pub fn create_index(name: &Name, index: &Index) -> String {
     if !index.method.is_empty() && index.method != "btree" {
         let _ = write!(out, " USING {}", index.method);
     }
-    let _ = write!(out, " ({})", index.keys.join(", "));
+    let keys: Vec<String> = index.keys.iter().map(|key| index_key_sql(key)).collect();
+    let _ = write!(out, " ({})", keys.join(", "));
     if !index.include.is_empty() {
         let _ = write!(out, " INCLUDE ({})", column_list(&index.include));
     }
@@ -782,6 +783,35 @@ pub fn create_index(name: &Name, index: &Index) -> String {
         let _ = write!(out, " WHERE {predicate}");
     }
     out.push(';');
+    out
+}
+
+/// An index key as the model keeps it (`createdAt`, `lower(email)`,
+/// `doc jsonb_path_ops`, `priority DESC NULLS LAST`) as SQL: a bare column
+/// name is quoted as needed, an expression is kept as written.
+pub fn index_key_sql(key: &str) -> String {
+    let mut rest = key.trim();
+    let mut suffixes = Vec::new();
+    for suffix in [" NULLS FIRST", " NULLS LAST", " DESC", " ASC"] {
+        if let Some(stripped) = rest.strip_suffix(suffix) {
+            suffixes.insert(0, suffix);
+            rest = stripped;
+        }
+    }
+    let is_expression = rest.contains(['(', '"', ':', '\'', '+', '-', '*', '/', '|', '='])
+        || rest.starts_with(|c: char| c.is_ascii_digit());
+    let mut out = if is_expression {
+        rest.to_owned()
+    } else {
+        match rest.split_once(' ') {
+            // A column and its operator class.
+            Some((column, class)) => format!("{} {class}", quote_ident(column)),
+            None => quote_ident(rest),
+        }
+    };
+    for suffix in suffixes {
+        out.push_str(suffix);
+    }
     out
 }
 
@@ -1096,6 +1126,24 @@ mod tests {
         ];
         for (name, quoted) in cases {
             assert_eq!(quote_ident(name), quoted, "{name}");
+        }
+    }
+
+    #[test]
+    fn index_keys_are_quoted_unless_expressions() {
+        let cases = [
+            ("createdAt", "\"createdAt\""),
+            ("order", "\"order\""),
+            ("name", "name"),
+            ("priority DESC", "priority DESC"),
+            ("at DESC NULLS LAST", "at DESC NULLS LAST"),
+            ("doc jsonb_path_ops", "doc jsonb_path_ops"),
+            ("lower(email)", "lower(email)"),
+            ("(a + b)", "(a + b)"),
+            ("\"Mixed\" DESC", "\"Mixed\" DESC"),
+        ];
+        for (key, sql) in cases {
+            assert_eq!(index_key_sql(key), sql, "{key}");
         }
     }
 

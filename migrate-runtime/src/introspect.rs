@@ -199,7 +199,10 @@ const fn const_format_indexes() -> &'static str {
          (SELECT co.conname FROM pg_constraint co WHERE co.conindid = i.indexrelid \
             AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x') LIMIT 1), \
          i.indnullsnotdistinct, \
-         EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) \
+         EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid), \
+         ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname::text END \
+               FROM generate_series(1, i.indnkeyatts) k \
+               JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1] ORDER BY k) \
          FROM pg_index i \
          JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_namespace n ON n.oid = ic.relnamespace \
@@ -616,12 +619,20 @@ fn assemble(results: &[Vec<Row>], options: &IntrospectOptions) -> Result<Schema,
         let n_key_columns = usize::try_from(get::<i32>(row, 6, Q::INDEXES)?).unwrap_or(0);
         let mut columns: Vec<String> = get(row, 7, Q::INDEXES)?;
         let options: Vec<i16> = get(row, 8, Q::INDEXES)?;
+        let operator_classes: Vec<String> = get(row, 13, Q::INDEXES)?;
         let method: String = get(row, 5, Q::INDEXES)?;
         let include = columns.split_off(n_key_columns.min(columns.len()));
         let keys = columns
             .into_iter()
             .enumerate()
-            .map(|(position, key)| {
+            .map(|(position, mut key)| {
+                // A non-default operator class follows the key, as in
+                // pg_get_indexdef: `doc jsonb_path_ops`.
+                if let Some(class) = operator_classes.get(position)
+                    && !class.is_empty()
+                {
+                    key = format!("{key} {class}");
+                }
                 let option = options.get(position).copied().unwrap_or(0);
                 key_with_ordering(key, option, &method)
             })

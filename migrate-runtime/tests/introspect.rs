@@ -148,7 +148,7 @@ fn reads_every_object_kind_and_leaves_out_extensions_and_the_history_table() {
 
         -- indexes
         CREATE INDEX events_at_idx ON public.events (at);
-        CREATE INDEX posts_body_idx ON public.posts USING gin (body);
+        CREATE INDEX posts_body_idx ON public.posts USING gin (body jsonb_path_ops);
         CREATE INDEX posts_lower_title_idx ON public.posts (lower(title) DESC NULLS LAST, user_id) INCLUDE (body) WHERE (title IS NOT NULL);
 
         -- views
