@@ -1119,14 +1119,23 @@ impl Folder {
 
     pub(crate) fn create_view(&mut self, stmt: &Stmt, create: &CreateView) -> Fallible<()> {
         let CreateView {
+            or_alter: _, // SQL Server
             or_replace,
             materialized,
+            secure: _, // Snowflake
             name,
+            name_before_not_exists: _,
             columns,
             query,
+            options: _,                // WITH (check_option, ...): no shape
+            cluster_by: _,             // BigQuery
+            comment: _,                // not PostgreSQL syntax
+            with_no_schema_binding: _, // Redshift
             if_not_exists,
             temporary,
-            ..
+            copy_grants: _, // Snowflake
+            to: _,          // ClickHouse
+            params: _,      // MySQL ALGORITHM/DEFINER
         } = create;
         if *temporary {
             return Ok(());

@@ -38,23 +38,73 @@ pub(crate) struct ConstraintSpec {
 
 impl Folder {
     pub(crate) fn create_table(&mut self, stmt: &Stmt, create: &CreateTable) -> Fallible<()> {
-        // CreateTable has ~80 fields for a dozen dialects; the PostgreSQL
-        // ones are read here by name. The others (Hive, Snowflake,
-        // ClickHouse, BigQuery options) cannot come out of the PostgreSQL
-        // dialect.
+        // CreateTable serves a dozen dialects; the fields other than
+        // PostgreSQL's cannot come out of the PostgreSQL dialect.
         let CreateTable {
+            or_replace: _, // not PostgreSQL
             temporary,
             unlogged,
+            external: _,
+            dynamic: _,
+            global: _,
             if_not_exists,
+            transient: _,
+            volatile: _,
+            iceberg: _,
+            snapshot: _,
             name,
             columns,
             constraints,
+            hive_distribution: _,
+            hive_formats: _,
+            table_options: _, // WITH (fillfactor ...), TABLESPACE: storage, not shape
+            file_format: _,
+            location: _,
             query,
+            without_rowid: _,
             like,
+            clone: _,
+            version: _,
+            comment: _,   // not PostgreSQL syntax (COMMENT ON is)
+            on_commit: _, // ON COMMIT of a temporary table: gone with the session anyway
+            on_cluster: _,
+            primary_key: _,
+            order_by: _,
+            partition_by,
+            cluster_by: _,
+            clustered_by: _,
             inherits,
             partition_of,
-            partition_by,
-            ..
+            for_values: _, // the partition bounds: not shape
+            strict: _,
+            copy_grants: _,
+            enable_schema_evolution: _,
+            change_tracking: _,
+            data_retention_time_in_days: _,
+            max_data_extension_time_in_days: _,
+            default_ddl_collation: _,
+            with_aggregation_policy: _,
+            with_row_access_policy: _,
+            with_storage_lifecycle_policy: _,
+            with_tags: _,
+            external_volume: _,
+            with_connection: _,
+            base_location: _,
+            catalog: _,
+            catalog_sync: _,
+            storage_serialization_policy: _,
+            target_lag: _,
+            warehouse: _,
+            refresh_mode: _,
+            initialize: _,
+            require_user: _,
+            diststyle: _,
+            distkey: _,
+            sortkey: _,
+            backup: _,
+            multiset: _,
+            fallback: _,
+            with_data: _, // CREATE TABLE AS .. WITH [NO] DATA: rows, not shape
         } = create;
         let table_name = if *temporary {
             let (_, object) = Self::split_name(stmt, name)?;
@@ -809,7 +859,6 @@ impl Folder {
             predicate,
             index_options: _, // MySQL
             alter_options: _, // MySQL
-            ..
         } = create;
         let table = self.existing_relation(stmt, table_name)?;
         let keys: Vec<String> = columns
