@@ -1,0 +1,55 @@
+//! How a subcommand fails: a message for the user and an exit code.
+
+use std::process::ExitCode;
+
+/// A subcommand that did not do its work.
+#[derive(Debug)]
+pub struct Failure {
+    /// Printed to stderr as it is: either `error: ...` or a rendered report.
+    message: String,
+    exit_code: u8,
+}
+
+impl Failure {
+    /// The work failed (exit code 1); `message` is prefixed with `error: `.
+    pub fn new(message: impl std::fmt::Display) -> Self {
+        Self {
+            message: format!("error: {message}"),
+            exit_code: 1,
+        }
+    }
+
+    /// The work failed (exit code 1) with a report that is already complete:
+    /// rendered diagnostics with their own `error:` lines.
+    pub fn report_text(report: impl Into<String>) -> Self {
+        Self {
+            message: report.into(),
+            exit_code: 1,
+        }
+    }
+
+    /// The command line asks for something that cannot be done (exit code 2).
+    #[allow(dead_code)] // For subcommands whose arguments clap cannot check alone.
+    pub fn usage(message: impl std::fmt::Display) -> Self {
+        Self {
+            message: format!("error: {message}"),
+            exit_code: 2,
+        }
+    }
+
+    /// Prints the message to stderr and returns the exit code.
+    pub fn report(self) -> ExitCode {
+        eprintln!("{}", self.message);
+        ExitCode::from(self.exit_code)
+    }
+}
+
+impl From<migrate_build::Error> for Failure {
+    fn from(error: migrate_build::Error) -> Self {
+        match error {
+            // Already rendered, every diagnostic with its file, line and carets.
+            migrate_build::Error::Fold { report, .. } => Self::report_text(report),
+            other => Self::new(other),
+        }
+    }
+}
