@@ -1,16 +1,18 @@
 //! Where the runner calls the drift check after migrating.
 
+use migrate_core::Name;
+
+use crate::drift::{self, Difference};
 use crate::{Error, Runner};
 
-/// Differences between the live schema and the snapshot, or `None` when this
-/// build cannot check drift.
+/// Differences between the live schema and the snapshot.
 pub(crate) fn check_blocking(
     runner: &Runner<'_>,
     client: &mut postgres::Client,
-) -> Result<Option<Vec<String>>, Error> {
-    let _ = (runner, client);
-    log::debug!("drift check skipped: not available in this build");
-    Ok(None)
+) -> Result<Vec<Difference>, Error> {
+    let expected = runner.migrations().schema()?;
+    let (schema, table) = runner.history_table_names();
+    drift::check(client, &expected, &Name::new(schema, table))
 }
 
 /// [`check_blocking`] for the async client.
@@ -18,8 +20,8 @@ pub(crate) fn check_blocking(
 pub(crate) async fn check_async(
     runner: &Runner<'_>,
     client: &tokio_postgres::Client,
-) -> Result<Option<Vec<String>>, Error> {
-    let _ = (runner, client);
-    log::debug!("drift check skipped: not available in this build");
-    Ok(None)
+) -> Result<Vec<Difference>, Error> {
+    let expected = runner.migrations().schema()?;
+    let (schema, table) = runner.history_table_names();
+    drift::check_async(client, &expected, &Name::new(schema, table)).await
 }

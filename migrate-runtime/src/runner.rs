@@ -47,7 +47,7 @@ pub struct Applied {
 }
 
 /// What a run did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Report {
     /// The migrations applied by this run, in order; in a dry run, those that
@@ -59,9 +59,9 @@ pub struct Report {
     pub missing: Vec<String>,
     /// True for a dry run: nothing was changed.
     pub dry_run: bool,
-    /// Differences between the live schema and the snapshot, one per entry
-    /// (empty when none were found or drift was not checked).
-    pub drift: Vec<String>,
+    /// Differences between the live schema and the snapshot, each with the
+    /// SQL that would fix it (empty when none were found or drift was not checked).
+    pub drift: Vec<crate::drift::Difference>,
     /// Whether drift was checked.
     pub drift_checked: bool,
     /// How long the run took, lock wait included.
@@ -126,6 +126,11 @@ pub struct Runner<'a> {
 pub const DEFAULT_HISTORY_SCHEMA: &str = "public";
 /// The default history table's name.
 pub const DEFAULT_HISTORY_TABLE: &str = "_migrate_history";
+/// The longest pause between two attempts at the lock: short enough that a
+/// waiting replica starts soon after the holder finishes, long enough that
+/// many waiting replicas cost the server nothing.
+const MAX_LOCK_POLL_INTERVAL: Duration = Duration::from_millis(250);
+
 /// The default lock timeout.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -220,7 +225,7 @@ impl<'a> Runner<'a> {
         let started = Instant::now();
         let mut report = conn::block_on(self.migrate(conn::Blocking(client)))?;
         if self.drift != DriftPolicy::Off {
-            let found = crate::drift_hook::check_blocking(self, client)?;
+            let found = crate::drift_hook::check_blocking(self, client);
             self.finish_drift(&mut report, found)?;
         }
         report.elapsed = started.elapsed();
@@ -233,7 +238,7 @@ impl<'a> Runner<'a> {
         let started = Instant::now();
         let mut report = self.migrate(conn::Async(client)).await?;
         if self.drift != DriftPolicy::Off {
-            let found = crate::drift_hook::check_async(self, client).await?;
+            let found = crate::drift_hook::check_async(self, client).await;
             self.finish_drift(&mut report, found)?;
         }
         report.elapsed = started.elapsed();
@@ -350,26 +355,37 @@ impl<'a> Runner<'a> {
         (&self.history_schema, &self.history_table)
     }
 
-    fn finish_drift(&self, report: &mut Report, found: Option<Vec<String>>) -> Result<(), Error> {
-        let Some(differences) = found else {
-            return Ok(());
+    /// Applies the drift policy: `Warn` logs differences (and a check that
+    /// could not run), `Fail` turns either into an error.
+    fn finish_drift(
+        &self,
+        report: &mut Report,
+        found: Result<Vec<crate::drift::Difference>, Error>,
+    ) -> Result<(), Error> {
+        let differences = match found {
+            Ok(differences) => differences,
+            Err(error) if self.drift == DriftPolicy::Fail => return Err(error),
+            Err(error) => {
+                log::warn!("cannot check the schema for drift: {error}");
+                return Ok(());
+            }
         };
         report.drift_checked = true;
         report.drift = differences;
         if report.drift.is_empty() {
+            log::debug!("no schema drift");
             return Ok(());
         }
-        match self.drift {
-            DriftPolicy::Fail => Err(Error::Drift {
-                report: report.drift.join("\n"),
-            }),
-            _ => {
-                for difference in &report.drift {
-                    log::warn!("schema drift: {difference}");
-                }
-                Ok(())
-            }
+        if self.drift == DriftPolicy::Fail {
+            let lines: Vec<String> = report.drift.iter().map(ToString::to_string).collect();
+            return Err(Error::Drift {
+                report: lines.join("\n"),
+            });
         }
+        for difference in &report.drift {
+            log::warn!("schema drift: {difference}");
+        }
+        Ok(())
     }
 
     fn applied_by_value(&self) -> String {
@@ -425,7 +441,7 @@ impl<'a> Runner<'a> {
             literal(&ident(&self.history_schema))
         );
         let started = Instant::now();
-        let mut delay = Duration::from_millis(20);
+        let mut delay = Duration::from_millis(10);
         let mut jitter = Jitter::new();
         let mut announced = false;
         loop {
@@ -484,7 +500,7 @@ impl<'a> Runner<'a> {
                 .min(remaining)
                 .max(Duration::from_millis(1));
             session.conn.sleep(sleep).await;
-            delay = (delay * 2).min(Duration::from_secs(1));
+            delay = (delay * 2).min(MAX_LOCK_POLL_INTERVAL);
         }
     }
 
