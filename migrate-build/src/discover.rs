@@ -839,6 +839,11 @@ fn is_dbmate_down(line: &str) -> bool {
     dbmate_options(line, "down").is_some()
 }
 
+/// The 1-based line of byte `offset` in `text`.
+fn line_number(text: &str, offset: usize) -> usize {
+    text[..offset].matches('\n').count() + 1
+}
+
 /// The text from the end of `marker` to the next of `others` (or the end).
 fn section(
     text: &str,
@@ -924,7 +929,7 @@ fn sectioned_migrations(
                 )));
             }
             [_, second, ..] => {
-                let line = text[..second.start].lines().count() + 1;
+                let line = line_number(&text, second.start);
                 return Err(Error::Layout(format!(
                     "{}:{line}: a second `{marker}` line: a file holds one up section",
                     path.display()
@@ -932,6 +937,24 @@ fn sectioned_migrations(
             }
         };
         let starts: Vec<usize> = ups.iter().chain(&downs).map(|line| line.start).collect();
+        let first_marker = starts.iter().copied().min().unwrap_or(up_marker.start);
+        // SQL outside the sections would be silently skipped: refuse it.
+        if let Some(statement) = split_statements(&text[..first_marker]).first() {
+            let line = line_number(&text, statement.span.start);
+            return Err(Error::Layout(format!(
+                "{}:{line}: SQL before the `{marker}` line, which {layout} does not apply: move it into the up section",
+                path.display()
+            )));
+        }
+        if layout == Layout::Dbmate
+            && let Some(down) = downs.first()
+            && down.start < up_marker.start
+        {
+            return Err(Error::Layout(format!(
+                "{}: `-- migrate:down` comes before `-- migrate:up`; dbmate requires the up section first",
+                path.display()
+            )));
+        }
         let up = section(&text, &up_marker, &starts);
         migration.up = text[up.clone()].to_owned();
         migration.up_offset = offset + up.start;

@@ -377,8 +377,8 @@ fn dbmate_sections_and_transaction_option() {
                 "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON a (id);\n-- migrate:down\n",
             ),
             (
-                "20200103000000_down_first.sql",
-                "-- migrate:down\nSELECT 'down';\n-- migrate:up\nSELECT 'up';\n",
+                "20200103000000_comments_first.sql",
+                "-- a header\n/* more */\n-- migrate:up\nSELECT 'up';\n",
             ),
         ],
         None,
@@ -391,9 +391,8 @@ fn dbmate_sections_and_transaction_option() {
               up: "CREATE INDEX CONCURRENTLY i ON a (id);\n"
               down: ""
               statement: "CREATE INDEX CONCURRENTLY i ON a (id)"
-            20200103000000 "down_first" 20200103000000_down_first.sql offset=45
+            20200103000000 "comments_first" 20200103000000_comments_first.sql offset=37
               up: "SELECT 'up';\n"
-              down: "SELECT 'down';\n"
         "#]],
     );
 }
@@ -634,6 +633,19 @@ fn error_sections_missing_or_repeated() {
         expect![[
             r#"$DIR/2_b.sql has no `-- migrate:up` line: dbmate would apply nothing from it"#
         ]],
+    );
+    check_error(
+        &[("1_a.sql", "SET search_path = app;\n-- +goose Up\nSELECT 1;")],
+        None,
+        expect!["$DIR/1_a.sql:1: SQL before the `-- +goose Up` line, which goose does not apply: move it into the up section"],
+    );
+    check_error(
+        &[(
+            "1_a.sql",
+            "-- migrate:down\nSELECT 0;\n-- migrate:up\nSELECT 1;",
+        )],
+        None,
+        expect!["$DIR/1_a.sql: `-- migrate:down` comes before `-- migrate:up`; dbmate requires the up section first"],
     );
     check_error(
         &[("0_a.sql", "-- +goose Up\nSELECT 1;")],
