@@ -54,13 +54,15 @@
 //!
 //! # Where the macros find the schema
 //!
-//! 1. `MIGRATE_MIGRATIONS_DIR`, when set (absolute, or relative to the
+//! 1. `$OUT_DIR/migrate/schema.json`, which `migrate_build::compile()` writes
+//!    in the crate's build script, loaded once per compiler process.
+//! 2. Otherwise, `MIGRATE_MIGRATIONS_DIR` (absolute, or relative to the
 //!    crate's directory), optionally with `MIGRATE_LAYOUT` (`sqlx`,
 //!    `refinery`, `diesel`, `prisma`, `goose`, `dbmate`): the macros fold that
 //!    directory themselves, once per compiler process. For crates without a
-//!    build script and for tests (trybuild runs no build script).
-//! 2. Otherwise `$OUT_DIR/migrate/schema.json`, which
-//!    `migrate_build::compile()` writes, loaded once per compiler process.
+//!    build script and for tests (trybuild runs no build script). Cargo does
+//!    not know the macros read it: after editing the migrations, touch the
+//!    crate (or use the build script, which tells Cargo).
 
 pub mod query;
 

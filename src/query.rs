@@ -131,7 +131,7 @@ enum ArgValue<'a> {
 
 impl<'a> Arg<'a> {
     #[doc(hidden)]
-    pub fn new(value: &'a (dyn ToSql + Sync)) -> Self {
+    pub fn new<A: ToSql + Sync>(value: &'a A) -> Self {
         Self(ArgValue::Checked(value))
     }
 
@@ -316,11 +316,14 @@ async_executor!(
 )]
 pub trait Encode<T: ?Sized>: ToSql + Sync {}
 
+#[diagnostic::do_not_recommend]
 impl<T: ?Sized, A: Encode<T>> Encode<T> for &A {}
 
 macro_rules! encode {
     ($target:ty: $($arg:ty),*) => {$(
+        #[diagnostic::do_not_recommend]
         impl Encode<$target> for $arg {}
+        #[diagnostic::do_not_recommend]
         impl Encode<$target> for Option<$arg> {}
     )*};
 }

@@ -36,6 +36,8 @@ pub struct Input {
     /// Whether `literal` names a file (`query_file*!`).
     pub from_file: bool,
     pub args: Vec<Expr>,
+    /// The source file that calls the macro, when the compiler tells.
+    pub caller_file: Option<PathBuf>,
 }
 
 impl Input {
@@ -65,6 +67,7 @@ impl Input {
             literal,
             from_file,
             args,
+            caller_file: None,
         })
     }
 }
@@ -74,7 +77,7 @@ impl Input {
 pub fn expand(input: Input) -> TokenStream {
     let span = input.literal.span();
     let (sql, file_label, file_path) = if input.from_file {
-        match read_sql_file(&input.literal.value()) {
+        match read_sql_file(&input.literal.value(), input.caller_file.as_deref()) {
             Ok((sql, path)) => (sql, Some(input.literal.value()), Some(path)),
             Err(message) => return stub(&input, "", vec![compile_error(span, &message)]),
         }
@@ -87,7 +90,8 @@ pub fn expand(input: Input) -> TokenStream {
     };
     let described = match analyze::describe(&schema, &sql) {
         Ok(described) => described,
-        Err(diagnostics) => {
+        Err(mut diagnostics) => {
+            diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
             let errors = diagnostics
                 .iter()
                 .map(|diagnostic| {
@@ -113,20 +117,40 @@ fn render(diagnostic: &Diagnostic, sql: &str, file: Option<&str>) -> String {
         .strip_prefix("error: ")
         .or_else(|| rendered.strip_prefix("warning: "))
         .unwrap_or(&rendered);
-    match file {
-        Some(_) => rendered.to_owned(),
-        // Without a file the location reads `--> 1:8`: say what it is in.
-        None => rendered.replacen("--> ", "--> SQL ", 1),
-    }
+    // rustc puts its own `-->` (the macro call) under the message: name the
+    // position inside the SQL in words instead.
+    let (line, column) = diagnostic.line_col(sql);
+    let location = match file {
+        Some(file) => format!("{file}:{line}:{column}"),
+        None => format!("{line}:{column}"),
+    };
+    let place = match file {
+        Some(file) => format!("at line {line}, column {column} of {file}"),
+        None => format!("at line {line}, column {column} of the SQL"),
+    };
+    rendered.replacen(&format!("--> {location}"), &place, 1)
 }
 
-fn read_sql_file(relative: &str) -> Result<(String, PathBuf), String> {
+/// Reads `query_file!`'s file: relative to `CARGO_MANIFEST_DIR`, or failing
+/// that to the directory of the file that calls the macro.
+fn read_sql_file(
+    relative: &str,
+    caller_file: Option<&std::path::Path>,
+) -> Result<(String, PathBuf), String> {
     let base = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_default();
-    let path = base.join(relative);
+    let mut path = base.join(relative);
+    if !path.is_file()
+        && let Some(dir) = caller_file.and_then(std::path::Path::parent)
+        && dir.join(relative).is_file()
+    {
+        path = dir.join(relative);
+    }
     let sql = std::fs::read_to_string(&path).map_err(|error| {
-        format!("cannot read {relative} (relative to CARGO_MANIFEST_DIR): {error}")
+        format!(
+            "cannot read {relative} (relative to CARGO_MANIFEST_DIR, or to the file calling the macro): {error}"
+        )
     })?;
     Ok((sql, path))
 }
@@ -166,7 +190,11 @@ fn stub(input: &Input, _sql: &str, errors: Vec<Problem>) -> TokenStream {
     }
     let record = match &input.kind {
         Kind::As(path) => quote!(#path),
-        Kind::Record | Kind::Scalar | Kind::Sql if !calls.is_empty() => calls.remove(0),
+        // The last error stands in type position, which rustc expands after
+        // the statements: the errors read in the order of the SQL.
+        Kind::Record | Kind::Scalar | Kind::Sql if !calls.is_empty() => {
+            calls.pop().unwrap_or_default()
+        }
         Kind::Record | Kind::Scalar | Kind::Sql => quote!(()),
     };
     quote!({

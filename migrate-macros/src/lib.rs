@@ -25,7 +25,10 @@ fn run(
 ) -> TokenStream {
     let parser = |stream: syn::parse::ParseStream| Input::parse(kind, with_type, from_file, stream);
     match parser.parse(tokens) {
-        Ok(input) => expand::expand(input).into(),
+        Ok(mut input) => {
+            input.caller_file = proc_macro::Span::call_site().local_file();
+            expand::expand(input).into()
+        }
         Err(error) => error.to_compile_error().into(),
     }
 }

@@ -1,11 +1,11 @@
 //! Where the macros get the schema from, loaded once per compiler process.
 //!
-//! 1. `MIGRATE_MIGRATIONS_DIR` (absolute, or relative to the crate's
-//!    `CARGO_MANIFEST_DIR`), with the optional `MIGRATE_LAYOUT`: the macros
-//!    fold that directory themselves. For tests (trybuild runs no build
-//!    script) and for crates without a build script.
-//! 2. `$OUT_DIR/migrate/schema.json`, written by `migrate_build::compile()`
+//! 1. `$OUT_DIR/migrate/schema.json`, written by `migrate_build::compile()`
 //!    in the crate's build script.
+//! 2. Otherwise `MIGRATE_MIGRATIONS_DIR` (absolute, or relative to the
+//!    crate's `CARGO_MANIFEST_DIR`), with the optional `MIGRATE_LAYOUT`: the
+//!    macros fold that directory themselves. For tests (trybuild runs no
+//!    build script) and for crates without a build script.
 //!
 //! Either is cached in a static keyed by its path and modification time, so
 //! a crate with 500 queries loads or folds its schema once, and a long-lived
@@ -33,10 +33,18 @@ fn cache() -> &'static Mutex<HashMap<PathBuf, Cached>> {
 
 /// The schema the macros check against, or the error message to show.
 pub fn load() -> Result<Arc<Schema>, String> {
-    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let out_dir = std::env::var_os("OUT_DIR").map(PathBuf::from);
+    let written = out_dir
+        .as_ref()
+        .map(|dir| dir.join("migrate").join("schema.json"));
+    if let Some(path) = &written
+        && let Ok(metadata) = std::fs::metadata(path)
+    {
+        return cached(path, metadata.modified().ok(), || read_schema(path));
+    }
     if let Some(dir) = std::env::var_os(MIGRATIONS_DIR_VAR) {
-        let dir = match &manifest_dir {
-            Some(base) => base.join(dir),
+        let dir = match std::env::var_os("CARGO_MANIFEST_DIR") {
+            Some(base) => Path::new(&base).join(dir),
             None => PathBuf::from(dir),
         };
         let layout = std::env::var(LAYOUT_VAR).ok();
@@ -44,27 +52,25 @@ pub fn load() -> Result<Arc<Schema>, String> {
             fold_dir(&dir, layout.as_deref())
         });
     }
-    let Some(out_dir) = std::env::var_os("OUT_DIR") else {
-        return Err(no_build_script());
-    };
-    let path = Path::new(&out_dir).join("migrate").join("schema.json");
-    let Ok(metadata) = std::fs::metadata(&path) else {
-        return Err(format!(
+    match written {
+        Some(path) => Err(format!(
             "{} not found: the build script of this crate does not call migrate_build::compile(); \
              add `migrate_build::compile();` to `fn main()` in build.rs \
              (or set {MIGRATIONS_DIR_VAR} to the migrations directory)",
             path.display()
-        ));
-    };
-    cached(&path, metadata.modified().ok(), || {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        serde_json::from_str(&text).map_err(|error| {
-            format!(
-                "cannot parse {} ({error}): is migrate-build the same version as migrate?",
-                path.display()
-            )
-        })
+        )),
+        None => Err(no_build_script()),
+    }
+}
+
+fn read_schema(path: &Path) -> Result<Schema, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    serde_json::from_str(&text).map_err(|error| {
+        format!(
+            "cannot parse {} ({error}): is migrate-build the same version as migrate?",
+            path.display()
+        )
     })
 }
 

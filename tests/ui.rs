@@ -1,0 +1,20 @@
+//! The query macros as users meet them: every failing case in
+//! `tests/ui/<category>/` has its compiler output committed next to it
+//! (`.stderr`, re-bless with `TRYBUILD=overwrite`), and `tests/ui/pass/`
+//! must compile and run.
+//!
+//! trybuild runs no build script, so the macros fold `tests/ui/migrations`
+//! themselves, as `MIGRATE_MIGRATIONS_DIR` tells them to.
+
+#[test]
+fn ui() {
+    let migrations = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ui/migrations");
+    // SAFETY: this test binary has this one test, so no other thread reads
+    // the environment while it is written.
+    unsafe { std::env::set_var("MIGRATE_MIGRATIONS_DIR", migrations) };
+    let cases = trybuild::TestCases::new();
+    for category in ["unknown", "arity", "types", "syntax", "setup"] {
+        cases.compile_fail(format!("tests/ui/{category}/*.rs"));
+    }
+    cases.pass("tests/ui/pass/*.rs");
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query!("INSERT INTO users (email, display_name) VALUES ($1)", "a@example.com");
+}

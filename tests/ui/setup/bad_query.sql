@@ -1,0 +1,4 @@
+SELECT id,
+       emial
+FROM users
+WHERE id = $1

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query!("SELECT users.id, tasks.id FROM users JOIN tasks ON tasks.owner_id = users.id");
+}

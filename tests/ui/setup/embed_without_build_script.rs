@@ -1,0 +1,5 @@
+static MIGRATIONS: migrate::Migrations = migrate::embed!();
+
+fn main() {
+    let _ = &MIGRATIONS;
+}

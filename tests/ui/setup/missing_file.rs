@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query_file!("queries/does_not_exist.sql");
+}

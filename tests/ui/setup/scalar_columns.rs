@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query_scalar!("SELECT id, email FROM users");
+}

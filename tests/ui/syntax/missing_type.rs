@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query_as!("SELECT id FROM users");
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _: &'static str = migrate::sql!("SELEC id FROM users");
+}

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query!("DELETE FROM tasks; DELETE FROM users");
+}

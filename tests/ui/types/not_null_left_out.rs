@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query!("INSERT INTO tasks (title) VALUES ($1)", "write tests");
+}

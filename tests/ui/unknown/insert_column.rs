@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query!("INSERT INTO users (email, nickname) VALUES ($1, $2)", "a@example.com", "al");
+}

@@ -1,0 +1,6 @@
+fn main() {
+    let _ = migrate::query!(
+        "INSERT INTO users (email) VALUES ($1) ON CONFLICT (mail) DO NOTHING",
+        "a@example.com"
+    );
+}

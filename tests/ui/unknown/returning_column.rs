@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query!("DELETE FROM tasks WHERE id = $1 RETURNING titel", 1);
+}

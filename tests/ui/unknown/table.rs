@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query!("SELECT id FROM user_accounts WHERE id = $1", 1_i64);
+}
