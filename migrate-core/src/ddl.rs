@@ -534,9 +534,27 @@ fn create_table_with(name: &Name, relation: &Relation, foreign_keys: bool) -> St
     }
     let _ = write!(out, "TABLE {} (", qualified(name));
     let mut items: Vec<String> = relation.columns.iter().map(column_definition).collect();
+    // CREATE TABLE silently drops a primary key or unique constraint that
+    // repeats an earlier one's columns; ALTER TABLE keeps it.
+    let mut key_columns: Vec<&[String]> = Vec::new();
+    let mut added_after = Vec::new();
     for constraint in &relation.constraints {
         if !foreign_keys && matches!(constraint.kind, ConstraintKind::ForeignKey { .. }) {
             continue;
+        }
+        // CREATE TABLE validates every constraint: NOT VALID needs ALTER TABLE.
+        if constraint.not_valid {
+            added_after.push(add_constraint(name, constraint));
+            continue;
+        }
+        if let ConstraintKind::PrimaryKey { columns } | ConstraintKind::Unique { columns, .. } =
+            &constraint.kind
+        {
+            if key_columns.contains(&columns.as_slice()) {
+                added_after.push(add_constraint(name, constraint));
+                continue;
+            }
+            key_columns.push(columns);
         }
         items.push(format!(
             "CONSTRAINT {} {}",
@@ -558,6 +576,10 @@ fn create_table_with(name: &Name, relation: &Relation, foreign_keys: bool) -> St
         out.push_str("\n)");
     }
     out.push(';');
+    for statement in added_after {
+        out.push('\n');
+        out.push_str(&statement);
+    }
     for comment in relation_comments(name, relation) {
         out.push('\n');
         out.push_str(&comment);
@@ -837,7 +859,22 @@ pub fn create_view(name: &Name, relation: &Relation) -> String {
     let mut out = match &relation.definition {
         Some(definition) => {
             let definition = definition.trim().trim_end_matches(';').trim_end();
-            format!("CREATE {keyword} {} AS\n{definition};", qualified(name))
+            // The column names, since they may come from a column list
+            // (`CREATE VIEW v (a, b) AS ..`) that the definition does not hold.
+            let columns = if relation.columns.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<String> = relation
+                    .columns
+                    .iter()
+                    .map(|column| column.name.clone())
+                    .collect();
+                format!(" ({})", column_list(&names))
+            };
+            format!(
+                "CREATE {keyword} {}{columns} AS\n{definition};",
+                qualified(name)
+            )
         }
         None => format!(
             "-- CREATE {keyword} {}: definition unknown",
@@ -919,9 +956,11 @@ fn relation_comments(name: &Name, relation: &Relation) -> Vec<String> {
 // The whole schema
 
 /// The whole schema as DDL, in an order PostgreSQL accepts: schemas,
-/// extensions, types (enums, ranges, domains, composites), sequences, tables
-/// (foreign keys added once every table exists), sequence ownership, indexes
-/// that back no constraint, views (each after the views it reads), comments.
+/// extensions, types (enums, ranges, domains, composites), sequences, tables,
+/// sequence ownership, indexes that back no constraint, foreign keys (once
+/// every table and unique index exists), views (each after the views it
+/// reads), indexes on materialized views, comments. Functions are not included: the model keeps their
+/// signatures only, so a table or index that calls one needs it created first.
 pub fn schema_sql(schema: &Schema) -> String {
     let mut sections: Vec<(&str, Vec<String>)> = Vec::new();
 
@@ -980,7 +1019,6 @@ pub fn schema_sql(schema: &Schema) -> String {
         }
     }
     sections.push(("tables", tables));
-    sections.push(("foreign keys", foreign_keys));
 
     let ownership: Vec<String> = schema
         .sequences
@@ -992,19 +1030,31 @@ pub fn schema_sql(schema: &Schema) -> String {
         .collect();
     sections.push(("sequence ownership", ownership));
 
+    let on_view = |index: &Index| schema.relation(&index.table).is_some_and(Relation::is_view);
     let indexes: Vec<String> = schema
         .indexes
         .iter()
-        .filter(|(_, index)| index.constraint.is_none())
+        .filter(|(_, index)| index.constraint.is_none() && !on_view(index))
         .map(|(name, index)| create_index(name, index))
         .collect();
     sections.push(("indexes", indexes));
+    // After the indexes: a foreign key may reference the columns of a
+    // unique index rather than of a constraint.
+    sections.push(("foreign keys", foreign_keys));
 
     let views: Vec<String> = views_in_dependency_order(schema)
         .into_iter()
         .filter_map(|name| Some(create_view(name, schema.relation(name)?)))
         .collect();
     sections.push(("views", views));
+
+    let view_indexes: Vec<String> = schema
+        .indexes
+        .iter()
+        .filter(|(_, index)| index.constraint.is_none() && on_view(index))
+        .map(|(name, index)| create_index(name, index))
+        .collect();
+    sections.push(("indexes on materialized views", view_indexes));
 
     let mut comments = Vec::new();
     for (name, namespace) in &schema.namespaces {
@@ -1370,19 +1420,19 @@ mod tests {
             COMMENT ON TABLE public."user" IS 'people';
             COMMENT ON COLUMN public."user".email IS 'login';
 
-            -- foreign keys
-            ALTER TABLE auth.post ADD CONSTRAINT post_author_id_fkey FOREIGN KEY (author_id) REFERENCES public."user"(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED NOT VALID;
-
             -- sequence ownership
             ALTER SEQUENCE public.user_id_seq OWNED BY public."user".id;
 
             -- indexes
             CREATE INDEX post_tags_idx ON auth.post USING gin (tags) WHERE (author_id IS NOT NULL);
 
+            -- foreign keys
+            ALTER TABLE auth.post ADD CONSTRAINT post_author_id_fkey FOREIGN KEY (author_id) REFERENCES public."user"(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED NOT VALID;
+
             -- views
-            CREATE MATERIALIZED VIEW auth.post_ids AS
+            CREATE MATERIALIZED VIEW auth.post_ids (id) AS
             SELECT id FROM auth.post;
-            CREATE VIEW auth.a_recent AS
+            CREATE VIEW auth.a_recent (id) AS
             SELECT id FROM auth.post_ids;
 
             -- comments

@@ -140,9 +140,6 @@ fn reads_every_object_kind_and_leaves_out_extensions_and_the_history_table() {
             CONSTRAINT posts_title_key UNIQUE NULLS NOT DISTINCT (title, user_id)
         );
 
-        -- foreign keys
-        ALTER TABLE public.posts ADD CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth."User"(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED;
-
         -- sequence ownership
         ALTER SEQUENCE auth."User_id_seq" OWNED BY auth."User".id;
 
@@ -151,14 +148,17 @@ fn reads_every_object_kind_and_leaves_out_extensions_and_the_history_table() {
         CREATE INDEX posts_body_idx ON public.posts USING gin (body jsonb_path_ops);
         CREATE INDEX posts_lower_title_idx ON public.posts (lower(title) DESC NULLS LAST, user_id) INCLUDE (body) WHERE (title IS NOT NULL);
 
+        -- foreign keys
+        ALTER TABLE public.posts ADD CONSTRAINT posts_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth."User"(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED;
+
         -- views
-        CREATE VIEW public.recent_posts AS
+        CREATE VIEW public.recent_posts (id, title, "Email") AS
         SELECT p.id,
             p.title,
             u."Email"
            FROM (posts p
              JOIN auth."User" u ON ((u.id = p.user_id)));
-        CREATE MATERIALIZED VIEW public.post_counts AS
+        CREATE MATERIALIZED VIEW public.post_counts (user_id, n) AS
         SELECT posts.user_id,
             count(*) AS n
            FROM (recent_posts
