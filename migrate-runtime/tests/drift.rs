@@ -113,7 +113,7 @@ fn retyped_column() {
                 ALTER TABLE public.users ALTER COLUMN name DROP DEFAULT;
                 ALTER TABLE public.users ALTER COLUMN name TYPE text USING name::text;
                 ALTER TABLE public.users ALTER COLUMN name SET DEFAULT 'anon'::text;
-                CREATE VIEW public.active_users AS
+                CREATE VIEW public.active_users (id, email, mood) AS
                 SELECT users.id,
                     users.email,
                     users.mood
@@ -132,7 +132,7 @@ fn retyped_column_read_by_a_view() {
             column public.users.email: expected character varying(255) NOT NULL, found text NOT NULL
                 DROP VIEW public.active_users;
                 ALTER TABLE public.users ALTER COLUMN email TYPE character varying(255) USING email::character varying(255);
-                CREATE VIEW public.active_users AS
+                CREATE VIEW public.active_users (id, email, mood) AS
                 SELECT users.id,
                     users.email,
                     users.mood
@@ -177,7 +177,7 @@ fn added_enum_label() {
                 ALTER TABLE public.users ALTER COLUMN mood TYPE public.mood USING mood::text::public.mood;
                 ALTER TABLE public.users ALTER COLUMN mood SET DEFAULT 'ok'::mood;
                 DROP TYPE public.mood__old;
-                CREATE VIEW public.active_users AS
+                CREATE VIEW public.active_users (id, email, mood) AS
                 SELECT users.id,
                     users.email,
                     users.mood
@@ -220,7 +220,7 @@ fn dropped_view() {
         &[DifferenceKind::Missing],
         expect![[r#"
             view public.active_users is missing
-                CREATE VIEW public.active_users AS
+                CREATE VIEW public.active_users (id, email, mood) AS
                 SELECT users.id,
                     users.email,
                     users.mood
