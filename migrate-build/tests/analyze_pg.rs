@@ -489,6 +489,96 @@ fn generated_queries_over_every_corpus_schema_agree_with_postgres() {
     assert!(failures.is_empty(), "{} disagreements", failures.len());
 }
 
+/// One column of each type found in `schema`: (table, column, udt name).
+fn one_column_per_type(schema: &Schema) -> Vec<(String, String, String)> {
+    let mut seen = std::collections::BTreeMap::new();
+    for (name, relation) in &schema.relations {
+        if relation.is_view() {
+            continue;
+        }
+        let table = if name.schema == "public" {
+            quote(&name.name)
+        } else {
+            format!("{}.{}", quote(&name.schema), quote(&name.name))
+        };
+        for column in &relation.columns {
+            seen.entry(column.ty.udt_name())
+                .or_insert_with(|| (table.clone(), quote(&column.name)));
+        }
+    }
+    seen.into_iter()
+        .map(|(ty, (table, column))| (table, column, ty))
+        .collect()
+}
+
+/// Every operator, comparison and type-unifying construct over every pair
+/// of column types: `a op b`, `a op $1`, `coalesce`, `CASE`, `IN`, `UNION`,
+/// valid or not. This is where implicit casts and operator resolution are
+/// compared with PostgreSQL's.
+fn type_pair_queries(schema: &Schema) -> Vec<String> {
+    let columns = one_column_per_type(schema);
+    let mut queries = Vec::new();
+    for (table_a, a, _) in &columns {
+        queries.push(format!(
+            "SELECT -x.{a}, NOT x.{a}, x.{a} IS NULL FROM {table_a} x"
+        ));
+        queries.push(format!(
+            "SELECT x.{a} FROM {table_a} x WHERE x.{a} = ANY($1)"
+        ));
+        queries.push(format!(
+            "SELECT x.{a} FROM {table_a} x WHERE $1 = ANY(x.{a})"
+        ));
+        queries.push(format!(
+            "SELECT max(x.{a}), min(x.{a}), sum(x.{a}), avg(x.{a}) FROM {table_a} x"
+        ));
+        queries.push(format!(
+            "SELECT array_agg(x.{a}), count(DISTINCT x.{a}) FROM {table_a} x"
+        ));
+        queries.push(format!("SELECT x.{a} FROM {table_a} x ORDER BY 1"));
+        queries.push(format!(
+            "SELECT x.{a}::text, x.{a} || 'x', x.{a} -> 'k', x.{a} ->> 0 FROM {table_a} x"
+        ));
+        for (table_b, b, _) in &columns {
+            let from = format!("FROM {table_a} x, {table_b} y");
+            for op in ["=", "<", "+", "-", "*", "/", "||", "@>", "&&", "LIKE", "->"] {
+                queries.push(format!("SELECT x.{a} {op} y.{b} {from}"));
+            }
+            queries.push(format!(
+                "SELECT coalesce(x.{a}, y.{b}), greatest(x.{a}, y.{b}) {from}"
+            ));
+            queries.push(format!(
+                "SELECT CASE WHEN true THEN x.{a} ELSE y.{b} END {from}"
+            ));
+            queries.push(format!("SELECT 1 {from} WHERE x.{a} IN (y.{b}, $1)"));
+            queries.push(format!(
+                "SELECT x.{a} FROM {table_a} x UNION SELECT y.{b} FROM {table_b} y"
+            ));
+        }
+        queries.push(format!(
+            "SELECT x.{a} = $1, x.{a} < $2, x.{a} + $3, x.{a} || $4 FROM {table_a} x"
+        ));
+        queries.push(format!(
+            "SELECT coalesce(x.{a}, $1), nullif(x.{a}, $2) FROM {table_a} x"
+        ));
+    }
+    queries
+}
+
+#[test]
+fn type_pairs_agree_with_postgres() {
+    let mut failures = Vec::new();
+    let (db, schema) = schema_database();
+    let mut client = db.client();
+    let mut tally = Tally::default();
+    for sql in type_pair_queries(&schema) {
+        // Each statement alone: one that fails aborts nothing (no transaction).
+        check(&mut client, &schema, &sql, &mut tally);
+    }
+    tally.report("type pairs");
+    failures.extend(tally.disagree);
+    assert!(failures.is_empty(), "{} disagreements", failures.len());
+}
+
 /// The query with the last column name it uses misspelt (`name` -> `namx`).
 fn misspell(schema: &Schema, sql: &str) -> Option<String> {
     let described = describe(schema, sql).ok()?;

@@ -73,10 +73,51 @@ impl Analyzer<'_> {
                 list,
                 negated: _,
             } => {
-                let mut all = vec![self.expr(inner)];
-                all.extend(list.iter().map(|e| self.expr(e)));
-                let nullable = all.iter().any(|t| t.nullable);
-                self.common(&all, "IN");
+                let left = self.expr(inner);
+                let items: Vec<Typed> = list.iter().map(|e| self.expr(e)).collect();
+                let nullable = left.nullable || items.iter().any(|t| t.nullable);
+                // As PostgreSQL's transformAExprIn: items without column
+                // references share one common type with the left side when
+                // there are several of them; everything else is compared
+                // one by one (x = a OR x = b).
+                let keyword = self.keyword_between("in", left.span.end, span.end);
+                let (vars, nonvars): (Vec<usize>, Vec<usize>) =
+                    (0..items.len()).partition(|&i| mentions_column(&list[i]));
+                let mut one_by_one = vars;
+                let mut grouped = false;
+                if nonvars.len() > 1 {
+                    let mut all = vec![left.clone()];
+                    all.extend(nonvars.iter().map(|&i| items[i].clone()));
+                    let types: Vec<Ty> = all.iter().map(|t| self.current(&t.ty)).collect();
+                    if let Ok(common) = types::common_of(self.schema, &types) {
+                        grouped = true;
+                        if let Ty::Known(common) = &common {
+                            for item in &all {
+                                self.coerce_implicit(item, common);
+                            }
+                            // The comparison itself must exist.
+                            let probe = Typed::new(
+                                Ty::Known(common.clone()),
+                                false,
+                                keyword.end..keyword.end,
+                            );
+                            let mut left_probe = probe.clone();
+                            left_probe.span = left.span.start..keyword.start;
+                            self.operator_at("=", &left_probe, &probe, keyword.clone());
+                        }
+                    }
+                }
+                if !grouped {
+                    one_by_one.extend(nonvars);
+                }
+                one_by_one.sort_unstable();
+                for index in one_by_one {
+                    let mut left = left.clone();
+                    left.span = left.span.start..keyword.start;
+                    let mut item = items[index].clone();
+                    item.span = keyword.end.max(item.span.start)..item.span.end;
+                    self.operator_at("=", &left, &item, keyword.clone());
+                }
                 Typed::new(Ty::known("bool"), nullable, span)
             }
             Expr::InSubquery {
@@ -672,6 +713,15 @@ impl Analyzer<'_> {
         if !base.is_builtin() {
             return;
         }
+        if (base.name == "json" || base.name == "jsonb")
+            && serde_json::from_str::<serde_json::Value>(text).is_err()
+        {
+            self.error(Diagnostic::error(
+                "invalid input syntax for type json",
+                span,
+            ));
+            return;
+        }
         let trimmed = text.trim();
         let (valid, type_name) = match base.name.as_str() {
             "int2" => (trimmed.parse::<i16>().is_ok(), "smallint"),
@@ -738,9 +788,12 @@ impl Analyzer<'_> {
                 Ty::Known(ty)
             }
             Ok(other) => other,
-            Err(pair) => {
-                let (a, b) = *pair;
-                let span = items.last().map_or(0..0, |t| t.span.clone());
+            Err(failure) => {
+                let (a, b, index) = *failure;
+                let span = items.get(index).map_or(0..0, |t| t.span.clone());
+                for item in items {
+                    self.poison(item);
+                }
                 self.error(Diagnostic::error(
                     format!(
                         "{construct} types {} and {} cannot be matched",
@@ -774,8 +827,10 @@ impl Analyzer<'_> {
             results.push(self.expr(result));
         }
         let mut nullable = else_result.is_none();
+        // PostgreSQL unifies the ELSE branch first, then the THEN ones.
         if let Some(else_result) = else_result {
-            results.push(self.expr(else_result));
+            let typed = self.expr(else_result);
+            results.insert(0, typed);
         }
         nullable |= results.iter().any(|r| r.nullable);
         let ty = self.common(&results, "CASE");
@@ -784,7 +839,18 @@ impl Analyzer<'_> {
         } else {
             ty
         };
-        Typed::new(ty, nullable, span).named("case")
+        // Named after the ELSE result when that is a column, as PostgreSQL does.
+        let name = match else_result {
+            Some(else_result)
+                if mentions_column(else_result)
+                    && results[0].name.is_some()
+                    && is_column_ref(else_result) =>
+            {
+                results[0].name.clone().unwrap_or_default()
+            }
+            _ => "case".to_owned(),
+        };
+        Typed::new(ty, nullable, span).named(name)
     }
 
     fn array(&mut self, elements: &[Expr], span: std::ops::Range<usize>) -> Typed {
@@ -895,6 +961,15 @@ impl Analyzer<'_> {
     ) -> Typed {
         // `-1` is a negative literal, typed like the number.
         let typed = self.expr(inner);
+        // The operator sits just before its operand.
+        let span = {
+            let before =
+                self.source.text[..typed.span.start.min(self.source.text.len())].trim_end();
+            match before.chars().last() {
+                Some('-' | '+') => before.len() - 1..span.end,
+                _ => span,
+            }
+        };
         match op {
             UnaryOperator::Not => {
                 self.coerce_condition(&typed, "NOT");
@@ -1007,16 +1082,35 @@ impl Analyzer<'_> {
                 self.operator(&op, &left, &element, span.clone());
             }
             (_, Ty::Known(other)) => {
+                let at = self
+                    .operator_span(&op, &left, &right)
+                    .unwrap_or(right.span.clone());
+                self.poison(&left);
                 self.error(Diagnostic::error(
                     format!(
                         "op ANY/ALL (array) requires array on right side, not {}",
                         types::display(other)
                     ),
-                    right.span.clone(),
+                    at,
+                ));
+            }
+            (Ty::Known(element), Ty::Param(_)) if element.array => {
+                let at = self
+                    .operator_span(&op, &left, &right)
+                    .unwrap_or(right.span.clone());
+                self.poison(&right);
+                self.error(Diagnostic::error(
+                    format!(
+                        "could not find array type for data type {}",
+                        types::display(element)
+                    ),
+                    at,
                 ));
             }
             (Ty::Known(element), Ty::Param(n)) => {
                 let element = super::operators::untyped_operand(self.schema, &op, element, true);
+                let probe = Typed::new(Ty::Unknown, true, right.span.clone());
+                self.operator(&op, &left, &probe, span.clone());
                 self.set_param(*n, &element.into_array());
             }
             (Ty::Known(element), Ty::Unknown) => {
@@ -1030,6 +1124,110 @@ impl Analyzer<'_> {
             _ => {}
         }
         Typed::new(Ty::known("bool"), true, span)
+    }
+}
+
+impl Analyzer<'_> {
+    /// The span of `keyword` (lower case) in the SQL between two offsets,
+    /// or the start of that range.
+    pub(crate) fn keyword_between(
+        &self,
+        keyword: &str,
+        from: usize,
+        to: usize,
+    ) -> std::ops::Range<usize> {
+        let text = &self.source.text;
+        let to = to.min(text.len());
+        if from >= to || !text.is_char_boundary(from) || !text.is_char_boundary(to) {
+            return from..from;
+        }
+        let lower = text[from..to].to_ascii_lowercase();
+        let mut search = 0;
+        while let Some(found) = lower[search..].find(keyword) {
+            let start = search + found;
+            let end = start + keyword.len();
+            let bytes = lower.as_bytes();
+            let word = |i: usize| {
+                bytes
+                    .get(i)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            };
+            if (start == 0 || !word(start - 1)) && !word(end) {
+                return from + start..from + end;
+            }
+            search = end;
+        }
+        from..from
+    }
+}
+
+/// Whether an expression refers to a column (PostgreSQL's
+/// `contain_vars_of_level(.., 0)`, without looking into subqueries).
+fn is_column_ref(expr: &Expr) -> bool {
+    match expr {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
+        Expr::Nested(inner) => is_column_ref(inner),
+        _ => false,
+    }
+}
+
+fn mentions_column(expr: &Expr) -> bool {
+    match expr {
+        Expr::Identifier(ident) => {
+            !matches!(
+                ident.value.to_lowercase().as_str(),
+                "current_date"
+                    | "current_time"
+                    | "current_timestamp"
+                    | "localtime"
+                    | "localtimestamp"
+                    | "current_user"
+                    | "session_user"
+                    | "user"
+                    | "current_role"
+                    | "current_schema"
+                    | "current_catalog"
+            ) || ident.quote_style.is_some()
+        }
+        Expr::CompoundIdentifier(_) => true,
+        Expr::BinaryOp { left, right, .. } => mentions_column(left) || mentions_column(right),
+        Expr::UnaryOp { expr, .. }
+        | Expr::Nested(expr)
+        | Expr::Cast { expr, .. }
+        | Expr::IsNull(expr)
+        | Expr::IsNotNull(expr)
+        | Expr::Collate { expr, .. } => mentions_column(expr),
+        Expr::Function(function) => match &function.args {
+            sqlparser::ast::FunctionArguments::List(list) => {
+                list.args.iter().any(|arg| match arg {
+                    sqlparser::ast::FunctionArg::Unnamed(
+                        sqlparser::ast::FunctionArgExpr::Expr(e),
+                    )
+                    | sqlparser::ast::FunctionArg::Named {
+                        arg: sqlparser::ast::FunctionArgExpr::Expr(e),
+                        ..
+                    } => mentions_column(e),
+                    _ => false,
+                })
+            }
+            _ => false,
+        },
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            operand.as_deref().is_some_and(mentions_column)
+                || else_result.as_deref().is_some_and(mentions_column)
+                || conditions
+                    .iter()
+                    .any(|c| mentions_column(&c.condition) || mentions_column(&c.result))
+        }
+        Expr::Array(array) => array.elem.iter().any(mentions_column),
+        Expr::Tuple(items) => items.iter().any(mentions_column),
+        Expr::CompoundFieldAccess { root, .. } => mentions_column(root),
+        _ => false,
     }
 }
 

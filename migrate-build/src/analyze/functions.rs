@@ -59,7 +59,7 @@ fn catalogue(name: &str) -> Option<(Kind, Nulls, &'static [Overload])> {
         "min" | "max" => (
             Aggregate,
             Maybe,
-            &[o!(&["elem"], "$0"), o!(&["array"], "$0")],
+            &[o!(&["ord"], "$0"), o!(&["array"], "$0")],
         ),
         "array_agg" => (
             Aggregate,
@@ -411,6 +411,7 @@ impl Analyzer<'_> {
         let function_name = parts.last().cloned().unwrap_or_default();
         let mut typed_args = Vec::new();
         let mut star = false;
+        let mut distinct = false;
         match args {
             FunctionArguments::None => {}
             FunctionArguments::Subquery(query) => {
@@ -418,10 +419,14 @@ impl Analyzer<'_> {
                 typed_args.extend(outputs.into_iter().map(|o| o.typed));
             }
             FunctionArguments::List(FunctionArgumentList {
-                duplicate_treatment: _, // DISTINCT: no effect on types
+                duplicate_treatment,
                 args,
                 clauses,
             }) => {
+                distinct = matches!(
+                    duplicate_treatment,
+                    Some(sqlparser::ast::DuplicateTreatment::Distinct)
+                );
                 for arg in args {
                     match arg {
                         FunctionArg::Unnamed(arg)
@@ -448,6 +453,13 @@ impl Analyzer<'_> {
                         _ => {}
                     }
                 }
+            }
+        }
+        // count(DISTINCT x) sorts or hashes x: it needs an equality operator.
+        if distinct {
+            for arg in &typed_args {
+                let at = arg.span.clone();
+                self.check_sortable(arg, "DISTINCT", at);
             }
         }
         for item in within_group {
@@ -502,6 +514,33 @@ impl Analyzer<'_> {
                     return Typed::new(ty, nullable, span);
                 }
                 "sum" => return self.sum_avg(args, true, span),
+                "nullif" if args.len() == 2 => {
+                    // NULLIF(a, b) is `CASE WHEN a = b THEN NULL ELSE a END`.
+                    self.operator("=", &args[0], &args[1], span.clone());
+                    // The result has the type the `=` operator took its left
+                    // side as: varchar compares as text.
+                    let ty = match self.current(&args[0].ty) {
+                        Ty::Unknown => Ty::known("text"),
+                        Ty::Known(ty) => {
+                            let mut base = types::base_type(self.schema, &ty);
+                            if base.is_builtin() && !base.array && base.name == "varchar" {
+                                base = SqlType::builtin("text");
+                            }
+                            Ty::Known(base)
+                        }
+                        other => other,
+                    };
+                    return Typed::new(ty, true, span);
+                }
+                "greatest" | "least" if !args.is_empty() => {
+                    let ty = self.common(args, &name.to_uppercase());
+                    let ty = if ty == Ty::Unknown {
+                        Ty::known("text")
+                    } else {
+                        ty
+                    };
+                    return Typed::new(ty, args.iter().all(|a| a.nullable), span);
+                }
                 "avg" => return self.sum_avg(args, false, span),
                 _ => {}
             }
@@ -564,7 +603,7 @@ impl Analyzer<'_> {
         let mut polymorphic: Option<SqlType> = None;
         for (index, ty) in current.iter().enumerate() {
             if let Ty::Known(ty) = ty
-                && matches!(spec_at(overload, index), "elem" | "array")
+                && matches!(spec_at(overload, index), "elem" | "array" | "ord")
                 && polymorphic.is_none()
             {
                 polymorphic = Some(ty.clone());
@@ -574,7 +613,7 @@ impl Analyzer<'_> {
             let spec = spec_at(overload, index);
             let target = match spec {
                 "any" | "num" => None,
-                "elem" => polymorphic.clone().filter(|p| !p.array),
+                "elem" | "ord" => polymorphic.clone().filter(|p| !p.array),
                 "array" => polymorphic.clone().filter(|p| p.array),
                 s if s.starts_with('$') => self.spec_type(s, &current),
                 s => self.named_type(s),
@@ -646,6 +685,19 @@ impl Analyzer<'_> {
             let fits = match spec {
                 "any" => true,
                 "elem" => !ty.array,
+                // Types with a btree ordering min/max know.
+                "ord" => {
+                    !ty.array
+                        && matches!(
+                            types::category(self.schema, ty),
+                            Category::Numeric
+                                | Category::String
+                                | Category::DateTime
+                                | Category::Timespan
+                                | Category::Enum
+                                | Category::Network
+                        )
+                }
                 "array" => ty.array,
                 "num" => types::category(self.schema, ty) == Category::Numeric,
                 s if s.starts_with('$') => match self.spec_type(s, args) {

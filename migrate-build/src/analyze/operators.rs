@@ -96,6 +96,7 @@ pub(crate) fn untyped_operand(
             "->" | "->>" | "?" | "-" => SqlType::builtin("text"),
             "#>" | "#>>" | "?|" | "?&" | "#-" => SqlType::builtin("text").into_array(),
             "@?" | "@@" => SqlType::builtin("jsonpath"),
+            "||" if base.name == "json" => SqlType::builtin("text"),
             _ => other.clone(),
         };
     }
@@ -104,7 +105,7 @@ pub(crate) fn untyped_operand(
     }
     match op {
         "||" if base.array => other.clone(),
-        "||" if json => other.clone(),
+        "||" if base.name == "jsonb" => other.clone(),
         "||" => SqlType::builtin("text"),
         "+" | "-"
             if matches!(base.name.as_str(), "timestamptz" | "timestamp" | "date")
@@ -133,6 +134,29 @@ impl Analyzer<'_> {
         right: &Typed,
         span: std::ops::Range<usize>,
     ) -> Typed {
+        self.operator_impl(op, left, right, span, None)
+    }
+
+    /// [`Self::operator`] with the span an error is reported at.
+    pub(crate) fn operator_at(
+        &mut self,
+        op: &str,
+        left: &Typed,
+        right: &Typed,
+        at: std::ops::Range<usize>,
+    ) -> Typed {
+        let span = left.span.start..right.span.end;
+        self.operator_impl(op, left, right, span, Some(at))
+    }
+
+    fn operator_impl(
+        &mut self,
+        op: &str,
+        left: &Typed,
+        right: &Typed,
+        span: std::ops::Range<usize>,
+        at: Option<std::ops::Range<usize>>,
+    ) -> Typed {
         let mut left_ty = self.current(&left.ty);
         let mut right_ty = self.current(&right.ty);
         let (left_untyped, right_untyped) = (
@@ -140,7 +164,9 @@ impl Analyzer<'_> {
             matches!(right_ty, Ty::Param(_) | Ty::Unknown),
         );
         // PostgreSQL reports an operator error at the operator itself.
-        let operator_span = self.operator_span(op, left, right).unwrap_or(span.clone());
+        let operator_span = at
+            .or_else(|| self.operator_span(op, left, right))
+            .unwrap_or(span.clone());
         let nullable = left.nullable || right.nullable;
         let untyped = |t: &Ty| matches!(t, Ty::Param(_) | Ty::Unknown);
         if left_ty == Ty::Error || right_ty == Ty::Error {
@@ -152,6 +178,33 @@ impl Analyzer<'_> {
                 Ty::Error
             };
             return Typed::new(ty, nullable, span);
+        }
+        // date + unknown: date + integer, date + interval and date + time all fit.
+        let date = |t: &Ty| {
+            t.as_known()
+                .is_some_and(|t| types::base_type(self.schema, t).udt_name() == "date")
+        };
+        if op == "+"
+            && ((date(&left_ty) && untyped(&right_ty)) || (untyped(&left_ty) && date(&right_ty)))
+        {
+            self.poison(left);
+            self.poison(right);
+            let shown = |t: &Ty| match t {
+                Ty::Known(t) => types::display(t),
+                _ => "unknown".to_owned(),
+            };
+            self.error(
+                Diagnostic::error(
+                    format!(
+                        "operator is not unique: {} + {}",
+                        shown(&left_ty),
+                        shown(&right_ty)
+                    ),
+                    operator_span,
+                )
+                .with_help("could not choose a best candidate operator; you might need to add explicit type casts"),
+            );
+            return Typed::new(Ty::Error, nullable, span);
         }
         if untyped(&left_ty) && untyped(&right_ty) {
             let text = SqlType::builtin("text");
@@ -175,7 +228,18 @@ impl Analyzer<'_> {
         let (Ty::Known(l), Ty::Known(r)) = (&left_ty, &right_ty) else {
             return Typed::new(Ty::Error, nullable, span);
         };
-        match binary_result(self.schema, op, l, r) {
+        let outcome = match binary_result(self.schema, op, l, r) {
+            // Between built-in types we model every operator PostgreSQL has.
+            Outcome::Unknown
+                if fully_modelled(self.schema, l)
+                    && fully_modelled(self.schema, r)
+                    && modelled_operator(op) =>
+            {
+                Outcome::NoSuchOperator
+            }
+            other => other,
+        };
+        match outcome {
             Outcome::Returns(ty) => Typed::new(Ty::Known(ty), nullable, span),
             Outcome::Unknown => Typed::new(
                 if is_comparison(op) || is_text_match(op) {
@@ -216,7 +280,7 @@ impl Analyzer<'_> {
 
 impl Analyzer<'_> {
     /// Where `op` is written between its operands.
-    fn operator_span(
+    pub(crate) fn operator_span(
         &self,
         op: &str,
         left: &Typed,
@@ -239,6 +303,32 @@ impl Analyzer<'_> {
         let found = between.to_ascii_lowercase().find(spelled)?;
         Some(from + found..from + found + spelled.len())
     }
+}
+
+/// Types whose operators [`binary_result`] knows completely.
+fn fully_modelled(schema: &Schema, ty: &SqlType) -> bool {
+    let base = types::base_type(schema, ty);
+    if base.array {
+        return fully_modelled(schema, &base.element());
+    }
+    matches!(
+        types::category(schema, &base),
+        Category::Numeric
+            | Category::String
+            | Category::Boolean
+            | Category::DateTime
+            | Category::Timespan
+            | Category::Enum
+    ) || (base.is_builtin() && matches!(base.name.as_str(), "uuid" | "json" | "jsonb" | "bytea"))
+}
+
+fn modelled_operator(op: &str) -> bool {
+    is_comparison(op)
+        || is_text_match(op)
+        || matches!(
+            op,
+            "+" | "-" | "*" | "/" | "%" | "||" | "->" | "->>" | "#>" | "#>>" | "@>" | "<@" | "&&"
+        )
 }
 
 enum Outcome {
@@ -331,6 +421,9 @@ fn binary_result(schema: &Schema, op: &str, l: &SqlType, r: &SqlType) -> Outcome
         };
     }
     if is_text_match(op) {
+        if ln == "bytea" && rn == "bytea" && op.contains("~~") {
+            return bool_type();
+        }
         return if lc == Category::String && rc == Category::String {
             bool_type()
         } else if lc == Category::String || rc == Category::String {
@@ -371,7 +464,8 @@ fn binary_result(schema: &Schema, op: &str, l: &SqlType, r: &SqlType) -> Outcome
                 (_, "*", "interval") if lc == Category::Numeric => "interval",
                 ("time", "+" | "-", "interval") => "time",
                 ("time", "-", "time") => "interval",
-                ("jsonb", "-", "text" | "int4" | "int2" | "int8") => "jsonb",
+                ("jsonb", "-", "int4" | "int2") => "jsonb",
+                ("jsonb", "-", _) if rc == Category::String => "jsonb",
                 ("inet", "-", "inet") => "int8",
                 ("inet", "+" | "-", "int8" | "int4") => "inet",
                 _ => {
@@ -410,11 +504,13 @@ fn binary_result(schema: &Schema, op: &str, l: &SqlType, r: &SqlType) -> Outcome
                     NoSuchOperator
                 };
             }
-            if lb.array {
-                return Returns(l.clone());
-            }
-            if rb.array {
-                return Returns(r.clone());
+            // array || element, element || array: one common element type.
+            if lb.array || rb.array {
+                let (l_element, r_element) = (lb.element(), rb.element());
+                return match types::common_type(schema, &[l_element, r_element]) {
+                    Some(element) => Returns(element.into_array()),
+                    None => NoSuchOperator,
+                };
             }
             if ln == "jsonb" && rn == "jsonb" {
                 return Returns(SqlType::builtin("jsonb"));
@@ -467,10 +563,10 @@ fn binary_result(schema: &Schema, op: &str, l: &SqlType, r: &SqlType) -> Outcome
                     NoSuchOperator
                 };
             }
-            if ln == "jsonb" && rn == "jsonb" {
+            if ln == "jsonb" && rn == "jsonb" && op != "&&" {
                 return bool_type();
             }
-            if (ln == "json" || ln == "jsonb") && op != "&&" {
+            if ln == "json" || ln == "jsonb" {
                 return NoSuchOperator;
             }
             if lc == Category::Range || rc == Category::Range {

@@ -192,7 +192,7 @@ impl Analyzer<'_> {
             SetExpr::SetOperation {
                 left,
                 op,
-                set_quantifier: _, // ALL / DISTINCT: no effect on types
+                set_quantifier,
                 right,
             } => {
                 let (left_outputs, _) = self.set_expr(left, false);
@@ -205,6 +205,18 @@ impl Analyzer<'_> {
                 };
                 let span = self.span(body);
                 let mut outputs = self.combine(op, left_outputs, right_outputs, true, span);
+                // Without ALL, duplicates are removed: that needs equality.
+                let all = matches!(
+                    set_quantifier,
+                    sqlparser::ast::SetQuantifier::All | sqlparser::ast::SetQuantifier::AllByName
+                );
+                if !all {
+                    for out in &outputs {
+                        let typed = out.typed.clone();
+                        let at = typed.span.clone();
+                        self.check_sortable(&typed, op, at);
+                    }
+                }
                 if resolve_unknowns {
                     self.resolve_unknown_outputs(&mut outputs);
                 }
@@ -268,8 +280,8 @@ impl Analyzer<'_> {
             let right_ty = self.current(&r.typed.ty);
             let ty = match types::common_of(self.schema, &[left_ty.clone(), right_ty.clone()]) {
                 Ok(ty) => ty,
-                Err(pair) => {
-                    let (a, b) = *pair;
+                Err(failure) => {
+                    let (a, b, _) = *failure;
                     self.error(Diagnostic::error(
                         format!(
                             "{op} types {} and {} cannot be matched",
@@ -342,8 +354,8 @@ impl Analyzer<'_> {
             } else {
                 match types::common_of(self.schema, &column_types) {
                     Ok(ty) => ty,
-                    Err(pair) => {
-                        let (a, b) = *pair;
+                    Err(failure) => {
+                        let (a, b, _) = *failure;
                         let span = rows_typed[rows_typed.len() - 1][column].span.clone();
                         self.error(Diagnostic::error(
                             format!(
@@ -534,7 +546,12 @@ impl Analyzer<'_> {
 
     /// ORDER BY needs an ordering operator, GROUP BY and DISTINCT an
     /// equality one: json, xml and point have neither.
-    fn check_sortable(&mut self, typed: &Typed, clause: &str, span: std::ops::Range<usize>) {
+    pub(crate) fn check_sortable(
+        &mut self,
+        typed: &Typed,
+        clause: &str,
+        span: std::ops::Range<usize>,
+    ) {
         let Ty::Known(ty) = self.current(&typed.ty) else {
             return;
         };

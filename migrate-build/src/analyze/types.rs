@@ -236,28 +236,30 @@ pub(crate) fn common_type(schema: &Schema, types: &[SqlType]) -> Option<SqlType>
     Some(result)
 }
 
-/// Like [`common_type`] but over possibly untyped branches: all-unknown gives text.
-pub(crate) fn common_of(schema: &Schema, types: &[Ty]) -> Result<Ty, Box<(SqlType, SqlType)>> {
+/// Like [`common_type`] but over possibly untyped branches: all-unknown
+/// gives text. On failure: the common type so far, the type that does not
+/// fit, and its index (PostgreSQL reports the error there).
+pub(crate) fn common_of(
+    schema: &Schema,
+    types: &[Ty],
+) -> Result<Ty, Box<(SqlType, SqlType, usize)>> {
     if types.contains(&Ty::Error) {
         return Ok(Ty::Error);
     }
-    let known: Vec<SqlType> = types.iter().filter_map(|t| t.as_known().cloned()).collect();
-    if known.is_empty() {
-        return Ok(Ty::known("text"));
+    let mut common: Option<SqlType> = None;
+    for (index, ty) in types.iter().enumerate() {
+        let Ty::Known(ty) = ty else { continue };
+        common = match common {
+            None => Some(ty.clone()),
+            Some(so_far) => match common_type(schema, &[so_far.clone(), ty.clone()]) {
+                Some(next) => Some(next),
+                None => return Err(Box::new((so_far, ty.clone(), index))),
+            },
+        };
     }
-    match common_type(schema, &known) {
-        Some(ty) => Ok(Ty::Known(ty)),
-        None => {
-            let mut first = known[0].clone();
-            for ty in &known[1..] {
-                if common_type(schema, &[first.clone(), ty.clone()]).is_none() {
-                    return Err(Box::new((first, ty.clone())));
-                }
-                first = common_type(schema, &[first, ty.clone()]).unwrap_or_else(|| ty.clone());
-            }
-            Err(Box::new((known[0].clone(), known[0].clone())))
-        }
-    }
+    Ok(Ty::Known(
+        common.unwrap_or_else(|| SqlType::builtin("text")),
+    ))
 }
 
 /// A type as PostgreSQL's `format_type` prints it in messages, without the
