@@ -199,7 +199,20 @@ impl Folder {
 
     /// Folds one statement, recording its diagnostics.
     fn statement(&mut self, stmt: &Stmt) {
-        self.note_function_body(stmt);
+        // A goose StatementBegin/End block holds several statements: fold
+        // them one by one, so that one statement sqlparser cannot read does
+        // not hide the others (and nothing is parsed twice).
+        let pieces = if stmt.text.contains(';') {
+            split_statements(stmt.text)
+        } else {
+            Vec::new()
+        };
+        if pieces.len() > 1 {
+            for piece in pieces {
+                self.statement(&Stmt::new(piece.text, stmt.base + piece.span.start));
+            }
+            return;
+        }
         match Parser::parse_sql(&PostgreSqlDialect {}, stmt.text) {
             Ok(parsed) => {
                 for statement in &parsed {
@@ -209,16 +222,7 @@ impl Folder {
                 }
             }
             Err(parse_error) => {
-                // A goose StatementBegin/End block holds several statements:
-                // fold them one by one so one unreadable statement does not
-                // hide the others.
-                let inner = split_statements(stmt.text);
-                if inner.len() > 1 {
-                    for piece in inner {
-                        self.statement(&Stmt::new(piece.text, stmt.base + piece.span.start));
-                    }
-                    return;
-                }
+                self.note_function_body(stmt);
                 if let Err(error) = self.unparsed(stmt, &parse_error.to_string()) {
                     self.diagnostics.push(error);
                 }
