@@ -223,10 +223,13 @@ fn set_operations_take_the_common_type() {
             id: int8 not null
         "#]],
     );
-    check("SELECT $1 UNION ALL SELECT title FROM tasks", expect![[r#"
+    check(
+        "SELECT $1 UNION ALL SELECT title FROM tasks",
+        expect![[r#"
         params: [text]
         ?column?: text null
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -353,9 +356,12 @@ fn insert_returning_and_on_conflict() {
 
 #[test]
 fn insert_select_types_parameters_from_the_target() {
-    check("INSERT INTO users (email, age) SELECT $1, $2", expect![[r#"
+    check(
+        "INSERT INTO users (email, age) SELECT $1, $2",
+        expect![[r#"
         params: [varchar, int4]
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -383,7 +389,9 @@ fn update_from_and_delete_using() {
 
 #[test]
 fn before_insert_trigger_turns_missing_not_null_into_a_warning() {
-    check("INSERT INTO audit (action) VALUES ($1)", expect![[r#"
+    check(
+        "INSERT INTO audit (action) VALUES ($1)",
+        expect![[r#"
         params: [text]
         warning: null value in column "actor" of relation "audit" violates not-null constraint
          --> 1:13
@@ -391,7 +399,8 @@ fn before_insert_trigger_turns_missing_not_null_into_a_warning() {
         1 | INSERT INTO audit (action) VALUES ($1)
           |             ^^^^^
           = help: "actor" is NOT NULL without a default; a BEFORE INSERT trigger on "audit" may fill it
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -415,21 +424,25 @@ fn uses_lists_every_table_and_column() {
             "users.email",
             "tasks.title",
         ]
-    "#]].assert_debug_eq(&uses);
+    "#]]
+    .assert_debug_eq(&uses);
 }
 
 // ---- errors ----
 
 #[test]
 fn unknown_relation() {
-    check("SELECT id FROM usres", expect![[r#"
+    check(
+        "SELECT id FROM usres",
+        expect![[r#"
         error: relation "usres" does not exist
          --> 1:16
           |
         1 | SELECT id FROM usres
           |                ^^^^^
           = help: did you mean "users"?
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -455,14 +468,17 @@ fn unknown_column_with_suggestion() {
 
 #[test]
 fn unknown_qualified_column() {
-    check("SELECT u.nmae FROM users u", expect![[r#"
+    check(
+        "SELECT u.nmae FROM users u",
+        expect![[r#"
         error: column u.nmae does not exist
          --> 1:8
           |
         1 | SELECT u.nmae FROM users u
           |        ^^^^^^
           = help: did you mean "name"?
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -481,21 +497,27 @@ fn ambiguous_column() {
 
 #[test]
 fn missing_from_clause_entry() {
-    check("SELECT t.title FROM users u", expect![[r#"
+    check(
+        "SELECT t.title FROM users u",
+        expect![[r#"
         error: missing FROM-clause entry for table "t"
          --> 1:8
           |
         1 | SELECT t.title FROM users u
           |        ^^^^^^^
-    "#]]);
-    check("SELECT users.id FROM users u", expect![[r#"
+    "#]],
+    );
+    check(
+        "SELECT users.id FROM users u",
+        expect![[r#"
         error: invalid reference to FROM-clause entry for table "users"
          --> 1:8
           |
         1 | SELECT users.id FROM users u
           |        ^^^^^^^^
           = help: perhaps you meant to reference the table alias "u"
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -511,32 +533,41 @@ fn insert_unknown_column_and_arity() {
               = help: did you mean "name"?
         "#]],
     );
-    check("INSERT INTO users (email) VALUES ($1, $2)", expect![[r#"
+    check(
+        "INSERT INTO users (email) VALUES ($1, $2)",
+        expect![[r#"
         error: INSERT has more expressions than target columns
          --> 1:39
           |
         1 | INSERT INTO users (email) VALUES ($1, $2)
           |                                       ^^
-    "#]]);
-    check("INSERT INTO users (email, name) VALUES ($1)", expect![[r#"
+    "#]],
+    );
+    check(
+        "INSERT INTO users (email, name) VALUES ($1)",
+        expect![[r#"
         error: INSERT has more target columns than expressions
          --> 1:27
           |
         1 | INSERT INTO users (email, name) VALUES ($1)
           |                           ^^^^
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn insert_leaving_out_a_not_null_column() {
-    check("INSERT INTO tasks (title) VALUES ($1)", expect![[r#"
+    check(
+        "INSERT INTO tasks (title) VALUES ($1)",
+        expect![[r#"
         error: null value in column "owner_id" of relation "tasks" violates not-null constraint
          --> 1:13
           |
         1 | INSERT INTO tasks (title) VALUES ($1)
           |             ^^^^^
           = help: "owner_id" is NOT NULL and has no default: add it to the column list
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -593,14 +624,17 @@ fn on_conflict_errors() {
 
 #[test]
 fn invalid_enum_label() {
-    check("SELECT id FROM tasks WHERE status = 'pending'", expect![[r#"
+    check(
+        "SELECT id FROM tasks WHERE status = 'pending'",
+        expect![[r#"
         error: invalid input value for enum "TaskStatus": "pending"
          --> 1:37
           |
         1 | SELECT id FROM tasks WHERE status = 'pending'
           |                                     ^^^^^^^^^
           = help: the labels are "TODO", "IN_PROGRESS", "DONE"
-    "#]]);
+    "#]],
+    );
     check(
         "UPDATE tasks SET status = 'Done' WHERE id = $1",
         expect![[r#"
@@ -616,37 +650,46 @@ fn invalid_enum_label() {
 
 #[test]
 fn operator_does_not_exist() {
-    check("SELECT id FROM users WHERE settings = true", expect![[r#"
+    check(
+        "SELECT id FROM users WHERE settings = true",
+        expect![[r#"
         error: operator does not exist: jsonb = boolean
          --> 1:37
           |
         1 | SELECT id FROM users WHERE settings = true
           |                                     ^
           = help: no operator matches the given name and argument types; you might need to add explicit type casts
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn parameter_type_cannot_be_determined() {
-    check("SELECT id FROM users WHERE $1 IS NULL", expect![[r#"
+    check(
+        "SELECT id FROM users WHERE $1 IS NULL",
+        expect![[r#"
         error: could not determine data type of parameter $1
          --> 1:28
           |
         1 | SELECT id FROM users WHERE $1 IS NULL
           |                            ^^
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn wrong_type_assigned() {
-    check("UPDATE users SET age = now() WHERE id = $1", expect![[r#"
+    check(
+        "UPDATE users SET age = now() WHERE id = $1",
+        expect![[r#"
         error: column "age" is of type integer but expression is of type timestamp with time zone
          --> 1:24
           |
         1 | UPDATE users SET age = now() WHERE id = $1
           |                        ^^^
           = help: you will need to rewrite or cast the expression (column "age" of "users")
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
@@ -705,15 +748,45 @@ fn all_errors_are_reported_at_once() {
 }
 
 #[test]
+fn ungrouped_column() {
+    check(
+        "SELECT owner_id, title, count(*) FROM tasks GROUP BY owner_id",
+        expect![[r#"
+            error: column "tasks.title" must appear in the GROUP BY clause or be used in an aggregate function
+             --> 1:18
+              |
+            1 | SELECT owner_id, title, count(*) FROM tasks GROUP BY owner_id
+              |                  ^^^^^
+        "#]],
+    );
+}
+
+#[test]
+fn grouping_by_the_primary_key_covers_the_table() {
+    check(
+        "SELECT u.id, u.email, count(t.id) FROM users u LEFT JOIN tasks t ON t.owner_id = u.id GROUP BY u.id",
+        expect![[r#"
+            params: []
+            id: int8 not null
+            email: varchar not null
+            count: int8 not null
+        "#]],
+    );
+}
+
+#[test]
 fn syntax_error() {
-    check("SELECT id FROM users WHERE", expect![[r#"
+    check(
+        "SELECT id FROM users WHERE",
+        expect![[r#"
         error: syntax error at end of input
          --> 1:27
           |
         1 | SELECT id FROM users WHERE
           |                           ^
           = help: expected an expression
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]

@@ -772,6 +772,13 @@ impl Analyzer<'_> {
     }
 }
 
+/// Whether migrate knows the built-in function `name` (and so whether it
+/// is a plain scalar function or an aggregate).
+pub(crate) fn is_known_function(name: &str) -> bool {
+    catalogue(name).is_some_and(|(kind, _, _)| kind == Kind::Scalar)
+        || matches!(name, "coalesce" | "nullif" | "greatest" | "least")
+}
+
 /// Names in the catalogue, for typo detection.
 const KNOWN: &[&str] = &[
     "count",

@@ -30,6 +30,7 @@
 
 mod expr;
 mod functions;
+mod grouping;
 mod modify;
 mod operators;
 mod query;

@@ -488,6 +488,7 @@ impl Analyzer<'_> {
                 self.window_spec(spec);
             }
         }
+        self.check_grouping(select);
         if resolve_unknowns {
             self.resolve_unknown_outputs(&mut outputs);
         }

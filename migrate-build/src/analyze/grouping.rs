@@ -1,0 +1,373 @@
+//! `column "t.x" must appear in the GROUP BY clause or be used in an
+//! aggregate function`: in a grouped SELECT, every column the select list
+//! and HAVING read outside an aggregate must be grouped, or belong to a table
+//! whose primary key is grouped (PostgreSQL's functional dependency rule).
+//!
+//! The check is conservative: an expression it does not understand (an
+//! unknown function, a subquery) is accepted, so that a valid query is never
+//! rejected.
+
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Select, SelectItem, Value,
+};
+
+use super::Analyzer;
+use super::scope::fold_ident;
+use crate::diagnostic::Diagnostic;
+
+/// Aggregates PostgreSQL has built in.
+fn is_aggregate(name: &str) -> bool {
+    matches!(
+        name,
+        "count"
+            | "sum"
+            | "avg"
+            | "min"
+            | "max"
+            | "array_agg"
+            | "string_agg"
+            | "bool_and"
+            | "bool_or"
+            | "every"
+            | "json_agg"
+            | "jsonb_agg"
+            | "json_object_agg"
+            | "jsonb_object_agg"
+            | "bit_and"
+            | "bit_or"
+            | "bit_xor"
+            | "stddev"
+            | "stddev_pop"
+            | "stddev_samp"
+            | "variance"
+            | "var_pop"
+            | "var_samp"
+            | "percentile_cont"
+            | "percentile_disc"
+            | "mode"
+            | "corr"
+            | "covar_pop"
+            | "covar_samp"
+            | "regr_count"
+            | "xmlagg"
+            | "range_agg"
+            | "range_intersect_agg"
+    )
+}
+
+/// A column reference resolved in the current block: (entry, column).
+type ColumnRef = (usize, String);
+
+/// What a grouped expression may be matched by.
+struct Grouping {
+    /// Plain grouped columns.
+    columns: Vec<ColumnRef>,
+    /// Grouped expressions, normalised text.
+    expressions: Vec<String>,
+}
+
+fn normalise(expr: &Expr) -> String {
+    expr.to_string()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+fn function_name(function: &sqlparser::ast::Function) -> String {
+    super::query::object_name_parts(&function.name)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// Whether `expr` contains an aggregate call at this query level.
+fn has_aggregate(expr: &Expr) -> bool {
+    let mut found = false;
+    walk(expr, &mut |e| {
+        if let Expr::Function(function) = e
+            && function.over.is_none()
+            && (is_aggregate(&function_name(function)) || function.filter.is_some())
+        {
+            found = true;
+            return false;
+        }
+        !matches!(
+            e,
+            Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. }
+        )
+    });
+    found
+}
+
+/// Calls `visit` on `expr` and, while it returns true, on its children.
+fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr) -> bool) {
+    if !visit(expr) {
+        return;
+    }
+    let mut children: Vec<&Expr> = Vec::new();
+    match expr {
+        Expr::BinaryOp { left, right, .. } => children.extend([&**left, &**right]),
+        Expr::UnaryOp { expr, .. }
+        | Expr::Nested(expr)
+        | Expr::Cast { expr, .. }
+        | Expr::IsNull(expr)
+        | Expr::IsNotNull(expr)
+        | Expr::IsTrue(expr)
+        | Expr::IsFalse(expr)
+        | Expr::IsNotTrue(expr)
+        | Expr::IsNotFalse(expr)
+        | Expr::Collate { expr, .. } => children.push(expr),
+        Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => children.extend([&**a, &**b]),
+        Expr::InList { expr, list, .. } => {
+            children.push(expr);
+            children.extend(list.iter());
+        }
+        Expr::Between {
+            expr, low, high, ..
+        } => children.extend([&**expr, &**low, &**high]),
+        Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => {
+            children.extend([&**expr, &**pattern]);
+        }
+        Expr::AnyOp { left, right, .. } | Expr::AllOp { left, right, .. } => {
+            children.extend([&**left, &**right]);
+        }
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            children.extend(operand.as_deref());
+            for condition in conditions {
+                children.extend([&condition.condition, &condition.result]);
+            }
+            children.extend(else_result.as_deref());
+        }
+        Expr::Function(function) => {
+            if let Some(sqlparser::ast::WindowType::WindowSpec(spec)) = &function.over {
+                children.extend(spec.partition_by.iter());
+                children.extend(spec.order_by.iter().map(|item| &item.expr));
+            }
+            if let FunctionArguments::List(list) = &function.args {
+                for arg in &list.args {
+                    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+                    | FunctionArg::Named {
+                        arg: FunctionArgExpr::Expr(e),
+                        ..
+                    } = arg
+                    {
+                        children.push(e);
+                    }
+                }
+            }
+        }
+        Expr::Array(array) => children.extend(array.elem.iter()),
+        Expr::Tuple(items) => children.extend(items.iter()),
+        Expr::CompoundFieldAccess { root, .. } => children.push(root),
+        _ => {}
+    }
+    for child in children {
+        walk(child, visit);
+    }
+}
+
+impl Analyzer<'_> {
+    /// The check itself, on a SELECT whose FROM items are the current level.
+    pub(crate) fn check_grouping(&mut self, select: &Select) {
+        let group_exprs: Vec<&Expr> = match &select.group_by {
+            GroupByExpr::Expressions(exprs, _) => exprs.iter().collect(),
+            GroupByExpr::All(_) => return,
+        };
+        let projection: Vec<&Expr> = select
+            .projection
+            .iter()
+            .filter_map(|item| match item {
+                SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. } => {
+                    Some(expr)
+                }
+                _ => None,
+            })
+            .collect();
+        let aggregates = projection.iter().any(|e| has_aggregate(e))
+            || select.having.as_ref().is_some_and(has_aggregate);
+        if group_exprs.is_empty() && !aggregates {
+            return;
+        }
+        // GROUPING SETS, ROLLUP, CUBE: not checked.
+        if group_exprs.iter().any(|e| {
+            matches!(
+                e,
+                Expr::GroupingSets(_) | Expr::Rollup(_) | Expr::Cube(_) | Expr::Tuple(_)
+            )
+        }) {
+            return;
+        }
+        let mut grouping = Grouping {
+            columns: Vec::new(),
+            expressions: Vec::new(),
+        };
+        for expr in &group_exprs {
+            // An ordinal or output alias stands for that select item.
+            let target = match expr {
+                Expr::Value(value) => match &value.value {
+                    Value::Number(n, _) => n
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|n| select.projection.get(n.wrapping_sub(1)))
+                        .and_then(|item| match item {
+                            SelectItem::UnnamedExpr(e)
+                            | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+                            _ => None,
+                        }),
+                    _ => None,
+                },
+                Expr::Identifier(ident) if self.column_ref(expr).is_none() => {
+                    let name = fold_ident(ident);
+                    select.projection.iter().find_map(|item| match item {
+                        SelectItem::ExprWithAlias { expr, alias } if fold_ident(alias) == name => {
+                            Some(expr)
+                        }
+                        _ => None,
+                    })
+                }
+                _ => None,
+            };
+            let expr = target.unwrap_or(expr);
+            match self.column_ref(expr) {
+                Some(column) => grouping.columns.push(column),
+                None => grouping.expressions.push(normalise(expr)),
+            }
+        }
+        for expr in projection {
+            self.check_grouped(expr, &grouping);
+        }
+        if let Some(having) = &select.having {
+            self.check_grouped(having, &grouping);
+        }
+    }
+
+    /// The entry and column a plain column reference resolves to in the
+    /// current level, or `None` (not a column, or an outer reference).
+    fn column_ref(&self, expr: &Expr) -> Option<ColumnRef> {
+        let level = self.levels.last()?;
+        match expr {
+            Expr::Nested(inner) => self.column_ref(inner),
+            Expr::Identifier(ident) => {
+                let name = fold_ident(ident);
+                let mut found = None;
+                for (index, entry) in level.entries.iter().enumerate() {
+                    if entry.visible
+                        && entry
+                            .columns
+                            .iter()
+                            .any(|c| c.name == name && !c.merged_away)
+                    {
+                        if found.is_some() {
+                            return None;
+                        }
+                        found = Some((index, name.clone()));
+                    }
+                }
+                if found.is_none()
+                    && let Some(merged) = level.merged.iter().find(|m| m.name == name)
+                {
+                    return merged
+                        .sources
+                        .first()
+                        .map(|(entry, _)| (*entry, name.clone()));
+                }
+                found
+            }
+            Expr::CompoundIdentifier(parts) => {
+                let names: Vec<String> = parts.iter().map(fold_ident).collect();
+                let (schema, table, column) = match names.as_slice() {
+                    [table, column] => (None, table, column),
+                    [schema, table, column] => (Some(schema.as_str()), table, column),
+                    _ => return None,
+                };
+                let entry = level.entry(schema, table)?;
+                level.entries[entry]
+                    .columns
+                    .iter()
+                    .any(|c| c.name == *column)
+                    .then(|| (entry, column.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    fn is_grouped(&self, column: &ColumnRef, grouping: &Grouping) -> bool {
+        if grouping.columns.contains(column) {
+            return true;
+        }
+        // Functional dependency: the table's primary key is grouped.
+        let Some(level) = self.levels.last() else {
+            return true;
+        };
+        let entry = &level.entries[column.0];
+        let Some(relation) = entry
+            .relation
+            .as_ref()
+            .and_then(|name| self.schema.relation(name))
+        else {
+            return false;
+        };
+        if relation.is_view() {
+            return false;
+        }
+        relation.primary_key().is_some_and(|key| {
+            key.kind
+                .columns()
+                .iter()
+                .all(|key_column| grouping.columns.contains(&(column.0, key_column.clone())))
+        })
+    }
+
+    fn check_grouped(&mut self, expr: &Expr, grouping: &Grouping) {
+        let mut ungrouped: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        walk(expr, &mut |e| {
+            if grouping.expressions.contains(&normalise(e)) {
+                return false;
+            }
+            match e {
+                Expr::Function(function) => {
+                    let name = function_name(function);
+                    if function.over.is_none() && (is_aggregate(&name) || function.filter.is_some())
+                    {
+                        return false;
+                    }
+                    // A window function's arguments and window are checked;
+                    // unknown functions may be user aggregates: not checked.
+                    function.over.is_some()
+                        || super::functions::is_known_function(&name)
+                        || name == "coalesce"
+                }
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+                    if let Some(column) = self.column_ref(e)
+                        && !self.is_grouped(&column, grouping)
+                    {
+                        let refname = self
+                            .levels
+                            .last()
+                            .and_then(|level| level.entries[column.0].refname.clone());
+                        let shown = match refname {
+                            Some(table) => format!("{table}.{}", column.1),
+                            None => column.1.clone(),
+                        };
+                        ungrouped.push((self.span(e), shown));
+                    }
+                    false
+                }
+                _ => true,
+            }
+        });
+        for (span, column) in ungrouped {
+            self.error(Diagnostic::error(
+                format!(
+                    "column \"{column}\" must appear in the GROUP BY clause or be used in an aggregate function"
+                ),
+                span,
+            ));
+        }
+    }
+}
