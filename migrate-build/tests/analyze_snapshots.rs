@@ -153,6 +153,19 @@ fn outer_joins_make_the_other_side_nullable() {
 }
 
 #[test]
+fn a_strict_where_condition_undoes_the_outer_join() {
+    // PostgreSQL plans this LEFT JOIN as an inner join: t.title stays NOT NULL.
+    check(
+        "SELECT u.id, t.title FROM users u LEFT JOIN tasks t ON t.owner_id = u.id WHERE t.status = $1",
+        expect![[r#"
+            params: [TaskStatus]
+            id: int8 not null
+            title: text not null
+        "#]],
+    );
+}
+
+#[test]
 fn using_merges_the_join_column() {
     check(
         "SELECT * FROM users JOIN (SELECT owner_id AS id, title FROM tasks) t USING (id)",

@@ -248,7 +248,7 @@ impl Analyzer<'_> {
 
     /// The entry and column a plain column reference resolves to in the
     /// current level, or `None` (not a column, or an outer reference).
-    fn column_ref(&self, expr: &Expr) -> Option<ColumnRef> {
+    pub(crate) fn column_ref(&self, expr: &Expr) -> Option<ColumnRef> {
         let level = self.levels.last()?;
         match expr {
             Expr::Nested(inner) => self.column_ref(inner),
@@ -369,5 +369,80 @@ impl Analyzer<'_> {
                 span,
             ));
         }
+    }
+}
+
+impl Analyzer<'_> {
+    /// PostgreSQL turns an outer join into an inner one when WHERE rejects
+    /// the rows it pads with nulls (`LEFT JOIN t ... WHERE t.x = $1`): the
+    /// columns of such a table keep their own nullability.
+    pub(crate) fn reduce_outer_joins(&mut self, selection: &Expr) {
+        let mut conjuncts = Vec::new();
+        split_and(selection, &mut conjuncts);
+        let mut strict_entries: Vec<usize> = Vec::new();
+        for conjunct in conjuncts {
+            let operands: Vec<&Expr> = match conjunct {
+                Expr::BinaryOp { left, op, right } => {
+                    use sqlparser::ast::BinaryOperator as Op;
+                    match op {
+                        Op::Eq
+                        | Op::NotEq
+                        | Op::Lt
+                        | Op::LtEq
+                        | Op::Gt
+                        | Op::GtEq
+                        | Op::PGLikeMatch
+                        | Op::PGILikeMatch
+                        | Op::PGRegexMatch
+                        | Op::PGRegexIMatch
+                        | Op::AtArrow
+                        | Op::ArrowAt
+                        | Op::PGOverlap => {
+                            vec![left, right]
+                        }
+                        _ => Vec::new(),
+                    }
+                }
+                Expr::AnyOp { left, .. } | Expr::AllOp { left, .. } => vec![left],
+                Expr::InList { expr, .. }
+                | Expr::Between { expr, .. }
+                | Expr::IsNotNull(expr)
+                | Expr::IsTrue(expr)
+                | Expr::Like { expr, .. }
+                | Expr::ILike { expr, .. } => vec![expr],
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_) => vec![conjunct],
+                _ => Vec::new(),
+            };
+            for operand in operands {
+                if let Some((entry, _)) = self.column_ref(operand) {
+                    strict_entries.push(entry);
+                }
+            }
+        }
+        let Some(level) = self.levels.last_mut() else {
+            return;
+        };
+        for entry in strict_entries {
+            if let Some((_, before)) = level.nulled.iter().find(|(e, _)| *e == entry) {
+                for (column, nullable) in level.entries[entry].columns.iter_mut().zip(before) {
+                    column.nullable = *nullable;
+                }
+            }
+        }
+    }
+}
+
+fn split_and<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: sqlparser::ast::BinaryOperator::And,
+            right,
+        } => {
+            split_and(left, out);
+            split_and(right, out);
+        }
+        Expr::Nested(inner) => split_and(inner, out),
+        other => out.push(other),
     }
 }

@@ -454,6 +454,7 @@ impl Analyzer<'_> {
         if let Some(selection) = selection {
             let typed = self.expr(selection);
             self.coerce_condition(&typed, "WHERE");
+            self.reduce_outer_joins(selection);
         }
         let mut outputs = Vec::new();
         for item in projection {
@@ -986,6 +987,14 @@ impl Analyzer<'_> {
     fn make_nullable(&mut self, entries: &[usize]) {
         if let Some(level) = self.levels.last_mut() {
             for &e in entries {
+                if !level.nulled.iter().any(|(entry, _)| *entry == e) {
+                    let before = level.entries[e]
+                        .columns
+                        .iter()
+                        .map(|c| c.nullable)
+                        .collect();
+                    level.nulled.push((e, before));
+                }
                 for column in &mut level.entries[e].columns {
                     column.nullable = true;
                 }

@@ -70,6 +70,9 @@ pub(crate) struct Level {
     pub star: Vec<StarColumn>,
     /// Output columns of the block by name, for ORDER BY/GROUP BY output aliases.
     pub outputs: Vec<(String, usize)>,
+    /// Entries an outer join null-extends, with their columns' nullability
+    /// before it did (a strict WHERE condition on them undoes it).
+    pub nulled: Vec<(usize, Vec<bool>)>,
 }
 
 /// What an unqualified or qualified column reference resolved to.
