@@ -122,6 +122,8 @@ pub(crate) fn describe_query(
     query: &Query,
 ) -> Result<Vec<OutputColumn>, Vec<Diagnostic>> {
     let mut analyzer = Analyzer::new(schema, Source::new(""));
+    // A view's column is called what it is called: `"id!"` stays `id!`.
+    analyzer.sqlx_overrides = false;
     let outputs = analyzer.query(query, true);
     analyzer.finish(outputs).map(|described| described.columns)
 }
@@ -271,6 +273,9 @@ pub(crate) struct Analyzer<'s> {
     /// Reserved words the parser took as names (`SELECT to FROM t`):
     /// PostgreSQL rejects the statement at the first one.
     pub reserved: Vec<(Range<usize>, String)>,
+    /// Whether output names carry sqlx-style overrides (`"id!"`): true for
+    /// queries, false for view definitions.
+    pub sqlx_overrides: bool,
     pub uses: Vec<ColumnUse>,
     /// FROM namespaces, innermost last.
     pub levels: Vec<Level>,
@@ -288,6 +293,7 @@ impl<'s> Analyzer<'s> {
             param_spans: Vec::new(),
             poisoned: Vec::new(),
             reserved: Vec::new(),
+            sqlx_overrides: true,
             uses: Vec::new(),
             levels: Vec::new(),
             ctes: Vec::new(),
@@ -368,7 +374,8 @@ impl<'s> Analyzer<'s> {
         let columns = outputs
             .iter()
             .map(|out| {
-                let (name, nullable, rust_type) = if out.name == "?column?" {
+                let (name, nullable, rust_type) = if out.name == "?column?" || !self.sqlx_overrides
+                {
                     (out.name.clone(), out.typed.nullable, None)
                 } else {
                     sqlx_override(&out.name, out.typed.nullable)
@@ -597,4 +604,49 @@ fn sqlx_override(name: &str, nullable: bool) -> (String, bool, Option<String>) {
         return (name.to_owned(), true, rust_type);
     }
     (name.to_owned(), nullable, rust_type)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view_columns(schema_sql: &str, query: &str) -> String {
+        let schema = crate::fold::fold_sql(schema_sql).schema;
+        let statements = Parser::parse_sql(&PostgreSqlDialect {}, query).unwrap();
+        let Statement::Query(query) = &statements[0] else {
+            panic!("not a query");
+        };
+        match describe_query(&schema, query) {
+            Ok(columns) => columns
+                .iter()
+                .map(|c| format!("{} {}\n", c.name, c.ty))
+                .collect(),
+            Err(errors) => format!("{errors:?}"),
+        }
+    }
+
+    #[test]
+    fn view_columns_keep_names_types_and_modifiers() {
+        expect_test::expect![[r#"
+            id! bigint
+            name character varying(20)
+            lit text
+            count bigint
+            ?column? integer
+        "#]]
+        .assert_eq(&view_columns(
+            "CREATE TABLE t (id int8 NOT NULL, name varchar(20));",
+            "SELECT id AS \"id!\", name, 'x' AS lit, count(*) OVER (), 1 + 1 FROM t",
+        ));
+    }
+
+    #[test]
+    fn overrides_are_stripped_from_query_columns() {
+        assert_eq!(
+            sqlx_override("id!: i64", false),
+            ("id".to_owned(), false, Some("i64".to_owned()))
+        );
+        assert_eq!(sqlx_override("n?", false), ("n".to_owned(), true, None));
+        assert_eq!(sqlx_override("n", true), ("n".to_owned(), true, None));
+    }
 }
