@@ -17,6 +17,8 @@ export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+# Both figures scale with how busy the machine is: say how busy it was.
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 echo "== (a) discover + fold, release build"
 MIGRATE_BENCH_SQL_DIR="$work" cargo bench -q -p migrate-build --bench fold
 

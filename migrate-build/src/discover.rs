@@ -24,6 +24,15 @@
 //! directories, as diesel and Prisma themselves ignore them. Anything else
 //! that fits no layout is an error naming it.
 //!
+//! A migration runs outside a transaction ([`Migration::transactional`] is
+//! false, and [`Migration::statements`] lists its statements for the runtime
+//! to send one by one) when its layout says so (sqlx's `-- no-transaction`
+//! first line, diesel's `run_in_transaction = false`, goose's
+//! `-- +goose NO TRANSACTION`, dbmate's `transaction:false`), when one of its
+//! statements cannot run in a transaction block
+//! ([`needs_no_transaction`]), or when it runs its own `BEGIN`/`COMMIT`
+//! ([`is_transaction_control`]), which a wrapping transaction would break.
+//!
 //! ```no_run
 //! use std::path::Path;
 //!

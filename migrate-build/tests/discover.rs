@@ -637,7 +637,9 @@ fn error_sections_missing_or_repeated() {
     check_error(
         &[("1_a.sql", "SET search_path = app;\n-- +goose Up\nSELECT 1;")],
         None,
-        expect!["$DIR/1_a.sql:1: SQL before the `-- +goose Up` line, which goose does not apply: move it into the up section"],
+        expect![
+            "$DIR/1_a.sql:1: SQL before the `-- +goose Up` line, which goose does not apply: move it into the up section"
+        ],
     );
     check_error(
         &[(
@@ -645,7 +647,9 @@ fn error_sections_missing_or_repeated() {
             "-- migrate:down\nSELECT 0;\n-- migrate:up\nSELECT 1;",
         )],
         None,
-        expect!["$DIR/1_a.sql: `-- migrate:down` comes before `-- migrate:up`; dbmate requires the up section first"],
+        expect![
+            "$DIR/1_a.sql: `-- migrate:down` comes before `-- migrate:up`; dbmate requires the up section first"
+        ],
     );
     check_error(
         &[("0_a.sql", "-- +goose Up\nSELECT 1;")],
