@@ -407,7 +407,12 @@ impl Folder {
                 let mut spec = ConstraintSpec::new(
                     exclude.name.as_ref().map(names::ident),
                     ConstraintKind::Exclusion {
-                        definition: exclude.to_string(),
+                        // As pg_get_constraintdef prints it: without `CONSTRAINT name`.
+                        definition: sqlparser::ast::ExcludeConstraint {
+                            name: None,
+                            ..exclude.clone()
+                        }
+                        .to_string(),
                     },
                     stmt.span_of(constraint),
                 );
@@ -861,9 +866,12 @@ impl Folder {
             alter_options: _, // MySQL
         } = create;
         let table = self.existing_relation(stmt, table_name)?;
+        let method = using.as_ref().map_or("btree".to_owned(), |method| {
+            method.to_string().to_lowercase()
+        });
         let keys: Vec<String> = columns
             .iter()
-            .map(|column| index_key(&column.column.expr))
+            .map(|column| index_key_as_printed(column, &method))
             .collect();
         let index_name = match name {
             Some(name) => {
@@ -910,7 +918,8 @@ impl Folder {
             }
         };
         let relation = &self.schema.relations[&table];
-        for (column, key) in columns.iter().zip(&keys) {
+        for column in columns {
+            let key = &index_key(&column.column.expr);
             if let Expr::Identifier(ident) = &column.column.expr
                 && relation.column(key).is_none()
             {
@@ -931,9 +940,7 @@ impl Folder {
             Index {
                 table,
                 unique: *unique,
-                method: using.as_ref().map_or("btree".to_owned(), |method| {
-                    method.to_string().to_lowercase()
-                }),
+                method,
                 keys,
                 include: include.iter().map(names::ident).collect(),
                 predicate: predicate.as_ref().map(ToString::to_string),
@@ -1003,6 +1010,35 @@ fn index_key(expr: &Expr) -> String {
         Expr::Identifier(ident) => names::ident(ident),
         other => other.to_string(),
     }
+}
+
+/// An index key as `pg_get_indexdef` prints it: the column or expression,
+/// a non-default operator class, and for btree the ordering when it is
+/// not the default (`priority DESC`, `doc jsonb_path_ops`, `a NULLS FIRST`).
+fn index_key_as_printed(column: &IndexColumn, method: &str) -> String {
+    let IndexColumn {
+        column: order_by,
+        operator_class,
+    } = column;
+    let mut key = index_key(&order_by.expr);
+    if let Some(class) = operator_class {
+        key.push(' ');
+        key.push_str(&names::object_name_parts(class).join("."));
+    }
+    if method == "btree" {
+        let descending = matches!(
+            order_by.options.sort,
+            Some(sqlparser::ast::OrderBySort::Desc)
+        );
+        let nulls_first = order_by.options.nulls_first.unwrap_or(descending);
+        match (descending, nulls_first) {
+            (true, true) => key.push_str(" DESC"),
+            (true, false) => key.push_str(" DESC NULLS LAST"),
+            (false, true) => key.push_str(" NULLS FIRST"),
+            (false, false) => {}
+        }
+    }
+    key
 }
 
 /// The name PostgreSQL gives an index column when it picks the index's
