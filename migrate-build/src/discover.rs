@@ -28,7 +28,8 @@
 //! false, and [`Migration::statements`] lists its statements for the runtime
 //! to send one by one) when its layout says so (sqlx's `-- no-transaction`
 //! first line, diesel's `run_in_transaction = false`, goose's
-//! `-- +goose NO TRANSACTION`, dbmate's `transaction:false`), when one of its
+//! `-- +goose NO TRANSACTION`, dbmate's `transaction:false`, Flyway's
+//! `executeInTransaction=false` in `V<version>__<name>.sql.conf`), when one of its
 //! statements cannot run in a transaction block
 //! ([`needs_no_transaction`]), or when it runs its own `BEGIN`/`COMMIT`
 //! ([`is_transaction_control`]), which a wrapping transaction would break.
@@ -198,6 +199,10 @@ pub fn discover(dir: &Path, layout: Option<Layout>) -> Result<Discovered, Error>
     };
     for migration in &mut migrations {
         finish(migration);
+    }
+    if layout.layout() == Layout::Refinery {
+        // Read with their migrations.
+        ignored.retain(|name| !name.ends_with(".sql.conf"));
     }
     ignored.sort();
     Ok(Discovered {
@@ -714,6 +719,16 @@ fn refinery_migrations(dir: &Path, candidates: &[&Entry]) -> Result<Vec<Migratio
         let mut migration = new_migration(version, name, file.clone());
         migration.up = text;
         migration.up_offset = offset;
+        // Flyway's script configuration, `V1__x.sql.conf`.
+        let config = dir.join(format!("{file}.conf"));
+        if config.is_file() {
+            migration.transactional = !read_text(&config)?.lines().any(|line| {
+                line.split_once('=').is_some_and(|(key, value)| {
+                    key.trim() == "executeInTransaction"
+                        && value.trim().eq_ignore_ascii_case("false")
+                })
+            });
+        }
         migrations.push(migration);
     }
     Ok(migrations)

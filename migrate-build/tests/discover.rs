@@ -219,6 +219,11 @@ fn flyway_orders_version_segments_numerically() {
             ("V1.9.1__patch.sql", "SELECT 191;"),
             ("U2__unversioned.sql", "SELECT 2;"),
             ("V10__ten.sql", "SELECT 10;"),
+            ("V11__vacuum.sql", "SELECT 11;"),
+            (
+                "V11__vacuum.sql.conf",
+                "# Flyway script configuration\nexecuteInTransaction = false\n",
+            ),
         ],
         None,
         expect![[r#"
@@ -235,6 +240,9 @@ fn flyway_orders_version_segments_numerically() {
               up: "SELECT 2;"
             10 "ten" V10__ten.sql offset=0
               up: "SELECT 10;"
+            11 "vacuum" V11__vacuum.sql NO TRANSACTION offset=0
+              up: "SELECT 11;"
+              statement: "SELECT 11"
         "#]],
     );
 }
