@@ -16,6 +16,12 @@
 //! | goose | `<version>_<name>.sql` with `-- +goose Up` | numeric version |
 //! | dbmate | `<version>_<name>.sql` with `-- migrate:up` | file name, as text |
 //!
+//! [`Migration::version`] is the version as the name writes it (`1_10`,
+//! `2024-02-12-120203`), except for Prisma, where it is the whole directory
+//! name: Prisma identifies a migration by it, and two may share a timestamp.
+//! Two migrations whose versions the tool would take as equal (`1_a.sql` and
+//! `01_b.sql` for sqlx, `V1` and `V1.0` for Flyway) are an error.
+//!
 //! What is ignored (and listed in [`Discovered::ignored`]): entries whose
 //! name starts with `.`, every file that does not end in `.sql` (`README.md`,
 //! Prisma's `migration_lock.toml`, goose's Go migrations, which cannot be
