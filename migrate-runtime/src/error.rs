@@ -139,6 +139,12 @@ pub enum Error {
         /// The differences, one per line, each with the SQL that would fix it.
         report: String,
     },
+    /// The catalog answered with something the drift check cannot read.
+    #[error("cannot read the live schema from pg_catalog: {message}")]
+    Introspection {
+        /// What could not be read.
+        message: String,
+    },
 }
 
 /// A non-transactional migration that failed or was interrupted on an earlier run.

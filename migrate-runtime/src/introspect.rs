@@ -27,7 +27,7 @@ use migrate_core::{
     Name, Namespace, Relation, RelationKind, Schema, Sequence, SqlType, Trigger, TriggerEvent,
     TriggerTiming, UserType, UserTypeKind,
 };
-use postgres::Row;
+use postgres::{SimpleQueryMessage, SimpleQueryRow};
 
 use crate::Error;
 
@@ -168,11 +168,11 @@ const fn const_format_columns() -> &'static str {
 const fn const_format_constraints() -> &'static str {
     concat!(
         "SELECT co.conrelid::int8, co.conname, co.contype::text, \
-         ARRAY(SELECT a.attname::text FROM unnest(co.conkey) WITH ORDINALITY k(num, ord) \
-               JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.num ORDER BY k.ord), \
+         array_to_json(ARRAY(SELECT a.attname::text FROM unnest(co.conkey) WITH ORDINALITY k(num, ord) \
+               JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.num ORDER BY k.ord)), \
          co.confrelid::int8, \
-         ARRAY(SELECT a.attname::text FROM unnest(co.confkey) WITH ORDINALITY k(num, ord) \
-               JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num ORDER BY k.ord), \
+         array_to_json(ARRAY(SELECT a.attname::text FROM unnest(co.confkey) WITH ORDINALITY k(num, ord) \
+               JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num ORDER BY k.ord)), \
          co.confdeltype::text, co.confupdtype::text, co.condeferrable, co.condeferred, \
          co.convalidated, CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid) END, \
          pg_get_constraintdef(co.oid), COALESCE(i.indnullsnotdistinct, false) \
@@ -190,19 +190,19 @@ const fn const_format_indexes() -> &'static str {
     concat!(
         "SELECT ic.oid::int8, n.nspname, ic.relname, i.indrelid::int8, i.indisunique, am.amname, \
          i.indnkeyatts::int4, \
-         ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0 \
+         array_to_json(ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0 \
                  THEN (SELECT a.attname::text FROM pg_attribute a \
                        WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]) \
                  ELSE pg_get_indexdef(i.indexrelid, k, false) END \
-               FROM generate_series(1, i.indnatts) k ORDER BY k), \
-         i.indoption::int2[], pg_get_expr(i.indpred, i.indrelid), \
+               FROM generate_series(1, i.indnatts) k ORDER BY k)), \
+         array_to_json(i.indoption::int2[]), pg_get_expr(i.indpred, i.indrelid), \
          (SELECT co.conname FROM pg_constraint co WHERE co.conindid = i.indexrelid \
             AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x') LIMIT 1), \
          i.indnullsnotdistinct, \
          EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid), \
-         ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname::text END \
+         array_to_json(ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname::text END \
                FROM generate_series(1, i.indnkeyatts) k \
-               JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1] ORDER BY k) \
+               JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1] ORDER BY k)) \
          FROM pg_index i \
          JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_namespace n ON n.oid = ic.relnamespace \
@@ -218,7 +218,7 @@ const fn const_format_indexes() -> &'static str {
 const fn const_format_user_types() -> &'static str {
     concat!(
         "SELECT t.oid::int8, n.nspname, t.typname, t.typtype::text, obj_description(t.oid, 'pg_type'), \
-         ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
+         array_to_json(ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)), \
          t.typbasetype::int8, t.typtypmod, t.typnotnull, pg_get_expr(t.typdefaultbin, 0), \
          (SELECT r.rngsubtype::int8 FROM pg_range r WHERE r.rngtypid = t.oid) \
          FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
@@ -251,7 +251,7 @@ const fn const_format_sequences() -> &'static str {
 
 const fn const_format_functions() -> &'static str {
     concat!(
-        "SELECT n.nspname, p.proname, p.proargtypes::oid[]::int8[], p.prorettype::int8, \
+        "SELECT n.nspname, p.proname, array_to_json(p.proargtypes::oid[]::int8[]), p.prorettype::int8, \
          p.proretset, p.prokind::text \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ",
         user_namespace!(),
@@ -261,19 +261,18 @@ const fn const_format_functions() -> &'static str {
     )
 }
 
-/// Reads the live schema of the database `client` is connected to.
+/// Reads the live schema of the database `client` is connected to, in one
+/// round trip: every query of [`QUERIES`] goes in one simple-query message
+/// (which PostgreSQL runs in one implicit transaction, so all of them see
+/// the same snapshot).
 pub fn introspect(
     client: &mut postgres::Client,
     options: &IntrospectOptions,
 ) -> Result<Schema, Error> {
-    let mut results = Vec::with_capacity(QUERIES.len());
-    for query in QUERIES {
-        let rows = client
-            .query(query.sql, &[])
-            .map_err(|source| Error::database(format!("cannot read {}", query.what), source))?;
-        results.push(rows);
-    }
-    assemble(&results, options)
+    let messages = client
+        .simple_query(&all_queries())
+        .map_err(|source| Error::database("cannot read the schema from pg_catalog", source))?;
+    assemble(&split_results(messages), options)
 }
 
 /// [`introspect`] on a `tokio_postgres` client: the same queries, the same result.
@@ -282,15 +281,34 @@ pub async fn introspect_async(
     client: &tokio_postgres::Client,
     options: &IntrospectOptions,
 ) -> Result<Schema, Error> {
+    let messages = client
+        .simple_query(&all_queries())
+        .await
+        .map_err(|source| Error::database("cannot read the schema from pg_catalog", source))?;
+    assemble(&split_results(messages), options)
+}
+
+/// [`QUERIES`] as one text.
+fn all_queries() -> String {
+    QUERIES
+        .iter()
+        .map(|query| query.sql)
+        .collect::<Vec<_>>()
+        .join(";\n")
+}
+
+/// The rows of each query, in order.
+fn split_results(messages: Vec<SimpleQueryMessage>) -> Vec<Vec<SimpleQueryRow>> {
     let mut results = Vec::with_capacity(QUERIES.len());
-    for query in QUERIES {
-        let rows = client
-            .query(query.sql, &[])
-            .await
-            .map_err(|source| Error::database(format!("cannot read {}", query.what), source))?;
-        results.push(rows);
+    let mut current = Vec::new();
+    for message in messages {
+        match message {
+            SimpleQueryMessage::Row(row) => current.push(row),
+            SimpleQueryMessage::CommandComplete(_) => results.push(std::mem::take(&mut current)),
+            _ => {}
+        }
     }
-    assemble(&results, options)
+    results
 }
 
 /// A `pg_type` row, enough to name a type.
@@ -368,16 +386,81 @@ fn decode_typmod(typname: &str, typmod: i32) -> Vec<i64> {
     }
 }
 
-fn get<'a, T: postgres::types::FromSql<'a>>(
-    row: &'a Row,
-    index: usize,
-    query: Q,
-) -> Result<T, Error> {
-    row.try_get(index).map_err(|source| {
-        Error::database(
-            format!("cannot read {}", QUERIES[query as usize].what),
-            source,
-        )
+/// A catalog value read from the text the simple-query protocol carries.
+/// Arrays come as JSON (`array_to_json` in the queries).
+trait FromCatalog: Sized {
+    /// `None` when the text is not a value of this type.
+    fn from_catalog(text: Option<&str>) -> Option<Self>;
+}
+
+impl FromCatalog for String {
+    fn from_catalog(text: Option<&str>) -> Option<Self> {
+        text.map(str::to_owned)
+    }
+}
+
+impl FromCatalog for Option<String> {
+    fn from_catalog(text: Option<&str>) -> Option<Self> {
+        Some(text.map(str::to_owned))
+    }
+}
+
+impl FromCatalog for i64 {
+    fn from_catalog(text: Option<&str>) -> Option<Self> {
+        text?.parse().ok()
+    }
+}
+
+impl FromCatalog for Option<i64> {
+    fn from_catalog(text: Option<&str>) -> Option<Self> {
+        match text {
+            None => Some(None),
+            Some(text) => text.parse().ok().map(Some),
+        }
+    }
+}
+
+impl FromCatalog for i32 {
+    fn from_catalog(text: Option<&str>) -> Option<Self> {
+        text?.parse().ok()
+    }
+}
+
+impl FromCatalog for bool {
+    fn from_catalog(text: Option<&str>) -> Option<Self> {
+        match text? {
+            "t" => Some(true),
+            "f" => Some(false),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! json_arrays {
+    ($($element:ty),*) => {$(
+        impl FromCatalog for Vec<$element> {
+            fn from_catalog(text: Option<&str>) -> Option<Self> {
+                match text {
+                    None => Some(Vec::new()),
+                    Some(json) => serde_json::from_str(json).ok(),
+                }
+            }
+        }
+    )*};
+}
+
+json_arrays!(String, i64, i16);
+
+fn get<T: FromCatalog>(row: &SimpleQueryRow, index: usize, query: Q) -> Result<T, Error> {
+    let what = QUERIES[query as usize].what;
+    let text = row
+        .try_get(index)
+        .map_err(|source| Error::database(format!("cannot read {what}"), source))?;
+    T::from_catalog(text).ok_or_else(|| Error::Introspection {
+        message: format!(
+            "unexpected value {text:?} in column {} of the {what} query",
+            index + 1
+        ),
     })
 }
 
@@ -403,7 +486,7 @@ fn foreign_key_action(code: &str) -> ForeignKeyAction {
 }
 
 /// Builds the schema from the rows of [`QUERIES`], in order.
-fn assemble(results: &[Vec<Row>], options: &IntrospectOptions) -> Result<Schema, Error> {
+fn assemble(results: &[Vec<SimpleQueryRow>], options: &IntrospectOptions) -> Result<Schema, Error> {
     let rows = |query: Q| results.get(query as usize).map_or(&[][..], Vec::as_slice);
     let mut catalog = Catalog {
         types: HashMap::new(),
