@@ -23,7 +23,7 @@ pub use failure::Failure;
 
 /// Schema drift as a compile error: work with a project's migrations.
 #[derive(Debug, Parser)]
-#[command(name = "migrate", version, about, propagate_version = true)]
+#[command(name = "migrate", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

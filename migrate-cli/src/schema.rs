@@ -9,18 +9,20 @@ use crate::output::print;
 pub struct Args {
     #[command(flatten)]
     migrations: MigrationsArgs,
-    /// `sql`: readable DDL that creates the schema; `json`: the schema model;
-    /// `tsv`: the columns as `information_schema.columns` lists them
-    /// (table_schema, table_name, column_name, data_type, udt_name,
-    /// is_nullable, column_default), views included.
+    /// What to print.
     #[arg(long, value_enum, default_value_t = Format::Sql)]
     format: Format,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
+    /// Readable DDL that creates the schema.
     Sql,
+    /// The schema model as JSON.
     Json,
+    /// The columns as `information_schema.columns` lists them, views
+    /// included: table_schema, table_name, column_name, data_type, udt_name,
+    /// is_nullable, column_default.
     Tsv,
 }
 
