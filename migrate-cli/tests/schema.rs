@@ -231,7 +231,7 @@ fn fold_errors_are_rendered_and_exit_1() {
         3 | ALTER TABLE accounts ADD COLUMN x int;
           |             ^^^^^^^^
 
-        error: the migrations in migrations do not apply: 2 errors (the fold stops nowhere: every one is listed above)
+        error: PostgreSQL would reject the migrations in migrations: 2 errors, listed above
     "#]]
     .assert_eq(&stderr(&output));
 }
