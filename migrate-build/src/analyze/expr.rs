@@ -450,6 +450,15 @@ impl Analyzer<'_> {
         self.column(None, &name, span)
     }
 
+    /// Whether a FROM entry is a table (which has system columns).
+    fn is_table(&self, entry: &super::scope::RangeEntry) -> bool {
+        entry
+            .relation
+            .as_ref()
+            .and_then(|name| self.schema.relation(name))
+            .is_some_and(|relation| !relation.is_view())
+    }
+
     fn column_visible(&self, name: &str) -> bool {
         self.levels
             .iter()
@@ -502,6 +511,11 @@ impl Analyzer<'_> {
                     if entry.opaque {
                         return Typed::new(Ty::Error, true, span).named(name);
                     }
+                    if let Some(ty) = system_column(name)
+                        && self.is_table(entry)
+                    {
+                        return Typed::new(Ty::known(ty), false, span).named(name);
+                    }
                     // `t` may be a column of composite type: `(t).field` is rare; report.
                     let help = did_you_mean(name, entry.columns.iter().map(|c| c.name.as_str()));
                     let mut diagnostic = Diagnostic::error(
@@ -541,6 +555,26 @@ impl Analyzer<'_> {
                     .any(|level| level.entries.iter().any(|e| e.visible && e.opaque))
                 {
                     return Typed::new(Ty::Error, true, span).named(name);
+                }
+                if let Some(ty) = system_column(name) {
+                    for level in self.levels.iter().rev() {
+                        let tables = level
+                            .entries
+                            .iter()
+                            .filter(|e| e.visible && self.is_table(e))
+                            .count();
+                        match tables {
+                            0 => continue,
+                            1 => return Typed::new(Ty::known(ty), false, span).named(name),
+                            _ => {
+                                self.error(Diagnostic::error(
+                                    format!("column reference \"{name}\" is ambiguous"),
+                                    span.clone(),
+                                ));
+                                return Typed::new(Ty::Error, true, span).named(name);
+                            }
+                        }
+                    }
                 }
                 // A whole-row reference: `SELECT u FROM users u`.
                 for depth in (0..self.levels.len()).rev() {
@@ -1032,6 +1066,24 @@ impl Analyzer<'_> {
         right: &Expr,
         span: std::ops::Range<usize>,
     ) -> Typed {
+        // (a, b) = ($1, $2): compared member by member.
+        if let (Expr::Tuple(lefts), Expr::Tuple(rights)) = (left, right)
+            && let Some(name) = super::operators::operator_name(op)
+        {
+            if lefts.len() != rights.len() {
+                self.error(Diagnostic::error(
+                    "unequal number of entries in row expressions",
+                    span.clone(),
+                ));
+                return Typed::new(Ty::known("bool"), true, span);
+            }
+            for (l, r) in lefts.iter().zip(rights) {
+                let l = self.expr(l);
+                let r = self.expr(r);
+                self.operator(&name, &l, &r, l.span.start..r.span.end);
+            }
+            return Typed::new(Ty::known("bool"), true, span);
+        }
         let left = self.expr(left);
         let right = self.expr(right);
         match op {
@@ -1229,6 +1281,17 @@ fn mentions_column(expr: &Expr) -> bool {
         Expr::CompoundFieldAccess { root, .. } => mentions_column(root),
         _ => false,
     }
+}
+
+/// The type of a system column every table has.
+fn system_column(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "ctid" => "tid",
+        "xmin" | "xmax" => "xid",
+        "cmin" | "cmax" => "cid",
+        "tableoid" => "oid",
+        _ => return None,
+    })
 }
 
 /// The text of a string literal of any quoting style.

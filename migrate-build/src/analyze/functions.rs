@@ -409,6 +409,27 @@ impl Analyzer<'_> {
         } = function;
         let parts = object_name_parts(name);
         let function_name = parts.last().cloned().unwrap_or_default();
+        // ARRAY(SELECT x ...): an array of the subquery's one column.
+        if function_name == "array"
+            && let FunctionArguments::Subquery(query) = args
+        {
+            let outputs = self.subquery(query);
+            let ty = match outputs.as_slice() {
+                [only] => match self.current(&only.typed.ty) {
+                    Ty::Known(ty) => Ty::Known(if ty.array { ty } else { ty.into_array() }),
+                    Ty::Unknown | Ty::Param(_) => Ty::Known(SqlType::builtin("text").into_array()),
+                    Ty::Error => Ty::Error,
+                },
+                _ => {
+                    self.error(Diagnostic::error(
+                        "subquery must return only one column",
+                        span.clone(),
+                    ));
+                    Ty::Error
+                }
+            };
+            return Typed::new(ty, false, span).named("array");
+        }
         let mut typed_args = Vec::new();
         let mut star = false;
         let mut distinct = false;
@@ -585,10 +606,31 @@ impl Analyzer<'_> {
         };
         let _ = star;
         let current: Vec<Ty> = args.iter().map(|a| self.current(&a.ty)).collect();
-        let Some(overload) = overloads
-            .iter()
-            .find(|overload| self.matches(overload, &current))
-        else {
+        // Among the overloads that fit, the one with the most arguments of
+        // exactly the right type wins (PostgreSQL's func_select_candidate).
+        let exact = |overload: &Overload| {
+            current
+                .iter()
+                .enumerate()
+                .filter(|(index, ty)| {
+                    ty.as_known().is_some_and(|ty| {
+                        let base = types::base_type(self.schema, ty);
+                        self.named_type(spec_at(overload, *index))
+                            .is_some_and(|spec| types::same_type(&spec, &base))
+                    })
+                })
+                .count()
+        };
+        let mut best: Option<(&Overload, usize)> = None;
+        for overload in overloads.iter() {
+            if self.matches(overload, &current) {
+                let score = exact(overload);
+                if best.is_none_or(|(_, best_score)| score > best_score) {
+                    best = Some((overload, score));
+                }
+            }
+        }
+        let Some(overload) = best.map(|(overload, _)| overload) else {
             let shown = self.argument_list(args);
             self.error(
                 Diagnostic::error(format!("function {name}({shown}) does not exist"), span.clone())

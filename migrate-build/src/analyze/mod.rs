@@ -89,7 +89,8 @@ pub struct ColumnUse {
 /// when there is no error, and are dropped otherwise). Spans are byte ranges
 /// into `sql`.
 pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>> {
-    let statements = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
+    let parseable = normalize_locking(sql);
+    let statements = match Parser::parse_sql(&PostgreSqlDialect {}, &parseable) {
         Ok(statements) => statements,
         Err(error) => return Err(vec![parse_error(sql, &error)]),
     };
@@ -126,6 +127,33 @@ pub(crate) fn describe_query(
     analyzer.sqlx_overrides = false;
     let outputs = analyzer.query(query, true);
     analyzer.finish(outputs).map(|described| described.columns)
+}
+
+/// `FOR NO KEY UPDATE` and `FOR KEY SHARE`, which sqlparser 0.63 does not
+/// parse, as `FOR UPDATE` and `FOR SHARE` padded to the same length, so
+/// that every offset still points at the same place. The lock strength
+/// does not change what the statement needs or returns.
+fn normalize_locking(sql: &str) -> std::borrow::Cow<'_, str> {
+    let lower = sql.to_ascii_lowercase();
+    let mut out: Option<String> = None;
+    for (phrase, replacement) in [("no key update", "update"), ("key share", "share")] {
+        let mut from = 0;
+        while let Some(found) = lower[from..].find(phrase) {
+            let start = from + found;
+            from = start + phrase.len();
+            let before = lower[..start].trim_end();
+            let outside_quotes = lower[..start].matches('\'').count() % 2 == 0;
+            if before.ends_with("for") && outside_quotes {
+                let text = out.get_or_insert_with(|| sql.to_owned());
+                let padded = format!("{replacement:<width$}", width = phrase.len());
+                text.replace_range(start..start + phrase.len(), &padded);
+            }
+        }
+    }
+    match out {
+        Some(text) => std::borrow::Cow::Owned(text),
+        None => std::borrow::Cow::Borrowed(sql),
+    }
 }
 
 /// Byte offsets of sqlparser's line/column locations.

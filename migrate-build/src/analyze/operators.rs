@@ -368,6 +368,13 @@ fn comparable(schema: &Schema, l: &SqlType, r: &SqlType) -> bool {
     if l.array || r.array {
         return l.array && r.array && comparable(schema, &l.element(), &r.element());
     }
+    // xid = int4 (`xmax = 0`, the upsert idiom).
+    if matches!(
+        (l.name.as_str(), r.name.as_str()),
+        ("xid", "int4") | ("int4", "xid") | ("xid", "xid")
+    ) {
+        return true;
+    }
     let (lc, rc) = (types::category(schema, &l), types::category(schema, &r));
     if lc != rc {
         return matches!(

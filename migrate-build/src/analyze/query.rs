@@ -1339,9 +1339,22 @@ impl Analyzer<'_> {
     /// A function in FROM returning a scalar names its column after the
     /// alias (or the function); one returning a row keeps its column names.
     fn push_function_entry(&mut self, mut outputs: Vec<Out>, alias: Option<&TableAlias>) {
+        // A scalar result is named after the function (`unnest`,
+        // `generate_series`); an OUT parameter (`value`) keeps its name.
+        let scalar = outputs.len() == 1 || (outputs.len() == 2 && outputs[1].name == "ordinality");
         if let Some(alias) = alias
             && alias.columns.is_empty()
-            && outputs.len() == 1
+            && scalar
+            && (matches!(
+                outputs[0].name.as_str(),
+                "unnest"
+                    | "generate_series"
+                    | "jsonb_object_keys"
+                    | "json_object_keys"
+                    | "regexp_matches"
+                    | "regexp_split_to_table"
+                    | "string_to_table"
+            ) || self.user_set_function(&outputs))
         {
             outputs[0].name = fold_ident(&alias.name);
         }
@@ -1479,6 +1492,16 @@ impl Analyzer<'_> {
                 }
             }
         }
+    }
+
+    /// Whether the single output is a user function's (named after it).
+    fn user_set_function(&self, outputs: &[Out]) -> bool {
+        outputs.len() == 1
+            && self
+                .schema
+                .functions
+                .keys()
+                .any(|name| name.name == outputs[0].name)
     }
 
     pub(crate) fn user_function(&self, parts: &[String], n_args: usize) -> Option<SqlType> {
