@@ -142,7 +142,7 @@ fn normalize_locking(sql: &str) -> std::borrow::Cow<'_, str> {
             let start = from + found;
             from = start + phrase.len();
             let before = lower[..start].trim_end();
-            let outside_quotes = lower[..start].matches('\'').count() % 2 == 0;
+            let outside_quotes = lower[..start].matches('\'').count().is_multiple_of(2);
             if before.ends_with("for") && outside_quotes {
                 let text = out.get_or_insert_with(|| sql.to_owned());
                 let padded = format!("{replacement:<width$}", width = phrase.len());
