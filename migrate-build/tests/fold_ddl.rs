@@ -881,3 +881,57 @@ CREATE TABLE refs (email text REFERENCES users (email));
         "#]],
     );
 }
+
+#[test]
+fn assumed_sql_is_checked_where_the_directive_is() {
+    check(
+        r#"CREATE TABLE t (id int);
+-- migrate:assume ALTER TABLE t ADD COLUMN id int;
+DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN id int'; END $$;
+"#,
+        expect![[r#"
+            table public.t
+              id integer [integer]
+            error: column "id" of relation "t" already exists
+             --> inline.sql:2:44
+              |
+            2 | -- migrate:assume ALTER TABLE t ADD COLUMN id int;
+              |                                            ^^
+        "#]],
+    );
+}
+
+#[test]
+fn diagnostics_point_into_the_file_past_its_header() {
+    // A goose file: the up SQL starts after the `-- +goose Up` line.
+    let file = "-- +goose Up\nCREATE TABLE t (id int);\nALTER TABLE t DROP COLUMN nope;\n\n-- +goose Down\nDROP TABLE t;\n";
+    let up_offset = file.find("CREATE").unwrap();
+    let up_end = file.find("-- +goose Down").unwrap();
+    let migration = migrate_core::Migration {
+        version: "1".to_owned(),
+        name: "init".to_owned(),
+        path: "1_init.sql".to_owned(),
+        up: file[up_offset..up_end].to_owned(),
+        up_offset,
+        down: Some("DROP TABLE t;\n".to_owned()),
+        transactional: true,
+        statements: Vec::new(),
+        checksum: migrate_core::checksum(file),
+    };
+    let mut folder = migrate_build::fold::Folder::new();
+    let diagnostics = folder.apply(&migration);
+    let rendered: Vec<String> = diagnostics.iter().map(|d| d.render(file)).collect();
+    expect![[r#"
+        error: column "nope" of relation "t" does not exist
+         --> 1_init.sql:3:27
+          |
+        3 | ALTER TABLE t DROP COLUMN nope;
+          |                           ^^^^"#]]
+    .assert_eq(&rendered.join("\n"));
+    assert!(
+        folder
+            .schema()
+            .relations
+            .contains_key(&migrate_core::Name::public("t"))
+    );
+}

@@ -140,15 +140,15 @@ impl Folder {
         let statements = split_statements(sql);
         let mut previous_end = 0;
         for statement in &statements {
-            let before = &sql[previous_end..statement.span.start];
+            // The comments between the previous statement and this one.
+            let before_start = previous_end;
+            let before = &sql[before_start..statement.span.start];
             previous_end = statement.span.end;
             match unparsed::directive(before) {
                 Some(unparsed::Directive::Ignore) => continue,
                 Some(unparsed::Directive::Assume(assumed)) => {
                     for (text, offset) in assumed {
-                        let base = migration.up_offset
-                            + previous_offset(sql, before, statement.span.start)
-                            + offset;
+                        let base = migration.up_offset + before_start + offset;
                         for inner in split_statements(text) {
                             let stmt = Stmt::new(inner.text, base + inner.span.start);
                             self.statement(&stmt);
@@ -514,12 +514,6 @@ pub(crate) fn first_words(text: &str) -> String {
         .take(4)
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Offset of the directive region (`before`) in the migration's SQL.
-fn previous_offset(sql: &str, before: &str, statement_start: usize) -> usize {
-    let _ = sql;
-    statement_start - before.len()
 }
 
 /// Folds every migration in order.
