@@ -176,7 +176,10 @@ fn run_set(set: &str) -> SetResult {
             (Ok(()), _) => {}
         }
     }
+    // Timed for the printout only (no assertion: speed is a benchmark's business).
+    let started = std::time::Instant::now();
     let mut actual = introspect(&mut client, &IntrospectOptions::default()).unwrap();
+    let introspection_time = started.elapsed();
     let n_dated = without_dated_partitions(&mut actual);
 
     let folded = fold(&discovered.migrations);
@@ -190,7 +193,7 @@ fn run_set(set: &str) -> SetResult {
     let summary = format!(
         "{set}: {} migrations applied ({} failed as in the corpus), {n_dated} dated partitions left out; \
          compared {} relations, {} columns, {} constraints, {} indexes, {} types, {} sequences; \
-         fold errors {n_errors}; differences {}",
+         fold errors {n_errors}; differences {}; introspection took {introspection_time:?}",
         discovered.migrations.len() - failed.len(),
         failed.len(),
         c.relations,
