@@ -153,6 +153,7 @@ fn column_types_defaults_identity_generated() {
                 p positive,
                 pr pair,
                 tsv tsvector,
+                sorted text COLLATE "C",
                 rng int4range,
                 xid_ xid8
             );"#,

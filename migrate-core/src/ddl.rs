@@ -491,7 +491,12 @@ pub fn drop_sequence(name: &Name) -> String {
 pub fn column_definition(column: &Column) -> String {
     let mut out = format!("{} {}", quote_ident(&column.name), type_sql(&column.ty));
     if let Some(collation) = &column.collation {
-        let _ = write!(out, " COLLATE {}", quote_ident(collation));
+        // A name already in SQL quotes is kept as it is.
+        if collation.starts_with('"') {
+            let _ = write!(out, " COLLATE {collation}");
+        } else {
+            let _ = write!(out, " COLLATE {}", quote_ident(collation));
+        }
     }
     if let Some(generated) = &column.generated {
         let _ = write!(out, " GENERATED ALWAYS AS ({generated}) STORED");

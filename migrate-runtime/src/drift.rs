@@ -785,8 +785,26 @@ fn same_type(want: &SqlType, have: &SqlType) -> bool {
 }
 
 /// A column's shape in words: `character varying(255) NOT NULL DEFAULT 'x'`.
+/// A collation's name as `pg_collation` holds it; a name still in SQL
+/// quotes (`"C"`) is read as SQL would read it.
+fn collation_name(collation: Option<&str>) -> Option<String> {
+    let collation = collation?;
+    Some(
+        match collation
+            .strip_prefix('"')
+            .and_then(|c| c.strip_suffix('"'))
+        {
+            Some(quoted) => quoted.replace("\"\"", "\""),
+            None => collation.to_owned(),
+        },
+    )
+}
+
 fn describe_column(column: &Column) -> String {
     let mut out = ddl::type_sql(&column.ty);
+    if let Some(collation) = collation_name(column.collation.as_deref()) {
+        out.push_str(&format!(" COLLATE \"{collation}\""));
+    }
     out.push_str(if column.not_null {
         " NOT NULL"
     } else {
@@ -838,6 +856,10 @@ fn compare_columns(
             !same_expression(column.generated.as_deref(), found.generated.as_deref());
         let identity_differs = column.identity != found.identity;
         let not_null_differs = column.not_null != found.not_null;
+        let collation_differs = collation_name(column.collation.as_deref())
+            != collation_name(found.collation.as_deref());
+        // A collation change is a type change as far as ALTER TABLE goes.
+        let type_differs = type_differs || collation_differs;
         if !(type_differs
             || default_differs
             || generated_differs
@@ -870,7 +892,22 @@ fn compare_columns(
                 fix.push(ddl::set_column_default(table, &column.name, None));
             }
             if type_differs {
-                fix.push(ddl::alter_column_type(table, &column.name, &column.ty));
+                let mut statement = ddl::alter_column_type(table, &column.name, &column.ty);
+                if collation_differs {
+                    // `COLLATE` goes after the type, before `USING`.
+                    let collation = collation_name(column.collation.as_deref())
+                        .unwrap_or_else(|| "default".to_owned());
+                    let ty = ddl::type_sql(&column.ty);
+                    statement = statement.replacen(
+                        &format!("TYPE {ty} USING"),
+                        &format!(
+                            "TYPE {ty} COLLATE \"{}\" USING",
+                            collation.replace('"', "\"\"")
+                        ),
+                        1,
+                    );
+                }
+                fix.push(statement);
             }
             if column.default.is_some() && (default_differs || type_differs) {
                 fix.push(ddl::set_column_default(

@@ -142,6 +142,17 @@ fn retyped_column_read_by_a_view() {
 }
 
 #[test]
+fn collation_changed() {
+    inject(
+        "ALTER TABLE posts ALTER COLUMN title TYPE text COLLATE \"C\"",
+        &[DifferenceKind::Changed],
+        expect![[r#"
+            column public.posts.title: expected text NOT NULL, found text COLLATE "C" NOT NULL
+                ALTER TABLE public.posts ALTER COLUMN title TYPE text COLLATE "default" USING title::text;"#]],
+    );
+}
+
+#[test]
 fn nullability_changed() {
     inject(
         "ALTER TABLE users ALTER COLUMN created_at DROP NOT NULL",
