@@ -59,6 +59,10 @@ impl Folder {
                     Expr::Value(ValueWithSpan {
                         value: Value::SingleQuotedString(text) | Value::EscapedStringLiteral(text),
                         span: _,
+                    }) if is_regclass(&resolved.ty) => regclass_literal(text),
+                    Expr::Value(ValueWithSpan {
+                        value: Value::SingleQuotedString(text) | Value::EscapedStringLiteral(text),
+                        span: _,
                     }) => {
                         let text =
                             normalise_datetime(text, &resolved.ty).unwrap_or_else(|| text.clone());
@@ -145,12 +149,24 @@ impl Folder {
                 format!("{upper}({})", args.join(", "))
             }
             FunctionArguments::List(list) => {
+                // The sequence functions take a regclass: `nextval('s')`
+                // prints as `nextval('s'::regclass)`.
+                let takes_regclass = matches!(
+                    name.to_ascii_lowercase().as_str(),
+                    "nextval" | "currval" | "setval" | "pg_catalog.nextval"
+                );
                 let args: Vec<String> = list
                     .args
                     .iter()
-                    .map(|arg| match arg {
+                    .enumerate()
+                    .map(|(position, arg)| match arg {
                         FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => {
-                            self.deparse(stmt, expr, Some(&SqlType::builtin("text")))
+                            let context = if takes_regclass && position == 0 {
+                                SqlType::builtin("regclass")
+                            } else {
+                                SqlType::builtin("text")
+                            };
+                            self.deparse(stmt, expr, Some(&context))
                         }
                         other => other.to_string(),
                     })
@@ -210,6 +226,7 @@ fn literal(value: &Value, context: Option<&SqlType>, _negated: bool) -> String {
                     _ => "false".to_owned(),
                 }
             }
+            Some(ty) if is_regclass(ty) => regclass_literal(text),
             Some(ty) => {
                 let text = normalise_datetime(text, ty).unwrap_or_else(|| text.clone());
                 format!("{}::{}", quote_literal(&text), type_for_cast_plain(ty))
@@ -346,4 +363,52 @@ fn normalise_datetime(text: &str, ty: &SqlType) -> Option<String> {
         _ if utc => format!("{date} {time}+00"),
         _ => return None,
     })
+}
+
+fn is_regclass(ty: &SqlType) -> bool {
+    ty.is_builtin() && !ty.array && ty.name == "regclass"
+}
+
+/// A relation name given as text to `regclass`, as PostgreSQL prints the
+/// resolved relation: `'public.Users_id_seq'` is `'"Users_id_seq"'::regclass`
+/// (unquoted parts fold to lower case; `public` is visible, so dropped).
+fn regclass_literal(text: &str) -> String {
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let (part, after) = if let Some(quoted) = rest.strip_prefix('"') {
+            let mut value = String::new();
+            let mut chars = quoted.char_indices().peekable();
+            let mut end = quoted.len();
+            while let Some((index, c)) = chars.next() {
+                if c == '"' {
+                    if matches!(chars.peek(), Some((_, '"'))) {
+                        chars.next();
+                        value.push('"');
+                        continue;
+                    }
+                    end = index + 1;
+                    break;
+                }
+                value.push(c);
+            }
+            (value, &quoted[end..])
+        } else {
+            let end = rest.find('.').unwrap_or(rest.len());
+            (rest[..end].trim().to_ascii_lowercase(), &rest[end..])
+        };
+        parts.push(part);
+        match after.trim_start().strip_prefix('.') {
+            Some(next) => rest = next.trim_start(),
+            None => break,
+        }
+    }
+    let shown = match parts.as_slice() {
+        [schema, name] if schema != "public" => {
+            format!("{}.{}", quote_ident(schema), quote_ident(name))
+        }
+        [.., name] => quote_ident(name),
+        [] => String::new(),
+    };
+    format!("{}::regclass", quote_literal(&shown))
 }

@@ -98,6 +98,24 @@ impl Tokens {
         (from..self.tokens.len()).find(|index| self.keyword(*index).as_deref() == Some(word))
     }
 
+    /// The indexes of the tokens from the `(` at `open` to its matching `)`.
+    fn parenthesised(&self, open: usize) -> Vec<usize> {
+        let mut depth = 0;
+        for index in open..self.tokens.len() {
+            match self.tokens[index].token {
+                Token::LParen => depth += 1,
+                Token::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return (open..=index).collect();
+                    }
+                }
+                _ => {}
+            }
+        }
+        Vec::new()
+    }
+
     /// A dotted name starting at `index`, and the index after it.
     fn object_name(&self, index: usize) -> Option<(ObjectName, usize)> {
         let mut parts = Vec::new();
@@ -243,6 +261,74 @@ impl Folder {
 
     /// The shape-changing forms sqlparser rejects; `Some(())` when handled.
     fn recognise(&mut self, stmt: &Stmt, tokens: &Tokens) -> Fallible<Option<()>> {
+        // GENERATED .. AS IDENTITY (START WITH 1 ..): the sequence options
+        // change no shape and sqlparser rejects them in CREATE/ALTER TABLE.
+        let identity_options: Vec<usize> = (0..tokens.tokens.len())
+            .filter(|index| {
+                tokens.keywords_at(*index, &["IDENTITY"])
+                    && matches!(
+                        tokens.tokens.get(index + 1).map(|t| &t.token),
+                        Some(Token::LParen)
+                    )
+            })
+            .flat_map(|index| tokens.parenthesised(index + 1))
+            .collect();
+        if !identity_options.is_empty() {
+            let blanked = self.blanked(stmt, tokens, &identity_options);
+            if Parser::parse_sql(&PostgreSqlDialect {}, &blanked).is_ok() {
+                return self
+                    .reparse_without_tokens(stmt, tokens, &identity_options)
+                    .map(Some);
+            }
+        }
+        // CREATE TABLE t (LIKE s INCLUDING ALL): sqlparser knows only
+        // INCLUDING/EXCLUDING DEFAULTS.
+        if tokens.keywords_at(0, &["CREATE", "TABLE"]) && tokens.find_keyword(2, "LIKE").is_some() {
+            let mut options = Vec::new();
+            let mut with_defaults = false;
+            let mut index = 0;
+            while index < tokens.tokens.len() {
+                let including = tokens.keywords_at(index, &["INCLUDING"]);
+                if including || tokens.keywords_at(index, &["EXCLUDING"]) {
+                    let option = tokens.keyword(index + 1).unwrap_or_default();
+                    if matches!(option.as_str(), "ALL" | "DEFAULTS") {
+                        with_defaults = including;
+                    }
+                    options.extend([index, index + 1]);
+                    index += 2;
+                } else {
+                    index += 1;
+                }
+            }
+            let blanked = self.blanked(stmt, tokens, &options);
+            if let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &blanked)
+                && let [Statement::CreateTable(create)] = parsed.as_slice()
+            {
+                let reparsed = Stmt::new(&blanked, stmt.base);
+                self.create_table(&reparsed, create)?;
+                if with_defaults
+                    && let Some(
+                        sqlparser::ast::CreateTableLikeKind::Parenthesized(like)
+                        | sqlparser::ast::CreateTableLikeKind::Plain(like),
+                    ) = &create.like
+                {
+                    let source = self.existing_relation(&reparsed, &like.name)?;
+                    let target = self.existing_relation(&reparsed, &create.name)?;
+                    let defaults: Vec<(String, Option<String>)> = self.schema.relations[&source]
+                        .columns
+                        .iter()
+                        .map(|column| (column.name.clone(), column.default.clone()))
+                        .collect();
+                    let relation = self.relation_mut(&target);
+                    for (name, default) in defaults {
+                        if let Some(column) = relation.column_mut(&name) {
+                            column.default = default;
+                        }
+                    }
+                }
+                return Ok(Some(()));
+            }
+        }
         // CREATE [UNIQUE] INDEX ... ON ONLY t: the index on the parent alone.
         if tokens.keywords_at(0, &["CREATE"]) {
             let index_at = if tokens.keywords_at(1, &["UNIQUE", "INDEX"]) {
@@ -540,11 +626,32 @@ impl Folder {
     /// Parses the statement again with the token at `index` blanked out
     /// (offsets stay the same, so diagnostics still point right).
     fn reparse_without(&mut self, stmt: &Stmt, tokens: &Tokens, index: usize) -> Fallible<()> {
-        let Some(range) = self.token_range(stmt, tokens, index) else {
-            return Ok(());
-        };
+        self.reparse_without_tokens(stmt, tokens, &[index])
+    }
+
+    /// The statement with the tokens at `indexes` blanked out (offsets and
+    /// lines stay where they were, so diagnostics still point right).
+    fn blanked(&self, stmt: &Stmt, tokens: &Tokens, indexes: &[usize]) -> String {
         let mut blanked = stmt.text.to_owned();
-        blanked.replace_range(range.clone(), &" ".repeat(range.len()));
+        for index in indexes {
+            if let Some(range) = self.token_range(stmt, tokens, *index) {
+                let spaces: String = blanked[range.clone()]
+                    .chars()
+                    .map(|c| if c == '\n' { '\n' } else { ' ' })
+                    .collect();
+                blanked.replace_range(range, &spaces);
+            }
+        }
+        blanked
+    }
+
+    fn reparse_without_tokens(
+        &mut self,
+        stmt: &Stmt,
+        tokens: &Tokens,
+        indexes: &[usize],
+    ) -> Fallible<()> {
+        let blanked = self.blanked(stmt, tokens, indexes);
         let reparsed = Stmt::new(&blanked, stmt.base);
         match Parser::parse_sql(&PostgreSqlDialect {}, &blanked) {
             Ok(parsed) => {
