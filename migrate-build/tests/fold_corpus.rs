@@ -137,15 +137,13 @@ fn normalise_default(default: &str) -> String {
                 .unwrap_or(rest.len());
             rest = &rest[end..];
         }
-        if let Some(open) = rest.strip_prefix('(') {
-            if let Some(close) = open.find(')') {
-                if open[..close]
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || b == b',')
-                {
-                    rest = &open[close + 1..];
-                }
-            }
+        if let Some(open) = rest.strip_prefix('(')
+            && let Some(close) = open.find(')')
+            && open[..close]
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b',')
+        {
+            rest = &open[close + 1..];
         }
         while let Some(array) = rest.strip_prefix("[]") {
             rest = array;
