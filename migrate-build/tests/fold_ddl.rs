@@ -783,9 +783,19 @@ ALTER TABLE users DROP COLUMN id;
 DROP INDEX users_pkey;
 ALTER TABLE users ALTER COLUMN id DROP NOT NULL;
 CREATE TABLE refs (email text REFERENCES users (email));
+CREATE SEQUENCE used;
+CREATE TABLE uses_seq (n int DEFAULT nextval('used'));
+DROP SEQUENCE used;
+CREATE TABLE parent_t (id int);
+CREATE TABLE child_t () INHERITS (parent_t);
+DROP TABLE parent_t;
 "#,
         expect![[r#"
             type public.t: enum (a)
+            table public.child_t (child of public.parent_t)
+              id integer [integer]
+            table public.parent_t
+              id integer [integer]
             table public.refs
               email text [text]
             table public.users
@@ -793,9 +803,12 @@ CREATE TABLE refs (email text REFERENCES users (email));
               email text [text]
               updated_at timestamp with time zone [timestamp with time zone]
               constraint users_pkey: primary key (id)
+            table public.uses_seq
+              n integer [integer] default nextval('used'::regclass)
             view public.v
               id integer [integer]
             index public.users_pkey on public.users unique using btree (id)
+            sequence public.used as bigint
             error: relation "user" does not exist
              --> inline.sql:2:13
               |
@@ -898,6 +911,18 @@ CREATE TABLE refs (email text REFERENCES users (email));
                |
             22 | CREATE TABLE refs (email text REFERENCES users (email));
                |                                          ^^^^^^^^^^^^
+            error: cannot drop sequence used because other objects depend on it
+              --> inline.sql:25:15
+               |
+            25 | DROP SEQUENCE used;
+               |               ^^^^
+               = help: default value for column n of table uses_seq depends on sequence used; use DROP ... CASCADE to drop the dependent objects too
+            error: cannot drop table parent_t because other objects depend on it
+              --> inline.sql:28:12
+               |
+            28 | DROP TABLE parent_t;
+               |            ^^^^^^^^
+               = help: table child_t depends on table parent_t; use DROP ... CASCADE to drop the dependent objects too
         "#]],
     );
 }

@@ -1252,6 +1252,53 @@ impl Folder {
                     });
                     match found {
                         Some(found) => {
+                            // Defaults calling nextval() on it depend on it.
+                            let call = format!(
+                                "nextval('{}'::regclass)",
+                                super::table::regclass_text(&found)
+                            );
+                            let users: Vec<(Name, String)> = self
+                                .schema
+                                .relations
+                                .iter()
+                                .flat_map(|(table, relation)| {
+                                    relation
+                                        .columns
+                                        .iter()
+                                        .filter(|column| {
+                                            column
+                                                .default
+                                                .as_deref()
+                                                .is_some_and(|d| d.contains(&call))
+                                        })
+                                        .map(move |column| (table.clone(), column.name.clone()))
+                                })
+                                .collect();
+                            if let Some((table, column)) = users.first()
+                                && !cascade
+                            {
+                                return Err(stmt
+                                    .error(
+                                        stmt.span_of_object_name(name),
+                                        format!(
+                                            "cannot drop sequence {object} because other objects depend on it"
+                                        ),
+                                    )
+                                    .with_help(format!(
+                                        "default value for column {column} of table {} depends on sequence {object}; use DROP ... CASCADE to drop the dependent objects too",
+                                        table.name
+                                    )));
+                            }
+                            for (table, column) in users {
+                                if let Some(column) = self
+                                    .schema
+                                    .relations
+                                    .get_mut(&table)
+                                    .and_then(|relation| relation.column_mut(&column))
+                                {
+                                    column.default = None;
+                                }
+                            }
                             self.schema.sequences.remove(&found);
                         }
                         None if if_exists => {}
@@ -1414,6 +1461,28 @@ impl Folder {
                 )));
         }
         if !cascade {
+            // Inheriting tables (not partitions, which go with their parent).
+            let child = self
+                .schema
+                .relations
+                .iter()
+                .find(|(other, relation)| {
+                    relation.parent.as_ref() == Some(&found)
+                        && kind != RelationKind::PartitionedTable
+                        && *other != &found
+                })
+                .map(|(other, _)| other.clone());
+            if let Some(child) = child {
+                return Err(stmt
+                    .error(
+                        stmt.span_of_object_name(name),
+                        format!("cannot drop {kind_word} {object} because other objects depend on it"),
+                    )
+                    .with_help(format!(
+                        "table {} depends on table {object}; use DROP ... CASCADE to drop the dependent objects too",
+                        child.name
+                    )));
+            }
             let dependent_view = self
                 .schema
                 .relations
