@@ -77,7 +77,8 @@ pub use query::{Executor, Query};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::query::{
-        Arg, Error, Query, arg, field, get_text, get_text_array, get_text_array_opt, get_text_opt,
+        Arg, Error, InvalidQuery, Query, arg, field, get_text, get_text_array, get_text_array_opt,
+        get_text_opt,
     };
     #[cfg(feature = "chrono")]
     pub use chrono;

@@ -428,7 +428,7 @@ pub fn get_text_array_opt(row: &Row, index: usize) -> Result<Option<Vec<String>>
 #[diagnostic::on_unimplemented(
     message = "mismatched types: a column of the query is `{Self}`, the struct's field is `{F}`",
     label = "a field of this struct does not have the type of its column",
-    note = "each field must have the Rust type of the column of the same name: `Option<T>` exactly when the column is nullable"
+    note = "each field must have the Rust type of the column of the same name, and be an `Option` when the column is nullable"
 )]
 pub trait IntoField<F> {
     fn into_field(self) -> F;
@@ -439,6 +439,18 @@ impl<T> IntoField<T> for T {
         self
     }
 }
+
+/// A column that is never null may fill an `Option` field.
+impl<T> IntoField<Option<T>> for T {
+    fn into_field(self) -> Option<T> {
+        Some(self)
+    }
+}
+
+/// The rows of a query whose check failed (the macro reported why).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct InvalidQuery;
 
 /// Moves a column's value into a `query_as!` field of the same type.
 #[doc(hidden)]

@@ -31,9 +31,8 @@ pub const OUT_SUBDIR: &str = "migrate";
 /// `OUT_DIR`; for `build.rs`:
 ///
 /// ```no_run
-/// fn main() {
-///     migrate_build::compile();
-/// }
+/// // The whole of `fn main()` in build.rs:
+/// migrate_build::compile();
 /// ```
 ///
 /// The migrations directory is `[package.metadata.migrate] migrations`, else
@@ -273,7 +272,7 @@ pub fn fold_directory(
         let n_errors = errors.len();
         let _ = write!(
             report,
-            "error: the migrations in {} do not apply: {n_errors} error{} (the fold stops nowhere: every one is listed above)",
+            "error: PostgreSQL would reject the migrations in {}: {n_errors} error{}, listed above",
             display_path(dir, display_base),
             if n_errors == 1 { "" } else { "s" },
         );
@@ -447,5 +446,113 @@ mod tests {
             .with_package(::core::env!("CARGO_PKG_NAME"), ::core::env!("CARGO_PKG_VERSION"))
         "#]]
         .assert_eq(&source);
+    }
+
+    /// A fresh directory under the system's temporary directory.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "migrate-builder-{name}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
+        ));
+        std::fs::create_dir_all(dir.join("migrations")).unwrap();
+        dir
+    }
+
+    #[test]
+    fn compile_writes_schema_and_embed_into_out_dir() {
+        let dir = scratch("ok");
+        std::fs::write(
+            dir.join("migrations/1_users.sql"),
+            "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL);\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("migrations/2_index.sql"),
+            "-- no-transaction\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n",
+        )
+        .unwrap();
+        let output = Builder::new()
+            .manifest_dir(&dir)
+            .migrations("migrations")
+            .out_dir(dir.join("out"))
+            .quiet(true)
+            .compile()
+            .unwrap();
+        assert_eq!(output.layout, Layout::Sqlx);
+        assert_eq!(output.migrations.len(), 2);
+        assert!(!output.migrations[1].transactional);
+        let schema: Schema =
+            serde_json::from_str(&std::fs::read_to_string(&output.schema_path).unwrap()).unwrap();
+        assert_eq!(schema, output.schema);
+        let users = schema
+            .relation(&migrate_core::Name::public("users"))
+            .unwrap();
+        assert_eq!(users.columns.len(), 2);
+        let embed = std::fs::read_to_string(&output.embed_path).unwrap();
+        assert!(embed.contains("version: \"2\""), "{embed}");
+        assert!(embed.contains("transactional: false"), "{embed}");
+        assert_eq!(output.embed_path, dir.join("out/migrate/embed.rs"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn compile_reports_every_error_against_its_file() {
+        let dir = scratch("errors");
+        std::fs::write(
+            dir.join("migrations/1_users.sql"),
+            "CREATE TABLE users (id bigint);\nALTER TABLE users DROP COLUMN emial;\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("migrations/2_posts.sql"),
+            "ALTER TABLE post ADD COLUMN title text;\n",
+        )
+        .unwrap();
+        let error = Builder::new()
+            .manifest_dir(&dir)
+            .migrations("migrations")
+            .out_dir(dir.join("out"))
+            .quiet(true)
+            .compile()
+            .unwrap_err();
+        let Error::Fold { report, n_errors } = &error else {
+            panic!("expected a fold error, got {error}");
+        };
+        assert_eq!(*n_errors, 2);
+        assert_eq!(format!("{error:?}"), *report, "Debug prints the report too");
+        expect_test::expect![[r#"
+            error: column "emial" of relation "users" does not exist
+             --> migrations/1_users.sql:2:31
+              |
+            2 | ALTER TABLE users DROP COLUMN emial;
+              |                               ^^^^^
+
+            error: relation "post" does not exist
+             --> migrations/2_posts.sql:1:13
+              |
+            1 | ALTER TABLE post ADD COLUMN title text;
+              |             ^^^^
+
+            error: PostgreSQL would reject the migrations in migrations: 2 errors, listed above"#]]
+        .assert_eq(report);
+        assert!(!dir.join("out/migrate/embed.rs").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_directory_says_how_to_name_one() {
+        let dir = scratch("missing");
+        let error = Builder::new()
+            .manifest_dir(&dir)
+            .migrations("db/migrations")
+            .out_dir(dir.join("out"))
+            .quiet(true)
+            .compile()
+            .unwrap_err();
+        expect_test::expect![[r#"no migrations directory at db/migrations: create it, or name it with `migrate_build::Builder::new().migrations("..")` or `[package.metadata.migrate] migrations = ".."` in Cargo.toml"#]].assert_eq(&error.to_string());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -184,18 +184,15 @@ impl Problem {
 fn stub(input: &Input, _sql: &str, errors: Vec<Problem>) -> TokenStream {
     let literal = &input.literal;
     let args = input.args.iter().map(|arg| quote!(let _ = &(#arg);));
-    let mut calls: Vec<TokenStream> = errors.iter().map(Problem::call).collect();
+    let calls: Vec<TokenStream> = errors.iter().map(Problem::call).collect();
     if let Kind::Sql = input.kind {
         return quote!({ #(#calls;)* #literal });
     }
+    // rustc has no stable way to give the rows an error type that silences
+    // later uses; `InvalidQuery` at least names what went wrong.
     let record = match &input.kind {
         Kind::As(path) => quote!(#path),
-        // The last error stands in type position, which rustc expands after
-        // the statements: the errors read in the order of the SQL.
-        Kind::Record | Kind::Scalar | Kind::Sql if !calls.is_empty() => {
-            calls.pop().unwrap_or_default()
-        }
-        Kind::Record | Kind::Scalar | Kind::Sql => quote!(()),
+        Kind::Record | Kind::Scalar | Kind::Sql => quote!(::migrate::__private::InvalidQuery),
     };
     quote!({
         #(#calls;)*
@@ -215,10 +212,16 @@ fn generate(
     let mut errors = Vec::new();
     let n_params = described.params.len();
     let n_args = input.args.len();
-    if n_params != n_args {
+    // `sql!` takes no arguments: its user binds them with their own client.
+    let checks_arguments = !matches!(input.kind, Kind::Sql);
+    if checks_arguments && n_params != n_args {
         let list: Vec<String> = (1..=n_params).map(|i| format!("${i}")).collect();
         let message = match n_params {
-            0 => format!("expected 0 arguments: the query has no parameters, got {n_args}"),
+            0 => format!(
+                "the query has no parameters, but {n_args} argument{} {} given",
+                plural(n_args),
+                if n_args == 1 { "was" } else { "were" }
+            ),
             _ => format!(
                 "expected {n_params} argument{} for the query's parameter{} {}, got {n_args}",
                 plural(n_params),
@@ -253,12 +256,14 @@ fn generate(
             )),
         }
     }
+    let file_label = input.from_file.then(|| input.literal.value());
+    let warnings = warnings(&described.warnings, sql, file_label.as_deref(), span);
     if let Kind::Sql = input.kind {
         if !errors.is_empty() {
             return Err(errors);
         }
         let literal = &input.literal;
-        return Ok(quote!(#literal));
+        return Ok(quote!({ #warnings #literal }));
     }
     let mut getters = Vec::new();
     for (index, column) in described.columns.iter().enumerate() {
@@ -301,6 +306,7 @@ fn generate(
             let read = &getter.read;
             quote!(
                 #[automatically_derived]
+                #[allow(clippy::all)]
                 fn __migrate_map(row: &::migrate::__private::Row) -> ::core::result::Result<#ty, ::migrate::__private::Error> {
                     ::core::result::Result::Ok(#read)
                 }
@@ -314,11 +320,30 @@ fn generate(
             ::std::vec![#(#args),*],
             {
                 #track
+                #warnings
                 #map
                 __migrate_map
             },
         )
     ))
+}
+
+/// The analyzer's warnings as compiler warnings. A proc macro cannot emit a
+/// warning on stable Rust; the use of a deprecated constant whose note is the
+/// message can, and it is silenced like any deprecation warning.
+fn warnings(warnings: &[Diagnostic], sql: &str, file: Option<&str>, span: Span) -> TokenStream {
+    warnings
+        .iter()
+        .map(|warning| {
+            let note = render(warning, sql, file);
+            quote_spanned!(span=> {
+                #[deprecated(note = #note)]
+                #[allow(non_upper_case_globals)]
+                const migrate_sql_warning: () = ();
+                let () = migrate_sql_warning;
+            })
+        })
+        .collect()
 }
 
 fn unreachable_sql() -> TokenStream {
@@ -424,6 +449,7 @@ fn record_map(getters: &[Getter]) -> Result<TokenStream, String> {
             #(pub #idents: #types,)*
         }
         #[automatically_derived]
+        #[allow(clippy::all)]
         fn __migrate_map(row: &::migrate::__private::Row) -> ::core::result::Result<#record, ::migrate::__private::Error> {
             ::core::result::Result::Ok(#record {
                 #(#idents: #reads,)*
@@ -438,11 +464,14 @@ fn as_map(path: &Path, getters: &[Getter]) -> Result<TokenStream, String> {
     let inits = idents.iter().zip(getters).map(|(ident, getter)| {
         let read = &getter.read;
         let ty = &getter.ty;
-        let value = quote_spanned!(path_span=> ::migrate::__private::field::<_, #ty>(#read));
-        quote!(#ident: #value)
+        // The value is bound first so that a type error spans only the
+        // tokens spanned at the struct's path, not the whole macro call.
+        let value = quote_spanned!(path_span=> ::migrate::__private::field::<_, #ty>(value));
+        quote!(#ident: { let value: #ty = #read; #value })
     });
     Ok(quote!(
         #[automatically_derived]
+        #[allow(clippy::all)]
         fn __migrate_map(row: &::migrate::__private::Row) -> ::core::result::Result<#path, ::migrate::__private::Error> {
             ::core::result::Result::Ok(#path {
                 #(#inits,)*

@@ -139,3 +139,71 @@ fn date_time(ty: &SqlType) -> Result<RustType, String> {
         ty.element()
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use migrate_core::{Name, UserType};
+
+    use super::*;
+
+    fn shown(schema: &Schema, ty: &SqlType) -> String {
+        match rust_type(schema, ty) {
+            Ok(rust) => format!(
+                "{}{}",
+                rust.ty.to_string().replace(' ', ""),
+                if rust.text { " (text)" } else { "" }
+            ),
+            Err(message) => format!("error: {message}"),
+        }
+    }
+
+    #[test]
+    fn maps_sql_types_to_rust_types() {
+        let mut schema = Schema::new();
+        schema.types.insert(
+            Name::public("mood"),
+            UserType {
+                kind: UserTypeKind::Enum {
+                    labels: vec!["happy".to_owned()],
+                },
+                comment: None,
+            },
+        );
+        schema.types.insert(
+            Name::public("email"),
+            UserType {
+                kind: UserTypeKind::Domain {
+                    base: SqlType::builtin("varchar"),
+                    not_null: false,
+                    default: None,
+                    checks: Vec::new(),
+                },
+                comment: None,
+            },
+        );
+        let cases = [
+            SqlType::builtin("int8"),
+            SqlType::builtin("int4").into_array(),
+            SqlType::builtin("bytea"),
+            SqlType::builtin("jsonb"),
+            SqlType::user("public", "mood"),
+            SqlType::user("public", "mood").into_array(),
+            SqlType::user("public", "email"),
+            SqlType::builtin("interval"),
+        ];
+        let shown: Vec<String> = cases.iter().map(|ty| shown(&schema, ty)).collect();
+        expect_test::expect![[r#"
+            [
+                "i64",
+                "::std::vec::Vec<i32>",
+                "::std::vec::Vec<u8>",
+                "::migrate::__private::serde_json::Value",
+                "::std::string::String (text)",
+                "::std::vec::Vec<::std::string::String> (text)",
+                "::std::string::String",
+                "error: type interval has no Rust type in migrate yet; cast it in SQL (`::text`)",
+            ]
+        "#]]
+        .assert_debug_eq(&shown);
+    }
+}
