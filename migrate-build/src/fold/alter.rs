@@ -200,10 +200,39 @@ impl Folder {
             | AlterTableOperation::EnableReplicaRule { .. }
             | AlterTableOperation::ReplicaIdentity { .. }
             | AlterTableOperation::OwnerTo { .. }
-            | AlterTableOperation::SetOptionsParens { .. }
+            | AlterTableOperation::SetOptionsParens { .. } => {}
+            // Other dialects' actions (ClickHouse projections and partitions,
+            // MySQL's CHANGE/MODIFY/ALGORITHM, Snowflake clustering, ...): the
+            // PostgreSQL dialect does not produce them, PostgreSQL rejects them.
+            other @ (AlterTableOperation::AddProjection { .. }
+            | AlterTableOperation::DropProjection { .. }
+            | AlterTableOperation::MaterializeProjection { .. }
+            | AlterTableOperation::ClearProjection { .. }
+            | AlterTableOperation::AttachPartition { .. }
+            | AlterTableOperation::DetachPartition { .. }
+            | AlterTableOperation::FreezePartition { .. }
+            | AlterTableOperation::UnfreezePartition { .. }
+            | AlterTableOperation::DropPrimaryKey { .. }
+            | AlterTableOperation::DropForeignKey { .. }
+            | AlterTableOperation::DropIndex { .. }
+            | AlterTableOperation::RenamePartitions { .. }
+            | AlterTableOperation::AddPartitions { .. }
+            | AlterTableOperation::DropPartitions { .. }
+            | AlterTableOperation::ChangeColumn { .. }
+            | AlterTableOperation::ModifyColumn { .. }
+            | AlterTableOperation::SwapWith { .. }
             | AlterTableOperation::SetTblProperties { .. }
-            | AlterTableOperation::ClusterBy { .. } => {}
-            other => {
+            | AlterTableOperation::ClusterBy { .. }
+            | AlterTableOperation::DropClusteringKey
+            | AlterTableOperation::AlterSortKey { .. }
+            | AlterTableOperation::SuspendRecluster
+            | AlterTableOperation::ResumeRecluster
+            | AlterTableOperation::Refresh { .. }
+            | AlterTableOperation::Suspend
+            | AlterTableOperation::Resume
+            | AlterTableOperation::Algorithm { .. }
+            | AlterTableOperation::Lock { .. }
+            | AlterTableOperation::AutoIncrement { .. }) => {
                 return Err(stmt.error(
                     stmt.start(),
                     format!(
