@@ -14,6 +14,35 @@
 //! its leading keywords (see `unparsed.rs`); when the fold cannot tell what
 //! it does (a `DO` block, say) it warns that it assumed no change.
 //!
+//! # What it understands
+//!
+//! - Schemas and `SET search_path` (each migration starts from `public`, as
+//!   in a session of its own); temporary tables live until the migration ends.
+//! - `CREATE TABLE` (also `IF NOT EXISTS`, partitioned, `PARTITION OF`,
+//!   `INHERITS`, `LIKE .. INCLUDING`, `AS SELECT`, `SELECT .. INTO`), column
+//!   types as `pg_type` names them (`serial` is `int4` with an owned
+//!   sequence and a `nextval` default, `char` is `bpchar(1)`, `float(p)`,
+//!   arrays, domains, enums, composite and range types, extension types),
+//!   NOT NULL, defaults printed as PostgreSQL prints them, identity and
+//!   generated columns.
+//! - Primary key, unique, foreign key, check and exclusion constraints and
+//!   indexes, with the names PostgreSQL generates (`t_pkey`, `t_a_b_key`,
+//!   `t_a_fkey`, `t_a_check`, `t_a_idx`, 63-byte truncation, numeric
+//!   suffixes on collision).
+//! - Every `ALTER TABLE` action PostgreSQL has that changes a shape (columns,
+//!   types, defaults, NOT NULL, constraints, identity, renames, `SET SCHEMA`,
+//!   `ATTACH`/`DETACH PARTITION`); `ALTER TYPE .. ADD VALUE [BEFORE|AFTER]`,
+//!   `RENAME VALUE`, `RENAME TO`, `SET SCHEMA`; `ALTER DOMAIN`, `ALTER VIEW`,
+//!   `ALTER INDEX`, `ALTER SEQUENCE`, `ALTER SCHEMA .. RENAME`.
+//! - Views and materialized views (output columns typed by
+//!   [`analyze`](crate::analyze)), sequences, extensions, comments,
+//!   functions' signatures, triggers.
+//! - `DROP` of every kind with `IF EXISTS`, and `CASCADE`'s effect on
+//!   dependent views, foreign keys, inheriting tables, defaults and columns.
+//! - `DO` blocks made of plain DDL, guarded by `IF NOT EXISTS (..)` or
+//!   `EXCEPTION WHEN duplicate_object THEN null` (the "create if missing"
+//!   idiom); a `DO` block without DDL changes nothing.
+//!
 //! # Directives
 //!
 //! A comment line right before a statement tells the fold what to do with it:
