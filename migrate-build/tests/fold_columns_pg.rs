@@ -1,0 +1,130 @@
+//! `columns_tsv` of the fold against PostgreSQL's own
+//! `information_schema.columns`, on a migration that exercises column
+//! types, nullability and the default expressions PostgreSQL prints back
+//! (casts, negative numbers, SQL value functions, regclass, enums in other
+//! schemas, domains). The two must be equal line for line.
+
+use migrate_build::fold::fold_sql;
+use migrate_build::render::columns_tsv;
+use migrate_test_support::TestDatabase;
+
+const MIGRATION: &str = r#"
+CREATE TYPE "Status" AS ENUM ('PENDING', 'DONE');
+CREATE SCHEMA other;
+CREATE TYPE other.mood AS ENUM ('ok');
+CREATE SEQUENCE "Counter";
+CREATE DOMAIN email AS varchar(255) NOT NULL;
+CREATE TABLE d (
+    a varchar(20) DEFAULT 'x',
+    b timestamp NOT NULL DEFAULT now(),
+    c timestamp(3) DEFAULT CURRENT_TIMESTAMP,
+    c2 timestamptz DEFAULT current_timestamp(3),
+    e boolean DEFAULT false,
+    f text[] DEFAULT '{}',
+    g integer DEFAULT -1,
+    h bigint DEFAULT 0,
+    i "Status" NOT NULL DEFAULT 'PENDING',
+    j jsonb DEFAULT '{}'::jsonb,
+    k text[] DEFAULT ARRAY[]::TEXT[],
+    l timestamptz DEFAULT CURRENT_TIMESTAMP + interval '14 days',
+    m timestamptz DEFAULT 'epoch',
+    n timestamp DEFAULT '1970-01-01',
+    o text DEFAULT NULL,
+    p numeric DEFAULT 1.5,
+    q text DEFAULT 'it''s',
+    r uuid DEFAULT gen_random_uuid(),
+    s text DEFAULT lower('ABC'),
+    t int DEFAULT nextval('"Counter"'),
+    u other.mood DEFAULT 'ok',
+    v email,
+    w char(2) DEFAULT 'ab',
+    x numeric(10,2) DEFAULT 0.00,
+    y bigint DEFAULT -5000000000,
+    z double precision DEFAULT -1.5,
+    aa text DEFAULT 'a' || 'b',
+    ab int[] DEFAULT ARRAY[1,2],
+    ac date DEFAULT CURRENT_DATE,
+    ad interval DEFAULT '1 day',
+    ae varchar(10) DEFAULT 'x'::text,
+    af timestamptz DEFAULT timezone('utc', now()),
+    ag text DEFAULT current_user,
+    ah jsonb DEFAULT '[]',
+    ai smallint DEFAULT 1,
+    aj real DEFAULT 0,
+    ak uuid DEFAULT '00000000-0000-0000-0000-000000000000',
+    al timestamp DEFAULT '2024-01-02 03:04:05.600',
+    am serial,
+    an bigint GENERATED ALWAYS AS IDENTITY,
+    ao int GENERATED ALWAYS AS (g * 2) STORED,
+    ap "char",
+    aq float(10),
+    ar time(3) with time zone,
+    "CamelCase" text DEFAULT 'y'
+);
+CREATE TABLE "Other" (id serial PRIMARY KEY, d_a varchar(20));
+ALTER TABLE "Other" ADD COLUMN later int NOT NULL DEFAULT 7;
+ALTER TABLE "Other" ALTER COLUMN d_a TYPE text;
+CREATE VIEW v AS SELECT id, d_a AS label FROM "Other";
+"#;
+
+/// The rows as psql prints them: tab-separated, no quoting.
+fn postgres_rows(db: &TestDatabase) -> Vec<String> {
+    let mut client = db.client();
+    client
+        .batch_execute(MIGRATION)
+        .expect("PostgreSQL accepts the migration");
+    client
+        .query(
+            "SELECT table_schema::text, table_name::text, column_name::text, data_type::text,
+                    udt_name::text, is_nullable::text, coalesce(column_default, '')
+             FROM information_schema.columns
+             WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+             ORDER BY table_schema, table_name COLLATE \"C\", ordinal_position",
+            &[],
+        )
+        .expect("information_schema.columns")
+        .iter()
+        .map(|row| {
+            (0..7)
+                .map(|index| row.get::<_, String>(index))
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect()
+}
+
+/// The fold's rows with the CSV quoting of `columns_tsv` undone.
+fn fold_rows() -> Vec<String> {
+    let folded = fold_sql(MIGRATION);
+    assert!(folded.diagnostics.is_empty(), "{:?}", folded.diagnostics);
+    columns_tsv(&folded.schema)
+        .lines()
+        .skip(1)
+        .map(|line| {
+            line.split('\t')
+                .map(
+                    |field| match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+                        Some(quoted) => quoted.replace("\"\"", "\""),
+                        None => field.to_owned(),
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect()
+}
+
+#[test]
+fn columns_and_defaults_equal_information_schema() {
+    let db = TestDatabase::new("fold_columns");
+    let expected = postgres_rows(&db);
+    let actual = fold_rows();
+    let differences: Vec<String> = expected
+        .iter()
+        .zip(&actual)
+        .filter(|(want, got)| want != got)
+        .map(|(want, got)| format!("postgres: {want}\nfold:     {got}"))
+        .collect();
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    assert_eq!(expected.len(), actual.len(), "{expected:#?}\n{actual:#?}");
+}
