@@ -55,6 +55,11 @@ pub struct Difference {
     /// more statements, each ending in `;`; a line starting with `--` when
     /// no statement can do it).
     pub fix: String,
+    /// Whether running `fix` may lose stored data: it drops a table, a
+    /// column or a sequence (and its position), converts a column to another
+    /// type, or replaces an enum (rows holding a removed label fail the
+    /// conversion). Rollback SQL names these steps.
+    pub loses_data: bool,
     /// Where the fix goes among the others.
     phase: Phase,
 }
@@ -139,6 +144,9 @@ pub fn compare(expected: &Schema, actual: &Schema) -> Vec<Difference> {
     compare_relations(expected, actual, &mut out);
     compare_indexes(expected, actual, &mut out);
     out.sort_by_key(|difference| difference.phase);
+    for difference in &mut out {
+        difference.loses_data = fix_loses_data(&difference.fix);
+    }
     out
 }
 
@@ -155,8 +163,22 @@ fn push(
         object,
         message,
         fix,
+        loses_data: false,
         phase,
     });
+}
+
+/// Whether a fix may lose data, from the statements `migrate_core::ddl`
+/// writes (see [`Difference::loses_data`]).
+fn fix_loses_data(fix: &str) -> bool {
+    fix.lines().any(|line| {
+        let line = line.trim_start();
+        line.starts_with("DROP TABLE ")
+            || line.starts_with("DROP SEQUENCE ")
+            || line.starts_with("DROP FOREIGN TABLE ")
+            || (line.starts_with("ALTER TABLE ")
+                && (line.contains(" DROP COLUMN ") || line.contains(" TYPE ")))
+    })
 }
 
 fn compare_namespaces(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>) {
@@ -1062,6 +1084,7 @@ fn compare_constraints(table: &Name, want: &Relation, have: &Relation, out: &mut
                     describe_constraint(constraint)
                 ),
                 fix: ddl::add_constraint(table, constraint),
+                loses_data: false,
                 phase: Phase::AddConstraint,
             }),
             Some(found) if !same_constraint(constraint, found) => {
@@ -1078,6 +1101,7 @@ fn compare_constraints(table: &Name, want: &Relation, have: &Relation, out: &mut
                         ddl::drop_constraint(table, &found.name),
                         ddl::add_constraint(table, constraint)
                     ),
+                    loses_data: false,
                     phase: Phase::AddConstraint,
                 });
             }
@@ -1595,6 +1619,12 @@ mod tests {
             column public.users.nickname exists (text NULL) but no migration creates it
                 ALTER TABLE public.users DROP COLUMN nickname;"#]]
         .assert_eq(&render(&compare(&expected, &actual)));
+        // Adding labels loses nothing; converting and dropping a column may.
+        let loses: Vec<bool> = compare(&expected, &actual)
+            .iter()
+            .map(|difference| difference.loses_data)
+            .collect();
+        assert_eq!(loses, [false, true, true]);
     }
 
     #[test]
