@@ -59,6 +59,9 @@ CREATE TABLE d (
     ap "char",
     aq float(10),
     ar time(3) with time zone,
+    as1 timestamp DEFAULT (now() AT TIME ZONE 'utc'),
+    as2 text DEFAULT md5(random()::text),
+    as3 timestamp DEFAULT now()::timestamp,
     "CamelCase" text DEFAULT 'y'
 );
 CREATE TABLE "Other" (id serial PRIMARY KEY, d_a varchar(20));

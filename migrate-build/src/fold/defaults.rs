@@ -118,6 +118,14 @@ impl Folder {
                 format!("ARRAY[{}]", elements.join(", "))
             }
             Expr::Function(function) => self.deparse_function(stmt, function),
+            Expr::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => format!(
+                "({} AT TIME ZONE {})",
+                self.deparse(stmt, timestamp, None),
+                self.deparse(stmt, time_zone, Some(&SqlType::builtin("text")))
+            ),
             Expr::Identifier(ident) => ident.value.clone(),
             other => other.to_string(),
         }
