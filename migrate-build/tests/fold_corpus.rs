@@ -104,6 +104,38 @@ fn rows(text: &str, exclude: impl Fn(&str) -> bool) -> Rows {
         .collect()
 }
 
+/// `CREATE TYPE public."Status" AS ENUM ('A', 'B');` blocks of a pg_dump, by
+/// qualified name as `Name`'s Display prints it.
+fn enums_in_dump(dump: &str) -> BTreeMap<String, Vec<String>> {
+    let mut enums = BTreeMap::new();
+    let mut rest = dump;
+    while let Some(at) = rest.find("CREATE TYPE ") {
+        rest = &rest[at + "CREATE TYPE ".len()..];
+        let Some((name, after)) = rest.split_once(" AS ENUM (") else {
+            continue;
+        };
+        if name.contains('\n') {
+            continue;
+        }
+        let Some(end) = after.find("\n);") else {
+            continue;
+        };
+        let labels = after[..end]
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(|line| {
+                line.trim_end_matches(',')
+                    .trim_matches('\'')
+                    .replace("''", "'")
+            })
+            .collect();
+        enums.insert(name.to_owned(), labels);
+        rest = &after[end..];
+    }
+    enums
+}
+
 /// A date-named run-time partition: `<name>_YYYYMMDD` or `<name>_YYYYMMDD_<status>`.
 fn is_date_partition(table: &str) -> bool {
     table.split('_').any(|part| {
@@ -154,6 +186,8 @@ fn normalise_default(default: &str) -> String {
 }
 
 struct Agreement {
+    /// What else was compared, for the summary line.
+    counts: String,
     /// Rendered warnings: statements the fold could not read and assumed
     /// changed nothing. Printed, not failed on.
     warnings: Vec<String>,
@@ -250,8 +284,46 @@ fn check_set(set: &str) -> Agreement {
     for key in actual.keys().filter(|key| !expected.contains_key(*key)) {
         report.push(format!("extra: {key:?}"));
     }
+
+    // Enums: labels in PostgreSQL's order (ADD VALUE BEFORE/AFTER).
+    let dump = std::fs::read_to_string(dir.join("final_schema.sql")).expect("final_schema.sql");
+    let expected_enums = enums_in_dump(&dump);
+    let mut actual_enums = BTreeMap::new();
+    for (name, user_type) in &folded.schema.types {
+        if let migrate_core::UserTypeKind::Enum { labels } = &user_type.kind {
+            actual_enums.insert(name.to_string(), labels.clone());
+        }
+    }
+    if expected_enums != actual_enums {
+        report.push(format!(
+            "enums: fold {actual_enums:?}, postgres {expected_enums:?}"
+        ));
+    }
+    // Triggers: as many as pg_dump lists, outside the date partitions.
+    let expected_triggers = dump
+        .lines()
+        .filter(|line| line.starts_with("CREATE TRIGGER"))
+        .count();
+    let actual_triggers: usize = folded
+        .schema
+        .relations
+        .iter()
+        .filter(|(name, _)| !exclude(&name.name))
+        .map(|(_, relation)| relation.triggers.len())
+        .sum();
+    let counts = format!(
+        "{} enums with their labels in order, {} triggers",
+        expected_enums.len(),
+        expected_triggers
+    );
+    if expected_triggers != actual_triggers {
+        report.push(format!(
+            "triggers: fold {actual_triggers}, postgres {expected_triggers}"
+        ));
+    }
     assert!(errors == 0 || !report.is_empty());
     Agreement {
+        counts,
         warnings,
         rows: expected.len(),
         shape,
@@ -275,6 +347,7 @@ fn every_corpus_set_folds_to_what_postgres_made() {
             percent(agreement.defaults),
             agreement.report.len()
         );
+        println!("  also compared: {}", agreement.counts);
         println!("  {} warnings", agreement.warnings.len());
         for warning in &agreement.warnings {
             println!("{warning}");
