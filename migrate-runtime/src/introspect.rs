@@ -257,6 +257,9 @@ const fn const_format_functions() -> &'static str {
         user_namespace!(),
         " AND ",
         not_extension_member!("pg_proc", "p.oid"),
+        // Constructors PostgreSQL makes for a range type belong to the type.
+        " AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_proc'::regclass \
+         AND i.objid = p.oid AND i.deptype = 'i')",
         " ORDER BY n.nspname, p.proname, p.oid"
     )
 }

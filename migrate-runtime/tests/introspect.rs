@@ -47,6 +47,7 @@ CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO (
 CREATE INDEX events_at_idx ON events (at);
 CREATE TABLE _migrate_history (version text PRIMARY KEY);
 CREATE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql AS 'SELECT a + b';
+CREATE TYPE floatrange AS RANGE (subtype = float8);
 "#;
 
 #[test]
@@ -72,6 +73,9 @@ fn reads_every_object_kind_and_leaves_out_extensions_and_the_history_table() {
         Some("integer")
     );
     assert!(schema.extensions.contains_key("pgcrypto"));
+    // A range type's constructor functions belong to the type.
+    assert!(!schema.functions.contains_key(&Name::public("floatrange")));
+    assert!(schema.types.contains_key(&Name::public("floatrange")));
     assert!(
         !schema
             .relations
@@ -94,6 +98,7 @@ fn reads_every_object_kind_and_leaves_out_extensions_and_the_history_table() {
 
         -- types
         CREATE TYPE public.mood AS ENUM ('sad', 'meh', 'ok', 'happy');
+        CREATE TYPE public.floatrange AS RANGE (SUBTYPE = double precision);
         CREATE DOMAIN public.email AS character varying(255) NOT NULL CONSTRAINT email_check CHECK (((VALUE)::text ~~ '%@%'::text));
         CREATE TYPE public.pair AS (x integer, label text);
 
