@@ -25,6 +25,29 @@
 //! }
 //! ```
 //!
+//! (That example needs a build script, which doc tests do not have.) What
+//! `embed!()` builds is a plain value; by hand, and run at boot:
+//!
+//! ```no_run
+//! static MIGRATIONS: migrate::Migrations = migrate::Migrations::new(
+//!     &[migrate::EmbeddedMigration {
+//!         version: "1",
+//!         name: "create_users",
+//!         path: "1_create_users.sql",
+//!         sql: "CREATE TABLE users (id bigint PRIMARY KEY, email text);",
+//!         down: None,
+//!         checksum: "",
+//!         transactional: true,
+//!         statements: &[],
+//!     }],
+//!     "{}",
+//! );
+//! let mut client = postgres::Client::connect("postgres://postgres@127.0.0.1/app", postgres::NoTls)?;
+//! let report = MIGRATIONS.run(&mut client)?;
+//! println!("{} applied", report.applied.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # The macros
 //!
 //! - [`query!`]`(SQL, args..)`: each row as an anonymous struct with one
@@ -71,7 +94,12 @@ pub use migrate_macros::{
     embed, query, query_as, query_file, query_file_as, query_file_scalar, query_scalar, sql,
 };
 pub use migrate_runtime::*;
+/// The driver the queries run on, re-exported so that its version matches.
+pub use postgres;
 pub use query::{Executor, Query};
+/// The async driver (feature `tokio`), re-exported so that its version matches.
+#[cfg(feature = "tokio")]
+pub use tokio_postgres;
 
 /// Items the macros expand to. Not a public API: may change in any release.
 #[doc(hidden)]

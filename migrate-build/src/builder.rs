@@ -143,6 +143,11 @@ impl Builder {
             Some(dir) => (manifest_dir.join(dir), self.layout),
             None => {
                 let config = config::read(&manifest_dir)?;
+                // `[package.metadata.migrate]` may change where the migrations are.
+                self.emit(&format!(
+                    "cargo:rerun-if-changed={}",
+                    manifest_dir.join("Cargo.toml").display()
+                ));
                 let dir = config
                     .migrations
                     .unwrap_or_else(|| manifest_dir.join("migrations"));
