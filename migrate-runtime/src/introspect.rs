@@ -60,7 +60,9 @@ impl IntrospectOptions {
 /// One catalog query: what it reads, for error messages, and its SQL.
 #[derive(Clone, Copy, Debug)]
 pub struct CatalogQuery {
+    /// What the query reads (`columns`), for messages.
     pub what: &'static str,
+    /// The query.
     pub sql: &'static str,
 }
 
@@ -75,24 +77,24 @@ macro_rules! catalog_queries {
 }
 
 catalog_queries! {
-    TYPES = "types": "SELECT t.oid::int8, n.nspname, t.typname, t.typelem::int8, \
+    TYPES = "type names": "SELECT t.oid::int8, n.nspname, t.typname, t.typelem::int8, \
         t.typsubscript = 'array_subscript_handler'::regproc AS is_array \
         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace";
-    NAMESPACES = "schemas": const_format_namespaces();
-    RELATIONS = "relations": const_format_relations();
-    COLUMNS = "columns": const_format_columns();
-    CONSTRAINTS = "constraints": const_format_constraints();
-    INDEXES = "indexes": const_format_indexes();
-    USER_TYPES = "types": const_format_user_types();
+    NAMESPACES = "schemas": namespaces_query();
+    RELATIONS = "relations": relations_query();
+    COLUMNS = "columns": columns_query();
+    CONSTRAINTS = "constraints": constraints_query();
+    INDEXES = "indexes": indexes_query();
+    USER_TYPES = "types": user_types_query();
     TYPE_ATTRIBUTES = "composite type attributes": "SELECT t.oid::int8, a.attname, a.atttypid::int8, a.atttypmod \
         FROM pg_type t JOIN pg_attribute a ON a.attrelid = t.typrelid \
         WHERE t.typtype = 'c' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY t.oid, a.attnum";
     DOMAIN_CHECKS = "domain constraints": "SELECT co.contypid::int8, co.conname, pg_get_expr(co.conbin, 0), \
         co.convalidated FROM pg_constraint co WHERE co.contypid <> 0 AND co.contype = 'c' ORDER BY co.oid";
-    SEQUENCES = "sequences": const_format_sequences();
+    SEQUENCES = "sequences": sequences_query();
     EXTENSIONS = "extensions": "SELECT e.extname, n.nspname, e.extversion FROM pg_extension e \
         JOIN pg_namespace n ON n.oid = e.extnamespace ORDER BY e.extname";
-    FUNCTIONS = "functions": const_format_functions();
+    FUNCTIONS = "functions": functions_query();
     TRIGGERS = "triggers": "SELECT t.tgrelid::int8, t.tgname, t.tgtype::int4 FROM pg_trigger t \
         WHERE NOT t.tgisinternal AND t.tgparentid = 0 ORDER BY t.tgrelid, t.tgname";
     VIEW_DEPENDENCIES = "view dependencies": "SELECT DISTINCT r.ev_class::int8, d.refobjid::int8 \
@@ -101,9 +103,9 @@ catalog_queries! {
     INHERITS = "inheritance": "SELECT i.inhrelid::int8, i.inhparent::int8 FROM pg_inherits i ORDER BY i.inhrelid, i.inhseqno";
 }
 
-// The queries that need the namespace filter are spelled out with it; a
-// `const fn` cannot concatenate, so each is a literal built by `concat!`
-// through these small macros.
+// The queries that share the namespace and extension filters are literals
+// built by `concat!` from these two macros, so that `QUERIES` stays a
+// `const` without formatting at run time.
 macro_rules! not_extension_member {
     ($catalog:literal, $oid:literal) => {
         concat!(
@@ -123,7 +125,7 @@ macro_rules! user_namespace {
     };
 }
 
-const fn const_format_namespaces() -> &'static str {
+const fn namespaces_query() -> &'static str {
     concat!(
         "SELECT n.nspname, obj_description(n.oid, 'pg_namespace') FROM pg_namespace n WHERE ",
         user_namespace!(),
@@ -133,7 +135,7 @@ const fn const_format_namespaces() -> &'static str {
     )
 }
 
-const fn const_format_relations() -> &'static str {
+const fn relations_query() -> &'static str {
     concat!(
         "SELECT c.oid::int8, n.nspname, c.relname, c.relkind::text, c.relpersistence::text, \
          obj_description(c.oid, 'pg_class'), \
@@ -147,7 +149,7 @@ const fn const_format_relations() -> &'static str {
     )
 }
 
-const fn const_format_columns() -> &'static str {
+const fn columns_query() -> &'static str {
     concat!(
         "SELECT a.attrelid::int8, a.attname, a.atttypid::int8, a.atttypmod, a.attnotnull, \
          pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text, \
@@ -165,7 +167,7 @@ const fn const_format_columns() -> &'static str {
     )
 }
 
-const fn const_format_constraints() -> &'static str {
+const fn constraints_query() -> &'static str {
     concat!(
         "SELECT co.conrelid::int8, co.conname, co.contype::text, \
          array_to_json(ARRAY(SELECT a.attname::text FROM unnest(co.conkey) WITH ORDINALITY k(num, ord) \
@@ -186,7 +188,7 @@ const fn const_format_constraints() -> &'static str {
     )
 }
 
-const fn const_format_indexes() -> &'static str {
+const fn indexes_query() -> &'static str {
     concat!(
         "SELECT ic.oid::int8, n.nspname, ic.relname, i.indrelid::int8, i.indisunique, am.amname, \
          i.indnkeyatts::int4, \
@@ -215,7 +217,7 @@ const fn const_format_indexes() -> &'static str {
     )
 }
 
-const fn const_format_user_types() -> &'static str {
+const fn user_types_query() -> &'static str {
     concat!(
         "SELECT t.oid::int8, n.nspname, t.typname, t.typtype::text, obj_description(t.oid, 'pg_type'), \
          array_to_json(ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)), \
@@ -231,7 +233,7 @@ const fn const_format_user_types() -> &'static str {
     )
 }
 
-const fn const_format_sequences() -> &'static str {
+const fn sequences_query() -> &'static str {
     concat!(
         "SELECT c.oid::int8, n.nspname, c.relname, s.seqtypid::int8, s.seqstart, s.seqincrement, \
          d.refobjid::int8, a.attname::text, d.deptype::text \
@@ -249,7 +251,7 @@ const fn const_format_sequences() -> &'static str {
     )
 }
 
-const fn const_format_functions() -> &'static str {
+const fn functions_query() -> &'static str {
     concat!(
         "SELECT n.nspname, p.proname, array_to_json(p.proargtypes::oid[]::int8[]), p.prorettype::int8, \
          p.proretset, p.prokind::text \
