@@ -10,7 +10,7 @@
 //!
 //! What is compared: schemas, extensions, enums (labels in order), domains,
 //! composite types, sequences, tables and views (kind, columns with type,
-//! nullability, default, identity and generation expression), constraints
+//! collation, nullability, default, identity and generation expression), constraints
 //! (by name: kind, columns, references, expression), indexes (by name:
 //! table, uniqueness, method, keys, predicate). Defaults, checks and
 //! predicates are compared after [`normalize_expression`], which absorbs the
@@ -18,6 +18,21 @@
 //! fold writes and what `pg_get_expr` prints. Not compared: view
 //! definitions (only their columns), comments, functions, triggers, grants,
 //! column order.
+//!
+//! ```
+//! use migrate_core::{Column, Name, Relation, RelationKind, Schema, SqlType};
+//! use migrate_runtime::drift::{DifferenceKind, compare};
+//!
+//! let mut expected = Schema::new();
+//! let mut users = Relation::new(RelationKind::Table);
+//! users.columns.push(Column::new("id", SqlType::builtin("int8")));
+//! expected.relations.insert(Name::public("users"), users);
+//!
+//! let differences = compare(&expected, &Schema::new());
+//! assert_eq!(differences[0].kind, DifferenceKind::Missing);
+//! assert_eq!(differences[0].message, "table public.users is missing");
+//! assert_eq!(differences[0].fix, "CREATE TABLE public.users (\n    id bigint\n);");
+//! ```
 
 use std::fmt;
 

@@ -18,7 +18,21 @@
 //!   parent (`pg_constraint.conparentid`, index partitions), and check
 //!   constraints an inheriting table got from its parent (`conislocal`);
 //! - triggers PostgreSQL creates itself (`tgisinternal`) or clones into
-//!   partitions.
+//!   partitions;
+//! - the constructor functions of range types.
+//!
+//! ```no_run
+//! use migrate_core::Name;
+//! use migrate_runtime::introspect::{IntrospectOptions, introspect};
+//!
+//! let mut client = postgres::Client::connect("postgres://localhost/app", postgres::NoTls)?;
+//! let options = IntrospectOptions::default().exclude(Name::public("_migrate_history"));
+//! let schema = introspect(&mut client, &options)?;
+//! for (name, relation) in &schema.relations {
+//!     println!("{name}: {} columns", relation.columns.len());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
