@@ -14,7 +14,22 @@ use analyze_common::{labrinth_database, labrinth_queries, sqlx_cache};
 /// Accepts every query of queries.txt; returns the failures, rendered.
 fn rejected(schema: &Schema) -> Vec<String> {
     let mut failures = Vec::new();
-    for (source, sql) in labrinth_queries() {
+    let queries = labrinth_queries();
+    // A figure for the report, not an assertion: tests do not time things.
+    let started = std::time::Instant::now();
+    let mut n_warnings = 0;
+    for (_, sql) in &queries {
+        if let Ok(described) = describe(schema, sql) {
+            n_warnings += described.warnings.len();
+        }
+    }
+    println!(
+        "described {} queries in {:?} ({} warnings)",
+        queries.len(),
+        started.elapsed(),
+        n_warnings
+    );
+    for (source, sql) in queries {
         if let Err(errors) = describe(schema, &sql) {
             let rendered: Vec<String> = errors.iter().map(|e| e.render(&sql)).collect();
             failures.push(format!("{source}:\n{}", rendered.join("\n")));
