@@ -39,6 +39,8 @@ CREATE TABLE audit (
 CREATE FUNCTION audit_actor() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN NEW.actor := current_user; RETURN NEW; END $$;
 CREATE TRIGGER audit_actor BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION audit_actor();
+CREATE SCHEMA billing;
+CREATE TABLE billing.invoices (id bigint PRIMARY KEY, amount numeric(12, 2) NOT NULL);
 CREATE VIEW open_tasks AS
     SELECT t.id, t.title, u.email FROM tasks t JOIN users u ON u.id = t.owner_id
     WHERE t.status <> 'DONE';
@@ -441,6 +443,98 @@ fn uses_lists_every_table_and_column() {
     .assert_debug_eq(&uses);
 }
 
+#[test]
+fn natural_and_right_joins() {
+    check(
+        "SELECT * FROM tasks NATURAL JOIN (SELECT id, 'x' AS note FROM users) u",
+        expect![[r#"
+            params: []
+            id: int4 not null
+            owner_id: int8 not null
+            title: text not null
+            status: TaskStatus not null
+            due: date null
+            note: text not null
+        "#]],
+    );
+    check(
+        "SELECT t.title, u.email FROM tasks t RIGHT JOIN users u ON u.id = t.owner_id",
+        expect![[r#"
+            params: []
+            title: text null
+            email: varchar not null
+        "#]],
+    );
+}
+
+#[test]
+fn order_by_output_alias_and_expression() {
+    check(
+        "SELECT email AS e, length(email) AS n FROM users ORDER BY n DESC, e, created_at",
+        expect![[r#"
+            params: []
+            e: varchar not null
+            n: int4 null
+        "#]],
+    );
+}
+
+#[test]
+fn insert_default_values_and_delete_returning() {
+    check(
+        "INSERT INTO users DEFAULT VALUES",
+        expect![[r#"
+        error: null value in column "email" of relation "users" violates not-null constraint
+         --> 1:13
+          |
+        1 | INSERT INTO users DEFAULT VALUES
+          |             ^^^^^
+          = help: "email" is NOT NULL and has no default, so the INSERT must give it a value
+    "#]],
+    );
+    check(
+        "DELETE FROM tasks WHERE owner_id = $1 RETURNING id, title",
+        expect![[r#"
+            params: [int8]
+            id: int4 not null
+            title: text not null
+        "#]],
+    );
+}
+
+#[test]
+fn schema_qualified_names() {
+    check(
+        "SELECT public.users.id FROM public.users",
+        expect![[r#"
+        params: []
+        id: int8 not null
+    "#]],
+    );
+    check(
+        "SELECT id FROM billing.invoices",
+        expect![[r#"
+        params: []
+        id: int8 not null
+    "#]],
+    );
+}
+
+#[test]
+fn reserved_word_as_a_name() {
+    check(
+        "SELECT id FROM users WHERE order = 1",
+        expect![[r#"
+        error: syntax error at or near "order"
+         --> 1:28
+          |
+        1 | SELECT id FROM users WHERE order = 1
+          |                            ^^^^^
+          = help: "order" is a reserved word in PostgreSQL; quote it to use it as a name: "order"
+    "#]],
+    );
+}
+
 // ---- errors ----
 
 #[test]
@@ -573,13 +667,13 @@ fn insert_leaving_out_a_not_null_column() {
     check(
         "INSERT INTO tasks (title) VALUES ($1)",
         expect![[r#"
-        error: null value in column "owner_id" of relation "tasks" violates not-null constraint
-         --> 1:13
-          |
-        1 | INSERT INTO tasks (title) VALUES ($1)
-          |             ^^^^^
-          = help: "owner_id" is NOT NULL and has no default: add it to the column list
-    "#]],
+            error: null value in column "owner_id" of relation "tasks" violates not-null constraint
+             --> 1:13
+              |
+            1 | INSERT INTO tasks (title) VALUES ($1)
+              |             ^^^^^
+              = help: "owner_id" is NOT NULL and has no default, so the INSERT must give it a value
+        "#]],
     );
 }
 

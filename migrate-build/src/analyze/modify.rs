@@ -163,7 +163,7 @@ impl Analyzer<'_> {
                 } else {
                     self.error(
                         Diagnostic::error(message, span_all.clone()).with_help(format!(
-                            "\"{}\" is NOT NULL and has no default: add it to the column list",
+                            "\"{}\" is NOT NULL and has no default, so the INSERT must give it a value",
                             column.name
                         )),
                     );
