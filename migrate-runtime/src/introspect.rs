@@ -307,15 +307,22 @@ pub async fn introspect_async(
     assemble(&split_results(messages), options)
 }
 
-/// Sent first: the catalog queries are small but their estimates are not
-/// (set-returning subqueries count as a thousand rows), and on a server
-/// with JIT on, compiling them costs a second where running them costs
-/// milliseconds. `LOCAL`: only for this batch's implicit transaction.
-const PREAMBLE: &str = "SET LOCAL jit = off";
+/// Sent first, `LOCAL` to this batch's implicit transaction:
+/// - JIT off: the catalog queries are small but their estimates are not
+///   (set-returning subqueries count as a thousand rows), and on a server
+///   with JIT on, compiling them costs a second where running them costs
+///   milliseconds;
+/// - `search_path` = `public`: `pg_get_expr` and `pg_get_viewdef` qualify
+///   the names that the search path does not reach, so the text of
+///   defaults and checks must not depend on the session's setting. The
+///   fold prints them as a session with the default path would.
+const PREAMBLE: &[&str] = &["SET LOCAL jit = off", "SET LOCAL search_path = public"];
 
 /// [`QUERIES`] as one text, after [`PREAMBLE`].
 fn all_queries() -> String {
-    std::iter::once(PREAMBLE)
+    PREAMBLE
+        .iter()
+        .copied()
         .chain(QUERIES.iter().map(|query| query.sql))
         .collect::<Vec<_>>()
         .join(";\n")
@@ -332,9 +339,7 @@ fn split_results(messages: Vec<SimpleQueryMessage>) -> Vec<Vec<SimpleQueryRow>> 
             _ => {}
         }
     }
-    if !results.is_empty() {
-        results.remove(0);
-    }
+    results.drain(..PREAMBLE.len().min(results.len()));
     results
 }
 

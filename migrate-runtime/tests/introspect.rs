@@ -229,3 +229,32 @@ fn async_introspection_equals_blocking_introspection() {
     });
     assert_eq!(asynchronous, blocking);
 }
+
+/// Defaults and view definitions read the same whatever the session's
+/// search_path: introspection pins it to `public` as the fold assumes.
+#[test]
+fn the_session_search_path_does_not_change_what_is_read() {
+    let db = TestDatabase::new("introspect_path");
+    let mut client = db.client();
+    client
+        .batch_execute(
+            "CREATE SCHEMA app; CREATE TABLE app.users (id serial PRIMARY KEY);
+             CREATE VIEW public.user_ids AS SELECT id FROM app.users;",
+        )
+        .unwrap();
+    let options = IntrospectOptions::default();
+    let default_path = introspect(&mut client, &options).unwrap();
+    client
+        .batch_execute("SET search_path = app, public")
+        .unwrap();
+    let app_first = introspect(&mut client, &options).unwrap();
+    assert_eq!(app_first, default_path);
+    let users = &default_path.relations[&Name::new("app", "users")];
+    assert_eq!(
+        users.columns[0].default.as_deref(),
+        Some("nextval('app.users_id_seq'::regclass)")
+    );
+    // The session keeps its own setting.
+    let path: String = client.query_one("SHOW search_path", &[]).unwrap().get(0);
+    assert_eq!(path, "app, public");
+}
