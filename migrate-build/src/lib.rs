@@ -17,6 +17,7 @@ pub mod diagnostic;
 pub mod discover;
 mod error;
 pub mod fold;
+pub mod lint;
 pub mod render;
 pub mod split;
 
