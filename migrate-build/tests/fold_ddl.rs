@@ -597,6 +597,9 @@ ANALYZE t;
 ANALYZE t, t;
 COMMENT ON FUNCTION f(int, text) IS 'f';
 CREATE STATISTICS s ON id, id FROM t;
+CREATE FUNCTION gone(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;
+CREATE FUNCTION gone(a text) RETURNS text LANGUAGE sql AS $$ SELECT a $$;
+DROP FUNCTION gone(int);
 COMMIT;
 "#,
         expect![[r#"
@@ -604,6 +607,7 @@ COMMIT;
               id integer [integer]
               trigger t_touch Before [Insert, Update]
             function public.f(integer, text) returns bigint
+            function public.gone(text) returns text
             function public.touch() returns trigger
         "#]],
     );

@@ -464,6 +464,10 @@ impl Folder {
                 if_exists: _,
             } => self.comment(stmt, *object_type, object_name, comment.as_deref()),
             Statement::CreateFunction(create) => self.create_function(stmt, create),
+            Statement::DropFunction(drop) => {
+                self.drop_function(stmt, drop);
+                Ok(())
+            }
             Statement::CreateTrigger(create) => self.create_trigger(stmt, create),
             Statement::DropTrigger(drop) => self.drop_trigger(stmt, drop),
             Statement::AlterIndex { name, operation } => self.alter_index(stmt, name, operation),
@@ -512,7 +516,6 @@ impl Folder {
             | Statement::Deallocate { .. }
             | Statement::Explain { .. }
             | Statement::AlterFunction(_)
-            | Statement::DropFunction(_)
             | Statement::DropProcedure { .. }
             | Statement::CreateProcedure { .. }
             | Statement::Declare { .. }

@@ -769,6 +769,46 @@ impl Folder {
         Ok(())
     }
 
+    /// DROP FUNCTION: the overloads named go from `schema.functions`. A
+    /// function the fold did not record (one with polymorphic arguments,
+    /// say) is not an error: its signature was never known.
+    pub(crate) fn drop_function(&mut self, stmt: &Stmt, drop: &sqlparser::ast::DropFunction) {
+        let sqlparser::ast::DropFunction {
+            if_exists: _,
+            func_desc,
+            drop_behavior: _, // dependent objects are not tracked for functions
+        } = drop;
+        for description in func_desc {
+            let Ok((schema, object)) = Self::split_name(stmt, &description.name) else {
+                continue;
+            };
+            let Some(name) = self.lookup(schema.as_deref(), &object, |candidate| {
+                self.schema.functions.contains_key(candidate)
+            }) else {
+                continue;
+            };
+            let arguments: Option<Vec<SqlType>> = description.args.as_ref().map(|arguments| {
+                arguments
+                    .iter()
+                    .filter(|argument| !matches!(argument.mode, Some(sqlparser::ast::ArgMode::Out)))
+                    .filter_map(|argument| self.resolve_type(stmt, &argument.data_type).ok())
+                    .map(|resolved| resolved.ty)
+                    .collect()
+            });
+            if let Some(overloads) = self.schema.functions.get_mut(&name) {
+                match &arguments {
+                    Some(arguments) => {
+                        overloads.retain(|function| &function.arguments != arguments)
+                    }
+                    None => overloads.clear(),
+                }
+                if overloads.is_empty() {
+                    self.schema.functions.remove(&name);
+                }
+            }
+        }
+    }
+
     pub(crate) fn create_trigger(&mut self, stmt: &Stmt, create: &CreateTrigger) -> Fallible<()> {
         let table = self.existing_relation(stmt, &create.table_name)?;
         let name = names::object_name_parts(&create.name)
