@@ -69,6 +69,8 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     manifest_dir: Option<PathBuf>,
     quiet: bool,
+    /// Lint levels; `[package.metadata.migrate.lint]` when not given.
+    lint: Option<crate::lint::LintConfig>,
 }
 
 /// What [`Builder::compile`] did.
@@ -89,6 +91,9 @@ pub struct Output {
     pub schema_path: PathBuf,
     /// `$OUT_DIR/migrate/embed.rs`.
     pub embed_path: PathBuf,
+    /// Lint findings at the `warn` level (printed as `cargo:warning` lines);
+    /// a finding at `deny` fails the build with [`Error::Lint`].
+    pub lint_findings: Vec<crate::lint::Finding>,
 }
 
 impl Builder {
@@ -121,6 +126,13 @@ impl Builder {
         self
     }
 
+    /// Lint levels instead of `[package.metadata.migrate.lint]` (see
+    /// [`crate::lint`]); the rules run on every build.
+    pub fn lint(mut self, config: crate::lint::LintConfig) -> Self {
+        self.lint = Some(config);
+        self
+    }
+
     /// Print no `cargo:` instructions (for use outside a build script).
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.quiet = quiet;
@@ -139,10 +151,14 @@ impl Builder {
         };
         // `Cargo.toml` is read only when the build script did not name the
         // directory: `cargo metadata` costs a process.
+        let mut lint_config = self.lint.clone().unwrap_or_default();
         let (migrations_dir, layout) = match &self.migrations {
             Some(dir) => (manifest_dir.join(dir), self.layout),
             None => {
                 let config = config::read(&manifest_dir)?;
+                if self.lint.is_none() {
+                    lint_config = config.lint.clone();
+                }
                 // `[package.metadata.migrate]` may change where the migrations are.
                 self.emit(&format!(
                     "cargo:rerun-if-changed={}",
@@ -170,6 +186,7 @@ impl Builder {
                 compact(warning, &migrations_dir, &manifest_dir)
             ));
         }
+        let lint_findings = self.run_lint(&folded, &lint_config, &migrations_dir, &manifest_dir)?;
         let dir = out_dir.join(OUT_SUBDIR);
         std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
             path: dir.clone(),
@@ -194,7 +211,46 @@ impl Builder {
             warnings: folded.warnings,
             schema_path,
             embed_path,
+            lint_findings,
         })
+    }
+
+    /// Runs the lint rules: `warn` findings become `cargo:warning` lines,
+    /// `deny` ones fail the build with every one of them listed.
+    fn run_lint(
+        &self,
+        folded: &FoldedDirectory,
+        config: &crate::lint::LintConfig,
+        migrations_dir: &Path,
+        manifest_dir: &Path,
+    ) -> Result<Vec<crate::lint::Finding>, Error> {
+        let findings = crate::lint::lint(&folded.migrations, config);
+        let shown_dir = display_path(migrations_dir, manifest_dir);
+        let (denied, warned): (Vec<_>, Vec<_>) = findings
+            .into_iter()
+            .partition(crate::lint::Finding::is_denied);
+        for finding in &warned {
+            let line = crate::lint::render_findings(
+                std::slice::from_ref(finding),
+                migrations_dir,
+                &shown_dir,
+            );
+            self.emit(&format!(
+                "cargo:warning={}",
+                line.trim_end().replace('\n', " ")
+            ));
+        }
+        if !denied.is_empty() {
+            let n_denied = denied.len();
+            let report = format!(
+                "{}error: {n_denied} lint finding{} at the deny level in {shown_dir}: fix {}, or allow the statement with a `-- migrate:lint allow <rule>` line before it",
+                crate::lint::render_findings(&denied, migrations_dir, &shown_dir),
+                if n_denied == 1 { "" } else { "s" },
+                if n_denied == 1 { "it" } else { "them" },
+            );
+            return Err(Error::Lint { report, n_denied });
+        }
+        Ok(warned)
     }
 
     fn emit(&self, line: &str) {

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::Error;
 use crate::discover::Layout;
+use crate::lint::LintConfig;
 
 /// What `[package.metadata.migrate]` and `[workspace.metadata.migrate]` said,
 /// with paths already made absolute.
@@ -28,6 +29,8 @@ pub struct Config {
     pub migrations: Option<PathBuf>,
     /// The layout, when named.
     pub layout: Option<Layout>,
+    /// Lint levels (`[package.metadata.migrate.lint]`), see [`crate::lint`].
+    pub lint: LintConfig,
 }
 
 /// Reads the `migrate` metadata of the package whose manifest is in
@@ -65,6 +68,7 @@ pub fn read(manifest_dir: &Path) -> Result<Config, Error> {
     Ok(Config {
         migrations: package.migrations.or(workspace.migrations),
         layout: package.layout.or(workspace.layout),
+        lint: workspace.lint.overridden_by(&package.lint),
     })
 }
 
@@ -103,9 +107,13 @@ pub fn from_table(
                         .map_err(|error| Error::Config(format!("{origin}: {error}")))?,
                 );
             }
+            "lint" => {
+                let origin = format!("{}.lint]", origin.trim_end_matches(']'));
+                config.lint = LintConfig::from_table(value, &origin)?;
+            }
             other => {
                 return Err(Error::Config(format!(
-                    "unknown key `{other}` in {origin}: expected `migrations` or `layout`"
+                    "unknown key `{other}` in {origin}: expected `migrations`, `layout` or `lint`"
                 )));
             }
         }
@@ -128,6 +136,7 @@ mod tests {
             Config {
                 migrations: Some(PathBuf::from("/p/db/migrations")),
                 layout: Some(Layout::Refinery),
+                ..Config::default()
             }
         );
         assert_eq!(
@@ -140,7 +149,7 @@ mod tests {
     fn rejects_unknown_keys_and_layouts() {
         let bad_key = serde_json::json!({ "migrate": { "migration": "m" } });
         expect_test::expect![[
-            "unknown key `migration` in [workspace.metadata.migrate]: expected `migrations` or `layout`"
+            "unknown key `migration` in [workspace.metadata.migrate]: expected `migrations`, `layout` or `lint`"
         ]]
         .assert_eq(
             &from_table(&bad_key, Path::new("/"), "[workspace.metadata.migrate]")

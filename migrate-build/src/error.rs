@@ -42,6 +42,10 @@ pub enum Error {
     /// `[workspace.metadata.migrate]`, the build script's environment) is wrong.
     #[error("{0}")]
     Config(String),
+    /// Lint findings at the `deny` level (see [`crate::lint`]); the report
+    /// lists each with its file, line and help.
+    #[error("{report}")]
+    Lint { report: String, n_denied: usize },
     /// A file could not be written into `OUT_DIR`.
     #[error("cannot write {}: {source}", path.display())]
     Write {
