@@ -28,8 +28,8 @@ impl Failure {
         }
     }
 
-    /// The command line asks for something that cannot be done (exit code 2).
-    #[allow(dead_code)] // For subcommands whose arguments clap cannot check alone.
+    /// The command line asks for something that cannot be done, or the
+    /// database cannot be reached (exit code 2).
     pub fn usage(message: impl std::fmt::Display) -> Self {
         Self {
             message: format!("error: {message}"),
@@ -37,9 +37,21 @@ impl Failure {
         }
     }
 
-    /// Prints the message to stderr and returns the exit code.
+    /// Findings (drift, differences, steps that cannot be undone) were
+    /// printed already: exit code 1 without a further message.
+    pub fn findings() -> Self {
+        Self {
+            message: String::new(),
+            exit_code: 1,
+        }
+    }
+
+    /// Prints the message to stderr, without any password it might quote,
+    /// and returns the exit code.
     pub fn report(self) -> ExitCode {
-        eprintln!("{}", self.message);
+        if !self.message.is_empty() {
+            eprintln!("{}", crate::db::redact(&self.message));
+        }
         ExitCode::from(self.exit_code)
     }
 }
@@ -51,5 +63,11 @@ impl From<migrate_build::Error> for Failure {
             migrate_build::Error::Fold { report, .. } => Self::report_text(report),
             other => Self::new(other),
         }
+    }
+}
+
+impl From<migrate_runtime::Error> for Failure {
+    fn from(error: migrate_runtime::Error) -> Self {
+        Self::new(error)
     }
 }

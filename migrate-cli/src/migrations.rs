@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use migrate_build::Diagnostic;
 use migrate_build::builder::{FoldedDirectory, fold_directory};
 use migrate_build::discover::Layout;
+use migrate_core::Migration;
+use migrate_runtime::{EmbeddedMigration, Migrations};
 
 use crate::Failure;
 
@@ -45,4 +47,81 @@ fn render(diagnostic: &Diagnostic, dir: &Path) -> String {
         Ok(source) => diagnostic.clone().in_file(path).render(&source),
         Err(_) => format!("{}: {diagnostic}", path.display()),
     }
+}
+
+impl MigrationsArgs {
+    /// Discovers the migrations without folding them.
+    pub fn discover(&self) -> Result<migrate_build::discover::Discovered, Failure> {
+        Ok(migrate_build::discover::discover(
+            &self.migrations,
+            self.layout,
+        )?)
+    }
+}
+
+/// The index of migration `version` (as its file names it; for Prisma the
+/// whole directory name, or its timestamp when that is unique).
+pub fn position(migrations: &[Migration], version: &str) -> Result<usize, Failure> {
+    if let Some(index) = migrations.iter().position(|m| m.version == version) {
+        return Ok(index);
+    }
+    let prefixed: Vec<usize> = (0..migrations.len())
+        .filter(|&index| {
+            migrations[index]
+                .version
+                .strip_prefix(version)
+                .is_some_and(|rest| rest.starts_with('_'))
+        })
+        .collect();
+    if let [index] = prefixed.as_slice() {
+        return Ok(*index);
+    }
+    let known: Vec<&str> = migrations.iter().map(|m| m.version.as_str()).collect();
+    let help = strsim_closest(version, &known)
+        .map(|closest| format!(" (did you mean {closest}?)"))
+        .unwrap_or_default();
+    Err(Failure::usage(format_args!(
+        "no migration has version {version}{help}"
+    )))
+}
+
+fn strsim_closest<'a>(version: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .copied()
+        .filter(|candidate| candidate.contains(version) || version.contains(candidate))
+        .min_by_key(|candidate| candidate.len().abs_diff(version.len()))
+}
+
+/// The migrations as the runtime takes them. The runtime's types hold
+/// `&'static` data (a binary embeds them); a command runs once and exits,
+/// so the strings are leaked rather than copied into a second model.
+pub fn embedded(migrations: &[Migration], schema: Option<&migrate_core::Schema>) -> Migrations {
+    fn leak(text: &str) -> &'static str {
+        Box::leak(text.to_owned().into_boxed_str())
+    }
+    let embedded: Vec<EmbeddedMigration> = migrations
+        .iter()
+        .map(|migration| EmbeddedMigration {
+            version: leak(&migration.version),
+            name: leak(&migration.name),
+            path: leak(&migration.path),
+            sql: leak(&migration.up),
+            down: migration.down.as_deref().map(leak),
+            checksum: leak(&migration.checksum),
+            transactional: migration.transactional,
+            statements: Box::leak(
+                migration
+                    .statements
+                    .iter()
+                    .map(|statement| leak(statement))
+                    .collect::<Vec<_>>()
+                    .into_boxed_slice(),
+            ),
+        })
+        .collect();
+    let schema_json = schema
+        .and_then(|schema| serde_json::to_string(schema).ok())
+        .unwrap_or_else(|| "{}".to_owned());
+    Migrations::new(Box::leak(embedded.into_boxed_slice()), leak(&schema_json))
 }

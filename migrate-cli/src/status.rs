@@ -1,0 +1,185 @@
+//! `migrate status`: each migration against the database's history.
+
+use std::collections::BTreeMap;
+
+use migrate_runtime::HistoryEntry;
+use serde_json::json;
+
+use crate::Failure;
+use crate::db::DatabaseArgs;
+use crate::migrations::{MigrationsArgs, embedded};
+use crate::output::print;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    migrations: MigrationsArgs,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Where one migration stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum State {
+    /// Recorded as applied with the file's checksum.
+    Applied,
+    /// Not recorded yet.
+    Pending,
+    /// Recorded as failed or interrupted: `migrate resolve` decides.
+    Failed,
+    /// Recorded as applied, but the file changed since.
+    Edited,
+    /// Recorded, but no file has its version.
+    Missing,
+}
+
+impl State {
+    fn word(self) -> &'static str {
+        match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Failed => "failed",
+            State::Edited => "edited",
+            State::Missing => "missing",
+        }
+    }
+}
+
+struct Row {
+    state: State,
+    version: String,
+    name: String,
+    path: Option<String>,
+    detail: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let discovered = args.migrations.discover()?;
+    let mut client = args.database.connect()?;
+    let migrations = embedded(&discovered.migrations, None);
+    let history = args.database.runner(&migrations)?.history(&mut client)?;
+    let rows = rows(&discovered.migrations, &history);
+
+    let mut counts: BTreeMap<State, usize> = BTreeMap::new();
+    for row in &rows {
+        *counts.entry(row.state).or_default() += 1;
+    }
+    let summary = counts
+        .iter()
+        .map(|(state, n)| format!("{n} {}", state.word()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = if args.json {
+        let migrations: Vec<_> = rows
+            .iter()
+            .map(|row| {
+                json!({
+                    "version": row.version,
+                    "name": row.name,
+                    "path": row.path,
+                    "state": row.state.word(),
+                    "detail": row.detail,
+                })
+            })
+            .collect();
+        let counts: serde_json::Map<String, serde_json::Value> = counts
+            .iter()
+            .map(|(state, n)| (state.word().to_owned(), json!(n)))
+            .collect();
+        format!(
+            "{}\n",
+            json!({ "migrations": migrations, "counts": counts })
+        )
+    } else {
+        let width = rows.iter().map(|row| row.version.len()).max().unwrap_or(0);
+        let mut text = String::new();
+        for row in &rows {
+            text.push_str(&format!(
+                "{:<8} {:<width$}  {}",
+                row.state.word(),
+                row.version,
+                row.path.as_deref().unwrap_or(&row.name)
+            ));
+            if let Some(detail) = &row.detail {
+                text.push_str(&format!(": {detail}"));
+            }
+            text.push('\n');
+        }
+        if rows.is_empty() {
+            text.push_str("no migrations\n");
+        } else {
+            text.push_str(&format!("{summary}\n"));
+        }
+        text
+    };
+    print(&text)?;
+    // Anything that would stop a deploy is a finding.
+    if counts.keys().any(|state| *state > State::Pending) {
+        return Err(Failure::findings());
+    }
+    Ok(())
+}
+
+fn rows(migrations: &[migrate_core::Migration], history: &[HistoryEntry]) -> Vec<Row> {
+    let mut rows: Vec<Row> = migrations
+        .iter()
+        .map(|migration| {
+            let entry = history.iter().find(|entry| entry.version == migration.version);
+            let (state, detail) = match entry {
+                None => (State::Pending, None),
+                Some(entry) if !entry.success => (
+                    State::Failed,
+                    Some(match (&entry.error, entry.failed_statement) {
+                        (Some(error), Some(statement)) => {
+                            format!("statement {statement} failed: {error}; then run `migrate resolve --applied {0}` or `--rolled-back {0}`", migration.version)
+                        }
+                        (Some(error), None) => format!("failed: {error}; then run `migrate resolve --applied {0}` or `--rolled-back {0}`", migration.version),
+                        (None, _) => format!(
+                            "interrupted after {} statements; finish or undo it by hand, then run `migrate resolve --applied {1}` or `--rolled-back {1}`",
+                            entry.statements_done.unwrap_or(0),
+                            migration.version
+                        ),
+                    }),
+                ),
+                Some(entry) if entry.checksum != migration.checksum => (
+                    State::Edited,
+                    Some(format!(
+                        "edited after it was applied (checksum {} recorded, the file has {})",
+                        short(&entry.checksum),
+                        short(&migration.checksum)
+                    )),
+                ),
+                Some(_) => (State::Applied, None),
+            };
+            Row {
+                state,
+                version: migration.version.clone(),
+                name: migration.name.clone(),
+                path: Some(migration.path.clone()),
+                detail,
+            }
+        })
+        .collect();
+    for entry in history {
+        if !migrations.iter().any(|m| m.version == entry.version) {
+            rows.push(Row {
+                state: State::Missing,
+                version: entry.version.clone(),
+                name: entry.name.clone(),
+                path: None,
+                detail: Some(format!(
+                    "recorded in the database ({}), no file in the migrations directory",
+                    entry.name
+                )),
+            });
+        }
+    }
+    rows
+}
+
+fn short(checksum: &str) -> &str {
+    checksum.get(..12).unwrap_or(checksum)
+}
