@@ -32,6 +32,7 @@ pub mod drift;
 mod drift_hook;
 mod embedded;
 mod error;
+mod history;
 pub mod introspect;
 mod plan;
 mod runner;
@@ -39,6 +40,7 @@ mod sql;
 
 pub use embedded::{EmbeddedMigration, Migrations};
 pub use error::{DirtyMigration, Error, FailedMigration};
+pub use history::HistoryEntry;
 pub use runner::{
     Applied, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE, DEFAULT_LOCK_TIMEOUT, DriftPolicy,
     Report, Resolution, Runner,
