@@ -335,6 +335,7 @@ CREATE INDEX ON posts (slug);
 CREATE UNIQUE INDEX ON posts (lower(slug));
 CREATE INDEX posts_partial ON posts USING gin (slug) WHERE lo > 0;
 CREATE TABLE a_table_with_a_really_quite_long_name_that_goes_on (a_column_with_a_long_name_too int UNIQUE);
+CREATE TABLE tree (id int PRIMARY KEY, parent_id int REFERENCES tree);
 "#,
         expect![[r#"
             table public.a_table_with_a_really_quite_long_name_that_goes_on
@@ -358,6 +359,11 @@ CREATE TABLE a_table_with_a_really_quite_long_name_that_goes_on (a_column_with_a
               constraint posts_author_id_fkey: foreign key (author_id) references public.users (id) on delete Cascade
               constraint posts_editor_id_fkey: foreign key (editor_id) references public.users (id) on delete NoAction
               constraint posts_lo_check1: check (lo > 1)
+            table public.tree
+              id integer [integer] not null
+              parent_id integer [integer]
+              constraint tree_pkey: primary key (id)
+              constraint tree_parent_id_fkey: foreign key (parent_id) references public.tree (id) on delete NoAction
             table public.users
               id bigint [bigint] not null default nextval('users_id_seq'::regclass)
               email text [text]
@@ -372,6 +378,7 @@ CREATE TABLE a_table_with_a_really_quite_long_name_that_goes_on (a_column_with_a
             index public.posts_pkey on public.posts unique using btree (id)
             index public.posts_slug_idx on public.posts using btree (slug)
             index public.posts_slug_idx1 on public.posts using btree (slug)
+            index public.tree_pkey on public.tree unique using btree (id)
             index public.users_email_key on public.users unique using btree (email)
             index public.users_pkey on public.users unique using btree (id)
             sequence public."Counter" as bigint

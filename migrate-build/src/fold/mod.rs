@@ -109,6 +109,9 @@ pub struct Folder {
     pub(crate) unfollowed: Vec<Unfollowed>,
     /// Path of the migration being folded, for messages.
     pub(crate) current_path: String,
+    /// The table CREATE TABLE is building, which its own foreign keys may
+    /// reference before it is in the schema.
+    pub(crate) creating: Option<Name>,
 }
 
 /// A call of a DDL-running function whose effect the fold cannot know:
@@ -156,6 +159,7 @@ impl Folder {
             ddl_functions: std::collections::HashSet::new(),
             unfollowed: Vec::new(),
             current_path: String::new(),
+            creating: None,
         }
     }
 

@@ -53,14 +53,14 @@ impl Folder {
             iceberg: _,
             snapshot: _,
             name,
-            columns,
-            constraints,
+            columns: _,     // read by create_table_elements
+            constraints: _, // read by create_table_elements
             hive_distribution: _,
             hive_formats: _,
             table_options: _, // WITH (fillfactor ...), TABLESPACE: storage, not shape
             file_format: _,
             location: _,
-            query,
+            query: _, // read by create_table_elements
             without_rowid: _,
             like,
             clone: _,
@@ -187,6 +187,36 @@ impl Folder {
         }
 
         let mut sequences = Vec::new();
+        self.creating = Some(table_name.clone());
+        let result =
+            self.create_table_elements(stmt, create, &table_name, relation, specs, &mut sequences);
+        self.creating = None;
+        let (relation, specs) = result?;
+        for (sequence_name, sequence) in sequences {
+            self.schema.sequences.insert(sequence_name, sequence);
+        }
+        self.schema.relations.insert(table_name.clone(), relation);
+        self.add_constraints(stmt, &table_name, specs)
+    }
+
+    /// The columns and constraints of CREATE TABLE, and CREATE TABLE AS's query.
+    fn create_table_elements(
+        &mut self,
+        stmt: &Stmt,
+        create: &CreateTable,
+        table_name: &Name,
+        mut relation: Relation,
+        mut specs: Vec<ConstraintSpec>,
+        sequences: &mut Vec<(Name, Sequence)>,
+    ) -> Fallible<(Relation, Vec<ConstraintSpec>)> {
+        let CreateTable {
+            columns,
+            constraints,
+            query,
+            inherits,
+            partition_of,
+            ..
+        } = create;
         for column_def in columns {
             let column_name = names::ident(&column_def.name);
             let inherited = relation.column(&column_name).is_some();
@@ -197,7 +227,7 @@ impl Folder {
                 ));
             }
             let (column, column_specs, sequence) =
-                self.column_definition(stmt, &table_name, column_def, &relation, &sequences)?;
+                self.column_definition(stmt, table_name, column_def, &relation, sequences)?;
             specs.extend(column_specs);
             if let Some(sequence) = sequence {
                 sequences.push(sequence);
@@ -237,11 +267,7 @@ impl Folder {
             }
         }
 
-        for (sequence_name, sequence) in sequences {
-            self.schema.sequences.insert(sequence_name, sequence);
-        }
-        self.schema.relations.insert(table_name.clone(), relation);
-        self.add_constraints(stmt, &table_name, specs)
+        Ok((relation, specs))
     }
 
     /// One column of CREATE TABLE or ALTER TABLE ADD COLUMN: the column, its
@@ -547,7 +573,19 @@ impl Folder {
             Some(column) => vec![column.to_owned()],
             None => columns.iter().map(names::ident).collect(),
         };
-        let references = self.existing_relation(stmt, foreign_table)?;
+        let (schema, object) = Self::split_name(stmt, foreign_table)?;
+        let references = match &self.creating {
+            // A self-reference in CREATE TABLE.
+            Some(creating)
+                if creating.name == object
+                    && schema
+                        .as_deref()
+                        .is_none_or(|schema| schema == creating.schema) =>
+            {
+                creating.clone()
+            }
+            _ => self.existing_relation(stmt, foreign_table)?,
+        };
         let mut spec = ConstraintSpec::new(
             name.as_ref().map(names::ident),
             ConstraintKind::ForeignKey {
