@@ -1,0 +1,121 @@
+//! `migrate lint`: the hazard rules over every migration, and the
+//! rolling-deploy check against the queries' saved uses.
+//!
+//! One line per finding, `file:line:col: <level>[<rule>]: message`, then its
+//! help. Exit status 1 when a finding is at the deny level (every finding
+//! with `--deny`), 0 otherwise. Levels come from
+//! `[package.metadata.migrate.lint]` of `./Cargo.toml` when there is one.
+
+use std::path::{Path, PathBuf};
+
+use migrate_build::lint::{self, Finding, LintConfig};
+
+use crate::Failure;
+use crate::migrations::MigrationsArgs;
+use crate::output::print;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    migrations: MigrationsArgs,
+    /// Treat every finding as an error (exit status 1).
+    #[arg(long)]
+    deny: bool,
+    /// Print the findings as a JSON array.
+    #[arg(long)]
+    json: bool,
+    /// The current code's query uses (a file, or the build's
+    /// `$OUT_DIR/migrate/uses` directory): flag migrations that drop or
+    /// rename what they use.
+    #[arg(long, value_name = "PATH")]
+    uses: Option<PathBuf>,
+    /// The previous release's saved query uses: flag migrations that would
+    /// break it during a rolling deploy.
+    #[arg(long, value_name = "PATH")]
+    previous_release_uses: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<(), Failure> {
+    let discovered =
+        migrate_build::discover::discover(&args.migrations.migrations, args.migrations.layout)?;
+    let mut config = project_config()?;
+    if args.deny {
+        config = config.deny_all();
+    }
+    let migrations = &discovered.migrations;
+    let mut findings = lint::lint(migrations, &config);
+    for (path, whose) in [
+        (&args.uses, "the current code"),
+        (&args.previous_release_uses, "the previous release"),
+    ] {
+        if let Some(path) = path {
+            let uses = lint::read_uses(path)?;
+            findings.extend(lint::rolling_deploy(migrations, &uses, whose, &config));
+        }
+    }
+    let dir = &args.migrations.migrations;
+    let text = if args.json {
+        json(&findings, dir)?
+    } else {
+        lint::render_findings(&findings, dir, &dir.display().to_string())
+    };
+    print(&text)?;
+    let n_denied = findings.iter().filter(|f| f.is_denied()).count();
+    if !args.json {
+        eprintln!(
+            "{} finding{} in {} migrations ({n_denied} at the deny level)",
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" },
+            migrations.len()
+        );
+    }
+    if n_denied > 0 {
+        return Err(Failure::report_text(format!(
+            "error: {n_denied} lint finding{} at the deny level",
+            if n_denied == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+/// `[package.metadata.migrate.lint]` (and the workspace's) of the project in
+/// the current directory; the defaults when there is no `Cargo.toml`.
+fn project_config() -> Result<LintConfig, Failure> {
+    let here = Path::new(".");
+    if !here.join("Cargo.toml").is_file() {
+        return Ok(LintConfig::default());
+    }
+    Ok(migrate_build::config::read(here)?.lint)
+}
+
+fn json(findings: &[Finding], dir: &Path) -> Result<String, Failure> {
+    let mut sources = std::collections::BTreeMap::new();
+    let items: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|finding| {
+            let file = finding.diagnostic.file.clone().unwrap_or_default();
+            let source: &String = sources
+                .entry(file.clone())
+                .or_insert_with(|| std::fs::read_to_string(dir.join(&file)).unwrap_or_default());
+            let (line, column) = finding.diagnostic.line_col(source);
+            serde_json::json!({
+                "rule": finding.rule,
+                "level": match finding.level {
+                    lint::Level::Deny => "deny",
+                    lint::Level::Warn => "warn",
+                    lint::Level::Allow => "allow",
+                },
+                "version": finding.version,
+                "file": dir.join(&file).display().to_string(),
+                "line": line,
+                "column": column,
+                "message": finding.diagnostic.message,
+                "help": finding.diagnostic.help,
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&items)
+        .map_err(|error| Failure::new(format_args!("cannot write JSON: {error}")))?;
+    text.push('\n');
+    Ok(text)
+}
