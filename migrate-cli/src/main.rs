@@ -1,20 +1,41 @@
 //! The `migrate` command: the workflow around a project's migrations.
 //!
 //! ```text
-//! migrate schema [--migrations DIR] [--layout L] [--format sql|json|tsv]
+//! migrate new <name>
+//! migrate schema [--format sql|json|tsv]
+//! migrate check FILE.sql... [--describe | --json]
+//! migrate status [--json]
+//! migrate deploy [--target V] [--dry-run]
+//! migrate drift [--json]
+//! migrate diff --from <DIR|URL|empty> --to <DIR|URL>
+//! migrate resolve --applied V | --rolled-back V
+//! migrate baseline <V>
+//! migrate rollback-sql [<V>] [--derive]
 //! ```
 //!
 //! Each subcommand is a module of its own with an `Args` struct (its clap
 //! arguments) and a `run(args) -> Result<(), Failure>` function; `main` only
 //! parses the command line and turns a [`Failure`] into a message and an
-//! exit code: 0 on success, 1 when the work failed (migrations that do not
-//! fold, a missing directory), 2 for a usage error (clap's own exit code).
+//! exit code: 0 on success, 1 for findings or failed work (drift, errors in
+//! checked SQL, migrations that do not fold or fail to apply), 2 for a usage
+//! error or a database that cannot be reached. No message shows a password
+//! (see `db.rs`).
 
+mod baseline;
+mod check;
+mod db;
+mod deploy;
+mod diff;
+mod drift;
 mod failure;
 mod lint;
 mod migrations;
+mod new;
 mod output;
+mod resolve;
+mod rollback;
 mod schema;
+mod status;
 
 use std::process::ExitCode;
 
@@ -23,8 +44,16 @@ use clap::{Parser, Subcommand};
 pub use failure::Failure;
 
 /// Schema drift as a compile error: work with a project's migrations.
+///
+/// Commands that use a database read --database-url, else DIRECT_URL, else
+/// DATABASE_URL, from the environment or a .env file.
 #[derive(Debug, Parser)]
-#[command(name = "migrate", version, propagate_version = true)]
+#[command(
+    name = "migrate",
+    version,
+    propagate_version = true,
+    after_help = "Exit status: 0 when all is well; 1 for findings (drift, differences with --exit-code, errors in checked SQL, migrations that fail, steps that cannot be rolled back); 2 for usage errors and a database that cannot be reached. No command prints a password."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,19 +61,50 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create an empty migration in the directory's layout and numbering.
+    New(new::Args),
     /// Print the schema the migrations fold into, without a database.
     Schema(schema::Args),
     /// Flag migrations that break a running service (drops, renames, table
     /// rewrites, locks), each with the safe multi-step alternative.
     Lint(lint::Args),
+    /// Check the statements of SQL files against the migrations' schema.
+    Check(check::Args),
+    /// Show each migration as applied, pending, failed, edited or missing.
+    Status(status::Args),
+    /// Apply the pending migrations, one line per migration.
+    Deploy(deploy::Args),
+    /// Compare the database with the migrations; exit 1 and print the SQL
+    /// that removes the drift when they differ.
+    Drift(drift::Args),
+    /// Print the SQL that turns one schema (migrations, database, empty)
+    /// into another.
+    Diff(diff::Args),
+    /// Record how a failed migration was resolved: applied or rolled back.
+    Resolve(resolve::Args),
+    /// Adopt an existing database: record migrations up to a version as
+    /// applied, after checking that the database matches them.
+    Baseline(baseline::Args),
+    /// Print the SQL that undoes a migration, naming steps that lose data.
+    #[command(name = "rollback-sql")]
+    RollbackSql(rollback::Args),
 }
 
 fn main() -> ExitCode {
     // Usage errors exit with 2 here, `--help` and `--version` with 0.
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::New(args) => new::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Lint(args) => lint::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Deploy(args) => deploy::run(args),
+        Command::Drift(args) => drift::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Resolve(args) => resolve::run(args),
+        Command::Baseline(args) => baseline::run(args),
+        Command::RollbackSql(args) => rollback::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
