@@ -5,8 +5,9 @@
 //! or sqlx for a new directory). Versions are UTC timestamps
 //! (`20240212120203`; diesel's `2024-02-12-120203`) for sqlx, diesel,
 //! Prisma, goose and dbmate, and the next number for refinery/Flyway
-//! (`V1_10` after `V1_9`). A timestamp that would not sort after the newest
-//! migration becomes that version plus one.
+//! (`V1_10` after `V1_9`). A directory numbered sequentially (`0001_`,
+//! `0002_`) gets the next number, and a timestamp that would not sort after
+//! the newest migration becomes that version plus one.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -190,16 +191,25 @@ fn prisma_timestamp(migration: &Migration) -> Migration {
     timestamp
 }
 
-/// `version`, or the newest migration's numeric version plus one when that
-/// would not sort after it.
+/// `version`, or the newest migration's numeric version plus one when the
+/// directory numbers its migrations sequentially (`0003` → `0004`, keeping
+/// the zero padding) or when the timestamp would not sort after it.
 fn after(version: &str, last: Option<&Migration>) -> String {
-    let (Some(last), Ok(candidate)) = (last, version.parse::<u128>()) else {
+    let Some(last) = last else {
         return version.to_owned();
     };
-    match last.version.parse::<u128>() {
-        Ok(newest) if newest >= candidate => (newest + 1).to_string(),
-        _ => version.to_owned(),
+    let Ok(newest) = last.version.parse::<u128>() else {
+        return version.to_owned();
+    };
+    let sequential = last.version.len() < 12;
+    let later = version
+        .parse::<u128>()
+        .is_ok_and(|candidate| candidate > newest);
+    if sequential || !later {
+        let width = last.version.len();
+        return format!("{:0width$}", newest + 1);
     }
+    version.to_owned()
 }
 
 /// Flyway's next version: the last segment of the newest plus one (`1_9`
