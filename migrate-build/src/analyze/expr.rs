@@ -111,12 +111,43 @@ impl Analyzer<'_> {
                     one_by_one.extend(nonvars);
                 }
                 one_by_one.sort_unstable();
+                // An undecided parameter on the left is deduced by each
+                // comparison separately; they must agree.
+                let left_param = match self.current(&left.ty) {
+                    Ty::Param(n) => Some(n),
+                    _ => None,
+                };
+                let mut deduced: Vec<SqlType> = Vec::new();
                 for index in one_by_one {
                     let mut left = left.clone();
                     left.span = left.span.start..keyword.start;
                     let mut item = items[index].clone();
                     item.span = keyword.end.max(item.span.start)..item.span.end;
+                    if let Some(n) = left_param {
+                        self.params[n - 1] = None;
+                    }
                     self.operator_at("=", &left, &item, keyword.clone());
+                    if let Some(n) = left_param
+                        && let Some(ty) = self.params[n - 1].clone()
+                    {
+                        deduced.push(ty);
+                    }
+                }
+                if let (Some(n), Some(first)) = (left_param, deduced.first().cloned()) {
+                    if let Some(other) = deduced.iter().find(|t| !types::same_type(t, &first)) {
+                        self.error(
+                            Diagnostic::error(
+                                format!("inconsistent types deduced for parameter ${n}"),
+                                left.span.clone(),
+                            )
+                            .with_help(format!(
+                                "{} versus {}",
+                                types::display(&first),
+                                types::display(other)
+                            )),
+                        );
+                    }
+                    self.params[n - 1] = Some(first);
                 }
                 Typed::new(Ty::known("bool"), nullable, span)
             }
@@ -686,18 +717,64 @@ impl Analyzer<'_> {
                     self.check_literal(text, &target, typed.span.clone());
                 }
             }
+            Ty::Known(from) if !types::explicitly_castable(self.schema, &from, &target) => {
+                // PostgreSQL points at the `::` (or at CAST).
+                let text = &self.source.text;
+                let after = typed.span.end.min(text.len());
+                // The first `::` after the operand that is not inside a
+                // string; CAST(x AS t) has none and points at the start.
+                let at = text[after..]
+                    .find("::")
+                    .filter(|n| !text[after..after + n].contains('\''))
+                    .map_or(span.start..span.start, |n| after + n..after + n + 2);
+                self.error(Diagnostic::error(
+                    format!(
+                        "cannot cast type {} to {}",
+                        types::display(&from),
+                        types::display(&target)
+                    ),
+                    at,
+                ));
+            }
             _ => {}
         }
-        let name = typed
-            .name
-            .clone()
-            .unwrap_or_else(|| types::type_column_name(&target));
+        // The cast's own span runs to the end of its type name, so that an
+        // enclosing cast looks for its `::` after this one.
+        let span = {
+            let text = &self.source.text;
+            let after = typed.span.end.max(span.start).min(text.len());
+            match text[after..]
+                .find("::")
+                .filter(|n| !text[after..after + n].contains('\''))
+            {
+                Some(n) => {
+                    let type_start = after + n + 2;
+                    let rest = &text[type_start..];
+                    let rest_trimmed = rest.trim_start();
+                    let skipped = rest.len() - rest_trimmed.len();
+                    let length = rest_trimmed
+                        .find(|c: char| {
+                            !(c.is_alphanumeric() || matches!(c, '_' | '"' | '[' | ']' | '.'))
+                        })
+                        .unwrap_or(rest_trimmed.len());
+                    span.start.min(typed.span.start)..(type_start + skipped + length).max(span.end)
+                }
+                None => span,
+            }
+        };
+        // A cast is named after what it casts when that has a real name,
+        // else after the type.
+        let (name, weak_name) = match &typed.name {
+            Some(name) if !typed.weak_name => (name.clone(), false),
+            _ => (types::type_column_name(&target), true),
+        };
         Typed {
             ty: Ty::Known(target),
             nullable: typed.nullable,
             name: Some(name),
             span,
             literal: None,
+            weak_name,
         }
     }
 
@@ -786,6 +863,12 @@ impl Analyzer<'_> {
                 "boolean",
             ),
             "uuid" => (valid_uuid(trimmed), "uuid"),
+            "numeric" => (valid_number(trimmed), "numeric"),
+            "float8" => (valid_number(trimmed), "double precision"),
+            "float4" => (valid_number(trimmed), "real"),
+            "date" => (valid_datetime(trimmed), "date"),
+            "timestamp" => (valid_datetime(trimmed), "timestamp without time zone"),
+            "timestamptz" => (valid_datetime(trimmed), "timestamp with time zone"),
             _ => return,
         };
         if !valid {
@@ -873,18 +956,16 @@ impl Analyzer<'_> {
         } else {
             ty
         };
-        // Named after the ELSE result when that is a column, as PostgreSQL does.
-        let name = match else_result {
-            Some(else_result)
-                if mentions_column(else_result)
-                    && results[0].name.is_some()
-                    && is_column_ref(else_result) =>
-            {
-                results[0].name.clone().unwrap_or_default()
+        // Named after the ELSE result when that has a real name, as PostgreSQL does.
+        let (name, weak_name) = match (else_result, results.first()) {
+            (Some(_), Some(first)) if first.name.is_some() && !first.weak_name => {
+                (first.name.clone().unwrap_or_default(), false)
             }
-            _ => "case".to_owned(),
+            _ => ("case".to_owned(), true),
         };
-        Typed::new(ty, nullable, span).named(name)
+        let mut typed = Typed::new(ty, nullable, span).named(name);
+        typed.weak_name = weak_name;
+        typed
     }
 
     fn array(&mut self, elements: &[Expr], span: std::ops::Range<usize>) -> Typed {
@@ -1042,6 +1123,7 @@ impl Analyzer<'_> {
                     name: None,
                     span,
                     literal: None,
+                    weak_name: false,
                 }
             }
             _ => {
@@ -1215,14 +1297,6 @@ impl Analyzer<'_> {
 
 /// Whether an expression refers to a column (PostgreSQL's
 /// `contain_vars_of_level(.., 0)`, without looking into subqueries).
-fn is_column_ref(expr: &Expr) -> bool {
-    match expr {
-        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
-        Expr::Nested(inner) => is_column_ref(inner),
-        _ => false,
-    }
-}
-
 fn mentions_column(expr: &Expr) -> bool {
     match expr {
         Expr::Identifier(ident) => {
@@ -1306,6 +1380,27 @@ pub(crate) fn literal_text(value: &Value) -> Option<String> {
         Value::DollarQuotedString(dollar) => Some(dollar.value.clone()),
         _ => None,
     }
+}
+
+fn valid_number(text: &str) -> bool {
+    text.parse::<f64>().is_ok()
+}
+
+/// A loose check: PostgreSQL reads many date spellings, so only text that
+/// cannot be one (no digit, not a special value) is rejected.
+fn valid_datetime(text: &str) -> bool {
+    text.chars().any(|c| c.is_ascii_digit())
+        || matches!(
+            text.to_ascii_lowercase().as_str(),
+            "now"
+                | "today"
+                | "tomorrow"
+                | "yesterday"
+                | "epoch"
+                | "infinity"
+                | "-infinity"
+                | "allballs"
+        )
 }
 
 fn valid_uuid(text: &str) -> bool {

@@ -317,8 +317,9 @@ fn catalogue(name: &str) -> Option<(Kind, Nulls, &'static [Overload])> {
         ),
         "jsonb_build_object" | "jsonb_build_array" => (Scalar, Never, &[o!(&["any..."], "jsonb")]),
         "json_build_object" | "json_build_array" => (Scalar, Never, &[o!(&["any..."], "json")]),
-        "to_jsonb" => (Scalar, Maybe, &[o!(&["any"], "jsonb")]),
-        "to_json" | "row_to_json" => (Scalar, Maybe, &[o!(&["any"], "json")]),
+        "to_jsonb" => (Scalar, Maybe, &[o!(&["poly"], "jsonb")]),
+        "to_json" => (Scalar, Maybe, &[o!(&["poly"], "json")]),
+        "row_to_json" => (Scalar, Maybe, &[o!(&["any"], "json")]),
         "jsonb_set" | "jsonb_insert" => (
             Scalar,
             Maybe,
@@ -621,9 +622,44 @@ impl Analyzer<'_> {
                 })
                 .count()
         };
+        // Untyped arguments: a string-category candidate wins; candidates of
+        // different categories are ambiguous (func_select_candidate).
+        let fitting: Vec<&Overload> = overloads
+            .iter()
+            .filter(|overload| self.matches(overload, &current))
+            .collect();
+        let mut fitting = fitting;
+        for (index, ty) in current.iter().enumerate() {
+            if !matches!(ty, Ty::Param(_) | Ty::Unknown) || fitting.len() < 2 {
+                continue;
+            }
+            let category_at = |overload: &Overload| {
+                self.named_type(spec_at(overload, index))
+                    .filter(|_| !spec_at(overload, index).starts_with('$'))
+                    .map(|t| types::category(self.schema, &t))
+            };
+            let categories: Vec<Option<types::Category>> =
+                fitting.iter().map(|o| category_at(o)).collect();
+            if categories.contains(&Some(types::Category::String)) {
+                fitting.retain(|o| category_at(o) == Some(types::Category::String));
+            } else if categories
+                .iter()
+                .any(|c| c.is_some() && *c != categories[0])
+            {
+                let shown = self.argument_list(args);
+                self.error(
+                    Diagnostic::error(format!("function {name}({shown}) is not unique"), span.clone())
+                        .with_help("could not choose a best candidate function; you might need to add explicit type casts"),
+                );
+                for arg in args {
+                    self.poison(arg);
+                }
+                return Typed::new(Ty::Error, true, span);
+            }
+        }
         let mut best: Option<(&Overload, usize)> = None;
-        for overload in overloads.iter() {
-            if self.matches(overload, &current) {
+        for overload in fitting {
+            {
                 let score = exact(overload);
                 if best.is_none_or(|(_, best_score)| score > best_score) {
                     best = Some((overload, score));
@@ -651,20 +687,39 @@ impl Analyzer<'_> {
                 polymorphic = Some(ty.clone());
             }
         }
+        let mut targets: Vec<Option<SqlType>> = Vec::with_capacity(args.len());
         for (index, arg) in args.iter().enumerate() {
             let spec = spec_at(overload, index);
+            if spec == "poly" && self.current(&arg.ty) == Ty::Unknown {
+                self.error(Diagnostic::error(
+                    "could not determine polymorphic type because input has type unknown",
+                    span.clone(),
+                ));
+            }
             let target = match spec {
-                "any" | "num" => None,
+                "any" | "poly" => None,
+                // The preferred type of the numeric category.
+                "num" if polymorphic.is_none() => Some(SqlType::builtin("float8")),
+                "num" => polymorphic.clone(),
                 "elem" | "ord" => polymorphic.clone().filter(|p| !p.array),
                 "array" => polymorphic.clone().filter(|p| p.array),
                 s if s.starts_with('$') => self.spec_type(s, &current),
                 s => self.named_type(s),
             };
-            if let Some(target) = target {
-                self.coerce_implicit(arg, &target);
+            if let Some(target) = &target {
+                self.coerce_implicit(arg, target);
             }
+            targets.push(target);
         }
-        let current: Vec<Ty> = args.iter().map(|a| self.current(&a.ty)).collect();
+        // Untyped literals (`abs(NULL)`) have the type they were resolved to.
+        let current: Vec<Ty> = args
+            .iter()
+            .zip(&targets)
+            .map(|(arg, target)| match (self.current(&arg.ty), target) {
+                (Ty::Unknown, Some(target)) => Ty::Known(target.clone()),
+                (ty, _) => ty,
+            })
+            .collect();
         let ty = match overload.returns {
             "common" => match types::common_of(self.schema, &current) {
                 Ok(ty) => ty,
@@ -725,7 +780,7 @@ impl Analyzer<'_> {
             let Ty::Known(ty) = ty else { continue };
             let spec = spec_at(overload, index);
             let fits = match spec {
-                "any" => true,
+                "any" | "poly" => true,
                 "elem" => !ty.array,
                 // Types with a btree ordering min/max know.
                 "ord" => {

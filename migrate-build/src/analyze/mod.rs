@@ -253,6 +253,9 @@ pub(crate) struct Typed {
     pub span: Range<usize>,
     /// The text of a string literal (for enum label checks).
     pub literal: Option<String>,
+    /// A name PostgreSQL gives only for want of a better one (a cast's type
+    /// name, `case`): an enclosing cast or CASE replaces it.
+    pub weak_name: bool,
 }
 
 impl Typed {
@@ -263,6 +266,7 @@ impl Typed {
             name: None,
             span,
             literal: None,
+            weak_name: false,
         }
     }
 

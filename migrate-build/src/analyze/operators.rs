@@ -103,6 +103,14 @@ pub(crate) fn untyped_operand(
     if is_text_match(op) {
         return SqlType::builtin("text");
     }
+    // `unknown - text`: only jsonb - text has a text on the right.
+    if op == "-"
+        && !other_is_left
+        && !base.array
+        && types::category(schema, &base) == Category::String
+    {
+        return SqlType::builtin("jsonb");
+    }
     match op {
         "||" if base.array => other.clone(),
         "||" if base.name == "jsonb" => other.clone(),

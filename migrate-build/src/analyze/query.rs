@@ -310,6 +310,7 @@ impl Analyzer<'_> {
                     name: l.typed.name,
                     span: l.typed.span,
                     literal: None,
+                    weak_name: false,
                 },
             });
         }
@@ -382,6 +383,7 @@ impl Analyzer<'_> {
                     name: None,
                     span: first[column].span.clone(),
                     literal: first[column].literal.clone(),
+                    weak_name: false,
                 },
             });
         }
@@ -1522,6 +1524,11 @@ impl Analyzer<'_> {
     pub(crate) fn coerce_condition(&mut self, typed: &Typed, clause: &str) {
         match self.current(&typed.ty) {
             Ty::Param(n) => self.set_param(n, &SqlType::builtin("bool")),
+            Ty::Unknown => {
+                if let Some(text) = &typed.literal {
+                    self.check_literal(text, &SqlType::builtin("bool"), typed.span.clone());
+                }
+            }
             Ty::Known(ty) if types::base_type(self.schema, &ty).udt_name() != "bool" => {
                 self.error(Diagnostic::error(
                     format!(

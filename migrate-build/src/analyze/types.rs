@@ -204,6 +204,63 @@ pub(crate) fn assignable(schema: &Schema, from: &SqlType, to: &SqlType) -> bool 
     )
 }
 
+/// Whether `CAST(x AS to)` exists for an `x` of type `from`: implicit and
+/// assignment casts, I/O conversion to and from strings, int4 and bool,
+/// the date/time family, json to jsonb and jsonb to scalars.
+pub(crate) fn explicitly_castable(schema: &Schema, from: &SqlType, to: &SqlType) -> bool {
+    if assignable(schema, from, to) {
+        return true;
+    }
+    let from = base_type(schema, from);
+    let to = base_type(schema, to);
+    if from.array != to.array {
+        return false;
+    }
+    if from.array {
+        return explicitly_castable(schema, &from.element(), &to.element());
+    }
+    let (fc, tc) = (category(schema, &from), category(schema, &to));
+    if fc == Category::String || tc == Category::String {
+        return true;
+    }
+    if matches!(fc, Category::Pseudo | Category::User | Category::Composite)
+        && !(from.is_builtin() && matches!(from.name.as_str(), "json" | "jsonb" | "uuid" | "bytea"))
+    {
+        // Extension and composite types: not modelled, not rejected.
+        return true;
+    }
+    if tc == Category::Pseudo || (tc == Category::User && !to.is_builtin()) {
+        return true;
+    }
+    matches!(
+        (from.name.as_str(), to.name.as_str()),
+        ("int4", "bool")
+            | ("bool", "int4")
+            | (
+                "date" | "timestamp" | "timestamptz",
+                "date" | "timestamp" | "timestamptz"
+            )
+            | ("timestamp" | "timestamptz" | "interval" | "timetz", "time")
+            | ("time", "timetz" | "interval")
+            | ("timestamptz", "timetz")
+            | ("json", "jsonb")
+            | ("jsonb", "json")
+            | (
+                "jsonb",
+                "bool" | "numeric" | "int2" | "int4" | "int8" | "float4" | "float8"
+            )
+            | ("int4" | "int8", "bit")
+            | ("bit", "int4" | "int8")
+            | (
+                "int4" | "int8" | "int2",
+                "oid" | "regclass" | "regtype" | "regproc"
+            )
+            | ("int4" | "int8" | "numeric", "money")
+            | ("money", "numeric")
+    ) || (fc == Category::Numeric && tc == Category::Numeric)
+        || (fc == Category::DateTime && tc == Category::DateTime && from.name != "date")
+}
+
 /// Same type ignoring modifiers.
 pub(crate) fn same_type(a: &SqlType, b: &SqlType) -> bool {
     a.schema == b.schema && a.name == b.name && a.array == b.array
