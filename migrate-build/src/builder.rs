@@ -203,6 +203,12 @@ impl Builder {
             &display_path(&migrations_dir, &manifest_dir),
         );
         write_if_changed(&embed_path, &embed)?;
+        // What the query macros' saved uses are measured against (see `crate::lint`).
+        crate::lint::record_build_uses(
+            &dir.join("uses"),
+            self.env("CARGO_PKG_NAME").as_deref(),
+            folded.migrations.last().map(|m| m.version.as_str()),
+        )?;
         Ok(Output {
             migrations_dir,
             layout: folded.layout,

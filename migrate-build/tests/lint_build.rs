@@ -40,6 +40,10 @@ fn warnings_by_default() {
     let output = build(&dir, LintConfig::default()).unwrap();
     let rules: Vec<&str> = output.lint_findings.iter().map(|f| f.rule).collect();
     assert_eq!(rules, ["drop-column", "index-without-concurrently"]);
+    // The build records the newest migration next to the queries' uses.
+    let uses = migrate_build::lint::read_uses(&dir.join("out/migrate/uses")).unwrap();
+    assert_eq!(uses.last_migration.as_deref(), Some("2"));
+    assert!(uses.queries.is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

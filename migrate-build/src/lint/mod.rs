@@ -64,7 +64,10 @@ use migrate_core::Migration;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
 
-pub use uses::{QueryUses, TableColumn, UsesFile, read_uses, record_query_uses, rolling_deploy};
+pub use uses::{
+    BUILD_FILE, QueryUses, TableColumn, UsesFile, read_uses, record_build_uses, record_query_uses,
+    rolling_deploy,
+};
 
 /// How a rule's findings are treated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -133,6 +133,41 @@ pub fn record_query_uses(
     Ok(path)
 }
 
+/// The name of the file the build helper writes next to the queries'
+/// files: the package and the newest migration, no queries.
+pub const BUILD_FILE: &str = "_build.json";
+
+/// Saves the package name and the newest migration version as
+/// `dir/_build.json` (what the build helper calls, with `dir` =
+/// `$OUT_DIR/migrate/uses`), so that the directory, saved at release time,
+/// says which migrations came after that release.
+pub fn record_build_uses(
+    dir: &Path,
+    package: Option<&str>,
+    last_migration: Option<&str>,
+) -> Result<PathBuf, Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let file = UsesFile {
+        format: FORMAT,
+        package: package.map(str::to_owned),
+        last_migration: last_migration.map(str::to_owned),
+        queries: Vec::new(),
+    };
+    let path = dir.join(BUILD_FILE);
+    let json = file.to_json();
+    if std::fs::read_to_string(&path).is_ok_and(|old| old == json) {
+        return Ok(path);
+    }
+    std::fs::write(&path, json).map_err(|source| Error::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
 /// Reads a [`UsesFile`], or a directory of them (what
 /// [`record_query_uses`] writes), merged into one. In a directory the
 /// `package` and `last_migration` of the first file that has them win.
