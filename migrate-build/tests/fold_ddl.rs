@@ -939,6 +939,42 @@ DROP TABLE parent_t;
 }
 
 #[test]
+fn do_block_guards_on_the_catalogs_are_evaluated() {
+    check(
+        r#"
+CREATE TABLE t (id int);
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'name') THEN
+        ALTER TABLE t ADD COLUMN name text;
+    END IF;
+END $$;
+DO $$ BEGIN
+    IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'name') THEN
+        ALTER TABLE t RENAME COLUMN name TO title;
+    END IF;
+END $$;
+DO $$ BEGIN
+    IF EXISTS (SELECT 1 FROM pg_class c WHERE c.relname = 'missing') THEN
+        DROP TABLE missing;
+    END IF;
+END $$;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 't_pkey') THEN
+        ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY (id);
+    END IF;
+END $$;
+"#,
+        expect![[r#"
+            table public.t
+              id integer [integer] not null
+              title text [text]
+              constraint t_pkey: primary key (id)
+            index public.t_pkey on public.t unique using btree (id)
+        "#]],
+    );
+}
+
+#[test]
 fn assumed_sql_is_checked_where_the_directive_is() {
     check(
         r#"CREATE TABLE t (id int);

@@ -39,7 +39,10 @@
 //!   functions' signatures, triggers.
 //! - `DROP` of every kind with `IF EXISTS`, and `CASCADE`'s effect on
 //!   dependent views, foreign keys, inheriting tables, defaults and columns.
-//! - `DO` blocks made of plain DDL, guarded by `IF NOT EXISTS (..)` or
+//! - `DO` blocks made of plain DDL, guarded by `IF [NOT] EXISTS (SELECT ..
+//!   FROM <catalog> WHERE col = 'x' AND ..)` (evaluated against the folded
+//!   schema for `information_schema.columns`/`tables`/`table_constraints`,
+//!   `pg_type`, `pg_class`, `pg_indexes`, `pg_constraint`, ...) or by
 //!   `EXCEPTION WHEN duplicate_object THEN null` (the "create if missing"
 //!   idiom); a `DO` block without DDL changes nothing.
 //!
