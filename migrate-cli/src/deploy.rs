@@ -182,11 +182,7 @@ fn check_drift(
 /// `[=====>    ]`
 fn bar(done: usize, total: usize) -> String {
     const WIDTH: usize = 24;
-    let filled = if total == 0 {
-        WIDTH
-    } else {
-        done * WIDTH / total
-    };
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
     let mut bar = String::from("[");
     bar.push_str(&"=".repeat(filled));
     if filled < WIDTH {
