@@ -43,6 +43,9 @@ use clap::{Parser, Subcommand};
 
 pub use failure::Failure;
 
+/// The exit codes, shown by `--help` of the command and of each subcommand.
+const EXIT_STATUS: &str = "Exit status: 0 when all is well; 1 for findings (drift, differences with --exit-code, errors in checked SQL, failed, edited or missing migrations, steps that cannot be rolled back) or failed work; 2 for usage errors and a database that cannot be reached. No command prints a password.";
+
 /// Schema drift as a compile error: work with a project's migrations.
 ///
 /// Commands that use a database read --database-url, else DIRECT_URL, else
@@ -52,7 +55,7 @@ pub use failure::Failure;
     name = "migrate",
     version,
     propagate_version = true,
-    after_help = "Exit status: 0 when all is well; 1 for findings (drift, differences with --exit-code, errors in checked SQL, migrations that fail, steps that cannot be rolled back); 2 for usage errors and a database that cannot be reached. No command prints a password."
+    after_help = EXIT_STATUS
 )]
 struct Cli {
     #[command(subcommand)]
@@ -62,6 +65,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create an empty migration in the directory's layout and numbering.
+    #[command(after_help = EXIT_STATUS)]
     New(new::Args),
     /// Print the schema the migrations fold into, without a database.
     Schema(schema::Args),
@@ -69,24 +73,31 @@ enum Command {
     /// rewrites, locks), each with the safe multi-step alternative.
     Lint(lint::Args),
     /// Check the statements of SQL files against the migrations' schema.
+    #[command(after_help = EXIT_STATUS)]
     Check(check::Args),
     /// Show each migration as applied, pending, failed, edited or missing.
+    #[command(after_help = EXIT_STATUS)]
     Status(status::Args),
     /// Apply the pending migrations, one line per migration.
+    #[command(after_help = EXIT_STATUS)]
     Deploy(deploy::Args),
     /// Compare the database with the migrations; exit 1 and print the SQL
     /// that removes the drift when they differ.
+    #[command(after_help = EXIT_STATUS)]
     Drift(drift::Args),
     /// Print the SQL that turns one schema (migrations, database, empty)
     /// into another.
+    #[command(after_help = EXIT_STATUS)]
     Diff(diff::Args),
     /// Record how a failed migration was resolved: applied or rolled back.
+    #[command(after_help = EXIT_STATUS)]
     Resolve(resolve::Args),
     /// Adopt an existing database: record migrations up to a version as
     /// applied, after checking that the database matches them.
+    #[command(after_help = EXIT_STATUS)]
     Baseline(baseline::Args),
     /// Print the SQL that undoes a migration, naming steps that lose data.
-    #[command(name = "rollback-sql")]
+    #[command(name = "rollback-sql", after_help = EXIT_STATUS)]
     RollbackSql(rollback::Args),
 }
 
