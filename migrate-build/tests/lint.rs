@@ -162,13 +162,13 @@ fn concurrently_in_transaction() {
     check(
         "BEGIN;\nCREATE INDEX CONCURRENTLY users_age ON users (age);\nCOMMIT;",
         expect![[r#"
-            2.sql:2:14: warning[concurrently-in-transaction]: CREATE INDEX CONCURRENTLY users_age cannot run inside a transaction block
+            2.sql:2:14: warning[concurrently-in-transaction]: CREATE INDEX CONCURRENTLY cannot run inside a transaction block
               = help: move the statement out of BEGIN/COMMIT, into a migration of its own that runs outside a transaction"#]],
     );
     check(
         "ALTER TABLE users ADD COLUMN nickname text;\nCREATE INDEX CONCURRENTLY users_age ON users (age);",
         expect![[r#"
-            2.sql:2:14: warning[concurrently-in-transaction]: CREATE INDEX CONCURRENTLY users_age cannot run inside a transaction block, and this migration has 2 statements: it runs them one by one outside a transaction, so a failure leaves it half applied
+            2.sql:2:14: warning[concurrently-in-transaction]: CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and this migration has 2 statements: it runs them one by one outside a transaction, so a failure leaves it half applied
               = help: put the CONCURRENTLY statement alone in a migration of its own, marked to run outside a transaction"#]],
     );
     let mut alone = inline_migration("2", "CREATE INDEX CONCURRENTLY users_age ON users (age);");

@@ -313,7 +313,15 @@ impl<'a> Checker<'a> {
         in_transaction_block: bool,
         mixed_with: Option<usize>,
     ) {
-        let what = crate::fold::first_words(stmt.text);
+        // `CREATE UNIQUE INDEX CONCURRENTLY`: the words up to the keyword.
+        let words: Vec<&str> = stmt.text.split_whitespace().take(6).collect();
+        let what = match words
+            .iter()
+            .position(|word| word.eq_ignore_ascii_case("concurrently"))
+        {
+            Some(at) => words[..=at].join(" "),
+            None => crate::fold::first_words(stmt.text),
+        };
         let span = stmt.find("CONCURRENTLY");
         if in_transaction_block {
             self.push(
