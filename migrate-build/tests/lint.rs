@@ -155,6 +155,13 @@ fn index_without_concurrently() {
               = help: use CREATE INDEX CONCURRENTLY, alone in a migration that runs outside a transaction"#]],
     );
     clean("CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);");
+    check(
+        "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+        expect![[r#"
+            2.sql:1:34: warning[index-without-concurrently]: adding a unique constraint to existing table "users" builds its index while holding an ACCESS EXCLUSIVE lock: reads and writes wait until it is built
+              = help: CREATE UNIQUE INDEX CONCURRENTLY in a migration of its own, then ADD CONSTRAINT .. UNIQUE USING INDEX"#]],
+    );
+    clean("ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;");
 }
 
 #[test]
@@ -222,7 +229,7 @@ DROP TYPE mood_old;",
         expect![[r#"
             2.sql:2:1: warning[enum-label-removed]: enum type "mood" loses label "meh": rows and running code that still use it fail
               = help: keep the label until no deployed code writes it: move rows to another label in a backfill, ship the code, then recreate the type in a later release
-            2.sql:3:32: warning[rewriting-type-change]: changing column "mood" of "users" from public.mood to public.mood rewrites the table and its indexes while holding an ACCESS EXCLUSIVE lock (reads and writes wait), and running code may not read the new type
+            2.sql:3:32: warning[rewriting-type-change]: changing column "mood" of "users" from public.mood to a new type named public.mood rewrites the table and its indexes while holding an ACCESS EXCLUSIVE lock (reads and writes wait), and running code may not read the new type
               = help: expand: add a column of the new type and write both; backfill it in batches; ship code that reads it; contract: drop the old column"#]],
     );
     clean("ALTER TYPE mood ADD VALUE 'angry';");

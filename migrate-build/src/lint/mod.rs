@@ -18,7 +18,7 @@
 //! | `rewriting-type-change` | `ALTER COLUMN .. TYPE` that rewrites the table | `changing-column-type` |
 //! | `required-column` | `ADD COLUMN .. NOT NULL` without a default | `adding-required-field` |
 //! | `set-not-null` | `ALTER COLUMN .. SET NOT NULL` | `adding-not-nullable-field` |
-//! | `index-without-concurrently` | `CREATE INDEX` without `CONCURRENTLY` | `require-concurrent-index-creation` |
+//! | `index-without-concurrently` | `CREATE INDEX` without `CONCURRENTLY`; `ADD UNIQUE` / `PRIMARY KEY` without `USING INDEX` | `require-concurrent-index-creation`, `disallowed-unique-constraint` |
 //! | `concurrently-in-transaction` | `CONCURRENTLY` in a transaction block or next to other statements | `ban-concurrent-index-creation-in-transaction` |
 //! | `constraint-without-not-valid` | `ADD CONSTRAINT .. FOREIGN KEY / CHECK` without `NOT VALID` | `adding-foreign-key-constraint`, `constraint-missing-not-valid` |
 //! | `volatile-default` | `ADD COLUMN .. DEFAULT random()` (volatile) | `adding-field-with-default` |
@@ -165,8 +165,11 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "index-without-concurrently",
         default_level: Level::Warn,
-        squawk: &["require-concurrent-index-creation"],
-        summary: "CREATE INDEX without CONCURRENTLY on an existing table",
+        squawk: &[
+            "require-concurrent-index-creation",
+            "disallowed-unique-constraint",
+        ],
+        summary: "CREATE INDEX without CONCURRENTLY, or a unique or primary key constraint that builds its own index, on an existing table",
     },
     Rule {
         id: "concurrently-in-transaction",

@@ -584,7 +584,12 @@ impl<'a> Checker<'a> {
                         if !rewrites {
                             return;
                         }
-                        let shown = new.map_or_else(|| data_type.to_string(), |ty| ty.to_string());
+                        let mut shown =
+                            new.map_or_else(|| data_type.to_string(), |ty| ty.to_string());
+                        if shown == old.to_string() {
+                            // An enum recreated under its old name, say.
+                            shown = format!("a new type named {shown}");
+                        }
                         self.push(
                             index,
                             "rewriting-type-change",
@@ -611,6 +616,29 @@ impl<'a> Checker<'a> {
                 not_valid,
             } => {
                 let kind = match constraint {
+                    TableConstraint::Unique(_) | TableConstraint::PrimaryKey(_) => {
+                        let what = if matches!(constraint, TableConstraint::Unique(_)) {
+                            "unique"
+                        } else {
+                            "primary key"
+                        };
+                        self.push(
+                            index,
+                            "index-without-concurrently",
+                            Diagnostic::warning(
+                                format!(
+                                    "adding a {what} constraint to existing table \"{}\" builds its index while holding an ACCESS EXCLUSIVE lock: reads and writes wait until it is built",
+                                    table.name
+                                ),
+                                stmt.span_of(constraint),
+                            )
+                            .with_help(format!(
+                                "CREATE UNIQUE INDEX CONCURRENTLY in a migration of its own, then ADD CONSTRAINT .. {} USING INDEX",
+                                what.to_uppercase()
+                            )),
+                        );
+                        return;
+                    }
                     TableConstraint::ForeignKey(_) => "foreign key",
                     TableConstraint::Check(check) => {
                         if !*not_valid {
