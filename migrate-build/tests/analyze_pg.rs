@@ -812,6 +812,33 @@ fn random_expressions_agree_with_postgres() {
         };
         check(&mut client, &schema, &sql, &mut tally);
     }
+    // Assignments: UPDATE ... SET and INSERT ... VALUES with random values.
+    const TARGETS: &[&str] = &[
+        "email",
+        "name",
+        "age",
+        "score",
+        "tags",
+        "settings",
+        "created_at",
+        "updated_at",
+    ];
+    for _ in 0..1000 {
+        let mut params = 0;
+        let target = random.pick(TARGETS);
+        let depth = random.below(3);
+        let value = random_expression(&mut random, depth, &mut params);
+        let sql = if random.below(2) == 0 {
+            format!(
+                "UPDATE users x SET {target} = {value} FROM tasks y WHERE y.owner_id = x.id RETURNING x.{target}"
+            )
+        } else {
+            // The VALUES list cannot see other tables: columns become parameters.
+            let value = value.replace("x.", "").replace("y.", "");
+            format!("INSERT INTO users (email, {target}) VALUES ('e', {value}) RETURNING {target}")
+        };
+        check(&mut client, &schema, &sql, &mut tally);
+    }
     // Random expressions are mostly wrong in several ways at once; PostgreSQL
     // stops at its first error, so only acceptance and types must agree here.
     tally.report("random expressions");

@@ -690,7 +690,8 @@ impl Analyzer<'_> {
         let mut targets: Vec<Option<SqlType>> = Vec::with_capacity(args.len());
         for (index, arg) in args.iter().enumerate() {
             let spec = spec_at(overload, index);
-            if spec == "poly" && self.current(&arg.ty) == Ty::Unknown {
+            let polymorphic_spec = matches!(spec, "poly" | "array" | "elem" | "ord");
+            if polymorphic_spec && polymorphic.is_none() && self.current(&arg.ty) == Ty::Unknown {
                 self.error(Diagnostic::error(
                     "could not determine polymorphic type because input has type unknown",
                     span.clone(),

@@ -179,6 +179,10 @@ pub(crate) fn assignable(schema: &Schema, from: &SqlType, to: &SqlType) -> bool 
     }
     let from = base_type(schema, from);
     let to = base_type(schema, to);
+    // Anything, arrays too, goes into a string column by I/O conversion.
+    if !to.array && category(schema, &to) == Category::String {
+        return true;
+    }
     if from.array != to.array {
         return false;
     }
