@@ -33,6 +33,10 @@ pub struct Args {
     /// break it during a rolling deploy.
     #[arg(long, value_name = "PATH")]
     previous_release_uses: Option<PathBuf>,
+    /// With --uses or --previous-release-uses: check only the migrations
+    /// after this version (the one production runs).
+    #[arg(long, value_name = "VERSION")]
+    since: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -53,6 +57,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
             if whose == "the current code" {
                 // The current code was built with every migration: check them all.
                 uses.last_migration = None;
+            }
+            if let Some(since) = &args.since {
+                if !migrations.iter().any(|m| &m.version == since) {
+                    return Err(Failure::usage(format_args!(
+                        "--since {since}: no migration has that version"
+                    )));
+                }
+                uses.last_migration = Some(since.clone());
             }
             findings.extend(lint::rolling_deploy(migrations, &uses, whose, &config));
         }

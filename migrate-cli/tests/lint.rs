@@ -85,6 +85,19 @@ fn previous_release_uses_fail_the_lint() {
     "#]]
     .assert_eq(&text(&output.stdout));
     assert_eq!(output.status.code(), Some(1));
+    // The same file as the current code's uses: every migration, or those
+    // after the version production runs.
+    let all = migrate(&["lint", "--uses", "release-1.json"], &dir);
+    assert!(text(&all.stdout).contains("error[used-by-code]"));
+    let since_2 = migrate(&["lint", "--uses", "release-1.json", "--since", "2"], &dir);
+    assert!(!text(&since_2.stdout).contains("used-by-code"));
+    assert_eq!(since_2.status.code(), Some(0));
+    let unknown = migrate(&["lint", "--uses", "release-1.json", "--since", "9"], &dir);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert_eq!(
+        text(&unknown.stderr),
+        "error: --since 9: no migration has that version\n"
+    );
     fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -270,7 +270,14 @@ pub fn rolling_deploy(
                 .as_deref()
                 .map(|location| format!(" ({location})"))
                 .unwrap_or_default();
-            let sql: String = query.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+            // The statement without its comment lines, on one line.
+            let sql: String = query
+                .sql
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("--"))
+                .flat_map(str::split_whitespace)
+                .collect::<Vec<_>>()
+                .join(" ");
             let sql = if sql.chars().count() > 60 {
                 format!("{}...", sql.chars().take(57).collect::<String>())
             } else {
