@@ -277,6 +277,19 @@ fn configured_levels() {
     let denied = LintConfig::default().deny_all();
     assert_eq!(denied.level("drop-column"), Level::Deny);
 
+    // `since`: the migrations up to it are applied everywhere.
+    let since = LintConfig::from_table(&serde_json::json!({ "since": "2" }), "x").unwrap();
+    let settled = vec![
+        inline_migration("1", SETUP),
+        inline_migration("2", "DROP TABLE teams;"),
+        inline_migration("3", "ALTER TABLE users DROP COLUMN age;"),
+    ];
+    let versions: Vec<String> = lint(&settled, &since)
+        .into_iter()
+        .map(|finding| format!("{} {}", finding.version, finding.rule))
+        .collect();
+    assert_eq!(versions, ["3 drop-column"]);
+
     let typo = serde_json::json!({ "drop-colum": "deny" });
     expect![["unknown lint rule `drop-colum` in [package.metadata.migrate.lint]: did you mean `drop-column`?"]]
         .assert_eq(

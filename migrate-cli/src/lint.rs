@@ -33,8 +33,8 @@ pub struct Args {
     /// break it during a rolling deploy.
     #[arg(long, value_name = "PATH")]
     previous_release_uses: Option<PathBuf>,
-    /// With --uses or --previous-release-uses: check only the migrations
-    /// after this version (the one production runs).
+    /// Check only the migrations after this version (the one production
+    /// runs); overrides `since` in `[package.metadata.migrate.lint]`.
     #[arg(long, value_name = "VERSION")]
     since: Option<String>,
 }
@@ -47,6 +47,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         config = config.deny_all();
     }
     let migrations = &discovered.migrations;
+    if let Some(since) = &args.since {
+        if !migrations.iter().any(|m| &m.version == since) {
+            return Err(Failure::usage(format_args!(
+                "--since {since}: no migration has that version"
+            )));
+        }
+        config.since = Some(since.clone());
+    }
     let mut findings = lint::lint(migrations, &config);
     for (path, whose) in [
         (&args.uses, "the current code"),
@@ -58,12 +66,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 // The current code was built with every migration: check them all.
                 uses.last_migration = None;
             }
-            if let Some(since) = &args.since {
-                if !migrations.iter().any(|m| &m.version == since) {
-                    return Err(Failure::usage(format_args!(
-                        "--since {since}: no migration has that version"
-                    )));
-                }
+            if let Some(since) = &config.since {
                 uses.last_migration = Some(since.clone());
             }
             findings.extend(lint::rolling_deploy(migrations, &uses, whose, &config));

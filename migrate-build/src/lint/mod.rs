@@ -37,7 +37,9 @@
 //!
 //! Project-wide levels (`allow`, `warn`, `deny`) are read from
 //! `[package.metadata.migrate.lint]` or `[workspace.metadata.migrate.lint]`,
-//! by rule id, with `all` for every rule ([`LintConfig::from_table`]).
+//! by rule id, with `all` for every rule, and `since` to leave alone the
+//! migrations that every database has already applied
+//! ([`LintConfig::from_table`]).
 //!
 //! ```
 //! use migrate_build::lint::{LintConfig, lint};
@@ -224,6 +226,10 @@ pub struct LintConfig {
     pub all: Option<Level>,
     /// By rule id.
     pub levels: BTreeMap<String, Level>,
+    /// Lint only the migrations after this version: older ones are applied
+    /// everywhere and can no longer change (`since = "20240101000000"`).
+    /// Every migration when `None` or when no migration has that version.
+    pub since: Option<String>,
 }
 
 impl LintConfig {
@@ -261,6 +267,9 @@ impl LintConfig {
         }
         self.levels
             .extend(other.levels.iter().map(|(id, level)| (id.clone(), *level)));
+        if other.since.is_some() {
+            self.since = other.since.clone();
+        }
         self
     }
 
@@ -271,6 +280,7 @@ impl LintConfig {
     /// all = "warn"
     /// drop-column = "deny"
     /// mixed-ddl-and-data = "allow"
+    /// since = "20240101000000"   # lint only the migrations after this one
     /// ```
     ///
     /// `origin` names the table in messages.
@@ -285,6 +295,10 @@ impl LintConfig {
                     "`{key}` in {origin} must be a string: allow, warn or deny"
                 )));
             };
+            if key == "since" {
+                config.since = Some(text.to_owned());
+                continue;
+            }
             let level = text
                 .parse::<Level>()
                 .map_err(|error| Error::Config(format!("{origin}: `{key}`: {error}")))?;
@@ -363,7 +377,20 @@ impl fmt::Display for Finding {
 /// and suppressed ones are left out.
 pub fn lint(migrations: &[Migration], config: &LintConfig) -> Vec<Finding> {
     let raw = rules::check(migrations);
+    // Versions of the migrations that are already applied everywhere.
+    let settled: std::collections::HashSet<&str> = match config
+        .since
+        .as_ref()
+        .and_then(|since| migrations.iter().position(|m| &m.version == since))
+    {
+        Some(position) => migrations[..=position]
+            .iter()
+            .map(|m| m.version.as_str())
+            .collect(),
+        None => std::collections::HashSet::new(),
+    };
     raw.into_iter()
+        .filter(|finding| !settled.contains(finding.version.as_str()))
         .filter_map(|finding| finish(finding, config))
         .collect()
 }
