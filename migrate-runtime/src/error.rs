@@ -56,6 +56,15 @@ pub enum Error {
         /// The backend that served a later one.
         second_pid: i32,
     },
+    /// The session already held the migration lock before this run took it:
+    /// another client shares the server session, as behind a pooler.
+    #[error(
+        "the migration lock was already held by this very server session (pid {pid}) before this run took it: the connection is shared with other clients, as through a transaction-mode pooler (PgBouncer, Supavisor, ...); connect directly to PostgreSQL (for example with DIRECT_URL rather than the pooled DATABASE_URL) — nothing was applied"
+    )]
+    SharedSession {
+        /// The server process.
+        pid: i32,
+    },
     /// The migration lock was lost while migrating (the backend that held
     /// it is not the one running the migration).
     #[error(

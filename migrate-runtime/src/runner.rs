@@ -434,10 +434,15 @@ impl<'a> Runner<'a> {
     async fn acquire<C: Conn>(&self, session: &mut Session<C>) -> Result<Acquired, Error> {
         let key = session.key;
         let regclass = literal(&self.qualified_history_table());
+        // Two statements, one round trip, one implicit transaction (so one
+        // server process even behind a pooler): whether this session holds
+        // the lock already (then it is shared with other clients), and the try.
         let query = format!(
-            "SELECT pg_catalog.pg_try_advisory_lock({key}), pg_catalog.pg_backend_pid(), \
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE {} AND l.pid = pg_catalog.pg_backend_pid() AND l.granted);\n\
+             SELECT pg_catalog.pg_try_advisory_lock({key}), pg_catalog.pg_backend_pid(), \
              pg_catalog.to_regclass({regclass}) IS NOT NULL, \
              pg_catalog.to_regnamespace({}) IS NOT NULL, pg_catalog.current_database()",
+            sql::lock_condition(key),
             literal(&ident(&self.history_schema))
         );
         let started = Instant::now();
@@ -450,12 +455,29 @@ impl<'a> Runner<'a> {
                 .simple_query(&query)
                 .await
                 .map_err(|e| Error::database("cannot take the migration lock", e))?;
-            let row = first_row(&statements(&messages));
+            let results = statements(&messages);
+            let held_before = results
+                .first()
+                .and_then(|rows| rows.first())
+                .and_then(|row| row.first())
+                .and_then(|v| v.as_deref())
+                == Some("t");
+            let row = results
+                .get(1)
+                .and_then(|rows| rows.first())
+                .cloned()
+                .unwrap_or_default();
             let locked = row.first().and_then(|v| v.as_deref()) == Some("t");
             let pid = parse_i32(row.get(1));
             let database = text(row.get(4));
             if locked {
+                // The try succeeded; the guard gives back this hold.
                 session.locked = true;
+                if held_before {
+                    return Err(Error::SharedSession {
+                        pid: pid.unwrap_or_default(),
+                    });
+                }
                 if announced {
                     log::info!(
                         "took the migration lock after waiting {:?}",
@@ -532,19 +554,33 @@ impl<'a> Runner<'a> {
         let (schema, table) = (&self.history_schema, &self.history_table);
         let qualified = self.qualified_history_table();
 
-        // One round trip: create the table if needed, then the backend pid
-        // (to detect a transaction-mode pooler) and the history.
+        // One round trip: check that the server process is the one that took
+        // the lock (else a transaction-mode pooler moved us and the first
+        // statement aborts the rest), create the table if needed, read it.
         let mut query = String::new();
+        if let Some(pid) = acquired.pid {
+            query.push_str(&format!(
+                "SELECT CASE WHEN pg_catalog.pg_backend_pid() = {pid} THEN NULL \
+                 ELSE ({} || pg_catalog.pg_backend_pid())::integer END;\n",
+                literal(sql::PROCESS_CHANGED_SENTINEL)
+            ));
+        }
         if !acquired.history_exists && !self.dry_run {
             query.push_str(&sql::create_history(schema, table, !acquired.schema_exists));
         }
-        query.push_str("SELECT pg_catalog.pg_backend_pid();\n");
         let read_history = acquired.history_exists || !self.dry_run;
         if read_history {
             query.push_str(&sql::select_history(schema, table));
+        } else {
+            query.push_str("SELECT 1");
         }
         let messages = session.conn.simple_query(&query).await.map_err(|e| {
-            if e.as_db_error().is_some() && acquired.history_exists {
+            if let (Some(first_pid), Some(second_pid)) = (acquired.pid, process_changed_to(&e)) {
+                Error::TransactionPooler {
+                    first_pid,
+                    second_pid,
+                }
+            } else if e.as_db_error().is_some() && acquired.history_exists {
                 Error::HistoryTable {
                     table: qualified.clone(),
                     message: db_message(&e),
@@ -554,35 +590,7 @@ impl<'a> Runner<'a> {
             }
         })?;
         let results = statements(&messages);
-        let (pid_rows, history_rows) = if read_history {
-            let n = results.len();
-            if n < 2 {
-                return Err(Error::HistoryTable {
-                    table: qualified,
-                    message: "the server answered fewer results than asked".to_owned(),
-                });
-            }
-            (&results[n - 2], Some(&results[n - 1]))
-        } else {
-            match results.last() {
-                Some(rows) => (rows, None),
-                None => {
-                    return Err(Error::HistoryTable {
-                        table: qualified,
-                        message: "the server answered no result".to_owned(),
-                    });
-                }
-            }
-        };
-        let pid = parse_i32(pid_rows.first().and_then(|row| row.first()));
-        if let (Some(first_pid), Some(second_pid)) = (acquired.pid, pid)
-            && first_pid != second_pid
-        {
-            return Err(Error::TransactionPooler {
-                first_pid,
-                second_pid,
-            });
-        }
+        let history_rows = if read_history { results.last() } else { None };
         let history = match history_rows {
             Some(rows) => parse_history(rows, &qualified)?,
             None => Vec::new(),
@@ -929,6 +937,17 @@ fn error_position(error: &postgres::Error) -> Option<usize> {
         postgres::error::ErrorPosition::Original(position) => Some(*position as usize),
         _ => None,
     }
+}
+
+/// The server process named by the pid check's error, when it failed.
+fn process_changed_to(error: &postgres::Error) -> Option<i32> {
+    let message = error.as_db_error()?.message();
+    let start = message.find(sql::PROCESS_CHANGED_SENTINEL)? + sql::PROCESS_CHANGED_SENTINEL.len();
+    let digits: String = message[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
 }
 
 fn is_lock_lost(error: &postgres::Error) -> bool {

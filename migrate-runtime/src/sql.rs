@@ -56,6 +56,10 @@ pub(crate) fn lock_condition(key: i64) -> String {
 pub(crate) const LOCK_NOT_HELD_SENTINEL: &str =
     "migrate.this_session_does_not_hold_the_migration_lock";
 
+/// The text of the value whose cast to integer fails when the server
+/// process changed between two statements; the new pid follows it.
+pub(crate) const PROCESS_CHANGED_SENTINEL: &str = "migrate: server process changed to ";
+
 /// A statement that fails unless this session holds the advisory lock `key`.
 pub(crate) fn assert_lock_held(key: i64) -> String {
     format!(

@@ -436,3 +436,29 @@ fn foreign_history_table_is_reported() {
         .assert_eq(&error.to_string());
     assert_eq!(advisory_holders(&mut client), 0);
 }
+
+#[test]
+fn a_session_that_already_holds_the_lock_is_refused() {
+    // What a pooler sharing one server session between two runners looks
+    // like from the second one: its try succeeds only because the session
+    // holds the lock already.
+    let db = TestDatabase::new("rt_shared");
+    let mut client = db.client();
+    let set = migrations(&numbered(2));
+    let key = set.runner().lock_key();
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&key])
+        .unwrap();
+    let error = set.runner().run(&mut client).unwrap_err();
+    assert!(matches!(error, Error::SharedSession { .. }), "{error}");
+    assert!(tables(&mut client).is_empty(), "nothing was applied");
+    // The run gave back its own hold only: the first holder still has it.
+    let mut other = db.client();
+    assert_eq!(advisory_holders(&mut other), 1);
+    let released: bool = client
+        .query_one("SELECT pg_advisory_unlock($1)", &[&key])
+        .unwrap()
+        .get(0);
+    assert!(released);
+    assert_eq!(advisory_holders(&mut other), 0);
+}
