@@ -306,7 +306,10 @@ fn configured_levels() {
         );
 }
 
-fn uses(last_migration: Option<&str>, queries: &[(&str, &[(&str, Option<&str>)])]) -> UsesFile {
+/// A query and the (table, column) pairs it uses.
+type Query<'a> = (&'a str, &'a [(&'a str, Option<&'a str>)]);
+
+fn uses(last_migration: Option<&str>, queries: &[Query]) -> UsesFile {
     UsesFile {
         format: 1,
         package: Some("app".to_owned()),
