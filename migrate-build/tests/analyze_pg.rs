@@ -849,6 +849,121 @@ fn random_expressions_agree_with_postgres() {
     );
 }
 
+/// Random FROM clauses (joins of every kind, aliases or none, USING,
+/// NATURAL, subqueries) with random column references, qualified or not:
+/// a fuzz of name resolution, ambiguity, star expansion and visibility.
+#[test]
+fn random_from_clauses_agree_with_postgres() {
+    let (db, schema) = schema_database();
+    let mut client = db.client();
+    let mut tally = Tally::default();
+    let mut random = Random(0xf00d);
+    const TABLES: &[(&str, &[&str])] = &[
+        ("users", &["id", "email", "name", "created_at"]),
+        ("tasks", &["id", "owner_id", "title", "status"]),
+        ("comments", &["id", "task_id", "author_id", "created_at"]),
+        ("audit", &["id", "actor", "action"]),
+        ("open_tasks", &["id", "title", "email"]),
+    ];
+    const JOINS: &[&str] = &[
+        "JOIN",
+        "LEFT JOIN",
+        "RIGHT JOIN",
+        "FULL JOIN",
+        "CROSS JOIN",
+        "NATURAL JOIN",
+    ];
+    for _ in 0..1500 {
+        let n_tables = 1 + random.below(3);
+        let mut from = String::new();
+        let mut names: Vec<(String, &[&str])> = Vec::new();
+        for index in 0..n_tables {
+            let (table, columns) = TABLES[random.below(TABLES.len())];
+            let alias = match random.below(3) {
+                0 => String::new(),
+                _ => format!("t{index}"),
+            };
+            let reference = if alias.is_empty() {
+                table.to_owned()
+            } else {
+                alias.clone()
+            };
+            let item = if random.below(6) == 0 {
+                let column = columns[random.below(columns.len())];
+                format!(
+                    "(SELECT {column}, id AS k FROM {table}) {}",
+                    if alias.is_empty() {
+                        format!("s{index}")
+                    } else {
+                        alias.clone()
+                    }
+                )
+            } else if alias.is_empty() {
+                table.to_owned()
+            } else {
+                format!("{table} {alias}")
+            };
+            let reference = if item.starts_with('(') {
+                if alias.is_empty() {
+                    format!("s{index}")
+                } else {
+                    alias.clone()
+                }
+            } else {
+                reference
+            };
+            if index == 0 {
+                from.push_str(&item);
+            } else {
+                let join = random.pick(JOINS);
+                from.push_str(&format!(" {join} {item}"));
+                if join != "CROSS JOIN" && join != "NATURAL JOIN" {
+                    if random.below(3) == 0 {
+                        from.push_str(" USING (id)");
+                    } else {
+                        let (previous, previous_columns) = &names[random.below(names.len())];
+                        let left = previous_columns[random.below(previous_columns.len())];
+                        let right = columns[random.below(columns.len())];
+                        from.push_str(&format!(" ON {previous}.{left} = {reference}.{right}"));
+                    }
+                }
+            }
+            names.push((reference, columns));
+        }
+        let mut items = Vec::new();
+        for _ in 0..1 + random.below(3) {
+            let (reference, columns) = &names[random.below(names.len())];
+            let column = columns[random.below(columns.len())];
+            items.push(match random.below(6) {
+                0 => "*".to_owned(),
+                1 => format!("{reference}.*"),
+                2 | 3 => column.to_owned(),
+                4 => format!("(SELECT count(*) FROM tasks z WHERE z.owner_id = {reference}.id)"),
+                _ => format!("{reference}.{column}"),
+            });
+        }
+        let (reference, columns) = &names[random.below(names.len())];
+        let column = columns[random.below(columns.len())];
+        let condition = if random.below(2) == 0 {
+            format!("{reference}.{column} = $1")
+        } else {
+            format!("{column} IS NOT NULL")
+        };
+        let sql = format!(
+            "SELECT {} FROM {from} WHERE {condition} ORDER BY 1",
+            items.join(", ")
+        );
+        check(&mut client, &schema, &sql, &mut tally);
+    }
+    tally.report("random FROM clauses");
+    assert!(tally.position_mismatches.is_empty());
+    assert!(
+        tally.disagree.is_empty(),
+        "{} disagreements",
+        tally.disagree.len()
+    );
+}
+
 /// The query with the last column name it uses misspelt (`name` -> `namx`).
 fn misspell(schema: &Schema, sql: &str) -> Option<String> {
     let described = describe(schema, sql).ok()?;

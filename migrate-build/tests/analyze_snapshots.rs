@@ -449,7 +449,7 @@ fn natural_and_right_joins() {
         "SELECT * FROM tasks NATURAL JOIN (SELECT id, 'x' AS note FROM users) u",
         expect![[r#"
             params: []
-            id: int4 not null
+            id: int8 not null
             owner_id: int8 not null
             title: text not null
             status: TaskStatus not null

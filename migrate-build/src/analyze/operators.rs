@@ -370,7 +370,7 @@ fn wider(a: &str, b: &str) -> SqlType {
     SqlType::builtin(name)
 }
 
-fn comparable(schema: &Schema, l: &SqlType, r: &SqlType) -> bool {
+pub(crate) fn comparable(schema: &Schema, l: &SqlType, r: &SqlType) -> bool {
     let l = types::base_type(schema, l);
     let r = types::base_type(schema, r);
     if l.array || r.array {

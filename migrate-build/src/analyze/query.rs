@@ -827,11 +827,14 @@ impl Analyzer<'_> {
                         .iter()
                         .map(|n| (object_name_parts(n).pop().unwrap_or_default(), self.span(n)))
                         .collect();
-                    merged_star = self.merge_using(&names, &left_entries, &right_entries, kind);
+                    merged_star = self.merge_using(&names, &star, &right_star, kind);
                 }
                 Some(JoinConstraint::Natural) => {
-                    let names = self.common_column_names(&left_entries, &right_entries);
-                    merged_star = self.merge_using(&names, &left_entries, &right_entries, kind);
+                    let names = self.common_column_names(&star, &right_star);
+                    let at = self.span(relation);
+                    let names: Vec<(String, std::ops::Range<usize>)> =
+                        names.into_iter().map(|(n, _)| (n, at.clone())).collect();
+                    merged_star = self.merge_using(&names, &star, &right_star, kind);
                 }
                 Some(JoinConstraint::None) | None => {}
             }
@@ -849,9 +852,9 @@ impl Analyzer<'_> {
                 StarColumn::Entry(e, c) => {
                     level.is_some_and(|l| !l.entries[*e].columns[*c].merged_away)
                 }
-                StarColumn::Merged(_) => true,
+                StarColumn::Merged(_) => !merged_star.contains(s),
             };
-            let mut next = merged_star;
+            let mut next = merged_star.clone();
             next.extend(star.iter().copied().filter(keep));
             next.extend(right_star.iter().copied().filter(keep));
             star = next;
@@ -862,29 +865,29 @@ impl Analyzer<'_> {
         star
     }
 
+    /// The name of a `*` column.
+    fn star_name(&self, star: &StarColumn) -> Option<String> {
+        let level = self.levels.last()?;
+        Some(match star {
+            StarColumn::Entry(e, c) => level.entries[*e].columns[*c].name.clone(),
+            StarColumn::Merged(m) => level.merged[*m].name.clone(),
+        })
+    }
+
+    /// NATURAL JOIN: the names both sides have, in the left side's order.
     fn common_column_names(
         &self,
-        left: &[usize],
-        right: &[usize],
+        left: &[StarColumn],
+        right: &[StarColumn],
     ) -> Vec<(String, std::ops::Range<usize>)> {
-        let Some(level) = self.levels.last() else {
-            return Vec::new();
-        };
-        let mut names = Vec::new();
-        for &l in left {
-            for column in &level.entries[l].columns {
-                if column.merged_away {
-                    continue;
-                }
-                let in_right = right.iter().any(|&r| {
-                    level.entries[r]
-                        .columns
-                        .iter()
-                        .any(|c| c.name == column.name && !c.merged_away)
-                });
-                if in_right && !names.iter().any(|(n, _)| *n == column.name) {
-                    names.push((column.name.clone(), 0..0));
-                }
+        let right_names: Vec<String> = right.iter().filter_map(|s| self.star_name(s)).collect();
+        let mut names: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+        for star in left {
+            if let Some(name) = self.star_name(star)
+                && right_names.contains(&name)
+                && !names.iter().any(|(n, _)| *n == name)
+            {
+                names.push((name, 0..0));
             }
         }
         names
@@ -893,28 +896,52 @@ impl Analyzer<'_> {
     fn merge_using(
         &mut self,
         names: &[(String, std::ops::Range<usize>)],
-        left: &[usize],
-        right: &[usize],
+        left: &[StarColumn],
+        right: &[StarColumn],
         kind: JoinKind,
     ) -> Vec<StarColumn> {
         let mut star = Vec::new();
         for (name, span) in names {
-            let find = |level: &Level, entries: &[usize]| -> Option<(usize, usize)> {
-                entries.iter().find_map(|&e| {
-                    level.entries[e]
-                        .columns
-                        .iter()
-                        .position(|c| c.name == *name && !c.merged_away)
-                        .map(|c| (e, c))
-                })
-            };
             let Some(level) = self.levels.last() else {
                 return star;
             };
-            let left_column = find(level, left);
-            let right_column = find(level, right);
-            // An earlier USING may have merged it already on the left.
-            let left_merged = level.merged.iter().position(|m| m.name == *name);
+            let named = |side: &[StarColumn]| -> Vec<StarColumn> {
+                side.iter()
+                    .copied()
+                    .filter(|s| match s {
+                        StarColumn::Entry(e, c) => {
+                            let column = &level.entries[*e].columns[*c];
+                            column.name == *name && !column.merged_away
+                        }
+                        StarColumn::Merged(m) => level.merged[*m].name == *name,
+                    })
+                    .collect()
+            };
+            let (left_named, right_named) = (named(left), named(right));
+            for (side, found) in [("left", &left_named), ("right", &right_named)] {
+                if found.len() > 1 {
+                    self.error(Diagnostic::error(
+                        format!(
+                            "common column name \"{name}\" appears more than once in {side} table"
+                        ),
+                        span.clone(),
+                    ));
+                }
+            }
+            if left_named.len() > 1 || right_named.len() > 1 {
+                continue;
+            }
+            let Some(level) = self.levels.last() else {
+                return star;
+            };
+            let left_column = match left_named.first() {
+                Some(StarColumn::Entry(e, c)) => Some((*e, *c)),
+                _ => None,
+            };
+            let left_merged = match left_named.first() {
+                Some(StarColumn::Merged(m)) => Some(*m),
+                _ => None,
+            };
             let (left_ty, left_nullable) = match (left_column, left_merged) {
                 (_, Some(m)) => (level.merged[m].ty.clone(), level.merged[m].nullable),
                 (Some((e, c)), None) => {
@@ -929,7 +956,7 @@ impl Analyzer<'_> {
                     continue;
                 }
             };
-            let Some((re, rc)) = right_column else {
+            let Some(StarColumn::Entry(re, rc)) = right_named.first().copied() else {
                 self.error(Diagnostic::error(
                     format!(
                         "column \"{name}\" specified in USING clause does not exist in right table"
@@ -939,13 +966,30 @@ impl Analyzer<'_> {
                 continue;
             };
             let right = level.entries[re].columns[rc].clone();
-            if types::common_type(self.schema, &[left_ty.clone(), right.ty.clone()]).is_none() {
+            let Some(common) =
+                types::common_type(self.schema, &[left_ty.clone(), right.ty.clone()])
+            else {
                 let message = format!(
                     "JOIN/USING types {} and {} cannot be matched",
                     types::display(&left_ty),
                     types::display(&right.ty)
                 );
                 self.error(Diagnostic::error(message, span.clone()));
+                continue;
+            };
+            // The join compares them with `=`.
+            if !super::operators::comparable(self.schema, &common, &common) {
+                self.error(
+                    Diagnostic::error(
+                        format!(
+                            "operator does not exist: {} = {}",
+                            types::display(&common),
+                            types::display(&common)
+                        ),
+                        span.clone(),
+                    )
+                    .with_help("no operator matches the given name and argument types; you might need to add explicit type casts"),
+                );
                 continue;
             }
             let nullable = match kind {
@@ -954,9 +998,14 @@ impl Analyzer<'_> {
                 JoinKind::Right => right.nullable,
                 JoinKind::Full => left_nullable && right.nullable,
             };
-            let ty = match kind {
-                JoinKind::Right => right.ty.clone(),
-                _ => left_ty,
+            // The merged column has the common type (int4 with int8 is int8).
+            let ty = if types::same_type(&left_ty, &right.ty) {
+                match kind {
+                    JoinKind::Right => right.ty.clone(),
+                    _ => left_ty,
+                }
+            } else {
+                common
             };
             let mut sources = Vec::new();
             if let Some(c) = left_column {
@@ -1114,6 +1163,29 @@ impl Analyzer<'_> {
             }
         }
         let after = self.levels.last().map_or(0, |l| l.entries.len());
+        // Two FROM items may not have the same name.
+        let duplicates: Vec<String> = self
+            .levels
+            .last()
+            .map(|level| {
+                level.entries[before..after]
+                    .iter()
+                    .filter_map(|entry| entry.refname.clone())
+                    .filter(|name| {
+                        level.entries[..before]
+                            .iter()
+                            .any(|other| other.refname.as_deref() == Some(name))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for name in duplicates {
+            let span = self.span(factor);
+            self.error(Diagnostic::error(
+                format!("table name \"{name}\" specified more than once"),
+                span,
+            ));
+        }
         let mut star = Vec::new();
         if let Some(level) = self.levels.last() {
             for entry in before..after {
