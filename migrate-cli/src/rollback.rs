@@ -74,6 +74,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
     text.push_str(
         "-- derived from the schema before and after it: restores the schema, not data\n",
     );
+    let n_data = changes_rows(&migration.up);
+    if n_data > 0 {
+        text.push_str(&format!(
+            "-- the migration also changes rows ({n_data} INSERT, UPDATE, DELETE or COPY statement{}): they are not undone\n",
+            if n_data == 1 { "" } else { "s" }
+        ));
+    }
     let lossy = differences.iter().filter(|d| d.loses_data).count();
     let impossible: Vec<_> = differences.iter().filter(|d| cannot_fix(d)).collect();
     if differences.is_empty() {
@@ -115,4 +122,27 @@ pub fn run(args: Args) -> Result<(), Failure> {
     } else {
         Err(Failure::findings())
     }
+}
+
+/// How many statements of `sql` change rows rather than shapes.
+fn changes_rows(sql: &str) -> usize {
+    migrate_build::split::split_statements(sql)
+        .iter()
+        .filter(|statement| {
+            let keyword: String = statement
+                .text
+                .lines()
+                .map(str::trim)
+                .find(|line| !line.is_empty() && !line.starts_with("--"))
+                .unwrap_or_default()
+                .chars()
+                .take_while(char::is_ascii_alphabetic)
+                .collect::<String>()
+                .to_ascii_uppercase();
+            matches!(
+                keyword.as_str(),
+                "INSERT" | "UPDATE" | "DELETE" | "COPY" | "MERGE" | "TRUNCATE"
+            )
+        })
+        .count()
 }

@@ -287,6 +287,26 @@ fn rollback_sql_prefers_the_down_file() {
 }
 
 #[test]
+fn rollback_sql_of_a_data_migration_says_rows_are_not_undone() {
+    let project = TempDir::with(&[
+        ("migrations/1_users.sql", USERS),
+        (
+            "migrations/2_seed.sql",
+            "-- the first user\nINSERT INTO users (name) VALUES ('admin');\nUPDATE users SET name = 'root';\n",
+        ),
+    ]);
+    let output = migrate(&project.path, None, &["rollback-sql", "2"]);
+    expect_code(&output, 0);
+    assert_eq!(
+        stdout(&output),
+        "-- rollback of migration 2 (2_seed.sql)\n\
+         -- derived from the schema before and after it: restores the schema, not data\n\
+         -- the migration also changes rows (2 INSERT, UPDATE, DELETE or COPY statements): they are not undone\n\
+         -- the migration changes no schema object: nothing to undo\n"
+    );
+}
+
+#[test]
 fn status_shows_failed_edited_and_missing_and_resolve_recovers() {
     let database = TestDatabase::new("cli_status");
     let url = Some(database.url.as_str());
