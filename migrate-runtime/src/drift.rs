@@ -100,13 +100,15 @@ enum Phase {
     DropView,
     DropConstraint,
     DropIndex,
+    // Before the tables are created: a table renamed away still holds the
+    // names of its constraints and indexes.
+    DropTable,
     CreateTable,
     AlterColumn,
     ReplaceEnum,
     AddConstraint,
     CreateIndex,
     DropColumn,
-    DropTable,
     DropSequence,
     DropType,
     DropExtension,
@@ -338,10 +340,36 @@ fn compare_types(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>) 
                 DifferenceKind::Unexpected,
                 object.clone(),
                 format!("{object} exists but no migration creates it"),
-                ddl::drop_type(name, have),
+                drop_type_and_its_functions(actual, name, have),
             );
         }
     }
+}
+
+/// `DROP TYPE`, after the functions of `actual` that take or return it
+/// (they cannot outlive it, and no migration creates it).
+fn drop_type_and_its_functions(actual: &Schema, name: &Name, user_type: &UserType) -> String {
+    let ty = SqlType::user(&name.schema, &name.name);
+    let mut statements = Vec::new();
+    for (function_name, overloads) in &actual.functions {
+        for function in overloads {
+            let uses_type = function
+                .arguments
+                .iter()
+                .chain(&function.returns)
+                .any(|argument| argument.element() == ty);
+            if uses_type {
+                let arguments: Vec<String> = function.arguments.iter().map(ddl::type_sql).collect();
+                statements.push(format!(
+                    "DROP FUNCTION {}({});",
+                    ddl::qualified(function_name),
+                    arguments.join(", ")
+                ));
+            }
+        }
+    }
+    statements.push(ddl::drop_type(name, user_type));
+    statements.join("\n")
 }
 
 fn describe_user_type(name: &Name, user_type: &UserType) -> String {
@@ -539,6 +567,35 @@ fn quoted_labels(labels: &[String]) -> String {
         .join(", ")
 }
 
+/// Whether the column that owns `sequence` is missing from `actual`: the
+/// ownership is then set by the fix that creates the table or column.
+fn owner_missing(actual: &Schema, sequence: &Sequence) -> bool {
+    sequence.owned_by.as_ref().is_some_and(|(table, column)| {
+        actual
+            .relation(table)
+            .is_none_or(|relation| relation.column(column).is_none())
+    })
+}
+
+/// `ALTER SEQUENCE .. OWNED BY` for the sequences of `expected` that
+/// `column` of `table` owns (all columns when `None`), identity ones aside.
+fn owned_sequences(expected: &Schema, table: &Name, column: Option<&str>) -> Vec<String> {
+    expected
+        .sequences
+        .iter()
+        .filter(|(_, sequence)| {
+            sequence
+                .owned_by
+                .as_ref()
+                .is_some_and(|(owner, owner_column)| {
+                    owner == table && column.is_none_or(|column| column == owner_column)
+                })
+                && !is_identity_sequence(expected, sequence)
+        })
+        .map(|(name, sequence)| ddl::sequence_owned_by(name, sequence.owned_by.as_ref()))
+        .collect()
+}
+
 /// Sequences owned by an identity column come with the column.
 fn is_identity_sequence(schema: &Schema, sequence: &Sequence) -> bool {
     sequence.owned_by.as_ref().is_some_and(|(table, column)| {
@@ -557,7 +614,7 @@ fn compare_sequences(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
                 continue;
             }
             let mut fix = ddl::create_sequence(name, want);
-            if want.owned_by.is_some() {
+            if want.owned_by.is_some() && !owner_missing(actual, want) {
                 fix.push('\n');
                 fix.push_str(&ddl::sequence_owned_by(name, want.owned_by.as_ref()));
             }
@@ -607,7 +664,17 @@ fn compare_sequences(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
                 ddl::qualified(name)
             ));
         }
-        if want.owned_by != have.owned_by {
+        if want.owned_by != have.owned_by && owner_missing(actual, want) && have.owned_by.is_some()
+        {
+            // The owner is created later; the current one may be dropped
+            // first and would take the sequence with it.
+            changes.push(format!(
+                "owned by {} instead of {}",
+                owner_words(have.owned_by.as_ref()),
+                owner_words(want.owned_by.as_ref())
+            ));
+            fix.push(ddl::sequence_owned_by(name, None));
+        } else if want.owned_by != have.owned_by && !owner_missing(actual, want) {
             changes.push(format!(
                 "owned by {} instead of {}",
                 owner_words(have.owned_by.as_ref()),
@@ -684,7 +751,11 @@ fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
     for (name, want) in &expected.relations {
         let object = format!("{} {}", relation_words(want.kind), ddl::qualified(name));
         let Some(have) = actual.relations.get(name) else {
-            let (phase, fix) = create_relation(name, want);
+            let (phase, mut fix) = create_relation(name, want);
+            for ownership in owned_sequences(expected, name, None) {
+                fix.push('\n');
+                fix.push_str(&ownership);
+            }
             push(
                 out,
                 phase,
@@ -761,10 +832,7 @@ fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
         compare_columns(expected, actual, name, want, have, out);
         compare_constraints(name, want, have, out);
     }
-    for (name, have) in &actual.relations {
-        if expected.relations.contains_key(name) {
-            continue;
-        }
+    for (name, have) in unexpected_in_drop_order(expected, actual) {
         let object = format!("{} {}", relation_words(have.kind), ddl::qualified(name));
         let phase = if have.is_view() {
             Phase::DropView
@@ -780,6 +848,40 @@ fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
             ddl::drop_relation(name, have.kind),
         );
     }
+}
+
+/// The relations of `actual` that `expected` lacks, each before the ones
+/// its foreign keys reference, so that the drops succeed one by one.
+fn unexpected_in_drop_order<'a>(
+    expected: &Schema,
+    actual: &'a Schema,
+) -> Vec<(&'a Name, &'a Relation)> {
+    let mut remaining: Vec<(&Name, &Relation)> = actual
+        .relations
+        .iter()
+        .filter(|(name, _)| !expected.relations.contains_key(*name))
+        .collect();
+    let references = |relation: &Relation, target: &Name| {
+        relation.constraints.iter().any(|constraint| {
+            matches!(&constraint.kind, ConstraintKind::ForeignKey { references, .. } if references == target)
+        })
+    };
+    let mut ordered = Vec::with_capacity(remaining.len());
+    while !remaining.is_empty() {
+        // Drop first what no other remaining relation references.
+        let position = remaining
+            .iter()
+            .position(|(name, _)| {
+                !remaining
+                    .iter()
+                    .any(|(other, relation)| other != name && references(relation, name))
+            })
+            // A cycle of foreign keys: DROP TABLE .. CASCADE would be
+            // needed; take them in name order and let PostgreSQL say so.
+            .unwrap_or(0);
+        ordered.push(remaining.remove(position));
+    }
+    ordered
 }
 
 fn describe_columns(columns: &[Column]) -> String {
@@ -883,7 +985,10 @@ fn compare_columns(
                 DifferenceKind::Missing,
                 object.clone(),
                 format!("{object} is missing (expected {})", describe_column(column)),
-                add_missing_column(table, column),
+                std::iter::once(add_missing_column(table, column))
+                    .chain(owned_sequences(expected, table, Some(&column.name)))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
             );
             continue;
         };
@@ -1369,6 +1474,13 @@ fn push_literal(literal: &[char], out: &mut String) {
         out.push('\'');
         return;
     }
+    // `'1 hour'::interval` is stored as `'01:00:00'::interval`.
+    if let Some(interval) = canonical_interval(content) {
+        out.push('\'');
+        out.push_str(&interval);
+        out.push('\'');
+        return;
+    }
     // `'-1'::integer` is how PostgreSQL prints the constant -1.
     let number = content.strip_prefix('-').unwrap_or(content);
     if !number.is_empty()
@@ -1392,6 +1504,61 @@ fn push_literal(literal: &[char], out: &mut String) {
         return;
     }
     out.push_str(&text);
+}
+
+/// An interval literal as PostgreSQL prints it (`IntervalStyle` postgres):
+/// `1 hour` is `01:00:00`, `2 weeks` is `14 days`, `1 day 90 minutes` is
+/// `1 day 01:30:00`. `None` when the text is not a plain list of
+/// `<integer> <unit>` pairs.
+fn canonical_interval(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() || words.len() % 2 != 0 {
+        return None;
+    }
+    let (mut years, mut months, mut days, mut seconds) = (0i64, 0i64, 0i64, 0i64);
+    for pair in words.chunks(2) {
+        let amount: i64 = pair[0].parse().ok()?;
+        let unit = pair[1].to_ascii_lowercase();
+        let unit = unit.trim_end_matches('s');
+        match unit {
+            "year" | "yr" => years += amount,
+            "mon" | "month" => months += amount,
+            "week" => days += 7 * amount,
+            "day" => days += amount,
+            "hour" | "hr" | "h" => seconds += 3600 * amount,
+            "minute" | "min" | "m" => seconds += 60 * amount,
+            "second" | "sec" => seconds += amount,
+            _ => return None,
+        }
+    }
+    let plural = |n: i64, unit: &str| {
+        if n == 1 || n == -1 {
+            format!("{n} {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    let mut parts = Vec::new();
+    if years != 0 {
+        parts.push(plural(years, "year"));
+    }
+    if months != 0 {
+        parts.push(plural(months, "mon"));
+    }
+    if days != 0 {
+        parts.push(plural(days, "day"));
+    }
+    if seconds != 0 || parts.is_empty() {
+        let sign = if seconds < 0 { "-" } else { "" };
+        let total = seconds.abs();
+        parts.push(format!(
+            "{sign}{:02}:{:02}:{:02}",
+            total / 3600,
+            total / 60 % 60,
+            total % 60
+        ));
+    }
+    Some(parts.join(" "))
 }
 
 /// For `CAST(expr AS type)` whose word `cast` ends at `position`: the
@@ -1535,6 +1702,12 @@ mod tests {
                 "(status = ANY (ARRAY['A'::text, 'B'::text]))",
             ),
             ("c > -100", "(c > '-100'::integer)"),
+            (
+                "(CURRENT_TIMESTAMP + '1 hour'::interval)",
+                "(CURRENT_TIMESTAMP + '01:00:00'::interval)",
+            ),
+            ("'2 weeks'::interval", "'14 days'::interval"),
+            ("'1 day 90 minutes'", "'1 day 01:30:00'"),
             ("VALUE LIKE '%@%'", "((VALUE)::text ~~ '%@%'::text)"),
             ("a NOT ILIKE 'x'", "(a !~~* 'x'::text)"),
             (
@@ -1555,6 +1728,7 @@ mod tests {
             ("now()", "'now'"),
             ("status IN ('A')", "status NOT IN ('A')"),
             ("cast_total", "total"),
+            ("'1 hour'", "'02:00:00'"),
         ];
         for (a, b) in different {
             assert_ne!(

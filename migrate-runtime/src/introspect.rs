@@ -284,8 +284,11 @@ const fn functions_query() -> &'static str {
 /// round trip: every query of [`QUERIES`] goes in one simple-query message
 /// (which PostgreSQL runs in one implicit transaction, so all of them see
 /// the same snapshot).
+///
+/// `client` may be a [`postgres::Client`] or a [`postgres::Transaction`]; in
+/// a transaction, the preamble's `SET LOCAL`s last until it ends.
 pub fn introspect(
-    client: &mut postgres::Client,
+    client: &mut impl postgres::GenericClient,
     options: &IntrospectOptions,
 ) -> Result<Schema, Error> {
     let messages = client
