@@ -964,6 +964,76 @@ fn random_from_clauses_agree_with_postgres() {
     );
 }
 
+/// Random grouped queries: select items that are grouped columns,
+/// aggregates, expressions over either, columns of a table whose primary
+/// key is grouped, or ungrouped columns (an error), with GROUP BY by name,
+/// ordinal or expression, HAVING and ORDER BY.
+#[test]
+fn random_grouping_agrees_with_postgres() {
+    let (db, schema) = schema_database();
+    let mut client = db.client();
+    let mut tally = Tally::default();
+    let mut random = Random(0x6709);
+    const COLUMNS: &[&str] = &[
+        "u.id",
+        "u.email",
+        "u.age",
+        "t.id",
+        "t.title",
+        "t.status",
+        "t.owner_id",
+        "lower(t.title)",
+        "u.age + 1",
+    ];
+    const AGGREGATES: &[&str] = &[
+        "count(*)",
+        "max(t.due)",
+        "sum(u.age)",
+        "array_agg(t.title)",
+        "count(DISTINCT t.status)",
+        "min(u.email)",
+    ];
+    for _ in 0..1500 {
+        let mut items = Vec::new();
+        for _ in 0..1 + random.below(3) {
+            items.push(match random.below(4) {
+                0 => random.pick(AGGREGATES).to_owned(),
+                1 => format!(
+                    "coalesce({}, {})",
+                    random.pick(COLUMNS),
+                    random.pick(COLUMNS)
+                ),
+                _ => random.pick(COLUMNS).to_owned(),
+            });
+        }
+        let mut group = Vec::new();
+        for _ in 0..random.below(3) {
+            group.push(match random.below(3) {
+                0 => (1 + random.below(items.len())).to_string(),
+                _ => random.pick(COLUMNS).to_owned(),
+            });
+        }
+        let mut sql = format!(
+            "SELECT {} FROM users u JOIN tasks t ON t.owner_id = u.id",
+            items.join(", ")
+        );
+        if !group.is_empty() {
+            sql.push_str(&format!(" GROUP BY {}", group.join(", ")));
+        }
+        if random.below(3) == 0 {
+            sql.push_str(&format!(" HAVING {} IS NOT NULL", random.pick(AGGREGATES)));
+        }
+        check(&mut client, &schema, &sql, &mut tally);
+    }
+    tally.report("random grouping");
+    assert!(tally.position_mismatches.is_empty());
+    assert!(
+        tally.disagree.is_empty(),
+        "{} disagreements",
+        tally.disagree.len()
+    );
+}
+
 /// The query with the last column name it uses misspelt (`name` -> `namx`).
 fn misspell(schema: &Schema, sql: &str) -> Option<String> {
     let described = describe(schema, sql).ok()?;

@@ -729,6 +729,18 @@ impl Analyzer<'_> {
             r if r.starts_with('$') => self.spec_type(r, &current).map_or(Ty::Error, Ty::Known),
             r => self.named_type(r).map_or(Ty::Error, Ty::Known),
         };
+        // min/max exist for text, not varchar: varchar is read as text.
+        let ty = match ty {
+            Ty::Known(ty)
+                if matches!(name, "min" | "max")
+                    && ty.is_builtin()
+                    && !ty.array
+                    && ty.name == "varchar" =>
+            {
+                Ty::known("text")
+            }
+            other => other,
+        };
         let nullable = match (kind, nulls) {
             (_, Nulls::Never) => false,
             (Kind::Window, _) | (Kind::Aggregate, _) | (Kind::Set, _) | (Kind::Scalar, _) => true,

@@ -233,6 +233,14 @@ impl Analyzer<'_> {
                 _ => None,
             };
             let expr = target.unwrap_or(expr);
+            if has_aggregate(expr) {
+                let span = self.span(expr);
+                self.error(Diagnostic::error(
+                    "aggregate functions are not allowed in GROUP BY",
+                    span,
+                ));
+                return;
+            }
             match self.column_ref(expr) {
                 Some(column) => grouping.columns.push(column),
                 None => grouping.expressions.push(normalise(expr)),
