@@ -21,7 +21,7 @@ pub enum Error {
         message: String,
     },
     /// The database could not be talked to (connection lost, protocol error, ...).
-    #[error("{context}: {source}")]
+    #[error("{context}: {}", with_causes(source))]
     Database {
         /// What the runner was doing.
         context: String,
@@ -141,6 +141,12 @@ pub enum Error {
     UnknownVersion {
         /// The version asked for.
         version: String,
+    },
+    /// TLS could not be set up (feature `tls`).
+    #[error("tls: {message}")]
+    Tls {
+        /// What went wrong.
+        message: String,
     },
     /// Drift was found after migrating and the policy is [`crate::DriftPolicy::Fail`].
     #[error("the database schema drifted from the migrations:\n{report}")]
@@ -289,6 +295,22 @@ impl Error {
             source,
         }
     }
+}
+
+/// An error's message followed by those of its causes, as the driver's own
+/// message is often generic ("error performing TLS handshake").
+fn with_causes(error: &postgres::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = inner.source();
+    }
+    message
 }
 
 fn plural(n: usize, singular: &str, plural: &str) -> String {

@@ -24,8 +24,24 @@
 //! two URLs: a pooled `DATABASE_URL` for the application's queries and a
 //! `DIRECT_URL` for migrations. Run the migrations over `DIRECT_URL`, then
 //! serve from the pool. Behind PgBouncer in transaction mode the runner
-//! notices that its statements reach different server processes and stops
-//! before applying anything.
+//! notices that its statements reach different server processes (or that
+//! its server session already holds the lock for another client) and stops
+//! before changing anything. With the `tls` feature, [`tls::connect`]
+//! connects with rustls for `sslmode=require`.
+//!
+//! # The history table
+//!
+//! `public._migrate_history` unless [`Runner::history_table`] says
+//! otherwise, always schema-qualified, created on the first run: `version`
+//! (key), `name`, `checksum` (see [`migrate_core::checksum`]),
+//! `transactional`, `started_at`, `finished_at`, `execution_ms`, `success`,
+//! `statements_done` and `failed_statement` (1-based) and `error` for
+//! non-transactional migrations, `applied_by`, `installed_rank`.
+//!
+//! # Events
+//!
+//! Through the `log` crate: waiting for the lock (info), each migration
+//! applied with its duration (info), drift found (warn).
 
 mod conn;
 pub mod drift;
@@ -37,6 +53,8 @@ pub mod introspect;
 mod plan;
 mod runner;
 mod sql;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use embedded::{EmbeddedMigration, Migrations};
 pub use error::{DirtyMigration, Error, FailedMigration};
