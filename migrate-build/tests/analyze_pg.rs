@@ -1034,6 +1034,80 @@ fn random_grouping_agrees_with_postgres() {
     );
 }
 
+fn random_query(random: &mut Random, depth: usize, params: &mut usize) -> String {
+    const TABLES: &[(&str, &[&str])] = &[
+        ("users", &["id", "email", "name", "age", "created_at"]),
+        ("tasks", &["id", "owner_id", "title", "status", "due"]),
+        ("comments", &["id", "task_id", "body", "created_at"]),
+    ];
+    let (table, columns) = TABLES[random.below(TABLES.len())];
+    let alias = format!("a{depth}");
+    let outer = depth.checked_sub(1).map(|d| format!("a{d}"));
+    let mut column = |random: &mut Random| columns[random.below(columns.len())];
+    let mut items = Vec::new();
+    for _ in 0..1 + random.below(2) {
+        items.push(match random.below(6) {
+            0 if depth < 2 => format!("({})", random_query(random, depth + 1, params)),
+            1 => match &outer {
+                Some(outer) => format!("{outer}.id"),
+                None => format!("{alias}.{}", column(random)),
+            },
+            2 => column(random).to_owned(),
+            _ => format!("{alias}.{}", column(random)),
+        });
+    }
+    let mut sql = format!("SELECT {} FROM {table} {alias}", items.join(", "));
+    match random.below(5) {
+        0 => {
+            *params += 1;
+            sql.push_str(&format!(" WHERE {alias}.{} = ${params}", column(random)));
+        }
+        1 if depth < 2 => {
+            let sub = random_query(random, depth + 1, params);
+            sql.push_str(&format!(" WHERE {alias}.id IN ({sub})"));
+        }
+        2 if depth < 2 => {
+            let sub = random_query(random, depth + 1, params);
+            sql.push_str(&format!(" WHERE EXISTS ({sub})"));
+        }
+        _ => {}
+    }
+    if depth == 0 && random.below(3) == 0 {
+        let other = random_query(random, 1, params);
+        let all = if random.below(2) == 0 { " ALL" } else { "" };
+        sql = format!("{sql} UNION{all} {other}");
+    }
+    if depth == 0 && random.below(3) == 0 {
+        sql = format!("WITH c AS ({sql}) SELECT * FROM c");
+    }
+    if depth == 0 && random.below(2) == 0 {
+        sql.push_str(" ORDER BY 1");
+    }
+    sql
+}
+
+/// Random nestings of subqueries (scalar, IN, EXISTS, correlated or not),
+/// UNION and CTEs: a fuzz of scoping and set-operation typing.
+#[test]
+fn random_subqueries_agree_with_postgres() {
+    let (db, schema) = schema_database();
+    let mut client = db.client();
+    let mut tally = Tally::default();
+    let mut random = Random(0xab5);
+    for _ in 0..1500 {
+        let mut params = 0;
+        let sql = random_query(&mut random, 0, &mut params);
+        check(&mut client, &schema, &sql, &mut tally);
+    }
+    tally.report("random subqueries");
+    assert!(
+        tally.disagree.is_empty(),
+        "{} disagreements",
+        tally.disagree.len()
+    );
+    assert!(tally.position_mismatches.is_empty());
+}
+
 /// The query with the last column name it uses misspelt (`name` -> `namx`).
 fn misspell(schema: &Schema, sql: &str) -> Option<String> {
     let described = describe(schema, sql).ok()?;

@@ -158,15 +158,19 @@ impl Analyzer<'_> {
             } => {
                 let left = self.expr(inner);
                 let outputs = self.subquery(subquery);
+                // PostgreSQL reports at the IN keyword.
+                let keyword = self.keyword_between("in", left.span.end, span.end);
                 match outputs.as_slice() {
                     [only] => {
-                        let right = only.typed.clone();
-                        self.operator("=", &left, &right, span.clone());
+                        let mut right = only.typed.clone();
+                        right.span = keyword.end..keyword.end;
+                        let mut left = left.clone();
+                        left.span = left.span.start..keyword.start;
+                        self.operator_at("=", &left, &right, keyword);
                     }
                     [] => {}
                     _ => {
-                        let span = self.span(subquery.as_ref());
-                        self.error(Diagnostic::error("subquery has too many columns", span));
+                        self.error(Diagnostic::error("subquery has too many columns", keyword));
                     }
                 }
                 Typed::new(Ty::known("bool"), true, span)
@@ -259,6 +263,15 @@ impl Analyzer<'_> {
                 Typed::new(Ty::known("bool"), false, span).named("exists")
             }
             Expr::Subquery(query) => {
+                // The span starts at the opening parenthesis, as PostgreSQL's.
+                let span = {
+                    let before =
+                        self.source.text[..span.start.min(self.source.text.len())].trim_end();
+                    match before.strip_suffix('(') {
+                        Some(rest) => rest.len()..span.end,
+                        None => span,
+                    }
+                };
                 let outputs = self.subquery(query);
                 match outputs.as_slice() {
                     [only] => {
