@@ -68,15 +68,17 @@ pub struct Difference {
     pub message: String,
     /// The SQL that turns the actual object into the expected one (one or
     /// more statements, each ending in `;`; a line starting with `--` when
-    /// no statement can do it).
+    /// no statement can do it). To fix several differences, run
+    /// [`fix_script`]: it orders the steps of all of them (a changed
+    /// constraint is dropped before tables change and added after).
     pub fix: String,
     /// Whether running `fix` may lose stored data: it drops a table, a
     /// column or a sequence (and its position), converts a column to another
     /// type, or replaces an enum (rows holding a removed label fail the
     /// conversion). Rollback SQL names these steps.
     pub loses_data: bool,
-    /// Where the fix goes among the others.
-    phase: Phase,
+    /// The fix in steps, each with its place among all the fixes.
+    steps: Vec<(Phase, String)>,
 }
 
 impl fmt::Display for Difference {
@@ -88,6 +90,49 @@ impl fmt::Display for Difference {
         }
         Ok(())
     }
+}
+
+/// One step of [`fix_script`]: SQL and the difference it belongs to.
+#[derive(Clone, Copy, Debug)]
+pub struct FixStep<'a> {
+    pub difference: &'a Difference,
+    /// One or more statements.
+    pub sql: &'a str,
+}
+
+/// The steps that turn the actual schema into the expected one, for all of
+/// `differences` (as [`compare`] returned them), in the order they must run:
+/// schemas, extensions, types and sequences first; views, constraints and
+/// indexes that change are dropped, then unexpected tables; tables and
+/// columns are created and altered; constraints (foreign keys last) and
+/// indexes are added; columns, sequences, types, extensions, schemas that
+/// should not exist are dropped; views are created last.
+pub fn fix_steps(differences: &[Difference]) -> Vec<FixStep<'_>> {
+    let mut steps: Vec<(Phase, FixStep<'_>)> = differences
+        .iter()
+        .flat_map(|difference| {
+            difference.steps.iter().map(move |(phase, sql)| {
+                (
+                    *phase,
+                    FixStep {
+                        difference,
+                        sql: sql.as_str(),
+                    },
+                )
+            })
+        })
+        .collect();
+    steps.sort_by_key(|(phase, _)| *phase);
+    steps.into_iter().map(|(_, step)| step).collect()
+}
+
+/// [`fix_steps`] as one SQL script.
+pub fn fix_script(differences: &[Difference]) -> String {
+    fix_steps(differences)
+        .iter()
+        .map(|step| step.sql)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The order in which fixes run.
@@ -108,6 +153,8 @@ enum Phase {
     ReplaceEnum,
     AddConstraint,
     CreateIndex,
+    // After unique indexes: a foreign key may reference one.
+    AddForeignKey,
     DropColumn,
     DropSequence,
     DropType,
@@ -160,7 +207,7 @@ pub fn compare(expected: &Schema, actual: &Schema) -> Vec<Difference> {
     compare_sequences(expected, actual, &mut out);
     compare_relations(expected, actual, &mut out);
     compare_indexes(expected, actual, &mut out);
-    out.sort_by_key(|difference| difference.phase);
+    out.sort_by_key(|difference| difference.steps.first().map(|(phase, _)| *phase));
     for difference in &mut out {
         difference.loses_data = fix_loses_data(&difference.fix);
     }
@@ -175,13 +222,29 @@ fn push(
     message: String,
     fix: String,
 ) {
+    push_steps(out, kind, object, message, vec![(phase, fix)]);
+}
+
+/// A difference whose fix runs in several places of the script.
+fn push_steps(
+    out: &mut Vec<Difference>,
+    kind: DifferenceKind,
+    object: String,
+    message: String,
+    steps: Vec<(Phase, String)>,
+) {
+    let fix = steps
+        .iter()
+        .map(|(_, sql)| sql.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
     out.push(Difference {
         kind,
         object,
         message,
         fix,
         loses_data: false,
-        phase,
+        steps,
     });
 }
 
@@ -772,9 +835,13 @@ fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
                 && want.kind != RelationKind::ForeignTable)
         {
             let (phase, create) = create_relation(name, want);
-            push(
+            let drop_phase = if have.is_view() {
+                Phase::DropView
+            } else {
+                Phase::DropTable
+            };
+            push_steps(
                 out,
-                Phase::DropView.min(phase),
                 DifferenceKind::Changed,
                 object.clone(),
                 format!(
@@ -783,7 +850,10 @@ fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
                     relation_words(want.kind),
                     relation_words(have.kind)
                 ),
-                format!("{}\n{create}", ddl::drop_relation(name, have.kind)),
+                vec![
+                    (drop_phase, ddl::drop_relation(name, have.kind)),
+                    (phase, create),
+                ],
             );
             continue;
         }
@@ -805,9 +875,9 @@ fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
         }
         if want.is_view() {
             if !same_view_columns(want, have) {
-                push(
+                let (_, create) = create_relation(name, want);
+                push_steps(
                     out,
-                    Phase::DropView,
                     DifferenceKind::Changed,
                     object.clone(),
                     format!(
@@ -815,16 +885,10 @@ fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
                         describe_columns(&want.columns),
                         describe_columns(&have.columns)
                     ),
-                    ddl::drop_view(name, have.kind),
-                );
-                let (_, create) = create_relation(name, want);
-                push(
-                    out,
-                    Phase::CreateView,
-                    DifferenceKind::Changed,
-                    object.clone(),
-                    format!("{object}: created again with the expected columns"),
-                    create,
+                    vec![
+                        (Phase::DropView, ddl::drop_view(name, have.kind)),
+                        (Phase::CreateView, create),
+                    ],
                 );
             }
             continue;
@@ -1184,7 +1248,11 @@ fn same_constraint(want: &Constraint, have: &Constraint) -> bool {
 }
 
 fn compare_constraints(table: &Name, want: &Relation, have: &Relation, out: &mut Vec<Difference>) {
-    let mut adds = Vec::new();
+    // Foreign keys after primary keys, unique constraints and indexes.
+    let add_phase = |constraint: &Constraint| match constraint.kind {
+        ConstraintKind::ForeignKey { .. } => Phase::AddForeignKey,
+        _ => Phase::AddConstraint,
+    };
     for constraint in &want.constraints {
         let object = format!(
             "constraint {} on {}",
@@ -1196,35 +1264,37 @@ fn compare_constraints(table: &Name, want: &Relation, have: &Relation, out: &mut
             .iter()
             .find(|other| other.name == constraint.name)
         {
-            None => adds.push(Difference {
-                kind: DifferenceKind::Missing,
-                object: object.clone(),
-                message: format!(
+            None => push(
+                out,
+                add_phase(constraint),
+                DifferenceKind::Missing,
+                object.clone(),
+                format!(
                     "{object} is missing (expected {})",
                     describe_constraint(constraint)
                 ),
-                fix: ddl::add_constraint(table, constraint),
-                loses_data: false,
-                phase: Phase::AddConstraint,
-            }),
-            Some(found) if !same_constraint(constraint, found) => {
-                adds.push(Difference {
-                    kind: DifferenceKind::Changed,
-                    object: object.clone(),
-                    message: format!(
-                        "{object}: expected {}, found {}",
-                        describe_constraint(constraint),
-                        describe_constraint(found)
-                    ),
-                    fix: format!(
-                        "{}\n{}",
+                ddl::add_constraint(table, constraint),
+            ),
+            Some(found) if !same_constraint(constraint, found) => push_steps(
+                out,
+                DifferenceKind::Changed,
+                object.clone(),
+                format!(
+                    "{object}: expected {}, found {}",
+                    describe_constraint(constraint),
+                    describe_constraint(found)
+                ),
+                vec![
+                    (
+                        Phase::DropConstraint,
                         ddl::drop_constraint(table, &found.name),
-                        ddl::add_constraint(table, constraint)
                     ),
-                    loses_data: false,
-                    phase: Phase::AddConstraint,
-                });
-            }
+                    (
+                        add_phase(constraint),
+                        ddl::add_constraint(table, constraint),
+                    ),
+                ],
+            ),
             Some(_) => {}
         }
     }
@@ -1253,9 +1323,6 @@ fn compare_constraints(table: &Name, want: &Relation, have: &Relation, out: &mut
             ddl::drop_constraint(table, &constraint.name),
         );
     }
-    // Primary keys and unique constraints first: foreign keys may need them.
-    adds.sort_by_key(|difference| difference.fix.contains(" FOREIGN KEY ("));
-    out.extend(adds);
 }
 
 fn same_index(want: &Index, have: &Index) -> bool {
@@ -1306,9 +1373,8 @@ fn compare_indexes(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>
             continue;
         }
         if !same_index(want, have) {
-            push(
+            push_steps(
                 out,
-                Phase::CreateIndex,
                 DifferenceKind::Changed,
                 object.clone(),
                 format!(
@@ -1316,11 +1382,10 @@ fn compare_indexes(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>
                     describe_index(name, want),
                     describe_index(name, have)
                 ),
-                format!(
-                    "{}\n{}",
-                    ddl::drop_index(name),
-                    ddl::create_index(name, want)
-                ),
+                vec![
+                    (Phase::DropIndex, ddl::drop_index(name)),
+                    (Phase::CreateIndex, ddl::create_index(name, want)),
+                ],
             );
         }
     }

@@ -65,11 +65,10 @@ fn inject(injection: &str, kinds: &[DifferenceKind], report: Expect) {
     assert_eq!(found, kinds);
     let rendered: Vec<String> = differences.iter().map(ToString::to_string).collect();
     report.assert_eq(&rendered.join("\n"));
-    for difference in &differences {
-        client
-            .batch_execute(&difference.fix)
-            .unwrap_or_else(|error| panic!("fix of {difference} failed: {error}"));
-    }
+    let script = drift::fix_script(&differences);
+    client
+        .batch_execute(&script)
+        .unwrap_or_else(|error| panic!("the fix script failed: {error}\n{script}"));
     let left = drift::check(&mut client, &expected, &history()).unwrap();
     assert!(
         left.is_empty(),
