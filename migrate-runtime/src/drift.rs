@@ -1577,7 +1577,7 @@ fn push_literal(literal: &[char], out: &mut String) {
 /// `<integer> <unit>` pairs.
 fn canonical_interval(text: &str) -> Option<String> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    if words.is_empty() || words.len() % 2 != 0 {
+    if words.is_empty() || !words.len().is_multiple_of(2) {
         return None;
     }
     let (mut years, mut months, mut days, mut seconds) = (0i64, 0i64, 0i64, 0i64);
