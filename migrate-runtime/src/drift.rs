@@ -1882,6 +1882,69 @@ mod tests {
     }
 
     #[test]
+    fn the_fix_script_orders_the_steps_of_every_difference() {
+        let key = |name: &str, kind: ConstraintKind| Constraint {
+            name: name.to_owned(),
+            kind,
+            not_valid: false,
+            deferrable: false,
+            initially_deferred: false,
+        };
+        let table = |constraints: Vec<Constraint>| {
+            let mut relation = Relation::new(RelationKind::Table);
+            relation
+                .columns
+                .push(Column::new("id", SqlType::builtin("int4")));
+            relation.constraints = constraints;
+            relation
+        };
+        let primary_key = |name: &str| {
+            key(
+                name,
+                ConstraintKind::PrimaryKey {
+                    columns: vec!["id".into()],
+                },
+            )
+        };
+        let foreign_key = |to: &str| {
+            key(
+                "b_id_fkey",
+                ConstraintKind::ForeignKey {
+                    columns: vec!["id".into()],
+                    references: Name::public(to),
+                    referenced_columns: vec!["id".into()],
+                    on_delete: Default::default(),
+                    on_update: Default::default(),
+                },
+            )
+        };
+        // The migrations renamed a_old back to a; the database did not.
+        let mut expected = Schema::new();
+        expected
+            .relations
+            .insert(Name::public("a"), table(vec![primary_key("a_pkey")]));
+        expected
+            .relations
+            .insert(Name::public("b"), table(vec![foreign_key("a")]));
+        let mut actual = Schema::new();
+        actual.relations.insert(
+            Name::public("a_old"),
+            table(vec![primary_key("a_old_pkey")]),
+        );
+        actual
+            .relations
+            .insert(Name::public("b"), table(vec![foreign_key("a_old")]));
+        expect![[r#"
+            ALTER TABLE public.b DROP CONSTRAINT b_id_fkey;
+            DROP TABLE public.a_old;
+            CREATE TABLE public.a (
+                id integer,
+                CONSTRAINT a_pkey PRIMARY KEY (id)
+            );
+            ALTER TABLE public.b ADD CONSTRAINT b_id_fkey FOREIGN KEY (id) REFERENCES public.a(id);"#]].assert_eq(&fix_script(&compare(&expected, &actual)));
+    }
+
+    #[test]
     fn removed_enum_labels_replace_the_type() {
         let expected = users();
         let mut actual = users();
