@@ -1108,6 +1108,106 @@ fn random_subqueries_agree_with_postgres() {
     assert!(tally.position_mismatches.is_empty());
 }
 
+/// Random INSERT / UPDATE / DELETE shapes: column lists against VALUES
+/// and SELECT arity, ON CONFLICT targets and EXCLUDED, UPDATE ... FROM,
+/// DELETE ... USING, RETURNING, with references right or wrong.
+#[test]
+fn random_modifications_agree_with_postgres() {
+    let (db, schema) = schema_database();
+    let mut client = db.client();
+    let mut tally = Tally::default();
+    let mut random = Random(0xd31);
+    const TASK_COLUMNS: &[&str] = &[
+        "owner_id",
+        "title",
+        "status",
+        "due",
+        "priority",
+        "payload",
+        "id",
+        "title_length",
+        "nope",
+    ];
+    const REFERENCES: &[&str] = &[
+        "t.id",
+        "u.id",
+        "u.email",
+        "t.title",
+        "title",
+        "id",
+        "x.id",
+        "excluded.title",
+        "u.age",
+        "status",
+    ];
+    for _ in 0..1500 {
+        let mut params = 0;
+        let mut param = || {
+            params += 1;
+            format!("${params}")
+        };
+        let sql = match random.below(4) {
+            0 | 1 => {
+                let mut columns = vec!["owner_id", "title"];
+                for _ in 0..random.below(3) {
+                    columns.push(random.pick(TASK_COLUMNS));
+                }
+                let n_values = (columns.len() + random.below(3)).saturating_sub(1).max(1);
+                let source = if random.below(3) == 0 {
+                    let items: Vec<String> = (0..n_values)
+                        .map(|_| {
+                            random
+                                .pick(&["u.id", "u.email", "u.age", "1", "'x'", "u.created_at"])
+                                .to_owned()
+                        })
+                        .collect();
+                    format!("SELECT {} FROM users u", items.join(", "))
+                } else {
+                    let values: Vec<String> = (0..n_values).map(|_| param()).collect();
+                    format!("VALUES ({})", values.join(", "))
+                };
+                let conflict = match random.below(4) {
+                    0 => " ON CONFLICT (owner_id, title) DO NOTHING".to_owned(),
+                    1 => format!(
+                        " ON CONFLICT (owner_id, title) DO UPDATE SET {} = {}",
+                        random.pick(TASK_COLUMNS),
+                        random.pick(REFERENCES)
+                    ),
+                    2 => " ON CONFLICT (title) DO NOTHING".to_owned(),
+                    _ => String::new(),
+                };
+                format!(
+                    "INSERT INTO tasks ({}) {source}{conflict} RETURNING {}",
+                    columns.join(", "),
+                    random.pick(REFERENCES)
+                )
+            }
+            2 => format!(
+                "UPDATE tasks t SET {} = {} FROM users u WHERE u.id = t.owner_id AND {} = {} RETURNING {}",
+                random.pick(TASK_COLUMNS),
+                random.pick(REFERENCES),
+                random.pick(REFERENCES),
+                param(),
+                random.pick(REFERENCES)
+            ),
+            _ => format!(
+                "DELETE FROM tasks t USING users u WHERE u.id = t.owner_id AND {} = {} RETURNING {}",
+                random.pick(REFERENCES),
+                param(),
+                random.pick(REFERENCES)
+            ),
+        };
+        check(&mut client, &schema, &sql, &mut tally);
+    }
+    tally.report("random modifications");
+    assert!(tally.position_mismatches.is_empty());
+    assert!(
+        tally.disagree.is_empty(),
+        "{} disagreements",
+        tally.disagree.len()
+    );
+}
+
 /// The query with the last column name it uses misspelt (`name` -> `namx`).
 fn misspell(schema: &Schema, sql: &str) -> Option<String> {
     let described = describe(schema, sql).ok()?;
