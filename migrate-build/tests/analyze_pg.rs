@@ -1043,7 +1043,7 @@ fn random_query(random: &mut Random, depth: usize, params: &mut usize) -> String
     let (table, columns) = TABLES[random.below(TABLES.len())];
     let alias = format!("a{depth}");
     let outer = depth.checked_sub(1).map(|d| format!("a{d}"));
-    let mut column = |random: &mut Random| columns[random.below(columns.len())];
+    let column = |random: &mut Random| columns[random.below(columns.len())];
     let mut items = Vec::new();
     for _ in 0..1 + random.below(2) {
         items.push(match random.below(6) {
