@@ -716,6 +716,10 @@ fn applied(migration: &EmbeddedMigration, duration: Duration) -> Applied {
     }
 }
 
+/// What the transaction check after a migration answers (SQL literals).
+const TRANSACTION_KEPT: &str = "'migrate: transaction kept'";
+const TRANSACTION_ENDED: &str = "'migrate: transaction ended by the migration'";
+
 /// Runs a migration and records it in one transaction, in one round trip.
 async fn apply_transactional<C: Conn>(
     session: &mut Session<C>,
@@ -723,7 +727,12 @@ async fn apply_transactional<C: Conn>(
     migration: &EmbeddedMigration,
     applied_by: &str,
 ) -> Result<(), Error> {
-    let prefix = format!("BEGIN;\n{};\n", sql::assert_lock_held(session.key));
+    // A transaction-local marker tells, after the migration's SQL, whether
+    // that SQL ended the runner's transaction itself (its own BEGIN/COMMIT).
+    let prefix = format!(
+        "BEGIN;\n{};\nSELECT pg_catalog.set_config('migrate.runner_transaction', 'on', true);\n",
+        sql::assert_lock_held(session.key)
+    );
     let body = migration
         .sql
         .strip_prefix('\u{feff}')
@@ -731,7 +740,9 @@ async fn apply_transactional<C: Conn>(
     let query = format!(
         "{prefix}{body}\n;\nINSERT INTO {qualified} (version, name, checksum, transactional, started_at, finished_at, execution_ms, success, applied_by) \
          VALUES ({}, {}, {}, true, pg_catalog.now(), pg_catalog.clock_timestamp(), \
-         (EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::bigint, true, {});\nCOMMIT",
+         (EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::bigint, true, {});\n\
+         SELECT CASE WHEN pg_catalog.current_setting('migrate.runner_transaction', true) = 'on' \
+         THEN {TRANSACTION_KEPT} ELSE {TRANSACTION_ENDED} END;\nCOMMIT",
         literal(migration.version),
         literal(migration.name),
         literal(migration.checksum),
@@ -739,8 +750,18 @@ async fn apply_transactional<C: Conn>(
     );
     session.in_transaction = true;
     match session.conn.simple_query(&query).await {
-        Ok(_) => {
+        Ok(messages) => {
             session.in_transaction = false;
+            let ended = statements(&messages).iter().rev().flatten().any(|row| {
+                row.first().and_then(|v| v.as_deref()) == Some(TRANSACTION_ENDED.trim_matches('\''))
+            });
+            if ended {
+                log::warn!(
+                    "migration {} ({}) ends the runner's transaction itself (its own BEGIN/COMMIT): it was applied and recorded, but not in one transaction with its history row; remove its transaction statements",
+                    migration.version,
+                    migration.path
+                );
+            }
             Ok(())
         }
         Err(error) => {
