@@ -10,10 +10,13 @@
 //!    connection included for both.
 //!
 //! Run: `cargo bench -p migrate-runtime --bench boot`
-//! (`MIGRATE_BENCH_ITERATIONS`, default 3, repeats part 2 and keeps the median.)
+//! (`MIGRATE_BENCH_ITERATIONS`, default 3, repeats part 2 and keeps the median;
+//! `MIGRATE_BENCH_DUMP_DIR` writes the migrations of each set there as JSON,
+//! to time other runners on the same ones.)
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -109,6 +112,9 @@ impl Proxy {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
                 let server = TcpStream::connect(&upstream).unwrap();
+                // The proxy writes each message in two pieces: no Nagle delay.
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
                 let counter = Arc::clone(&counter);
                 let (mut client_read, mut server_write) =
                     (client.try_clone().unwrap(), server.try_clone().unwrap());
@@ -187,6 +193,11 @@ fn corpus_apply() {
         let n_total = migrations.len();
         let n_ok = applicable(&migrations);
         migrations.truncate(n_ok);
+        if let Some(dump) = std::env::var_os("MIGRATE_BENCH_DUMP_DIR") {
+            // For comparing other runners on exactly these migrations.
+            let path = Path::new(&dump).join(format!("{set}.json"));
+            std::fs::write(&path, serde_json::to_string(&migrations).unwrap()).unwrap();
+        }
         let script = work.join(format!("{set}.sql"));
         std::fs::write(&script, psql_script(&migrations)).unwrap();
         let embedded = embed(&migrations, "{}");
@@ -262,7 +273,7 @@ fn applicable(migrations: &[Migration]) -> usize {
     {
         Ok(report) => report.applied.len(),
         Err(Error::MigrationFailed(failed)) => {
-            println!("  (stops at {}: {})", failed.path, failed.source);
+            println!("  (stops at {})", failed);
             migrations
                 .iter()
                 .position(|m| m.version == failed.version)
