@@ -20,6 +20,15 @@ fn child_runner() {
     common::child_main();
 }
 
+/// Panics once `started` is a minute old, so that a broken run fails
+/// instead of hanging CI.
+fn check_deadline(started: std::time::Instant, what: &str) {
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "timed out waiting for {what}"
+    );
+}
+
 /// Waits for the child to say it is connected, so that the kill lands in
 /// the run rather than in process start-up.
 fn wait_connected(child: &mut std::process::Child) -> BufReader<std::process::ChildStdout> {
@@ -86,7 +95,9 @@ fn sigkill_during_a_non_transactional_migration_is_recorded_as_interrupted() {
     let mut child = spawn_child("child_runner", "stuck_no_tx", &db.url);
     let _stdout = wait_connected(&mut child);
     // Wait until the child's second statement runs.
+    let waiting_since = std::time::Instant::now();
     let backend: i32 = loop {
+        check_deadline(waiting_since, "the child's second statement");
         let rows = admin
             .query(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(600)' AND state = 'active'",
@@ -146,7 +157,9 @@ fn terminating_the_lock_holders_backend_lets_another_runner_take_over() {
         let mut client = postgres::Client::connect(&url_a, postgres::NoTls).unwrap();
         set.runner().drift(DriftPolicy::Off).run(&mut client)
     });
+    let waiting_since = std::time::Instant::now();
     let backend_a: i32 = loop {
+        check_deadline(waiting_since, "runner A's migration 2");
         let rows = admin
             .query(
                 "SELECT pid FROM pg_stat_activity WHERE application_name = 'runner_a' AND query LIKE '%pg_sleep%' AND state = 'active'",
@@ -166,7 +179,9 @@ fn terminating_the_lock_holders_backend_lets_another_runner_take_over() {
             .run(&mut client)
     });
     // Let B start waiting for the lock.
+    let waiting_since = std::time::Instant::now();
     loop {
+        check_deadline(waiting_since, "runner B to try the lock");
         let n: i64 = admin
             .query_one(
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'runner_b' AND query LIKE '%pg_try_advisory_lock%'",
