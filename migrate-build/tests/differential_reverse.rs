@@ -116,10 +116,7 @@ fn without_dated_partitions(schema: &mut migrate_core::Schema) {
 
 #[test]
 fn labrinth_migrations_reverse() {
-    reverse_each_migration(
-        "labrinth",
-        expect![""],
-    );
+    reverse_each_migration("labrinth", expect![""]);
 }
 
 #[test]

@@ -51,18 +51,30 @@ fn assert_absent(package: &str, forbidden: &[&str]) {
 
 #[test]
 fn runtime_never_links_the_parser_or_macro_machinery() {
-    assert_absent("migrate-runtime", &["sqlparser", "syn", "proc-macro2", "quote"]);
+    assert_absent(
+        "migrate-runtime",
+        &["sqlparser", "syn", "proc-macro2", "quote"],
+    );
 }
 
 #[test]
 fn model_never_links_the_parser_or_a_database_client() {
     assert_absent(
         "migrate-core",
-        &["sqlparser", "syn", "proc-macro2", "postgres", "tokio-postgres"],
+        &[
+            "sqlparser",
+            "syn",
+            "proc-macro2",
+            "postgres",
+            "tokio-postgres",
+        ],
     );
 }
 
 #[test]
 fn analysis_never_links_proc_macro2() {
-    assert_absent("migrate-build", &["syn", "proc-macro2", "quote", "postgres"]);
+    assert_absent(
+        "migrate-build",
+        &["syn", "proc-macro2", "quote", "postgres"],
+    );
 }
