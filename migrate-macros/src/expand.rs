@@ -444,7 +444,7 @@ fn record_map(getters: &[Getter]) -> Result<TokenStream, String> {
     Ok(quote!(
         #[automatically_derived]
         #[allow(non_snake_case, non_camel_case_types, dead_code)]
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Debug)]
         struct #record {
             #(pub #idents: #types,)*
         }
