@@ -65,10 +65,7 @@ impl<'a, R> Query<'a, R> {
         'a: 'e,
         R: Send + 'e,
     {
-        let map = self.map;
-        E::then(executor.query(self.sql, self.args), move |rows| {
-            map_rows(&rows, map)
-        })
+        executor.fetch_all(self.sql, self.args, self.map)
     }
 
     /// Exactly one row: an error when there is none or more than one.
@@ -78,10 +75,7 @@ impl<'a, R> Query<'a, R> {
         'a: 'e,
         R: Send + 'e,
     {
-        let map = self.map;
-        E::then(executor.query_one(self.sql, self.args), move |row| {
-            map(&row)
-        })
+        executor.fetch_one(self.sql, self.args, self.map)
     }
 
     /// At most one row: an error when there is more than one.
@@ -91,10 +85,7 @@ impl<'a, R> Query<'a, R> {
         'a: 'e,
         R: Send + 'e,
     {
-        let map = self.map;
-        E::then(executor.query_opt(self.sql, self.args), move |row| {
-            row.as_ref().map(map).transpose()
-        })
+        executor.fetch_optional(self.sql, self.args, self.map)
     }
 
     /// Runs the statement and returns the number of rows it affected.
@@ -221,19 +212,31 @@ pub trait Executor<'e>: Sized + private::Sealed {
     /// `Result<T, Error>`, or a future of it.
     type Output<T: Send + 'e>;
 
+    // Each method maps the rows itself, so that a query instantiates one
+    // generic function per row type and executor, not a chain of closures.
     #[doc(hidden)]
-    fn query(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<Vec<Row>>;
+    fn fetch_all<R: Send + 'e>(
+        self,
+        sql: &'e str,
+        args: Vec<Arg<'e>>,
+        map: MapRow<R>,
+    ) -> Self::Output<Vec<R>>;
     #[doc(hidden)]
-    fn query_one(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<Row>;
+    fn fetch_one<R: Send + 'e>(
+        self,
+        sql: &'e str,
+        args: Vec<Arg<'e>>,
+        map: MapRow<R>,
+    ) -> Self::Output<R>;
     #[doc(hidden)]
-    fn query_opt(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<Option<Row>>;
+    fn fetch_optional<R: Send + 'e>(
+        self,
+        sql: &'e str,
+        args: Vec<Arg<'e>>,
+        map: MapRow<R>,
+    ) -> Self::Output<Option<R>>;
     #[doc(hidden)]
     fn execute(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<u64>;
-    #[doc(hidden)]
-    fn then<T: Send + 'e, U: Send + 'e>(
-        output: Self::Output<T>,
-        next: impl FnOnce(T) -> Result<U, Error> + Send + 'e,
-    ) -> Self::Output<U>;
 }
 
 mod private {
@@ -247,27 +250,38 @@ macro_rules! sync_executor {
         impl<'e> Executor<'e> for $client {
             type Output<T: Send + 'e> = Result<T, Error>;
 
-            fn query(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<Vec<Row>> {
-                postgres::GenericClient::query(self, sql, &params(&args))
+            fn fetch_all<R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                map: MapRow<R>,
+            ) -> Self::Output<Vec<R>> {
+                map_rows(&postgres::GenericClient::query(self, sql, &params(&args))?, map)
             }
 
-            fn query_one(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<Row> {
-                postgres::GenericClient::query_one(self, sql, &params(&args))
+            fn fetch_one<R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                map: MapRow<R>,
+            ) -> Self::Output<R> {
+                map(&postgres::GenericClient::query_one(self, sql, &params(&args))?)
             }
 
-            fn query_opt(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<Option<Row>> {
-                postgres::GenericClient::query_opt(self, sql, &params(&args))
+            fn fetch_optional<R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                map: MapRow<R>,
+            ) -> Self::Output<Option<R>> {
+                postgres::GenericClient::query_opt(self, sql, &params(&args))?
+                    .as_ref()
+                    .map(map)
+                    .transpose()
             }
 
             fn execute(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<u64> {
                 postgres::GenericClient::execute(self, sql, &params(&args))
-            }
-
-            fn then<T: Send + 'e, U: Send + 'e>(
-                output: Self::Output<T>,
-                next: impl FnOnce(T) -> Result<U, Error> + Send + 'e,
-            ) -> Self::Output<U> {
-                output.and_then(next)
             }
         }
     )*};
@@ -283,27 +297,48 @@ macro_rules! async_executor {
         impl<'e> Executor<'e> for $client {
             type Output<T: Send + 'e> = BoxFuture<'e, Result<T, Error>>;
 
-            fn query(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<Vec<Row>> {
-                Box::pin(async move { self.query(sql, &params(&args)).await })
+            fn fetch_all<R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                map: MapRow<R>,
+            ) -> Self::Output<Vec<R>> {
+                Box::pin(async move {
+                    let rows = tokio_postgres::GenericClient::query(self, sql, &params(&args)).await?;
+                    map_rows(&rows, map)
+                })
             }
 
-            fn query_one(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<Row> {
-                Box::pin(async move { self.query_one(sql, &params(&args)).await })
+            fn fetch_one<R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                map: MapRow<R>,
+            ) -> Self::Output<R> {
+                Box::pin(async move {
+                    map(&tokio_postgres::GenericClient::query_one(self, sql, &params(&args)).await?)
+                })
             }
 
-            fn query_opt(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<Option<Row>> {
-                Box::pin(async move { self.query_opt(sql, &params(&args)).await })
+            fn fetch_optional<R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                map: MapRow<R>,
+            ) -> Self::Output<Option<R>> {
+                Box::pin(async move {
+                    tokio_postgres::GenericClient::query_opt(self, sql, &params(&args))
+                        .await?
+                        .as_ref()
+                        .map(map)
+                        .transpose()
+                })
             }
 
             fn execute(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<u64> {
-                Box::pin(async move { self.execute(sql, &params(&args)).await })
-            }
-
-            fn then<T: Send + 'e, U: Send + 'e>(
-                output: Self::Output<T>,
-                next: impl FnOnce(T) -> Result<U, Error> + Send + 'e,
-            ) -> Self::Output<U> {
-                Box::pin(async move { next(output.await?) })
+                Box::pin(async move {
+                    tokio_postgres::GenericClient::execute(self, sql, &params(&args)).await
+                })
             }
         }
     )*};
