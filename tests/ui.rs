@@ -17,4 +17,11 @@ fn ui() {
         cases.compile_fail(format!("tests/ui/{category}/*.rs"));
     }
     cases.pass("tests/ui/pass/*.rs");
+    // The same query fails without the `uuid` feature and compiles with it.
+    // CI runs this test both ways (see .ci/run).
+    if cfg!(feature = "uuid") {
+        cases.pass("tests/ui/features/uuid_with_feature.rs");
+    } else {
+        cases.compile_fail("tests/ui/features/uuid_without_feature.rs");
+    }
 }

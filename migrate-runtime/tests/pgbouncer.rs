@@ -1,8 +1,8 @@
 //! Behind PgBouncer: in transaction mode the runner stops before changing
 //! anything; in session mode it works.
 //!
-//! Needs the `pgbouncer` binary (Debian: `apt-get install pgbouncer`), so it
-//! is ignored by default: `cargo test -p migrate-runtime --test pgbouncer -- --ignored`.
+//! Needs the `pgbouncer` binary (Debian: `apt-get install pgbouncer`), which
+//! `.ci/ensure-services` installs.
 //! PgBouncer refuses to run as root: as root, the test starts it as the
 //! `postgres` user.
 
@@ -112,7 +112,6 @@ fn warm_pool(url: &str) {
 }
 
 #[test]
-#[ignore = "needs pgbouncer (apt-get install pgbouncer); run with --ignored"]
 fn transaction_mode_fails_at_once_and_changes_nothing() {
     let db = TestDatabase::new("rt_pgbouncer_tx");
     let bouncer = PgBouncer::start("transaction");
@@ -136,7 +135,6 @@ fn transaction_mode_fails_at_once_and_changes_nothing() {
 }
 
 #[test]
-#[ignore = "needs pgbouncer (apt-get install pgbouncer); run with --ignored"]
 fn session_mode_works() {
     let db = TestDatabase::new("rt_pgbouncer_session");
     let bouncer = PgBouncer::start("session");
