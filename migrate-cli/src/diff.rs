@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use migrate_build::discover::Layout;
 use migrate_core::Schema;
-use migrate_runtime::drift::{Difference, compare};
+use migrate_runtime::drift::{self, Difference, compare};
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
 
 use crate::Failure;
@@ -90,20 +90,30 @@ fn load(args: &Args, source: &str) -> Result<Schema, Failure> {
     Ok(migrations.fold()?.schema)
 }
 
-/// The differences' fixes as one script, each step under a comment saying
-/// what it does, steps that may lose data marked so.
+/// The differences' fixes as one script, in the order they must run (see
+/// [`drift::fix_steps`]), each step under a comment saying what it does,
+/// steps that may lose data marked so.
 pub fn fix_sql(differences: &[Difference]) -> String {
     fix_sql_with(differences, |difference| difference.message.clone())
 }
 
-/// [`fix_sql`] with each step described by `describe`.
+/// [`fix_sql`] with each step described by `describe`. A difference fixed in
+/// several steps (a changed constraint is dropped before the tables change
+/// and added after) is described at each of them.
 pub fn fix_sql_with(
     differences: &[Difference],
     describe: impl Fn(&Difference) -> String,
 ) -> String {
     let mut text = String::new();
-    for difference in differences {
-        let what = describe(difference);
+    let mut described: Vec<&Difference> = Vec::new();
+    for step in drift::fix_steps(differences) {
+        let difference = step.difference;
+        let mut what = describe(difference);
+        if described.iter().any(|seen| std::ptr::eq(*seen, difference)) {
+            what.push_str(" (continued)");
+        } else {
+            described.push(difference);
+        }
         if cannot_fix(difference) {
             text.push_str(&format!("-- CANNOT BE UNDONE BY A STATEMENT: {what}\n"));
         } else if difference.loses_data {
@@ -111,7 +121,7 @@ pub fn fix_sql_with(
         } else {
             text.push_str(&format!("-- {what}\n"));
         }
-        text.push_str(difference.fix.trim_end());
+        text.push_str(step.sql.trim_end());
         text.push_str("\n\n");
     }
     text.truncate(text.trim_end().len());
