@@ -101,6 +101,7 @@ pub fn expand(input: Input) -> TokenStream {
             return stub(&input, &sql, errors);
         }
     };
+    record_uses(&sql, file_label.as_deref(), &described);
     match generate(&input, &schema, &sql, &described, file_path) {
         Ok(tokens) => tokens,
         Err(errors) => stub(&input, &sql, errors),
@@ -498,4 +499,16 @@ pub fn embed() -> TokenStream {
     }
     let path = path.display().to_string();
     quote!(::core::include!(#path))
+}
+
+/// Saves which tables and columns the query uses under
+/// `$OUT_DIR/migrate/uses/`, for `migrate lint`'s rolling-deploy check. Only
+/// crates with a build script have an `OUT_DIR`; failing to write the file
+/// must not fail the build of a correct query, so errors are ignored.
+fn record_uses(sql: &str, location: Option<&str>, described: &Described) {
+    let Some(out_dir) = std::env::var_os("OUT_DIR") else {
+        return;
+    };
+    let dir = PathBuf::from(out_dir).join("migrate").join("uses");
+    let _ = migrate_build::lint::record_query_uses(&dir, sql, location, &described.uses);
 }

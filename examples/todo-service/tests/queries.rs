@@ -117,3 +117,20 @@ fn async_queries_return_typed_rows() {
         connection.await.unwrap().unwrap();
     });
 }
+
+/// The build saved what each checked query uses, for `migrate lint --uses`.
+#[test]
+fn the_build_saves_what_the_queries_use() {
+    let uses = migrate_build::lint::read_uses(std::path::Path::new(concat!(
+        env!("OUT_DIR"),
+        "/migrate/uses"
+    )))
+    .expect("the uses directory reads");
+    let todos_title = uses.queries.iter().any(|query| {
+        query
+            .uses
+            .iter()
+            .any(|used| used.table == "todos" && used.column.as_deref() == Some("title"))
+    });
+    assert!(todos_title, "no saved query uses todos.title: {uses:#?}");
+}
