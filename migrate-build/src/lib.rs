@@ -4,10 +4,8 @@
 //!
 //! In `build.rs`:
 //!
-//! ```ignore
-//! fn main() {
-//!     migrate_build::compile();
-//! }
+//! ```no_run
+//! migrate_build::compile();
 //! ```
 
 pub mod analyze;

@@ -3,7 +3,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::types::{SqlType, builtin_data_type, quote_ident};
+use crate::ddl::quote_ident;
+use crate::types::{SqlType, builtin_data_type};
 
 /// A schema-qualified object name, exactly as PostgreSQL stores it (already
 /// case-folded: `"TaskStatus"` stays `TaskStatus`, `Users` became `users`).

@@ -2,6 +2,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ddl::quote_ident;
+
 /// A column or expression type as PostgreSQL stores it in `pg_type` and
 /// `pg_attribute.atttypmod`.
 ///
@@ -109,23 +111,6 @@ impl fmt::Display for SqlType {
             f.write_str("[]")?;
         }
         Ok(())
-    }
-}
-
-/// Quotes an identifier the way PostgreSQL's `quote_ident` does: only when it
-/// is not a plain lower-case name.
-pub(crate) fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if plain {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 

@@ -343,21 +343,7 @@ pub(crate) fn display(ty: &SqlType) -> String {
     out
 }
 
-/// Quotes an identifier when PostgreSQL would.
-pub(crate) fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if plain {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
+pub(crate) use migrate_core::ddl::quote_ident;
 
 /// Resolves a SQL type as written in a cast to the catalogue type.
 /// `Err` carries the name of a type that does not exist.

@@ -288,20 +288,7 @@ fn format_type_for_cast(_folder: &Folder, ty: &SqlType) -> String {
     type_for_cast_plain(ty)
 }
 
-pub(crate) fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if plain {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
+pub(crate) use migrate_core::ddl::quote_ident;
 
 /// A date or timestamp literal as PostgreSQL prints the stored value
 /// (session time zone UTC): `'epoch'` is `1970-01-01 00:00:00+00` for
