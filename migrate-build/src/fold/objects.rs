@@ -456,7 +456,7 @@ impl Folder {
                 checks.push(Constraint {
                     name,
                     kind: ConstraintKind::Check {
-                        expression: check.expr.to_string(),
+                        expression: super::table::check_expression(&check.expr),
                     },
                     not_valid: false,
                     deferrable: false,

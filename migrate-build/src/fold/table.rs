@@ -7,10 +7,10 @@ use migrate_core::{
     RelationKind, Sequence, SqlType,
 };
 use sqlparser::ast::{
-    CheckConstraint, ColumnDef, ColumnOption, ColumnOptionDef, ConstraintCharacteristics,
-    CreateIndex, CreateTable, CreateTableLikeKind, DeferrableInitial, Expr, ForeignKeyConstraint,
-    GeneratedAs, Ident, IndexColumn, NullsDistinctOption, ObjectName, PrimaryKeyConstraint,
-    ReferentialAction, TableConstraint, UniqueConstraint,
+    BinaryOperator, CheckConstraint, ColumnDef, ColumnOption, ColumnOptionDef,
+    ConstraintCharacteristics, CreateIndex, CreateTable, CreateTableLikeKind, DeferrableInitial,
+    Expr, ForeignKeyConstraint, GeneratedAs, Ident, IndexColumn, NullsDistinctOption, ObjectName,
+    PrimaryKeyConstraint, ReferentialAction, TableConstraint, UniqueConstraint,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -611,7 +611,7 @@ impl Folder {
         ConstraintSpec::new(
             name.as_ref().map(names::ident),
             ConstraintKind::Check {
-                expression: expr.to_string(),
+                expression: check_expression(expr),
             },
             stmt.span_of(expr.as_ref()),
         )
@@ -1003,6 +1003,57 @@ impl ConstraintSpec {
             include: Vec::new(),
             using_index: None,
         }
+    }
+}
+
+/// A CHECK expression as PostgreSQL stores it, as far as the drift
+/// comparison needs: PostgreSQL keeps `x BETWEEN a AND b` as
+/// `x >= a AND x <= b` (and `NOT BETWEEN` as `x < a OR x > b`).
+pub(crate) fn check_expression(expr: &Expr) -> String {
+    expand_between(expr).to_string()
+}
+
+fn expand_between(expr: &Expr) -> Expr {
+    let boxed = |expr: &Expr| Box::new(expand_between(expr));
+    let binary = |left: Expr, op: BinaryOperator, right: Expr| Expr::BinaryOp {
+        left: Box::new(left),
+        op,
+        right: Box::new(right),
+    };
+    match expr {
+        Expr::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => {
+            let value = expand_between(expr);
+            let (low_op, high_op, join) = if *negated {
+                (BinaryOperator::Lt, BinaryOperator::Gt, BinaryOperator::Or)
+            } else {
+                (
+                    BinaryOperator::GtEq,
+                    BinaryOperator::LtEq,
+                    BinaryOperator::And,
+                )
+            };
+            Expr::Nested(Box::new(binary(
+                binary(value.clone(), low_op, expand_between(low)),
+                join,
+                binary(value, high_op, expand_between(high)),
+            )))
+        }
+        Expr::BinaryOp { left, op, right } => Expr::BinaryOp {
+            left: boxed(left),
+            op: op.clone(),
+            right: boxed(right),
+        },
+        Expr::UnaryOp { op, expr } => Expr::UnaryOp {
+            op: *op,
+            expr: boxed(expr),
+        },
+        Expr::Nested(inner) => Expr::Nested(boxed(inner)),
+        other => other.clone(),
     }
 }
 
