@@ -601,13 +601,7 @@ impl Folder {
             start: None,
             increment: None,
         };
-        for option in options {
-            match option {
-                SequenceOptions::StartWith(expr, _) => sequence.start = integer(expr),
-                SequenceOptions::IncrementBy(expr, _) => sequence.increment = integer(expr),
-                _ => {}
-            }
-        }
+        apply_sequence_options(&mut sequence, options);
         if let Some(owner) = owned_by {
             sequence.owned_by = self.sequence_owner(stmt, owner)?;
         }
@@ -1678,6 +1672,18 @@ fn search_path_values(values: &[Expr]) -> Vec<String> {
         }
     }
     path
+}
+
+/// The options the model keeps (START, INCREMENT) of CREATE SEQUENCE or of an
+/// identity column's sequence.
+pub(crate) fn apply_sequence_options(sequence: &mut Sequence, options: &[SequenceOptions]) {
+    for option in options {
+        match option {
+            SequenceOptions::StartWith(expr, _) => sequence.start = integer(expr),
+            SequenceOptions::IncrementBy(expr, _) => sequence.increment = integer(expr),
+            _ => {}
+        }
+    }
 }
 
 fn integer(expr: &Expr) -> Option<i64> {

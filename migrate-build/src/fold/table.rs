@@ -10,7 +10,7 @@ use sqlparser::ast::{
     BinaryOperator, CheckConstraint, ColumnDef, ColumnOption, ColumnOptionDef,
     ConstraintCharacteristics, CreateIndex, CreateTable, CreateTableLikeKind, DeferrableInitial,
     Expr, ForeignKeyConstraint, GeneratedAs, Ident, IndexColumn, NullsDistinctOption, ObjectName,
-    PrimaryKeyConstraint, ReferentialAction, TableConstraint, UniqueConstraint,
+    PrimaryKeyConstraint, ReferentialAction, SequenceOptions, TableConstraint, UniqueConstraint,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -296,6 +296,7 @@ impl Folder {
         let mut specs = Vec::new();
         let mut sequence = None;
         let mut wants_sequence = resolved.serial;
+        let mut identity_options: &[SequenceOptions] = &[];
         for ColumnOptionDef {
             name: constraint_name,
             option,
@@ -343,7 +344,7 @@ impl Folder {
                 }
                 ColumnOption::Generated {
                     generated_as,
-                    sequence_options: _, // START/INCREMENT of the identity sequence
+                    sequence_options,
                     generation_expr,
                     generation_expr_mode: _, // STORED is the only mode PostgreSQL 15 has
                     generated_keyword: _,
@@ -356,6 +357,7 @@ impl Folder {
                         });
                         column.not_null = true;
                         wants_sequence = true;
+                        identity_options = sequence_options.as_deref().unwrap_or_default();
                     }
                 },
                 ColumnOption::Comment(comment) => column.comment = Some(comment.clone()),
@@ -395,19 +397,18 @@ impl Folder {
                     regclass_text(&sequence_name)
                 ));
             }
-            sequence = Some((
-                sequence_name,
-                Sequence {
-                    data_type: if resolved.serial {
-                        resolved.ty.clone()
-                    } else {
-                        column.ty.clone()
-                    },
-                    owned_by: Some((table.clone(), column_name.clone())),
-                    start: None,
-                    increment: None,
+            let mut owned = Sequence {
+                data_type: if resolved.serial {
+                    resolved.ty.clone()
+                } else {
+                    column.ty.clone()
                 },
-            ));
+                owned_by: Some((table.clone(), column_name.clone())),
+                start: None,
+                increment: None,
+            };
+            super::objects::apply_sequence_options(&mut owned, identity_options);
+            sequence = Some((sequence_name, owned));
         }
         let _ = relation;
         Ok((column, specs, sequence))
