@@ -215,10 +215,9 @@ fn fold_errors_are_rendered_and_exit_1() {
     let output = migrate(&["schema"], &project.path);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stdout(&output), "");
-    // FIXME: for RENAME COLUMN PostgreSQL says `column "emial" does not
-    // exist`, without `of relation "users"` (the fold's wording).
+    // For RENAME COLUMN PostgreSQL names no relation.
     expect![[r#"
-        error: column "emial" of relation "users" does not exist
+        error: column "emial" does not exist
          --> migrations/2_rename.sql:2:33
           |
         2 | ALTER TABLE users RENAME COLUMN emial TO mail;

@@ -470,7 +470,10 @@ impl Folder {
         let new = names::ident(new_ident);
         let relation = &self.schema.relations[table];
         if relation.column(&old).is_none() {
-            return Err(self.missing_column(stmt, table, old_ident));
+            // PostgreSQL names no relation here, unlike for other ALTERs.
+            let mut error = self.missing_column(stmt, table, old_ident);
+            error.message = format!("column \"{old}\" does not exist");
+            return Err(error);
         }
         if relation.column(&new).is_some() {
             return Err(stmt.error(
