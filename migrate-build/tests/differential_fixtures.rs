@@ -378,12 +378,7 @@ fn partitions_like_as_sequences_extensions_comments_transactions() {
             DROP TABLE IF EXISTS nothing;
             DROP TABLE scratch;"#,
         ],
-        // FIXME(fold): CREATE TABLE (LIKE .. INCLUDING ALL) does not copy
-        // the primary key and check constraints.
-        expect![[r#"
-            Unexpected constraint base_name_check on public.copy_all (CHECK ((name <> ''::text))) exists but no migration creates it
-            Unexpected constraint copy_all_pkey on public.copy_all (PRIMARY KEY (id)) exists but no migration creates it
-        "#]],
+        expect![""],
     );
 }
 

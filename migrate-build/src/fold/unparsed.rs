@@ -11,12 +11,13 @@
 //! keywords and skipped. Anything else (a `DO` block) gets a warning that
 //! the fold assumed no change.
 
-use migrate_core::{Name, Sequence, SqlType};
+use migrate_core::{ConstraintKind, Name, Sequence, SqlType};
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
+use super::table::ConstraintSpec;
 use super::{Fallible, Folder, Stmt, names};
 
 /// What a directive comment before a statement says.
@@ -286,6 +287,8 @@ impl Folder {
         if tokens.keywords_at(0, &["CREATE", "TABLE"]) && tokens.find_keyword(2, "LIKE").is_some() {
             let mut options = Vec::new();
             let mut with_defaults = false;
+            let mut with_constraints = false;
+            let mut with_indexes = false;
             let mut index = 0;
             while index < tokens.tokens.len() {
                 let including = tokens.keywords_at(index, &["INCLUDING"]);
@@ -293,6 +296,12 @@ impl Folder {
                     let option = tokens.keyword(index + 1).unwrap_or_default();
                     if matches!(option.as_str(), "ALL" | "DEFAULTS") {
                         with_defaults = including;
+                    }
+                    if matches!(option.as_str(), "ALL" | "CONSTRAINTS") {
+                        with_constraints = including;
+                    }
+                    if matches!(option.as_str(), "ALL" | "INDEXES") {
+                        with_indexes = including;
                     }
                     options.extend([index, index + 1]);
                     index += 2;
@@ -306,6 +315,46 @@ impl Folder {
             {
                 let reparsed = Stmt::new(&blanked, stmt.base);
                 self.create_table(&reparsed, create)?;
+                if (with_constraints || with_indexes)
+                    && let Some(
+                        sqlparser::ast::CreateTableLikeKind::Parenthesized(like)
+                        | sqlparser::ast::CreateTableLikeKind::Plain(like),
+                    ) = &create.like
+                {
+                    let source = self.existing_relation(&reparsed, &like.name)?;
+                    let target = self.existing_relation(&reparsed, &create.name)?;
+                    let span = reparsed.span_of_object_name(&like.name);
+                    // INCLUDING CONSTRAINTS copies checks under their own
+                    // names; INCLUDING INDEXES re-creates primary key, unique
+                    // and exclusion constraints named for the new table.
+                    // Foreign keys are never copied.
+                    let specs = self.schema.relations[&source]
+                        .constraints
+                        .iter()
+                        .filter_map(|constraint| match &constraint.kind {
+                            ConstraintKind::Check { .. } if with_constraints => {
+                                Some(ConstraintSpec::new(
+                                    Some(constraint.name.clone()),
+                                    constraint.kind.clone(),
+                                    span.clone(),
+                                ))
+                            }
+                            ConstraintKind::PrimaryKey { .. }
+                            | ConstraintKind::Unique { .. }
+                            | ConstraintKind::Exclusion { .. }
+                                if with_indexes =>
+                            {
+                                Some(ConstraintSpec::new(
+                                    None,
+                                    constraint.kind.clone(),
+                                    span.clone(),
+                                ))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    self.add_constraints(&reparsed, &target, specs)?;
+                }
                 if with_defaults
                     && let Some(
                         sqlparser::ast::CreateTableLikeKind::Parenthesized(like)
