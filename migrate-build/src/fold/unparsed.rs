@@ -264,7 +264,7 @@ impl Folder {
     fn recognise(&mut self, stmt: &Stmt, tokens: &Tokens) -> Fallible<Option<()>> {
         // GENERATED .. AS IDENTITY (START WITH 1 ..): the sequence options
         // change no shape and sqlparser rejects them in CREATE/ALTER TABLE.
-        let identity_options: Vec<usize> = (0..tokens.tokens.len())
+        let identity_lists: Vec<Vec<usize>> = (0..tokens.tokens.len())
             .filter(|index| {
                 tokens.keywords_at(*index, &["IDENTITY"])
                     && matches!(
@@ -272,8 +272,21 @@ impl Folder {
                         Some(Token::LParen)
                     )
             })
-            .flat_map(|index| tokens.parenthesised(index + 1))
+            .map(|index| tokens.parenthesised(index + 1))
+            .filter(|list| list.len() >= 2)
             .collect();
+        // sqlparser takes the options in one order only: put them in it.
+        if !identity_lists.is_empty()
+            && let Some(reordered) = self.reorder_identity_options(stmt, tokens, &identity_lists)
+            && let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &reordered)
+        {
+            let reparsed = Stmt::new(&reordered, stmt.base);
+            for statement in &parsed {
+                self.apply_statement(&reparsed, statement)?;
+            }
+            return Ok(Some(()));
+        }
+        let identity_options: Vec<usize> = identity_lists.concat();
         if !identity_options.is_empty() {
             let blanked = self.blanked(stmt, tokens, &identity_options);
             if Parser::parse_sql(&PostgreSqlDialect {}, &blanked).is_ok() {
@@ -692,6 +705,73 @@ impl Folder {
             }
         }
         blanked
+    }
+
+    /// The statement with each identity option list (token indexes, with
+    /// its parentheses) in the one order sqlparser 0.63 reads: INCREMENT,
+    /// MINVALUE, MAXVALUE, START, CACHE, CYCLE. PostgreSQL takes any order.
+    /// The text keeps its length, so spans into it still hold. `None` when a
+    /// list holds something else (the caller then drops the options).
+    fn reorder_identity_options(
+        &self,
+        stmt: &Stmt,
+        tokens: &Tokens,
+        lists: &[Vec<usize>],
+    ) -> Option<String> {
+        let mut text = stmt.text.to_owned();
+        for list in lists {
+            let inner: Vec<usize> = list[1..list.len() - 1]
+                .iter()
+                .copied()
+                .filter(|index| !matches!(tokens.tokens[*index].token, Token::Whitespace(_)))
+                .collect();
+            let (first, last) = (*inner.first()?, *inner.last()?);
+            // Each option: its rank in sqlparser's order and its text.
+            let mut options: Vec<(Option<u8>, std::ops::Range<usize>)> = Vec::new();
+            for index in inner {
+                let range = self.token_range(stmt, tokens, index)?;
+                let rank = match tokens.keyword(index).as_deref() {
+                    Some("INCREMENT") => Some(0),
+                    Some("MINVALUE") => Some(1),
+                    Some("MAXVALUE") => Some(2),
+                    Some("START") => Some(3),
+                    Some("CACHE") => Some(4),
+                    Some("CYCLE") => Some(5),
+                    Some("NO") => {
+                        options.push((None, range));
+                        continue;
+                    }
+                    _ => None,
+                };
+                match (rank, options.last_mut()) {
+                    // NO MINVALUE, NO MAXVALUE, NO CYCLE
+                    (Some(rank), Some((pending @ None, option))) => {
+                        *pending = Some(rank);
+                        option.end = range.end;
+                    }
+                    (Some(rank), _) => options.push((Some(rank), range)),
+                    (None, Some((_, option))) => option.end = range.end,
+                    (None, None) => return None,
+                }
+            }
+            if options.iter().any(|(rank, _)| rank.is_none()) {
+                return None;
+            }
+            options.sort_by_key(|(rank, _)| *rank);
+            let region = self.token_range(stmt, tokens, first)?.start
+                ..self.token_range(stmt, tokens, last)?.end;
+            let mut replacement = options
+                .iter()
+                .map(|(_, option)| stmt.text[option.clone()].replace('\n', " "))
+                .collect::<Vec<_>>()
+                .join(" ");
+            if replacement.len() > region.len() {
+                return None;
+            }
+            replacement.push_str(&" ".repeat(region.len() - replacement.len()));
+            text.replace_range(region, &replacement);
+        }
+        Some(text)
     }
 
     fn reparse_without_tokens(
