@@ -241,10 +241,13 @@ impl Builder {
                 migrations_dir,
                 &shown_dir,
             );
-            self.emit(&format!(
-                "cargo:warning={}",
-                line.trim_end().replace('\n', " ")
-            ));
+            // One line for cargo: the help goes in parentheses, as in the
+            // fold's warnings.
+            let line = match line.trim_end().split_once("\n  = help: ") {
+                Some((head, help)) => format!("{head} (help: {})", help.replace('\n', " ")),
+                None => line.trim_end().replace('\n', " "),
+            };
+            self.emit(&format!("cargo:warning={line}"));
         }
         if !denied.is_empty() {
             let n_denied = denied.len();
