@@ -153,54 +153,14 @@ impl Folder {
     fn rename_namespace(&mut self, old: &str, new: &str) {
         let namespace = self.schema.namespaces.remove(old).unwrap_or_default();
         self.schema.namespaces.insert(new.to_owned(), namespace);
-        let relations: Vec<Name> = self
-            .schema
-            .relations
-            .keys()
-            .filter(|n| n.schema == old)
-            .cloned()
-            .collect();
-        for relation in relations {
+        for relation in names_in(&self.schema.relations, old) {
             self.move_relation(&relation, new);
         }
-        let types: Vec<Name> = self
-            .schema
-            .types
-            .keys()
-            .filter(|n| n.schema == old)
-            .cloned()
-            .collect();
-        for type_name in types {
+        for type_name in names_in(&self.schema.types, old) {
             self.move_type(&type_name, new);
         }
-        let sequences: Vec<Name> = self
-            .schema
-            .sequences
-            .keys()
-            .filter(|n| n.schema == old)
-            .cloned()
-            .collect();
-        for sequence in sequences {
-            if let Some(moved) = self.schema.sequences.remove(&sequence) {
-                self.schema
-                    .sequences
-                    .insert(Name::new(new, &sequence.name), moved);
-            }
-        }
-        let functions: Vec<Name> = self
-            .schema
-            .functions
-            .keys()
-            .filter(|n| n.schema == old)
-            .cloned()
-            .collect();
-        for function in functions {
-            if let Some(moved) = self.schema.functions.remove(&function) {
-                self.schema
-                    .functions
-                    .insert(Name::new(new, &function.name), moved);
-            }
-        }
+        rename_schema_keys(&mut self.schema.sequences, old, new);
+        rename_schema_keys(&mut self.schema.functions, old, new);
         for extension in self.schema.extensions.values_mut() {
             if extension.schema == old {
                 extension.schema = new.to_owned();
@@ -1672,6 +1632,23 @@ fn search_path_values(values: &[Expr]) -> Vec<String> {
         }
     }
     path
+}
+
+/// The names in `map` that live in `schema`.
+fn names_in<T>(map: &std::collections::BTreeMap<Name, T>, schema: &str) -> Vec<Name> {
+    map.keys()
+        .filter(|name| name.schema == schema)
+        .cloned()
+        .collect()
+}
+
+/// Moves every entry of `map` from schema `old` to schema `new`.
+fn rename_schema_keys<T>(map: &mut std::collections::BTreeMap<Name, T>, old: &str, new: &str) {
+    for name in names_in(map, old) {
+        if let Some(value) = map.remove(&name) {
+            map.insert(Name::new(new, &name.name), value);
+        }
+    }
 }
 
 /// The options the model keeps (START, INCREMENT) of CREATE SEQUENCE or of an
