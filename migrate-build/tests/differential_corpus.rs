@@ -25,7 +25,7 @@ use migrate_build::fold::fold;
 use migrate_core::{Migration, Name, Schema};
 use migrate_runtime::drift::{Difference, compare};
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
-use migrate_runtime::{DriftPolicy, EmbeddedMigration, Migrations};
+use migrate_runtime::{DriftPolicy, Migrations};
 use migrate_test_support::{TestDatabase, corpus_dir};
 
 /// `order, file, single_tx, status` of `apply_log.tsv`.
@@ -287,31 +287,9 @@ fn check_set_with_runner(set: &str, known: Expect) {
         .unwrap_or(log.len());
     let migrations = &discovered.migrations[..n_applicable];
     let folded = fold(migrations);
-    let leak = |text: &str| -> &'static str { Box::leak(text.to_owned().into_boxed_str()) };
-    let embedded: Vec<EmbeddedMigration> = migrations
-        .iter()
-        .map(|migration| EmbeddedMigration {
-            version: leak(&migration.version),
-            name: leak(&migration.name),
-            path: leak(&migration.path),
-            sql: leak(&migration.up),
-            down: migration.down.as_deref().map(leak),
-            checksum: leak(&migration.checksum),
-            transactional: migration.transactional,
-            statements: Box::leak(
-                migration
-                    .statements
-                    .iter()
-                    .map(|statement| leak(statement))
-                    .collect::<Vec<_>>()
-                    .into_boxed_slice(),
-            ),
-        })
-        .collect();
     let snapshot = serde_json::to_string(&folded.schema).unwrap();
-    let embedded: &'static [EmbeddedMigration] = Box::leak(embedded.into_boxed_slice());
     let migrations_static: &'static Migrations =
-        Box::leak(Box::new(Migrations::new(embedded, leak(&snapshot))));
+        Box::leak(Box::new(Migrations::leak(migrations, &snapshot)));
 
     let db = TestDatabase::new(&format!("differential_runner_{set}"));
     let mut client = db.client();

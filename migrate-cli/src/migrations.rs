@@ -7,7 +7,7 @@ use migrate_build::Diagnostic;
 use migrate_build::builder::{FoldedDirectory, fold_directory};
 use migrate_build::discover::Layout;
 use migrate_core::Migration;
-use migrate_runtime::{EmbeddedMigration, Migrations};
+use migrate_runtime::Migrations;
 
 use crate::Failure;
 
@@ -97,31 +97,8 @@ fn strsim_closest<'a>(version: &str, known: &[&'a str]) -> Option<&'a str> {
 /// `&'static` data (a binary embeds them); a command runs once and exits,
 /// so the strings are leaked rather than copied into a second model.
 pub fn embedded(migrations: &[Migration], schema: Option<&migrate_core::Schema>) -> Migrations {
-    fn leak(text: &str) -> &'static str {
-        Box::leak(text.to_owned().into_boxed_str())
-    }
-    let embedded: Vec<EmbeddedMigration> = migrations
-        .iter()
-        .map(|migration| EmbeddedMigration {
-            version: leak(&migration.version),
-            name: leak(&migration.name),
-            path: leak(&migration.path),
-            sql: leak(&migration.up),
-            down: migration.down.as_deref().map(leak),
-            checksum: leak(&migration.checksum),
-            transactional: migration.transactional,
-            statements: Box::leak(
-                migration
-                    .statements
-                    .iter()
-                    .map(|statement| leak(statement))
-                    .collect::<Vec<_>>()
-                    .into_boxed_slice(),
-            ),
-        })
-        .collect();
     let schema_json = schema
         .and_then(|schema| serde_json::to_string(schema).ok())
         .unwrap_or_else(|| "{}".to_owned());
-    Migrations::new(Box::leak(embedded.into_boxed_slice()), leak(&schema_json))
+    Migrations::leak(migrations, &schema_json)
 }

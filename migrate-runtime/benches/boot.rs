@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use migrate_build::discover::discover;
 use migrate_core::Migration;
-use migrate_runtime::{DriftPolicy, EmbeddedMigration, Error, Migrations};
+use migrate_runtime::{DriftPolicy, Error, Migrations};
 use migrate_test_support::{corpus_dir, server_url, with_database};
 use postgres::NoTls;
 
@@ -331,35 +331,9 @@ fn migration(
     }
 }
 
-fn leak(text: &str) -> &'static str {
-    Box::leak(text.to_owned().into_boxed_str())
-}
-
 /// What the build helper embeds, built at run time and leaked.
 fn embed(migrations: &[Migration], schema_json: &str) -> &'static Migrations {
-    let embedded: Vec<EmbeddedMigration> = migrations
-        .iter()
-        .map(|m| EmbeddedMigration {
-            version: leak(&m.version),
-            name: leak(&m.name),
-            path: leak(&m.path),
-            sql: leak(&m.up),
-            down: m.down.as_deref().map(leak),
-            checksum: leak(&m.checksum),
-            transactional: m.transactional,
-            statements: Box::leak(
-                m.statements
-                    .iter()
-                    .map(|s| leak(s))
-                    .collect::<Vec<_>>()
-                    .into_boxed_slice(),
-            ),
-        })
-        .collect();
-    Box::leak(Box::new(Migrations::new(
-        Box::leak(embedded.into_boxed_slice()),
-        leak(schema_json),
-    )))
+    Box::leak(Box::new(Migrations::leak(migrations, schema_json)))
 }
 
 /// A scratch database, dropped with the value.

@@ -65,6 +65,37 @@ impl Migrations {
         }
     }
 
+    /// Migrations found at run time rather than embedded by the build (the
+    /// `migrate` command, tests, benchmarks). The runner takes `'static`
+    /// data, as a binary embeds it, so the text is leaked: call this once per
+    /// set of migrations in a process, not in a loop.
+    pub fn leak(migrations: &[migrate_core::Migration], schema_json: &str) -> Self {
+        fn leak(text: &str) -> &'static str {
+            Box::leak(text.to_owned().into_boxed_str())
+        }
+        let embedded: Vec<EmbeddedMigration> = migrations
+            .iter()
+            .map(|migration| EmbeddedMigration {
+                version: leak(&migration.version),
+                name: leak(&migration.name),
+                path: leak(&migration.path),
+                sql: leak(&migration.up),
+                down: migration.down.as_deref().map(leak),
+                checksum: leak(&migration.checksum),
+                transactional: migration.transactional,
+                statements: Box::leak(
+                    migration
+                        .statements
+                        .iter()
+                        .map(|statement| leak(statement))
+                        .collect::<Vec<_>>()
+                        .into_boxed_slice(),
+                ),
+            })
+            .collect();
+        Self::new(Box::leak(embedded.into_boxed_slice()), leak(schema_json))
+    }
+
     /// Names the package that embeds the migrations (its name and version,
     /// as `env!("CARGO_PKG_NAME")` and `env!("CARGO_PKG_VERSION")` give them
     /// in the embedding crate), recorded as `applied_by` in the history.
