@@ -432,11 +432,12 @@ fn embed_source(migrations: &[Migration], schema_path: &Path, origin: &str) -> S
             .collect();
         let _ = writeln!(
             out,
-            "        {RUNTIME}::EmbeddedMigration {{\n            version: {:?},\n            name: {:?},\n            path: {:?},\n            sql: {:?},\n            down: {down},\n            checksum: {:?},\n            transactional: {},\n            statements: &[{}],\n        }},",
+            "        {RUNTIME}::EmbeddedMigration {{\n            version: {:?},\n            name: {:?},\n            path: {:?},\n            sql: {:?},\n            lines_before_up: {},\n            down: {down},\n            checksum: {:?},\n            transactional: {},\n            statements: &[{}],\n        }},",
             migration.version,
             migration.name,
             migration.path,
             migration.up,
+            migration.lines_before_up,
             migration.checksum,
             migration.transactional,
             statements.join(", "),
@@ -461,6 +462,7 @@ mod tests {
             path: format!("{version}_create_users.sql"),
             up: up.to_owned(),
             up_offset: 0,
+            lines_before_up: 0,
             down: Some("DROP TABLE users;".to_owned()),
             transactional,
             statements: if transactional {
@@ -495,6 +497,7 @@ mod tests {
                         name: "create_users",
                         path: "1_create_users.sql",
                         sql: "CREATE TABLE users (id bigint, name text \"quoted\");\n",
+                        lines_before_up: 0,
                         down: ::core::option::Option::Some("DROP TABLE users;"),
                         checksum: "b86cfaabb0ac6e50ea9ac82f6d51aa66f06968500a4abeb1a81c0fdc59344e05",
                         transactional: true,
@@ -505,6 +508,7 @@ mod tests {
                         name: "create_users",
                         path: "2_create_users.sql",
                         sql: "CREATE INDEX CONCURRENTLY i ON users (id);",
+                        lines_before_up: 0,
                         down: ::core::option::Option::Some("DROP TABLE users;"),
                         checksum: "a108a968689e47da5897a9cce53c2ff018339b9aef16db571961646044ba8662",
                         transactional: false,

@@ -37,8 +37,16 @@
 //! `-- +goose NO TRANSACTION`, dbmate's `transaction:false`, Flyway's
 //! `executeInTransaction=false` in `V<version>__<name>.sql.conf`), when one of its
 //! statements cannot run in a transaction block
-//! ([`needs_no_transaction`]), or when it runs its own `BEGIN`/`COMMIT`
-//! ([`is_transaction_control`]), which a wrapping transaction would break.
+//! ([`needs_no_transaction`]), or when it controls its own transaction
+//! ([`is_transaction_control`]) in a way a wrapping transaction would break.
+//!
+//! A file that wraps itself in one plain `BEGIN ... COMMIT` (five Prisma
+//! migrations of inbox-zero do) runs as the runner's transaction instead, so
+//! that its history row commits with it: its `BEGIN` and `COMMIT` become
+//! spaces in [`Migration::up`] (every position stays where it is in the
+//! file), while [`Migration::checksum`] stays the file's. Other shapes (a
+//! `ROLLBACK`, two transactions, statements after the `COMMIT`, an isolation
+//! level) run outside a transaction, statement by statement, as the file says.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -53,13 +61,17 @@
 use std::cmp::Ordering;
 use std::fmt;
 use std::fs;
+use std::ops::Range;
 use std::path::Path;
 use std::str::FromStr;
 
 use migrate_core::Migration;
 
 use crate::Error;
-use crate::split::{is_transaction_control, needs_no_transaction, split_statements};
+use crate::split::{
+    SqlStatement, is_plain_begin, is_plain_commit, is_transaction_control, needs_no_transaction,
+    split_statements,
+};
 
 /// The tool whose file layout a migrations directory follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -221,6 +233,20 @@ pub fn discover(dir: &Path, layout: Option<Layout>) -> Result<Discovered, Error>
 /// Fills what every layout derives the same way: the transaction mode from
 /// the statements, the statements themselves, the checksum.
 fn finish(migration: &mut Migration) {
+    // The checksum is the file's, whatever is blanked out below.
+    migration.checksum = migrate_core::checksum(&migration.up);
+    if let Some(spans) = own_transaction(&split_statements(&migration.up), migration.transactional)
+    {
+        // Run as the runner's transaction, with its history row in it: the
+        // file's BEGIN and COMMIT become spaces, so that every position in
+        // `up` stays where it is in the file.
+        for span in spans {
+            migration
+                .up
+                .replace_range(span.clone(), &" ".repeat(span.len()));
+        }
+        migration.transactional = true;
+    }
     let statements = split_statements(&migration.up);
     // A statement PostgreSQL refuses in a transaction block, or a file that
     // runs its own BEGIN/COMMIT: wrapping either in a transaction breaks it.
@@ -235,7 +261,47 @@ fn finish(migration: &mut Migration) {
             .map(|statement| statement.text.to_owned())
             .collect();
     }
-    migration.checksum = migrate_core::checksum(&migration.up);
+}
+
+/// A migration that wraps its statements in one transaction of its own:
+/// one plain `BEGIN` (or `START TRANSACTION`), one plain `COMMIT` (or `END`)
+/// as its last statement, no other transaction control, and nothing that
+/// PostgreSQL refuses in a transaction. Statements before the `BEGIN` count
+/// only when the layout runs the file in a transaction anyway (as Prisma
+/// does, by sending the file as one query): the `BEGIN` then takes them into
+/// the same transaction. Returns the byte spans of the two statements,
+/// when they can be blanked out without moving anything (plain ASCII).
+///
+/// Any other shape (a `ROLLBACK`, two transactions, statements after the
+/// `COMMIT`, an isolation level) keeps running outside a transaction,
+/// statement by statement, as the file says.
+fn own_transaction(
+    statements: &[SqlStatement<'_>],
+    transactional: bool,
+) -> Option<[Range<usize>; 2]> {
+    if statements
+        .iter()
+        .any(|statement| needs_no_transaction(statement.text))
+    {
+        return None;
+    }
+    let mut control = statements
+        .iter()
+        .enumerate()
+        .filter(|(_, statement)| is_transaction_control(statement.text));
+    let (begin_index, begin) = control.next()?;
+    let (commit_index, commit) = control.next()?;
+    if control.next().is_some()
+        || commit_index + 1 != statements.len()
+        || !is_plain_begin(begin.text)
+        || !is_plain_commit(commit.text)
+        || (begin_index > 0 && !transactional)
+        || !begin.text.is_ascii()
+        || !commit.text.is_ascii()
+    {
+        return None;
+    }
+    Some([begin.span.clone(), commit.span.clone()])
 }
 
 /// One entry of the migrations directory, classified by its name alone.
@@ -575,6 +641,7 @@ fn new_migration(version: &str, name: &str, path: String) -> Migration {
         path,
         up: String::new(),
         up_offset: 0,
+        lines_before_up: 0,
         down: None,
         transactional: true,
         statements: Vec::new(),
@@ -988,6 +1055,7 @@ fn sectioned_migrations(
         let up = section(&text, &up_marker, &starts);
         migration.up = text[up.clone()].to_owned();
         migration.up_offset = offset + up.start;
+        migration.lines_before_up = text[..up.start].matches('\n').count();
         if let Some(down_marker) = downs.first() {
             let down = section(&text, down_marker, &starts);
             migration.down = Some(text[down].to_owned());

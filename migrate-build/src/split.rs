@@ -149,6 +149,62 @@ pub fn is_transaction_control(statement: &str) -> bool {
     }
 }
 
+/// Whether `statement` is a plain `BEGIN` (`BEGIN WORK`, `BEGIN
+/// TRANSACTION`, `START TRANSACTION`), without an isolation level or access
+/// mode, so that dropping it in favour of the runner's own `BEGIN` changes
+/// nothing.
+///
+/// ```
+/// use migrate_build::split::is_plain_begin;
+///
+/// assert!(is_plain_begin("begin transaction"));
+/// assert!(!is_plain_begin("BEGIN ISOLATION LEVEL SERIALIZABLE"));
+/// ```
+pub fn is_plain_begin(statement: &str) -> bool {
+    let words = leading_words(statement, 3);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    matches!(
+        words.as_slice(),
+        ["BEGIN"] | ["BEGIN", "WORK" | "TRANSACTION"] | ["START", "TRANSACTION"]
+    ) && only_words(statement)
+}
+
+/// Whether `statement` is a plain `COMMIT` (`COMMIT WORK`, `COMMIT
+/// TRANSACTION`, `END`, `END WORK`, `END TRANSACTION`), not `AND CHAIN`.
+///
+/// ```
+/// use migrate_build::split::is_plain_commit;
+///
+/// assert!(is_plain_commit("COMMIT"));
+/// assert!(!is_plain_commit("COMMIT AND CHAIN"));
+/// ```
+pub fn is_plain_commit(statement: &str) -> bool {
+    let words = leading_words(statement, 3);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    matches!(
+        words.as_slice(),
+        ["COMMIT" | "END"] | ["COMMIT" | "END", "WORK" | "TRANSACTION"]
+    ) && only_words(statement)
+}
+
+/// Whether every token of `statement` but its comments is a word.
+fn only_words(statement: &str) -> bool {
+    let mut scanner = Scanner::new(statement);
+    while let Some(token) = scanner.next_token() {
+        let text = &statement[token.span.clone()];
+        match token.kind {
+            TokenKind::Comment => {}
+            TokenKind::Semicolon => return false,
+            TokenKind::Other => {
+                if !text.bytes().all(|byte| byte.is_ascii_alphabetic()) {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
 /// The first `limit` tokens of `statement` that are words (keywords or
 /// unquoted identifiers), upper-cased, skipping comments; stops at the first
 /// token that is neither a word nor a parenthesised option list.

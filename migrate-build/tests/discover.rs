@@ -57,7 +57,6 @@ fn render(discovered: &Discovered) -> String {
         writeln!(out, "ignored: {}", discovered.ignored.join(", ")).unwrap();
     }
     for migration in &discovered.migrations {
-        assert_eq!(migration.checksum, migrate_core::checksum(&migration.up));
         writeln!(
             out,
             "{} {:?} {} {}offset={}",
@@ -86,11 +85,23 @@ fn render(discovered: &Discovered) -> String {
 fn check(files: &[(&str, &str)], layout: Option<Layout>, expect: Expect) {
     let dir = TempDir::with(files);
     let discovered = discover(&dir.path, layout).unwrap_or_else(|error| panic!("{error}"));
-    // `up` is where the file says it is.
+    // `up` is where the file says it is (a file's own BEGIN and COMMIT
+    // blanked out), and the checksum is the file's.
     for migration in &discovered.migrations {
         let file = fs::read_to_string(dir.path.join(&migration.path)).expect("readable");
+        let in_file = &file[migration.up_offset..migration.up_offset + migration.up.len()];
+        assert_eq!(migration.checksum, migrate_core::checksum(in_file));
         assert_eq!(
-            &file[migration.up_offset..migration.up_offset + migration.up.len()],
+            migration.lines_before_up,
+            file[..migration.up_offset].matches('\n').count()
+        );
+        assert!(
+            in_file
+                .bytes()
+                .zip(migration.up.bytes())
+                .all(|(file_byte, up_byte)| file_byte == up_byte
+                    || (up_byte == b' ' && file_byte != b'\n')),
+            "{in_file:?} became {:?}",
             migration.up
         );
     }
@@ -175,6 +186,27 @@ fn statements_refused_in_a_transaction_and_own_transactions_are_detected() {
             ("1_index.sql", "CREATE INDEX CONCURRENTLY i ON t (a);"),
             ("2_own.sql", "BEGIN;\nUPDATE t SET a = 1;\nCOMMIT;\n"),
             (
+                "4_own_after_statements.sql",
+                "UPDATE t SET a = 0;\nstart transaction;\nUPDATE t SET a = 1;\nEND;\n",
+            ),
+            // Other shapes run statement by statement, as the file says.
+            (
+                "5_own_then_more.sql",
+                "BEGIN;\nUPDATE t SET a = 1;\nCOMMIT;\nUPDATE t SET a = 2;\n",
+            ),
+            (
+                "6_own_rollback.sql",
+                "BEGIN;\nUPDATE t SET a = 1;\nROLLBACK;\n",
+            ),
+            (
+                "7_own_isolation.sql",
+                "BEGIN ISOLATION LEVEL SERIALIZABLE;\nUPDATE t SET a = 1;\nCOMMIT;\n",
+            ),
+            (
+                "8_own_concurrently.sql",
+                "BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;\n",
+            ),
+            (
                 "3_function.sql",
                 "CREATE FUNCTION f() RETURNS void AS $$ BEGIN VACUUM; END $$ LANGUAGE plpgsql;",
             ),
@@ -185,13 +217,33 @@ fn statements_refused_in_a_transaction_and_own_transactions_are_detected() {
             1 "index" 1_index.sql NO TRANSACTION offset=0
               up: "CREATE INDEX CONCURRENTLY i ON t (a);"
               statement: "CREATE INDEX CONCURRENTLY i ON t (a)"
-            2 "own" 2_own.sql NO TRANSACTION offset=0
-              up: "BEGIN;\nUPDATE t SET a = 1;\nCOMMIT;\n"
+            2 "own" 2_own.sql offset=0
+              up: "     ;\nUPDATE t SET a = 1;\n      ;\n"
+            3 "function" 3_function.sql offset=0
+              up: "CREATE FUNCTION f() RETURNS void AS $$ BEGIN VACUUM; END $$ LANGUAGE plpgsql;"
+            4 "own_after_statements" 4_own_after_statements.sql offset=0
+              up: "UPDATE t SET a = 0;\n                 ;\nUPDATE t SET a = 1;\n   ;\n"
+            5 "own_then_more" 5_own_then_more.sql NO TRANSACTION offset=0
+              up: "BEGIN;\nUPDATE t SET a = 1;\nCOMMIT;\nUPDATE t SET a = 2;\n"
               statement: "BEGIN"
               statement: "UPDATE t SET a = 1"
               statement: "COMMIT"
-            3 "function" 3_function.sql offset=0
-              up: "CREATE FUNCTION f() RETURNS void AS $$ BEGIN VACUUM; END $$ LANGUAGE plpgsql;"
+              statement: "UPDATE t SET a = 2"
+            6 "own_rollback" 6_own_rollback.sql NO TRANSACTION offset=0
+              up: "BEGIN;\nUPDATE t SET a = 1;\nROLLBACK;\n"
+              statement: "BEGIN"
+              statement: "UPDATE t SET a = 1"
+              statement: "ROLLBACK"
+            7 "own_isolation" 7_own_isolation.sql NO TRANSACTION offset=0
+              up: "BEGIN ISOLATION LEVEL SERIALIZABLE;\nUPDATE t SET a = 1;\nCOMMIT;\n"
+              statement: "BEGIN ISOLATION LEVEL SERIALIZABLE"
+              statement: "UPDATE t SET a = 1"
+              statement: "COMMIT"
+            8 "own_concurrently" 8_own_concurrently.sql NO TRANSACTION offset=0
+              up: "BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;\n"
+              statement: "BEGIN"
+              statement: "CREATE INDEX CONCURRENTLY i ON t (a)"
+              statement: "COMMIT"
         "#]],
     );
 }

@@ -4,6 +4,7 @@
 use std::fs;
 
 use migrate_build::discover::{Layout, discover};
+use migrate_build::split::split_statements;
 use migrate_test_support::corpus_dir;
 
 /// One row of `apply_log.tsv`: the file as the corpus applied it, and
@@ -55,9 +56,24 @@ fn check_set(set: &str, layout: Layout) {
         .iter()
         .map(|migration| (migration.path.as_str(), migration.transactional))
         .collect();
+    // A file that wraps itself in BEGIN ... COMMIT ran outside the harness's
+    // transaction; migrate runs it as its own transaction instead, with the
+    // file's BEGIN and COMMIT blanked out (checked below).
+    let own_transaction = |file: &str| {
+        let up = discovered
+            .migrations
+            .iter()
+            .find(|migration| migration.path == file)
+            .expect("found");
+        let text = fs::read_to_string(dir.join(file)).expect("readable");
+        text[up.up_offset..up.up_offset + up.up.len()] != up.up
+    };
     let expected: Vec<(&str, bool)> = log
         .iter()
-        .map(|applied| (applied.file.as_str(), applied.transactional))
+        .map(|applied| {
+            let file = applied.file.as_str();
+            (file, applied.transactional || own_transaction(file))
+        })
         .collect();
     assert_eq!(found, expected, "{set}: order and transaction mode");
     let n_outside = found
@@ -75,17 +91,38 @@ fn check_set(set: &str, layout: Layout) {
         n_outside,
         discovered.ignored.len()
     );
+    let mut n_own_transaction = 0;
     for migration in &discovered.migrations {
-        assert_eq!(migration.checksum, migrate_core::checksum(&migration.up));
         assert_eq!(migration.statements.is_empty(), migration.transactional);
         // `up` is where the file says it is.
         let file = fs::read_to_string(dir.join(&migration.path)).expect("readable");
+        let in_file = &file[migration.up_offset..migration.up_offset + migration.up.len()];
         assert_eq!(
-            &file[migration.up_offset..migration.up_offset + migration.up.len()],
-            migration.up,
+            migration.lines_before_up,
+            file[..migration.up_offset].matches('\n').count()
+        );
+        // The checksum is the file's.
+        assert_eq!(migration.checksum, migrate_core::checksum(in_file));
+        if in_file == migration.up {
+            continue;
+        }
+        // Its own BEGIN and COMMIT became spaces; nothing else changed.
+        n_own_transaction += 1;
+        let blanked: Vec<&str> = split_statements(in_file)
+            .into_iter()
+            .filter(|statement| migration.up[statement.span.clone()].trim().is_empty())
+            .map(|statement| statement.text)
+            .collect();
+        assert_eq!(blanked, ["BEGIN", "COMMIT"], "{}", migration.path);
+        assert_eq!(
+            split_statements(&migration.up).len() + 2,
+            split_statements(in_file).len(),
             "{}",
             migration.path
         );
+    }
+    if n_own_transaction > 0 {
+        println!("{set}: {n_own_transaction} migrations run their own transaction as migrate's");
     }
 }
 
@@ -97,6 +134,18 @@ fn crates_io_is_diesel() {
 #[test]
 fn inbox_zero_is_prisma() {
     check_set("inbox_zero", Layout::Prisma);
+    // Five of its files wrap themselves in BEGIN ... COMMIT.
+    let dir = corpus_dir().join("inbox_zero").join("migrations");
+    let discovered = discover(&dir, None).expect("discovered");
+    let n_blanked = discovered
+        .migrations
+        .iter()
+        .filter(|migration| {
+            let file = fs::read_to_string(dir.join(&migration.path)).expect("readable");
+            file[migration.up_offset..migration.up_offset + migration.up.len()] != migration.up
+        })
+        .count();
+    assert_eq!(n_blanked, 5);
 }
 
 #[test]

@@ -12,9 +12,10 @@
 //! - `20260424205453_v1_0_100.sql` needs `v1_dags_olap_new`, which a Go
 //!   migration creates. PostgreSQL failed on it: its `DO` block aborted and
 //!   changed nothing, and the statements around it changed no shape. That
-//!   is the ground truth here: the fold warns that it cannot read the `DO`
-//!   block and assumes no change, which is what happened, so the file
-//!   needs no exclusion; the test only requires that no *error* comes of it.
+//!   is the ground truth here: the block is a loop of `EXECUTE`, which the
+//!   fold warns it cannot see and assumes changes nothing, which is what
+//!   happened, so the file needs no exclusion; the test only requires that
+//!   no *error* comes of it.
 
 use std::collections::BTreeMap;
 use std::path::Path;

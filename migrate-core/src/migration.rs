@@ -16,6 +16,11 @@ pub struct Migration {
     /// holds sections, as goose and dbmate files do), so that diagnostics
     /// point at the right line of the file.
     pub up_offset: usize,
+    /// How many lines of the file come before `up` (non-zero where the file
+    /// holds sections, as goose and dbmate files do), so that the runtime,
+    /// which carries `up` but not the file, names the file's line in errors.
+    #[serde(default)]
+    pub lines_before_up: usize,
     /// The SQL that reverts it, when the layout has one.
     pub down: Option<String>,
     /// False when the migration must run outside a transaction, statement by statement.

@@ -39,12 +39,20 @@
 //!   functions' signatures, triggers.
 //! - `DROP` of every kind with `IF EXISTS`, and `CASCADE`'s effect on
 //!   dependent views, foreign keys, inheriting tables, defaults and columns.
-//! - `DO` blocks made of plain DDL, guarded by `IF [NOT] EXISTS (SELECT ..
-//!   FROM <catalog> WHERE col = 'x' AND ..)` (evaluated against the folded
-//!   schema for `information_schema.columns`/`tables`/`table_constraints`,
-//!   `pg_type`, `pg_class`, `pg_indexes`, `pg_constraint`, ...) or by
-//!   `EXCEPTION WHEN duplicate_object THEN null` (the "create if missing"
-//!   idiom); a `DO` block without DDL changes nothing.
+//! - `DO` blocks, read statement by statement (`plpgsql.rs`): the static
+//!   DDL of the body is folded in order, past a `DECLARE` section,
+//!   assignments, DML, `SELECT .. INTO`, `PERFORM`, `RAISE`, `LOCK TABLE`;
+//!   guards `IF [NOT] EXISTS (SELECT .. FROM <catalog> WHERE col = 'x' AND
+//!   ..)` are evaluated against the folded schema (for
+//!   `information_schema.columns`/`tables`/`table_constraints`, `pg_type`,
+//!   `pg_class`, `pg_indexes`, `pg_constraint`, ...), with `ELSIF`/`ELSE`;
+//!   a block with `EXCEPTION WHEN duplicate_object THEN null` (the "create
+//!   if missing" idiom) is rolled back when it fails that way. A loop that
+//!   runs DDL (`EXECUTE` of SQL built at run time) and an `EXECUTE` outside
+//!   a loop are assumed to change nothing, with a warning at each; a
+//!   construct the reader does not know makes the whole block assumed to
+//!   change nothing, with a warning. A `DO` block without DDL changes
+//!   nothing.
 //!
 //! # Directives
 //!
@@ -58,6 +66,10 @@
 //!   -- migrate:assume ALTER TABLE users ADD COLUMN IF NOT EXISTS email text;
 //!   DO $$ BEGIN ... END $$;
 //!   ```
+//!
+//!   Inside a `DO` body, a directive right before a loop or an `EXECUTE`
+//!   the fold warns about applies to that loop or `EXECUTE` alone; the rest
+//!   of the block is still folded.
 //! - `-- migrate:ignore` folds nothing for the statement and silences the
 //!   warning: the statement is known to change no shape.
 //!
@@ -74,6 +86,7 @@ mod alter;
 mod defaults;
 mod names;
 mod objects;
+mod plpgsql;
 mod table;
 mod types;
 mod unparsed;
@@ -97,7 +110,7 @@ pub(crate) const TEMP_SCHEMA: &str = "pg_temp";
 pub(crate) type Fallible<T> = Result<T, Diagnostic>;
 
 /// Folds migrations into a [`Schema`], one at a time.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Folder {
     pub(crate) schema: Schema,
     /// `SET search_path`: where unqualified names are looked up and created.
@@ -120,7 +133,7 @@ pub struct Folder {
 /// A call of a DDL-running function whose effect the fold cannot know:
 /// relations named after its text arguments may exist without the fold
 /// knowing them.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Unfollowed {
     /// `create_partitions('events', 4)`.
     pub call: String,
@@ -183,13 +196,7 @@ impl Folder {
             match unparsed::directive(before) {
                 Some(unparsed::Directive::Ignore) => continue,
                 Some(unparsed::Directive::Assume(assumed)) => {
-                    for (text, offset) in assumed {
-                        let base = migration.up_offset + before_start + offset;
-                        for inner in split_statements(text) {
-                            let stmt = Stmt::new(inner.text, base + inner.span.start);
-                            self.statement(&stmt);
-                        }
-                    }
+                    self.assume(&assumed, migration.up_offset + before_start);
                     continue;
                 }
                 None => {}
@@ -203,6 +210,16 @@ impl Folder {
             diagnostic.file = Some(migration.path.clone().into());
         }
         diagnostics
+    }
+
+    /// Folds the SQL of `-- migrate:assume` lines found in a text that
+    /// starts at file offset `base`.
+    pub(crate) fn assume(&mut self, assumed: &[(&str, usize)], base: usize) {
+        for (text, offset) in assumed {
+            for inner in split_statements(text) {
+                self.statement(&Stmt::new(inner.text, base + offset + inner.span.start));
+            }
+        }
     }
 
     fn drop_temporary_tables(&mut self) {
@@ -577,6 +594,7 @@ pub fn fold_sql(sql: &str) -> Folded {
         path: "inline.sql".to_owned(),
         up: sql.to_owned(),
         up_offset: 0,
+        lines_before_up: 0,
         down: None,
         transactional: true,
         statements: Vec::new(),

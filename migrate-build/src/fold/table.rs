@@ -635,7 +635,61 @@ impl Folder {
         };
         let mut specs = specs;
         specs.sort_by_key(rank);
-        for spec in specs {
+        // A primary key or unique constraint that repeats another of the
+        // same statement (`PRIMARY KEY UNIQUE`) makes no index of its own:
+        // the primary key is kept, else the first, named if either was.
+        let is_key = |spec: &ConstraintSpec| {
+            matches!(
+                spec.kind,
+                ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. }
+            ) && spec.using_index.is_none()
+        };
+        let same_index = |a: &ConstraintSpec, b: &ConstraintSpec| {
+            let nulls = |spec: &ConstraintSpec| match spec.kind {
+                ConstraintKind::Unique {
+                    nulls_not_distinct, ..
+                } => nulls_not_distinct,
+                _ => false,
+            };
+            a.kind.columns() == b.kind.columns()
+                && a.include == b.include
+                && a.method == b.method
+                && nulls(a) == nulls(b)
+                && a.deferrable == b.deferrable
+                && a.initially_deferred == b.initially_deferred
+        };
+        let primary = specs.iter().position(|spec| {
+            matches!(spec.kind, ConstraintKind::PrimaryKey { .. }) && is_key(spec)
+        });
+        let mut slots: Vec<Option<ConstraintSpec>> = specs.into_iter().map(Some).collect();
+        for position in 0..slots.len() {
+            if Some(position) == primary {
+                continue;
+            }
+            let Some(spec) = slots[position].take() else {
+                continue;
+            };
+            if !is_key(&spec) {
+                slots[position] = Some(spec);
+                continue;
+            }
+            // The primary key first, then the keys kept before this one.
+            let prior = primary.into_iter().chain(0..position).find(|&other| {
+                slots[other]
+                    .as_ref()
+                    .is_some_and(|prior| is_key(prior) && same_index(prior, &spec))
+            });
+            match prior.and_then(|other| slots[other].as_mut()) {
+                Some(prior) => {
+                    if prior.name.is_none() {
+                        prior.name = spec.name;
+                    }
+                }
+                None => slots[position] = Some(spec),
+            }
+        }
+        let kept = slots.into_iter().flatten();
+        for spec in kept {
             self.add_constraint(stmt, table, spec)?;
         }
         Ok(())

@@ -8,8 +8,8 @@
 //! order, `ALTER TRIGGER .. RENAME`. Shape-neutral forms (`REINDEX`,
 //! `ANALYZE t1, t2`, `COMMENT ON FUNCTION`, `CREATE STATISTICS`,
 //! `CREATE FUNCTION .. COST n`, ...) are recognised by their leading
-//! keywords and skipped. Anything else (a `DO` block) gets a warning that
-//! the fold assumed no change.
+//! keywords and skipped. `DO` blocks are read by `plpgsql.rs`; anything
+//! else gets a warning that the fold assumed no change.
 
 use migrate_core::{ConstraintKind, Name, Sequence, SqlType};
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, Statement};
@@ -58,12 +58,12 @@ pub(crate) fn directive(before: &str) -> Option<Directive<'_>> {
 }
 
 /// The significant tokens of a statement (no whitespace or comments).
-struct Tokens {
-    tokens: Vec<TokenWithSpan>,
+pub(super) struct Tokens {
+    pub(super) tokens: Vec<TokenWithSpan>,
 }
 
 impl Tokens {
-    fn new(text: &str) -> Option<Self> {
+    pub(super) fn new(text: &str) -> Option<Self> {
         let dialect = PostgreSqlDialect {};
         let tokens = Tokenizer::new(&dialect, text)
             .tokenize_with_location()
@@ -77,7 +77,7 @@ impl Tokens {
     }
 
     /// The upper-cased keyword (unquoted word) at `index`.
-    fn keyword(&self, index: usize) -> Option<String> {
+    pub(super) fn keyword(&self, index: usize) -> Option<String> {
         match &self.tokens.get(index)?.token {
             Token::Word(word) if word.quote_style.is_none() => {
                 Some(word.value.to_ascii_uppercase())
@@ -87,7 +87,7 @@ impl Tokens {
     }
 
     /// Whether the keywords starting at `index` are `words`.
-    fn keywords_at(&self, index: usize, words: &[&str]) -> bool {
+    pub(super) fn keywords_at(&self, index: usize, words: &[&str]) -> bool {
         words
             .iter()
             .enumerate()
@@ -95,12 +95,12 @@ impl Tokens {
     }
 
     /// Position of the first occurrence of keyword `word` at or after `from`.
-    fn find_keyword(&self, from: usize, word: &str) -> Option<usize> {
+    pub(super) fn find_keyword(&self, from: usize, word: &str) -> Option<usize> {
         (from..self.tokens.len()).find(|index| self.keyword(*index).as_deref() == Some(word))
     }
 
     /// The indexes of the tokens from the `(` at `open` to its matching `)`.
-    fn parenthesised(&self, open: usize) -> Vec<usize> {
+    pub(super) fn parenthesised(&self, open: usize) -> Vec<usize> {
         let mut depth = 0;
         for index in open..self.tokens.len() {
             match self.tokens[index].token {
@@ -118,7 +118,7 @@ impl Tokens {
     }
 
     /// A dotted name starting at `index`, and the index after it.
-    fn object_name(&self, index: usize) -> Option<(ObjectName, usize)> {
+    pub(super) fn object_name(&self, index: usize) -> Option<(ObjectName, usize)> {
         let mut parts = Vec::new();
         let mut at = index;
         while let Some(TokenWithSpan {
@@ -1120,7 +1120,8 @@ impl Folder {
 }
 
 /// Keywords through which PL/pgSQL can change a shape.
-const DDL_KEYWORDS: [&str; 6] = ["CREATE", "ALTER", "DROP", "EXECUTE", "COMMENT", "RENAME"];
+pub(super) const DDL_KEYWORDS: [&str; 6] =
+    ["CREATE", "ALTER", "DROP", "EXECUTE", "COMMENT", "RENAME"];
 
 /// Whether SQL or PL/pgSQL text holds a statement that may change a shape.
 pub(crate) fn may_run_ddl(text: &str) -> bool {
@@ -1132,324 +1133,4 @@ pub(crate) fn may_run_ddl(text: &str) -> bool {
             .keyword(index)
             .is_some_and(|word| DDL_KEYWORDS.contains(&word.as_str()))
     })
-}
-
-impl Folder {
-    /// A `DO` block. Returns whether it was understood: a block without DDL
-    /// changes no shape; a block made only of plain DDL statements, each
-    /// perhaps guarded by `IF NOT EXISTS (...) THEN` or wrapped in
-    /// `BEGIN .. EXCEPTION WHEN duplicate_object THEN null; END` (the
-    /// "create if missing" idiom), is folded statement by statement, with
-    /// "already exists" errors swallowed where the block guards against them.
-    fn do_block(&mut self, stmt: &Stmt, tokens: &Tokens) -> bool {
-        let body = tokens
-            .tokens
-            .iter()
-            .skip(1)
-            .find_map(|token| match &token.token {
-                Token::DollarQuotedString(quoted) => Some(quoted.value.clone()),
-                Token::SingleQuotedString(text) => Some(text.clone()),
-                _ => None,
-            });
-        let Some(body) = body else {
-            return false;
-        };
-        if !may_run_ddl(&body) {
-            return true;
-        }
-        let Some(body_offset) = stmt.text.find(body.as_str()) else {
-            return false;
-        };
-        // Each DDL statement with what guards it.
-        let mut ddl: Vec<(usize, &str, Guard)> = Vec::new();
-        let mut handler = false;
-        for piece in crate::split::split_statements(&body) {
-            let Some(piece_tokens) = Tokens::new(piece.text) else {
-                return false;
-            };
-            let mut at = 0;
-            while piece_tokens.keywords_at(at, &["BEGIN"]) {
-                at += 1;
-            }
-            if at >= piece_tokens.tokens.len() {
-                continue;
-            }
-            if piece_tokens.keywords_at(at, &["END"]) {
-                continue;
-            }
-            if piece_tokens.keywords_at(at, &["EXCEPTION", "WHEN"]) {
-                let then = piece_tokens.find_keyword(at, "THEN");
-                match then {
-                    Some(then)
-                        if piece_tokens.keywords_at(then + 1, &["NULL"])
-                            || (piece_tokens.keywords_at(then + 1, &["RAISE"])
-                                && matches!(
-                                    piece_tokens.keyword(then + 2).as_deref(),
-                                    Some("NOTICE" | "INFO" | "LOG" | "DEBUG" | "WARNING")
-                                )) =>
-                    {
-                        handler = true;
-                        continue;
-                    }
-                    _ => return false,
-                }
-            }
-            let mut guard = Guard::None;
-            if piece_tokens.keywords_at(at, &["IF"]) {
-                // IF [NOT] EXISTS (SELECT .. FROM catalog WHERE ..) THEN <ddl>
-                let Some(then) = piece_tokens.find_keyword(at, "THEN") else {
-                    return false;
-                };
-                let negated = piece_tokens.keywords_at(at + 1, &["NOT", "EXISTS"]);
-                guard = match CatalogCheck::parse(&piece_tokens, at, then) {
-                    Some(check) => Guard::Check(check),
-                    // An unreadable NOT EXISTS guard: the "create if missing" idiom.
-                    None if negated => Guard::SwallowExisting,
-                    None => return false,
-                };
-                at = then + 1;
-            }
-            match piece_tokens.keyword(at).as_deref() {
-                Some("CREATE" | "ALTER" | "DROP" | "COMMENT") => {
-                    let start = self.token_start(piece.text, &piece_tokens, at);
-                    ddl.push((
-                        body_offset + piece.span.start + start,
-                        &piece.text[start..],
-                        guard,
-                    ));
-                }
-                Some("SELECT" | "UPDATE" | "INSERT" | "DELETE" | "PERFORM" | "RAISE" | "NULL") => {}
-                _ => return false,
-            }
-        }
-        for (offset, text, guard) in ddl {
-            let swallow = match &guard {
-                Guard::Check(check) => {
-                    if !check.holds(self) {
-                        continue;
-                    }
-                    handler
-                }
-                Guard::SwallowExisting => true,
-                Guard::None => handler,
-            };
-            let before = self.diagnostics.len();
-            self.statement(&Stmt::new(text, stmt.base + offset));
-            if swallow {
-                let mut index = before;
-                while index < self.diagnostics.len() {
-                    let diagnostic = &self.diagnostics[index];
-                    let already_there = diagnostic.message.ends_with("already exists")
-                        || diagnostic.message.starts_with("multiple primary keys");
-                    if diagnostic.is_error() && already_there {
-                        self.diagnostics.remove(index);
-                    } else {
-                        index += 1;
-                    }
-                }
-            }
-        }
-        true
-    }
-
-    /// Byte offset in `text` where token `index` starts.
-    fn token_start(&self, text: &str, tokens: &Tokens, index: usize) -> usize {
-        let probe = Stmt::new(text, 0);
-        tokens
-            .tokens
-            .get(index)
-            .map_or(0, |token| probe.span(token.span).start)
-    }
-}
-
-/// What guards a DDL statement inside a `DO` block.
-enum Guard {
-    None,
-    /// `IF NOT EXISTS (...)` the fold cannot read: "already exists" errors
-    /// mean the guard was false.
-    SwallowExisting,
-    /// `IF [NOT] EXISTS (SELECT .. FROM <catalog> WHERE col = 'x' AND ..)`,
-    /// evaluated against the folded schema when the statement runs.
-    Check(CatalogCheck),
-}
-
-/// An existence test on a catalog, by equality predicates.
-struct CatalogCheck {
-    negated: bool,
-    /// The catalog's table name: `columns`, `pg_type`, `table_constraints`.
-    catalog: String,
-    /// `column = 'value'` predicates (column without its table alias).
-    equals: Vec<(String, String)>,
-}
-
-impl CatalogCheck {
-    /// Reads `IF [NOT] EXISTS (SELECT .. FROM catalog [alias] WHERE a = 'x'
-    /// [AND b = 'y' ..])` between `at` (the IF) and `then`; `None` for any
-    /// other shape (joins, OR, IN, LIKE, subqueries).
-    fn parse(tokens: &Tokens, at: usize, then: usize) -> Option<Self> {
-        let negated = tokens.keywords_at(at + 1, &["NOT"]);
-        let exists_at = if negated { at + 2 } else { at + 1 };
-        if !tokens.keywords_at(exists_at, &["EXISTS"]) {
-            return None;
-        }
-        let from = tokens
-            .find_keyword(exists_at, "FROM")
-            .filter(|from| *from < then)?;
-        let (catalog, after) = tokens.object_name(from + 1)?;
-        let catalog = names::object_name_parts(&catalog)
-            .pop()?
-            .to_ascii_lowercase();
-        let known = [
-            "columns",
-            "tables",
-            "pg_tables",
-            "pg_type",
-            "pg_class",
-            "pg_indexes",
-            "pg_constraint",
-            "table_constraints",
-            "pg_extension",
-            "pg_namespace",
-            "schemata",
-        ];
-        if !known.contains(&catalog.as_str()) {
-            return None;
-        }
-        let where_at = tokens.find_keyword(after, "WHERE").filter(|w| *w < then)?;
-        let mut equals = Vec::new();
-        let mut index = where_at + 1;
-        while index < then {
-            match &tokens.tokens[index].token {
-                Token::Word(_)
-                    if matches!(
-                        tokens.tokens.get(index + 1).map(|t| &t.token),
-                        Some(Token::Period)
-                    ) =>
-                {
-                    // A table alias: `c.relname`.
-                    index += 2;
-                }
-                Token::Word(word)
-                    if matches!(
-                        tokens.tokens.get(index + 1).map(|t| &t.token),
-                        Some(Token::Eq)
-                    ) =>
-                {
-                    let Some(Token::SingleQuotedString(value)) =
-                        tokens.tokens.get(index + 2).map(|t| &t.token)
-                    else {
-                        return None;
-                    };
-                    equals.push((word.value.to_ascii_lowercase(), value.clone()));
-                    index += 3;
-                    // An optional cast: 'x'::regclass, 'x'::text.
-                    while matches!(
-                        tokens.tokens.get(index).map(|t| &t.token),
-                        Some(Token::DoubleColon)
-                    ) {
-                        index += 2;
-                    }
-                }
-                Token::Word(word)
-                    if word.quote_style.is_none() && word.value.eq_ignore_ascii_case("AND") =>
-                {
-                    index += 1;
-                }
-                Token::RParen if index + 1 == then => index += 1,
-                _ => return None,
-            }
-        }
-        (!equals.is_empty()).then_some(Self {
-            negated,
-            catalog,
-            equals,
-        })
-    }
-
-    fn value(&self, column: &str) -> Option<&str> {
-        self.equals
-            .iter()
-            .find(|(name, _)| name == column)
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// Whether the guard lets the statement run, given the folded schema.
-    fn holds(&self, folder: &Folder) -> bool {
-        let schema = &folder.schema;
-        let in_schema = |name: &migrate_core::Name, column: &str| {
-            self.value(column)
-                .is_none_or(|wanted| wanted == name.schema)
-        };
-        let exists = match self.catalog.as_str() {
-            "columns" => schema.relations.iter().any(|(name, relation)| {
-                in_schema(name, "table_schema")
-                    && self.value("table_name").is_none_or(|t| t == name.name)
-                    && self
-                        .value("column_name")
-                        .is_none_or(|c| relation.column(c).is_some())
-            }),
-            "tables" | "pg_tables" => schema.relations.keys().any(|name| {
-                in_schema(name, "table_schema")
-                    && in_schema(name, "schemaname")
-                    && self
-                        .value("table_name")
-                        .or(self.value("tablename"))
-                        .is_none_or(|t| t == name.name)
-            }),
-            "pg_type" => self.value("typname").is_some_and(|wanted| {
-                schema.types.keys().any(|name| name.name == wanted)
-                    || schema.relations.keys().any(|name| name.name == wanted)
-            }),
-            "pg_class" => self.value("relname").is_some_and(|wanted| {
-                schema.relations.keys().any(|name| name.name == wanted)
-                    || schema.indexes.keys().any(|name| name.name == wanted)
-                    || schema.sequences.keys().any(|name| name.name == wanted)
-            }),
-            "pg_indexes" => self.value("indexname").is_some_and(|wanted| {
-                schema.indexes.iter().any(|(name, index)| {
-                    name.name == wanted
-                        && self
-                            .value("tablename")
-                            .is_none_or(|t| t == index.table.name)
-                })
-            }),
-            "pg_constraint" => self.value("conname").is_some_and(|wanted| {
-                schema
-                    .relations
-                    .values()
-                    .any(|relation| relation.constraints.iter().any(|c| c.name == wanted))
-            }),
-            "table_constraints" => schema.relations.iter().any(|(name, relation)| {
-                self.value("table_name").is_none_or(|t| t == name.name)
-                    && in_schema(name, "table_schema")
-                    && relation.constraints.iter().any(|constraint| {
-                        self.value("constraint_name")
-                            .is_none_or(|c| c == constraint.name)
-                            && self.value("constraint_type").is_none_or(|kind| {
-                                kind.eq_ignore_ascii_case(match constraint.kind {
-                                    migrate_core::ConstraintKind::PrimaryKey { .. } => {
-                                        "PRIMARY KEY"
-                                    }
-                                    migrate_core::ConstraintKind::Unique { .. } => "UNIQUE",
-                                    migrate_core::ConstraintKind::ForeignKey { .. } => {
-                                        "FOREIGN KEY"
-                                    }
-                                    migrate_core::ConstraintKind::Check { .. } => "CHECK",
-                                    migrate_core::ConstraintKind::Exclusion { .. } => "EXCLUDE",
-                                })
-                            })
-                    })
-            }),
-            "pg_extension" => self
-                .value("extname")
-                .is_some_and(|wanted| schema.extensions.contains_key(wanted)),
-            "pg_namespace" | "schemata" => self
-                .value("nspname")
-                .or(self.value("schema_name"))
-                .is_some_and(|wanted| schema.namespaces.contains_key(wanted)),
-            // `parse` only accepts the catalogs above.
-            _ => false,
-        };
-        exists != self.negated
-    }
 }

@@ -448,6 +448,7 @@ pub fn inline_migration(version: &str, sql: &str) -> Migration {
         path: format!("{version}.sql"),
         up: sql.to_owned(),
         up_offset: 0,
+        lines_before_up: 0,
         down: None,
         transactional: true,
         statements: Vec::new(),

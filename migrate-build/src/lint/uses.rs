@@ -126,7 +126,14 @@ pub fn record_query_uses(
     };
     let hash = migrate_core::checksum(sql);
     let path = dir.join(format!("{}.json", &hash[..16]));
-    std::fs::write(&path, file.to_json()).map_err(|source| Error::Write {
+    let json = file.to_json();
+    // Every rebuild expands every query again: rewriting an unchanged file
+    // (a truncating write, which the file system may flush at once) costs
+    // far more than reading it back.
+    if std::fs::read(&path).is_ok_and(|old| old == json.as_bytes()) {
+        return Ok(path);
+    }
+    std::fs::write(&path, json).map_err(|source| Error::Write {
         path: path.clone(),
         source,
     })?;
