@@ -35,6 +35,7 @@
 //!         name: "create_users",
 //!         path: "1_create_users.sql",
 //!         sql: "CREATE TABLE users (id bigint PRIMARY KEY, email text);",
+//!         lines_before_up: 0,
 //!         down: None,
 //!         checksum: "",
 //!         transactional: true,
@@ -52,7 +53,9 @@
 //!
 //! - [`query!`]`(SQL, args..)`: each row as an anonymous struct with one
 //!   public field per column, typed from the schema (nullable columns are
-//!   `Option<T>`);
+//!   `Option<T>`), with no derives, as each would be compiled again for
+//!   every query on every rebuild (for `Debug`, `Clone` or `Serialize`, use
+//!   [`query_as!`] with a struct of your own);
 //! - [`query_as!`]`(Type, SQL, args..)`: each row into your struct, whose
 //!   fields must have the columns' names and types;
 //! - [`query_scalar!`]`(SQL, args..)`: the value of the only column;
@@ -100,7 +103,10 @@
 //! ```
 //!
 //! `examples/macro-bench/bench.sh` measures what the checked queries cost an
-//! incremental rebuild against the same crate with unchecked strings.
+//! incremental rebuild against the same crate with unchecked strings: about
+//! 0.9 ms more per query (500 queries over 300 tables), most of it the
+//! compiler's work on the record type and the code generic over it, which
+//! rustc revisits for every query on every rebuild of the crate.
 
 pub mod query;
 
@@ -120,9 +126,10 @@ pub use tokio_postgres;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::query::{
-        Arg, Error, InvalidQuery, Query, arg, field, get_text, get_text_array, get_text_array_opt,
-        get_text_opt,
+        Arg, Error, InvalidQuery, MapRow, Query, arg, arg_text, field, get, get_row, get_text,
+        get_text_array, get_text_array_opt, get_text_opt,
     };
+    pub use ::core::result::Result::{Err, Ok};
     #[cfg(feature = "chrono")]
     pub use chrono;
     pub use migrate_core;

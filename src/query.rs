@@ -39,8 +39,12 @@ pub struct Query<'a, R> {
 
 impl<'a, R> Query<'a, R> {
     #[doc(hidden)]
-    pub fn new(sql: &'static str, args: Vec<Arg<'a>>, map: MapRow<R>) -> Self {
-        Self { sql, args, map }
+    pub fn new<const N: usize>(sql: &'static str, args: [Arg<'a>; N], map: MapRow<R>) -> Self {
+        Self {
+            sql,
+            args: Vec::from(args),
+            map,
+        }
     }
 
     /// What a macro expands to after reporting an error: never run.
@@ -98,14 +102,58 @@ impl<'a, R> Query<'a, R> {
     }
 }
 
-/// Every row through `map`: a plain loop, which compiles to less code per
-/// row type than iterator adapters (one instantiation per query).
-fn map_rows<R>(rows: &[Row], map: MapRow<R>) -> Result<Vec<R>, Error> {
+// The functions generic over the row type `R` are instantiated once per
+// query, so they are kept few and small: plain loops and `match` instead of
+// iterator adapters and `?` (each of which is one more function per query),
+// and the driver called from functions that do not depend on `R`.
+
+/// Every row through `map`.
+#[cfg(feature = "tokio")]
+#[allow(
+    clippy::question_mark,
+    reason = "`?` would be one more function per row type"
+)]
+fn map_rows<R>(rows: Result<Vec<Row>, Error>, map: MapRow<R>) -> Result<Vec<R>, Error> {
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(error) => return Err(error),
+    };
     let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(map(row)?);
+    for row in &rows {
+        match map(row) {
+            Ok(value) => out.push(value),
+            Err(error) => return Err(error),
+        }
     }
     Ok(out)
+}
+
+/// The one row through `map`.
+#[allow(
+    clippy::question_mark,
+    reason = "`?` would be one more function per row type"
+)]
+fn map_one<R>(row: Result<Row, Error>, map: MapRow<R>) -> Result<R, Error> {
+    match row {
+        Ok(row) => map(&row),
+        Err(error) => Err(error),
+    }
+}
+
+/// The row, if any, through `map`.
+#[allow(
+    clippy::question_mark,
+    reason = "`?` would be one more function per row type"
+)]
+fn map_optional<R>(row: Result<Option<Row>, Error>, map: MapRow<R>) -> Result<Option<R>, Error> {
+    match row {
+        Ok(Some(row)) => match map(&row) {
+            Ok(value) => Ok(Some(value)),
+            Err(error) => Err(error),
+        },
+        Ok(None) => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
 impl<R> fmt::Debug for Query<'_, R> {
@@ -250,13 +298,26 @@ macro_rules! sync_executor {
         impl<'e> Executor<'e> for $client {
             type Output<T: Send + 'e> = Result<T, Error>;
 
+            #[allow(clippy::question_mark, reason = "`?` would be one more function per row type")]
             fn fetch_all<R: Send + 'e>(
                 self,
                 sql: &'e str,
                 args: Vec<Arg<'e>>,
                 map: MapRow<R>,
             ) -> Self::Output<Vec<R>> {
-                map_rows(&postgres::GenericClient::query(self, sql, &params(&args))?, map)
+                // `map_rows` written out: one function fewer per query.
+                let rows = match postgres::GenericClient::query(self, sql, &params(&args)) {
+                    Ok(rows) => rows,
+                    Err(error) => return Err(error),
+                };
+                let mut out = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    match map(row) {
+                        Ok(value) => out.push(value),
+                        Err(error) => return Err(error),
+                    }
+                }
+                Ok(out)
             }
 
             fn fetch_one<R: Send + 'e>(
@@ -265,7 +326,7 @@ macro_rules! sync_executor {
                 args: Vec<Arg<'e>>,
                 map: MapRow<R>,
             ) -> Self::Output<R> {
-                map(&postgres::GenericClient::query_one(self, sql, &params(&args))?)
+                map_one(postgres::GenericClient::query_one(self, sql, &params(&args)), map)
             }
 
             fn fetch_optional<R: Send + 'e>(
@@ -274,10 +335,7 @@ macro_rules! sync_executor {
                 args: Vec<Arg<'e>>,
                 map: MapRow<R>,
             ) -> Self::Output<Option<R>> {
-                postgres::GenericClient::query_opt(self, sql, &params(&args))?
-                    .as_ref()
-                    .map(map)
-                    .transpose()
+                map_optional(postgres::GenericClient::query_opt(self, sql, &params(&args)), map)
             }
 
             fn execute(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<u64> {
@@ -304,8 +362,7 @@ macro_rules! async_executor {
                 map: MapRow<R>,
             ) -> Self::Output<Vec<R>> {
                 Box::pin(async move {
-                    let rows = tokio_postgres::GenericClient::query(self, sql, &params(&args)).await?;
-                    map_rows(&rows, map)
+                    map_rows(tokio_postgres::GenericClient::query(self, sql, &params(&args)).await, map)
                 })
             }
 
@@ -316,7 +373,7 @@ macro_rules! async_executor {
                 map: MapRow<R>,
             ) -> Self::Output<R> {
                 Box::pin(async move {
-                    map(&tokio_postgres::GenericClient::query_one(self, sql, &params(&args)).await?)
+                    map_one(tokio_postgres::GenericClient::query_one(self, sql, &params(&args)).await, map)
                 })
             }
 
@@ -327,11 +384,7 @@ macro_rules! async_executor {
                 map: MapRow<R>,
             ) -> Self::Output<Option<R>> {
                 Box::pin(async move {
-                    tokio_postgres::GenericClient::query_opt(self, sql, &params(&args))
-                        .await?
-                        .as_ref()
-                        .map(map)
-                        .transpose()
+                    map_optional(tokio_postgres::GenericClient::query_opt(self, sql, &params(&args)).await, map)
                 })
             }
 
@@ -420,8 +473,59 @@ encode_with_arrays!(time::OffsetDateTime: time::OffsetDateTime);
 /// Checks (at compile time) that `arg` fits the parameter type `T` and
 /// passes it on.
 #[doc(hidden)]
-pub fn arg<T: ?Sized, A: Encode<T>>(arg: &A) -> &A {
-    arg
+pub fn arg<T: ?Sized, A: Encode<T>>(arg: &A) -> Arg<'_> {
+    Arg::new(arg)
+}
+
+/// [`arg`] for a parameter whose SQL type the driver does not map to `T` by
+/// itself (an enum, passed as a `String`).
+#[doc(hidden)]
+pub fn arg_text<T: ?Sized, A: Encode<T>>(arg: &A) -> Arg<'_> {
+    Arg::lenient(arg)
+}
+
+/// Reads column `index` of `row` as `T`, which the generated code leaves to
+/// inference (the field or value the column goes to).
+#[doc(hidden)]
+pub fn get<'r, T: postgres::types::FromSql<'r>>(row: &'r Row, index: usize) -> Result<T, Error> {
+    row.try_get(index)
+}
+
+/// A whole row read as a tuple of column values (up to 12 columns).
+#[doc(hidden)]
+pub trait FromRow<'r>: Sized {
+    fn from_row(row: &'r Row) -> Result<Self, Error>;
+}
+
+macro_rules! from_row_tuple {
+    ($($column:ident $index:tt),+) => {
+        impl<'r, $($column: postgres::types::FromSql<'r>),+> FromRow<'r> for ($($column,)+) {
+            fn from_row(row: &'r Row) -> Result<Self, Error> {
+                Ok(($(row.try_get::<usize, $column>($index)?,)+))
+            }
+        }
+    };
+}
+
+from_row_tuple!(A 0);
+from_row_tuple!(A 0, B 1);
+from_row_tuple!(A 0, B 1, C 2);
+from_row_tuple!(A 0, B 1, C 2, D 3);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+
+/// Reads the whole row as a tuple whose types the generated code leaves to
+/// inference (the record's fields): one function per tuple of column types,
+/// shared by every query of that shape.
+#[doc(hidden)]
+pub fn get_row<'r, T: FromRow<'r>>(row: &'r Row) -> Result<T, Error> {
+    T::from_row(row)
 }
 
 /// A text value read from a column whose type the driver does not map to

@@ -265,6 +265,31 @@ fn aggregates_group_by_and_ordinals() {
 }
 
 #[test]
+fn grouping_sets_make_grouped_columns_nullable() {
+    // The rows of the (status) set have NULL in owner_id, and the grand
+    // total of ROLLUP has NULL in every grouped column.
+    check(
+        "SELECT owner_id, status, count(*), grouping(owner_id, status), max(id) FROM tasks GROUP BY GROUPING SETS ((owner_id), (status))",
+        expect![[r#"
+            params: []
+            owner_id: int8 null
+            status: TaskStatus null
+            count: int8 not null
+            grouping: int4 not null
+            max: int4 null
+        "#]],
+    );
+    check(
+        "SELECT owner_id, count(id) AS n FROM tasks GROUP BY ROLLUP (owner_id)",
+        expect![[r#"
+            params: []
+            owner_id: int8 null
+            n: int8 not null
+        "#]],
+    );
+}
+
+#[test]
 fn window_functions_distinct_on_and_locking() {
     check(
         "SELECT DISTINCT ON (owner_id) owner_id, row_number() OVER (PARTITION BY owner_id ORDER BY due) FROM tasks ORDER BY owner_id LIMIT $1 OFFSET $2 FOR UPDATE SKIP LOCKED",
@@ -569,6 +594,73 @@ fn unknown_column_with_suggestion() {
             3 | WHERE emial = $1
               |       ^^^^^
               = help: did you mean "email"?
+        "#]],
+    );
+}
+
+#[test]
+fn unknown_function() {
+    // Not built in, not created by the migrations, and no extension of
+    // theirs has it: PostgreSQL's PREPARE fails the same way.
+    check(
+        "SELECT lenght(title), similarity(title, $1) FROM tasks",
+        expect![[r#"
+            error: function lenght(text) does not exist
+             --> 1:8
+              |
+            1 | SELECT lenght(title), similarity(title, $1) FROM tasks
+              |        ^^^^^^^^^^^^
+              = help: did you mean "length"?
+            error: function similarity(text, unknown) does not exist
+             --> 1:23
+              |
+            1 | SELECT lenght(title), similarity(title, $1) FROM tasks
+              |                       ^^^^^^^^^^^^^^^^^^^^
+              = help: similarity comes with the extension pg_trgm, which no migration creates: add `CREATE EXTENSION "pg_trgm";` to a migration
+        "#]],
+    );
+    // Built in and not in the hand catalogue: typed by PostgreSQL's overload
+    // resolution over the overloads read from pg_proc.
+    check(
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY id) FROM tasks",
+        expect![[r#"
+            params: []
+            percentile_cont: float8 null
+        "#]],
+    );
+    // A type name called on one argument is a cast when no function of
+    // that name takes the argument and the value converts through text or
+    // is binary-compatible; otherwise a function call like any other.
+    check(
+        "SELECT text(id) FROM tasks",
+        expect![[r#"
+            params: []
+            text: text null
+        "#]],
+    );
+    check(
+        "SELECT int4(due) FROM tasks",
+        expect![[r#"
+            error: function int4(date) does not exist
+             --> 1:8
+              |
+            1 | SELECT int4(due) FROM tasks
+              |        ^^^^^^^^
+              = help: no function matches the given name and argument types; you might need to add explicit type casts
+        "#]],
+    );
+    // Overloads migrate has no list of (taking a type internal to the
+    // server) may be the ones PostgreSQL picks: accepted, warned.
+    check(
+        "SELECT array_in('{1}', 23, -1)",
+        expect![[r#"
+            params: []
+            array_in: text null
+            warning: migrate cannot tell which function array_in(unknown, integer, integer) PostgreSQL calls; its result is not typed
+             --> 1:8
+              |
+            1 | SELECT array_in('{1}', 23, -1)
+              |        ^^^^^^^^^^^^^^^^^^^^^^
         "#]],
     );
 }

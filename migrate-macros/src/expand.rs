@@ -79,14 +79,14 @@ pub fn expand(input: Input) -> TokenStream {
     let (sql, file_label, file_path) = if input.from_file {
         match read_sql_file(&input.literal.value(), input.caller_file.as_deref()) {
             Ok((sql, path)) => (sql, Some(input.literal.value()), Some(path)),
-            Err(message) => return stub(&input, "", vec![compile_error(span, &message)]),
+            Err(message) => return stub(&input, vec![compile_error(span, &message)]),
         }
     } else {
         (input.literal.value(), None, None)
     };
     let schema = match schema::load() {
         Ok(schema) => schema,
-        Err(message) => return stub(&input, &sql, vec![compile_error(span, &message)]),
+        Err(message) => return stub(&input, vec![compile_error(span, &message)]),
     };
     let described = match analyze::describe(&schema, &sql) {
         Ok(described) => described,
@@ -98,13 +98,13 @@ pub fn expand(input: Input) -> TokenStream {
                     compile_error(span, &render(diagnostic, &sql, file_label.as_deref()))
                 })
                 .collect();
-            return stub(&input, &sql, errors);
+            return stub(&input, errors);
         }
     };
     record_uses(&sql, file_label.as_deref(), &described);
     match generate(&input, &schema, &sql, &described, file_path) {
         Ok(tokens) => tokens,
-        Err(errors) => stub(&input, &sql, errors),
+        Err(errors) => stub(&input, errors),
     }
 }
 
@@ -179,26 +179,32 @@ impl Problem {
 
 /// What a macro expands to after an error: the errors, and a value of the
 /// type the call would have had where that type is known (`sql!`,
-/// `query_as!`); elsewhere the first error stands in type position, which
-/// rustc turns into its error type, so that later uses of the rows report
-/// nothing more.
-fn stub(input: &Input, _sql: &str, errors: Vec<Problem>) -> TokenStream {
+/// `query_as!`). Elsewhere the last error stands as the value itself:
+/// `compile_error!` in expression position has rustc's error type, so later
+/// uses of the rows (`row.id`, `n + 1`) report nothing more. (In type
+/// position it would expand to `()`, which does not silence them.)
+fn stub(input: &Input, errors: Vec<Problem>) -> TokenStream {
     let literal = &input.literal;
     let args = input.args.iter().map(|arg| quote!(let _ = &(#arg);));
-    let calls: Vec<TokenStream> = errors.iter().map(Problem::call).collect();
+    let mut calls: Vec<TokenStream> = errors.iter().map(Problem::call).collect();
     if let Kind::Sql = input.kind {
         return quote!({ #(#calls;)* #literal });
     }
-    // rustc has no stable way to give the rows an error type that silences
-    // later uses; `InvalidQuery` at least names what went wrong.
-    let record = match &input.kind {
-        Kind::As(path) => quote!(#path),
-        Kind::Record | Kind::Scalar | Kind::Sql => quote!(::migrate::__private::InvalidQuery),
+    let value = match &input.kind {
+        Kind::As(path) => quote!(::migrate::__private::Query::<'static, #path>::stub()),
+        Kind::Record | Kind::Scalar | Kind::Sql => match calls.pop() {
+            Some(last) => last,
+            // Not reached: a stub is made for an error.
+            None => quote!(::migrate::__private::Query::<
+                'static,
+                ::migrate::__private::InvalidQuery,
+            >::stub()),
+        },
     };
     quote!({
-        #(#calls;)*
         #(#args)*
-        ::migrate::__private::Query::<'static, #record>::stub()
+        #(#calls;)*
+        #value
     })
 }
 
@@ -243,12 +249,12 @@ fn generate(
             Ok(rust) => {
                 let expected = &rust.ty;
                 let constructor = if rust.text {
-                    quote!(lenient)
+                    quote!(arg_text)
                 } else {
-                    quote!(new)
+                    quote!(arg)
                 };
                 args.push(quote_spanned!(arg_span=>
-                    ::migrate::__private::Arg::#constructor(::migrate::__private::arg::<#expected, _>(&(#arg)))
+                    ::migrate::__private::#constructor::<#expected, _>(&(#arg))
                 ));
             }
             Err(message) => errors.push(compile_error(
@@ -305,12 +311,15 @@ fn generate(
             };
             let ty = &getter.ty;
             let read = &getter.read;
+            let body = if getter.plain {
+                // The value as `get` returns it: no `?` to compile per query.
+                quote!(::migrate::__private::get(row, 0))
+            } else {
+                quote!(::migrate::__private::Ok(#read))
+            };
             quote!(
-                #[automatically_derived]
                 #[allow(clippy::all)]
-                fn __migrate_map(row: &::migrate::__private::Row) -> ::core::result::Result<#ty, ::migrate::__private::Error> {
-                    ::core::result::Result::Ok(#read)
-                }
+                let __migrate_map: ::migrate::__private::MapRow<#ty> = |row| #body;
             )
         }
         Kind::Sql => unreachable_sql(),
@@ -318,7 +327,7 @@ fn generate(
     Ok(quote!(
         ::migrate::__private::Query::new(
             #sql_literal,
-            ::std::vec![#(#args),*],
+            [#(#args),*],
             {
                 #track
                 #warnings
@@ -363,6 +372,9 @@ struct Getter {
     ty: TokenStream,
     /// An expression of that type reading it from `row`, with `?`.
     read: TokenStream,
+    /// `read` is `get(row, index)?` for a type of migrate's choice, which
+    /// the driver reads by itself.
+    plain: bool,
 }
 
 fn column_getter(
@@ -370,7 +382,7 @@ fn column_getter(
     index: usize,
     column: &analyze::OutputColumn,
 ) -> Result<Getter, String> {
-    let (ty, read) = match &column.rust_type {
+    let (ty, read, plain) = match &column.rust_type {
         Some(written) => {
             let written: syn::Type = syn::parse_str(written)
                 .map_err(|error| format!("`{written}` is not a Rust type: {error}"))?;
@@ -379,8 +391,9 @@ fn column_getter(
             } else {
                 quote!(#written)
             };
-            let read = quote!(row.try_get::<_, #ty>(#index)?);
-            (ty, read)
+            // Not `plain`: a type of the user's own that the driver cannot
+            // read is reported on its own column, not on a tuple of all.
+            (ty, quote!(::migrate::__private::get(row, #index)?), false)
         }
         None => {
             let RustType { ty, text, array } = rust_type(schema, &column.ty)?;
@@ -390,7 +403,9 @@ fn column_getter(
                 quote!(#ty)
             };
             let read = match (text, array, column.nullable) {
-                (false, _, _) => quote!(row.try_get::<_, #full>(#index)?),
+                // The type comes from where the value goes (field, return
+                // type): fewer tokens per query, one `get` per Rust type.
+                (false, _, _) => quote!(::migrate::__private::get(row, #index)?),
                 (true, false, false) => quote!(::migrate::__private::get_text(row, #index)?),
                 (true, false, true) => quote!(::migrate::__private::get_text_opt(row, #index)?),
                 (true, true, false) => quote!(::migrate::__private::get_text_array(row, #index)?),
@@ -398,19 +413,25 @@ fn column_getter(
                     quote!(::migrate::__private::get_text_array_opt(row, #index)?)
                 }
             };
-            (full, read)
+            (full, read, !text)
         }
     };
     Ok(Getter {
         name: column.name.clone(),
         ty,
         read,
+        plain,
     })
 }
 
 /// A Rust identifier for a column name: raw for keywords, an error for names
 /// that cannot be one.
 fn field_ident(name: &str) -> Result<Ident, String> {
+    // Most column names are plain ASCII identifiers: make those directly, as
+    // parsing a string goes through the compiler once per call.
+    if is_plain_ident(name) {
+        return Ok(Ident::new(name, Span::call_site()));
+    }
     if let Ok(ident) = syn::parse_str::<Ident>(name) {
         return Ok(ident);
     }
@@ -420,6 +441,24 @@ fn field_ident(name: &str) -> Result<Ident, String> {
     Err(format!(
         "column \"{name}\" cannot be a Rust field name; give it an alias: `AS some_name`"
     ))
+}
+
+/// `[a-z_][a-z0-9_]*` (any case), and not a Rust keyword.
+fn is_plain_ident(name: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
+        "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if",
+        "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv",
+        "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true",
+        "try", "type", "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while",
+        "yield",
+    ];
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !KEYWORDS.contains(&name)
 }
 
 fn fields(getters: &[Getter]) -> Result<Vec<Ident>, String> {
@@ -437,25 +476,40 @@ fn fields(getters: &[Getter]) -> Result<Vec<Ident>, String> {
     Ok(idents)
 }
 
+/// The widest row `migrate::__private::get_row` reads as a tuple.
+const MAX_ROW_TUPLE: usize = 12;
+
 fn record_map(getters: &[Getter]) -> Result<TokenStream, String> {
     let idents = fields(getters)?;
     let types = getters.iter().map(|getter| &getter.ty);
     let reads = getters.iter().map(|getter| &getter.read);
     let record = format_ident!("Record");
+    // The whole row in one call when the driver reads every column by
+    // itself: a smaller body per query, and one `get_row` per tuple of column
+    // types, shared by the queries of the same shape.
+    let body = if (1..=MAX_ROW_TUPLE).contains(&getters.len())
+        && getters.iter().all(|getter| getter.plain)
+    {
+        // `match` rather than `?`, which would be one more function per query.
+        quote!(
+            match ::migrate::__private::get_row(row) {
+                ::migrate::__private::Ok((#(#idents,)*)) => ::migrate::__private::Ok(#record { #(#idents,)* }),
+                ::migrate::__private::Err(error) => ::migrate::__private::Err(error),
+            }
+        )
+    } else {
+        quote!(::migrate::__private::Ok(#record { #(#idents: #reads,)* }))
+    };
     Ok(quote!(
-        #[automatically_derived]
+        // No derives: each would be one more impl to compile per query, and
+        // a rebuild compiles every query again (`query_as!` takes a struct
+        // of the user's own, with whatever derives it needs).
         #[allow(non_snake_case, non_camel_case_types, dead_code)]
-        #[derive(Debug)]
         struct #record {
             #(pub #idents: #types,)*
         }
-        #[automatically_derived]
         #[allow(clippy::all)]
-        fn __migrate_map(row: &::migrate::__private::Row) -> ::core::result::Result<#record, ::migrate::__private::Error> {
-            ::core::result::Result::Ok(#record {
-                #(#idents: #reads,)*
-            })
-        }
+        let __migrate_map: ::migrate::__private::MapRow<#record> = |row| { #body };
     ))
 }
 
@@ -471,13 +525,12 @@ fn as_map(path: &Path, getters: &[Getter]) -> Result<TokenStream, String> {
         quote!(#ident: { let value: #ty = #read; #value })
     });
     Ok(quote!(
-        #[automatically_derived]
         #[allow(clippy::all)]
-        fn __migrate_map(row: &::migrate::__private::Row) -> ::core::result::Result<#path, ::migrate::__private::Error> {
-            ::core::result::Result::Ok(#path {
+        let __migrate_map: ::migrate::__private::MapRow<#path> = |row| {
+            ::migrate::__private::Ok(#path {
                 #(#inits,)*
             })
-        }
+        };
     ))
 }
 

@@ -36,6 +36,16 @@ fn sync_queries_return_typed_rows() {
         ("buy milk", "open", None)
     );
 
+    // Columns the driver reads by itself (one read of the whole row).
+    let rows = migrate::query!("SELECT id, title, notes, length(title) AS title_length FROM todos")
+        .fetch_all(&mut client)
+        .unwrap();
+    let read: Vec<(i64, String, Option<String>, Option<i32>)> = rows
+        .into_iter()
+        .map(|row| (row.id, row.title, row.notes, row.title_length))
+        .collect();
+    assert_eq!(read, [(id, "buy milk".to_owned(), None, Some(8))]);
+
     // An enum parameter takes a `String` label.
     let updated = migrate::query!("UPDATE todos SET state = $1 WHERE id = $2", "done", id)
         .execute(&mut client)

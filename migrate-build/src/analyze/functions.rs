@@ -8,6 +8,8 @@ use sqlparser::ast::{
     FunctionArguments, WindowSpec, WindowType,
 };
 
+use super::overloads::{self, Resolution};
+use super::pg_functions::{self, ProcKind};
 use super::query::object_name_parts;
 use super::types::{self, Category, Ty};
 use super::{Analyzer, Typed};
@@ -32,6 +34,16 @@ macro_rules! o {
             returns: $returns,
         }
     };
+}
+
+/// How a function is called, beyond its arguments.
+struct Shape<'a> {
+    /// `WITHIN GROUP (ORDER BY ..)` expressions.
+    ordered: &'a [Typed],
+    /// Some argument is passed by name (`make_interval(days => 1)`).
+    named: bool,
+    /// Called with `OVER (..)`.
+    over: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -484,9 +496,10 @@ impl Analyzer<'_> {
                 self.check_sortable(arg, "DISTINCT", at);
             }
         }
-        for item in within_group {
-            self.expr(&item.expr);
-        }
+        let ordered: Vec<Typed> = within_group
+            .iter()
+            .map(|item| self.expr(&item.expr))
+            .collect();
         if let Some(filter) = filter {
             let typed = self.expr(filter);
             self.coerce_condition(&typed, "FILTER");
@@ -494,7 +507,19 @@ impl Analyzer<'_> {
         if let Some(WindowType::WindowSpec(spec)) = over {
             self.window_spec(spec);
         }
-        let mut typed = self.call(&parts, &function_name, &typed_args, star, span);
+        let named = match args {
+            FunctionArguments::List(list) => list
+                .args
+                .iter()
+                .any(|arg| !matches!(arg, FunctionArg::Unnamed(_))),
+            _ => false,
+        };
+        let shape = Shape {
+            ordered: &ordered,
+            named,
+            over: over.is_some(),
+        };
+        let mut typed = self.call(&parts, &function_name, &typed_args, star, &shape, span);
         typed.name = Some(function_name);
         typed
     }
@@ -520,6 +545,7 @@ impl Analyzer<'_> {
         name: &str,
         args: &[Typed],
         star: bool,
+        shape: &Shape<'_>,
         span: std::ops::Range<usize>,
     ) -> Typed {
         let builtin_schema = parts.len() == 1 || parts[0] == "pg_catalog";
@@ -563,6 +589,11 @@ impl Analyzer<'_> {
                     };
                     return Typed::new(ty, args.iter().all(|a| a.nullable), span);
                 }
+                // GROUPING(a, b, ..): a bit mask of the arguments a grouping
+                // set leaves out.
+                "grouping" if !args.is_empty() => {
+                    return Typed::new(Ty::known("int4"), false, span);
+                }
                 "avg" => return self.sum_avg(args, false, span),
                 _ => {}
             }
@@ -571,7 +602,21 @@ impl Analyzer<'_> {
         if let Some(returns) = self.user_function(parts, args.len()) {
             return Typed::new(Ty::Known(returns), true, span);
         }
-        let catalogue_entry = if builtin_schema {
+        // PostgreSQL's own overload resolution over the generated overloads
+        // decides whether the call exists and its type; the hand catalogue
+        // adds what it knows of nullability, and types the calls migrate
+        // cannot resolve for sure.
+        if builtin_schema {
+            let never_null = shape.ordered.is_empty()
+                && catalogue(name).is_some_and(|(_, nulls, _)| nulls == Nulls::Never);
+            if let Some(typed) =
+                self.generated_call(name, args, star, shape, never_null, span.clone())
+            {
+                return typed;
+            }
+        }
+        // The hand catalogue has no ordered-set aggregates.
+        let catalogue_entry = if builtin_schema && shape.ordered.is_empty() {
             catalogue(name)
         } else {
             None
@@ -585,21 +630,51 @@ impl Analyzer<'_> {
                 );
                 return Typed::new(Ty::Error, true, span);
             }
-            if builtin_schema && let Some(known) = likely_typo(name) {
+            if builtin_schema && !self.may_exist(name) {
                 let shown = self.argument_list(args);
+                let extension = pg_functions::EXTENSIONS
+                    .iter()
+                    .find(|(_, names)| names.binary_search(&name).is_ok());
+                let help = match (extension, self.closest_function(name)) {
+                    (Some((extension, _)), _) => format!(
+                        "{name} comes with the extension {extension}, which no migration creates: add `CREATE EXTENSION \"{extension}\";` to a migration"
+                    ),
+                    (None, Some(known)) => format!("did you mean \"{known}\"?"),
+                    (None, None) => "no function matches the given name and argument types; you might need to add explicit type casts".to_owned(),
+                };
                 self.error(
                     Diagnostic::error(
                         format!("function {name}({shown}) does not exist"),
                         span.clone(),
                     )
-                    .with_help(format!("did you mean \"{known}\"?")),
+                    .with_help(help),
                 );
+                for arg in args {
+                    self.poison(arg);
+                }
                 return Typed::new(Ty::Error, true, span);
             }
-            self.warn(
-                format!("migrate does not know the function {name}; its result is not typed"),
-                span.clone(),
-            );
+            // An argument already reported: nothing more to say.
+            if overloads::knows(self.schema, name)
+                && args
+                    .iter()
+                    .chain(shape.ordered)
+                    .any(|arg| self.current(&arg.ty) == Ty::Error)
+            {
+                for arg in args {
+                    self.poison(arg);
+                }
+                return Typed::new(Ty::Error, true, span);
+            }
+            let message = if builtin_schema && pg_functions::BUILTIN.binary_search(&name).is_ok() {
+                let shown = self.argument_list(args);
+                format!(
+                    "migrate cannot tell which function {name}({shown}) PostgreSQL calls; its result is not typed"
+                )
+            } else {
+                format!("migrate does not know the function {name}; its result is not typed")
+            };
+            self.warn(message, span.clone());
             for arg in args {
                 self.poison(arg);
             }
@@ -748,6 +823,92 @@ impl Analyzer<'_> {
         Typed::new(ty, nullable, span)
     }
 
+    /// Types a call of a built-in function through the overloads generated
+    /// from `pg_proc`, as PostgreSQL resolves them; the result is nullable
+    /// unless the hand catalogue knows it `never_null`. `None` when migrate
+    /// cannot tell for sure what PostgreSQL would pick.
+    fn generated_call(
+        &mut self,
+        name: &str,
+        args: &[Typed],
+        star: bool,
+        shape: &Shape<'_>,
+        never_null: bool,
+        span: std::ops::Range<usize>,
+    ) -> Option<Typed> {
+        // `count(*)` and arguments passed by name are the hand catalogue's.
+        if star || shape.named || !overloads::knows(self.schema, name) {
+            return None;
+        }
+        let all: Vec<Typed> = args.iter().chain(shape.ordered).cloned().collect();
+        let mut inputs = Vec::with_capacity(all.len());
+        for arg in &all {
+            inputs.push(match self.current(&arg.ty) {
+                Ty::Known(ty) => Some(ty),
+                Ty::Unknown | Ty::Param(_) => None,
+                // Already reported, or not typed: nothing to say for sure.
+                Ty::Error => return None,
+            });
+        }
+        let call = overloads::Call {
+            name,
+            args: &inputs,
+            within_group: !shape.ordered.is_empty(),
+            literal: matches!(all.as_slice(), [only] if self.current(&only.ty) == Ty::Unknown),
+        };
+        let problem = match overloads::resolve(self.schema, &call) {
+            Resolution::Found(chosen) => {
+                for (arg, target) in all.iter().zip(&chosen.targets) {
+                    if let Some(target) = target {
+                        self.coerce_implicit(arg, target);
+                    }
+                }
+                match (chosen.kind, shape.over) {
+                    (ProcKind::Aggregate, _) if all.is_empty() => Diagnostic::error(
+                        format!(
+                            "{name}(*) must be used to call a parameterless aggregate function"
+                        ),
+                        span.clone(),
+                    ),
+                    (ProcKind::Window, false) => Diagnostic::error(
+                        format!("window function {name} requires an OVER clause"),
+                        span.clone(),
+                    ),
+                    (ProcKind::Scalar, true) => Diagnostic::error(
+                        format!(
+                            "OVER specified, but {name} is not a window function nor an aggregate function"
+                        ),
+                        span.clone(),
+                    ),
+                    _ => {
+                        let ty = Ty::Known(chosen.returns);
+                        return Some(Typed::new(ty, !never_null || chosen.set, span));
+                    }
+                }
+            }
+            Resolution::NotFound => {
+                let shown = self.argument_list(&all);
+                Diagnostic::error(format!("function {name}({shown}) does not exist"), span.clone())
+                    .with_help("no function matches the given name and argument types; you might need to add explicit type casts")
+            }
+            Resolution::Ambiguous => {
+                let shown = self.argument_list(&all);
+                Diagnostic::error(format!("function {name}({shown}) is not unique"), span.clone())
+                    .with_help("could not choose a best candidate function; you might need to add explicit type casts")
+            }
+            Resolution::UnknownPolymorphic => Diagnostic::error(
+                "could not determine polymorphic type because input has type unknown",
+                span.clone(),
+            ),
+            Resolution::Unsure => return None,
+        };
+        self.error(problem);
+        for arg in &all {
+            self.poison(arg);
+        }
+        Some(Typed::new(Ty::Error, true, span))
+    }
+
     fn argument_list(&self, args: &[Typed]) -> String {
         args.iter()
             .map(|a| match self.current(&a.ty) {
@@ -880,6 +1041,46 @@ impl Analyzer<'_> {
         };
         Typed::new(ty, true, span)
     }
+
+    /// Whether a function called `name` may exist on the search path: one
+    /// PostgreSQL has built in, one the migrations created, or one an
+    /// extension they installed may hold (any name, for an extension
+    /// migrate has no list of).
+    fn may_exist(&self, name: &str) -> bool {
+        pg_functions::BUILTIN.binary_search(&name).is_ok()
+            || self.schema.functions.keys().any(|n| n.name == name)
+            || self.schema.extensions.keys().any(|extension| {
+                match pg_functions::EXTENSIONS
+                    .iter()
+                    .find(|(e, _)| e == extension)
+                {
+                    Some((_, names)) => names.binary_search(&name).is_ok(),
+                    None => extension != "plpgsql",
+                }
+            })
+    }
+
+    /// The function the user most likely meant by a name that does not
+    /// exist: the nearest built-in, user or extension function name.
+    fn closest_function(&self, name: &str) -> Option<String> {
+        let extension_names = self.schema.extensions.keys().flat_map(|extension| {
+            pg_functions::EXTENSIONS
+                .iter()
+                .filter(move |(e, _)| e == extension)
+                .flat_map(|(_, names)| names.iter().copied())
+        });
+        let user_names = self.schema.functions.keys().map(|n| n.name.as_str());
+        pg_functions::BUILTIN
+            .iter()
+            .copied()
+            .filter(|known| !known.starts_with('_'))
+            .chain(extension_names)
+            .chain(user_names)
+            .map(|known| (strsim::damerau_levenshtein(name, known), known))
+            .filter(|(distance, known)| *distance <= (name.len().min(known.len()) / 3).max(1))
+            .min()
+            .map(|(_, known)| known.to_owned())
+    }
 }
 
 /// Whether migrate knows the built-in function `name` (and so whether it
@@ -887,82 +1088,7 @@ impl Analyzer<'_> {
 pub(crate) fn is_known_function(name: &str) -> bool {
     catalogue(name).is_some_and(|(kind, _, _)| kind == Kind::Scalar)
         || matches!(name, "coalesce" | "nullif" | "greatest" | "least")
-}
-
-/// Names in the catalogue, for typo detection.
-const KNOWN: &[&str] = &[
-    "count",
-    "min",
-    "max",
-    "array_agg",
-    "string_agg",
-    "bool_and",
-    "bool_or",
-    "json_agg",
-    "jsonb_agg",
-    "row_number",
-    "rank",
-    "dense_rank",
-    "lag",
-    "lead",
-    "nullif",
-    "greatest",
-    "least",
-    "lower",
-    "upper",
-    "length",
-    "concat",
-    "substr",
-    "replace",
-    "split_part",
-    "btrim",
-    "ltrim",
-    "rtrim",
-    "regexp_replace",
-    "encode",
-    "decode",
-    "to_char",
-    "to_timestamp",
-    "now",
-    "date_trunc",
-    "date_part",
-    "date_bin",
-    "timezone",
-    "round",
-    "floor",
-    "random",
-    "array_length",
-    "cardinality",
-    "array_position",
-    "array_append",
-    "array_remove",
-    "array_to_string",
-    "string_to_array",
-    "unnest",
-    "generate_series",
-    "jsonb_build_object",
-    "json_build_object",
-    "to_jsonb",
-    "jsonb_set",
-    "jsonb_typeof",
-    "jsonb_array_length",
-    "gen_random_uuid",
-    "nextval",
-    "coalesce",
-    "sum",
-    "avg",
-];
-
-/// A known function `name` is probably a misspelling of: one edit away,
-/// and not itself a function PostgreSQL has that we do not list.
-fn likely_typo(name: &str) -> Option<&'static str> {
-    if name.len() < 4 {
-        return None;
-    }
-    KNOWN
-        .iter()
-        .copied()
-        .find(|known| strsim::damerau_levenshtein(name, known) == 1 && known.len() >= 4)
+        || overloads::only_scalar(name)
 }
 
 fn spec_at(overload: &Overload, index: usize) -> &'static str {
@@ -972,5 +1098,149 @@ fn spec_at(overload: &Overload, index: usize) -> &'static str {
             .args
             .last()
             .map_or("any", |spec| spec.trim_end_matches("...")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pg_functions::{BUILTIN, BUILTIN_OVERLOADS, CASTS, EXTENSIONS, TYPES};
+    use migrate_test_support::TestDatabase;
+
+    fn sorted_and_unique(names: &[&str]) -> bool {
+        names.windows(2).all(|pair| pair[0] < pair[1])
+    }
+
+    /// The generated lists are what the server says, so that a name missing
+    /// from them (reported as "does not exist") really does not exist.
+    #[test]
+    fn the_function_lists_match_the_server() {
+        let db = TestDatabase::new("fn_names");
+        let mut client = db.client();
+        let live: Vec<String> = client
+            .query(
+                "SELECT DISTINCT proname::text FROM pg_proc
+                 WHERE pronamespace = 'pg_catalog'::regnamespace ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        assert!(sorted_and_unique(BUILTIN));
+        assert_eq!(
+            BUILTIN,
+            live.iter().map(String::as_str).collect::<Vec<_>>(),
+            "regenerate with scripts/pg-function-names.sh"
+        );
+        for (extension, names) in EXTENSIONS {
+            assert!(sorted_and_unique(names), "{extension}");
+        }
+        for extension in ["pgcrypto", "pg_trgm", "uuid-ossp"] {
+            client
+                .batch_execute(&format!("CREATE EXTENSION \"{extension}\""))
+                .unwrap();
+            let installed: Vec<String> = client
+                .query(
+                    "SELECT DISTINCT p.proname::text FROM pg_depend d
+                     JOIN pg_extension e ON e.oid = d.refobjid
+                     JOIN pg_proc p ON p.oid = d.objid
+                     WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
+                       AND e.extname = $1
+                     ORDER BY 1",
+                    &[&extension],
+                )
+                .unwrap()
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
+            let listed = EXTENSIONS
+                .iter()
+                .find(|(name, _)| *name == extension)
+                .map(|(_, names)| names.to_vec())
+                .unwrap_or_default();
+            assert_eq!(listed, installed, "{extension}");
+        }
+    }
+
+    /// The generated overloads and type facts are what the server says, so
+    /// that resolution over them picks what PostgreSQL picks.
+    #[test]
+    fn the_overloads_and_casts_match_the_server() {
+        let db = TestDatabase::new("fn_overloads");
+        let mut client = db.client();
+        let live: Vec<String> = client
+            .query(
+                "SELECT format('%s(%s) %s%s', p.proname,
+                    array_to_string(array(SELECT t.typname FROM unnest(p.proargtypes::oid[])
+                        WITH ORDINALITY a(oid, n) JOIN pg_type t ON t.oid = a.oid ORDER BY n), ','),
+                    CASE WHEN p.proretset THEN 'setof ' ELSE '' END, r.typname)
+                 FROM pg_proc p JOIN pg_type r ON r.oid = p.prorettype
+                 WHERE p.pronamespace = 'pg_catalog'::regnamespace
+                   AND p.prokind IN ('f', 'a', 'w') AND p.provariadic = 0
+                   AND NOT EXISTS (
+                     SELECT FROM unnest(p.proargtypes::oid[] || p.prorettype) o
+                     JOIN pg_type t ON t.oid = o
+                     WHERE t.typname IN ('internal', 'cstring', 'trigger', 'event_trigger',
+                        'language_handler', 'fdw_handler', 'index_am_handler', 'tsm_handler',
+                        'table_am_handler', 'pg_ddl_command', 'unknown'))
+                 ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        let mut listed: Vec<String> = BUILTIN_OVERLOADS
+            .iter()
+            .filter(|proc| !proc.variadic)
+            .map(|proc| {
+                let set = if proc.set { "setof " } else { "" };
+                format!(
+                    "{}({}) {set}{}",
+                    proc.name,
+                    proc.args.join(","),
+                    proc.returns
+                )
+            })
+            .collect();
+        let mut live = live;
+        listed.sort();
+        live.sort();
+        let missing: Vec<&String> = live.iter().filter(|o| !listed.contains(o)).collect();
+        let extra: Vec<&String> = listed.iter().filter(|o| !live.contains(o)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "regenerate with scripts/pg-function-names.sh: missing {missing:?}, not on the server {extra:?}"
+        );
+        assert!(
+            BUILTIN_OVERLOADS
+                .windows(2)
+                .all(|pair| pair[0].name <= pair[1].name)
+        );
+        let casts: Vec<(String, String, i8, i8)> = client
+            .query(
+                "SELECT s.typname::text, t.typname::text, c.castcontext, c.castmethod
+                 FROM pg_cast c
+                 JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+                 WHERE s.typnamespace = 'pg_catalog'::regnamespace
+                   AND t.typnamespace = 'pg_catalog'::regnamespace",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3)))
+            .collect();
+        assert_eq!(casts.len(), CASTS.len());
+        for (source, target, context, method) in &casts {
+            let listed = CASTS
+                .binary_search_by(|(s, t, ..)| (*s, *t).cmp(&(source.as_str(), target.as_str())))
+                .map(|index| (CASTS[index].2, CASTS[index].3));
+            assert_eq!(
+                listed,
+                Ok((*context as u8 as char, *method as u8 as char)),
+                "{source} -> {target}"
+            );
+        }
+        assert!(TYPES.windows(2).all(|pair| pair[0].0 < pair[1].0));
     }
 }

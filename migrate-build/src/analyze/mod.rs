@@ -56,6 +56,8 @@ mod functions;
 mod grouping;
 mod modify;
 mod operators;
+mod overloads;
+mod pg_functions;
 mod query;
 pub(crate) mod scope;
 mod types;

@@ -459,8 +459,12 @@ impl Analyzer<'_> {
             self.reduce_outer_joins(selection);
         }
         let mut outputs = Vec::new();
+        // Which outputs each item made, for the grouping sets below.
+        let mut made_by = Vec::new();
         for item in projection {
+            let before = outputs.len();
             self.select_item(item, &mut outputs);
+            made_by.extend(std::iter::repeat_n(item, outputs.len() - before));
         }
         if let Some(level) = self.levels.last_mut() {
             level.outputs = outputs
@@ -474,6 +478,15 @@ impl Analyzer<'_> {
             GroupByExpr::Expressions(exprs, _) => {
                 for expr in exprs {
                     self.group_by_expr(expr, &outputs);
+                }
+            }
+        }
+        if has_grouping_sets(group_by) {
+            // A row of one grouping set has NULL in every column the set
+            // leaves out: only aggregates that never give NULL stay non-null.
+            for (out, item) in outputs.iter_mut().zip(made_by) {
+                if !never_null_aggregate(item) {
+                    out.typed.nullable = true;
                 }
             }
         }
@@ -1639,4 +1652,37 @@ pub(crate) fn object_name_parts(name: &ObjectName) -> Vec<String> {
             ObjectNamePart::Function(function) => fold_ident(&function.name),
         })
         .collect()
+}
+
+/// `GROUP BY` with `GROUPING SETS`, `ROLLUP` or `CUBE`.
+fn has_grouping_sets(group_by: &GroupByExpr) -> bool {
+    match group_by {
+        GroupByExpr::All(_) => false,
+        GroupByExpr::Expressions(exprs, modifiers) => {
+            !modifiers.is_empty()
+                || exprs.iter().any(|expr| {
+                    matches!(
+                        expr,
+                        Expr::GroupingSets(_) | Expr::Rollup(_) | Expr::Cube(_)
+                    )
+                })
+        }
+    }
+}
+
+/// A select item that is `count(..)` or `grouping(..)`: never NULL, even in
+/// a grouping set's rows.
+fn never_null_aggregate(item: &SelectItem) -> bool {
+    let expr = match item {
+        SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. } => expr,
+        _ => return false,
+    };
+    let Expr::Function(function) = expr else {
+        return false;
+    };
+    function.over.is_none()
+        && function.name.0.len() == 1
+        && function.name.0[0]
+            .as_ident()
+            .is_some_and(|ident| matches!(fold_ident(ident).as_str(), "count" | "grouping"))
 }

@@ -1,7 +1,6 @@
-// After an error the macro still expands to a query, so the rest of the
-// function type-checks. FIXME: rustc offers no stable way to make the rows an
-// error type, so using a field of them reports a second error, on
-// `InvalidQuery`.
+// After an error the macro still expands to a query whose rows have rustc's
+// error type, so the rest of the function type-checks and using a field of
+// the rows reports nothing more: one mistake, one error.
 fn run(client: &mut postgres::Client) -> Result<(), postgres::Error> {
     let rows = migrate::query!("SELECT id, emial FROM users").fetch_all(client)?;
     for row in rows {
@@ -10,6 +9,13 @@ fn run(client: &mut postgres::Client) -> Result<(), postgres::Error> {
     Ok(())
 }
 
+// The same for query_scalar!: the value keeps the error type.
+fn count(client: &mut postgres::Client) -> Result<i64, postgres::Error> {
+    let n = migrate::query_scalar!("SELECT count(*) FROM user").fetch_one(client)?;
+    Ok(n + 1)
+}
+
 fn main() {
     let _ = run;
+    let _ = count;
 }

@@ -1,0 +1,724 @@
+//! PostgreSQL's own overload resolution (`func_get_detail` and
+//! `func_select_candidate` in parse_func.c, `can_coerce_type` and the
+//! polymorphic rules of parse_coerce.c) over the overloads generated from
+//! `pg_proc` into [`pg_functions`]. It types the built-in functions the hand
+//! catalogue in `functions.rs` does not list.
+
+use migrate_core::{Name, Schema, SqlType, UserTypeKind};
+
+use super::pg_functions::{
+    self, BUILTIN_OVERLOADS, CASTS, EXTENSION_OVERLOADS, Proc, ProcKind, RANGES, TYPES,
+};
+use super::types;
+
+/// What resolving a call against the generated overloads gives.
+#[derive(Debug)]
+pub(crate) enum Resolution {
+    /// One overload is chosen.
+    Found(Chosen),
+    /// PostgreSQL's `function f(..) does not exist`.
+    NotFound,
+    /// PostgreSQL's `function f(..) is not unique`.
+    Ambiguous,
+    /// `could not determine polymorphic type because input has type unknown`.
+    UnknownPolymorphic,
+    /// Overloads migrate has no list of may be the ones PostgreSQL picks.
+    Unsure,
+}
+
+#[derive(Debug)]
+pub(crate) struct Chosen {
+    pub(crate) returns: SqlType,
+    /// The type each argument is coerced to (`None` for `"any"`).
+    pub(crate) targets: Vec<Option<SqlType>>,
+    /// Returns a set of rows: in a select list, a row per element.
+    pub(crate) set: bool,
+    pub(crate) kind: ProcKind,
+}
+
+/// The call as resolution sees it.
+pub(crate) struct Call<'a> {
+    pub(crate) name: &'a str,
+    /// Argument types, domains included; `None` for an untyped literal or
+    /// a parameter whose type is not decided yet.
+    pub(crate) args: &'a [Option<SqlType>],
+    /// `WITHIN GROUP (ORDER BY ..)`: only ordered-set aggregates fit, and
+    /// the ordering expressions are the last arguments in `args`.
+    pub(crate) within_group: bool,
+    /// The one argument is an untyped literal (not a parameter).
+    pub(crate) literal: bool,
+}
+
+/// Whether PostgreSQL has overloads of `name` that the generated table
+/// leaves out (they take or return a type internal to the server, or a type
+/// of an extension): then "does not exist" cannot be told for sure.
+fn partial(name: &str) -> bool {
+    pg_functions::PARTIAL.binary_search(&name).is_ok()
+}
+
+/// A candidate: an overload with its argument list expanded to the call's
+/// arity (variadic arguments repeated, defaulted ones cut off).
+struct Candidate {
+    proc: &'static Proc,
+    args: Vec<&'static str>,
+    variadic: bool,
+    /// In pg_catalog, not from an extension.
+    builtin: bool,
+    /// Another overload has the very same expanded signature.
+    duplicate: bool,
+}
+
+pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
+    let resolver = Resolver { schema };
+    let extensions: Vec<&[Proc]> = installed(schema).collect();
+    // Every extension the schema installs is one migrate has the overloads of.
+    let extensions_known = schema.extensions.keys().all(|extension| {
+        extension == "plpgsql"
+            || pg_functions::EXTENSIONS
+                .iter()
+                .any(|(name, _)| name == extension)
+    });
+    // Functions of that name the migrations create are candidates too.
+    let user_overloads = schema.functions.keys().any(|name| name.name == call.name);
+    let sure = extensions_known && !user_overloads && !partial(call.name);
+    let procs = named(BUILTIN_OVERLOADS, call.name)
+        .iter()
+        .chain(extensions.iter().flat_map(|procs| named(procs, call.name)));
+    let n_args = call.args.len();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let n_builtin = named(BUILTIN_OVERLOADS, call.name).len();
+    for (index, proc) in procs.enumerate() {
+        if (proc.kind == ProcKind::Ordered) != call.within_group {
+            continue;
+        }
+        let n_declared = proc.args.len();
+        let args: Vec<&'static str> = if proc.variadic && n_args >= n_declared {
+            let mut args = proc.args.to_vec();
+            let element = args[n_declared - 1];
+            args.resize(n_args, element);
+            args
+        } else if n_args <= n_declared && n_args + usize::from(proc.defaults) >= n_declared {
+            proc.args[..n_args].to_vec()
+        } else {
+            continue;
+        };
+        let builtin = index < n_builtin;
+        if let Some(same) = candidates.iter_mut().find(|c| c.args == args) {
+            // pg_catalog comes first on the search path; then PostgreSQL
+            // prefers the overload that is not variadic.
+            if same.builtin != builtin {
+                continue;
+            }
+            match (same.variadic, proc.variadic) {
+                (true, false) => {
+                    *same = Candidate {
+                        proc,
+                        args,
+                        variadic: false,
+                        builtin,
+                        duplicate: false,
+                    }
+                }
+                (false, true) => {}
+                _ => same.duplicate = true,
+            }
+            continue;
+        }
+        candidates.push(Candidate {
+            proc,
+            args,
+            variadic: proc.variadic,
+            builtin,
+            duplicate: false,
+        });
+    }
+    // A type name called as a function with one argument may be a cast
+    // (`text(1)`), which PostgreSQL tries before inexact matches.
+    let maybe_cast = n_args == 1 && type_info(call.name).is_some();
+    let inputs: Vec<Option<SqlType>> = call
+        .args
+        .iter()
+        .map(|arg| arg.as_ref().map(|ty| types::base_type(schema, ty)))
+        .collect();
+    let exact = candidates.iter().position(|candidate| {
+        call.args
+            .iter()
+            .zip(&candidate.args)
+            .all(|(arg, declared)| {
+                arg.as_ref().is_some_and(|ty| {
+                    !polymorphic(declared) && typname(ty).as_deref() == Some(declared)
+                })
+            })
+    });
+    let chosen = match exact {
+        Some(index) => &candidates[index],
+        // A type name called on one argument is a cast to that type when
+        // the cast is no function of its own: from an untyped literal,
+        // between binary-compatible types, or by text I/O.
+        None if maybe_cast && resolver.is_cast(call, &inputs[0]) => {
+            let ty = sql_type(call.name);
+            return Resolution::Found(Chosen {
+                returns: ty.clone(),
+                targets: vec![Some(ty)],
+                set: false,
+                kind: ProcKind::Scalar,
+            });
+        }
+        None => {
+            let fitting: Vec<&Candidate> = candidates
+                .iter()
+                .filter(|candidate| resolver.coercible(&inputs, &candidate.args))
+                .collect();
+            match fitting.as_slice() {
+                [] if sure => return Resolution::NotFound,
+                [] => return Resolution::Unsure,
+                [only] => *only,
+                _ => match resolver.select_candidate(&inputs, &fitting) {
+                    Some(chosen) => chosen,
+                    None if sure => return Resolution::Ambiguous,
+                    None => return Resolution::Unsure,
+                },
+            }
+        }
+    };
+    if chosen.duplicate {
+        return if sure {
+            Resolution::Ambiguous
+        } else {
+            Resolution::Unsure
+        };
+    }
+    resolver.finish(chosen, &inputs)
+}
+
+/// The overloads of `name` in a list sorted by name.
+fn named<'p>(procs: &'p [Proc], name: &str) -> &'p [Proc] {
+    let start = procs.partition_point(|p| p.name < name);
+    let end = start + procs[start..].partition_point(|p| p.name == name);
+    &procs[start..end]
+}
+
+/// `(castcontext, castmethod)` of the cast from `source` to `target`.
+fn cast(source: &str, target: &str) -> Option<(char, char)> {
+    CASTS
+        .binary_search_by(|(s, t, ..)| (*s, *t).cmp(&(source, target)))
+        .ok()
+        .map(|index| (CASTS[index].2, CASTS[index].3))
+}
+
+/// `(typcategory, typispreferred, array element)` of a built-in type.
+fn type_info(typname: &str) -> Option<(char, bool, &'static str)> {
+    TYPES
+        .binary_search_by(|(name, ..)| name.cmp(&typname))
+        .ok()
+        .map(|index| {
+            let (_, category, preferred, element) = TYPES[index];
+            (category, preferred, element)
+        })
+}
+
+fn polymorphic(declared: &str) -> bool {
+    declared.starts_with("any") && declared != "any"
+}
+
+/// `int4`, `_text` for a built-in type; `None` for a user type.
+fn typname(ty: &SqlType) -> Option<String> {
+    if !ty.is_builtin() {
+        return None;
+    }
+    Some(if ty.array {
+        format!("_{}", ty.name)
+    } else {
+        ty.name.clone()
+    })
+}
+
+/// The type a `typname` of the generated tables stands for.
+fn sql_type(typname: &str) -> SqlType {
+    match type_info(typname) {
+        Some((_, _, element)) if !element.is_empty() => SqlType::builtin(element).into_array(),
+        _ => SqlType::builtin(typname),
+    }
+}
+
+/// What the polymorphic arguments of a candidate say their types are.
+#[derive(Default)]
+struct Polymorphic {
+    /// `anyelement` and its family.
+    element: Option<SqlType>,
+    array: Option<SqlType>,
+    range: Option<SqlType>,
+    multirange: Option<SqlType>,
+    /// The common type of the `anycompatible` family, `None` when every
+    /// such argument is untyped (PostgreSQL takes text then).
+    compatible: Option<SqlType>,
+    compatible_range: Option<SqlType>,
+    has_compatible: bool,
+    has_element_family: bool,
+}
+
+struct Resolver<'s> {
+    schema: &'s Schema,
+}
+
+impl Resolver<'_> {
+    /// Whether `name(arg)` is a cast (`func_get_detail`'s coercion case):
+    /// from an untyped literal, or when `find_coercion_pathway` finds a
+    /// binary-compatible cast or one through text (not from a row to a
+    /// string type).
+    fn is_cast(&self, call: &Call<'_>, input: &Option<SqlType>) -> bool {
+        let Some((target_category, ..)) = type_info(call.name) else {
+            return false;
+        };
+        let Some(input) = input else {
+            // An untyped parameter converts through text to a string type.
+            return call.literal || target_category == 'S';
+        };
+        if typname(input).as_deref() == Some(call.name) {
+            return true;
+        }
+        let (category, _) = self.category(input);
+        let declared = typname(input).and_then(|source| cast(&source, call.name));
+        match declared {
+            Some((_, method)) => method == 'b' || (method == 'i' && category != 'C'),
+            // Arrays convert element by element: a function of its own.
+            None if input.array && type_info(call.name).is_some_and(|(c, ..)| c == 'A') => false,
+            None => (target_category == 'S' && category != 'C') || category == 'S',
+        }
+    }
+
+    fn category(&self, ty: &SqlType) -> (char, bool) {
+        if let Some(name) = typname(ty) {
+            return type_info(&name).map_or(('U', false), |(category, preferred, _)| {
+                (category, preferred)
+            });
+        }
+        if ty.array {
+            return ('A', false);
+        }
+        let name = Name::new(&ty.schema, &ty.name);
+        match self.schema.user_type(&name).map(|t| &t.kind) {
+            Some(UserTypeKind::Enum { .. }) => ('E', false),
+            Some(UserTypeKind::Range { .. }) => ('R', false),
+            Some(UserTypeKind::Composite { .. }) => ('C', false),
+            Some(UserTypeKind::Domain { base, .. }) => self.category(base),
+            None if self.schema.relation(&name).is_some() => ('C', false),
+            None => ('U', false),
+        }
+    }
+
+    fn is_enum(&self, ty: &SqlType) -> bool {
+        self.category(ty).0 == 'E' && !ty.array
+    }
+
+    fn is_composite(&self, ty: &SqlType) -> bool {
+        self.category(ty).0 == 'C' && !ty.array
+    }
+
+    /// The subtype of a range type and its multirange, when migrate knows them.
+    fn range_parts(&self, ty: &SqlType) -> Option<(SqlType, Option<SqlType>)> {
+        if ty.array {
+            return None;
+        }
+        if ty.is_builtin() {
+            return RANGES.iter().find(|(range, ..)| *range == ty.name).map(
+                |(_, subtype, multirange)| (sql_type(subtype), Some(SqlType::builtin(multirange))),
+            );
+        }
+        match &self
+            .schema
+            .user_type(&Name::new(&ty.schema, &ty.name))?
+            .kind
+        {
+            UserTypeKind::Range { subtype } => Some((types::base_type(self.schema, subtype), None)),
+            _ => None,
+        }
+    }
+
+    fn multirange_subtype(&self, ty: &SqlType) -> Option<(SqlType, SqlType)> {
+        let name = typname(ty)?;
+        RANGES
+            .iter()
+            .find(|(.., multirange)| *multirange == name)
+            .map(|(range, subtype, _)| (sql_type(subtype), SqlType::builtin(range)))
+    }
+
+    /// Whether `from` goes where `to` is expected without a cast written
+    /// (`find_coercion_pathway` in the implicit context).
+    fn implicit(&self, from: &SqlType, to: &SqlType) -> bool {
+        if types::same_type(from, to) {
+            return true;
+        }
+        if from.array && to.array {
+            return self.implicit(&from.element(), &to.element());
+        }
+        if to.is_builtin() && !to.array && to.name == "record" && self.is_composite(from) {
+            return true;
+        }
+        if to.is_builtin() && to.array && to.name == "record" && self.is_composite(&from.element())
+        {
+            return true;
+        }
+        match (typname(from), typname(to)) {
+            (Some(from), Some(to)) => cast(&from, &to).is_some_and(|(context, _)| context == 'i'),
+            _ => false,
+        }
+    }
+
+    /// `can_coerce_type`: every typed argument converts implicitly, and the
+    /// polymorphic ones agree.
+    fn coercible(&self, inputs: &[Option<SqlType>], declared: &[&str]) -> bool {
+        for (input, declared) in inputs.iter().zip(declared) {
+            let Some(input) = input else { continue };
+            if *declared == "any" || polymorphic(declared) {
+                continue;
+            }
+            if !self.implicit(input, &sql_type(declared)) {
+                return false;
+            }
+        }
+        self.polymorphic(inputs, declared).is_some()
+    }
+
+    /// `check_generic_type_consistency`.
+    fn polymorphic(&self, inputs: &[Option<SqlType>], declared: &[&str]) -> Option<Polymorphic> {
+        let mut found = Polymorphic::default();
+        let mut non_array = false;
+        let mut enumeration = false;
+        let mut compatible_non_array = false;
+        let mut compatible: Vec<SqlType> = Vec::new();
+        let agree = |slot: &mut Option<SqlType>, ty: SqlType| match slot {
+            Some(seen) => types::same_type(seen, &ty),
+            None => {
+                *slot = Some(ty);
+                true
+            }
+        };
+        for (input, declared) in inputs.iter().zip(declared) {
+            match *declared {
+                "anyelement" | "anynonarray" | "anyenum" | "anyarray" | "anyrange"
+                | "anymultirange" => found.has_element_family = true,
+                "anycompatible"
+                | "anycompatiblenonarray"
+                | "anycompatiblearray"
+                | "anycompatiblerange"
+                | "anycompatiblemultirange" => found.has_compatible = true,
+                _ => {}
+            }
+            non_array |= *declared == "anynonarray";
+            enumeration |= *declared == "anyenum";
+            compatible_non_array |= *declared == "anycompatiblenonarray";
+            let Some(input) = input else { continue };
+            let fits = match *declared {
+                "anyelement" | "anynonarray" | "anyenum" => {
+                    agree(&mut found.element, input.clone())
+                }
+                "anyarray" => input.array && agree(&mut found.array, input.clone()),
+                "anyrange" => {
+                    self.range_parts(input).is_some() && agree(&mut found.range, input.clone())
+                }
+                "anymultirange" => {
+                    self.multirange_subtype(input).is_some()
+                        && agree(&mut found.multirange, input.clone())
+                }
+                "anycompatible" | "anycompatiblenonarray" => {
+                    compatible.push(input.clone());
+                    true
+                }
+                "anycompatiblearray" => {
+                    compatible.push(input.element());
+                    input.array
+                }
+                "anycompatiblerange" => match self.range_parts(input) {
+                    Some((subtype, _)) => {
+                        compatible.push(subtype);
+                        agree(&mut found.compatible_range, input.clone())
+                    }
+                    None => false,
+                },
+                // anycompatiblemultirange: no built-in function takes one
+                // without an anycompatiblerange beside it.
+                "anycompatiblemultirange" => false,
+                _ => true,
+            };
+            if !fits {
+                return None;
+            }
+        }
+        if let Some(array) = &found.array
+            && !agree(&mut found.element, array.element())
+        {
+            return None;
+        }
+        if let Some(multirange) = &found.multirange {
+            let (_, range) = self.multirange_subtype(multirange)?;
+            if !agree(&mut found.range, range) {
+                return None;
+            }
+        }
+        if let Some(range) = &found.range {
+            let (subtype, _) = self.range_parts(range)?;
+            if !agree(&mut found.element, subtype) {
+                return None;
+            }
+        }
+        if let Some(element) = &found.element {
+            if non_array && element.array {
+                return None;
+            }
+            if enumeration && !self.is_enum(element) {
+                return None;
+            }
+        }
+        if !compatible.is_empty() {
+            let common = self.common_type(&compatible)?;
+            if let Some(range) = &found.compatible_range {
+                let (subtype, _) = self.range_parts(range)?;
+                if !types::same_type(&subtype, &common) {
+                    return None;
+                }
+            }
+            if compatible_non_array && common.array {
+                return None;
+            }
+            found.compatible = Some(common);
+        }
+        Some(found)
+    }
+
+    /// `select_common_type` over typed values, then every one must convert.
+    fn common_type(&self, values: &[SqlType]) -> Option<SqlType> {
+        let mut common = values.first()?.clone();
+        let (mut category, mut preferred) = self.category(&common);
+        for ty in &values[1..] {
+            if types::same_type(ty, &common) {
+                continue;
+            }
+            let (next_category, next_preferred) = self.category(ty);
+            if next_category != category {
+                return None;
+            }
+            if !preferred && self.implicit(&common, ty) && !self.implicit(ty, &common) {
+                common = ty.clone();
+                category = next_category;
+                preferred = next_preferred;
+            }
+        }
+        common.modifiers.clear();
+        values
+            .iter()
+            .all(|ty| self.implicit(ty, &common))
+            .then_some(common)
+    }
+
+    /// `func_select_candidate`: narrows several fitting candidates down to
+    /// one, or none when the call is ambiguous.
+    fn select_candidate<'c>(
+        &self,
+        inputs: &[Option<SqlType>],
+        candidates: &[&'c Candidate],
+    ) -> Option<&'c Candidate> {
+        let info = |declared: &str| type_info(declared).map_or(('U', false), |(c, p, _)| (c, p));
+        let same = |input: &Option<SqlType>, declared: &str| {
+            input
+                .as_ref()
+                .is_some_and(|ty| typname(ty).as_deref() == Some(declared))
+        };
+        // Most exact matches.
+        let keep_best = |candidates: Vec<&'c Candidate>, score: &dyn Fn(&Candidate) -> usize| {
+            let best = candidates.iter().map(|c| score(c)).max().unwrap_or(0);
+            candidates
+                .into_iter()
+                .filter(|c| score(c) == best)
+                .collect::<Vec<_>>()
+        };
+        let exact = |candidate: &Candidate| {
+            inputs
+                .iter()
+                .zip(&candidate.args)
+                .filter(|(input, declared)| same(input, declared))
+                .count()
+        };
+        let candidates = keep_best(candidates.to_vec(), &exact);
+        if let [only] = candidates.as_slice() {
+            return Some(only);
+        }
+        // Then most exact-or-preferred matches where a coercion is needed.
+        let preferred = |candidate: &Candidate| {
+            inputs
+                .iter()
+                .zip(&candidate.args)
+                .filter(|(input, declared)| {
+                    input.is_some() && (same(input, declared) || info(declared).1)
+                })
+                .count()
+        };
+        let mut candidates = keep_best(candidates, &preferred);
+        if let [only] = candidates.as_slice() {
+            return Some(only);
+        }
+        // Untyped arguments: the category all candidates agree on, or the
+        // string category when one of them has it; then its preferred type.
+        let unknowns: Vec<usize> = (0..inputs.len())
+            .filter(|&index| inputs[index].is_none())
+            .collect();
+        if unknowns.is_empty() {
+            return None;
+        }
+        let mut slots: Vec<(char, bool)> = Vec::new();
+        let mut resolved = true;
+        for &index in &unknowns {
+            let mut slot: Option<(char, bool)> = None;
+            let mut conflict = false;
+            for candidate in &candidates {
+                let (category, is_preferred) = info(candidate.args[index]);
+                slot = Some(match slot {
+                    None => (category, is_preferred),
+                    Some((slot_category, slot_preferred)) if slot_category == category => {
+                        (slot_category, slot_preferred || is_preferred)
+                    }
+                    Some(_) if category == 'S' => (category, is_preferred),
+                    Some(other) => {
+                        conflict |= other.0 != 'S';
+                        other
+                    }
+                });
+            }
+            let slot = slot.unwrap_or(('X', false));
+            if conflict && slot.0 != 'S' {
+                resolved = false;
+                break;
+            }
+            slots.push(slot);
+        }
+        if resolved {
+            let kept: Vec<&'c Candidate> = candidates
+                .iter()
+                .copied()
+                .filter(|candidate| {
+                    unknowns.iter().zip(&slots).all(|(&index, slot)| {
+                        let (category, is_preferred) = info(candidate.args[index]);
+                        category == slot.0 && (!slot.1 || is_preferred)
+                    })
+                })
+                .collect();
+            if !kept.is_empty() {
+                candidates = kept;
+            }
+            if let [only] = candidates.as_slice() {
+                return Some(only);
+            }
+        }
+        // Last gasp: untyped arguments take the one type all typed ones share.
+        if unknowns.len() < inputs.len() {
+            let mut known = inputs.iter().flatten();
+            let first = known.next()?;
+            if known.all(|ty| types::same_type(ty, first)) {
+                let assumed: Vec<Option<SqlType>> = inputs
+                    .iter()
+                    .map(|input| Some(input.clone().unwrap_or_else(|| first.clone())))
+                    .collect();
+                let fitting: Vec<&'c Candidate> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|candidate| self.coercible(&assumed, &candidate.args))
+                    .collect();
+                if let [only] = fitting.as_slice() {
+                    return Some(only);
+                }
+            }
+        }
+        None
+    }
+
+    /// The result type and argument targets of the chosen overload
+    /// (`enforce_generic_type_consistency` for the polymorphic ones).
+    fn finish(&self, chosen: &Candidate, inputs: &[Option<SqlType>]) -> Resolution {
+        let Some(found) = self.polymorphic(inputs, &chosen.args) else {
+            return Resolution::Unsure;
+        };
+        let element = found
+            .element
+            .clone()
+            .or_else(|| found.array.as_ref().map(SqlType::element));
+        if found.has_element_family && element.is_none() {
+            return Resolution::UnknownPolymorphic;
+        }
+        let compatible = if found.has_compatible {
+            Some(
+                found
+                    .compatible
+                    .clone()
+                    .unwrap_or_else(|| SqlType::builtin("text")),
+            )
+        } else {
+            None
+        };
+        let concrete = |declared: &str| -> Result<Option<SqlType>, ()> {
+            Ok(Some(match declared {
+                "any" => return Ok(None),
+                "anyelement" | "anynonarray" | "anyenum" => element.clone().ok_or(())?,
+                "anyarray" => match (&found.array, &element) {
+                    (Some(array), _) => array.clone(),
+                    (None, Some(element)) if !element.array => element.clone().into_array(),
+                    _ => return Err(()),
+                },
+                "anyrange" => found.range.clone().ok_or(())?,
+                "anymultirange" => match (&found.multirange, &found.range) {
+                    (Some(multirange), _) => multirange.clone(),
+                    (None, Some(range)) => self.range_parts(range).and_then(|(_, m)| m).ok_or(())?,
+                    _ => return Err(()),
+                },
+                "anycompatible" | "anycompatiblenonarray" => compatible.clone().ok_or(())?,
+                "anycompatiblearray" => match &compatible {
+                    Some(common) if !common.array => common.clone().into_array(),
+                    _ => return Err(()),
+                },
+                "anycompatiblerange" => found.compatible_range.clone().ok_or(())?,
+                other if polymorphic(other) => return Err(()),
+                other => sql_type(other),
+            }))
+        };
+        let mut targets = Vec::with_capacity(chosen.args.len());
+        for declared in &chosen.args {
+            match concrete(declared) {
+                Ok(target) => targets.push(target),
+                Err(()) => return Resolution::Unsure,
+            }
+        }
+        let returns = match concrete(chosen.proc.returns) {
+            Ok(Some(returns)) => returns,
+            _ => return Resolution::Unsure,
+        };
+        Resolution::Found(Chosen {
+            returns,
+            targets,
+            set: chosen.proc.set,
+            kind: chosen.proc.kind,
+        })
+    }
+}
+
+/// Whether the generated overloads know a function called `name`: built
+/// in, or from an extension the schema creates.
+pub(crate) fn knows(schema: &Schema, name: &str) -> bool {
+    !named(BUILTIN_OVERLOADS, name).is_empty()
+        || installed(schema).any(|procs| !named(procs, name).is_empty())
+}
+
+/// The overloads of the extensions the schema creates.
+fn installed(schema: &Schema) -> impl Iterator<Item = &'static [Proc]> + '_ {
+    schema.extensions.keys().filter_map(|extension| {
+        EXTENSION_OVERLOADS
+            .iter()
+            .find(|(name, _)| name == extension)
+            .map(|(_, procs)| *procs)
+    })
+}
+
+/// Whether every built-in function called `name` is a plain scalar one
+/// (not an aggregate or window function).
+pub(crate) fn only_scalar(name: &str) -> bool {
+    let procs = named(BUILTIN_OVERLOADS, name);
+    !procs.is_empty() && !partial(name) && procs.iter().all(|p| p.kind == ProcKind::Scalar)
+}
