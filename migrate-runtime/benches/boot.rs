@@ -324,6 +324,7 @@ fn migration(
         path: format!("{version}_{name}.sql"),
         up: up.to_owned(),
         up_offset: 0,
+        lines_before_up: 0,
         down: None,
         transactional,
         statements,

@@ -12,12 +12,18 @@
 //! composite types, sequences, tables and views (kind, columns with type,
 //! collation, nullability, default, identity and generation expression), constraints
 //! (by name: kind, columns, references, expression), indexes (by name:
-//! table, uniqueness, method, keys, predicate). Defaults, checks and
+//! table, uniqueness, method, keys, predicate), and with
+//! [`compare_with_triggers`] triggers (by name: timing, events, row or
+//! statement). Defaults, checks and
 //! predicates are compared after [`normalize_expression`], which absorbs the
 //! differences in casts, parentheses, quoting and spacing between what the
 //! fold writes and what `pg_get_expr` prints. Not compared: view
-//! definitions (only their columns), comments, functions, triggers, grants,
-//! column order.
+//! definitions (only their columns), comments, functions, trigger
+//! definitions, grants, column order.
+//!
+//! What a fix cannot do by itself (recreate a function, a trigger, a
+//! partition key the schema keeps no definition of) is named in
+//! [`Difference::manual`].
 //!
 //! ```
 //! use migrate_core::{Column, Name, Relation, RelationKind, Schema, SqlType};
@@ -38,8 +44,8 @@ use std::fmt;
 
 use migrate_core::ddl::{self, EnumPosition, EnumUse};
 use migrate_core::{
-    Column, Constraint, ConstraintKind, Identity, Index, Name, Relation, RelationKind, Schema,
-    Sequence, SqlType, UserType, UserTypeKind,
+    Column, Constraint, ConstraintKind, Function, Identity, Index, Name, Relation, RelationKind,
+    Schema, Sequence, SqlType, Trigger, TriggerEvent, TriggerTiming, UserType, UserTypeKind,
 };
 
 use crate::Error;
@@ -77,8 +83,14 @@ pub struct Difference {
     /// type, or replaces an enum (rows holding a removed label fail the
     /// conversion). Rollback SQL names these steps.
     pub loses_data: bool,
+    /// What `fix` cannot do by itself, each in words, for the user to do by
+    /// hand: the schema does not keep a function's body, a trigger's
+    /// definition or a table's partition key, so a fix that must drop and
+    /// recreate one of them, or a conversion PostgreSQL has no cast for,
+    /// names the step instead. Empty when `fix` is complete.
+    pub manual: Vec<String>,
     /// The fix in steps, each with its place among all the fixes.
-    steps: Vec<(Phase, String)>,
+    steps: Vec<(Order, String)>,
 }
 
 impl fmt::Display for Difference {
@@ -102,18 +114,23 @@ pub struct FixStep<'a> {
 
 /// The steps that turn the actual schema into the expected one, for all of
 /// `differences` (as [`compare`] returned them), in the order they must run:
-/// schemas, extensions, types and sequences first; views, constraints and
-/// indexes that change are dropped, then unexpected tables; tables and
-/// columns are created and altered; constraints (foreign keys last) and
-/// indexes are added; columns, sequences, types, extensions, schemas that
-/// should not exist are dropped; views are created last.
+/// schemas, extensions, types (enums, ranges, domains, composites) and
+/// sequences first; views (each before the views it reads), foreign keys,
+/// other constraints and indexes that change are dropped, then unexpected
+/// tables (each before the tables it references); tables are created
+/// without their foreign keys, columns are added and altered; constraints,
+/// indexes and then every foreign key are added, once all tables exist (so
+/// that tables referencing each other in a cycle are created too); columns,
+/// sequences, types, extensions, schemas that should not exist are dropped;
+/// views are created last, each after the views it reads, then the indexes
+/// of materialized views.
 pub fn fix_steps(differences: &[Difference]) -> Vec<FixStep<'_>> {
-    let mut steps: Vec<(Phase, FixStep<'_>)> = differences
+    let mut steps: Vec<(Order, FixStep<'_>)> = differences
         .iter()
         .flat_map(|difference| {
-            difference.steps.iter().map(move |(phase, sql)| {
+            difference.steps.iter().map(move |(order, sql)| {
                 (
-                    *phase,
+                    *order,
                     FixStep {
                         difference,
                         sql: sql.as_str(),
@@ -122,7 +139,7 @@ pub fn fix_steps(differences: &[Difference]) -> Vec<FixStep<'_>> {
             })
         })
         .collect();
-    steps.sort_by_key(|(phase, _)| *phase);
+    steps.sort_by_key(|(order, _)| *order);
     steps.into_iter().map(|(_, step)| step).collect()
 }
 
@@ -161,6 +178,28 @@ enum Phase {
     DropExtension,
     DropNamespace,
     CreateView,
+    // Indexes of materialized views, once the views exist.
+    CreateViewIndex,
+}
+
+/// Where a step runs: its phase, then its rank within the phase (lower
+/// first; steps of equal rank keep the order of [`compare`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Order {
+    phase: Phase,
+    rank: i32,
+}
+
+impl Phase {
+    fn rank(self, rank: i32) -> Order {
+        Order { phase: self, rank }
+    }
+}
+
+impl From<Phase> for Order {
+    fn from(phase: Phase) -> Self {
+        phase.rank(0)
+    }
 }
 
 /// Introspects the database `client` is connected to (leaving out
@@ -190,7 +229,7 @@ pub async fn check_async(
 }
 
 /// The history table's schema is the runner's, not the migrations'.
-fn forget_history_schema(expected: &Schema, actual: &mut Schema, history_table: &Name) {
+pub(crate) fn forget_history_schema(expected: &Schema, actual: &mut Schema, history_table: &Name) {
     if !expected.namespaces.contains_key(&history_table.schema) {
         actual.namespaces.remove(&history_table.schema);
     }
@@ -200,14 +239,28 @@ fn forget_history_schema(expected: &Schema, actual: &mut Schema, history_table: 
 /// and `actual` (the live database), each with the SQL that turns actual
 /// into expected, ordered so that the fixes can run in sequence.
 pub fn compare(expected: &Schema, actual: &Schema) -> Vec<Difference> {
+    compare_schemas(expected, actual, false)
+}
+
+/// [`compare`], triggers included (by name, timing, events, row or
+/// statement): one `actual` has and `expected` lacks is dropped first (it
+/// may name a column that changes or goes), one it lacks or has otherwise
+/// is a manual step, since the schema keeps no trigger's definition. What
+/// `migrate rollback-sql` uses, on two folds of the same migrations; a live
+/// database compared with a fold may hold triggers nobody migrated.
+pub fn compare_with_triggers(expected: &Schema, actual: &Schema) -> Vec<Difference> {
+    compare_schemas(expected, actual, true)
+}
+
+fn compare_schemas(expected: &Schema, actual: &Schema, triggers: bool) -> Vec<Difference> {
     let mut out = Vec::new();
     compare_namespaces(expected, actual, &mut out);
     compare_extensions(expected, actual, &mut out);
-    compare_types(expected, actual, &mut out);
+    compare_types(expected, actual, triggers, &mut out);
     compare_sequences(expected, actual, &mut out);
-    compare_relations(expected, actual, &mut out);
+    compare_relations(expected, actual, triggers, &mut out);
     compare_indexes(expected, actual, &mut out);
-    out.sort_by_key(|difference| difference.steps.first().map(|(phase, _)| *phase));
+    out.sort_by_key(|difference| difference.steps.first().map(|(order, _)| *order));
     for difference in &mut out {
         difference.loses_data = fix_loses_data(&difference.fix);
     }
@@ -216,13 +269,13 @@ pub fn compare(expected: &Schema, actual: &Schema) -> Vec<Difference> {
 
 fn push(
     out: &mut Vec<Difference>,
-    phase: Phase,
+    order: impl Into<Order>,
     kind: DifferenceKind,
     object: String,
     message: String,
     fix: String,
 ) {
-    push_steps(out, kind, object, message, vec![(phase, fix)]);
+    push_steps(out, kind, object, message, vec![(order.into(), fix)]);
 }
 
 /// A difference whose fix runs in several places of the script.
@@ -231,7 +284,7 @@ fn push_steps(
     kind: DifferenceKind,
     object: String,
     message: String,
-    steps: Vec<(Phase, String)>,
+    steps: Vec<(Order, String)>,
 ) {
     let fix = steps
         .iter()
@@ -244,8 +297,219 @@ fn push_steps(
         message,
         fix,
         loses_data: false,
+        manual: Vec::new(),
         steps,
     });
+}
+
+/// Adds `manual` to the steps the last difference pushed needs by hand.
+fn needs_by_hand(out: &mut [Difference], manual: Vec<String>) {
+    if let Some(last) = out.last_mut() {
+        last.manual.extend(manual);
+    }
+}
+
+/// Functions of `schema` that take or return `ty` (or an array of it).
+fn functions_of<'a>(schema: &'a Schema, ty: &SqlType) -> Vec<(&'a Name, &'a Function)> {
+    let mut found = Vec::new();
+    for (name, overloads) in &schema.functions {
+        for function in overloads {
+            let uses_type = function
+                .arguments
+                .iter()
+                .chain(&function.returns)
+                .any(|argument| argument.element() == *ty);
+            if uses_type {
+                found.push((name, function));
+            }
+        }
+    }
+    found
+}
+
+/// `schema.name(argument types)`, as `DROP FUNCTION` takes it.
+pub fn function_signature(name: &Name, function: &Function) -> String {
+    let arguments: Vec<String> = function.arguments.iter().map(ddl::type_sql).collect();
+    format!("{}({})", ddl::qualified(name), arguments.join(", "))
+}
+
+/// [`functions_of`] as signatures.
+fn functions_using(schema: &Schema, ty: &SqlType) -> Vec<String> {
+    functions_of(schema, ty)
+        .into_iter()
+        .map(|(name, function)| function_signature(name, function))
+        .collect()
+}
+
+/// What replacing the type `name` (dropped and created again) needs by
+/// hand: what uses it must be dropped first and created again after.
+fn type_users_by_hand(actual: &Schema, name: &Name) -> Vec<String> {
+    let ty = SqlType::user(&name.schema, &name.name);
+    let mut manual: Vec<String> = functions_using(actual, &ty)
+        .into_iter()
+        .map(|function| {
+            format!(
+                "function {function} takes or returns the type: drop it before this step and create it again after (the schema does not keep its body)"
+            )
+        })
+        .collect();
+    for (table, relation) in &actual.relations {
+        for column in &relation.columns {
+            if column.ty.element() == ty {
+                manual.push(format!(
+                    "column {}.{} has the type: convert it to another type before this step and back after",
+                    ddl::qualified(table),
+                    ddl::quote_ident(&column.name)
+                ));
+            }
+        }
+    }
+    for (other, user_type) in &actual.types {
+        let uses_type = match &user_type.kind {
+            UserTypeKind::Composite { attributes } => attributes
+                .iter()
+                .any(|(_, attribute)| attribute.element() == ty),
+            UserTypeKind::Domain { base, .. } => base.element() == ty,
+            UserTypeKind::Range { subtype } => subtype.element() == ty,
+            UserTypeKind::Enum { .. } => false,
+        };
+        if uses_type && other != name {
+            manual.push(format!(
+                "type {} uses the type: drop it before this step and create it again after",
+                ddl::qualified(other)
+            ));
+        }
+    }
+    manual
+}
+
+/// What a type change of `column` of `table` (as `actual` has it) needs by
+/// hand: a trigger firing on UPDATE may name the column (`UPDATE OF`,
+/// `WHEN`), which makes PostgreSQL refuse the change, and the schema does
+/// not keep trigger definitions; a partitioned table's column may be part
+/// of its partition key, which cannot change type.
+fn type_change_by_hand(
+    expected: &Schema,
+    actual: &Schema,
+    triggers: bool,
+    table: &Name,
+    column: &str,
+) -> Vec<String> {
+    let Some(relation) = actual.relation(table) else {
+        return Vec::new();
+    };
+    // Triggers the migrations do not create are dropped first, when
+    // triggers are compared.
+    let kept = |trigger: &Trigger| {
+        !triggers
+            || expected
+                .relation(table)
+                .is_some_and(|want| want.triggers.iter().any(|t| t.name == trigger.name))
+    };
+    let mut manual = Vec::new();
+    for trigger in &relation.triggers {
+        if trigger.events.contains(&TriggerEvent::Update) && kept(trigger) {
+            manual.push(format!(
+                "trigger {} on {} fires on UPDATE and may name column {} (UPDATE OF, WHEN), which blocks its type change: drop the trigger before this step and create it again after (the schema does not keep its definition)",
+                ddl::quote_ident(&trigger.name),
+                ddl::qualified(table),
+                ddl::quote_ident(column)
+            ));
+        }
+    }
+    if relation.kind == RelationKind::PartitionedTable {
+        manual.push(format!(
+            "{} is partitioned: if column {} is part of its partition key, its type cannot change; recreate the table and move its rows instead",
+            ddl::qualified(table),
+            ddl::quote_ident(column)
+        ));
+    }
+    manual
+}
+
+/// Whether `word` occurs in `text` as a whole identifier (quoted or not,
+/// any case).
+fn mentions(text: &str, word: &str) -> bool {
+    let text = text.to_lowercase();
+    let word = word.to_lowercase();
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(&word).any(|(start, _)| {
+        let before = text[..start].chars().next_back();
+        let after = text[start + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+/// Indexes and check constraints of `table`, the same in both schemas,
+/// whose expressions (index keys that are not plain columns, predicates,
+/// checks) name one of `columns`. PostgreSQL rebuilds them from their
+/// stored expressions when a column changes type, which can fail (an enum
+/// compared with the type it replaced) or change them (`date(date)` on a
+/// column that became a date is stored as `date`): the returned statements
+/// drop them before the change and create them again after.
+fn expressions_on_columns(
+    expected: &Schema,
+    actual: &Schema,
+    table: &Name,
+    columns: &[&str],
+) -> (Vec<String>, Vec<String>) {
+    let (mut drops, mut creates) = (Vec::new(), Vec::new());
+    let (Some(want), Some(have)) = (expected.relation(table), actual.relation(table)) else {
+        return (drops, creates);
+    };
+    let names_a_column = |text: &str| columns.iter().any(|column| mentions(text, column));
+    for (name, index) in &actual.indexes {
+        if &index.table != table || index.constraint.is_some() {
+            continue;
+        }
+        let Some(wanted) = expected.indexes.get(name) else {
+            continue;
+        };
+        if wanted.constraint.is_some() || !same_index(wanted, index) {
+            continue;
+        }
+        let in_expression = index
+            .keys
+            .iter()
+            .filter(|key| have.column(key).is_none())
+            .any(|key| names_a_column(key))
+            || index.predicate.as_deref().is_some_and(names_a_column);
+        if in_expression {
+            drops.push(ddl::drop_index(name));
+            creates.push(ddl::create_index(name, wanted));
+        }
+    }
+    for constraint in &have.constraints {
+        let ConstraintKind::Check { expression } = &constraint.kind else {
+            continue;
+        };
+        let Some(wanted) = want.constraints.iter().find(|c| c.name == constraint.name) else {
+            continue;
+        };
+        if same_constraint(wanted, constraint) && names_a_column(expression) {
+            drops.push(ddl::drop_constraint(table, &constraint.name));
+            creates.push(ddl::add_constraint(table, wanted));
+        }
+    }
+    (drops, creates)
+}
+
+/// `fix` between the drops and creates of [`expressions_on_columns`].
+fn around_expressions(
+    expected: &Schema,
+    actual: &Schema,
+    table: &Name,
+    columns: &[&str],
+    fix: String,
+) -> String {
+    let (drops, creates) = expressions_on_columns(expected, actual, table, columns);
+    if drops.is_empty() {
+        return fix;
+    }
+    let mut out = drops;
+    out.push(fix);
+    out.extend(creates);
+    out.join("\n")
 }
 
 /// Whether a fix may lose data, from the statements `migrate_core::ddl`
@@ -352,13 +616,13 @@ fn version_words(version: Option<&str>) -> String {
     version.map_or_else(String::new, |version| format!(" version {version}"))
 }
 
-fn compare_types(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>) {
+fn compare_types(expected: &Schema, actual: &Schema, triggers: bool, out: &mut Vec<Difference>) {
     for (name, want) in &expected.types {
         let object = format!("type {}", ddl::qualified(name));
         let Some(have) = actual.types.get(name) else {
             push(
                 out,
-                Phase::CreateType,
+                Phase::CreateType.rank(type_rank(want)),
                 DifferenceKind::Missing,
                 object.clone(),
                 format!("{object} is missing"),
@@ -374,23 +638,34 @@ fn compare_types(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>) 
                 UserTypeKind::Enum {
                     labels: have_labels,
                 },
-            ) => compare_enum(expected, name, want_labels, have_labels, actual, out),
-            (want_kind, have_kind) if !same_user_type(want_kind, have_kind) => push(
+            ) => compare_enum(
+                expected,
+                name,
+                want_labels,
+                have_labels,
+                actual,
+                triggers,
                 out,
-                Phase::ReplaceEnum,
-                DifferenceKind::Changed,
-                object.clone(),
-                format!(
-                    "{object}: expected {}, found {}",
-                    describe_user_type(name, want),
-                    describe_user_type(name, have)
-                ),
-                format!(
-                    "-- objects that use the type must be changed first\n{}\n{}",
-                    ddl::drop_type(name, have),
-                    ddl::create_type(name, want)
-                ),
             ),
+            (want_kind, have_kind) if !same_user_type(want_kind, have_kind) => {
+                push(
+                    out,
+                    Phase::ReplaceEnum,
+                    DifferenceKind::Changed,
+                    object.clone(),
+                    format!(
+                        "{object}: expected {}, found {}",
+                        describe_user_type(name, want),
+                        describe_user_type(name, have)
+                    ),
+                    format!(
+                        "{}\n{}",
+                        ddl::drop_type(name, have),
+                        ddl::create_type(name, want)
+                    ),
+                );
+                needs_by_hand(out, type_users_by_hand(actual, name));
+            }
             _ => {}
         }
     }
@@ -399,13 +674,24 @@ fn compare_types(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>) 
             let object = format!("type {}", ddl::qualified(name));
             push(
                 out,
-                Phase::DropType,
+                Phase::DropType.rank(-type_rank(have)),
                 DifferenceKind::Unexpected,
                 object.clone(),
                 format!("{object} exists but no migration creates it"),
                 drop_type_and_its_functions(actual, name, have),
             );
         }
+    }
+}
+
+/// Types are created in this order, and dropped in the reverse one: a
+/// range, domain or composite type may use an enum, a composite a domain.
+fn type_rank(user_type: &UserType) -> i32 {
+    match user_type.kind {
+        UserTypeKind::Enum { .. } => 0,
+        UserTypeKind::Range { .. } => 1,
+        UserTypeKind::Domain { .. } => 2,
+        UserTypeKind::Composite { .. } => 3,
     }
 }
 
@@ -485,6 +771,7 @@ fn compare_enum(
     want: &[String],
     have: &[String],
     actual: &Schema,
+    triggers: bool,
     out: &mut Vec<Difference>,
 ) {
     if want == have {
@@ -533,7 +820,8 @@ fn compare_enum(
     let enum_type = SqlType::user(&name.schema, &name.name);
     let mut uses = Vec::new();
     for (table, relation) in &actual.relations {
-        if relation.is_view() {
+        // Tables the migrations do not have are dropped before.
+        if relation.is_view() || !expected.relations.contains_key(table) {
             continue;
         }
         for column in &relation.columns {
@@ -548,13 +836,47 @@ fn compare_enum(
             }
         }
     }
-    let tables: Vec<&Name> = uses.iter().map(|usage| usage.table).collect();
-    let fix = with_dependent_views(
-        expected,
-        actual,
-        &tables,
-        ddl::recreate_enum(name, want, &uses),
-    );
+    let mut tables: Vec<&Name> = uses.iter().map(|usage| usage.table).collect();
+    tables.dedup();
+    let mut manual = Vec::new();
+    let mut drops = Vec::new();
+    let mut creates = Vec::new();
+    for table in &tables {
+        let columns: Vec<&str> = uses
+            .iter()
+            .filter(|usage| usage.table == *table)
+            .map(|usage| usage.column)
+            .collect();
+        let (table_drops, table_creates) =
+            expressions_on_columns(expected, actual, table, &columns);
+        drops.extend(table_drops);
+        creates.extend(table_creates);
+        for column in columns {
+            manual.extend(type_change_by_hand(
+                expected, actual, triggers, table, column,
+            ));
+            let generated = actual
+                .relation(table)
+                .and_then(|relation| relation.column(column))
+                .is_some_and(|column| column.generated.is_some());
+            if generated {
+                manual.push(format!(
+                    "column {}.{} is generated: drop it before this step and add it again after, with its indexes (PostgreSQL converts a generated column only by recomputing it)",
+                    ddl::qualified(table),
+                    ddl::quote_ident(column)
+                ));
+            }
+        }
+    }
+    for function in functions_using(actual, &enum_type) {
+        manual.push(format!(
+            "function {function} takes or returns the type: drop it before this step and create it again after (the schema does not keep its body)"
+        ));
+    }
+    let mut statements = drops;
+    statements.push(ddl::recreate_enum(name, want, &uses));
+    statements.extend(creates);
+    let fix = with_dependent_views(expected, actual, &tables, statements.join("\n"));
     push(
         out,
         Phase::ReplaceEnum,
@@ -563,6 +885,7 @@ fn compare_enum(
         message,
         fix,
     );
+    needs_by_hand(out, manual);
 }
 
 /// `fix` wrapped in the drop and re-creation of the views that read
@@ -802,31 +1125,122 @@ fn is_table(kind: RelationKind) -> bool {
     !matches!(kind, RelationKind::View | RelationKind::MaterializedView)
 }
 
-fn create_relation(name: &Name, relation: &Relation) -> (Phase, String) {
+/// The steps that create `relation` of `schema`: a view after the views it
+/// reads; a table without its foreign keys, which are added once every
+/// table exists (the table they reference may be created later in the
+/// script, or reference this one back).
+fn create_relation(schema: &Schema, name: &Name, relation: &Relation) -> Vec<(Order, String)> {
     if relation.is_view() {
-        (Phase::CreateView, ddl::create_view(name, relation))
-    } else {
-        (Phase::CreateTable, ddl::create_table(name, relation))
+        return vec![(
+            Phase::CreateView.rank(view_depth(schema, name)),
+            ddl::create_view(name, relation),
+        )];
     }
+    let is_foreign_key =
+        |constraint: &Constraint| matches!(constraint.kind, ConstraintKind::ForeignKey { .. });
+    let mut without_foreign_keys = relation.clone();
+    without_foreign_keys
+        .constraints
+        .retain(|constraint| !is_foreign_key(constraint));
+    let mut steps = vec![(
+        Phase::CreateTable.into(),
+        ddl::create_table(name, &without_foreign_keys),
+    )];
+    for constraint in relation.constraints.iter().filter(|c| is_foreign_key(c)) {
+        steps.push((
+            Phase::AddForeignKey.into(),
+            ddl::add_constraint(name, constraint),
+        ));
+    }
+    steps
 }
 
-fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>) {
+/// What creating `relation` needs by hand: the schema keeps neither a
+/// partitioned table's partition key nor a partition's bounds, so the
+/// table is created plain.
+fn partitioning_by_hand(name: &Name, relation: &Relation) -> Vec<String> {
+    let mut manual = Vec::new();
+    if relation.kind == RelationKind::PartitionedTable {
+        manual.push(format!(
+            "{} is partitioned: add `PARTITION BY ...` to its CREATE TABLE, and create its partitions (the schema does not keep the partition key)",
+            ddl::qualified(name)
+        ));
+    }
+    if let Some(parent) = &relation.parent {
+        manual.push(format!(
+            "{} is a partition or child of {}: create it with `PARTITION OF ... FOR VALUES ...` or `INHERITS` (the schema does not keep its bounds)",
+            ddl::qualified(name),
+            ddl::qualified(parent)
+        ));
+    }
+    manual
+}
+
+/// The step that drops `relation` of `schema`: a view before the views it
+/// reads.
+fn drop_relation(schema: &Schema, name: &Name, relation: &Relation) -> (Order, String) {
+    let order = if relation.is_view() {
+        Phase::DropView.rank(-view_depth(schema, name))
+    } else {
+        Phase::DropTable.into()
+    };
+    (order, ddl::drop_relation(name, relation.kind))
+}
+
+/// How many views deep `name` reads: 0 for a view of tables only, 1 for a
+/// view of such views, and so on (0 for a table).
+fn view_depth(schema: &Schema, name: &Name) -> i32 {
+    fn depth(schema: &Schema, name: &Name, seen: &mut Vec<Name>) -> i32 {
+        let Some(relation) = schema.relation(name).filter(|r| r.is_view()) else {
+            return -1;
+        };
+        if seen.contains(name) {
+            return 0;
+        }
+        seen.push(name.clone());
+        let deepest = relation
+            .depends_on
+            .iter()
+            .map(|other| depth(schema, other, seen))
+            .max()
+            .unwrap_or(-1);
+        seen.pop();
+        deepest + 1
+    }
+    depth(schema, name, &mut Vec::new()).max(0)
+}
+
+fn compare_relations(
+    expected: &Schema,
+    actual: &Schema,
+    triggers: bool,
+    out: &mut Vec<Difference>,
+) {
     for (name, want) in &expected.relations {
         let object = format!("{} {}", relation_words(want.kind), ddl::qualified(name));
         let Some(have) = actual.relations.get(name) else {
-            let (phase, mut fix) = create_relation(name, want);
+            let mut steps = create_relation(expected, name, want);
             for ownership in owned_sequences(expected, name, None) {
-                fix.push('\n');
-                fix.push_str(&ownership);
+                steps[0].1.push('\n');
+                steps[0].1.push_str(&ownership);
             }
-            push(
+            push_steps(
                 out,
-                phase,
                 DifferenceKind::Missing,
                 object.clone(),
                 format!("{object} is missing"),
-                fix,
+                steps,
             );
+            let mut manual = partitioning_by_hand(name, want);
+            for trigger in &want.triggers {
+                manual.push(format!(
+                    "create trigger {} on {} ({}) as the migrations do (the schema does not keep its definition)",
+                    ddl::quote_ident(&trigger.name),
+                    ddl::qualified(name),
+                    describe_trigger(trigger)
+                ));
+            }
+            needs_by_hand(out, manual);
             continue;
         };
         if want.kind != have.kind
@@ -834,12 +1248,8 @@ fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
                 && is_table(have.kind)
                 && want.kind != RelationKind::ForeignTable)
         {
-            let (phase, create) = create_relation(name, want);
-            let drop_phase = if have.is_view() {
-                Phase::DropView
-            } else {
-                Phase::DropTable
-            };
+            let mut steps = vec![drop_relation(actual, name, have)];
+            steps.extend(create_relation(expected, name, want));
             push_steps(
                 out,
                 DifferenceKind::Changed,
@@ -850,10 +1260,7 @@ fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
                     relation_words(want.kind),
                     relation_words(have.kind)
                 ),
-                vec![
-                    (drop_phase, ddl::drop_relation(name, have.kind)),
-                    (phase, create),
-                ],
+                steps,
             );
             continue;
         }
@@ -875,7 +1282,8 @@ fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
         }
         if want.is_view() {
             if !same_view_columns(want, have) {
-                let (_, create) = create_relation(name, want);
+                let mut steps = vec![drop_relation(actual, name, have)];
+                steps.extend(create_relation(expected, name, want));
                 push_steps(
                     out,
                     DifferenceKind::Changed,
@@ -885,41 +1293,82 @@ fn compare_relations(expected: &Schema, actual: &Schema, out: &mut Vec<Differenc
                         describe_columns(&want.columns),
                         describe_columns(&have.columns)
                     ),
-                    vec![
-                        (Phase::DropView, ddl::drop_view(name, have.kind)),
-                        (Phase::CreateView, create),
-                    ],
+                    steps,
                 );
             }
             continue;
         }
-        compare_columns(expected, actual, name, want, have, out);
-        compare_constraints(name, want, have, out);
+        compare_columns(expected, actual, triggers, name, want, have, out);
+        compare_constraints(expected, actual, name, want, have, out);
+        if triggers {
+            compare_triggers(name, want, have, out);
+        }
     }
-    for (name, have) in unexpected_in_drop_order(expected, actual) {
+    for (position, unexpected) in unexpected_in_drop_order(expected, actual)
+        .into_iter()
+        .enumerate()
+    {
+        let Unexpected {
+            name,
+            relation: have,
+            cycle_keys,
+        } = unexpected;
         let object = format!("{} {}", relation_words(have.kind), ddl::qualified(name));
-        let phase = if have.is_view() {
-            Phase::DropView
+        let mut steps: Vec<(Order, String)> = cycle_keys
+            .into_iter()
+            .map(|drop| (Phase::DropConstraint.rank(-1), drop))
+            .collect();
+        let (order, drop) = drop_relation(actual, name, have);
+        let order = if have.is_view() {
+            order
         } else {
-            Phase::DropTable
+            Phase::DropTable.rank(i32::try_from(position).unwrap_or(i32::MAX))
         };
-        push(
+        // Functions that take or return the table's row type would keep
+        // it: those no migration creates go first, the others by hand.
+        let row_type = SqlType::user(&name.schema, &name.name);
+        let mut manual = Vec::new();
+        let mut drop = drop;
+        for (function_name, function) in functions_of(actual, &row_type) {
+            let kept = expected
+                .functions
+                .get(function_name)
+                .is_some_and(|overloads| overloads.contains(function));
+            let signature = function_signature(function_name, function);
+            if kept {
+                manual.push(format!(
+                    "function {signature} takes or returns the row type of {}: drop it before this step and create it again over the table the migrations keep",
+                    ddl::qualified(name)
+                ));
+            } else {
+                drop = format!("DROP FUNCTION {signature};\n{drop}");
+            }
+        }
+        steps.push((order, drop));
+        push_steps(
             out,
-            phase,
             DifferenceKind::Unexpected,
             object.clone(),
             format!("{object} exists but no migration creates it"),
-            ddl::drop_relation(name, have.kind),
+            steps,
         );
+        needs_by_hand(out, manual);
     }
 }
 
+/// A relation of `actual` that `expected` lacks, to be dropped.
+struct Unexpected<'a> {
+    name: &'a Name,
+    relation: &'a Relation,
+    /// Foreign keys of other dropped tables that reference this one in a
+    /// cycle: they are dropped first.
+    cycle_keys: Vec<String>,
+}
+
 /// The relations of `actual` that `expected` lacks, each before the ones
-/// its foreign keys reference, so that the drops succeed one by one.
-fn unexpected_in_drop_order<'a>(
-    expected: &Schema,
-    actual: &'a Schema,
-) -> Vec<(&'a Name, &'a Relation)> {
+/// its foreign keys reference and before its parent (dropping a parent
+/// takes its partitions along), so that the drops succeed one by one.
+fn unexpected_in_drop_order<'a>(expected: &Schema, actual: &'a Schema) -> Vec<Unexpected<'a>> {
     let mut remaining: Vec<(&Name, &Relation)> = actual
         .relations
         .iter()
@@ -930,20 +1379,41 @@ fn unexpected_in_drop_order<'a>(
             matches!(&constraint.kind, ConstraintKind::ForeignKey { references, .. } if references == target)
         })
     };
+    let needs = |relation: &Relation, target: &Name| {
+        references(relation, target) || relation.parent.as_ref() == Some(target)
+    };
     let mut ordered = Vec::with_capacity(remaining.len());
     while !remaining.is_empty() {
-        // Drop first what no other remaining relation references.
-        let position = remaining
-            .iter()
-            .position(|(name, _)| {
-                !remaining
-                    .iter()
-                    .any(|(other, relation)| other != name && references(relation, name))
-            })
-            // A cycle of foreign keys: DROP TABLE .. CASCADE would be
-            // needed; take them in name order and let PostgreSQL say so.
-            .unwrap_or(0);
-        ordered.push(remaining.remove(position));
+        // Drop first what no other remaining relation needs.
+        let free = remaining.iter().position(|(name, _)| {
+            !remaining
+                .iter()
+                .any(|(other, relation)| other != name && needs(relation, name))
+        });
+        let (position, cycle_keys) = match free {
+            Some(position) => (position, Vec::new()),
+            None => {
+                // A cycle of foreign keys: the keys that reference the
+                // first table go first, then the table.
+                let (target, _) = remaining[0];
+                let mut keys = Vec::new();
+                for (other, relation) in &remaining[1..] {
+                    for constraint in &relation.constraints {
+                        if matches!(&constraint.kind, ConstraintKind::ForeignKey { references, .. } if references == target)
+                        {
+                            keys.push(ddl::drop_constraint(other, &constraint.name));
+                        }
+                    }
+                }
+                (0, keys)
+            }
+        };
+        let (name, relation) = remaining.remove(position);
+        ordered.push(Unexpected {
+            name,
+            relation,
+            cycle_keys,
+        });
     }
     ordered
 }
@@ -1031,6 +1501,7 @@ fn describe_column(column: &Column) -> String {
 fn compare_columns(
     expected: &Schema,
     actual: &Schema,
+    triggers: bool,
     table: &Name,
     want: &Relation,
     have: &Relation,
@@ -1144,11 +1615,24 @@ fn compare_columns(
             object,
             message,
             if type_differs || generated_differs {
-                with_dependent_views(expected, actual, &[table], fix.join("\n"))
+                let fix =
+                    around_expressions(expected, actual, table, &[&column.name], fix.join("\n"));
+                with_dependent_views(expected, actual, &[table], fix)
             } else {
                 fix.join("\n")
             },
         );
+        if type_differs && !generated_differs {
+            let mut manual = type_change_by_hand(expected, actual, triggers, table, &column.name);
+            if !castable(&found.ty, &column.ty) {
+                manual.push(format!(
+                    "PostgreSQL has no cast from {} to {}: write the conversion as the USING expression",
+                    ddl::type_sql(&found.ty),
+                    ddl::type_sql(&column.ty)
+                ));
+            }
+            needs_by_hand(out, manual);
+        }
     }
     for column in &have.columns {
         if want.column(&column.name).is_some() {
@@ -1171,6 +1655,39 @@ fn compare_columns(
             ddl::drop_column(table, &column.name),
         );
     }
+}
+
+/// Whether PostgreSQL has a cast (implicit or explicit) from `from` to `to`,
+/// as far as the built-in type categories tell: none between numbers or
+/// booleans and dates or times, from `uuid` or `bytea` to those or back,
+/// from numbers to `json`/`jsonb` or from `json` to numbers, between
+/// booleans and numbers other than `integer`. Anything else (text, enums,
+/// domains, user types) is assumed castable.
+fn castable(from: &SqlType, to: &SqlType) -> bool {
+    if from.array != to.array || !from.is_builtin() || !to.is_builtin() {
+        return true;
+    }
+    let category = |ty: &SqlType| match ty.name.as_str() {
+        "int4" => "integer",
+        "int2" | "int8" | "numeric" | "float4" | "float8" | "money" => "number",
+        "bool" => "boolean",
+        "date" | "time" | "timetz" | "timestamp" | "timestamptz" | "interval" => "time",
+        "uuid" | "bytea" => "opaque",
+        "json" => "json",
+        "jsonb" => "jsonb",
+        _ => "other",
+    };
+    !matches!(
+        (category(from), category(to)),
+        ("integer" | "number" | "boolean", "time")
+            | ("time", "integer" | "number" | "boolean")
+            | ("opaque", "integer" | "number" | "time" | "boolean")
+            | ("integer" | "number" | "time" | "boolean", "opaque")
+            | ("integer" | "number" | "boolean", "json" | "jsonb")
+            | ("json", "integer" | "number" | "boolean")
+            | ("boolean", "number")
+            | ("number", "boolean")
+    )
 }
 
 /// `ADD COLUMN`; a NOT NULL column without a default is added in two steps,
@@ -1247,7 +1764,107 @@ fn same_constraint(want: &Constraint, have: &Constraint) -> bool {
         && want.not_valid == have.not_valid
 }
 
-fn compare_constraints(table: &Name, want: &Relation, have: &Relation, out: &mut Vec<Difference>) {
+/// The steps that drop the constraint `found` of `table`: foreign keys go
+/// before other constraints, and a primary key or unique constraint takes
+/// along, and gives back, the foreign keys that rest on it.
+fn drop_constraint_steps(
+    expected: &Schema,
+    actual: &Schema,
+    table: &Name,
+    found: &Constraint,
+) -> Vec<(Order, String)> {
+    let mut steps = Vec::new();
+    match &found.kind {
+        ConstraintKind::ForeignKey { .. } => {}
+        ConstraintKind::PrimaryKey { columns } => {
+            steps = dependent_foreign_keys(expected, actual, table, columns, true);
+        }
+        ConstraintKind::Unique { columns, .. } => {
+            steps = dependent_foreign_keys(expected, actual, table, columns, false);
+        }
+        ConstraintKind::Check { .. } | ConstraintKind::Exclusion { .. } => {}
+    }
+    let rank = if matches!(found.kind, ConstraintKind::ForeignKey { .. }) {
+        -1
+    } else {
+        0
+    };
+    steps.push((
+        Phase::DropConstraint.rank(rank),
+        ddl::drop_constraint(table, &found.name),
+    ));
+    steps
+}
+
+/// The foreign keys of `actual` that reference the unique `columns` of
+/// `table` (its primary key when `primary`), which PostgreSQL will not let
+/// go while they exist: each is dropped first, unless a difference of its
+/// own already drops it, and added again once the keys are back when
+/// `expected` keeps it unchanged.
+fn dependent_foreign_keys(
+    expected: &Schema,
+    actual: &Schema,
+    table: &Name,
+    columns: &[String],
+    primary: bool,
+) -> Vec<(Order, String)> {
+    let same_columns = |a: &[String], b: &[String]| {
+        a.len() == b.len() && a.iter().all(|column| b.contains(column))
+    };
+    let mut steps = Vec::new();
+    for (referencing, relation) in &actual.relations {
+        for constraint in &relation.constraints {
+            let ConstraintKind::ForeignKey {
+                references,
+                referenced_columns,
+                ..
+            } = &constraint.kind
+            else {
+                continue;
+            };
+            let rests_on_key = references == table
+                && if referenced_columns.is_empty() {
+                    primary
+                } else {
+                    same_columns(referenced_columns, columns)
+                };
+            if !rests_on_key {
+                continue;
+            }
+            let kept = match expected.relation(referencing) {
+                // The table is dropped later; its key must go now.
+                None => None,
+                Some(want) if want.is_view() => None,
+                Some(want) => match want.constraints.iter().find(|c| c.name == constraint.name) {
+                    // Dropped or replaced by a difference of its own.
+                    None => continue,
+                    Some(wanted) if !same_constraint(wanted, constraint) => continue,
+                    Some(wanted) => Some(wanted),
+                },
+            };
+            steps.push((
+                Phase::DropConstraint.rank(-1),
+                ddl::drop_constraint(referencing, &constraint.name),
+            ));
+            if let Some(wanted) = kept {
+                steps.push((
+                    Phase::AddForeignKey.into(),
+                    ddl::add_constraint(referencing, wanted),
+                ));
+            }
+        }
+    }
+    steps
+}
+
+fn compare_constraints(
+    expected: &Schema,
+    actual: &Schema,
+    table: &Name,
+    want: &Relation,
+    have: &Relation,
+    out: &mut Vec<Difference>,
+) {
     // Foreign keys after primary keys, unique constraints and indexes.
     let add_phase = |constraint: &Constraint| match constraint.kind {
         ConstraintKind::ForeignKey { .. } => Phase::AddForeignKey,
@@ -1284,16 +1901,13 @@ fn compare_constraints(table: &Name, want: &Relation, have: &Relation, out: &mut
                     describe_constraint(constraint),
                     describe_constraint(found)
                 ),
-                vec![
-                    (
-                        Phase::DropConstraint,
-                        ddl::drop_constraint(table, &found.name),
-                    ),
-                    (
-                        add_phase(constraint),
+                drop_constraint_steps(expected, actual, table, found)
+                    .into_iter()
+                    .chain([(
+                        add_phase(constraint).into(),
                         ddl::add_constraint(table, constraint),
-                    ),
-                ],
+                    )])
+                    .collect(),
             ),
             Some(_) => {}
         }
@@ -1311,18 +1925,114 @@ fn compare_constraints(table: &Name, want: &Relation, have: &Relation, out: &mut
             ddl::quote_ident(&constraint.name),
             ddl::qualified(table)
         );
-        push(
+        push_steps(
             out,
-            Phase::DropConstraint,
             DifferenceKind::Unexpected,
             object.clone(),
             format!(
                 "{object} ({}) exists but no migration creates it",
                 describe_constraint(constraint)
             ),
-            ddl::drop_constraint(table, &constraint.name),
+            drop_constraint_steps(expected, actual, table, constraint),
         );
     }
+}
+
+/// Triggers by name (see [`compare_with_triggers`]); the schema keeps no
+/// trigger's definition (the function it runs, `UPDATE OF` columns, `WHEN`).
+fn compare_triggers(table: &Name, want: &Relation, have: &Relation, out: &mut Vec<Difference>) {
+    let same_trigger = |a: &Trigger, b: &Trigger| {
+        a.timing == b.timing
+            && a.for_each_row == b.for_each_row
+            && a.events.len() == b.events.len()
+            && a.events.iter().all(|event| b.events.contains(event))
+    };
+    for trigger in &want.triggers {
+        let object = format!(
+            "trigger {} on {}",
+            ddl::quote_ident(&trigger.name),
+            ddl::qualified(table)
+        );
+        let found = have
+            .triggers
+            .iter()
+            .find(|other| other.name == trigger.name);
+        let (kind, message, fix) = match found {
+            None => (
+                DifferenceKind::Missing,
+                format!("{object} is missing"),
+                format!(
+                    "-- create {object} as the migrations do: the schema does not keep its definition"
+                ),
+            ),
+            Some(found) if !same_trigger(trigger, found) => (
+                DifferenceKind::Changed,
+                format!(
+                    "{object}: expected {}, found {}",
+                    describe_trigger(trigger),
+                    describe_trigger(found)
+                ),
+                format!(
+                    "-- drop {object} and create it as the migrations do: the schema does not keep its definition"
+                ),
+            ),
+            Some(_) => continue,
+        };
+        push(out, Phase::CreateView, kind, object, message, fix);
+    }
+    for trigger in &have.triggers {
+        if want.triggers.iter().any(|other| other.name == trigger.name) {
+            continue;
+        }
+        let object = format!(
+            "trigger {} on {}",
+            ddl::quote_ident(&trigger.name),
+            ddl::qualified(table)
+        );
+        push(
+            out,
+            Phase::DropConstraint.rank(-2),
+            DifferenceKind::Unexpected,
+            object.clone(),
+            format!(
+                "{object} ({}) exists but no migration creates it",
+                describe_trigger(trigger)
+            ),
+            format!(
+                "DROP TRIGGER {} ON {};",
+                ddl::quote_ident(&trigger.name),
+                ddl::qualified(table)
+            ),
+        );
+    }
+}
+
+/// `BEFORE INSERT OR UPDATE FOR EACH ROW`.
+fn describe_trigger(trigger: &Trigger) -> String {
+    let timing = match trigger.timing {
+        TriggerTiming::Before => "BEFORE",
+        TriggerTiming::After => "AFTER",
+        TriggerTiming::InsteadOf => "INSTEAD OF",
+    };
+    let events: Vec<&str> = trigger
+        .events
+        .iter()
+        .map(|event| match event {
+            TriggerEvent::Insert => "INSERT",
+            TriggerEvent::Update => "UPDATE",
+            TriggerEvent::Delete => "DELETE",
+            TriggerEvent::Truncate => "TRUNCATE",
+        })
+        .collect();
+    format!(
+        "{timing} {} FOR EACH {}",
+        events.join(" OR "),
+        if trigger.for_each_row {
+            "ROW"
+        } else {
+            "STATEMENT"
+        }
+    )
 }
 
 fn same_index(want: &Index, have: &Index) -> bool {
@@ -1348,6 +2058,38 @@ fn describe_index(name: &Name, index: &Index) -> String {
         .to_owned()
 }
 
+/// Where creating `index` of `schema` goes: after the tables, or after the
+/// views for an index of a materialized view.
+fn create_index_phase(schema: &Schema, index: &Index) -> Phase {
+    if schema.relation(&index.table).is_some_and(Relation::is_view) {
+        Phase::CreateViewIndex
+    } else {
+        Phase::CreateIndex
+    }
+}
+
+/// The steps that drop `index` of `actual`: a unique index on plain columns
+/// takes along, and gives back, the foreign keys that reference them.
+fn drop_index_steps(
+    expected: &Schema,
+    actual: &Schema,
+    name: &Name,
+    index: &Index,
+) -> Vec<(Order, String)> {
+    let plain_columns = index.keys.iter().all(|key| {
+        actual
+            .relation(&index.table)
+            .is_some_and(|relation| relation.column(key).is_some())
+    });
+    let mut steps = if index.unique && index.predicate.is_none() && plain_columns {
+        dependent_foreign_keys(expected, actual, &index.table, &index.keys, false)
+    } else {
+        Vec::new()
+    };
+    steps.push((Phase::DropIndex.into(), ddl::drop_index(name)));
+    steps
+}
+
 fn compare_indexes(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>) {
     for (name, want) in &expected.indexes {
         let object = format!("index {}", ddl::qualified(name));
@@ -1358,7 +2100,7 @@ fn compare_indexes(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>
             }
             push(
                 out,
-                Phase::CreateIndex,
+                create_index_phase(expected, want),
                 DifferenceKind::Missing,
                 object.clone(),
                 format!(
@@ -1382,10 +2124,13 @@ fn compare_indexes(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>
                     describe_index(name, want),
                     describe_index(name, have)
                 ),
-                vec![
-                    (Phase::DropIndex, ddl::drop_index(name)),
-                    (Phase::CreateIndex, ddl::create_index(name, want)),
-                ],
+                drop_index_steps(expected, actual, name, have)
+                    .into_iter()
+                    .chain([(
+                        create_index_phase(expected, want).into(),
+                        ddl::create_index(name, want),
+                    )])
+                    .collect(),
             );
         }
     }
@@ -1398,16 +2143,15 @@ fn compare_indexes(expected: &Schema, actual: &Schema, out: &mut Vec<Difference>
             continue;
         }
         let object = format!("index {}", ddl::qualified(name));
-        push(
+        push_steps(
             out,
-            Phase::DropIndex,
             DifferenceKind::Unexpected,
             object.clone(),
             format!(
                 "{object} ({}) exists but no migration creates it",
                 describe_index(name, have)
             ),
-            ddl::drop_index(name),
+            drop_index_steps(expected, actual, name, have),
         );
     }
 }
@@ -1942,6 +2686,217 @@ mod tests {
                 CONSTRAINT a_pkey PRIMARY KEY (id)
             );
             ALTER TABLE public.b ADD CONSTRAINT b_id_fkey FOREIGN KEY (id) REFERENCES public.a(id);"#]].assert_eq(&fix_script(&compare(&expected, &actual)));
+    }
+
+    /// Two tables referencing each other, a view over a view over them, an
+    /// index of a materialized view, a composite type over an enum: built
+    /// from nothing and dropped to nothing in an order PostgreSQL accepts.
+    fn cyclic_schema() -> Schema {
+        let mut schema = Schema::new();
+        let table = |column: &str, to: &str| {
+            let mut relation = Relation::new(RelationKind::Table);
+            let mut id = Column::new("id", SqlType::builtin("int4"));
+            id.not_null = true;
+            relation.columns = vec![id, Column::new(column, SqlType::builtin("int4"))];
+            relation.constraints = vec![
+                Constraint {
+                    name: format!("{to}_pkey"),
+                    kind: ConstraintKind::PrimaryKey {
+                        columns: vec!["id".into()],
+                    },
+                    not_valid: false,
+                    deferrable: false,
+                    initially_deferred: false,
+                },
+                Constraint {
+                    name: format!("{column}_fkey"),
+                    kind: ConstraintKind::ForeignKey {
+                        columns: vec![column.into()],
+                        references: Name::public(to),
+                        referenced_columns: vec!["id".into()],
+                        on_delete: Default::default(),
+                        on_update: Default::default(),
+                    },
+                    not_valid: false,
+                    deferrable: false,
+                    initially_deferred: false,
+                },
+            ];
+            relation
+        };
+        // `a` references `b`, created after it; `b` references `a` back.
+        let mut a = table("b_id", "b");
+        a.constraints[0].name = "a_pkey".into();
+        let mut b = table("a_id", "a");
+        b.constraints[0].name = "b_pkey".into();
+        schema.relations.insert(Name::public("a"), a);
+        schema.relations.insert(Name::public("b"), b);
+        let view = |kind: RelationKind, definition: &str, reads: &str| {
+            let mut relation = Relation::new(kind);
+            relation.columns = vec![Column::new("id", SqlType::builtin("int4"))];
+            relation.definition = Some(definition.to_owned());
+            relation.depends_on = vec![Name::public(reads)];
+            relation
+        };
+        // `a_view` reads `z_view`, which sorts after it.
+        schema.relations.insert(
+            Name::public("a_view"),
+            view(
+                RelationKind::MaterializedView,
+                "SELECT id FROM z_view",
+                "z_view",
+            ),
+        );
+        schema.relations.insert(
+            Name::public("z_view"),
+            view(RelationKind::View, "SELECT id FROM a", "a"),
+        );
+        schema.indexes.insert(
+            Name::public("a_view_id_idx"),
+            Index {
+                table: Name::public("a_view"),
+                unique: false,
+                method: "btree".into(),
+                keys: vec!["id".into()],
+                include: Vec::new(),
+                predicate: None,
+                constraint: None,
+                nulls_not_distinct: false,
+            },
+        );
+        schema.types.insert(
+            Name::public("a_pair"),
+            UserType {
+                kind: UserTypeKind::Composite {
+                    attributes: vec![("mood".into(), SqlType::user("public", "z_mood"))],
+                },
+                comment: None,
+            },
+        );
+        schema.types.insert(
+            Name::public("z_mood"),
+            UserType {
+                kind: UserTypeKind::Enum {
+                    labels: vec!["ok".into()],
+                },
+                comment: None,
+            },
+        );
+        schema
+    }
+
+    #[test]
+    fn a_schema_is_created_and_dropped_in_dependency_order() {
+        expect![[r#"
+            CREATE TYPE public.z_mood AS ENUM ('ok');
+            CREATE TYPE public.a_pair AS (mood public.z_mood);
+            CREATE TABLE public.a (
+                id integer NOT NULL,
+                b_id integer,
+                CONSTRAINT a_pkey PRIMARY KEY (id)
+            );
+            CREATE TABLE public.b (
+                id integer NOT NULL,
+                a_id integer,
+                CONSTRAINT b_pkey PRIMARY KEY (id)
+            );
+            ALTER TABLE public.a ADD CONSTRAINT b_id_fkey FOREIGN KEY (b_id) REFERENCES public.b(id);
+            ALTER TABLE public.b ADD CONSTRAINT a_id_fkey FOREIGN KEY (a_id) REFERENCES public.a(id);
+            CREATE VIEW public.z_view (id) AS
+            SELECT id FROM a;
+            CREATE MATERIALIZED VIEW public.a_view (id) AS
+            SELECT id FROM z_view;
+            CREATE INDEX a_view_id_idx ON public.a_view (id);"#]]
+        .assert_eq(&fix_script(&compare(&cyclic_schema(), &Schema::new())));
+        expect![[r#"
+            DROP MATERIALIZED VIEW public.a_view;
+            DROP VIEW public.z_view;
+            ALTER TABLE public.b DROP CONSTRAINT a_id_fkey;
+            DROP TABLE public.a;
+            DROP TABLE public.b;
+            DROP TYPE public.a_pair;
+            DROP TYPE public.z_mood;"#]]
+        .assert_eq(&fix_script(&compare(&Schema::new(), &cyclic_schema())));
+    }
+
+    #[test]
+    fn a_primary_key_change_takes_the_foreign_keys_on_it_along() {
+        let mut schema = cyclic_schema();
+        schema.types.clear();
+        schema.indexes.clear();
+        schema.relations.retain(|_, relation| !relation.is_view());
+        let mut changed = schema.clone();
+        let a = changed.relations.get_mut(&Name::public("a")).unwrap();
+        a.constraints[0].deferrable = true;
+        // `b`'s key on a(id) rests on a's primary key: it goes before the
+        // primary key is replaced and comes back after.
+        expect![[r#"
+            ALTER TABLE public.b DROP CONSTRAINT a_id_fkey;
+            ALTER TABLE public.a DROP CONSTRAINT a_pkey;
+            ALTER TABLE public.a ADD CONSTRAINT a_pkey PRIMARY KEY (id);
+            ALTER TABLE public.b ADD CONSTRAINT a_id_fkey FOREIGN KEY (a_id) REFERENCES public.a(id);"#]]
+        .assert_eq(&fix_script(&compare(&schema, &changed)));
+    }
+
+    #[test]
+    fn what_a_fix_cannot_do_is_named_as_a_manual_step() {
+        let mut expected = users();
+        let mood = Column::new("feeling", SqlType::user("public", "mood"));
+        let users_table = expected.relations.get_mut(&Name::public("users")).unwrap();
+        users_table.columns.push(mood);
+        users_table.triggers.push(Trigger {
+            name: "users_touch".into(),
+            timing: TriggerTiming::Before,
+            events: vec![TriggerEvent::Update],
+            for_each_row: true,
+        });
+        expected.functions.insert(
+            Name::public("mood_of"),
+            vec![Function {
+                arguments: vec![SqlType::builtin("text")],
+                returns: Some(SqlType::user("public", "mood")),
+                returns_set: false,
+            }],
+        );
+        let mut actual = expected.clone();
+        actual.types.insert(
+            Name::public("mood"),
+            UserType {
+                kind: UserTypeKind::Enum {
+                    labels: vec!["sad".into(), "ok".into(), "meh".into(), "happy".into()],
+                },
+                comment: None,
+            },
+        );
+        let differences = compare(&expected, &actual);
+        assert_eq!(differences.len(), 1);
+        expect![[r#"
+            [
+                "trigger users_touch on public.users fires on UPDATE and may name column feeling (UPDATE OF, WHEN), which blocks its type change: drop the trigger before this step and create it again after (the schema does not keep its definition)",
+                "function public.mood_of(text) takes or returns the type: drop it before this step and create it again after (the schema does not keep its body)",
+            ]
+        "#]]
+        .assert_debug_eq(&differences[0].manual);
+        // A trigger the migrations never created is dropped first instead,
+        // when triggers are compared.
+        let mut created = actual.clone();
+        created.functions.clear();
+        let mut without = expected.clone();
+        without.functions.clear();
+        without
+            .relations
+            .get_mut(&Name::public("users"))
+            .unwrap()
+            .triggers
+            .clear();
+        let differences = compare_with_triggers(&without, &created);
+        assert!(differences.iter().all(|d| d.manual.is_empty()));
+        assert!(
+            fix_script(&differences)
+                .starts_with("DROP TRIGGER users_touch ON public.users;\nALTER TYPE public.mood RENAME TO mood__old;"),
+            "{}",
+            fix_script(&differences)
+        );
     }
 
     #[test]

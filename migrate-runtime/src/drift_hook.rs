@@ -1,27 +1,24 @@
-//! Where the runner calls the drift check after migrating.
+//! Where the runner checks drift after migrating: the catalog queries go
+//! in the round trip that releases the lock, and their answers come here.
 
-use migrate_core::Name;
+use migrate_core::{Name, Schema};
+use postgres::SimpleQueryMessage;
 
 use crate::drift::{self, Difference};
+use crate::introspect::{self, IntrospectOptions};
 use crate::{Error, Runner};
 
-/// Differences between the live schema and the snapshot.
-pub(crate) fn check_blocking(
+/// Differences between `expected` (the snapshot) and the live schema read
+/// by [`introspect::batch_sql`], whose answers are `messages`.
+pub(crate) fn differences(
     runner: &Runner<'_>,
-    client: &mut postgres::Client,
+    expected: &Schema,
+    messages: Vec<SimpleQueryMessage>,
 ) -> Result<Vec<Difference>, Error> {
-    let expected = runner.migrations().schema()?;
     let (schema, table) = runner.history_table_names();
-    drift::check(client, &expected, &Name::new(schema, table))
-}
-
-/// [`check_blocking`] for the async client.
-#[cfg(feature = "tokio")]
-pub(crate) async fn check_async(
-    runner: &Runner<'_>,
-    client: &tokio_postgres::Client,
-) -> Result<Vec<Difference>, Error> {
-    let expected = runner.migrations().schema()?;
-    let (schema, table) = runner.history_table_names();
-    drift::check_async(client, &expected, &Name::new(schema, table)).await
+    let history_table = Name::new(schema, table);
+    let options = IntrospectOptions::default().exclude(history_table.clone());
+    let mut actual = introspect::from_messages(messages, &options)?;
+    drift::forget_history_schema(expected, &mut actual, &history_table);
+    Ok(drift::compare(expected, &actual))
 }

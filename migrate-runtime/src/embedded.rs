@@ -15,6 +15,10 @@ pub struct EmbeddedMigration {
     pub path: &'static str,
     /// The SQL that applies the migration.
     pub sql: &'static str,
+    /// How many lines of the file come before `sql` (non-zero for goose and
+    /// dbmate files, whose up section follows a marker line), so that an
+    /// error names the file's line.
+    pub lines_before_up: usize,
     /// The SQL that reverts it, when the layout has one.
     pub down: Option<&'static str>,
     /// Hex SHA-256 of `sql` as computed by [`migrate_core::checksum`]
@@ -39,6 +43,7 @@ pub struct EmbeddedMigration {
 ///         name: "create_users",
 ///         path: "1_create_users.sql",
 ///         sql: "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+///         lines_before_up: 0,
 ///         down: None,
 ///         checksum: "0d5c5f1a",
 ///         transactional: true,
@@ -80,6 +85,7 @@ impl Migrations {
                 name: leak(&migration.name),
                 path: leak(&migration.path),
                 sql: leak(&migration.up),
+                lines_before_up: migration.lines_before_up,
                 down: migration.down.as_deref().map(leak),
                 checksum: leak(&migration.checksum),
                 transactional: migration.transactional,

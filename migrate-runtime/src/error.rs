@@ -198,7 +198,7 @@ pub struct FailedMigration {
     pub statement: Option<usize>,
     /// For a non-transactional migration, how many statements it has.
     pub n_statements: usize,
-    /// Line and column (1-based) in the migration's SQL where PostgreSQL
+    /// Line and column (1-based) in the migration's file where PostgreSQL
     /// placed the error, when it gave a position.
     pub line_column: Option<(usize, usize)>,
     /// The driver's error (PostgreSQL's message).

@@ -321,6 +321,21 @@ pub async fn introspect_async(
 ///   fold prints them as a session with the default path would.
 const PREAMBLE: &[&str] = &["SET LOCAL jit = off", "SET LOCAL search_path = public"];
 
+/// The catalog queries as one simple-query text, for a caller that sends
+/// them with other statements (the runner, with the release of its lock);
+/// [`from_messages`] reads their answers.
+pub(crate) fn batch_sql() -> String {
+    all_queries()
+}
+
+/// The schema from the answers to [`batch_sql`].
+pub(crate) fn from_messages(
+    messages: Vec<SimpleQueryMessage>,
+    options: &IntrospectOptions,
+) -> Result<Schema, Error> {
+    assemble(&split_results(messages), options)
+}
+
 /// [`QUERIES`] as one text, after [`PREAMBLE`].
 fn all_queries() -> String {
     PREAMBLE

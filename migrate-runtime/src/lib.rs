@@ -42,6 +42,8 @@
 //!
 //! Through the `log` crate: waiting for the lock (info), each migration
 //! applied with its duration (info), drift found (warn).
+//! For progress output, [`Runner::on_progress`] calls back as each
+//! migration starts and ends, under the run's one hold of the lock.
 
 mod conn;
 pub mod drift;
@@ -61,5 +63,5 @@ pub use error::{DirtyMigration, Error, FailedMigration};
 pub use history::HistoryEntry;
 pub use runner::{
     Applied, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE, DEFAULT_LOCK_TIMEOUT, DriftPolicy,
-    Report, Resolution, Runner,
+    Progress, Report, Resolution, Runner,
 };

@@ -137,6 +137,7 @@ mod tests {
             name: "m",
             path: version,
             sql: "",
+            lines_before_up: 0,
             down: None,
             checksum,
             transactional: true,

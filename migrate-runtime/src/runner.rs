@@ -73,14 +73,21 @@ pub struct Report {
 /// A run:
 /// 1. takes a session advisory lock (`pg_try_advisory_lock`, polled with
 ///    backoff up to the lock timeout) on the caller's connection;
-/// 2. creates the history table if missing and reads it;
+/// 2. reads the history once the lock is held, in the same round trip
+///    (creating the table first when it is missing);
 /// 3. refuses failed or interrupted non-transactional migrations, edited
 ///    migrations, applied migrations the binary lacks and new migrations
 ///    older than the newest applied one (the last two unless allowed);
 /// 4. applies each pending migration: a transactional one and its history
 ///    row in one transaction, a non-transactional one statement by
 ///    statement, recording progress;
-/// 5. releases the lock (also on error and on panic) and checks drift.
+/// 5. releases the lock (also on error and on panic) and checks drift, in
+///    one round trip.
+///
+/// So a run with nothing to apply costs two round trips after connecting.
+/// Each migration starts with the `search_path` the session had when the
+/// run began (a migration's `SET search_path` does not carry over to the
+/// next), and the session has it back when the run ends.
 ///
 /// **Why the caller's connection holds the lock** rather than a second
 /// connection: the lock then guards exactly the session that changes the
@@ -120,6 +127,50 @@ pub struct Runner<'a> {
     allow_missing: bool,
     allow_out_of_order: bool,
     applied_by: Option<String>,
+    on_progress: Option<ProgressHook<'a>>,
+}
+
+/// What a run is doing, for progress output: see [`Runner::on_progress`].
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Progress<'e> {
+    /// The lock is held and the history read: `pending` migrations are
+    /// about to be applied, `already_applied` were before. Not sent in a
+    /// dry run.
+    Planned {
+        /// How many migrations this run applies.
+        pending: usize,
+        /// How many embedded migrations were applied already.
+        already_applied: usize,
+    },
+    /// The pending migration at `index` (from 0) is about to be applied.
+    Applying {
+        /// Its place among the pending migrations, from 0.
+        index: usize,
+        /// How many migrations this run applies.
+        pending: usize,
+        /// The migration.
+        migration: &'e EmbeddedMigration,
+    },
+    /// The pending migration at `index` was applied and recorded.
+    Applied {
+        /// Its place among the pending migrations, from 0.
+        index: usize,
+        /// How many migrations this run applies.
+        pending: usize,
+        /// What was applied, with its duration.
+        applied: &'e Applied,
+    },
+}
+
+/// A progress callback, shown in `Debug` by its presence only.
+#[derive(Clone, Copy)]
+struct ProgressHook<'a>(&'a (dyn Fn(Progress<'_>) + Send + Sync));
+
+impl std::fmt::Debug for ProgressHook<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHook")
+    }
 }
 
 /// The default history table's schema.
@@ -147,6 +198,7 @@ impl<'a> Runner<'a> {
             allow_missing: false,
             allow_out_of_order: false,
             applied_by: None,
+            on_progress: None,
         }
     }
 
@@ -206,6 +258,28 @@ impl<'a> Runner<'a> {
         self
     }
 
+    /// Calls `hook` as the run goes, under the lock: once the plan is made,
+    /// before each pending migration and after it is applied, for progress
+    /// output. The hook runs on the caller's thread (in `run_async`, inside
+    /// the future) and should return quickly: the lock is held meanwhile.
+    ///
+    /// ```no_run
+    /// # use migrate_runtime::{Migrations, Progress};
+    /// # static MIGRATIONS: Migrations = Migrations::new(&[], "{}");
+    /// # let mut client = postgres::Client::connect("postgres://localhost/app", postgres::NoTls)?;
+    /// let print = |event: Progress<'_>| {
+    ///     if let Progress::Applied { index, pending, applied } = event {
+    ///         println!("[{}/{pending}] applied {}", index + 1, applied.version);
+    ///     }
+    /// };
+    /// MIGRATIONS.runner().on_progress(&print).run(&mut client)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_progress(mut self, hook: &'a (dyn Fn(Progress<'_>) + Send + Sync)) -> Self {
+        self.on_progress = Some(ProgressHook(hook));
+        self
+    }
+
     /// The history table, schema-qualified and quoted.
     pub fn qualified_history_table(&self) -> String {
         format!(
@@ -224,10 +298,6 @@ impl<'a> Runner<'a> {
     pub fn run(&self, client: &mut postgres::Client) -> Result<Report, Error> {
         let started = Instant::now();
         let mut report = conn::block_on(self.migrate(conn::Blocking(client)))?;
-        if self.drift != DriftPolicy::Off {
-            let found = crate::drift_hook::check_blocking(self, client);
-            self.finish_drift(&mut report, found)?;
-        }
         report.elapsed = started.elapsed();
         Ok(report)
     }
@@ -237,10 +307,6 @@ impl<'a> Runner<'a> {
     pub async fn run_async(&self, client: &tokio_postgres::Client) -> Result<Report, Error> {
         let started = Instant::now();
         let mut report = self.migrate(conn::Async(client)).await?;
-        if self.drift != DriftPolicy::Off {
-            let found = crate::drift_hook::check_async(self, client).await;
-            self.finish_drift(&mut report, found)?;
-        }
         report.elapsed = started.elapsed();
         Ok(report)
     }
@@ -277,10 +343,12 @@ impl<'a> Runner<'a> {
         let mut session = Session {
             conn,
             key: self.lock_key(),
-            locked: false,
+            lock: LockState::Free,
             in_transaction: false,
+            pid: None,
+            search_path: None,
         };
-        let acquired = self.acquire(&mut session).await?;
+        let acquired = self.acquire(&mut session, false).await?;
         let qualified = self.qualified_history_table();
         let mut query = String::new();
         if !acquired.history_exists {
@@ -404,7 +472,12 @@ impl<'a> Runner<'a> {
             .unwrap_or_else(|| "unknown".to_owned())
     }
 
-    /// Everything up to releasing the lock, shared by `run` and `run_async`.
+    /// Everything a run does, shared by `run` and `run_async`.
+    ///
+    /// A run with nothing to apply costs two round trips: one takes the
+    /// lock and reads the history (see [`Runner::acquire`]), the other
+    /// releases the lock and, unless the drift policy is off, reads the live
+    /// schema (see [`Runner::release`]).
     async fn migrate<C: Conn>(&self, conn: C) -> Result<Report, Error> {
         if self.history_schema.is_empty() || self.history_table.is_empty() {
             return Err(Error::InvalidOption {
@@ -415,67 +488,190 @@ impl<'a> Runner<'a> {
         let mut session = Session {
             conn,
             key,
-            locked: false,
+            lock: LockState::Free,
             in_transaction: false,
+            pid: None,
+            search_path: None,
         };
-        let acquired = self.acquire(&mut session).await?;
-        let result = self.migrate_locked(&mut session, &acquired).await;
-        match result {
-            Ok(report) => {
-                session.unlock().await?;
-                Ok(report)
-            }
-            // The guard's Drop rolls back and unlocks.
-            Err(error) => Err(error),
+        let acquired = self.acquire(&mut session, true).await?;
+        // On error the guard's Drop rolls back and unlocks.
+        let mut report = self.migrate_locked(&mut session, &acquired).await?;
+        let expected = match self.drift {
+            DriftPolicy::Off => None,
+            _ => Some(self.migrations.schema()),
+        };
+        let found = self
+            .release(&mut session, !report.applied.is_empty(), expected)
+            .await?;
+        if let Some(found) = found {
+            self.finish_drift(&mut report, found)?;
         }
+        Ok(report)
     }
 
-    /// Takes the advisory lock, polling with backoff.
-    async fn acquire<C: Conn>(&self, session: &mut Session<C>) -> Result<Acquired, Error> {
+    /// Releases the lock after a successful run, in one round trip with
+    /// what goes with it: the check that the server process is still the one
+    /// holding the lock (a transaction-mode pooler would have moved us), the
+    /// session's `search_path` as the run found it (a migration may have
+    /// changed it), and the catalog queries of the drift check, which run
+    /// after the release as they always did. Returns the drift check's
+    /// differences when `expected` (the snapshot) was given.
+    async fn release<C: Conn>(
+        &self,
+        session: &mut Session<C>,
+        any_applied: bool,
+        expected: Option<Result<migrate_core::Schema, Error>>,
+    ) -> Result<Option<Result<Vec<crate::drift::Difference>, Error>>, Error> {
+        let mut query = String::new();
+        let mut n_before_catalog = 0;
+        if let Some(pid) = session.pid {
+            query.push_str(&sql::same_process(pid));
+            query.push_str(";\n");
+            n_before_catalog += 1;
+        }
+        if any_applied && let Some(path) = &session.search_path {
+            query.push_str(&sql::set_search_path(path));
+            query.push_str(";\n");
+            n_before_catalog += 1;
+        }
+        query.push_str(&sql::unlock(session.key));
+        n_before_catalog += 1;
+        let (expected, snapshot_error) = match expected {
+            None => (None, None),
+            Some(Ok(schema)) => (Some(schema), None),
+            Some(Err(error)) => (None, Some(error)),
+        };
+        if expected.is_some() {
+            query.push_str(";\n");
+            query.push_str(&crate::introspect::batch_sql());
+        }
+        // Until the answer says otherwise, the lock may still be held.
+        session.lock = LockState::Unknown;
+        let messages = match session.conn.simple_query(&query).await {
+            Ok(messages) => {
+                session.lock = LockState::Free;
+                messages
+            }
+            Err(error) => {
+                if let (Some(first_pid), Some(second_pid)) =
+                    (session.pid, process_changed_to(&error))
+                {
+                    return Err(Error::TransactionPooler {
+                        first_pid,
+                        second_pid,
+                    });
+                }
+                // The release ran before the failing catalog query, unless
+                // the batch failed as a whole: make sure, then report.
+                session.release_if_held().await?;
+                let error = Error::database("cannot read the schema from pg_catalog", error);
+                return Ok(expected.map(|_| Err(error)));
+            }
+        };
+        if let Some(error) = snapshot_error {
+            return Ok(Some(Err(error)));
+        }
+        let Some(expected) = expected else {
+            return Ok(None);
+        };
+        let catalog = skip_statements(messages, n_before_catalog);
+        Ok(Some(crate::drift_hook::differences(
+            self, &expected, catalog,
+        )))
+    }
+
+    /// Takes the advisory lock, polling with backoff, and with
+    /// `read_history` reads the history in the same round trip.
+    ///
+    /// One simple-query message, which PostgreSQL runs in one implicit
+    /// transaction (so on one server process, even behind a pooler):
+    /// 1. `READ COMMITTED` for that transaction, so that each statement sees
+    ///    what committed before it started, whatever the session's default;
+    /// 2. whether this session holds the lock already (then it is shared
+    ///    with other clients);
+    /// 3. the try, with what the rest of the run needs to know;
+    /// 4. a statement that fails on purpose when the history table does not
+    ///    exist, carrying the try's answer in its error, so that the next
+    ///    statement is never analysed (it would fail without the answer);
+    /// 5. the history, read only when the lock was taken. Its snapshot is
+    ///    taken after the lock, so it sees every migration committed by the
+    ///    runner that held the lock before.
+    async fn acquire<C: Conn>(
+        &self,
+        session: &mut Session<C>,
+        read_history: bool,
+    ) -> Result<Acquired, Error> {
         let key = session.key;
         let regclass = literal(&self.qualified_history_table());
-        // Two statements, one round trip, one implicit transaction (so one
-        // server process even behind a pooler): whether this session holds
-        // the lock already (then it is shared with other clients), and the try.
-        let query = format!(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE {} AND l.pid = pg_catalog.pg_backend_pid() AND l.granted);\n\
-             SELECT pg_catalog.pg_try_advisory_lock({key}), pg_catalog.pg_backend_pid(), \
+        let regnamespace = literal(&ident(&self.history_schema));
+        let mut query = String::new();
+        if read_history {
+            query.push_str("SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\n");
+        }
+        query.push_str(&format!(
+            "SELECT pg_catalog.set_config('{HELD_BEFORE_SETTING}', \
+             (EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE {} AND l.pid = pg_catalog.pg_backend_pid() AND l.granted))::text, true);\n\
+             SELECT t.taken, pg_catalog.pg_backend_pid(), \
              pg_catalog.to_regclass({regclass}) IS NOT NULL, \
-             pg_catalog.to_regnamespace({}) IS NOT NULL, pg_catalog.current_database()",
+             pg_catalog.to_regnamespace({regnamespace}) IS NOT NULL, pg_catalog.current_database(), \
+             pg_catalog.set_config('{LOCK_TAKEN_SETTING}', t.taken::text, true) \
+             FROM (SELECT pg_catalog.pg_try_advisory_lock({key}) AS taken) t",
             sql::lock_condition(key),
-            literal(&ident(&self.history_schema))
-        );
+        ));
+        if read_history {
+            query.push_str(&format!(
+                ";\nSELECT CASE WHEN pg_catalog.to_regclass({regclass}) IS NULL THEN \
+                 ({} || pg_catalog.current_setting('{LOCK_TAKEN_SETTING}') \
+                 || ' ' || pg_catalog.current_setting('{HELD_BEFORE_SETTING}') \
+                 || ' ' || pg_catalog.pg_backend_pid() \
+                 || ' ' || (pg_catalog.to_regnamespace({regnamespace}) IS NOT NULL)::text \
+                 || ' ' || pg_catalog.current_database())::integer END;\n{}",
+                literal(sql::NO_HISTORY_SENTINEL),
+                sql::select_history(
+                    &self.history_schema,
+                    &self.history_table,
+                    Some(&format!(
+                        "pg_catalog.current_setting('{LOCK_TAKEN_SETTING}') = 'true'"
+                    )),
+                ),
+            ));
+        }
         let started = Instant::now();
         let mut delay = Duration::from_millis(10);
         let mut jitter = Jitter::new();
         let mut announced = false;
         loop {
-            let messages = session
-                .conn
-                .simple_query(&query)
-                .await
-                .map_err(|e| Error::database("cannot take the migration lock", e))?;
-            let results = statements(&messages);
-            let held_before = results
-                .first()
-                .and_then(|rows| rows.first())
-                .and_then(|row| row.first())
-                .and_then(|v| v.as_deref())
-                == Some("t");
-            let row = results
-                .get(1)
-                .and_then(|rows| rows.first())
-                .cloned()
-                .unwrap_or_default();
-            let locked = row.first().and_then(|v| v.as_deref()) == Some("t");
-            let pid = parse_i32(row.get(1));
-            let database = text(row.get(4));
-            if locked {
+            let attempt = match session.conn.simple_query(&query).await {
+                Ok(messages) => Attempt::from_results(statements(&messages), read_history),
+                Err(error) => match Attempt::from_no_history(&error) {
+                    Some(attempt) => attempt,
+                    None => {
+                        // Whether the try ran is unknown: the guard releases
+                        // the lock only if this session holds it.
+                        session.lock = LockState::Unknown;
+                        // Class 42 (an unknown column, a missing privilege)
+                        // can only come from reading the history table.
+                        let history_error = error
+                            .code()
+                            .is_some_and(|code| code.code().starts_with("42"));
+                        return Err(if history_error && read_history {
+                            Error::HistoryTable {
+                                table: self.qualified_history_table(),
+                                message: db_message(&error),
+                            }
+                        } else {
+                            Error::database("cannot take the migration lock", error)
+                        });
+                    }
+                },
+            };
+            if attempt.taken {
                 // The try succeeded; the guard gives back this hold.
-                session.locked = true;
-                if held_before {
+                session.lock = LockState::Held;
+                session.pid = attempt.pid;
+                if attempt.held_before {
                     return Err(Error::SharedSession {
-                        pid: pid.unwrap_or_default(),
+                        pid: attempt.pid.unwrap_or_default(),
                     });
                 }
                 if announced {
@@ -485,9 +681,10 @@ impl<'a> Runner<'a> {
                     );
                 }
                 return Ok(Acquired {
-                    pid,
-                    history_exists: row.get(2).and_then(|v| v.as_deref()) == Some("t"),
-                    schema_exists: row.get(3).and_then(|v| v.as_deref()) == Some("t"),
+                    pid: attempt.pid,
+                    history_exists: attempt.history_exists,
+                    schema_exists: attempt.schema_exists,
+                    history: attempt.history,
                 });
             }
             let waited = started.elapsed();
@@ -496,7 +693,7 @@ impl<'a> Runner<'a> {
                 return Err(Error::LockTimeout {
                     waited,
                     key,
-                    database,
+                    database: attempt.database,
                     holder_pid,
                     holder_application,
                 });
@@ -551,49 +748,10 @@ impl<'a> Runner<'a> {
         session: &mut Session<C>,
         acquired: &Acquired,
     ) -> Result<Report, Error> {
-        let (schema, table) = (&self.history_schema, &self.history_table);
         let qualified = self.qualified_history_table();
-
-        // One round trip: check that the server process is the one that took
-        // the lock (else a transaction-mode pooler moved us and the first
-        // statement aborts the rest), create the table if needed, read it.
-        let mut query = String::new();
-        if let Some(pid) = acquired.pid {
-            query.push_str(&format!(
-                "SELECT CASE WHEN pg_catalog.pg_backend_pid() = {pid} THEN NULL \
-                 ELSE ({} || pg_catalog.pg_backend_pid())::integer END;\n",
-                literal(sql::PROCESS_CHANGED_SENTINEL)
-            ));
-        }
-        if !acquired.history_exists && !self.dry_run {
-            query.push_str(&sql::create_history(schema, table, !acquired.schema_exists));
-        }
-        let read_history = acquired.history_exists || !self.dry_run;
-        if read_history {
-            query.push_str(&sql::select_history(schema, table));
-        } else {
-            query.push_str("SELECT 1");
-        }
-        let messages = session.conn.simple_query(&query).await.map_err(|e| {
-            if let (Some(first_pid), Some(second_pid)) = (acquired.pid, process_changed_to(&e)) {
-                Error::TransactionPooler {
-                    first_pid,
-                    second_pid,
-                }
-            } else if e.as_db_error().is_some() && acquired.history_exists {
-                Error::HistoryTable {
-                    table: qualified.clone(),
-                    message: db_message(&e),
-                }
-            } else {
-                Error::database(format!("cannot read the history table {qualified}"), e)
-            }
-        })?;
-        let results = statements(&messages);
-        let history_rows = if read_history { results.last() } else { None };
-        let history = match history_rows {
+        let history = match &acquired.history {
             Some(rows) => parse_history(rows, &qualified)?,
-            None => Vec::new(),
+            None => self.create_and_read_history(session, acquired).await?,
         };
 
         let migrations = self.migrations.as_slice();
@@ -639,9 +797,19 @@ impl<'a> Runner<'a> {
             }
             return Ok(report);
         }
+        let n_pending = planned.pending.len();
+        self.progress(Progress::Planned {
+            pending: n_pending,
+            already_applied: planned.already_applied,
+        });
         let applied_by = self.applied_by_value();
-        for &index in &planned.pending {
+        for (position, &index) in planned.pending.iter().enumerate() {
             let migration = &migrations[index];
+            self.progress(Progress::Applying {
+                index: position,
+                pending: n_pending,
+                migration,
+            });
             let started = Instant::now();
             if migration.transactional {
                 apply_transactional(session, &qualified, migration, &applied_by).await?;
@@ -656,6 +824,13 @@ impl<'a> Runner<'a> {
                 duration.as_secs_f64() * 1000.0
             );
             report.applied.push(applied(migration, duration));
+            if let Some(done) = report.applied.last() {
+                self.progress(Progress::Applied {
+                    index: position,
+                    pending: n_pending,
+                    applied: done,
+                });
+            }
         }
         if report.applied.is_empty() {
             log::debug!(
@@ -665,32 +840,202 @@ impl<'a> Runner<'a> {
         }
         Ok(report)
     }
+
+    /// When the lock was taken without reading the history (the table did
+    /// not exist): one round trip that checks that the server process is
+    /// the one that took the lock (else a transaction-mode pooler moved us
+    /// and the first statement aborts the rest), creates the table (not in a
+    /// dry run) and reads it.
+    async fn create_and_read_history<C: Conn>(
+        &self,
+        session: &mut Session<C>,
+        acquired: &Acquired,
+    ) -> Result<Vec<HistoryRow>, Error> {
+        let (schema, table) = (&self.history_schema, &self.history_table);
+        let qualified = self.qualified_history_table();
+        let pooler_error = |error: &postgres::Error| match (acquired.pid, process_changed_to(error))
+        {
+            (Some(first_pid), Some(second_pid)) => Some(Error::TransactionPooler {
+                first_pid,
+                second_pid,
+            }),
+            _ => None,
+        };
+        if let Some(pid) = acquired.pid
+            && !acquired.history_exists
+            && !self.dry_run
+        {
+            // Before creating anything in a fresh database, one more look at
+            // the server process: a transaction-mode pooler may send two
+            // transactions in a row to one process (PgBouncer does after
+            // an error), and a third one elsewhere.
+            if let Err(error) = session.conn.simple_query(&sql::same_process(pid)).await {
+                return Err(pooler_error(&error)
+                    .unwrap_or_else(|| Error::database("cannot check the server process", error)));
+            }
+        }
+        let mut query = String::new();
+        if let Some(pid) = acquired.pid {
+            query.push_str(&sql::same_process(pid));
+            query.push_str(";\n");
+        }
+        if !acquired.history_exists && !self.dry_run {
+            query.push_str(&sql::create_history(schema, table, !acquired.schema_exists));
+        }
+        let read_history = acquired.history_exists || !self.dry_run;
+        if read_history {
+            query.push_str(&sql::select_history(schema, table, None));
+        } else {
+            query.push_str("SELECT 1");
+        }
+        let messages = session.conn.simple_query(&query).await.map_err(|e| {
+            if let Some(error) = pooler_error(&e) {
+                error
+            } else if e.as_db_error().is_some() && acquired.history_exists {
+                Error::HistoryTable {
+                    table: qualified.clone(),
+                    message: db_message(&e),
+                }
+            } else {
+                Error::database(format!("cannot read the history table {qualified}"), e)
+            }
+        })?;
+        let results = statements(&messages);
+        match results.last() {
+            Some(rows) if read_history => parse_history(rows, &qualified),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn progress(&self, event: Progress<'_>) {
+        if let Some(hook) = self.on_progress {
+            (hook.0)(event);
+        }
+    }
+}
+
+/// Transaction-local settings the lock round trip passes between its
+/// statements.
+const LOCK_TAKEN_SETTING: &str = "migrate.lock_taken";
+const HELD_BEFORE_SETTING: &str = "migrate.lock_held_before";
+
+/// What one try at the lock found.
+struct Attempt {
+    taken: bool,
+    held_before: bool,
+    pid: Option<i32>,
+    history_exists: bool,
+    schema_exists: bool,
+    database: String,
+    /// The history's rows, when the lock was taken and they were read.
+    history: Option<Rows>,
+}
+
+impl Attempt {
+    /// From the answers of the lock round trip (see [`Runner::acquire`]).
+    fn from_results(mut results: Vec<Rows>, read_history: bool) -> Self {
+        let skip = usize::from(read_history);
+        let cell = |statement: usize, column: usize| -> Option<String> {
+            results
+                .get(skip + statement)
+                .and_then(|rows| rows.first())
+                .and_then(|row| row.get(column).cloned().flatten())
+        };
+        let taken = cell(1, 0).as_deref() == Some("t");
+        let history_exists = cell(1, 2).as_deref() == Some("t");
+        Self {
+            taken,
+            held_before: cell(0, 0).as_deref() == Some("true"),
+            pid: cell(1, 1).and_then(|pid| pid.parse().ok()),
+            history_exists,
+            schema_exists: cell(1, 3).as_deref() == Some("t"),
+            database: cell(1, 4).unwrap_or_default(),
+            history: if read_history && taken && history_exists {
+                results.get_mut(skip + 3).map(std::mem::take)
+            } else {
+                None
+            },
+        }
+    }
+
+    /// From the error the lock round trip fails with on purpose when the
+    /// history table does not exist: `<sentinel><taken> <held before> <pid>
+    /// <schema exists> <database>`.
+    fn from_no_history(error: &postgres::Error) -> Option<Self> {
+        let message = error.as_db_error()?.message();
+        let start = message.find(sql::NO_HISTORY_SENTINEL)? + sql::NO_HISTORY_SENTINEL.len();
+        // The value is quoted in the message: up to the last quote.
+        let end = message.rfind('"').filter(|&end| end > start)?;
+        let mut fields = message[start..end].splitn(5, ' ');
+        let mut flag = || fields.next().map(|field| field == "true");
+        let taken = flag()?;
+        let held_before = flag()?;
+        let pid = fields.next()?.parse().ok();
+        let schema_exists = fields.next()? == "true";
+        let database = fields.next().unwrap_or_default().to_owned();
+        Some(Self {
+            taken,
+            held_before,
+            pid,
+            history_exists: false,
+            schema_exists,
+            database,
+            history: None,
+        })
+    }
 }
 
 struct Acquired {
     pid: Option<i32>,
     history_exists: bool,
     schema_exists: bool,
+    /// The history's rows, when read with the lock.
+    history: Option<Rows>,
 }
 
-/// The connection while the lock is held: dropping it without `unlock`
+/// Whether the session holds the migration lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LockState {
+    Free,
+    Held,
+    /// A round trip that may have taken or released it failed.
+    Unknown,
+}
+
+/// The connection while the lock is held: dropping it without releasing
 /// (an error, a panic, a cancelled future) rolls back any open transaction
 /// and releases the lock.
 struct Session<C: Conn> {
     conn: C,
     key: i64,
-    locked: bool,
+    lock: LockState,
     in_transaction: bool,
+    /// The server process that took the lock.
+    pid: Option<i32>,
+    /// The `search_path` the first migration started with, which every
+    /// later one starts with too and the session gets back at the end.
+    search_path: Option<String>,
 }
 
 impl<C: Conn> Session<C> {
     async fn unlock(&mut self) -> Result<(), Error> {
-        let query = format!("SELECT pg_catalog.pg_advisory_unlock({})", self.key);
-        self.locked = false;
+        let query = sql::unlock(self.key);
+        self.lock = LockState::Free;
         self.conn
             .simple_query(&query)
             .await
             .map_err(|e| Error::database("cannot release the migration lock", e))?;
+        Ok(())
+    }
+
+    /// Releases the lock if this session holds it (its state unknown).
+    async fn release_if_held(&mut self) -> Result<(), Error> {
+        let query = sql::unlock_if_held(self.key);
+        self.conn
+            .simple_query(&query)
+            .await
+            .map_err(|e| Error::database("cannot release the migration lock", e))?;
+        self.lock = LockState::Free;
         Ok(())
     }
 }
@@ -700,11 +1045,32 @@ impl<C: Conn> Drop for Session<C> {
         if self.in_transaction {
             self.conn.send_in_drop("ROLLBACK");
         }
-        if self.locked {
-            let query = format!("SELECT pg_catalog.pg_advisory_unlock({})", self.key);
-            self.conn.send_in_drop(&query);
+        match self.lock {
+            LockState::Free => {}
+            LockState::Held => self.conn.send_in_drop(&sql::unlock(self.key)),
+            LockState::Unknown => self.conn.send_in_drop(&sql::unlock_if_held(self.key)),
         }
     }
+}
+
+/// The messages of the statements after the first `n` of a simple query.
+fn skip_statements(
+    messages: Vec<postgres::SimpleQueryMessage>,
+    n: usize,
+) -> Vec<postgres::SimpleQueryMessage> {
+    let mut seen = 0;
+    messages
+        .into_iter()
+        .skip_while(|message| {
+            if seen >= n {
+                return false;
+            }
+            if matches!(message, postgres::SimpleQueryMessage::CommandComplete(_)) {
+                seen += 1;
+            }
+            true
+        })
+        .collect()
 }
 
 fn applied(migration: &EmbeddedMigration, duration: Duration) -> Applied {
@@ -729,10 +1095,17 @@ async fn apply_transactional<C: Conn>(
 ) -> Result<(), Error> {
     // A transaction-local marker tells, after the migration's SQL, whether
     // that SQL ended the runner's transaction itself (its own BEGIN/COMMIT).
-    let prefix = format!(
-        "BEGIN;\n{};\nSELECT pg_catalog.set_config('migrate.runner_transaction', 'on', true);\n",
-        sql::assert_lock_held(session.key)
-    );
+    let mut prefix = String::from("BEGIN;\n");
+    if let Some(pid) = session.pid {
+        prefix.push_str(&sql::same_process(pid));
+        prefix.push_str(";\n");
+    }
+    prefix.push_str(&format!(
+        "{};\nSELECT pg_catalog.set_config('migrate.runner_transaction', 'on', true);\n{};\n",
+        sql::assert_lock_held(session.key),
+        search_path_statement(session),
+    ));
+    let search_path_index = 3 + usize::from(session.pid.is_some());
     let body = migration
         .sql
         .strip_prefix('\u{feff}')
@@ -752,7 +1125,9 @@ async fn apply_transactional<C: Conn>(
     match session.conn.simple_query(&query).await {
         Ok(messages) => {
             session.in_transaction = false;
-            let ended = statements(&messages).iter().rev().flatten().any(|row| {
+            let results = statements(&messages);
+            remember_search_path(session, &results, search_path_index);
+            let ended = results.iter().rev().flatten().any(|row| {
                 row.first().and_then(|v| v.as_deref()) == Some(TRANSACTION_ENDED.trim_matches('\''))
             });
             if ended {
@@ -765,9 +1140,21 @@ async fn apply_transactional<C: Conn>(
             Ok(())
         }
         Err(error) => {
-            // Close the aborted transaction before anything else is sent.
-            let _ = session.conn.simple_query("ROLLBACK").await;
+            // Close the aborted transaction before anything else is sent,
+            // and give the session back the search_path the run started with.
+            let mut rollback = String::from("ROLLBACK");
+            if let Some(path) = &session.search_path {
+                rollback.push_str(";\n");
+                rollback.push_str(&sql::set_search_path(path));
+            }
+            let _ = session.conn.simple_query(&rollback).await;
             session.in_transaction = false;
+            if let (Some(first_pid), Some(second_pid)) = (session.pid, process_changed_to(&error)) {
+                return Err(Error::TransactionPooler {
+                    first_pid,
+                    second_pid,
+                });
+            }
             if is_lock_lost(&error) {
                 return Err(Error::LockLost {
                     version: migration.version.to_owned(),
@@ -777,7 +1164,8 @@ async fn apply_transactional<C: Conn>(
             let prefix_chars = prefix.chars().count();
             let line_column = error_position(&error)
                 .and_then(|position| position.checked_sub(prefix_chars))
-                .and_then(|position| sql::line_column(body, position));
+                .and_then(|position| sql::line_column(body, position))
+                .map(|(line, column)| (line + migration.lines_before_up, column));
             Err(Error::MigrationFailed(Box::new(FailedMigration {
                 version: migration.version.to_owned(),
                 path: migration.path.to_owned(),
@@ -813,15 +1201,32 @@ async fn apply_statements<C: Conn>(
         migration.statements
     };
     let version = literal(migration.version);
-    let start = format!(
-        "{};\nINSERT INTO {qualified} (version, name, checksum, transactional, started_at, success, statements_done, applied_by) \
+    let mut start = String::new();
+    if let Some(pid) = session.pid {
+        start.push_str(&sql::same_process(pid));
+        start.push_str(";\n");
+    }
+    start.push_str(&format!(
+        "{};\n{};\nINSERT INTO {qualified} (version, name, checksum, transactional, started_at, success, statements_done, applied_by) \
          VALUES ({version}, {}, {}, false, pg_catalog.clock_timestamp(), false, 0, {})",
         sql::assert_lock_held(session.key),
+        search_path_statement(session),
         literal(migration.name),
         literal(migration.checksum),
         literal(applied_by),
-    );
-    if let Err(error) = session.conn.simple_query(&start).await {
+    ));
+    let search_path_index = 1 + usize::from(session.pid.is_some());
+    let started = session.conn.simple_query(&start).await;
+    if let Ok(messages) = &started {
+        remember_search_path(session, &conn::statements(messages), search_path_index);
+    }
+    if let Err(error) = started {
+        if let (Some(first_pid), Some(second_pid)) = (session.pid, process_changed_to(&error)) {
+            return Err(Error::TransactionPooler {
+                first_pid,
+                second_pid,
+            });
+        }
         if is_lock_lost(&error) {
             return Err(Error::LockLost {
                 version: migration.version.to_owned(),
@@ -856,6 +1261,7 @@ async fn apply_statements<C: Conn>(
                 let before = migration.sql[..offset].chars().count();
                 let position = error_position(&error).unwrap_or(1);
                 sql::line_column(migration.sql, before + position)
+                    .map(|(line, column)| (line + migration.lines_before_up, column))
             });
             return Err(Error::MigrationFailed(Box::new(FailedMigration {
                 version: migration.version.to_owned(),
@@ -888,6 +1294,28 @@ async fn apply_statements<C: Conn>(
         })?;
     }
     Ok(())
+}
+
+/// The statement that starts a migration with the `search_path` the run's
+/// first migration started with, so that a migration's `SET search_path`
+/// cannot move where the next one creates its objects; for the first
+/// migration, the statement that reads it. Either answers the value.
+fn search_path_statement<C: Conn>(session: &Session<C>) -> String {
+    match &session.search_path {
+        Some(path) => sql::set_search_path(path),
+        None => "SELECT pg_catalog.current_setting('search_path')".to_owned(),
+    }
+}
+
+/// Keeps the `search_path` answered by statement `index` of `results`
+/// (see [`search_path_statement`]) when the run has none yet.
+fn remember_search_path<C: Conn>(session: &mut Session<C>, results: &[Rows], index: usize) {
+    if session.search_path.is_none() {
+        session.search_path = results
+            .get(index)
+            .and_then(|rows| rows.first())
+            .and_then(|row| row.first().cloned().flatten());
+    }
 }
 
 /// Indexes PostgreSQL marks INVALID (left by a failed CONCURRENTLY build).
@@ -936,10 +1364,6 @@ fn parse_i32(value: Option<&Option<String>>) -> Option<i32> {
     value
         .and_then(|v| v.as_deref())
         .and_then(|v| v.parse().ok())
-}
-
-fn text(value: Option<&Option<String>>) -> String {
-    text_opt(value).unwrap_or_default()
 }
 
 fn text_opt(value: Option<&Option<String>>) -> Option<String> {

@@ -60,6 +60,47 @@ pub(crate) const LOCK_NOT_HELD_SENTINEL: &str =
 /// process changed between two statements; the new pid follows it.
 pub(crate) const PROCESS_CHANGED_SENTINEL: &str = "migrate: server process changed to ";
 
+/// The text of the value whose cast to integer fails when the history
+/// table does not exist; what the lock round trip found follows it.
+pub(crate) const NO_HISTORY_SENTINEL: &str =
+    "migrate: no history table; lock taken, held before, pid, schema exists, database: ";
+
+/// A statement that fails when the server process is not `pid`, the one
+/// that took the lock (a transaction-mode pooler moved the session): the
+/// cast of [`PROCESS_CHANGED_SENTINEL`] and the new pid to integer fails.
+pub(crate) fn same_process(pid: i32) -> String {
+    format!(
+        "SELECT CASE WHEN pg_catalog.pg_backend_pid() = {pid} THEN NULL \
+         ELSE ({} || pg_catalog.pg_backend_pid())::integer END",
+        literal(PROCESS_CHANGED_SENTINEL)
+    )
+}
+
+/// Releases one hold of the advisory lock `key`.
+pub(crate) fn unlock(key: i64) -> String {
+    format!("SELECT pg_catalog.pg_advisory_unlock({key})")
+}
+
+/// Releases one hold of the advisory lock `key` if this session has one
+/// (without the warning PostgreSQL gives when it has none).
+pub(crate) fn unlock_if_held(key: i64) -> String {
+    format!(
+        "SELECT pg_catalog.pg_advisory_unlock({key}) FROM pg_catalog.pg_locks l \
+         WHERE {} AND l.pid = pg_catalog.pg_backend_pid() AND l.granted",
+        lock_condition(key)
+    )
+}
+
+/// Sets the session's `search_path` (not transaction-local: inside a
+/// transaction it takes effect when the transaction commits). Answers the
+/// value set, one row.
+pub(crate) fn set_search_path(path: &str) -> String {
+    format!(
+        "SELECT pg_catalog.set_config('search_path', {}, false)",
+        literal(path)
+    )
+}
+
 /// A statement that fails unless this session holds the advisory lock `key`.
 pub(crate) fn assert_lock_held(key: i64) -> String {
     format!(
@@ -102,11 +143,15 @@ COMMENT ON TABLE {qualified} IS {};
     sql
 }
 
-/// The columns the runner reads from the history table, in order.
-pub(crate) fn select_history(schema: &str, table: &str) -> String {
+/// The columns the runner reads from the history table, in order, from
+/// the rows that pass `condition`.
+pub(crate) fn select_history(schema: &str, table: &str, condition: Option<&str>) -> String {
+    let condition = condition
+        .map(|condition| format!(" WHERE {condition}"))
+        .unwrap_or_default();
     format!(
         "SELECT version, name, checksum, success, finished_at IS NOT NULL, failed_statement, statements_done, error \
-         FROM {}.{} ORDER BY installed_rank",
+         FROM {}.{}{condition} ORDER BY installed_rank",
         ident(schema),
         ident(table)
     )

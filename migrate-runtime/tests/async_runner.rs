@@ -134,3 +134,38 @@ fn cancelled_run_releases_the_lock() {
         ["_migrate_history", "one", "three", "two"]
     );
 }
+
+#[test]
+fn run_async_checks_drift_and_releases_the_lock() {
+    let db = TestDatabase::new("rt_async_drift");
+    // The snapshot is of an empty schema: the table the migration makes is drift.
+    let embedded: &'static [migrate_runtime::EmbeddedMigration] =
+        Box::leak(Box::new([common::embed(&tx(
+            "1",
+            "CREATE TABLE unexpected (id int);",
+        ))]));
+    let snapshot = serde_json::to_string(&migrate_core::Schema::default()).unwrap();
+    let set: &'static migrate_runtime::Migrations = Box::leak(Box::new(
+        migrate_runtime::Migrations::new(embedded, Box::leak(snapshot.into_boxed_str())),
+    ));
+    block_on(async {
+        let client = connect(&db.url).await;
+        let report = set
+            .runner()
+            .drift(DriftPolicy::Warn)
+            .run_async(&client)
+            .await
+            .unwrap();
+        assert!(report.drift_checked);
+        assert_eq!(report.drift.len(), 1, "{:?}", report.drift);
+        let error = set
+            .runner()
+            .drift(DriftPolicy::Fail)
+            .run_async(&client)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::Drift { .. }), "{error}");
+    });
+    let mut admin = db.client();
+    assert_eq!(advisory_holders(&mut admin), 0);
+}

@@ -130,7 +130,9 @@ fn retyped_column_read_by_a_view() {
         expect![[r#"
             column public.users.email: expected character varying(255) NOT NULL, found text NOT NULL
                 DROP VIEW public.active_users;
+                DROP INDEX public.users_lower_email_idx;
                 ALTER TABLE public.users ALTER COLUMN email TYPE character varying(255) USING email::character varying(255);
+                CREATE UNIQUE INDEX users_lower_email_idx ON public.users (lower((email)::text));
                 CREATE VIEW public.active_users (id, email, mood) AS
                 SELECT users.id,
                     users.email,

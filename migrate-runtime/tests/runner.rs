@@ -463,18 +463,45 @@ fn a_session_that_already_holds_the_lock_is_refused() {
     assert_eq!(advisory_holders(&mut other), 0);
 }
 
+/// The migrations of a directory holding `files` (path, text), found as
+/// the build helper and the CLI find them, leaked as the runtime wants.
+fn discovered(files: &[(&str, &str)]) -> &'static migrate_runtime::Migrations {
+    static N_DIRS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "migrate_runtime_discovered_{}_{}",
+        std::process::id(),
+        N_DIRS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let found = migrate_build::discover::discover(&dir, None).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    Box::leak(Box::new(migrate_runtime::Migrations::leak(
+        &found.migrations,
+        "{}",
+    )))
+}
+
 #[test]
 fn a_migration_with_its_own_begin_commit_is_applied_and_recorded() {
-    // Five Prisma migrations of the corpus carry their own BEGIN/COMMIT.
-    // FIXME: the runner warns but cannot keep such a migration and its
-    // history row in one transaction (the file's COMMIT ends it); the build
-    // helper could strip or flag them.
+    // Five Prisma migrations of the corpus carry their own BEGIN/COMMIT:
+    // discovery blanks them out, so the runner's transaction holds the
+    // migration and its history row (see the next test).
     let db = TestDatabase::new("rt_own_tx");
     let mut client = db.client();
-    let set = migrations(&[
-        tx("1", "BEGIN;\nCREATE TABLE own (id int);\nCOMMIT;\n"),
-        tx("2", "CREATE TABLE after_own (id int);"),
+    let own =
+        "-- Prisma sends the file as one query\nBEGIN;\nCREATE TABLE own (id int);\nCOMMIT;\n";
+    let set = discovered(&[
+        ("20240101000000_own/migration.sql", own),
+        (
+            "20240102000000_after/migration.sql",
+            "CREATE TABLE after_own (id int);",
+        ),
     ]);
+    assert!(set.iter().all(|migration| migration.transactional));
     let report = set
         .runner()
         .drift(DriftPolicy::Off)
@@ -483,11 +510,322 @@ fn a_migration_with_its_own_begin_commit_is_applied_and_recorded() {
     assert_eq!(report.applied.len(), 2);
     assert_eq!(
         history(&mut client),
-        [("1".to_owned(), true), ("2".to_owned(), true)]
+        [
+            ("20240101000000_own".to_owned(), true),
+            ("20240102000000_after".to_owned(), true)
+        ]
     );
     assert_eq!(
         tables(&mut client),
         ["_migrate_history", "after_own", "own"]
     );
+    // Recorded with the file's checksum, as `migrate status` computes it.
+    let (checksum, transactional): (String, bool) = client
+        .query_one(
+            "SELECT checksum, transactional FROM public._migrate_history WHERE version = '20240101000000_own'",
+            &[],
+        )
+        .map(|row| (row.get(0), row.get(1)))
+        .unwrap();
+    assert_eq!(checksum, migrate_core::checksum(own));
+    assert!(transactional);
+    assert_eq!(advisory_holders(&mut client), 0);
+}
+
+#[test]
+fn a_migration_with_its_own_begin_commit_is_atomic_with_its_history_row() {
+    let db = TestDatabase::new("rt_own_tx_atomic");
+    let mut client = db.client();
+    let set = discovered(&[
+        (
+            "20240101000000_first/migration.sql",
+            "CREATE TABLE first (id int);",
+        ),
+        (
+            "20240102000000_own/migration.sql",
+            "UPDATE first SET id = 0;\nBEGIN;\nCREATE TABLE own (id int);\nINSERT INTO own VALUES (1);\nINSERT INTO nope VALUES (1);\nCOMMIT;\n",
+        ),
+    ]);
+    let error = set
+        .runner()
+        .drift(DriftPolicy::Off)
+        .run(&mut client)
+        .unwrap_err();
+    let Error::MigrationFailed(failed) = &error else {
+        panic!("{error}");
+    };
+    assert_eq!(failed.version, "20240102000000_own");
+    assert!(failed.transactional);
+    // The failing statement's place in the file.
+    assert_eq!(failed.line_column, Some((5, 13)), "{error}");
+    // Nothing of it is left, and no history row.
+    assert_eq!(tables(&mut client), ["_migrate_history", "first"]);
+    assert_eq!(
+        history(&mut client),
+        [("20240101000000_first".to_owned(), true)]
+    );
+    assert_eq!(advisory_holders(&mut client), 0);
+}
+
+/// Tables of `schema`, sorted.
+fn tables_in(client: &mut postgres::Client, schema: &str) -> Vec<String> {
+    client
+        .query(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 1",
+            &[&schema],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+#[test]
+fn a_migration_that_sets_the_search_path_does_not_move_the_next_one() {
+    let db = TestDatabase::new("rt_search_path");
+    let mut client = db.client();
+    let before: String = client.query_one("SHOW search_path", &[]).unwrap().get(0);
+    let set = migrations(&[
+        tx(
+            "1",
+            "CREATE SCHEMA elsewhere;\nSET search_path = elsewhere;\nCREATE TABLE moved (id int);",
+        ),
+        tx("2", "CREATE TABLE stays (id int);"),
+        no_tx(
+            "3",
+            &[
+                "SET search_path = elsewhere",
+                "CREATE TABLE moved_too (id int)",
+            ],
+        ),
+        no_tx("4", &["CREATE TABLE stays_too (id int)"]),
+    ]);
+    let report = set
+        .runner()
+        .drift(DriftPolicy::Off)
+        .run(&mut client)
+        .unwrap();
+    assert_eq!(report.applied.len(), 4);
+    assert_eq!(
+        tables_in(&mut client, "public"),
+        ["_migrate_history", "stays", "stays_too"]
+    );
+    assert_eq!(tables_in(&mut client, "elsewhere"), ["moved", "moved_too"]);
+    let after: String = client.query_one("SHOW search_path", &[]).unwrap().get(0);
+    assert_eq!(after, before, "the session gets its search_path back");
+}
+
+#[test]
+fn migrations_start_with_the_search_path_the_session_had() {
+    let db = TestDatabase::new("rt_search_path_session");
+    let mut client = db.client();
+    client
+        .batch_execute("CREATE SCHEMA app; SET search_path = app")
+        .unwrap();
+    let set = migrations(&[
+        tx(
+            "1",
+            "CREATE TABLE first (id int);\nSET search_path = public;",
+        ),
+        tx("2", "CREATE TABLE second (id int);"),
+    ]);
+    set.runner()
+        .drift(DriftPolicy::Off)
+        .run(&mut client)
+        .unwrap();
+    assert_eq!(tables_in(&mut client, "app"), ["first", "second"]);
+    let after: String = client.query_one("SHOW search_path", &[]).unwrap().get(0);
+    assert_eq!(after, "app");
+}
+
+#[test]
+fn progress_is_reported_under_one_lock() {
+    use std::sync::Mutex;
+
+    let db = TestDatabase::new("rt_progress");
+    let mut client = db.client();
+    let set = migrations(&numbered(3));
+    set.runner()
+        .target("0001")
+        .drift(DriftPolicy::Off)
+        .run(&mut client)
+        .unwrap();
+    let events = Mutex::new(Vec::new());
+    let watcher_url = db.url.clone();
+    let record = |event: migrate_runtime::Progress<'_>| {
+        // Each event comes while this run holds the lock.
+        let mut watcher = postgres::Client::connect(&watcher_url, postgres::NoTls).unwrap();
+        let held = advisory_holders(&mut watcher);
+        let line = match event {
+            migrate_runtime::Progress::Planned {
+                pending,
+                already_applied,
+            } => format!("planned {pending} ({already_applied} applied) lock {held}"),
+            migrate_runtime::Progress::Applying {
+                index,
+                pending,
+                migration,
+            } => format!(
+                "applying {}/{pending} {} lock {held}",
+                index + 1,
+                migration.version
+            ),
+            migrate_runtime::Progress::Applied {
+                index,
+                pending,
+                applied,
+            } => format!(
+                "applied {}/{pending} {} lock {held}",
+                index + 1,
+                applied.version
+            ),
+            _ => "other".to_owned(),
+        };
+        events.lock().unwrap().push(line);
+    };
+    let report = set
+        .runner()
+        .on_progress(&record)
+        .drift(DriftPolicy::Off)
+        .run(&mut client)
+        .unwrap();
+    assert_eq!(report.applied.len(), 2);
+    assert_eq!(
+        *events.lock().unwrap(),
+        [
+            "planned 2 (1 applied) lock 1",
+            "applying 1/2 0002 lock 1",
+            "applied 1/2 0002 lock 1",
+            "applying 2/2 0003 lock 1",
+            "applied 2/2 0003 lock 1",
+        ]
+    );
+    assert_eq!(advisory_holders(&mut client), 0);
+}
+
+/// The file position a run's failure names.
+fn failed_at(set: &migrate_runtime::Migrations) -> (String, Option<(usize, usize)>) {
+    let db = TestDatabase::new("rt_positions");
+    let mut client = db.client();
+    let error = set
+        .runner()
+        .drift(DriftPolicy::Off)
+        .run(&mut client)
+        .unwrap_err();
+    let Error::MigrationFailed(failed) = &error else {
+        panic!("{error}");
+    };
+    assert!(
+        error.to_string().contains(&match failed.line_column {
+            Some((line, column)) => format!("at {}:{line}:{column}", failed.path),
+            None => failed.path.clone(),
+        }),
+        "{error}"
+    );
+    (failed.path.clone(), failed.line_column)
+}
+
+#[test]
+fn errors_in_sectioned_files_name_the_line_of_the_file() {
+    // goose: the failing statement a few lines below `-- +goose Up`.
+    let goose = discovered(&[(
+        "1_init.sql",
+        "-- +goose Up\n-- the table\nCREATE TABLE t (id int);\n\nINSERT INTO nope VALUES (1);\n\n-- +goose Down\nDROP TABLE t;\n",
+    )]);
+    assert_eq!(failed_at(goose), ("1_init.sql".to_owned(), Some((5, 13))));
+
+    // goose, outside a transaction: statement by statement.
+    let goose_no_tx = discovered(&[(
+        "1_init.sql",
+        "-- +goose NO TRANSACTION\n\n-- +goose Up\nCREATE TABLE t (id int);\nSELECT * FROM nope;\n",
+    )]);
+    assert!(!goose_no_tx.as_slice()[0].transactional);
+    assert_eq!(
+        failed_at(goose_no_tx),
+        ("1_init.sql".to_owned(), Some((5, 15)))
+    );
+
+    // dbmate, its down section after the up one.
+    let dbmate = discovered(&[(
+        "20240101000000_init.sql",
+        "-- migrate:up\n\nCREATE TABLE d (id int);\nINSERT INTO nope VALUES (1);\n\n-- migrate:down\nDROP TABLE d;\n",
+    )]);
+    assert_eq!(
+        failed_at(dbmate),
+        ("20240101000000_init.sql".to_owned(), Some((4, 13)))
+    );
+}
+
+#[test]
+fn a_history_table_of_another_shape_is_named_and_the_lock_released() {
+    let db = TestDatabase::new("rt_other_history");
+    let mut client = db.client();
+    client
+        .batch_execute("CREATE TABLE public._migrate_history (version text PRIMARY KEY)")
+        .unwrap();
+    let error = migrations(&numbered(1))
+        .runner()
+        .drift(DriftPolicy::Off)
+        .run(&mut client)
+        .unwrap_err();
+    let Error::HistoryTable { table, message } = &error else {
+        panic!("{error}");
+    };
+    assert_eq!(table, "\"public\".\"_migrate_history\"");
+    assert!(message.contains("does not exist"), "{message}");
+    assert_eq!(advisory_holders(&mut client), 0);
+}
+
+#[test]
+fn drift_is_checked_in_the_round_trip_that_releases_the_lock() {
+    let db = TestDatabase::new("rt_drift_release");
+    let mut client = db.client();
+    let found = discovered(&[(
+        "1_things.sql",
+        "CREATE TABLE things (id bigint PRIMARY KEY, name text NOT NULL);",
+    )]);
+    let specs: Vec<migrate_core::Migration> = found
+        .iter()
+        .map(|migration| migrate_core::Migration {
+            version: migration.version.to_owned(),
+            name: migration.name.to_owned(),
+            path: migration.path.to_owned(),
+            up: migration.sql.to_owned(),
+            up_offset: 0,
+            lines_before_up: 0,
+            down: None,
+            transactional: migration.transactional,
+            statements: Vec::new(),
+            checksum: migration.checksum.to_owned(),
+        })
+        .collect();
+    let snapshot = serde_json::to_string(&migrate_build::fold::fold(&specs).schema).unwrap();
+    let set: &'static migrate_runtime::Migrations = Box::leak(Box::new(
+        migrate_runtime::Migrations::leak(&specs, &snapshot),
+    ));
+
+    let report = set
+        .runner()
+        .drift(DriftPolicy::Fail)
+        .run(&mut client)
+        .unwrap();
+    assert_eq!(report.applied.len(), 1);
+    assert!(report.drift_checked);
+    assert!(report.drift.is_empty(), "{:?}", report.drift);
+
+    client
+        .batch_execute("ALTER TABLE things ADD COLUMN extra int")
+        .unwrap();
+    let warned = set.runner().run(&mut client).unwrap();
+    assert!(warned.drift_checked);
+    assert_eq!(warned.drift.len(), 1, "{:?}", warned.drift);
+    let error = set
+        .runner()
+        .drift(DriftPolicy::Fail)
+        .run(&mut client)
+        .unwrap_err();
+    assert!(matches!(error, Error::Drift { .. }), "{error}");
+    assert!(error.to_string().contains("extra"), "{error}");
     assert_eq!(advisory_holders(&mut client), 0);
 }

@@ -50,6 +50,7 @@ pub fn embed(spec: &Spec) -> EmbeddedMigration {
         name: leak(format!("m{}", spec.version)),
         path: leak(format!("{}_m{}.sql", spec.version, spec.version)),
         sql: leak(spec.sql.clone()),
+        lines_before_up: 0,
         down: None,
         checksum: leak(migrate_core::checksum(&spec.sql)),
         transactional: spec.statements.is_none(),
