@@ -89,14 +89,17 @@ impl DatabaseArgs {
 
 /// Connects to `url` (exit code 2 when it cannot), with the password kept
 /// out of the message.
+/// `sslmode` (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`)
+/// and `sslrootcert` in the URL are honoured with rustls (see `tls.rs`).
 pub fn connect(url: &str) -> Result<postgres::Client, Failure> {
     remember_secrets(url);
-    postgres::Client::connect(url, postgres::NoTls).map_err(|error| {
+    let settings = crate::tls::settings(url).map_err(|message| {
         Failure::usage(format_args!(
-            "cannot connect to {}: {error}",
+            "cannot connect to {}: {message}",
             redact_url(url)
         ))
-    })
+    })?;
+    crate::tls::connect(url, &settings)
 }
 
 /// Whether `text` names a database rather than a directory.
@@ -195,24 +198,11 @@ fn key_value_passwords(text: &str) -> Vec<String> {
     found
 }
 
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%'
-            && let Some(hex) = bytes.get(index + 1..index + 3)
-            && let Ok(hex) = std::str::from_utf8(hex)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            index += 3;
-            continue;
-        }
-        out.push(bytes[index]);
-        index += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// A URL component with its `%XX` escapes decoded.
+pub(crate) fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! `migrate deploy`: the runtime's apply, one line per migration.
 //!
-//! The runner first plans without changing anything (a dry run refuses a
-//! failed, edited, missing or out-of-order migration before anything is
-//! applied), then applies the pending migrations one at a time, each under
-//! the migration lock, so that every line is printed as its migration
-//! finishes. On a terminal a progress line shows the migration running;
+//! One run of the runtime, so the migration lock is taken once for the
+//! whole deploy: it refuses a failed, edited, missing or out-of-order
+//! migration before anything is applied, then applies the pending
+//! migrations, and its progress events print a line as each one finishes. On a terminal a progress line shows the migration running;
 //! elsewhere (CI logs) only plain lines are written, without escape codes.
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Mutex, PoisonError};
 
 use migrate_build::fold::Folder;
 use migrate_runtime::DriftPolicy;
@@ -57,9 +57,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         None => runner,
     };
 
-    let plan = runner.clone().dry_run(true).run(&mut client)?;
-    let n_pending = plan.applied.len();
     if args.dry_run {
+        let plan = runner.dry_run(true).run(&mut client)?;
         let mut text = String::new();
         for migration in &plan.applied {
             text.push_str(&format!(
@@ -68,64 +67,100 @@ pub fn run(args: Args) -> Result<(), Failure> {
             ));
         }
         text.push_str(&format!(
-            "{n_pending} to apply, {} applied already (dry run: nothing changed)\n",
+            "{} to apply, {} applied already (dry run: nothing changed)\n",
+            plan.applied.len(),
             plan.already_applied
         ));
         return crate::output::print(&text);
     }
 
+    // One run, so one hold of the lock for the whole deploy; the runner's
+    // progress events print a line as each migration finishes.
     let terminal = std::io::stdout().is_terminal();
-    let mut stdout = std::io::stdout().lock();
-    let started = std::time::Instant::now();
-    for (done, pending) in plan.applied.iter().enumerate() {
-        if terminal {
-            let _ = write!(
-                stdout,
-                "\r\x1b[2K{} {}/{n_pending} applying {} ({})",
-                bar(done, n_pending),
-                done + 1,
-                pending.version,
-                pending.path
-            );
-            let _ = stdout.flush();
-        }
-        let result = runner.clone().target(&pending.version).run(&mut client);
-        if terminal {
-            let _ = write!(stdout, "\r\x1b[2K");
-        }
-        match result {
-            Ok(report) => {
-                for applied in &report.applied {
-                    let _ = writeln!(
+    let progress = Mutex::new(Progress::default());
+    let print = |event: migrate_runtime::Progress<'_>| {
+        let mut progress = progress.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut stdout = std::io::stdout().lock();
+        match event {
+            migrate_runtime::Progress::Planned { pending, .. } => progress.pending = pending,
+            migrate_runtime::Progress::Applying {
+                index,
+                pending,
+                migration,
+            } => {
+                progress.running = Some((migration.version.to_owned(), migration.path.to_owned()));
+                if terminal {
+                    let _ = write!(
                         stdout,
-                        "[{}/{n_pending}] applied {} ({}) in {:.1} ms",
-                        done + 1,
-                        applied.version,
-                        applied.path,
-                        applied.duration.as_secs_f64() * 1000.0
+                        "\r\x1b[2K{} {}/{pending} applying {} ({})",
+                        bar(index, pending),
+                        index + 1,
+                        migration.version,
+                        migration.path
                     );
+                    let _ = stdout.flush();
                 }
             }
-            Err(error) => {
+            migrate_runtime::Progress::Applied {
+                index,
+                pending,
+                applied,
+            } => {
+                progress.running = None;
+                progress.done = index + 1;
+                if terminal {
+                    let _ = write!(stdout, "\r\x1b[2K");
+                }
                 let _ = writeln!(
                     stdout,
-                    "[{}/{n_pending}] FAILED {} ({})",
-                    done + 1,
-                    pending.version,
-                    pending.path
+                    "[{}/{pending}] applied {} ({}) in {:.1} ms",
+                    index + 1,
+                    applied.version,
+                    applied.path,
+                    applied.duration.as_secs_f64() * 1000.0
                 );
                 let _ = stdout.flush();
-                return Err(Failure::new(format_args!(
-                    "{error}\n{done} of {n_pending} pending migrations were applied before it"
-                )));
             }
+            _ => {}
         }
-    }
+    };
+    let started = std::time::Instant::now();
+    let result = runner.on_progress(&print).run(&mut client);
+    let progress = progress
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    let report = match result {
+        Ok(report) => report,
+        Err(error) => {
+            // Refused before anything was applied (a failed, edited, missing
+            // or out-of-order migration): the runner's message says it all.
+            let Some((version, path)) = &progress.running else {
+                return Err(error.into());
+            };
+            let mut stdout = std::io::stdout().lock();
+            if terminal {
+                let _ = write!(stdout, "\r\x1b[2K");
+            }
+            let _ = writeln!(
+                stdout,
+                "[{}/{}] FAILED {version} ({path})",
+                progress.done + 1,
+                progress.pending
+            );
+            let _ = stdout.flush();
+            return Err(Failure::new(format_args!(
+                "{error}\n{} of {} pending migrations were applied before it",
+                progress.done, progress.pending
+            )));
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
     let _ = writeln!(
         stdout,
-        "{n_pending} applied in {:.1} s, {} were applied already",
+        "{} applied in {:.1} s, {} were applied already",
+        report.applied.len(),
         started.elapsed().as_secs_f64(),
-        plan.already_applied
+        report.already_applied
     );
     let _ = stdout.flush();
     drop(stdout);
@@ -177,6 +212,17 @@ fn check_drift(
         return Err(Failure::findings());
     }
     Ok(())
+}
+
+/// Where a deploy is, from the runner's progress events.
+#[derive(Default)]
+struct Progress {
+    /// How many migrations the deploy applies.
+    pending: usize,
+    /// How many of them are applied.
+    done: usize,
+    /// The one being applied (version, path), until it is.
+    running: Option<(String, String)>,
 }
 
 /// `[=====>    ]`

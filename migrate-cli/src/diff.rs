@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use migrate_build::discover::Layout;
-use migrate_core::Schema;
+use migrate_core::{Schema, ddl};
 use migrate_runtime::drift::{self, Difference, compare};
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
 
@@ -42,11 +42,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let from = load(&args, &args.from)?;
     let to = load(&args, &args.to)?;
     let differences = compare(&to, &from);
-    let mut text = if differences.is_empty() {
-        "-- the schemas are the same\n".to_owned()
+    let mut text = missing_functions_note(&from, &to);
+    if differences.is_empty() {
+        text.push_str("-- the schemas are the same\n");
     } else {
-        fix_sql(&differences)
-    };
+        text.push_str(&fix_sql(&differences));
+    }
     if !text.ends_with('\n') {
         text.push('\n');
     }
@@ -55,6 +56,33 @@ pub fn run(args: Args) -> Result<(), Failure> {
         return Err(Failure::findings());
     }
     Ok(())
+}
+
+/// A note naming the functions `to` has and `from` lacks (by name): the schema keeps
+/// only their signatures, so the script cannot create them, and a default,
+/// generated column or index that calls one needs it created first.
+fn missing_functions_note(from: &Schema, to: &Schema) -> String {
+    let missing: Vec<String> = to
+        .functions
+        .iter()
+        .filter(|(name, _)| !from.functions.contains_key(*name))
+        .flat_map(|(name, overloads)| {
+            overloads.iter().map(move |function| {
+                let arguments: Vec<String> = function.arguments.iter().map(ddl::type_sql).collect();
+                format!("--   {}({})\n", ddl::qualified(name), arguments.join(", "))
+            })
+        })
+        .collect();
+    if missing.is_empty() {
+        return String::new();
+    }
+    format!(
+        "-- not included: {} function{} of the migrations, whose bodies this script cannot know; create {} first from the migration files:\n{}\n",
+        missing.len(),
+        if missing.len() == 1 { "" } else { "s" },
+        if missing.len() == 1 { "it" } else { "them" },
+        missing.concat()
+    )
 }
 
 fn load(args: &Args, source: &str) -> Result<Schema, Failure> {
@@ -99,7 +127,8 @@ pub fn fix_sql(differences: &[Difference]) -> String {
 
 /// [`fix_sql`] with each step described by `describe`. A difference fixed in
 /// several steps (a changed constraint is dropped before the tables change
-/// and added after) is described at each of them.
+/// and added after) is described at each of them. What a step cannot do by
+/// itself (see [`manual_steps`]) is named under it as `-- MANUAL STEP: ...`.
 pub fn fix_sql_with(
     differences: &[Difference],
     describe: impl Fn(&Difference) -> String,
@@ -109,17 +138,23 @@ pub fn fix_sql_with(
     for step in drift::fix_steps(differences) {
         let difference = step.difference;
         let mut what = describe(difference);
-        if described.iter().any(|seen| std::ptr::eq(*seen, difference)) {
-            what.push_str(" (continued)");
-        } else {
+        let first = !described.iter().any(|seen| std::ptr::eq(*seen, difference));
+        if first {
             described.push(difference);
+        } else {
+            what.push_str(" (continued)");
         }
         if cannot_fix(difference) {
-            text.push_str(&format!("-- CANNOT BE UNDONE BY A STATEMENT: {what}\n"));
+            text.push_str(&format!("-- MANUAL STEP: {what}; no statement can do it\n"));
         } else if difference.loses_data {
             text.push_str(&format!("-- LOSES DATA: {what}\n"));
         } else {
             text.push_str(&format!("-- {what}\n"));
+        }
+        if first {
+            for manual in &difference.manual {
+                text.push_str(&format!("-- MANUAL STEP: {manual}\n"));
+            }
         }
         text.push_str(step.sql.trim_end());
         text.push_str("\n\n");
@@ -127,6 +162,16 @@ pub fn fix_sql_with(
     text.truncate(text.trim_end().len());
     text.push('\n');
     text
+}
+
+/// How many steps the user must take by hand for the script to do its
+/// work: changes no statement can make, and what fixes cannot do by
+/// themselves ([`Difference::manual`]).
+pub fn manual_steps(differences: &[Difference]) -> usize {
+    differences
+        .iter()
+        .map(|difference| difference.manual.len() + usize::from(cannot_fix(difference)))
+        .sum()
 }
 
 /// Whether no statement can make the change (the fix is only comments).

@@ -38,6 +38,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     "message": difference.message,
                     "fix": difference.fix,
                     "loses_data": difference.loses_data,
+                    "manual": difference.manual,
                 })
             })
             .collect();

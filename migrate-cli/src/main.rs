@@ -17,7 +17,8 @@
 //! arguments) and a `run(args) -> Result<(), Failure>` function; `main` only
 //! parses the command line and turns a [`Failure`] into a message and an
 //! exit code: 0 on success, 1 for findings or failed work (drift, errors in
-//! checked SQL, migrations that do not fold or fail to apply), 2 for a usage
+//! checked SQL, migrations not applied yet or that do not fold or fail to
+//! apply), 2 for a usage
 //! error or a database that cannot be reached. No message shows a password
 //! (see `db.rs`).
 
@@ -36,6 +37,7 @@ mod resolve;
 mod rollback;
 mod schema;
 mod status;
+mod tls;
 
 use std::process::ExitCode;
 
@@ -44,7 +46,7 @@ use clap::{Parser, Subcommand};
 pub use failure::Failure;
 
 /// The exit codes, shown by `--help` of the command and of each subcommand.
-const EXIT_STATUS: &str = "Exit status: 0 when all is well; 1 for findings (drift, differences with --exit-code, errors in checked SQL, failed, edited or missing migrations, steps that cannot be rolled back) or failed work; 2 for usage errors and a database that cannot be reached. No command prints a password.";
+const EXIT_STATUS: &str = "Exit status: 0 when all is well; 1 for findings (drift, differences with --exit-code, errors in checked SQL, pending, failed, edited or missing migrations, steps that cannot be rolled back) or failed work; 2 for usage errors and a database that cannot be reached. No command prints a password.";
 
 /// Schema drift as a compile error: work with a project's migrations.
 ///
@@ -75,7 +77,8 @@ enum Command {
     /// Check the statements of SQL files against the migrations' schema.
     #[command(after_help = EXIT_STATUS)]
     Check(check::Args),
-    /// Show each migration as applied, pending, failed, edited or missing.
+    /// Show each migration as applied, pending, failed, edited or missing;
+    /// exit 1 unless all are applied.
     #[command(after_help = EXIT_STATUS)]
     Status(status::Args),
     /// Apply the pending migrations, one line per migration.

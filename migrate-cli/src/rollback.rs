@@ -5,17 +5,22 @@
 //! and the differences between the two schemas give the statements that
 //! turn "after" back into "before". Steps that lose data (dropping a table
 //! or column the migration created, converting a column back) are named in
-//! a comment; a change no statement can undo is named too, and makes the
-//! exit status 1.
+//! a comment. What the two schemas cannot tell is named as a `MANUAL STEP`
+//! and makes the exit status 1: a function, trigger or partition key the
+//! schema keeps no definition of, a statement of the migration the fold
+//! could not follow (a function call that creates partitions at run time),
+//! a change no statement can undo.
 //!
 //! Derived rollback SQL restores the schema, never data: rows a migration
 //! inserted, updated or deleted stay as they are.
 
+use migrate_build::Diagnostic;
 use migrate_build::fold::Folder;
-use migrate_runtime::drift::{DifferenceKind, compare};
+use migrate_core::{Migration, Schema, ddl};
+use migrate_runtime::drift::{DifferenceKind, compare_with_triggers, function_signature};
 
 use crate::Failure;
-use crate::diff::{cannot_fix, fix_sql_with};
+use crate::diff::{fix_sql_with, manual_steps};
 use crate::migrations::{MigrationsArgs, position};
 use crate::output::print;
 
@@ -59,8 +64,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         errors.extend(folder.apply(earlier).into_iter().filter(|d| d.is_error()));
     }
     let before = folder.schema().clone();
-    errors.extend(folder.apply(migration).into_iter().filter(|d| d.is_error()));
+    let (own_errors, warnings): (Vec<_>, Vec<_>) = folder
+        .apply(migration)
+        .into_iter()
+        .partition(|d| d.is_error());
+    errors.extend(own_errors);
     let after = folder.schema();
+    let mut manual = unfollowed(migration, &warnings);
+    manual.extend(functions_not_restored(&before, after));
     if !errors.is_empty() {
         eprintln!(
             "warning: {} error{} while folding the migrations (see `migrate schema`): the rollback SQL may be incomplete",
@@ -69,7 +80,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         );
     }
 
-    let differences = compare(&before, after);
+    let differences = compare_with_triggers(&before, after);
     let mut text = header;
     text.push_str(
         "-- derived from the schema before and after it: restores the schema, not data\n",
@@ -82,23 +93,43 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ));
     }
     let lossy = differences.iter().filter(|d| d.loses_data).count();
-    let impossible: Vec<_> = differences.iter().filter(|d| cannot_fix(d)).collect();
+    let n_manual = manual.len() + manual_steps(&differences);
+    if n_manual > 0 {
+        text.push_str(&format!(
+            "-- {n_manual} MANUAL STEP{}: this SQL alone does not restore the schema; {} marked MANUAL STEP below\n",
+            if n_manual == 1 { "" } else { "S" },
+            if n_manual == 1 { "it is" } else { "each is" },
+        ));
+        for step in &manual {
+            text.push_str(&format!("-- MANUAL STEP: {step}\n"));
+        }
+    }
+    // Not dropped: a trigger the migration re-created over the same name
+    // and shape may run one, which the schemas cannot tell.
+    let created = functions_created(&before, after);
+    let functions_note = if created.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n-- left in place: the functions the migration created, which a trigger it re-created may run; drop them once nothing does:\n--   DROP FUNCTION {};\n",
+            created.join(", ")
+        )
+    };
     if differences.is_empty() {
         text.push_str("-- the migration changes no schema object: nothing to undo\n");
-        return print(&text);
+        text.push_str(&functions_note);
+        print(&text)?;
+        return if n_manual == 0 {
+            Ok(())
+        } else {
+            Err(Failure::findings())
+        };
     }
     if lossy > 0 {
         text.push_str(&format!(
             "-- {lossy} step{} LOSE{} DATA, marked below\n",
             if lossy == 1 { "" } else { "s" },
             if lossy == 1 { "S" } else { "" },
-        ));
-    }
-    if !impossible.is_empty() {
-        text.push_str(&format!(
-            "-- {} change{} cannot be undone by a statement, marked below\n",
-            impossible.len(),
-            if impossible.len() == 1 { "" } else { "s" }
         ));
     }
     text.push('\n');
@@ -116,12 +147,73 @@ pub fn run(args: Args) -> Result<(), Failure> {
             ),
         }
     }));
+    text.push_str(&functions_note);
     print(&text)?;
-    if impossible.is_empty() {
+    if n_manual == 0 {
         Ok(())
     } else {
         Err(Failure::findings())
     }
+}
+
+/// The statements of `migration` whose effect the fold could not follow
+/// (`warnings` it gave): what they changed is in neither schema, so the
+/// rollback cannot undo it.
+fn unfollowed(migration: &Migration, warnings: &[Diagnostic]) -> Vec<String> {
+    warnings
+        .iter()
+        .filter(|warning| {
+            let message = &warning.message;
+            message.contains("assumed") || message.contains("skipped this statement")
+        })
+        .map(|warning| {
+            let (line, _) = warning.line_col(&migration.up);
+            format!(
+                "line {line} of the migration: {}; undo what it changed by hand",
+                warning.message
+            )
+        })
+        .collect()
+}
+
+/// Functions of `after` that `before` lacks, as `DROP FUNCTION` takes them.
+fn functions_created(before: &Schema, after: &Schema) -> Vec<String> {
+    let mut created = Vec::new();
+    for (name, overloads) in &after.functions {
+        for function in overloads {
+            let existed = before
+                .functions
+                .get(name)
+                .is_some_and(|present| present.contains(function));
+            if !existed {
+                created.push(function_signature(name, function));
+            }
+        }
+    }
+    created
+}
+
+/// Functions of `before` that `after` lacks: dropped or replaced by the
+/// migration, they cannot be restored, since the schema keeps no body.
+fn functions_not_restored(before: &Schema, after: &Schema) -> Vec<String> {
+    let mut manual = Vec::new();
+    for (name, overloads) in &before.functions {
+        for function in overloads {
+            let kept = after
+                .functions
+                .get(name)
+                .is_some_and(|present| present.contains(function));
+            if !kept {
+                let arguments: Vec<String> = function.arguments.iter().map(ddl::type_sql).collect();
+                manual.push(format!(
+                    "function {}({}) was dropped or changed by the migration: create it again as it was, before the statements below (the schema does not keep its body)",
+                    ddl::qualified(name),
+                    arguments.join(", ")
+                ));
+            }
+        }
+    }
+    manual
 }
 
 /// How many statements of `sql` change rows rather than shapes.

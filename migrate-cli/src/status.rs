@@ -1,4 +1,7 @@
 //! `migrate status`: each migration against the database's history.
+//!
+//! Exits 0 only when every migration is applied; pending, failed, edited
+//! or missing migrations exit 1, so that CI can gate on it.
 
 use std::collections::BTreeMap;
 
@@ -116,8 +119,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         text
     };
     print(&text)?;
-    // Anything that would stop a deploy is a finding.
-    if counts.keys().any(|state| *state > State::Pending) {
+    // Anything but "up to date" is a finding, pending migrations included:
+    // a CI step gates on `migrate status` as it would on Prisma's.
+    if counts.keys().any(|state| *state != State::Applied) {
         return Err(Failure::findings());
     }
     Ok(())
