@@ -57,6 +57,28 @@ impl<'a, R> Query<'a, R> {
         }
     }
 
+    /// What `query!` expands to: each row read as the tuple-like `T`
+    /// (one of `Columns1` to `Columns12`) and moved as a whole into the
+    /// record `R`, as `layout` vouches it can be. No code per query moves
+    /// the fields one by one: a rebuild compiles every query again, and that
+    /// code was a large share of it.
+    #[doc(hidden)]
+    pub fn record<T, const N: usize>(
+        sql: &'static str,
+        args: [Arg<'a>; N],
+        layout: RecordLayout<T, R>,
+    ) -> Self
+    where
+        T: for<'r> FromRow<'r> + Columns,
+    {
+        let RecordLayout(_) = layout;
+        Self {
+            sql,
+            args: Vec::from(args),
+            map: read_record::<T, R>,
+        }
+    }
+
     /// The SQL, as checked.
     pub fn sql(&self) -> &'static str {
         self.sql
@@ -497,35 +519,85 @@ pub trait FromRow<'r>: Sized {
     fn from_row(row: &'r Row) -> Result<Self, Error>;
 }
 
-macro_rules! from_row_tuple {
-    ($($column:ident $index:tt),+) => {
-        impl<'r, $($column: postgres::types::FromSql<'r>),+> FromRow<'r> for ($($column,)+) {
+/// The tuple-like row types of [`Query::record`]: `#[repr(C)]`, so that a
+/// `#[repr(C)]` record with the same fields has the same layout.
+#[doc(hidden)]
+pub trait Columns: private::Sealed {}
+
+macro_rules! columns {
+    ($($name:ident: $($column:ident $index:tt),+;)*) => {$(
+        #[doc(hidden)]
+        #[repr(C)]
+        pub struct $name<$($column),+>($($column),+);
+
+        impl<$($column),+> private::Sealed for $name<$($column),+> {}
+        impl<$($column),+> Columns for $name<$($column),+> {}
+
+        impl<'r, $($column: postgres::types::FromSql<'r>),+> FromRow<'r> for $name<$($column),+> {
             fn from_row(row: &'r Row) -> Result<Self, Error> {
-                Ok(($(row.try_get::<usize, $column>($index)?,)+))
+                Ok($name($(row.try_get::<usize, $column>($index)?),+))
             }
         }
-    };
+    )*};
 }
 
-from_row_tuple!(A 0);
-from_row_tuple!(A 0, B 1);
-from_row_tuple!(A 0, B 1, C 2);
-from_row_tuple!(A 0, B 1, C 2, D 3);
-from_row_tuple!(A 0, B 1, C 2, D 3, E 4);
-from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
-from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
-from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
-from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
-from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
-from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
-from_row_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+columns! {
+    Columns1: A 0;
+    Columns2: A 0, B 1;
+    Columns3: A 0, B 1, C 2;
+    Columns4: A 0, B 1, C 2, D 3;
+    Columns5: A 0, B 1, C 2, D 3, E 4;
+    Columns6: A 0, B 1, C 2, D 3, E 4, F 5;
+    Columns7: A 0, B 1, C 2, D 3, E 4, F 5, G 6;
+    Columns8: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7;
+    Columns9: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8;
+    Columns10: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9;
+    Columns11: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10;
+    Columns12: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11;
+}
 
-/// Reads the whole row as a tuple whose types the generated code leaves to
-/// inference (the record's fields): one function per tuple of column types,
-/// shared by every query of that shape.
+/// Proof that the record `R` has the layout of the columns `T`, which
+/// [`Query::record`] takes.
 #[doc(hidden)]
-pub fn get_row<'r, T: FromRow<'r>>(row: &'r Row) -> Result<T, Error> {
-    T::from_row(row)
+pub struct RecordLayout<T, R>(std::marker::PhantomData<fn() -> (T, R)>);
+
+impl<T: Columns, R> RecordLayout<T, R> {
+    /// # Safety
+    ///
+    /// `R` must be `#[repr(C)]` and have exactly `T`'s fields, of the same
+    /// types in the same order (the record `query!` generates does), so
+    /// that both have one layout.
+    #[doc(hidden)]
+    pub const unsafe fn new() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+/// Reads a row as `T` and moves it into `R`. Private: only
+/// [`Query::record`], given a [`RecordLayout`], names it.
+fn read_record<T, R>(row: &Row) -> Result<R, Error>
+where
+    T: for<'r> FromRow<'r> + Columns,
+{
+    /// One value seen as either type.
+    union Cast<T, R> {
+        columns: std::mem::ManuallyDrop<T>,
+        record: std::mem::ManuallyDrop<R>,
+    }
+    match T::from_row(row) {
+        Ok(columns) => {
+            let cast = Cast {
+                columns: std::mem::ManuallyDrop::new(columns),
+            };
+            // SAFETY: the `RecordLayout` given to `Query::record` vouches that `R` is
+            // `#[repr(C)]` with `T`'s field types in `T`'s order, and `T`
+            // is `#[repr(C)]` (`Columns` is sealed): one layout, so the bits
+            // of a `T` are a valid `R` holding the same values, which the
+            // record now owns (the `T` is never dropped).
+            Ok(std::mem::ManuallyDrop::into_inner(unsafe { cast.record }))
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// A text value read from a column whose type the driver does not map to

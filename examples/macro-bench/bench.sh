@@ -9,26 +9,33 @@
 # expanded again). Prints the extra cost per checked query.
 #
 #   bash examples/macro-bench/bench.sh [ROUNDS]
+#   COUNT=1 bash examples/macro-bench/bench.sh [ROUNDS]   # and instructions
 #
-# Prints the medians of wall and CPU time; on a machine shared with other
-# builds the CPU time is the steadier figure. Measured on 2 busy cores,
-# 7 rounds each, same machine and hour (extra ms per checked query,
-# wall / CPU): before 2.20 / 1.95, after 0.92 / 0.92 (CPU 0.90 in a second
-# run). The issue's budget is 0.5 ms. What went:
-# - the macros rewrote each query's uses file in OUT_DIR on every rebuild
-#   (a truncating write the file system may flush at once: up to 2.5 ms per
-#   query on a busy disk); now an unchanged file is left alone;
-# - derive(Debug) on each record, a fn item per query (now a closure),
-#   vec! for the arguments, `?` and Option adapters in the runtime's
-#   functions generic over the row type; a record whose columns the driver
-#   reads by itself is read as one tuple, by a function shared by every
-#   query of the same column types.
-# What remains is mostly the compiler's incremental bookkeeping, which
-# grows with the items and generic instantiations each query brings: the
-# record struct, the row closure, and about 16 instantiations that name the
-# row type (half of them from the caller's own use of `Vec<Record>`: `?`,
-# `len`, drop glue), and re-expanding every macro, as rustc never caches a
-# proc macro's output (the SQL check itself is about 0.1 ms of it).
+# Prints the median and the fastest round of wall and CPU time. The
+# machine's speed drifts by a third from one minute to the next on a shared
+# VM: compare figures from one run only, and with COUNT=1 count the
+# instructions of one rebuild of each (valgrind): a repeatable figure.
+#
+# History (extra ms per checked query, median of the rounds):
+# - 2.20: first measured;
+# - 0.81: unchanged uses files left alone (a truncating write per query
+#   per rebuild), records without derives, closures instead of fn items,
+#   arrays instead of vec!, one shared read per tuple of column types;
+# - 0.55 (fastest round 0.48): the expansion's fixed parts written as text
+#   and lexed once by rustc (straight through proc_macro, as proc_macro2
+#   would lex the text a first time itself); a record read as one
+#   `#[repr(C)]` ColumnsN of the column types and moved into its
+#   `#[repr(C)]` struct whole, instead of by a closure per query; byte
+#   offsets of SQL spans without walking the characters; a checksum's hex
+#   without a format! per byte.
+# In instructions (valgrind --tool=cachegrind on the crate's rustc, one
+# incremental rebuild): 1,697 M checked before the last step, 1,376 M after,
+# against 332 M unchecked: 2.73 M then 2.09 M more per checked query.
+# What remains is rustc's bookkeeping per item and per generic
+# instantiation (the record struct, about 10 instantiations of the runtime
+# over the record type and 8 from the caller's own use of `Vec<Record>`),
+# and the expansion itself (about 0.55 M instructions per query, of which
+# parsing and checking the SQL is 0.22 M).
 set -euo pipefail
 ROUNDS=${1:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -121,13 +128,47 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+minimum() { tr ' ' '\n' | grep . | sort -n | head -1; }
 n_queries=$((N_FILES * PER_FILE))
-printf 'queries: %d over %d tables, %d rounds (medians)\n' "$n_queries" "$N_TABLES" "$ROUNDS"
-for measure in wall cpu; do
-  declare -n of=$measure
-  checked=$(echo "${of[checked]}" | median)
-  unchecked=$(echo "${of[unchecked]}" | median)
-  per_query=$(echo "($checked - $unchecked) * 1000 / $n_queries" | bc -l)
-  printf '%-4s: checked %.3f s, unchecked %.3f s, extra cost per checked query: %.3f ms\n' \
-    "$measure" "$checked" "$unchecked" "$per_query"
+printf 'queries: %d over %d tables, %d rounds\n' "$n_queries" "$N_TABLES" "$ROUNDS"
+# The median, and the fastest round: other work on the machine only ever
+# adds time, so on a shared machine the minimum is the steadier of the two.
+for stat in median minimum; do
+  for measure in wall cpu; do
+    declare -n of=$measure
+    checked=$(echo "${of[checked]}" | $stat)
+    unchecked=$(echo "${of[unchecked]}" | $stat)
+    per_query=$(echo "($checked - $unchecked) * 1000 / $n_queries" | bc -l)
+    printf '%-7s %-4s: checked %.3f s, unchecked %.3f s, extra cost per checked query: %.3f ms\n' \
+      "$stat" "$measure" "$checked" "$unchecked" "$per_query"
+  done
 done
+
+# With COUNT=1: the instructions rustc executes (the query macros included)
+# for one more rebuild of each crate, counted by valgrind, which repeats to
+# the instruction whatever else the machine does. Only the crate's own rustc
+# runs under valgrind (its dependencies are built by then).
+if [ "${COUNT:-0}" = 1 ]; then
+  wrapper="$WORK/count-rustc"
+  cat > "$wrapper" <<'SH'
+#!/bin/sh
+rustc=$1; shift
+if [ -n "$COUNT_LOG" ]; then
+  exec valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null --log-file="$COUNT_LOG" "$rustc" "$@"
+fi
+exec "$rustc" "$@"
+SH
+  chmod +x "$wrapper"
+  declare -A instructions
+  for kind in checked unchecked; do
+    # The wrapper is part of the build's fingerprint: build once with it.
+    (cd "$WORK/$kind" && RUSTC_WORKSPACE_WRAPPER=$wrapper CARGO_TARGET_DIR=$TARGET cargo build --quiet --offline >/dev/null 2>&1)
+    touch "$WORK/$kind/src/q0.rs"
+    (cd "$WORK/$kind" && COUNT_LOG="$WORK/$kind.count" RUSTC_WORKSPACE_WRAPPER=$wrapper CARGO_TARGET_DIR=$TARGET cargo build --quiet --offline >/dev/null 2>&1)
+    instructions[$kind]=$(awk '/I *refs/ {gsub(",", "", $4); print $4}' "$WORK/$kind.count")
+  done
+  printf 'instructions: checked %.1f M, unchecked %.1f M, extra per checked query: %.3f M\n' \
+    "$(echo "${instructions[checked]} / 1000000" | bc -l)" \
+    "$(echo "${instructions[unchecked]} / 1000000" | bc -l)" \
+    "$(echo "(${instructions[checked]} - ${instructions[unchecked]}) / 1000000 / $n_queries" | bc -l)"
+fi

@@ -7,7 +7,7 @@ use migrate_build::Diagnostic;
 use migrate_build::analyze::{self, Described};
 use migrate_core::Schema;
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::{Expr, LitStr, Path, Token};
@@ -247,14 +247,16 @@ fn generate(
         let arg_span = syn::spanned::Spanned::span(arg);
         match rust_type(schema, ty) {
             Ok(rust) => {
-                let expected = &rust.ty;
-                let constructor = if rust.text {
-                    quote!(arg_text)
+                let constructor = if rust.text { "arg_text" } else { "arg" };
+                let constructor = Ident::new(constructor, arg_span);
+                let ty = if is_plain_ident(&rust.ty) {
+                    Ident::new(&rust.ty, Span::call_site()).into_token_stream()
                 } else {
-                    quote!(arg)
+                    code(&rust.ty)
                 };
+                // Spanned at the argument: a type error points there.
                 args.push(quote_spanned!(arg_span=>
-                    ::migrate::__private::#constructor::<#expected, _>(&(#arg))
+                    ::migrate::__private::#constructor::<#ty, _>(&(#arg))
                 ));
             }
             Err(message) => errors.push(compile_error(
@@ -285,19 +287,32 @@ fn generate(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let track = file_path.map(|path| {
-        let path = path.display().to_string();
-        quote!(
-            const _: &str = ::core::include_str!(#path);
-        )
-    });
-    let sql_literal = LitStr::new(sql, span);
-    let map = match &input.kind {
-        Kind::Record => {
-            record_map(&getters).map_err(|message| vec![compile_error(span, &message)])?
-        }
+    // The rest is written as text and parsed once: building it token by
+    // token (`quote!`) crosses from the macro to the compiler for every
+    // group and interpolation, which was most of a query's expansion time.
+    let mut block = String::new();
+    if let Some(path) = file_path {
+        // Rebuild when the SQL file changes.
+        block.push_str(&format!(
+            "const _: &str = ::core::include_str!({:?});",
+            path.display().to_string()
+        ));
+    }
+    let constructor = match &input.kind {
+        Kind::Record => record_map(&mut block, &getters)
+            .map_err(|message| vec![compile_error(span, &message)])?,
         Kind::As(path) => {
-            as_map(path, &getters).map_err(|message| vec![compile_error(span, &message)])?
+            let map =
+                as_map(path, &getters).map_err(|message| vec![compile_error(span, &message)])?;
+            let sql_literal = sql_literal(input, sql);
+            let block = code(&block);
+            return Ok(quote!(
+                ::migrate::__private::Query::new(
+                    #sql_literal,
+                    [#(#args),*],
+                    { #block #warnings #map __migrate_map },
+                )
+            ));
         }
         Kind::Scalar => {
             let [getter] = getters.as_slice() else {
@@ -309,33 +324,58 @@ fn generate(
                     ),
                 )]);
             };
-            let ty = &getter.ty;
-            let read = &getter.read;
             let body = if getter.plain {
                 // The value as `get` returns it: no `?` to compile per query.
-                quote!(::migrate::__private::get(row, 0))
+                "::migrate::__private::get(row, 0)".to_owned()
             } else {
-                quote!(::migrate::__private::Ok(#read))
+                format!("::migrate::__private::Ok({})", getter.read)
             };
-            quote!(
-                #[allow(clippy::all)]
-                let __migrate_map: ::migrate::__private::MapRow<#ty> = |row| #body;
-            )
+            block.push_str(&format!(
+                "#[allow(clippy::all)] let __migrate_map: ::migrate::__private::MapRow<{}> = |row| {body}; __migrate_map",
+                getter.ty
+            ));
+            "new"
         }
-        Kind::Sql => unreachable_sql(),
+        // `sql!` returned above.
+        Kind::Sql => "new",
     };
+    let constructor = Ident::new(constructor, Span::call_site());
+    let sql_literal = sql_literal(input, sql);
+    let block = code(&block);
     Ok(quote!(
-        ::migrate::__private::Query::new(
+        ::migrate::__private::Query::#constructor(
             #sql_literal,
             [#(#args),*],
-            {
-                #track
-                #warnings
-                #map
-                __migrate_map
-            },
+            { #warnings #block },
         )
     ))
+}
+
+/// Generated code, written as text, as tokens. The text is ours and always
+/// parses; were it not to, the compiler would show the tokens it got.
+fn code(text: &str) -> TokenStream {
+    // Inside the compiler, straight to its lexer: `proc_macro2` would lex the
+    // text a first time itself, to check it, which costs more than the rest.
+    let parsed = if proc_macro::is_available() {
+        text.parse::<proc_macro::TokenStream>()
+            .map(TokenStream::from)
+            .ok()
+    } else {
+        text.parse::<TokenStream>().ok()
+    };
+    parsed.unwrap_or_else(|| {
+        let message = format!("migrate generated code that does not parse (a bug): {text}");
+        quote!(::core::compile_error!(#message))
+    })
+}
+
+/// The SQL as a string literal: the user's own, or the file's text.
+fn sql_literal(input: &Input, sql: &str) -> TokenStream {
+    if input.from_file {
+        LitStr::new(sql, input.literal.span()).into_token_stream()
+    } else {
+        input.literal.to_token_stream()
+    }
 }
 
 /// The analyzer's warnings as compiler warnings. A proc macro cannot emit a
@@ -356,11 +396,6 @@ fn warnings(warnings: &[Diagnostic], sql: &str, file: Option<&str>, span: Span) 
         .collect()
 }
 
-fn unreachable_sql() -> TokenStream {
-    // `sql!` returned above; keep the match exhaustive without a panic.
-    TokenStream::new()
-}
-
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -368,10 +403,10 @@ fn plural(n: usize) -> &'static str {
 /// How one output column is read.
 struct Getter {
     name: String,
-    /// The Rust type of the value, `Option` included.
-    ty: TokenStream,
-    /// An expression of that type reading it from `row`, with `?`.
-    read: TokenStream,
+    /// The Rust type of the value, `Option` included, as code.
+    ty: String,
+    /// An expression of that type reading it from `row`, with `?`, as code.
+    read: String,
     /// `read` is `get(row, index)?` for a type of migrate's choice, which
     /// the driver reads by itself.
     plain: bool,
@@ -384,35 +419,38 @@ fn column_getter(
 ) -> Result<Getter, String> {
     let (ty, read, plain) = match &column.rust_type {
         Some(written) => {
-            let written: syn::Type = syn::parse_str(written)
+            syn::parse_str::<syn::Type>(written)
                 .map_err(|error| format!("`{written}` is not a Rust type: {error}"))?;
             let ty = if column.nullable {
-                quote!(::core::option::Option<#written>)
+                format!("::core::option::Option<{written}>")
             } else {
-                quote!(#written)
+                written.clone()
             };
             // Not `plain`: a type of the user's own that the driver cannot
             // read is reported on its own column, not on a tuple of all.
-            (ty, quote!(::migrate::__private::get(row, #index)?), false)
+            (
+                ty,
+                format!("::migrate::__private::get(row, {index})?"),
+                false,
+            )
         }
         None => {
             let RustType { ty, text, array } = rust_type(schema, &column.ty)?;
             let full = if column.nullable {
-                quote!(::core::option::Option<#ty>)
+                format!("::core::option::Option<{ty}>")
             } else {
-                quote!(#ty)
+                ty
             };
-            let read = match (text, array, column.nullable) {
+            let getter = match (text, array, column.nullable) {
                 // The type comes from where the value goes (field, return
                 // type): fewer tokens per query, one `get` per Rust type.
-                (false, _, _) => quote!(::migrate::__private::get(row, #index)?),
-                (true, false, false) => quote!(::migrate::__private::get_text(row, #index)?),
-                (true, false, true) => quote!(::migrate::__private::get_text_opt(row, #index)?),
-                (true, true, false) => quote!(::migrate::__private::get_text_array(row, #index)?),
-                (true, true, true) => {
-                    quote!(::migrate::__private::get_text_array_opt(row, #index)?)
-                }
+                (false, _, _) => "get",
+                (true, false, false) => "get_text",
+                (true, false, true) => "get_text_opt",
+                (true, true, false) => "get_text_array",
+                (true, true, true) => "get_text_array_opt",
             };
+            let read = format!("::migrate::__private::{getter}(row, {index})?");
             (full, read, !text)
         }
     };
@@ -424,19 +462,20 @@ fn column_getter(
     })
 }
 
-/// A Rust identifier for a column name: raw for keywords, an error for names
-/// that cannot be one.
-fn field_ident(name: &str) -> Result<Ident, String> {
-    // Most column names are plain ASCII identifiers: make those directly, as
-    // parsing a string goes through the compiler once per call.
+/// A Rust identifier for a column name, as code: raw for keywords, an error
+/// for names that cannot be one.
+fn field_ident(name: &str) -> Result<String, String> {
+    // Most column names are plain ASCII identifiers: take those as they are,
+    // as parsing a string goes through the compiler once per call.
     if is_plain_ident(name) {
-        return Ok(Ident::new(name, Span::call_site()));
+        return Ok(name.to_owned());
     }
     if let Ok(ident) = syn::parse_str::<Ident>(name) {
-        return Ok(ident);
+        return Ok(ident.to_string());
     }
-    if let Ok(ident) = syn::parse_str::<Ident>(&format!("r#{name}")) {
-        return Ok(ident);
+    let raw = format!("r#{name}");
+    if syn::parse_str::<Ident>(&raw).is_ok() {
+        return Ok(raw);
     }
     Err(format!(
         "column \"{name}\" cannot be a Rust field name; give it an alias: `AS some_name`"
@@ -461,8 +500,8 @@ fn is_plain_ident(name: &str) -> bool {
         && !KEYWORDS.contains(&name)
 }
 
-fn fields(getters: &[Getter]) -> Result<Vec<Ident>, String> {
-    let mut idents: Vec<Ident> = Vec::new();
+fn fields(getters: &[Getter]) -> Result<Vec<String>, String> {
+    let mut idents: Vec<String> = Vec::new();
     for getter in getters {
         let ident = field_ident(&getter.name)?;
         if idents.contains(&ident) {
@@ -479,46 +518,51 @@ fn fields(getters: &[Getter]) -> Result<Vec<Ident>, String> {
 /// The widest row `migrate::__private::get_row` reads as a tuple.
 const MAX_ROW_TUPLE: usize = 12;
 
-fn record_map(getters: &[Getter]) -> Result<TokenStream, String> {
+/// Writes `query!`'s record struct and what reads a row into it, and
+/// returns the `Query` constructor that takes it.
+fn record_map(out: &mut String, getters: &[Getter]) -> Result<&'static str, String> {
     let idents = fields(getters)?;
-    let types = getters.iter().map(|getter| &getter.ty);
-    let reads = getters.iter().map(|getter| &getter.read);
-    let record = format_ident!("Record");
-    // The whole row in one call when the driver reads every column by
-    // itself: a smaller body per query, and one `get_row` per tuple of column
-    // types, shared by the queries of the same shape.
-    let body = if (1..=MAX_ROW_TUPLE).contains(&getters.len())
-        && getters.iter().all(|getter| getter.plain)
-    {
-        // `match` rather than `?`, which would be one more function per query.
-        quote!(
-            match ::migrate::__private::get_row(row) {
-                ::migrate::__private::Ok((#(#idents,)*)) => ::migrate::__private::Ok(#record { #(#idents,)* }),
-                ::migrate::__private::Err(error) => ::migrate::__private::Err(error),
-            }
-        )
-    } else {
-        quote!(::migrate::__private::Ok(#record { #(#idents: #reads,)* }))
-    };
-    Ok(quote!(
-        // No derives: each would be one more impl to compile per query, and
-        // a rebuild compiles every query again (`query_as!` takes a struct
-        // of the user's own, with whatever derives it needs).
-        #[allow(non_snake_case, non_camel_case_types, dead_code)]
-        struct #record {
-            #(pub #idents: #types,)*
-        }
-        #[allow(clippy::all)]
-        let __migrate_map: ::migrate::__private::MapRow<#record> = |row| { #body };
-    ))
+    // No derives: each would be one more impl to compile per query, and
+    // a rebuild compiles every query again (`query_as!` takes a struct
+    // of the user's own, with whatever derives it needs).
+    out.push_str(
+        "#[repr(C)] #[allow(non_snake_case, non_camel_case_types, dead_code)] struct Record {",
+    );
+    for (ident, getter) in idents.iter().zip(getters) {
+        out.push_str(&format!("pub {ident}: {},", getter.ty));
+    }
+    out.push('}');
+    // When the driver reads every column by itself, the row is read as a
+    // whole by code shared with every query of the same column types, and
+    // moved into the record as it is: no code of this query's own but the
+    // struct. Sound because the struct just written is `#[repr(C)]` with
+    // the columns' types in the columns' order, as `RecordLayout` asks.
+    if (1..=MAX_ROW_TUPLE).contains(&getters.len()) && getters.iter().all(|getter| getter.plain) {
+        let types: Vec<&str> = getters.iter().map(|getter| getter.ty.as_str()).collect();
+        out.push_str(&format!(
+            "unsafe {{ ::migrate::__private::RecordLayout::<::migrate::__private::Columns{}<{}>, Record>::new() }}",
+            getters.len(),
+            types.join(", ")
+        ));
+        return Ok("record");
+    }
+    out.push_str(
+        "#[allow(clippy::all)] let __migrate_map: ::migrate::__private::MapRow<Record> = |row| ::migrate::__private::Ok(Record {",
+    );
+    for (ident, getter) in idents.iter().zip(getters) {
+        out.push_str(&format!("{ident}: {},", getter.read));
+    }
+    out.push_str("}); __migrate_map");
+    Ok("new")
 }
 
 fn as_map(path: &Path, getters: &[Getter]) -> Result<TokenStream, String> {
     let idents = fields(getters)?;
+    let idents = idents.iter().map(|ident| code(ident));
     let path_span = syn::spanned::Spanned::span(path);
-    let inits = idents.iter().zip(getters).map(|(ident, getter)| {
-        let read = &getter.read;
-        let ty = &getter.ty;
+    let inits = idents.zip(getters).map(|(ident, getter)| {
+        let read = code(&getter.read);
+        let ty = code(&getter.ty);
         // The value is bound first so that a type error spans only the
         // tokens spanned at the struct's path, not the whole macro call.
         let value = quote_spanned!(path_span=> ::migrate::__private::field::<_, #ty>(value));

@@ -1,14 +1,14 @@
 //! Which Rust type a SQL type becomes in generated code.
 
 use migrate_core::{Name, Schema, SqlType, UserTypeKind};
-use proc_macro2::TokenStream;
-use quote::quote;
 
 /// How a value of a SQL type is read from a row and passed as an argument.
 #[derive(Clone, Debug)]
 pub struct RustType {
-    /// The Rust type, without `Option`: `i64`, `::std::string::String`.
-    pub ty: TokenStream,
+    /// The Rust type, without `Option`, as code: `i64`,
+    /// `::std::string::String`. Text, not tokens: the generated code is
+    /// written as text and parsed once per query (see `expand`).
+    pub ty: String,
     /// The value's binary form is its text but the driver does not map the
     /// SQL type to `String` by itself (an enum): read it with
     /// `get_text*` and pass arguments leniently.
@@ -25,15 +25,15 @@ pub fn rust_type(schema: &Schema, ty: &SqlType) -> Result<RustType, String> {
     }
     let inner = element.ty;
     Ok(RustType {
-        ty: quote!(::std::vec::Vec<#inner>),
+        ty: format!("::std::vec::Vec<{inner}>"),
         text: element.text,
         array: true,
     })
 }
 
 fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType, String> {
-    let plain = |ty: TokenStream| RustType {
-        ty,
+    let plain = |ty: &str| RustType {
+        ty: ty.to_owned(),
         text: false,
         array: false,
     };
@@ -43,7 +43,7 @@ fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType,
             .ok_or_else(|| format!("type {ty} is not known to migrate"))?;
         return match &user.kind {
             UserTypeKind::Enum { .. } => Ok(RustType {
-                ty: quote!(::std::string::String),
+                ty: "::std::string::String".to_owned(),
                 text: true,
                 array: false,
             }),
@@ -60,31 +60,31 @@ fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType,
         };
     }
     Ok(match ty.name.as_str() {
-        "bool" => plain(quote!(bool)),
-        "int2" => plain(quote!(i16)),
-        "int4" => plain(quote!(i32)),
-        "int8" => plain(quote!(i64)),
-        "float4" => plain(quote!(f32)),
-        "float8" => plain(quote!(f64)),
-        "char" => plain(quote!(i8)),
-        "oid" => plain(quote!(u32)),
+        "bool" => plain("bool"),
+        "int2" => plain("i16"),
+        "int4" => plain("i32"),
+        "int8" => plain("i64"),
+        "float4" => plain("f32"),
+        "float8" => plain("f64"),
+        "char" => plain("i8"),
+        "oid" => plain("u32"),
         "text" | "varchar" | "bpchar" | "name" | "citext" | "unknown" => {
-            plain(quote!(::std::string::String))
+            plain("::std::string::String")
         }
-        "bytea" => plain(quote!(::std::vec::Vec<u8>)),
-        "json" | "jsonb" => plain(quote!(::migrate::__private::serde_json::Value)),
-        "inet" => plain(quote!(::std::net::IpAddr)),
+        "bytea" => plain("::std::vec::Vec<u8>"),
+        "json" | "jsonb" => plain("::migrate::__private::serde_json::Value"),
+        "inet" => plain("::std::net::IpAddr"),
         "uuid" => gated(
             ty,
             "uuid",
             cfg!(feature = "uuid"),
-            quote!(::migrate::__private::uuid::Uuid),
+            "::migrate::__private::uuid::Uuid",
         )?,
         "numeric" => gated(
             ty,
             "rust_decimal",
             cfg!(feature = "rust_decimal"),
-            quote!(::migrate::__private::rust_decimal::Decimal),
+            "::migrate::__private::rust_decimal::Decimal",
         )?,
         "date" | "time" | "timestamp" | "timestamptz" => date_time(ty)?,
         _ => {
@@ -95,15 +95,10 @@ fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType,
     })
 }
 
-fn gated(
-    ty: &SqlType,
-    feature: &str,
-    enabled: bool,
-    rust: TokenStream,
-) -> Result<RustType, String> {
+fn gated(ty: &SqlType, feature: &str, enabled: bool, rust: &str) -> Result<RustType, String> {
     if enabled {
         Ok(RustType {
-            ty: rust,
+            ty: rust.to_owned(),
             text: false,
             array: false,
         })
@@ -117,16 +112,16 @@ fn gated(
 
 fn date_time(ty: &SqlType) -> Result<RustType, String> {
     let chrono = match ty.name.as_str() {
-        "date" => quote!(::migrate::__private::chrono::NaiveDate),
-        "time" => quote!(::migrate::__private::chrono::NaiveTime),
-        "timestamp" => quote!(::migrate::__private::chrono::NaiveDateTime),
-        _ => quote!(::migrate::__private::chrono::DateTime<::migrate::__private::chrono::Utc>),
+        "date" => "::migrate::__private::chrono::NaiveDate",
+        "time" => "::migrate::__private::chrono::NaiveTime",
+        "timestamp" => "::migrate::__private::chrono::NaiveDateTime",
+        _ => "::migrate::__private::chrono::DateTime<::migrate::__private::chrono::Utc>",
     };
     let time = match ty.name.as_str() {
-        "date" => quote!(::migrate::__private::time::Date),
-        "time" => quote!(::migrate::__private::time::Time),
-        "timestamp" => quote!(::migrate::__private::time::PrimitiveDateTime),
-        _ => quote!(::migrate::__private::time::OffsetDateTime),
+        "date" => "::migrate::__private::time::Date",
+        "time" => "::migrate::__private::time::Time",
+        "timestamp" => "::migrate::__private::time::PrimitiveDateTime",
+        _ => "::migrate::__private::time::OffsetDateTime",
     };
     if cfg!(feature = "chrono") {
         return gated(ty, "chrono", true, chrono);
@@ -148,11 +143,7 @@ mod tests {
 
     fn shown(schema: &Schema, ty: &SqlType) -> String {
         match rust_type(schema, ty) {
-            Ok(rust) => format!(
-                "{}{}",
-                rust.ty.to_string().replace(' ', ""),
-                if rust.text { " (text)" } else { "" }
-            ),
+            Ok(rust) => format!("{}{}", rust.ty, if rust.text { " (text)" } else { "" }),
             Err(message) => format!("error: {message}"),
         }
     }

@@ -16,6 +16,64 @@ struct Todo {
 }
 
 #[test]
+fn records_hold_every_column_of_any_width() {
+    // A record is read as a whole row and moved into its struct: columns of
+    // every size and alignment, owned and nullable, in a row of the widest
+    // kind read that way (12 columns), each where it belongs.
+    let db = TestDatabase::new("todo_record_layout");
+    let mut client = db.client();
+    for round in 0..3_i64 {
+        let row = migrate::query!(
+            "SELECT true AS flag, 7::int2 AS small, $1::text AS words, $2::int8 AS big, \
+             NULL::int4 AS nothing, 2.5::float8 AS real, ARRAY['p', 'q'] AS list, \
+             'x'::text AS letter, 3::int4 AS medium, NULL::text AS no_text, \
+             '\\x0102'::bytea AS bytes, false AS other_flag",
+            format!("round {round}"),
+            round * 1_000_000_007
+        )
+        .fetch_one(&mut client)
+        .unwrap();
+        let words = format!("round {round}");
+        assert_eq!(
+            (
+                row.flag,
+                row.small,
+                row.words,
+                row.big,
+                row.nothing,
+                row.real
+            ),
+            (
+                true,
+                7_i16,
+                Some(words),
+                Some(round * 1_000_000_007),
+                None::<i32>,
+                2.5_f64
+            )
+        );
+        assert_eq!(
+            (
+                row.list,
+                row.letter,
+                row.medium,
+                row.no_text,
+                row.bytes,
+                row.other_flag
+            ),
+            (
+                vec!["p".to_owned(), "q".to_owned()],
+                "x".to_owned(),
+                3_i32,
+                None::<String>,
+                vec![1_u8, 2],
+                false
+            )
+        );
+    }
+}
+
+#[test]
 fn sync_queries_return_typed_rows() {
     let db = TestDatabase::new("todo_sync");
     let mut client = db.client();

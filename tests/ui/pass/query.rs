@@ -1,4 +1,8 @@
-// Every macro over every kind of column, type-checked without a database.
+// Every macro over every kind of column, type-checked without a database,
+// in a crate that forbids unsafe code: what the macros generate is safe to
+// use there.
+#![forbid(unsafe_code)]
+
 #[derive(Debug)]
 struct Task {
     id: i32,
