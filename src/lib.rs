@@ -104,7 +104,7 @@
 //!
 //! `examples/macro-bench/bench.sh` measures what the checked queries cost an
 //! incremental rebuild against the same crate with unchecked strings: about
-//! 0.65 ms more per query (500 queries over 300 tables), most of it the
+//! 0.55 ms more per query (500 queries over 300 tables), most of it the
 //! compiler's work on the record type and the code generic over it, which
 //! rustc revisits for every query on every rebuild of the crate.
 
