@@ -4,9 +4,10 @@
 //! PostgreSQL reports, and gives the parameter and result types PostgreSQL
 //! describes.
 //!
-//! The one intended difference: an INSERT that leaves out a NOT NULL column
-//! without a default is rejected by `describe` (it can never succeed) while
-//! PostgreSQL only fails when it runs; such cases are counted apart.
+//! The one intended difference: an INSERT (or a MERGE's INSERT action) that
+//! leaves out a NOT NULL column without a default is rejected by `describe`
+//! (it can never succeed) while PostgreSQL only fails when it runs; such
+//! cases are counted apart.
 
 mod analyze_common;
 
@@ -267,6 +268,40 @@ const QUERIES: &[&str] = &[
     "DELETE FROM comments WHERE task_id = $1 RETURNING id, body",
     "DELETE FROM comments c USING tasks t WHERE t.id = c.task_id AND t.status = $1",
     "DELETE FROM comments WHERE tsk_id = $1",
+    // MERGE: WHEN MATCHED sees target and source, WHEN NOT MATCHED only the source.
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET title = u.email WHEN NOT MATCHED THEN INSERT (owner_id, title) VALUES (u.id, u.email)",
+    "MERGE INTO tasks t USING (SELECT id, email FROM users WHERE age > $1) AS s ON t.owner_id = s.id WHEN MATCHED THEN DO NOTHING WHEN NOT MATCHED THEN INSERT (owner_id, title) VALUES (s.id, s.email)",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id AND u.email = $1 WHEN MATCHED AND t.status = $2 THEN DELETE",
+    "MERGE INTO tasks t USING users u ON t.owner_id = $1 WHEN MATCHED AND u.email = $2 THEN UPDATE SET status = $3, due = $4 WHEN NOT MATCHED THEN INSERT (owner_id, title, status) VALUES (u.id, $5, 'DONE')",
+    "MERGE INTO tasks USING users ON tasks.owner_id = users.id WHEN MATCHED THEN UPDATE SET title = email, due = DEFAULT",
+    "MERGE INTO users u USING billing.invoices i ON i.user_id = u.id WHEN MATCHED AND i.paid THEN UPDATE SET score = score + i.amount WHEN NOT MATCHED THEN DO NOTHING",
+    "MERGE INTO tasks t USING open_tasks o ON t.id = o.id WHEN MATCHED THEN UPDATE SET title = o.title",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT VALUES (DEFAULT, u.id, u.email)",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED AND u.age > $1 THEN INSERT (owner_id, title, due) VALUES ($2, $3, $4)",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED AND t.status = 'DONE' THEN UPDATE SET status = 'TODO'",
+    "MERGE INTO audit a USING users u ON a.actor = u.email WHEN NOT MATCHED THEN INSERT (action) VALUES ('x')",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT (owner_id) VALUES (u.id)",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET titel = 'x'",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET t.title = 'x'",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT (owner_id, titel) VALUES (u.id, 'x')",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT (owner_id, title) VALUES (u.id, t.title)",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED AND t.id = 1 THEN INSERT (owner_id, title) VALUES (u.id, u.email)",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT (owner_id, title) VALUES (u.id, title)",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT (owner_id, title) VALUES (u.id)",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT (owner_id) VALUES (u.id, 'x')",
+    "MERGE INTO tasks t USING users u ON u.settings = true WHEN MATCHED THEN DELETE",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET due = u.email",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET status = 'closed'",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED AND t.status = 'nope' THEN DELETE",
+    "MERGE INTO tasks t USING usres u ON t.owner_id = u.id WHEN MATCHED THEN DELETE",
+    "MERGE INTO taks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN DELETE",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET title = id",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT (owner_id, title) VALUES (u.id, u.nmae)",
+    "MERGE INTO open_tasks t USING users u ON t.id = u.id WHEN MATCHED THEN DELETE",
+    "WITH s AS (SELECT id FROM users WHERE age > $1) MERGE INTO tasks t USING s ON t.owner_id = s.id WHEN MATCHED THEN DELETE",
+    "MERGE INTO taks t USING users u ON t.owner_id = $1 WHEN MATCHED THEN UPDATE SET title = $2",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET title = $1 RETURNING *",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET title_length = 3",
 ];
 
 /// sqlx-style overrides (`"id!"`, `"url?"`, `"n: i64"`) are part of the

@@ -997,3 +997,63 @@ fn parameter_count_is_exposed() {
     .unwrap();
     assert_eq!(described.params.len(), 2);
 }
+
+#[test]
+fn merge() {
+    check(
+        "MERGE INTO tasks t USING users u ON t.owner_id = u.id \
+         WHEN MATCHED AND u.email = $1 THEN UPDATE SET status = $2 \
+         WHEN NOT MATCHED THEN INSERT (owner_id, title) VALUES (u.id, $3)",
+        expect![[r#"
+            params: [text, TaskStatus, text]
+        "#]],
+    );
+    check(
+        "MERGE INTO tasks t USING users u ON t.owner_id = u.id \
+         WHEN NOT MATCHED THEN INSERT (owner_id, title) VALUES (u.id, t.title)",
+        expect![[r#"
+            error: invalid reference to FROM-clause entry for table "t"
+             --> 1:116
+              |
+            1 | MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT (owner_id, title) VALUES (u.id, t.title)
+              |                                                                                                                    ^^^^^^^
+              = help: there is an entry for table "t", but it cannot be referenced from this part of the query
+        "#]],
+    );
+    check(
+        "MERGE INTO tasks t USING users u ON t.owner_id = u.id \
+         WHEN NOT MATCHED THEN INSERT (owner_id, title) VALUES (u.id, title)",
+        expect![[r#"
+            error: column "title" does not exist
+             --> 1:116
+              |
+            1 | MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT (owner_id, title) VALUES (u.id, title)
+              |                                                                                                                    ^^^^^
+              = help: there is a column named "title" in table "t", but it cannot be referenced from this part of the query
+        "#]],
+    );
+    check(
+        "MERGE INTO tasks t USING users u ON t.owner_id = u.id \
+         WHEN NOT MATCHED THEN INSERT (owner_id) VALUES (u.id)",
+        expect![[r#"
+            error: null value in column "title" of relation "tasks" violates not-null constraint
+             --> 1:77
+              |
+            1 | MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT (owner_id) VALUES (u.id)
+              |                                                                             ^^^^^^
+              = help: "title" is NOT NULL and has no default, so the INSERT must give it a value
+        "#]],
+    );
+    check(
+        "MERGE INTO tasks t USING users u ON t.owner_id = u.id \
+         WHEN MATCHED THEN UPDATE SET titel = u.email",
+        expect![[r#"
+            error: column "titel" of relation "tasks" does not exist
+             --> 1:84
+              |
+            1 | MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET titel = u.email
+              |                                                                                    ^^^^^
+              = help: did you mean "title"?
+        "#]],
+    );
+}

@@ -640,6 +640,23 @@ impl Analyzer<'_> {
                 let mut diagnostic =
                     Diagnostic::error(format!("column \"{name}\" does not exist"), span.clone());
                 diagnostic.help = did_you_mean(name, candidates.iter().map(String::as_str));
+                // A column of an entry out of reach here (beside a subquery
+                // that is not LATERAL, or MERGE's target in WHEN NOT MATCHED).
+                let unreachable = self.levels.iter().rev().find_map(|level| {
+                    level
+                        .entries
+                        .iter()
+                        .filter(|entry| !entry.visible)
+                        .find(|entry| entry.columns.iter().any(|c| c.name == name))
+                        .and_then(|entry| entry.refname.clone())
+                });
+                if diagnostic.help.is_none()
+                    && let Some(table) = unreachable
+                {
+                    diagnostic.help = Some(format!(
+                        "there is a column named \"{name}\" in table \"{table}\", but it cannot be referenced from this part of the query"
+                    ));
+                }
                 self.error(diagnostic);
                 Typed::new(Ty::Error, true, span).named(name)
             }

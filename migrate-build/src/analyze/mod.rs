@@ -20,6 +20,8 @@
 //!   turns into inner ones (for nullability).
 //! - `modify.rs`: INSERT, UPDATE, DELETE, ON CONFLICT, RETURNING, and NOT
 //!   NULL columns an INSERT leaves out.
+//! - `merge.rs`: MERGE, whose WHEN clauses reuse the INSERT and UPDATE
+//!   checks; WHEN NOT MATCHED cannot see the target.
 //! - `types.rs`: type categories, implicit/assignment/explicit casts, the
 //!   common type of CASE/UNION, type names in messages.
 //!
@@ -54,6 +56,7 @@
 mod expr;
 mod functions;
 mod grouping;
+mod merge;
 mod modify;
 mod operators;
 mod overloads;
@@ -393,10 +396,11 @@ impl<'s> Analyzer<'s> {
             Statement::Insert(insert) => self.insert(insert),
             Statement::Update(update) => self.update(update),
             Statement::Delete(delete) => self.delete(delete),
+            Statement::Merge(merge) => self.merge(merge),
             other => {
                 let span = self.span(other);
                 self.warn(
-                    "migrate checks SELECT, INSERT, UPDATE and DELETE; this statement is not checked",
+                    "migrate checks SELECT, INSERT, UPDATE, DELETE and MERGE; this statement is not checked",
                     span,
                 );
                 Vec::new()

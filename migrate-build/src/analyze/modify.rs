@@ -70,37 +70,7 @@ impl Analyzer<'_> {
             return Vec::new();
         };
         self.record_use(&name, None);
-        // Target columns.
-        // `None` for a column that does not exist (reported), keeping the
-        // positions so that values still line up with their columns.
-        let mut targets: Vec<Option<Column>> = Vec::new();
-        let mut target_spans: Vec<std::ops::Range<usize>> = Vec::new();
-        if columns.is_empty() {
-            targets = relation.columns.iter().cloned().map(Some).collect();
-        } else {
-            for column in columns {
-                self.check_reserved_name(column);
-                let column_name = object_name_parts(column).pop().unwrap_or_default();
-                let span = self.span(column);
-                match relation.column(&column_name) {
-                    Some(found) => {
-                        if targets.iter().flatten().any(|t| t.name == column_name) {
-                            self.error(Diagnostic::error(
-                                format!("column \"{column_name}\" specified more than once"),
-                                span.clone(),
-                            ));
-                        }
-                        targets.push(Some(found.clone()));
-                        self.record_use(&name, Some(&column_name));
-                    }
-                    None => {
-                        self.no_such_target_column(&column_name, &name, &relation, span.clone());
-                        targets.push(None);
-                    }
-                }
-                target_spans.push(span);
-            }
-        }
+        let (targets, target_spans) = self.insert_targets(columns, &name, &relation);
         // The values (they cannot see the target table).
         let mut provided: Vec<bool> = vec![false; targets.len()];
         match source {
@@ -137,39 +107,8 @@ impl Analyzer<'_> {
                 }
             },
         }
-        // NOT NULL columns left out.
         let span_all = self.span(table_name);
-        let has_before_insert_trigger = relation.triggers.iter().any(|trigger| {
-            trigger.timing == TriggerTiming::Before
-                && trigger.events.contains(&TriggerEvent::Insert)
-        });
-        let all_targets_known = targets.iter().all(Option::is_some);
-        for column in &relation.columns {
-            let given = targets.iter().zip(&provided).any(|(target, provided)| {
-                target.as_ref().is_some_and(|t| t.name == column.name) && *provided
-            });
-            if !given && all_targets_known && column.not_null && !column.has_default() {
-                let message = format!(
-                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
-                    column.name, name.name
-                );
-                if has_before_insert_trigger {
-                    self.diagnostics.push(
-                        Diagnostic::warning(message, span_all.clone()).with_help(format!(
-                            "\"{}\" is NOT NULL without a default; a BEFORE INSERT trigger on \"{}\" may fill it",
-                            column.name, name.name
-                        )),
-                    );
-                } else {
-                    self.error(
-                        Diagnostic::error(message, span_all.clone()).with_help(format!(
-                            "\"{}\" is NOT NULL and has no default, so the INSERT must give it a value",
-                            column.name
-                        )),
-                    );
-                }
-            }
-        }
+        self.not_null_left_out(&name, &relation, &targets, &provided, span_all, "INSERT");
         // The target as a FROM item for ON CONFLICT and RETURNING.
         self.levels.push(Level::default());
         let refname = table_alias
@@ -196,7 +135,93 @@ impl Analyzer<'_> {
         outputs
     }
 
-    fn insert_row(
+    /// The columns an INSERT (or MERGE's INSERT action) names, or every
+    /// column of the relation when it names none. A column that does not
+    /// exist is reported and kept as `None`, so that values still line up
+    /// with their columns.
+    pub(super) fn insert_targets(
+        &mut self,
+        columns: &[sqlparser::ast::ObjectName],
+        name: &Name,
+        relation: &Relation,
+    ) -> (Vec<Option<Column>>, Vec<std::ops::Range<usize>>) {
+        let mut targets: Vec<Option<Column>> = Vec::new();
+        let mut target_spans: Vec<std::ops::Range<usize>> = Vec::new();
+        if columns.is_empty() {
+            targets = relation.columns.iter().cloned().map(Some).collect();
+            return (targets, target_spans);
+        }
+        for column in columns {
+            self.check_reserved_name(column);
+            let column_name = object_name_parts(column).pop().unwrap_or_default();
+            let span = self.span(column);
+            match relation.column(&column_name) {
+                Some(found) => {
+                    if targets.iter().flatten().any(|t| t.name == column_name) {
+                        self.error(Diagnostic::error(
+                            format!("column \"{column_name}\" specified more than once"),
+                            span.clone(),
+                        ));
+                    }
+                    targets.push(Some(found.clone()));
+                    self.record_use(name, Some(&column_name));
+                }
+                None => {
+                    self.no_such_target_column(&column_name, name, relation, span.clone());
+                    targets.push(None);
+                }
+            }
+            target_spans.push(span);
+        }
+        (targets, target_spans)
+    }
+
+    /// Reports the NOT NULL columns without a default that an insert leaves
+    /// out: PostgreSQL accepts the statement but it can never succeed. A
+    /// BEFORE INSERT trigger may fill them, so then it is only a warning.
+    pub(super) fn not_null_left_out(
+        &mut self,
+        name: &Name,
+        relation: &Relation,
+        targets: &[Option<Column>],
+        provided: &[bool],
+        span: std::ops::Range<usize>,
+        statement: &str,
+    ) {
+        let has_before_insert_trigger = relation.triggers.iter().any(|trigger| {
+            trigger.timing == TriggerTiming::Before
+                && trigger.events.contains(&TriggerEvent::Insert)
+        });
+        let all_targets_known = targets.iter().all(Option::is_some);
+        for column in &relation.columns {
+            let given = targets.iter().zip(provided).any(|(target, provided)| {
+                target.as_ref().is_some_and(|t| t.name == column.name) && *provided
+            });
+            if !given && all_targets_known && column.not_null && !column.has_default() {
+                let message = format!(
+                    "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+                    column.name, name.name
+                );
+                if has_before_insert_trigger {
+                    self.diagnostics.push(
+                        Diagnostic::warning(message, span.clone()).with_help(format!(
+                            "\"{}\" is NOT NULL without a default; a BEFORE INSERT trigger on \"{}\" may fill it",
+                            column.name, name.name
+                        )),
+                    );
+                } else {
+                    self.error(
+                        Diagnostic::error(message, span.clone()).with_help(format!(
+                            "\"{}\" is NOT NULL and has no default, so the {statement} must give it a value",
+                            column.name
+                        )),
+                    );
+                }
+            }
+        }
+    }
+
+    pub(super) fn insert_row(
         &mut self,
         row: &[Typed],
         targets: &[Option<Column>],
@@ -293,7 +318,7 @@ impl Analyzer<'_> {
         }
     }
 
-    fn no_such_target_column(
+    pub(super) fn no_such_target_column(
         &mut self,
         column: &str,
         name: &Name,
@@ -312,7 +337,7 @@ impl Analyzer<'_> {
     }
 
     /// The table an INSERT/UPDATE/DELETE writes.
-    fn target_relation(
+    pub(super) fn target_relation(
         &mut self,
         table_name: &sqlparser::ast::ObjectName,
     ) -> Option<(Name, Relation)> {
@@ -345,7 +370,7 @@ impl Analyzer<'_> {
         }
     }
 
-    fn push_target_entry(&mut self, name: &Name, relation: &Relation, refname: String) {
+    pub(super) fn push_target_entry(&mut self, name: &Name, relation: &Relation, refname: String) {
         let columns = relation
             .columns
             .iter()
@@ -517,7 +542,12 @@ impl Analyzer<'_> {
         by_constraint || by_index || nothing_known
     }
 
-    fn assignments(&mut self, assignments: &[Assignment], name: &Name, relation: &Relation) {
+    pub(super) fn assignments(
+        &mut self,
+        assignments: &[Assignment],
+        name: &Name,
+        relation: &Relation,
+    ) {
         for Assignment { target, value } in assignments {
             let targets: Vec<&sqlparser::ast::ObjectName> = match target {
                 AssignmentTarget::ColumnName(column) => vec![column],

@@ -250,11 +250,15 @@ impl Analyzer<'_> {
                     .unwrap_or_default();
                 (outputs, None)
             }
-            SetExpr::Merge(statement) => {
-                let span = self.span(statement);
-                self.warn("migrate does not check MERGE yet", span);
-                (Vec::new(), None)
-            }
+            // `WITH ... MERGE`: the CTEs are in force.
+            SetExpr::Merge(statement) => match statement {
+                sqlparser::ast::Statement::Merge(merge) => (self.merge(merge), None),
+                other => {
+                    let span = self.span(other);
+                    self.warn("migrate does not check this statement", span);
+                    (Vec::new(), None)
+                }
+            },
         }
     }
 
@@ -772,6 +776,27 @@ impl Analyzer<'_> {
                 .find(|entry| entry.hidden_name.as_deref() == Some(table))
                 .and_then(|entry| entry.refname.clone())
         });
+        // An entry that exists but is out of reach here: a FROM item beside
+        // a subquery that is not LATERAL, or the target in MERGE's WHEN NOT
+        // MATCHED.
+        let unreachable = self.levels.iter().any(|level| {
+            level
+                .entries
+                .iter()
+                .any(|entry| !entry.visible && entry.refname.as_deref() == Some(table))
+        });
+        if hidden.is_none() && unreachable {
+            self.error(
+                Diagnostic::error(
+                    format!("invalid reference to FROM-clause entry for table \"{table}\""),
+                    span,
+                )
+                .with_help(format!(
+                    "there is an entry for table \"{table}\", but it cannot be referenced from this part of the query"
+                )),
+            );
+            return;
+        }
         match hidden {
             Some(alias) => self.error(
                 Diagnostic::error(
@@ -1067,7 +1092,7 @@ impl Analyzer<'_> {
     }
 
     /// Adds one FROM item to the current level; returns its `*` columns.
-    fn table_factor(&mut self, factor: &TableFactor) -> Vec<StarColumn> {
+    pub(crate) fn table_factor(&mut self, factor: &TableFactor) -> Vec<StarColumn> {
         let before = self.levels.last().map_or(0, |l| l.entries.len());
         match factor {
             TableFactor::Table {
@@ -1293,7 +1318,7 @@ impl Analyzer<'_> {
         }
     }
 
-    fn push_opaque(&mut self, alias: Option<&TableAlias>) {
+    pub(crate) fn push_opaque(&mut self, alias: Option<&TableAlias>) {
         if let Some(level) = self.levels.last_mut() {
             level.entries.push(RangeEntry {
                 refname: alias.map(|a| fold_ident(&a.name)),
