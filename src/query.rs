@@ -513,7 +513,7 @@ pub fn get<'r, T: postgres::types::FromSql<'r>>(row: &'r Row, index: usize) -> R
     row.try_get(index)
 }
 
-/// A whole row read as a tuple of column values (up to 12 columns).
+/// A whole row read as one value: one of the `ColumnsN` (up to 12 columns).
 #[doc(hidden)]
 pub trait FromRow<'r>: Sized {
     fn from_row(row: &'r Row) -> Result<Self, Error>;
@@ -589,11 +589,11 @@ where
             let cast = Cast {
                 columns: std::mem::ManuallyDrop::new(columns),
             };
-            // SAFETY: the `RecordLayout` given to `Query::record` vouches that `R` is
-            // `#[repr(C)]` with `T`'s field types in `T`'s order, and `T`
-            // is `#[repr(C)]` (`Columns` is sealed): one layout, so the bits
-            // of a `T` are a valid `R` holding the same values, which the
-            // record now owns (the `T` is never dropped).
+            // SAFETY: the `RecordLayout` given to `Query::record` vouches
+            // that `R` is `#[repr(C)]` with `T`'s field types in `T`'s order,
+            // and `T` is `#[repr(C)]` (`Columns` is sealed): one layout, so
+            // the bits of a `T` are a valid `R` holding the same values,
+            // which the record now owns (the `T` is never dropped).
             Ok(std::mem::ManuallyDrop::into_inner(unsafe { cast.record }))
         }
         Err(error) => Err(error),
