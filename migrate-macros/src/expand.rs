@@ -298,21 +298,17 @@ fn generate(
             path.display().to_string()
         ));
     }
+    // What follows the text: code whose spans matter (`query_as!`'s).
+    let mut spanned = TokenStream::new();
     let constructor = match &input.kind {
         Kind::Record => record_map(&mut block, &getters)
             .map_err(|message| vec![compile_error(span, &message)])?,
         Kind::As(path) => {
+            // Tokens, not text: its type errors point at the struct's path.
             let map =
                 as_map(path, &getters).map_err(|message| vec![compile_error(span, &message)])?;
-            let sql_literal = sql_literal(input, sql);
-            let block = code(&block);
-            return Ok(quote!(
-                ::migrate::__private::Query::new(
-                    #sql_literal,
-                    [#(#args),*],
-                    { #block #warnings #map __migrate_map },
-                )
-            ));
+            spanned = quote!(#map __migrate_map);
+            "new"
         }
         Kind::Scalar => {
             let [getter] = getters.as_slice() else {
@@ -346,7 +342,7 @@ fn generate(
         ::migrate::__private::Query::#constructor(
             #sql_literal,
             [#(#args),*],
-            { #warnings #block },
+            { #warnings #block #spanned },
         )
     ))
 }
