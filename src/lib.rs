@@ -127,8 +127,8 @@ pub use tokio_postgres;
 pub mod __private {
     pub use crate::query::{
         Arg, Columns1, Columns2, Columns3, Columns4, Columns5, Columns6, Columns7, Columns8,
-        Columns9, Columns10, Columns11, Columns12, Error, InvalidQuery, MapRow, Query,
-        RecordLayout, arg, arg_text, field, get, get_text, get_text_array, get_text_array_opt,
+        Columns9, Columns10, Columns11, Columns12, Error, InvalidQuery, MapRow, Mapped, Query,
+        Whole, arg, arg_text, field, get, get_text, get_text_array, get_text_array_opt,
         get_text_opt,
     };
     pub use ::core::option::Option;

@@ -18,6 +18,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use postgres::Row;
@@ -30,88 +31,54 @@ pub type Error = postgres::Error;
 pub type MapRow<R> = fn(&Row) -> Result<R, Error>;
 
 /// A checked query with its arguments, ready to run on an [`Executor`].
+///
+/// `R` is the type of a row. `Read` is how a row becomes an `R`, chosen by
+/// the macro: by a function of its own ([`Mapped`]: `query_as!`,
+/// `query_scalar!`), or read whole into a record of the same layout
+/// ([`Whole`]: `query!`).
 #[must_use = "a query does nothing until it is run with fetch_all, fetch_one, fetch_optional or execute"]
-pub struct Query<'a, R> {
+pub struct Query<'a, R, Read = Mapped<R>> {
     sql: &'static str,
     args: Vec<Arg<'a>>,
-    map: MapRow<R>,
+    read: Read,
+    row: PhantomData<fn() -> R>,
 }
 
-impl<'a, R> Query<'a, R> {
-    #[doc(hidden)]
-    pub fn new<const N: usize>(sql: &'static str, args: [Arg<'a>; N], map: MapRow<R>) -> Self {
-        Self {
-            sql,
-            args: Vec::from(args),
-            map,
-        }
-    }
+/// Each row through a function the macro generated.
+#[doc(hidden)]
+pub struct Mapped<R>(MapRow<R>);
 
-    /// What a macro expands to after reporting an error: never run.
-    #[doc(hidden)]
-    pub fn stub() -> Self {
-        Self {
-            sql: "",
-            args: Vec::new(),
-            map: |_| unreachable!("a query that failed its compile-time check never compiles"),
-        }
-    }
+/// Each row read whole as `C` (one of `Columns1` to `Columns12`) and moved
+/// into the record `R` as it is: no code of the query's own reads it, so a
+/// rebuild does not compile that code again for every query. Holding one is
+/// the proof that `R` has `C`'s layout.
+#[doc(hidden)]
+pub struct Whole<C, R>(PhantomData<fn() -> (C, R)>);
 
-    /// What `query!` expands to: each row read as the tuple-like `T`
-    /// (one of `Columns1` to `Columns12`) and moved as a whole into the
-    /// record `R`, as `layout` vouches it can be. No code per query moves
-    /// the fields one by one: a rebuild compiles every query again, and that
-    /// code was a large share of it.
+impl<C: Columns, R> Whole<C, R> {
+    /// # Safety
+    ///
+    /// `R` must be `#[repr(C)]` and have exactly `C`'s fields, of the same
+    /// types in the same order (the record `query!` generates does), so
+    /// that both have one layout.
     #[doc(hidden)]
-    pub fn record<T, const N: usize>(
-        sql: &'static str,
-        args: [Arg<'a>; N],
-        layout: RecordLayout<T, R>,
-    ) -> Self
-    where
-        T: for<'r> FromRow<'r> + Columns,
-    {
-        let RecordLayout(_) = layout;
-        Self {
-            sql,
-            args: Vec::from(args),
-            map: read_record::<T, R>,
-        }
+    pub const unsafe fn new() -> Self {
+        Self(PhantomData)
     }
+}
 
+impl<C, R> Clone for Whole<C, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C, R> Copy for Whole<C, R> {}
+
+impl<'a, R, Read> Query<'a, R, Read> {
     /// The SQL, as checked.
     pub fn sql(&self) -> &'static str {
         self.sql
-    }
-
-    /// Every row.
-    pub fn fetch_all<'e, E>(self, executor: E) -> E::Output<Vec<R>>
-    where
-        E: Executor<'e>,
-        'a: 'e,
-        R: Send + 'e,
-    {
-        executor.fetch_all(self.sql, self.args, self.map)
-    }
-
-    /// Exactly one row: an error when there is none or more than one.
-    pub fn fetch_one<'e, E>(self, executor: E) -> E::Output<R>
-    where
-        E: Executor<'e>,
-        'a: 'e,
-        R: Send + 'e,
-    {
-        executor.fetch_one(self.sql, self.args, self.map)
-    }
-
-    /// At most one row: an error when there is more than one.
-    pub fn fetch_optional<'e, E>(self, executor: E) -> E::Output<Option<R>>
-    where
-        E: Executor<'e>,
-        'a: 'e,
-        R: Send + 'e,
-    {
-        executor.fetch_optional(self.sql, self.args, self.map)
     }
 
     /// Runs the statement and returns the number of rows it affected.
@@ -124,10 +91,115 @@ impl<'a, R> Query<'a, R> {
     }
 }
 
+impl<'a, R> Query<'a, R> {
+    #[doc(hidden)]
+    pub fn new<const N: usize>(sql: &'static str, args: [Arg<'a>; N], map: MapRow<R>) -> Self {
+        Self {
+            sql,
+            args: Vec::from(args),
+            read: Mapped(map),
+            row: PhantomData,
+        }
+    }
+
+    /// What a macro expands to after reporting an error: never run.
+    #[doc(hidden)]
+    pub fn stub() -> Self {
+        Self::new("", [], |_| {
+            unreachable!("a query that failed its compile-time check never compiles")
+        })
+    }
+
+    /// Every row.
+    pub fn fetch_all<'e, E>(self, executor: E) -> E::Output<Vec<R>>
+    where
+        E: Executor<'e>,
+        'a: 'e,
+        R: Send + 'e,
+    {
+        executor.fetch_all(self.sql, self.args, self.read.0)
+    }
+
+    /// Exactly one row: an error when there is none or more than one.
+    pub fn fetch_one<'e, E>(self, executor: E) -> E::Output<R>
+    where
+        E: Executor<'e>,
+        'a: 'e,
+        R: Send + 'e,
+    {
+        executor.fetch_one(self.sql, self.args, self.read.0)
+    }
+
+    /// At most one row: an error when there is more than one.
+    pub fn fetch_optional<'e, E>(self, executor: E) -> E::Output<Option<R>>
+    where
+        E: Executor<'e>,
+        'a: 'e,
+        R: Send + 'e,
+    {
+        executor.fetch_optional(self.sql, self.args, self.read.0)
+    }
+}
+
+impl<'a, C, R> Query<'a, R, Whole<C, R>>
+where
+    C: for<'r> FromRow<'r> + Columns,
+{
+    /// What `query!` expands to for a record whose columns the driver reads
+    /// by itself: each row is read as `C` (shared by every query with the
+    /// same column types) and moved into `R` whole, as `whole` vouches it
+    /// can be.
+    #[doc(hidden)]
+    pub fn record<const N: usize>(
+        sql: &'static str,
+        args: [Arg<'a>; N],
+        whole: Whole<C, R>,
+    ) -> Self {
+        Self {
+            sql,
+            args: Vec::from(args),
+            read: whole,
+            row: PhantomData,
+        }
+    }
+
+    /// Every row.
+    pub fn fetch_all<'e, E>(self, executor: E) -> E::Output<Vec<R>>
+    where
+        E: Executor<'e>,
+        'a: 'e,
+        R: Send + 'e,
+    {
+        executor.fetch_all_whole(self.sql, self.args, self.read)
+    }
+
+    /// Exactly one row: an error when there is none or more than one.
+    pub fn fetch_one<'e, E>(self, executor: E) -> E::Output<R>
+    where
+        E: Executor<'e>,
+        'a: 'e,
+        R: Send + 'e,
+    {
+        executor.fetch_one_whole(self.sql, self.args, self.read)
+    }
+
+    /// At most one row: an error when there is more than one.
+    pub fn fetch_optional<'e, E>(self, executor: E) -> E::Output<Option<R>>
+    where
+        E: Executor<'e>,
+        'a: 'e,
+        R: Send + 'e,
+    {
+        executor.fetch_optional_whole(self.sql, self.args, self.read)
+    }
+}
+
 // The functions generic over the row type `R` are instantiated once per
 // query, so they are kept few and small: plain loops and `match` instead of
 // iterator adapters and `?` (each of which is one more function per query),
-// and the driver called from functions that do not depend on `R`.
+// and the driver called from functions that do not depend on `R`. A record
+// read whole costs less still: its rows are read by functions generic over
+// its `Columns` only, which every query with the same column types shares.
 
 /// Every row through `map`.
 #[cfg(feature = "tokio")]
@@ -178,7 +250,79 @@ fn map_optional<R>(row: Result<Option<Row>, Error>, map: MapRow<R>) -> Result<Op
     }
 }
 
-impl<R> fmt::Debug for Query<'_, R> {
+/// Every row as `C`: shared by every query whose columns have these types.
+#[allow(
+    clippy::question_mark,
+    reason = "`?` would be one more function per tuple of column types"
+)]
+fn read_all<C: for<'r> FromRow<'r>>(rows: Result<Vec<Row>, Error>) -> Result<Vec<C>, Error> {
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(error) => return Err(error),
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        match C::from_row(row) {
+            Ok(columns) => out.push(columns),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(out)
+}
+
+/// The `Vec<C>` read by [`read_all`] as the `Vec<R>` it is, given the
+/// [`Whole<C, R>`] that proves the two types have one layout; without a
+/// function per `R` beyond `Vec::from_raw_parts`.
+macro_rules! into_records {
+    ($whole:expr, $columns:expr) => {{
+        let Whole(_) = $whole;
+        let mut columns = std::mem::ManuallyDrop::new($columns);
+        // SAFETY: the `Whole<C, R>` vouches that `R` has the layout of `C`
+        // (size and alignment included), so the buffer of a `Vec<C>` is one
+        // of a `Vec<R>` with the same length and capacity, and its values
+        // are valid `R`s holding the same data, which the new `Vec` now
+        // owns (the old one is never dropped).
+        unsafe {
+            Vec::from_raw_parts(
+                columns.as_mut_ptr() as *mut R,
+                columns.len(),
+                columns.capacity(),
+            )
+        }
+    }};
+}
+
+/// One row read whole as `C` and moved into `R`. Private: only the
+/// executors name it, for a query that holds a [`Whole<C, R>`].
+#[allow(
+    clippy::question_mark,
+    reason = "`?` would be one more function per row type"
+)]
+fn read_whole<C, R>(row: &Row) -> Result<R, Error>
+where
+    C: for<'r> FromRow<'r> + Columns,
+{
+    /// One value seen as either type.
+    union Cast<C, R> {
+        columns: std::mem::ManuallyDrop<C>,
+        record: std::mem::ManuallyDrop<R>,
+    }
+    match C::from_row(row) {
+        Ok(columns) => {
+            let cast = Cast::<C, R> {
+                columns: std::mem::ManuallyDrop::new(columns),
+            };
+            // SAFETY: the `Whole<C, R>` the query holds vouches that `R` has
+            // the layout of `C`, so the bits of the columns are a valid `R`
+            // holding the same values, which the record now owns (the
+            // columns are never dropped).
+            Ok(std::mem::ManuallyDrop::into_inner(unsafe { cast.record }))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+impl<R, Read> fmt::Debug for Query<'_, R, Read> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Query")
             .field("sql", &self.sql)
@@ -306,6 +450,27 @@ pub trait Executor<'e>: Sized + private::Sealed {
         map: MapRow<R>,
     ) -> Self::Output<Option<R>>;
     #[doc(hidden)]
+    fn fetch_all_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
+        self,
+        sql: &'e str,
+        args: Vec<Arg<'e>>,
+        whole: Whole<C, R>,
+    ) -> Self::Output<Vec<R>>;
+    #[doc(hidden)]
+    fn fetch_one_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
+        self,
+        sql: &'e str,
+        args: Vec<Arg<'e>>,
+        whole: Whole<C, R>,
+    ) -> Self::Output<R>;
+    #[doc(hidden)]
+    fn fetch_optional_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
+        self,
+        sql: &'e str,
+        args: Vec<Arg<'e>>,
+        whole: Whole<C, R>,
+    ) -> Self::Output<Option<R>>;
+    #[doc(hidden)]
     fn execute(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<u64>;
 }
 
@@ -360,6 +525,39 @@ macro_rules! sync_executor {
                 map_optional(postgres::GenericClient::query_opt(self, sql, &params(&args)), map)
             }
 
+            fn fetch_all_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                whole: Whole<C, R>,
+            ) -> Self::Output<Vec<R>> {
+                let rows = postgres::GenericClient::query(self, sql, &params(&args));
+                match read_all::<C>(rows) {
+                    Ok(columns) => Ok(into_records!(whole, columns)),
+                    Err(error) => Err(error),
+                }
+            }
+
+            fn fetch_one_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                whole: Whole<C, R>,
+            ) -> Self::Output<R> {
+                let Whole(_) = whole;
+                map_one(postgres::GenericClient::query_one(self, sql, &params(&args)), read_whole::<C, R>)
+            }
+
+            fn fetch_optional_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                whole: Whole<C, R>,
+            ) -> Self::Output<Option<R>> {
+                let Whole(_) = whole;
+                map_optional(postgres::GenericClient::query_opt(self, sql, &params(&args)), read_whole::<C, R>)
+            }
+
             fn execute(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<u64> {
                 postgres::GenericClient::execute(self, sql, &params(&args))
             }
@@ -407,6 +605,45 @@ macro_rules! async_executor {
             ) -> Self::Output<Option<R>> {
                 Box::pin(async move {
                     map_optional(tokio_postgres::GenericClient::query_opt(self, sql, &params(&args)).await, map)
+                })
+            }
+
+            fn fetch_all_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                whole: Whole<C, R>,
+            ) -> Self::Output<Vec<R>> {
+                Box::pin(async move {
+                    let rows = tokio_postgres::GenericClient::query(self, sql, &params(&args)).await;
+                    match read_all::<C>(rows) {
+                        Ok(columns) => Ok(into_records!(whole, columns)),
+                        Err(error) => Err(error),
+                    }
+                })
+            }
+
+            fn fetch_one_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                whole: Whole<C, R>,
+            ) -> Self::Output<R> {
+                let Whole(_) = whole;
+                Box::pin(async move {
+                    map_one(tokio_postgres::GenericClient::query_one(self, sql, &params(&args)).await, read_whole::<C, R>)
+                })
+            }
+
+            fn fetch_optional_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
+                self,
+                sql: &'e str,
+                args: Vec<Arg<'e>>,
+                whole: Whole<C, R>,
+            ) -> Self::Output<Option<R>> {
+                let Whole(_) = whole;
+                Box::pin(async move {
+                    map_optional(tokio_postgres::GenericClient::query_opt(self, sql, &params(&args)).await, read_whole::<C, R>)
                 })
             }
 
@@ -554,50 +791,6 @@ columns! {
     Columns10: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9;
     Columns11: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10;
     Columns12: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11;
-}
-
-/// Proof that the record `R` has the layout of the columns `T`, which
-/// [`Query::record`] takes.
-#[doc(hidden)]
-pub struct RecordLayout<T, R>(std::marker::PhantomData<fn() -> (T, R)>);
-
-impl<T: Columns, R> RecordLayout<T, R> {
-    /// # Safety
-    ///
-    /// `R` must be `#[repr(C)]` and have exactly `T`'s fields, of the same
-    /// types in the same order (the record `query!` generates does), so
-    /// that both have one layout.
-    #[doc(hidden)]
-    pub const unsafe fn new() -> Self {
-        Self(std::marker::PhantomData)
-    }
-}
-
-/// Reads a row as `T` and moves it into `R`. Private: only
-/// [`Query::record`], given a [`RecordLayout`], names it.
-fn read_record<T, R>(row: &Row) -> Result<R, Error>
-where
-    T: for<'r> FromRow<'r> + Columns,
-{
-    /// One value seen as either type.
-    union Cast<T, R> {
-        columns: std::mem::ManuallyDrop<T>,
-        record: std::mem::ManuallyDrop<R>,
-    }
-    match T::from_row(row) {
-        Ok(columns) => {
-            let cast = Cast {
-                columns: std::mem::ManuallyDrop::new(columns),
-            };
-            // SAFETY: the `RecordLayout` given to `Query::record` vouches
-            // that `R` is `#[repr(C)]` with `T`'s field types in `T`'s order,
-            // and `T` is `#[repr(C)]` (`Columns` is sealed): one layout, so
-            // the bits of a `T` are a valid `R` holding the same values,
-            // which the record now owns (the `T` is never dropped).
-            Ok(std::mem::ManuallyDrop::into_inner(unsafe { cast.record }))
-        }
-        Err(error) => Err(error),
-    }
 }
 
 /// A text value read from a column whose type the driver does not map to

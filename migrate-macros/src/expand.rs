@@ -532,11 +532,11 @@ fn record_map(out: &mut String, getters: &[Getter]) -> Result<&'static str, Stri
     // whole by code shared with every query of the same column types, and
     // moved into the record as it is: no code of this query's own but the
     // struct. Sound because the struct just written is `#[repr(C)]` with
-    // the columns' types in the columns' order, as `RecordLayout` asks.
+    // the columns' types in the columns' order, as `Whole` asks.
     if (1..=MAX_ROW_TUPLE).contains(&getters.len()) && getters.iter().all(|getter| getter.plain) {
         let types: Vec<&str> = getters.iter().map(|getter| getter.ty.as_str()).collect();
         out.push_str(&format!(
-            "unsafe {{ ::migrate::__private::RecordLayout::<::migrate::__private::Columns{}<{}>, Record>::new() }}",
+            "unsafe {{ ::migrate::__private::Whole::<::migrate::__private::Columns{}<{}>, Record>::new() }}",
             getters.len(),
             types.join(", ")
         ));
