@@ -4,6 +4,8 @@
 //! Output, all under `$OUT_DIR/migrate/`:
 //! - `schema.json`: the folded [`Schema`] as JSON, which the query macros
 //!   load once per compiler process;
+//! - `schema.sha256`: its SHA-256, which keys what the macros keep across
+//!   rebuilds;
 //! - `embed.rs`: a Rust expression building
 //!   `migrate::Migrations` (every migration's version, name, SQL, checksum
 //!   and transaction mode, plus the schema), which `migrate::embed!()`
@@ -196,6 +198,12 @@ impl Builder {
         let schema_json = serde_json::to_string(&folded.schema)
             .map_err(|error| Error::Config(format!("cannot serialise the schema: {error}")))?;
         write_if_changed(&schema_path, &schema_json)?;
+        // Part of the key of what the macros keep across rebuilds: hashed
+        // here, when the schema changes, not by every rebuild.
+        write_if_changed(
+            &dir.join("schema.sha256"),
+            &migrate_core::checksum(&schema_json),
+        )?;
         let embed_path = dir.join("embed.rs");
         let embed = embed_source(
             &folded.migrations,

@@ -8,6 +8,9 @@
 //! migrate_build::compile();
 //! ```
 
+/// This crate's version, for caches keyed by the code that made them.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub mod analyze;
 pub mod builder;
 pub mod config;

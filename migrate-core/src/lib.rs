@@ -15,6 +15,9 @@
 //! assert_eq!(schema.relation(&Name::public("users")).unwrap().columns[0].ty.udt_name(), "int8");
 //! ```
 
+/// This crate's version, for caches keyed by the code that made them.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub mod ddl;
 mod migration;
 mod schema;

@@ -12,7 +12,7 @@ use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::{Expr, LitStr, Path, Token};
 
-use crate::schema;
+use crate::{cache, schema};
 use crate::types::{RustType, rust_type};
 
 /// Which macro is expanding.
@@ -84,6 +84,15 @@ pub fn expand(input: Input) -> TokenStream {
     } else {
         (input.literal.value(), None, None)
     };
+    // A query expanded before, against the same schema, by the same
+    // macros: what its check found is read back instead of found again.
+    let key = cache::Key::new(&sql);
+    if let Some(prepared) = key.as_ref().and_then(cache::Key::load) {
+        return match generate(&input, &sql, &prepared, file_path) {
+            Ok(tokens) => tokens,
+            Err(errors) => stub(&input, errors),
+        };
+    }
     let schema = match schema::load() {
         Ok(schema) => schema,
         Err(message) => return stub(&input, vec![compile_error(span, &message)]),
@@ -102,7 +111,11 @@ pub fn expand(input: Input) -> TokenStream {
         }
     };
     record_uses(&sql, file_label.as_deref(), &described);
-    match generate(&input, &schema, &sql, &described, file_path) {
+    let prepared = prepare(&schema, &described);
+    if let Some(key) = key {
+        key.store(&prepared);
+    }
+    match generate(&input, &sql, &prepared, file_path) {
         Ok(tokens) => tokens,
         Err(errors) => stub(&input, errors),
     }
@@ -208,16 +221,54 @@ fn stub(input: &Input, errors: Vec<Problem>) -> TokenStream {
     })
 }
 
+/// What a query's check found, in the terms of the generated code: the
+/// Rust type of each parameter and how each column is read. All that
+/// [`generate`] needs, and what [`cache`] keeps.
+pub struct Prepared {
+    /// Per parameter: its Rust type, or why it has none.
+    pub params: Vec<Result<Param, String>>,
+    /// Per column: how it is read, or why it cannot be.
+    pub getters: Vec<Result<Getter, String>>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The Rust type a parameter's argument must have.
+pub struct Param {
+    /// As code.
+    pub ty: String,
+    /// See [`RustType::text`].
+    pub text: bool,
+}
+
+fn prepare(schema: &Schema, described: &Described) -> Prepared {
+    Prepared {
+        params: described
+            .params
+            .iter()
+            .map(|ty| rust_type(schema, ty).map(|rust| Param { ty: rust.ty, text: rust.text }))
+            .collect(),
+        getters: described
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| {
+                column_getter(schema, index, column)
+                    .map_err(|message| format!("column \"{}\": {message}", column.name))
+            })
+            .collect(),
+        warnings: described.warnings.clone(),
+    }
+}
+
 fn generate(
     input: &Input,
-    schema: &Schema,
     sql: &str,
-    described: &Described,
+    prepared: &Prepared,
     file_path: Option<PathBuf>,
 ) -> Result<TokenStream, Vec<Problem>> {
     let span = input.literal.span();
     let mut errors = Vec::new();
-    let n_params = described.params.len();
+    let n_params = prepared.params.len();
     let n_args = input.args.len();
     // `sql!` takes no arguments: its user binds them with their own client.
     let checks_arguments = !matches!(input.kind, Kind::Sql);
@@ -243,9 +294,9 @@ fn generate(
         errors.push(compile_error(at, &message));
     }
     let mut args = Vec::new();
-    for (index, (arg, ty)) in input.args.iter().zip(&described.params).enumerate() {
+    for (index, (arg, param)) in input.args.iter().zip(&prepared.params).enumerate() {
         let arg_span = syn::spanned::Spanned::span(arg);
-        match rust_type(schema, ty) {
+        match param {
             Ok(rust) => {
                 let constructor = if rust.text { "arg_text" } else { "arg" };
                 let constructor = Ident::new(constructor, arg_span);
@@ -266,7 +317,7 @@ fn generate(
         }
     }
     let file_label = input.from_file.then(|| input.literal.value());
-    let warnings = warnings(&described.warnings, sql, file_label.as_deref(), span);
+    let warnings = warnings(&prepared.warnings, sql, file_label.as_deref(), span);
     if let Kind::Sql = input.kind {
         if !errors.is_empty() {
             return Err(errors);
@@ -275,13 +326,10 @@ fn generate(
         return Ok(quote!({ #warnings #literal }));
     }
     let mut getters = Vec::new();
-    for (index, column) in described.columns.iter().enumerate() {
-        match column_getter(schema, index, column) {
+    for getter in &prepared.getters {
+        match getter {
             Ok(getter) => getters.push(getter),
-            Err(message) => errors.push(compile_error(
-                span,
-                &format!("column \"{}\": {message}", column.name),
-            )),
+            Err(message) => errors.push(compile_error(span, message)),
         }
     }
     if !errors.is_empty() {
@@ -397,15 +445,15 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// How one output column is read.
-struct Getter {
-    name: String,
+pub struct Getter {
+    pub name: String,
     /// The Rust type of the value, `Option` included, as code.
-    ty: String,
+    pub ty: String,
     /// An expression of that type reading it from `row`, with `?`, as code.
-    read: String,
+    pub read: String,
     /// `read` is `get(row, index)?` for a type of migrate's choice, which
     /// the driver reads by itself.
-    plain: bool,
+    pub plain: bool,
 }
 
 fn column_getter(
@@ -496,7 +544,7 @@ fn is_plain_ident(name: &str) -> bool {
         && !KEYWORDS.contains(&name)
 }
 
-fn fields(getters: &[Getter]) -> Result<Vec<String>, String> {
+fn fields(getters: &[&Getter]) -> Result<Vec<String>, String> {
     let mut idents: Vec<String> = Vec::new();
     for getter in getters {
         let ident = field_ident(&getter.name)?;
@@ -516,7 +564,7 @@ const MAX_ROW_TUPLE: usize = 12;
 
 /// Writes `query!`'s record struct and what reads a row into it, and
 /// returns the `Query` constructor that takes it.
-fn record_map(out: &mut String, getters: &[Getter]) -> Result<&'static str, String> {
+fn record_map(out: &mut String, getters: &[&Getter]) -> Result<&'static str, String> {
     let idents = fields(getters)?;
     // No derives: each would be one more impl to compile per query, and
     // a rebuild compiles every query again (`query_as!` takes a struct
@@ -552,7 +600,7 @@ fn record_map(out: &mut String, getters: &[Getter]) -> Result<&'static str, Stri
     Ok("new")
 }
 
-fn as_map(path: &Path, getters: &[Getter]) -> Result<TokenStream, String> {
+fn as_map(path: &Path, getters: &[&Getter]) -> Result<TokenStream, String> {
     let idents = fields(getters)?;
     let idents = idents.iter().map(|ident| code(ident));
     let path_span = syn::spanned::Spanned::span(path);

@@ -11,6 +11,7 @@
 use proc_macro::TokenStream;
 use syn::parse::Parser;
 
+mod cache;
 mod expand;
 mod schema;
 mod types;

@@ -63,6 +63,17 @@ pub fn load() -> Result<Arc<Schema>, String> {
     }
 }
 
+/// The directory the build script wrote into (`$OUT_DIR/migrate`) and the
+/// SHA-256 of the schema it wrote there (`schema.sha256`, which it writes
+/// beside `schema.json`); `None` without a build script.
+pub fn written_digest() -> Option<(PathBuf, String)> {
+    let dir = PathBuf::from(std::env::var_os("OUT_DIR")?).join("migrate");
+    let digest = std::fs::read_to_string(dir.join("schema.sha256")).ok()?;
+    let digest = digest.trim();
+    (digest.len() == 64 && digest.bytes().all(|byte| byte.is_ascii_hexdigit()))
+        .then(|| (dir, digest.to_owned()))
+}
+
 fn read_schema(path: &Path) -> Result<Schema, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;

@@ -2,6 +2,18 @@
 
 use migrate_core::{Name, Schema, SqlType, UserTypeKind};
 
+/// The features that choose Rust types, for [`crate::cache`]'s key.
+pub const FEATURES: &str = concat!(
+    "uuid=",
+    cfg!(feature = "uuid"),
+    " rust_decimal=",
+    cfg!(feature = "rust_decimal"),
+    " chrono=",
+    cfg!(feature = "chrono"),
+    " time=",
+    cfg!(feature = "time"),
+);
+
 /// How a value of a SQL type is read from a row and passed as an argument.
 #[derive(Clone, Debug)]
 pub struct RustType {
