@@ -302,6 +302,16 @@ const QUERIES: &[&str] = &[
     "MERGE INTO taks t USING users u ON t.owner_id = $1 WHEN MATCHED THEN UPDATE SET title = $2",
     "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET title = $1 RETURNING *",
     "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET title_length = 3",
+    // MERGE's INSERT DEFAULT VALUES, which sqlparser 0.63 cannot parse.
+    "MERGE INTO audit a USING users u ON a.actor = u.email WHEN NOT MATCHED THEN INSERT DEFAULT VALUES",
+    "MERGE INTO audit a USING users u ON a.actor = u.email WHEN NOT MATCHED AND u.age > $1 THEN INSERT DEFAULT VALUES WHEN MATCHED THEN UPDATE SET action = $2",
+    "MERGE INTO audit a USING users u ON a.actor = u.email WHEN NOT MATCHED THEN INSERT /* every default */ default\n  values",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT DEFAULT VALUES",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT (title) DEFAULT VALUES",
+    "MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN INSERT DEFAULT VALUES",
+    "MERGE INTO audit a USING users u ON a.actor = u.email WHEN NOT MATCHED THEN INSERT DEFAULT VALUES (1)",
+    "MERGE INTO taks t USING users u ON t.owner_id = $1 WHEN NOT MATCHED THEN INSERT DEFAULT VALUES",
+    "SELECT 'INSERT DEFAULT VALUES' FROM users WHERE email = $1",
 ];
 
 /// sqlx-style overrides (`"id!"`, `"url?"`, `"n: i64"`) are part of the
