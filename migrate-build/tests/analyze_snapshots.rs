@@ -1094,3 +1094,35 @@ fn merge() {
         "#]],
     );
 }
+
+#[test]
+fn arguments_passed_by_name() {
+    check(
+        "SELECT created_at + make_interval(days => $1, hours := $2) AS due FROM users",
+        expect![[r#"
+            params: [int4, int4]
+            due: timestamptz null
+        "#]],
+    );
+    check(
+        "SELECT make_interval(dayz => 1)",
+        expect![[r#"
+            error: function make_interval(dayz => integer) does not exist
+             --> 1:8
+              |
+            1 | SELECT make_interval(dayz => 1)
+              |        ^^^^^^^^^^^^^^^^^^^^^^^
+              = help: did you mean "days"?
+        "#]],
+    );
+    check(
+        "SELECT make_interval(days => 1, 2)",
+        expect![[r#"
+            error: positional argument cannot follow named argument
+             --> 1:33
+              |
+            1 | SELECT make_interval(days => 1, 2)
+              |                                 ^
+        "#]],
+    );
+}
