@@ -335,6 +335,23 @@ const QUERIES: &[&str] = &[
     "SELECT make_interval('days' => 1)",
     "SELECT coalesce(a => 1)",
     "SELECT nofunc(a => 1)",
+    "SELECT make_interval(days => $1::int8)",
+    "SELECT make_interval(days => age, secs => score) FROM users",
+    "SELECT jsonb_path_query(target => settings, path => '$.a') FROM users",
+    "SELECT make_timestamptz(year => 2020, month => 1, mday => 1, hour => 0, min => 0, sec => $1, timezone => $2)",
+    "SELECT make_timestamptz(year => 2020, month => 1, mday => 1, hour => 0, min => 0, sec => $1)",
+    "SELECT parse_ident(strict => false, str => $1)",
+    "SELECT jsonb_insert(jsonb_in => settings, path => $1, replacement => $2) FROM users",
+    "SELECT to_char(created_at, fmt => 'YYYY') FROM users",
+    "SELECT make_interval(days => NULL)",
+    "SELECT pg_catalog.make_interval(days => 1)",
+    "SELECT count(*) FILTER (WHERE make_interval(days => age) > interval '1 day') FROM users",
+    "SELECT greatest(a => 1, b => 2)",
+    "SELECT make_interval(days => 1 + $1)",
+    "SELECT make_interval(days => (SELECT age FROM users LIMIT 1))",
+    "SELECT make_interval(days => 1, weeks => 2, years => $1, months => $2, hours => $3, mins => $4, secs => $5)",
+    "UPDATE users SET updated_at = now() + make_interval(mins := $1) WHERE id = $2",
+    "INSERT INTO tasks (owner_id, title, due) VALUES ($1, $2, make_date(year => $3, month => $4, day => $5))",
 ];
 
 /// sqlx-style overrides (`"id!"`, `"url?"`, `"n: i64"`) are part of the

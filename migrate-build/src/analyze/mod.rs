@@ -792,6 +792,25 @@ mod tests {
     }
 
     #[test]
+    fn rewrites_keep_every_offset_and_touch_only_tokens() {
+        let sql = "MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT /* c */ Default\n VALUES";
+        let rewritten = rewrite_tokens(sql);
+        assert_eq!(rewritten.text.len(), sql.len());
+        let at = sql.find("Default").unwrap();
+        assert_eq!(rewritten.default_values, vec![at]);
+        assert_eq!(&rewritten.text[at..], "VALUES(0)      ");
+        assert_eq!(&rewritten.text[..at], &sql[..at]);
+
+        let sql = "SELECT f(a := 1), ':=', 'INSERT DEFAULT VALUES' -- b := 2";
+        let rewritten = rewrite_tokens(sql);
+        assert_eq!(
+            rewritten.text,
+            "SELECT f(a => 1), ':=', 'INSERT DEFAULT VALUES' -- b := 2"
+        );
+        assert!(rewritten.default_values.is_empty());
+    }
+
+    #[test]
     fn overrides_are_stripped_from_query_columns() {
         assert_eq!(
             sqlx_override("id!: i64", false),
