@@ -30,9 +30,10 @@ CALLABLE="p.prokind IN ('f', 'a', 'w')
                 'table_am_handler', 'pg_ddl_command', 'unknown'))"
 
 # One `proc(..)` line per callable overload of the functions $1 selects (a
-# condition on pg_proc p).
+# condition on pg_proc p). The names are those of the input arguments (IN,
+# INOUT, VARIADIC), none when no input argument has one.
 overloads() {
-  query "SELECT format('%s(%s, &[%s], %s, %s, %s, %s, %s),', '$2',
+  query "SELECT format('%s(%s, &[%s], &[%s], %s, %s, %s, %s, %s),', '$2',
         to_json(p.proname::text),
         array_to_string(array(
           SELECT to_json(CASE WHEN p.provariadic <> 0 AND a.n = p.pronargs
@@ -41,6 +42,10 @@ overloads() {
           JOIN pg_type t ON t.oid = a.oid
           LEFT JOIN pg_type v ON v.oid = p.provariadic
           ORDER BY a.n), ', '),
+        (SELECT CASE WHEN bool_or(n.name <> '')
+                     THEN string_agg(to_json(n.name::text)::text, ', ' ORDER BY n.i) ELSE '' END
+          FROM unnest(p.proargnames, p.proargmodes) WITH ORDINALITY n(name, mode, i)
+          WHERE n.mode IS NULL OR n.mode IN ('i', 'b', 'v')),
         p.pronargdefaults, (p.provariadic <> 0)::text, to_json(r.typname::text),
         p.proretset::text,
         CASE WHEN p.prokind = 'a' AND g.aggkind <> 'n' THEN 'ORDERED'
@@ -154,6 +159,10 @@ pub(crate) struct Proc {
     /// Argument `typname`s (`int4`, `_text`, `anyelement`, `any`); for a
     /// variadic function the last is the element type it repeats.
     pub(crate) args: &'static [&'static str],
+    /// The names of the arguments, as `args` lists them (`""` for one
+    /// without a name); empty when none has a name. A call may pass an
+    /// argument by its name (`make_interval(days => 1)`).
+    pub(crate) arg_names: &'static [&'static str],
     /// How many trailing arguments have defaults and may be left out.
     pub(crate) defaults: u8,
     pub(crate) variadic: bool,
@@ -179,13 +188,14 @@ use ProcKind::{Aggregate as AGGREGATE, Ordered as ORDERED, Scalar as SCALAR, Win
 const fn proc(
     name: &'static str,
     args: &'static [&'static str],
+    arg_names: &'static [&'static str],
     defaults: u8,
     variadic: bool,
     returns: &'static str,
     set: bool,
     kind: ProcKind,
 ) -> Proc {
-    Proc { name, args, defaults, variadic, returns, set, kind }
+    Proc { name, args, arg_names, defaults, variadic, returns, set, kind }
 }
 RUST
 } > "$OUT"

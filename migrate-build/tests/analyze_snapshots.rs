@@ -1046,6 +1046,43 @@ fn merge() {
     );
     check(
         "MERGE INTO tasks t USING users u ON t.owner_id = u.id \
+         WHEN NOT MATCHED THEN INSERT DEFAULT VALUES",
+        expect![[r#"
+            error: null value in column "owner_id" of relation "tasks" violates not-null constraint
+             --> 1:77
+              |
+            1 | MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT DEFAULT VALUES
+              |                                                                             ^^^^^^
+              = help: "owner_id" is NOT NULL and has no default, so the INSERT must give it a value
+            error: null value in column "title" of relation "tasks" violates not-null constraint
+             --> 1:77
+              |
+            1 | MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN NOT MATCHED THEN INSERT DEFAULT VALUES
+              |                                                                             ^^^^^^
+              = help: "title" is NOT NULL and has no default, so the INSERT must give it a value
+        "#]],
+    );
+    check(
+        "MERGE INTO audit a USING users u ON a.actor = u.email \
+         WHEN NOT MATCHED AND u.age > $1 THEN INSERT DEFAULT VALUES",
+        expect![[r#"
+            params: [int4]
+            warning: null value in column "actor" of relation "audit" violates not-null constraint
+             --> 1:92
+              |
+            1 | MERGE INTO audit a USING users u ON a.actor = u.email WHEN NOT MATCHED AND u.age > $1 THEN INSERT DEFAULT VALUES
+              |                                                                                            ^^^^^^
+              = help: "actor" is NOT NULL without a default; a BEFORE INSERT trigger on "audit" may fill it
+            warning: null value in column "action" of relation "audit" violates not-null constraint
+             --> 1:92
+              |
+            1 | MERGE INTO audit a USING users u ON a.actor = u.email WHEN NOT MATCHED AND u.age > $1 THEN INSERT DEFAULT VALUES
+              |                                                                                            ^^^^^^
+              = help: "action" is NOT NULL without a default; a BEFORE INSERT trigger on "audit" may fill it
+        "#]],
+    );
+    check(
+        "MERGE INTO tasks t USING users u ON t.owner_id = u.id \
          WHEN MATCHED THEN UPDATE SET titel = u.email",
         expect![[r#"
             error: column "titel" of relation "tasks" does not exist
@@ -1054,6 +1091,38 @@ fn merge() {
             1 | MERGE INTO tasks t USING users u ON t.owner_id = u.id WHEN MATCHED THEN UPDATE SET titel = u.email
               |                                                                                    ^^^^^
               = help: did you mean "title"?
+        "#]],
+    );
+}
+
+#[test]
+fn arguments_passed_by_name() {
+    check(
+        "SELECT created_at + make_interval(days => $1, hours := $2) AS due FROM users",
+        expect![[r#"
+            params: [int4, int4]
+            due: timestamptz null
+        "#]],
+    );
+    check(
+        "SELECT make_interval(dayz => 1)",
+        expect![[r#"
+            error: function make_interval(dayz => integer) does not exist
+             --> 1:8
+              |
+            1 | SELECT make_interval(dayz => 1)
+              |        ^^^^^^^^^^^^^^^^^^^^^^^
+              = help: did you mean "days"?
+        "#]],
+    );
+    check(
+        "SELECT make_interval(days => 1, 2)",
+        expect![[r#"
+            error: positional argument cannot follow named argument
+             --> 1:33
+              |
+            1 | SELECT make_interval(days => 1, 2)
+              |                                 ^
         "#]],
     );
 }

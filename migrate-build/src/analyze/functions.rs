@@ -4,13 +4,14 @@
 
 use migrate_core::SqlType;
 use sqlparser::ast::{
-    Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArgumentList,
-    FunctionArguments, WindowSpec, WindowType,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgOperator, FunctionArgumentClause,
+    FunctionArgumentList, FunctionArguments, WindowSpec, WindowType,
 };
 
 use super::overloads::{self, Resolution};
 use super::pg_functions::{self, ProcKind};
 use super::query::object_name_parts;
+use super::scope::{did_you_mean, fold_ident};
 use super::types::{self, Category, Ty};
 use super::{Analyzer, Typed};
 use crate::diagnostic::Diagnostic;
@@ -40,8 +41,9 @@ macro_rules! o {
 struct Shape<'a> {
     /// `WITHIN GROUP (ORDER BY ..)` expressions.
     ordered: &'a [Typed],
-    /// Some argument is passed by name (`make_interval(days => 1)`).
-    named: bool,
+    /// The name each argument is passed by (`make_interval(days => 1)`),
+    /// `None` for one passed by position; empty when none is named.
+    arg_names: &'a [Option<String>],
     /// Called with `OVER (..)`.
     over: bool,
 }
@@ -443,7 +445,18 @@ impl Analyzer<'_> {
             };
             return Typed::new(ty, false, span).named("array");
         }
+        // Written like a call, but a construct of PostgreSQL's grammar that
+        // takes no argument names.
+        let construct = parts.len() == 1
+            && matches!(
+                function_name.as_str(),
+                "coalesce" | "nullif" | "greatest" | "least" | "grouping"
+            );
         let mut typed_args = Vec::new();
+        let mut arg_names: Vec<Option<String>> = Vec::new();
+        // A misplaced or repeated argument name, reported as PostgreSQL does
+        // before it looks for the function.
+        let mut misnamed = false;
         let mut star = false;
         let mut distinct = false;
         match args {
@@ -462,15 +475,40 @@ impl Analyzer<'_> {
                     Some(sqlparser::ast::DuplicateTreatment::Distinct)
                 );
                 for arg in args {
+                    let (name, arg) = match arg {
+                        FunctionArg::Unnamed(arg) => (Ok(None), arg),
+                        FunctionArg::Named {
+                            name,
+                            arg,
+                            operator,
+                        } => {
+                            let name = Expr::Identifier(name.clone());
+                            let name = self.argument_name(&name, operator, construct);
+                            (name.map(Some), arg)
+                        }
+                        FunctionArg::ExprNamed {
+                            name,
+                            arg,
+                            operator,
+                        } => {
+                            let name = self.argument_name(name, operator, construct);
+                            (name.map(Some), arg)
+                        }
+                    };
+                    let name = name.unwrap_or_else(|()| {
+                        misnamed = true;
+                        None
+                    });
                     match arg {
-                        FunctionArg::Unnamed(arg)
-                        | FunctionArg::Named { arg, .. }
-                        | FunctionArg::ExprNamed { arg, .. } => match arg {
-                            FunctionArgExpr::Expr(expr) => typed_args.push(self.expr(expr)),
-                            FunctionArgExpr::Wildcard
-                            | FunctionArgExpr::WildcardWithOptions(_)
-                            | FunctionArgExpr::QualifiedWildcard(_) => star = true,
-                        },
+                        FunctionArgExpr::Expr(expr) => {
+                            let typed = self.expr(expr);
+                            misnamed |= self.check_argument_name(name.as_ref(), &typed, &arg_names);
+                            typed_args.push(typed);
+                            arg_names.push(name.map(|(name, _)| name));
+                        }
+                        FunctionArgExpr::Wildcard
+                        | FunctionArgExpr::WildcardWithOptions(_)
+                        | FunctionArgExpr::QualifiedWildcard(_) => star = true,
                     }
                 }
                 for clause in clauses {
@@ -507,21 +545,88 @@ impl Analyzer<'_> {
         if let Some(WindowType::WindowSpec(spec)) = over {
             self.window_spec(spec);
         }
-        let named = match args {
-            FunctionArguments::List(list) => list
-                .args
-                .iter()
-                .any(|arg| !matches!(arg, FunctionArg::Unnamed(_))),
-            _ => false,
-        };
+        if misnamed {
+            for arg in &typed_args {
+                self.poison(arg);
+            }
+            return Typed::new(Ty::Error, true, span).named(function_name);
+        }
+        if arg_names.iter().all(Option::is_none) {
+            arg_names.clear();
+        }
         let shape = Shape {
             ordered: &ordered,
-            named,
+            arg_names: &arg_names,
             over: over.is_some(),
         };
         let mut typed = self.call(&parts, &function_name, &typed_args, star, &shape, span);
         typed.name = Some(function_name);
         typed
+    }
+
+    /// The name an argument is passed by, folded as PostgreSQL folds names,
+    /// and its span. PostgreSQL 15 takes `name => value` and `name :=
+    /// value` (read as `=>`, see `rewrite_tokens`) with a plain name, in a
+    /// function call: anything else is a syntax error at the operator.
+    fn argument_name(
+        &mut self,
+        name: &Expr,
+        operator: &FunctionArgOperator,
+        construct: bool,
+    ) -> Result<(String, std::ops::Range<usize>), ()> {
+        let span = self.span(name);
+        if let Expr::Identifier(ident) = name
+            && matches!(
+                operator,
+                FunctionArgOperator::RightArrow | FunctionArgOperator::Assignment
+            )
+            && !construct
+        {
+            return Ok((fold_ident(ident), span));
+        }
+        let text = &self.source.text;
+        let after = span.end.min(text.len());
+        let start = after + (text[after..].len() - text[after..].trim_start().len());
+        let rest = &text[start..];
+        let width = if rest.starts_with("=>") || rest.starts_with(":=") {
+            2
+        } else {
+            rest.chars().next().map_or(0, char::len_utf8)
+        };
+        let word = &rest[..width];
+        self.error(Diagnostic::error(
+            format!("syntax error at or near \"{word}\""),
+            start..start + width,
+        ));
+        Err(())
+    }
+
+    /// PostgreSQL's checks of argument names before it looks for the
+    /// function: arguments passed by position come first, and no name is
+    /// given twice. Whether the argument breaks one.
+    fn check_argument_name(
+        &mut self,
+        name: Option<&(String, std::ops::Range<usize>)>,
+        typed: &Typed,
+        previous: &[Option<String>],
+    ) -> bool {
+        match name {
+            None if previous.iter().any(Option::is_some) => {
+                self.error(Diagnostic::error(
+                    "positional argument cannot follow named argument",
+                    typed.span.clone(),
+                ));
+                true
+            }
+            Some((name, span)) if previous.iter().flatten().any(|seen| seen == name) => {
+                self.error(Diagnostic::error(
+                    format!("argument name \"{name}\" used more than once"),
+                    span.clone(),
+                ));
+                true
+            }
+            _ => false,
+        }
     }
 
     pub(crate) fn window_spec(&mut self, spec: &WindowSpec) {
@@ -549,7 +654,8 @@ impl Analyzer<'_> {
         span: std::ops::Range<usize>,
     ) -> Typed {
         let builtin_schema = parts.len() == 1 || parts[0] == "pg_catalog";
-        if builtin_schema {
+        let by_name = !shape.arg_names.is_empty();
+        if builtin_schema && !by_name {
             match name {
                 "coalesce" => {
                     let ty = self.common(args, "COALESCE");
@@ -615,15 +721,16 @@ impl Analyzer<'_> {
                 return typed;
             }
         }
-        // The hand catalogue has no ordered-set aggregates.
-        let catalogue_entry = if builtin_schema && shape.ordered.is_empty() {
+        // The hand catalogue has no ordered-set aggregates, nor argument
+        // names: it matches arguments by position.
+        let catalogue_entry = if builtin_schema && shape.ordered.is_empty() && !by_name {
             catalogue(name)
         } else {
             None
         };
         let Some((kind, nulls, overloads)) = catalogue_entry else {
             if self.schema.functions.keys().any(|n| n.name == name) {
-                let shown = self.argument_list(args);
+                let shown = self.argument_list(args, shape.arg_names);
                 self.error(
                     Diagnostic::error(format!("function {name}({shown}) does not exist"), span.clone())
                         .with_help("no function matches the given name and argument types; you might need to add explicit type casts"),
@@ -631,7 +738,7 @@ impl Analyzer<'_> {
                 return Typed::new(Ty::Error, true, span);
             }
             if builtin_schema && !self.may_exist(name) {
-                let shown = self.argument_list(args);
+                let shown = self.argument_list(args, shape.arg_names);
                 let extension = pg_functions::EXTENSIONS
                     .iter()
                     .find(|(_, names)| names.binary_search(&name).is_ok());
@@ -667,7 +774,7 @@ impl Analyzer<'_> {
                 return Typed::new(Ty::Error, true, span);
             }
             let message = if builtin_schema && pg_functions::BUILTIN.binary_search(&name).is_ok() {
-                let shown = self.argument_list(args);
+                let shown = self.argument_list(args, shape.arg_names);
                 format!(
                     "migrate cannot tell which function {name}({shown}) PostgreSQL calls; its result is not typed"
                 )
@@ -721,7 +828,7 @@ impl Analyzer<'_> {
                 .iter()
                 .any(|c| c.is_some() && *c != categories[0])
             {
-                let shown = self.argument_list(args);
+                let shown = self.argument_list(args, shape.arg_names);
                 self.error(
                     Diagnostic::error(format!("function {name}({shown}) is not unique"), span.clone())
                         .with_help("could not choose a best candidate function; you might need to add explicit type casts"),
@@ -742,7 +849,7 @@ impl Analyzer<'_> {
             }
         }
         let Some(overload) = best.map(|(overload, _)| overload) else {
-            let shown = self.argument_list(args);
+            let shown = self.argument_list(args, shape.arg_names);
             self.error(
                 Diagnostic::error(format!("function {name}({shown}) does not exist"), span.clone())
                     .with_help("no function matches the given name and argument types; you might need to add explicit type casts"),
@@ -836,8 +943,10 @@ impl Analyzer<'_> {
         never_null: bool,
         span: std::ops::Range<usize>,
     ) -> Option<Typed> {
-        // `count(*)` and arguments passed by name are the hand catalogue's.
-        if star || shape.named || !overloads::knows(self.schema, name) {
+        // `count(*)` is the hand catalogue's. An ordered-set aggregate
+        // takes no argument names migrate knows of.
+        let by_name = !shape.arg_names.is_empty();
+        if star || (by_name && !shape.ordered.is_empty()) || !overloads::knows(self.schema, name) {
             return None;
         }
         let all: Vec<Typed> = args.iter().chain(shape.ordered).cloned().collect();
@@ -853,6 +962,7 @@ impl Analyzer<'_> {
         let call = overloads::Call {
             name,
             args: &inputs,
+            arg_names: shape.arg_names,
             within_group: !shape.ordered.is_empty(),
             literal: matches!(all.as_slice(), [only] if self.current(&only.ty) == Ty::Unknown),
         };
@@ -887,12 +997,26 @@ impl Analyzer<'_> {
                 }
             }
             Resolution::NotFound => {
-                let shown = self.argument_list(&all);
-                Diagnostic::error(format!("function {name}({shown}) does not exist"), span.clone())
-                    .with_help("no function matches the given name and argument types; you might need to add explicit type casts")
+                let shown = self.argument_list(&all, shape.arg_names);
+                // An argument name no overload has is the likely mistake.
+                let known = overloads::argument_names(self.schema, name);
+                let misspelt = shape
+                    .arg_names
+                    .iter()
+                    .flatten()
+                    .filter(|given| !known.contains(&given.as_str()))
+                    .find_map(|given| did_you_mean(given, known.iter().copied()));
+                let help = misspelt.unwrap_or_else(|| {
+                    "no function matches the given name and argument types; you might need to add explicit type casts".to_owned()
+                });
+                Diagnostic::error(
+                    format!("function {name}({shown}) does not exist"),
+                    span.clone(),
+                )
+                .with_help(help)
             }
             Resolution::Ambiguous => {
-                let shown = self.argument_list(&all);
+                let shown = self.argument_list(&all, shape.arg_names);
                 Diagnostic::error(format!("function {name}({shown}) is not unique"), span.clone())
                     .with_help("could not choose a best candidate function; you might need to add explicit type casts")
             }
@@ -909,11 +1033,20 @@ impl Analyzer<'_> {
         Some(Typed::new(Ty::Error, true, span))
     }
 
-    fn argument_list(&self, args: &[Typed]) -> String {
+    /// The arguments as PostgreSQL shows them in `function f(..) does not
+    /// exist`: their types, each after the name it is passed by.
+    fn argument_list(&self, args: &[Typed], arg_names: &[Option<String>]) -> String {
         args.iter()
-            .map(|a| match self.current(&a.ty) {
-                Ty::Known(ty) => types::display(&ty),
-                _ => "unknown".to_owned(),
+            .enumerate()
+            .map(|(index, arg)| {
+                let ty = match self.current(&arg.ty) {
+                    Ty::Known(ty) => types::display(&ty),
+                    _ => "unknown".to_owned(),
+                };
+                match arg_names.get(index).and_then(Option::as_ref) {
+                    Some(name) => format!("{name} => {ty}"),
+                    None => ty,
+                }
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -1170,9 +1303,13 @@ mod tests {
         let mut client = db.client();
         let live: Vec<String> = client
             .query(
-                "SELECT format('%s(%s) %s%s', p.proname,
+                "SELECT format('%s(%s) [%s] %s%s', p.proname,
                     array_to_string(array(SELECT t.typname FROM unnest(p.proargtypes::oid[])
                         WITH ORDINALITY a(oid, n) JOIN pg_type t ON t.oid = a.oid ORDER BY n), ','),
+                    (SELECT CASE WHEN bool_or(n.name <> '')
+                                 THEN string_agg(n.name, ',' ORDER BY n.i) ELSE '' END
+                     FROM unnest(p.proargnames, p.proargmodes) WITH ORDINALITY n(name, mode, i)
+                     WHERE n.mode IS NULL OR n.mode IN ('i', 'b', 'v')),
                     CASE WHEN p.proretset THEN 'setof ' ELSE '' END, r.typname)
                  FROM pg_proc p JOIN pg_type r ON r.oid = p.prorettype
                  WHERE p.pronamespace = 'pg_catalog'::regnamespace
@@ -1196,9 +1333,10 @@ mod tests {
             .map(|proc| {
                 let set = if proc.set { "setof " } else { "" };
                 format!(
-                    "{}({}) {set}{}",
+                    "{}({}) [{}] {set}{}",
                     proc.name,
                     proc.args.join(","),
+                    proc.arg_names.join(","),
                     proc.returns
                 )
             })

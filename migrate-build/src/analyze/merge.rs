@@ -4,6 +4,7 @@
 //! target row. PostgreSQL 15 has no RETURNING for MERGE, so it returns no
 //! columns.
 
+use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{
     Merge, MergeAction, MergeClause, MergeClauseKind, MergeInsertExpr, MergeInsertKind,
     MergeUpdateExpr, MergeUpdateKind, OutputClause, TableAlias, TableFactor,
@@ -226,6 +227,17 @@ impl Analyzer<'_> {
             ));
         }
         let values = match kind {
+            MergeInsertKind::Values(_) if self.is_default_values(kind_token) => {
+                // Every column takes its default: as `INSERT ... DEFAULT
+                // VALUES`, those NOT NULL without one are left out.
+                if let Some((name, relation)) = target {
+                    let (targets, _) = self.insert_targets(&[], name, relation);
+                    let provided = vec![false; targets.len()];
+                    let span = self.source.range(insert_token.0.span);
+                    self.not_null_left_out(name, relation, &targets, &provided, span, "INSERT");
+                }
+                return;
+            }
             MergeInsertKind::Values(values) => values,
             MergeInsertKind::Row | MergeInsertKind::Wildcard => {
                 let span = self.source.range(kind_token.0.span);
@@ -266,5 +278,12 @@ impl Analyzer<'_> {
         }
         let span = self.source.range(insert_token.0.span);
         self.not_null_left_out(name, relation, &targets, &provided, span, "INSERT");
+    }
+
+    /// Whether the `VALUES` of an INSERT action stands for `DEFAULT VALUES`,
+    /// which sqlparser 0.63 cannot parse (see `rewrite_tokens`).
+    fn is_default_values(&self, kind_token: &AttachedToken) -> bool {
+        let span = self.source.range(kind_token.0.span);
+        self.default_values.contains(&span.start)
     }
 }

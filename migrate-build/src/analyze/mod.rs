@@ -7,8 +7,9 @@
 //! words, with a byte span into the SQL.
 //!
 //! The parts, in the order a statement meets them:
-//! - `mod.rs`: [`describe`], the [`Described`] result, byte spans from
-//!   sqlparser's line/column locations, parameters and sqlx overrides.
+//! - `mod.rs`: [`describe`], the [`Described`] result, same-length rewrites
+//!   of what sqlparser cannot parse, byte spans from sqlparser's
+//!   line/column locations, parameters and sqlx overrides.
 //! - `query.rs`: WITH (recursive, data-modifying), UNION/INTERSECT/EXCEPT,
 //!   SELECT blocks, FROM items and joins (USING, NATURAL, LATERAL), table
 //!   functions, VALUES, ORDER BY/GROUP BY by name, alias or ordinal.
@@ -65,13 +66,15 @@ mod query;
 pub(crate) mod scope;
 mod types;
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use migrate_core::{Name, Schema, SqlType};
 use sqlparser::ast::{Query, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Location, Span};
+use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Tokenizer};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use scope::Level;
@@ -117,8 +120,9 @@ pub struct ColumnUse {
 /// when there is no error, and are dropped otherwise). Spans are byte ranges
 /// into `sql`.
 pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>> {
-    let parseable = normalize_locking(sql);
-    let statements = match Parser::parse_sql(&PostgreSqlDialect {}, &parseable) {
+    let locking = normalize_locking(sql);
+    let rewritten = rewrite_tokens(&locking);
+    let statements = match Parser::parse_sql(&PostgreSqlDialect {}, &rewritten.text) {
         Ok(statements) => statements,
         Err(error) => return Err(vec![parse_error(sql, &error)]),
     };
@@ -140,6 +144,7 @@ pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>
         }
     };
     let mut analyzer = Analyzer::new(schema, Source::new(sql));
+    analyzer.default_values = rewritten.default_values;
     let outputs = analyzer.statement(statement);
     analyzer.finish(outputs)
 }
@@ -161,7 +166,7 @@ pub(crate) fn describe_query(
 /// parse, as `FOR UPDATE` and `FOR SHARE` padded to the same length, so
 /// that every offset still points at the same place. The lock strength
 /// does not change what the statement needs or returns.
-fn normalize_locking(sql: &str) -> std::borrow::Cow<'_, str> {
+fn normalize_locking(sql: &str) -> Cow<'_, str> {
     let lower = sql.to_ascii_lowercase();
     let mut out: Option<String> = None;
     for (phrase, replacement) in [("no key update", "update"), ("key share", "share")] {
@@ -179,8 +184,81 @@ fn normalize_locking(sql: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     match out {
-        Some(text) => std::borrow::Cow::Owned(text),
-        None => std::borrow::Cow::Borrowed(sql),
+        Some(text) => Cow::Owned(text),
+        None => Cow::Borrowed(sql),
+    }
+}
+
+/// A statement with what sqlparser 0.63 cannot parse of PostgreSQL's
+/// grammar rewritten as what it can, each rewrite as long as what it
+/// replaces so that every offset still points at the same place.
+struct Rewritten<'a> {
+    text: Cow<'a, str>,
+    /// Where MERGE's `INSERT DEFAULT VALUES` was rewritten as `INSERT
+    /// VALUES(0)`: the byte offset of that `VALUES`.
+    default_values: Vec<usize>,
+}
+
+/// Rewrites, token by token (never inside a literal, a quoted name or a
+/// comment):
+/// - `name := value`, a function argument passed by name, as `name =>
+///   value`, which means the same to PostgreSQL;
+/// - MERGE's `INSERT DEFAULT VALUES` as `INSERT VALUES(0)` padded with
+///   spaces, noted in [`Rewritten::default_values`]. An INSERT statement
+///   reads `INSERT INTO`, so `INSERT DEFAULT` is only ever MERGE's.
+///
+/// A statement the tokenizer rejects is left as it is, for the parser to
+/// report.
+fn rewrite_tokens(sql: &str) -> Rewritten<'_> {
+    let unchanged = Rewritten {
+        text: Cow::Borrowed(sql),
+        default_values: Vec::new(),
+    };
+    let lower = sql.to_ascii_lowercase();
+    if !sql.contains(":=") && !lower.contains("default") {
+        return unchanged;
+    }
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() else {
+        return unchanged;
+    };
+    let source = Source::new(sql);
+    let range = |token: &TokenWithSpan| source.range(token.span);
+    let keyword = |token: &TokenWithSpan, wanted: Keyword| matches!(&token.token, Token::Word(word) if word.keyword == wanted && word.quote_style.is_none());
+    let significant: Vec<&TokenWithSpan> = tokens
+        .iter()
+        .filter(|token| !matches!(token.token, Token::Whitespace(_)))
+        .collect();
+    let mut text = sql.to_owned();
+    let mut default_values = Vec::new();
+    for (index, token) in significant.iter().enumerate() {
+        if token.token == Token::Assignment {
+            let at = range(token);
+            if at.len() == 2 {
+                text.replace_range(at, "=>");
+            }
+            continue;
+        }
+        if let [insert, default, values, ..] = &significant[index..]
+            && keyword(insert, Keyword::INSERT)
+            && keyword(default, Keyword::DEFAULT)
+            && keyword(values, Keyword::VALUES)
+        {
+            let start = range(default).start;
+            let end = range(values).end;
+            let replacement = "VALUES(0)";
+            if end >= start + replacement.len() {
+                let padded = format!("{replacement:<width$}", width = end - start);
+                text.replace_range(start..end, &padded);
+                default_values.push(start);
+            }
+        }
+    }
+    if text == sql {
+        return unchanged;
+    }
+    Rewritten {
+        text: Cow::Owned(text),
+        default_values,
     }
 }
 
@@ -349,6 +427,9 @@ pub(crate) struct Analyzer<'s> {
     pub levels: Vec<Level>,
     /// WITH frames, innermost last.
     pub ctes: Vec<Vec<CteDef>>,
+    /// MERGE's `INSERT DEFAULT VALUES`, by the offset of the `VALUES` the
+    /// parser read in its place ([`Rewritten::default_values`]).
+    pub default_values: Vec<usize>,
 }
 
 impl<'s> Analyzer<'s> {
@@ -365,6 +446,7 @@ impl<'s> Analyzer<'s> {
             uses: Vec::new(),
             levels: Vec::new(),
             ctes: Vec::new(),
+            default_values: Vec::new(),
         }
     }
 
@@ -707,6 +789,25 @@ mod tests {
             "CREATE TABLE t (id int8 NOT NULL, name varchar(20));",
             "SELECT id AS \"id!\", name, 'x' AS lit, count(*) OVER (), 1 + 1 FROM t",
         ));
+    }
+
+    #[test]
+    fn rewrites_keep_every_offset_and_touch_only_tokens() {
+        let sql = "MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT /* c */ Default\n VALUES";
+        let rewritten = rewrite_tokens(sql);
+        assert_eq!(rewritten.text.len(), sql.len());
+        let at = sql.find("Default").unwrap();
+        assert_eq!(rewritten.default_values, vec![at]);
+        assert_eq!(&rewritten.text[at..], "VALUES(0)      ");
+        assert_eq!(&rewritten.text[..at], &sql[..at]);
+
+        let sql = "SELECT f(a := 1), ':=', 'INSERT DEFAULT VALUES' -- b := 2";
+        let rewritten = rewrite_tokens(sql);
+        assert_eq!(
+            rewritten.text,
+            "SELECT f(a => 1), ':=', 'INSERT DEFAULT VALUES' -- b := 2"
+        );
+        assert!(rewritten.default_values.is_empty());
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub(crate) struct Call<'a> {
     /// Argument types, domains included; `None` for an untyped literal or
     /// a parameter whose type is not decided yet.
     pub(crate) args: &'a [Option<SqlType>],
+    /// The name each argument is passed by (`days => 1`), `None` for one
+    /// passed by position; those come first. Empty when none is named.
+    pub(crate) arg_names: &'a [Option<String>],
     /// `WITHIN GROUP (ORDER BY ..)`: only ordered-set aggregates fit, and
     /// the ordering expressions are the last arguments in `args`.
     pub(crate) within_group: bool,
@@ -85,6 +88,7 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
         .iter()
         .chain(extensions.iter().flat_map(|procs| named(procs, call.name)));
     let n_args = call.args.len();
+    let by_name = call.arg_names.iter().any(Option::is_some);
     let mut candidates: Vec<Candidate> = Vec::new();
     let n_builtin = named(BUILTIN_OVERLOADS, call.name).len();
     for (index, proc) in procs.enumerate() {
@@ -92,7 +96,16 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
             continue;
         }
         let n_declared = proc.args.len();
-        let args: Vec<&'static str> = if proc.variadic && n_args >= n_declared {
+        let args: Vec<&'static str> = if by_name {
+            // Arguments passed by name never fill a variadic one.
+            if proc.variadic {
+                continue;
+            }
+            match argument_positions(proc, call.arg_names) {
+                Some(positions) => positions.iter().map(|&at| proc.args[at]).collect(),
+                None => continue,
+            }
+        } else if proc.variadic && n_args >= n_declared {
             let mut args = proc.args.to_vec();
             let element = args[n_declared - 1];
             args.resize(n_args, element);
@@ -134,7 +147,7 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
     }
     // A type name called as a function with one argument may be a cast
     // (`text(1)`), which PostgreSQL tries before inexact matches.
-    let maybe_cast = n_args == 1 && type_info(call.name).is_some();
+    let maybe_cast = n_args == 1 && !by_name && type_info(call.name).is_some();
     let inputs: Vec<Option<SqlType>> = call
         .args
         .iter()
@@ -189,6 +202,39 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
         };
     }
     resolver.finish(chosen, &inputs)
+}
+
+/// PostgreSQL's `MatchNamedCall`: the declared argument each argument of a
+/// call fills, in the call's order: those passed by position the first
+/// ones, those passed by name the one of that name. `None` when the
+/// overload has no argument names, a name matches none or one already
+/// filled, or an argument without a default is left out.
+fn argument_positions(proc: &Proc, arg_names: &[Option<String>]) -> Option<Vec<usize>> {
+    let n_declared = proc.args.len();
+    if proc.arg_names.is_empty() || arg_names.len() > n_declared {
+        return None;
+    }
+    let mut filled = vec![false; n_declared];
+    let mut positions = Vec::with_capacity(arg_names.len());
+    for name in arg_names {
+        let at = match name {
+            None => positions.len(),
+            Some(name) => proc
+                .arg_names
+                .iter()
+                .position(|declared| declared == name)?,
+        };
+        if filled[at] {
+            return None;
+        }
+        filled[at] = true;
+        positions.push(at);
+    }
+    let first_default = n_declared - usize::from(proc.defaults);
+    filled[..first_default]
+        .iter()
+        .all(|filled| *filled)
+        .then_some(positions)
 }
 
 /// The overloads of `name` in a list sorted by name.
@@ -704,6 +750,23 @@ impl Resolver<'_> {
 pub(crate) fn knows(schema: &Schema, name: &str) -> bool {
     !named(BUILTIN_OVERLOADS, name).is_empty()
         || installed(schema).any(|procs| !named(procs, name).is_empty())
+}
+
+/// The argument names of the generated overloads of `name`, without
+/// repeats, for `did you mean` on a name no overload has.
+pub(crate) fn argument_names(schema: &Schema, name: &str) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    let procs = named(BUILTIN_OVERLOADS, name)
+        .iter()
+        .chain(installed(schema).flat_map(|procs| named(procs, name)));
+    for proc in procs {
+        for arg_name in proc.arg_names {
+            if !arg_name.is_empty() && !names.contains(arg_name) {
+                names.push(arg_name);
+            }
+        }
+    }
+    names
 }
 
 /// The overloads of the extensions the schema creates.
