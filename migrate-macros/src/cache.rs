@@ -214,10 +214,11 @@ mod tests {
     }
 
     fn lines(prepared: &Prepared) -> Vec<String> {
-        let params = prepared
-            .params
-            .iter()
-            .map(|param| param.as_ref().map(|param| format!("{} {}", param.text, param.ty)));
+        let params = prepared.params.iter().map(|param| {
+            param
+                .as_ref()
+                .map(|param| format!("{} {}", param.text, param.ty))
+        });
         let getters = prepared.getters.iter().map(|getter| {
             getter.as_ref().map(|getter| {
                 format!(

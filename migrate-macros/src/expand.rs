@@ -12,8 +12,8 @@ use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::{Expr, LitStr, Path, Token};
 
-use crate::{cache, schema};
 use crate::types::{RustType, rust_type};
+use crate::{cache, schema};
 
 /// Which macro is expanding.
 #[derive(Clone)]
@@ -245,7 +245,12 @@ fn prepare(schema: &Schema, described: &Described) -> Prepared {
         params: described
             .params
             .iter()
-            .map(|ty| rust_type(schema, ty).map(|rust| Param { ty: rust.ty, text: rust.text }))
+            .map(|ty| {
+                rust_type(schema, ty).map(|rust| Param {
+                    ty: rust.ty,
+                    text: rust.text,
+                })
+            })
             .collect(),
         getters: described
             .columns
