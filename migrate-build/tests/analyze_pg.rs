@@ -127,6 +127,21 @@ const QUERIES: &[&str] = &[
     "SELECT id, row_number() OVER (PARTITION BY owner_id ORDER BY due) AS rn, lag(title) OVER (ORDER BY id) FROM tasks",
     "SELECT id FROM tasks WHERE status = 'TODO' ORDER BY id LIMIT $1 OFFSET $2 FOR UPDATE SKIP LOCKED",
     "SELECT array_agg(title ORDER BY title), string_agg(title, ', '), bool_and(due IS NULL) FROM tasks",
+    // A parameter takes its type from its first use in PostgreSQL's clause
+    // order: FROM (with JOIN ... ON), the select list, WHERE, HAVING,
+    // ORDER BY, GROUP BY, DISTINCT ON, LIMIT, WINDOW. make_interval takes
+    // only int4 for its fourth argument, so it tells which use came first.
+    "SELECT make_interval(0, 0, 0, $1) FROM users WHERE id = $1",
+    "SELECT u.name, make_interval(0, 0, 0, $1) FROM users u LEFT JOIN tasks t ON t.owner_id = u.id WHERE t.owner_id = $1",
+    "SELECT make_interval(0, 0, 0, $1) FROM users GROUP BY id HAVING id = $1",
+    "SELECT make_interval(0, 0, 0, $1) FROM users ORDER BY id = $1",
+    "SELECT id = $1 FROM users ORDER BY make_interval(0, 0, 0, $1)",
+    "SELECT count(*) FROM users GROUP BY id + $1 ORDER BY make_interval(0, 0, 0, $1)",
+    "SELECT u.id = $1 FROM users u JOIN tasks t ON t.priority = $1",
+    "SELECT make_interval(0, 0, 0, $1) FROM users u JOIN tasks t ON t.owner_id = $1",
+    "SELECT DISTINCT ON (make_interval(0, 0, 0, $1)) id FROM users LIMIT $1",
+    "SELECT sum(id) OVER w FROM users WINDOW w AS (ORDER BY make_interval(0, 0, 0, $1)) LIMIT $1",
+    "SELECT nosuch FROM users WHERE alsonosuch = 1",
     // Grouping: ungrouped columns, functional dependency on the primary key.
     "SELECT owner_id, title FROM tasks GROUP BY owner_id",
     "SELECT id, email, count(*) FROM users GROUP BY id",

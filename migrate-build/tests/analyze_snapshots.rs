@@ -461,8 +461,8 @@ fn uses_lists_every_table_and_column() {
             "users.*",
             "users.id",
             "tasks.owner_id",
-            "users.email",
             "tasks.title",
+            "users.email",
         ]
     "#]]
     .assert_debug_eq(&uses);

@@ -3,7 +3,7 @@
 
 use migrate_core::{Name, SqlType};
 use sqlparser::ast::{
-    Cte, Distinct, Expr, FunctionArg, FunctionArgExpr, GroupByExpr, Join, JoinConstraint,
+    Cte, Distinct, Expr, Fetch, FunctionArg, FunctionArgExpr, GroupByExpr, Join, JoinConstraint,
     JoinOperator, LimitClause, ObjectName, ObjectNamePart, Offset, OrderByExpr, OrderByKind, Query,
     Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, TableAlias,
     TableFactor, TableWithJoins, Value, Values, With,
@@ -15,6 +15,16 @@ use super::scope::{
 use super::types::{self, Ty};
 use super::{Analyzer, CteDef, Out, Typed};
 use crate::diagnostic::Diagnostic;
+
+/// The clauses of a query that come after its body: ORDER BY, then LIMIT
+/// (with OFFSET and FETCH). A plain SELECT analyses them among its own
+/// clauses, as PostgreSQL does.
+#[derive(Clone, Copy, Default)]
+struct Tail<'q> {
+    order_by: Option<&'q OrderByKind>,
+    limit_clause: Option<&'q LimitClause>,
+    fetch: Option<&'q Fetch>,
+}
 
 /// How a FROM item joins the ones before it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -49,19 +59,39 @@ impl Analyzer<'_> {
             }
             None => false,
         };
-        let (mut outputs, level) = self.set_expr(body, resolve_unknowns && order_by.is_none());
-        if let Some(order_by) = order_by {
-            match &order_by.kind {
-                OrderByKind::Expressions(items) => {
-                    self.order_by(items, &outputs, level);
+        let tail = Tail {
+            order_by: order_by.as_ref().map(|order_by| &order_by.kind),
+            limit_clause: limit_clause.as_ref(),
+            fetch: fetch.as_ref(),
+        };
+        let outputs = match body.as_ref() {
+            // PostgreSQL analyses a plain SELECT's ORDER BY and LIMIT in the
+            // middle of its own clauses, so the SELECT takes them.
+            SetExpr::Select(select) => self.select(select, tail, resolve_unknowns),
+            _ => {
+                let mut outputs = self.set_expr(body, resolve_unknowns && order_by.is_none());
+                if let Some(kind) = tail.order_by {
+                    if let OrderByKind::Expressions(items) = kind {
+                        self.order_by(items, &outputs, false);
+                    }
+                    if resolve_unknowns {
+                        self.resolve_unknown_outputs(&mut outputs);
+                    }
                 }
-                OrderByKind::All(_) => {}
+                self.limit(tail);
+                outputs
             }
-            if resolve_unknowns {
-                self.resolve_unknown_outputs(&mut outputs);
-            }
+        };
+        let _ = locks; // FOR UPDATE [OF t] [SKIP LOCKED | NOWAIT]: nothing to type
+        if pushed_with {
+            self.ctes.pop();
         }
-        if let Some(limit_clause) = limit_clause {
+        outputs
+    }
+
+    /// LIMIT, OFFSET and FETCH, each a bigint.
+    fn limit(&mut self, tail: Tail) {
+        if let Some(limit_clause) = tail.limit_clause {
             match limit_clause {
                 LimitClause::LimitOffset {
                     limit,
@@ -84,16 +114,11 @@ impl Analyzer<'_> {
                 }
             }
         }
-        if let Some(fetch) = fetch
+        if let Some(fetch) = tail.fetch
             && let Some(quantity) = &fetch.quantity
         {
             self.int8_expr(quantity);
         }
-        let _ = locks; // FOR UPDATE [OF t] [SKIP LOCKED | NOWAIT]: nothing to type
-        if pushed_with {
-            self.ctes.pop();
-        }
-        outputs
     }
 
     fn int8_expr(&mut self, expr: &Expr) {
@@ -143,7 +168,7 @@ impl Analyzer<'_> {
         let SetExpr::SetOperation { left, right, .. } = query.body.as_ref() else {
             return self.query(query, true);
         };
-        let (mut base, _) = self.set_expr(left, true);
+        let mut base = self.set_expr(left, true);
         self.rename_columns(&mut base, alias);
         if let Some(frame) = self.ctes.last_mut() {
             frame.push(CteDef {
@@ -151,7 +176,7 @@ impl Analyzer<'_> {
                 columns: base.clone(),
             });
         }
-        let (recursive, _) = self.set_expr(right, false);
+        let recursive = self.set_expr(right, false);
         if let Some(frame) = self.ctes.last_mut() {
             frame.pop();
         }
@@ -176,27 +201,19 @@ impl Analyzer<'_> {
         }
     }
 
-    /// A query body; returns its outputs and, for a plain SELECT, its FROM
-    /// namespace (for ORDER BY).
-    pub(crate) fn set_expr(
-        &mut self,
-        body: &SetExpr,
-        resolve_unknowns: bool,
-    ) -> (Vec<Out>, Option<Level>) {
+    /// A query body; returns its outputs.
+    pub(crate) fn set_expr(&mut self, body: &SetExpr, resolve_unknowns: bool) -> Vec<Out> {
         match body {
-            SetExpr::Select(select) => {
-                let (outputs, level) = self.select(select, resolve_unknowns);
-                (outputs, Some(level))
-            }
-            SetExpr::Query(query) => (self.query(query, resolve_unknowns), None),
+            SetExpr::Select(select) => self.select(select, Tail::default(), resolve_unknowns),
+            SetExpr::Query(query) => self.query(query, resolve_unknowns),
             SetExpr::SetOperation {
                 left,
                 op,
                 set_quantifier,
                 right,
             } => {
-                let (left_outputs, _) = self.set_expr(left, false);
-                let (right_outputs, _) = self.set_expr(right, false);
+                let left_outputs = self.set_expr(left, false);
+                let right_outputs = self.set_expr(right, false);
                 let op = match op {
                     SetOperator::Union => "UNION",
                     SetOperator::Intersect => "INTERSECT",
@@ -220,21 +237,19 @@ impl Analyzer<'_> {
                 if resolve_unknowns {
                     self.resolve_unknown_outputs(&mut outputs);
                 }
-                (outputs, None)
+                outputs
             }
-            SetExpr::Values(values) => (self.values(values, resolve_unknowns), None),
+            SetExpr::Values(values) => self.values(values, resolve_unknowns),
             SetExpr::Insert(statement)
             | SetExpr::Update(statement)
-            | SetExpr::Delete(statement) => (self.statement(statement), None),
+            | SetExpr::Delete(statement) => self.statement(statement),
             SetExpr::Table(table) => {
                 let name = table.table_name.clone().unwrap_or_default();
                 let ident = sqlparser::ast::Ident::new(name);
-                let mut level = Level::default();
                 self.levels.push(Level::default());
                 self.relation_entry(None, &ident, None, self.span(body));
-                let pushed = self.levels.pop().unwrap_or_default();
-                level.entries = pushed.entries;
-                let outputs = level
+                let level = self.levels.pop().unwrap_or_default();
+                level
                     .entries
                     .first()
                     .map(|entry| {
@@ -247,16 +262,15 @@ impl Analyzer<'_> {
                             })
                             .collect()
                     })
-                    .unwrap_or_default();
-                (outputs, None)
+                    .unwrap_or_default()
             }
             // `WITH ... MERGE`: the CTEs are in force.
             SetExpr::Merge(statement) => match statement {
-                sqlparser::ast::Statement::Merge(merge) => (self.merge(merge), None),
+                sqlparser::ast::Statement::Merge(merge) => self.merge(merge),
                 other => {
                     let span = self.span(other);
                     self.warn("migrate does not check this statement", span);
-                    (Vec::new(), None)
+                    Vec::new()
                 }
             },
         }
@@ -419,7 +433,12 @@ impl Analyzer<'_> {
             .collect()
     }
 
-    fn select(&mut self, select: &Select, resolve_unknowns: bool) -> (Vec<Out>, Level) {
+    /// One SELECT block with the ORDER BY and LIMIT of its query, each
+    /// clause analysed in PostgreSQL's order (transformSelectStmt): FROM,
+    /// the select list, WHERE, HAVING, ORDER BY, GROUP BY, DISTINCT ON,
+    /// LIMIT, WINDOW. A parameter takes its type from its first use in
+    /// that order.
+    fn select(&mut self, select: &Select, tail: Tail, resolve_unknowns: bool) -> Vec<Out> {
         let Select {
             select_token: _,
             optimizer_hints: _, // MySQL/Oracle hints
@@ -457,9 +476,12 @@ impl Analyzer<'_> {
         for item in from {
             self.join_tree(item);
         }
+        // A strict WHERE condition makes the columns an outer join
+        // null-extends non-null again (the planner's reduce_outer_joins).
+        // That reads only the condition's shape, so it is applied before the
+        // select list, whose outputs it concerns, and the condition is
+        // typed after it.
         if let Some(selection) = selection {
-            let typed = self.expr(selection);
-            self.coerce_condition(&typed, "WHERE");
             self.reduce_outer_joins(selection);
         }
         let mut outputs = Vec::new();
@@ -476,6 +498,17 @@ impl Analyzer<'_> {
                 .enumerate()
                 .map(|(i, o)| (o.name.clone(), i))
                 .collect();
+        }
+        if let Some(selection) = selection {
+            let typed = self.expr(selection);
+            self.coerce_condition(&typed, "WHERE");
+        }
+        if let Some(having) = having {
+            let typed = self.expr(having);
+            self.coerce_condition(&typed, "HAVING");
+        }
+        if let Some(OrderByKind::Expressions(items)) = tail.order_by {
+            self.order_by(items, &outputs, true);
         }
         match group_by {
             GroupByExpr::All(_) => {}
@@ -494,15 +527,12 @@ impl Analyzer<'_> {
                 }
             }
         }
-        if let Some(having) = having {
-            let typed = self.expr(having);
-            self.coerce_condition(&typed, "HAVING");
-        }
         if let Some(Distinct::On(exprs)) = distinct {
             for expr in exprs {
                 self.expr(expr);
             }
         }
+        self.limit(tail);
         for window in named_window {
             if let sqlparser::ast::NamedWindowExpr::WindowSpec(spec) = &window.1 {
                 self.window_spec(spec);
@@ -512,8 +542,8 @@ impl Analyzer<'_> {
         if resolve_unknowns {
             self.resolve_unknown_outputs(&mut outputs);
         }
-        let level = self.levels.pop().unwrap_or_default();
-        (outputs, level)
+        self.levels.pop();
+        outputs
     }
 
     fn group_by_expr(&mut self, expr: &Expr, outputs: &[Out]) {
@@ -593,14 +623,10 @@ impl Analyzer<'_> {
         }
     }
 
-    fn order_by(&mut self, items: &[OrderByExpr], outputs: &[Out], level: Option<Level>) {
-        let pushed = match level {
-            Some(level) => {
-                self.levels.push(level);
-                true
-            }
-            None => false,
-        };
+    /// ORDER BY items; `in_select` when the SELECT's FROM is in scope (a
+    /// plain SELECT), not after a set operation, where only output
+    /// columns can be named.
+    fn order_by(&mut self, items: &[OrderByExpr], outputs: &[Out], in_select: bool) {
         for item in items {
             let OrderByExpr {
                 expr,
@@ -620,7 +646,7 @@ impl Analyzer<'_> {
                         let typed = out.typed.clone();
                         self.check_sortable(&typed, "ORDER BY", self.span(expr));
                     }
-                    if outputs.iter().filter(|o| o.name == name).count() > 1 && !pushed {
+                    if outputs.iter().filter(|o| o.name == name).count() > 1 && !in_select {
                         let span = self.span(expr);
                         self.error(Diagnostic::error(
                             format!("ORDER BY \"{name}\" is ambiguous"),
@@ -628,7 +654,7 @@ impl Analyzer<'_> {
                         ));
                     }
                 }
-                _ if !pushed => {
+                _ if !in_select => {
                     // After UNION only output columns can be named.
                     let span = self.span(expr);
                     match expr {
@@ -654,9 +680,6 @@ impl Analyzer<'_> {
                     self.check_sortable(&typed, "ORDER BY", typed.span.clone());
                 }
             }
-        }
-        if pushed {
-            self.levels.pop();
         }
     }
 
