@@ -245,6 +245,12 @@ const QUERIES: &[&str] = &[
     "UPDATE users SET tags = array_append(tags, $1), settings = coalesce(settings, '{}') || $2 WHERE id = $3",
     "UPDATE users SET score = score + $1, age = DEFAULT WHERE id = $2 RETURNING score",
     "UPDATE tasks SET (title, due) = (SELECT email, current_date FROM users WHERE users.id = tasks.owner_id) WHERE id = $1",
+    // UPDATE types FROM, WHERE and RETURNING before the SET list.
+    "UPDATE users SET age = $1 WHERE id = $1",
+    "UPDATE users SET age = $1 FROM tasks t WHERE t.owner_id = users.id AND t.priority = $1",
+    "UPDATE users SET age = $1 RETURNING $1",
+    "UPDATE users SET tags = $1 RETURNING make_interval(0, 0, 0, $1)",
+    "UPDATE users SET nosuch = 1 WHERE alsonosuch = 1",
     "INSERT INTO tasks (owner_id, title) SELECT id, email FROM users WHERE age > $1 RETURNING id",
     "INSERT INTO tasks (owner_id, title) VALUES ($1, $2) ON CONFLICT (owner_id, title) DO UPDATE SET due = EXCLUDED.due WHERE tasks.status <> 'DONE'",
     "INSERT INTO users (email, tags, settings) VALUES ($1, ARRAY[$2], jsonb_build_object('a', $3::int))",

@@ -661,6 +661,13 @@ impl Analyzer<'_> {
                 self.join_tree(item);
             }
         }
+        // PostgreSQL (transformUpdateStmt) types WHERE and RETURNING before
+        // the SET list, so a parameter used in both takes its type there.
+        if let Some(selection) = selection {
+            let typed = self.expr(selection);
+            self.coerce_condition(&typed, "WHERE");
+        }
+        let outputs = self.returning(returning.as_deref());
         if let Some((name, relation)) = &target {
             self.assignments(assignments, name, relation);
         } else {
@@ -669,11 +676,6 @@ impl Analyzer<'_> {
                 self.poison(&typed);
             }
         }
-        if let Some(selection) = selection {
-            let typed = self.expr(selection);
-            self.coerce_condition(&typed, "WHERE");
-        }
-        let outputs = self.returning(returning.as_deref());
         self.levels.pop();
         outputs
     }
