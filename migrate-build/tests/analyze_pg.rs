@@ -141,6 +141,10 @@ const QUERIES: &[&str] = &[
     "SELECT make_interval(0, 0, 0, $1) FROM users u JOIN tasks t ON t.owner_id = $1",
     "SELECT DISTINCT ON (make_interval(0, 0, 0, $1)) id FROM users LIMIT $1",
     "SELECT sum(id) OVER w FROM users WINDOW w AS (ORDER BY make_interval(0, 0, 0, $1)) LIMIT $1",
+    "SELECT sum(id) OVER (ORDER BY make_interval(0, 0, 0, $1)) FROM users WHERE id = $1",
+    "SELECT sum(id) OVER (ORDER BY make_interval(0, 0, 0, $1)) FROM users LIMIT $1",
+    "SELECT sum(id) OVER (PARTITION BY $1::smallint), make_interval(0, 0, 0, $1) FROM users",
+    "SELECT sum(id) OVER (PARTITION BY $1::smallint) FROM users WINDOW w AS (ORDER BY make_interval(0, 0, 0, $1))",
     "SELECT nosuch FROM users WHERE alsonosuch = 1",
     // Grouping: ungrouped columns, functional dependency on the primary key.
     "SELECT owner_id, title FROM tasks GROUP BY owner_id",

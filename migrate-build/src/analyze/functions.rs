@@ -543,7 +543,14 @@ impl Analyzer<'_> {
             self.coerce_condition(&typed, "FILTER");
         }
         if let Some(WindowType::WindowSpec(spec)) = over {
-            self.window_spec(spec);
+            match self
+                .levels
+                .last_mut()
+                .and_then(|level| level.windows.as_mut())
+            {
+                Some(windows) => windows.push(spec.clone()),
+                None => self.window_spec(spec),
+            }
         }
         if misnamed {
             for arg in &typed_args {

@@ -436,7 +436,8 @@ impl Analyzer<'_> {
     /// One SELECT block with the ORDER BY and LIMIT of its query, each
     /// clause analysed in PostgreSQL's order (transformSelectStmt): FROM,
     /// the select list, WHERE, HAVING, ORDER BY, GROUP BY, DISTINCT ON,
-    /// LIMIT, WINDOW. A parameter takes its type from its first use in
+    /// LIMIT, then the WINDOW clause and the inline `OVER (...)`
+    /// specifications. A parameter takes its type from its first use in
     /// that order.
     fn select(&mut self, select: &Select, tail: Tail, resolve_unknowns: bool) -> Vec<Out> {
         let Select {
@@ -475,6 +476,9 @@ impl Analyzer<'_> {
         self.levels.push(Level::default());
         for item in from {
             self.join_tree(item);
+        }
+        if let Some(level) = self.levels.last_mut() {
+            level.windows = Some(Vec::new());
         }
         // A strict WHERE condition makes the columns an outer join
         // null-extends non-null again (the planner's reduce_outer_joins).
@@ -537,6 +541,14 @@ impl Analyzer<'_> {
             if let sqlparser::ast::NamedWindowExpr::WindowSpec(spec) = &window.1 {
                 self.window_spec(spec);
             }
+        }
+        let inline_windows = self
+            .levels
+            .last_mut()
+            .and_then(|level| level.windows.take())
+            .unwrap_or_default();
+        for spec in &inline_windows {
+            self.window_spec(spec);
         }
         self.check_grouping(select);
         if resolve_unknowns {

@@ -2,7 +2,7 @@
 //! the blocks around it (for correlated subqueries), and the CTEs in force.
 
 use migrate_core::{Name, SqlType};
-use sqlparser::ast::Ident;
+use sqlparser::ast::{Ident, WindowSpec};
 
 /// An identifier as PostgreSQL stores it: unquoted ones fold to lower case.
 pub(crate) fn fold_ident(ident: &Ident) -> String {
@@ -73,6 +73,10 @@ pub(crate) struct Level {
     /// Entries an outer join null-extends, with their columns' nullability
     /// before it did (a strict WHERE condition on them undoes it).
     pub nulled: Vec<(usize, Vec<bool>)>,
+    /// In a SELECT block, the inline window specifications (`OVER (...)`)
+    /// met so far: PostgreSQL analyses them last, with the WINDOW clause.
+    /// `None` elsewhere, where they are typed where they stand.
+    pub windows: Option<Vec<WindowSpec>>,
 }
 
 /// What an unqualified or qualified column reference resolved to.
