@@ -168,6 +168,21 @@ fn a_strict_where_condition_undoes_the_outer_join() {
 }
 
 #[test]
+fn the_select_list_types_a_parameter_before_where() {
+    // PostgreSQL reaches the select list first, so $1 is int4 (and then
+    // `owner_id = $1` is int8 = int4); the strict WHERE condition still
+    // makes t.title NOT NULL.
+    check(
+        "SELECT t.title, make_interval(0, 0, 0, $1) FROM users u LEFT JOIN tasks t ON t.owner_id = u.id WHERE t.owner_id = $1",
+        expect![[r#"
+            params: [int4]
+            title: text not null
+            make_interval: interval null
+        "#]],
+    );
+}
+
+#[test]
 fn using_merges_the_join_column() {
     check(
         "SELECT * FROM users JOIN (SELECT owner_id AS id, title FROM tasks) t USING (id)",
