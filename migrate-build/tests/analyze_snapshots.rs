@@ -1141,3 +1141,47 @@ fn arguments_passed_by_name() {
         "#]],
     );
 }
+
+#[test]
+fn window_frame_offsets_take_the_type_of_their_unit() {
+    check(
+        "SELECT sum(id) OVER (ORDER BY id ROWS BETWEEN $1 PRECEDING AND $2 FOLLOWING), sum(id) OVER (ORDER BY due RANGE $3 PRECEDING), sum(id) OVER (ORDER BY id RANGE $4 PRECEDING) FROM tasks",
+        expect![[r#"
+            params: [int8, int8, interval, int4]
+            sum: int8 null
+            sum: int8 null
+            sum: int8 null
+        "#]],
+    );
+    check(
+        "SELECT sum(id) OVER (ORDER BY id, due RANGE $1 PRECEDING) FROM tasks",
+        expect![[r#"
+            error: RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column
+             --> 1:21
+              |
+            1 | SELECT sum(id) OVER (ORDER BY id, due RANGE $1 PRECEDING) FROM tasks
+              |                     ^
+        "#]],
+    );
+    check(
+        "SELECT sum(id) OVER (ORDER BY id RANGE 1.5 PRECEDING) FROM tasks",
+        expect![[r#"
+            error: RANGE with offset PRECEDING/FOLLOWING is not supported for column type integer and offset type numeric
+             --> 1:40
+              |
+            1 | SELECT sum(id) OVER (ORDER BY id RANGE 1.5 PRECEDING) FROM tasks
+              |                                        ^^^
+              = help: cast the offset value to an appropriate type
+        "#]],
+    );
+    check(
+        "SELECT sum(id) OVER (ORDER BY id ROWS id PRECEDING) FROM tasks",
+        expect![[r#"
+            error: argument of ROWS must not contain variables
+             --> 1:39
+              |
+            1 | SELECT sum(id) OVER (ORDER BY id ROWS id PRECEDING) FROM tasks
+              |                                       ^^
+        "#]],
+    );
+}

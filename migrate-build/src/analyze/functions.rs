@@ -5,7 +5,7 @@
 use migrate_core::SqlType;
 use sqlparser::ast::{
     Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgOperator, FunctionArgumentClause,
-    FunctionArgumentList, FunctionArguments, WindowSpec, WindowType,
+    FunctionArgumentList, FunctionArguments, WindowType,
 };
 
 use super::overloads::{self, Resolution};
@@ -633,21 +633,6 @@ impl Analyzer<'_> {
                 true
             }
             _ => false,
-        }
-    }
-
-    pub(crate) fn window_spec(&mut self, spec: &WindowSpec) {
-        let WindowSpec {
-            window_name: _,
-            partition_by,
-            order_by,
-            window_frame: _,
-        } = spec;
-        for expr in partition_by {
-            self.expr(expr);
-        }
-        for item in order_by {
-            self.expr(&item.expr);
         }
     }
 

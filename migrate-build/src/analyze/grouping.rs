@@ -100,7 +100,7 @@ fn has_aggregate(expr: &Expr) -> bool {
 }
 
 /// Calls `visit` on `expr` and, while it returns true, on its children.
-fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr) -> bool) {
+pub(crate) fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr) -> bool) {
     if !visit(expr) {
         return;
     }

@@ -65,6 +65,7 @@ mod pg_functions;
 mod query;
 pub(crate) mod scope;
 mod types;
+mod window;
 
 use std::borrow::Cow;
 use std::ops::Range;
