@@ -1185,3 +1185,34 @@ fn window_frame_offsets_take_the_type_of_their_unit() {
         "#]],
     );
 }
+
+#[test]
+fn window_functions_where_postgres_forbids_them() {
+    check(
+        "SELECT id FROM tasks WHERE id > $1 AND rank() OVER (ORDER BY id) = 1",
+        expect![[r#"
+            error: window functions are not allowed in WHERE
+             --> 1:40
+              |
+            1 | SELECT id FROM tasks WHERE id > $1 AND rank() OVER (ORDER BY id) = 1
+              |                                        ^^^^
+        "#]],
+    );
+    check(
+        "SELECT sum(row_number() OVER ()) FROM tasks",
+        expect![[r#"
+            error: aggregate function calls cannot contain window function calls
+             --> 1:12
+              |
+            1 | SELECT sum(row_number() OVER ()) FROM tasks
+              |            ^^^^^^^^^^
+        "#]],
+    );
+    check(
+        "SELECT id FROM tasks WHERE id = (SELECT row_number() OVER () FROM users LIMIT 1)",
+        expect![[r#"
+            params: []
+            id: int4 not null
+        "#]],
+    );
+}

@@ -539,8 +539,14 @@ impl Analyzer<'_> {
             .map(|item| self.expr(&item.expr))
             .collect();
         if let Some(filter) = filter {
-            let typed = self.expr(filter);
+            let typed = self.windowless_expr("FILTER", filter);
             self.coerce_condition(&typed, "FILTER");
+        }
+        if !self.check_window_placement(function, span.clone()) {
+            for arg in &typed_args {
+                self.poison(arg);
+            }
+            return Typed::new(Ty::Error, true, span).named(function_name);
         }
         if let Some(WindowType::WindowSpec(spec)) = over {
             match self

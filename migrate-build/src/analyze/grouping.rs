@@ -80,21 +80,31 @@ fn function_name(function: &sqlparser::ast::Function) -> String {
         .unwrap_or_default()
 }
 
+/// Whether `function` calls an aggregate (not as a window function): a
+/// built-in one, or any call with FILTER.
+pub(crate) fn is_aggregate_call(function: &sqlparser::ast::Function) -> bool {
+    function.over.is_none() && (is_aggregate(&function_name(function)) || function.filter.is_some())
+}
+
+/// Whether `expr` is a subquery, a query level of its own.
+pub(crate) fn is_subquery(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. }
+    )
+}
+
 /// Whether `expr` contains an aggregate call at this query level.
 fn has_aggregate(expr: &Expr) -> bool {
     let mut found = false;
     walk(expr, &mut |e| {
         if let Expr::Function(function) = e
-            && function.over.is_none()
-            && (is_aggregate(&function_name(function)) || function.filter.is_some())
+            && is_aggregate_call(function)
         {
             found = true;
             return false;
         }
-        !matches!(
-            e,
-            Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. }
-        )
+        !is_subquery(e)
     });
     found
 }

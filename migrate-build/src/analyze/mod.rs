@@ -431,6 +431,10 @@ pub(crate) struct Analyzer<'s> {
     /// MERGE's `INSERT DEFAULT VALUES`, by the offset of the `VALUES` the
     /// parser read in its place ([`Rewritten::default_values`]).
     pub default_values: Vec<usize>,
+    /// The clause being typed, in PostgreSQL's words, when it is one where
+    /// PostgreSQL forbids window functions (`WHERE`, `JOIN conditions`..).
+    /// A subquery starts afresh.
+    pub windowless_clause: Option<&'static str>,
 }
 
 impl<'s> Analyzer<'s> {
@@ -448,6 +452,7 @@ impl<'s> Analyzer<'s> {
             levels: Vec::new(),
             ctes: Vec::new(),
             default_values: Vec::new(),
+            windowless_clause: None,
         }
     }
 

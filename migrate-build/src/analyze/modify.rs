@@ -620,9 +620,11 @@ impl Analyzer<'_> {
     fn returning(&mut self, returning: Option<&[SelectItem]>) -> Vec<Out> {
         let mut outputs = Vec::new();
         if let Some(items) = returning {
+            let outer_clause = self.windowless_clause.replace("RETURNING");
             for item in items {
                 self.select_item(item, &mut outputs);
             }
+            self.windowless_clause = outer_clause;
         }
         for out in &mut outputs {
             if let Ty::Param(n) = self.current(&out.typed.ty) {
@@ -664,7 +666,7 @@ impl Analyzer<'_> {
         // PostgreSQL (transformUpdateStmt) types WHERE and RETURNING before
         // the SET list, so a parameter used in both takes its type there.
         if let Some(selection) = selection {
-            let typed = self.expr(selection);
+            let typed = self.windowless_expr("WHERE", selection);
             self.coerce_condition(&typed, "WHERE");
         }
         let outputs = self.returning(returning.as_deref());
@@ -728,7 +730,7 @@ impl Analyzer<'_> {
             self.join_tree(item);
         }
         if let Some(selection) = selection {
-            let typed = self.expr(selection);
+            let typed = self.windowless_expr("WHERE", selection);
             self.coerce_condition(&typed, "WHERE");
         }
         let outputs = self.returning(returning.as_deref());

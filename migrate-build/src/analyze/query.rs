@@ -52,6 +52,9 @@ impl Analyzer<'_> {
             format_clause: _,  // ClickHouse only
             pipe_operators: _, // BigQuery only
         } = query;
+        // Window functions are allowed in a subquery of a clause that
+        // forbids them.
+        let outer_clause = self.windowless_clause.take();
         let pushed_with = match with {
             Some(with) => {
                 self.with(with);
@@ -86,7 +89,17 @@ impl Analyzer<'_> {
         if pushed_with {
             self.ctes.pop();
         }
+        self.windowless_clause = outer_clause;
         outputs
+    }
+
+    /// Types `expr` in `clause`, where PostgreSQL forbids window functions
+    /// (`window functions are not allowed in WHERE`).
+    pub(crate) fn windowless_expr(&mut self, clause: &'static str, expr: &Expr) -> Typed {
+        let outer_clause = self.windowless_clause.replace(clause);
+        let typed = self.expr(expr);
+        self.windowless_clause = outer_clause;
+        typed
     }
 
     /// LIMIT, OFFSET and FETCH, each a bigint.
@@ -343,7 +356,11 @@ impl Analyzer<'_> {
         } = values;
         let mut rows_typed: Vec<Vec<Typed>> = Vec::new();
         for row in rows {
-            let typed: Vec<Typed> = row.content.iter().map(|e| self.expr(e)).collect();
+            let typed: Vec<Typed> = row
+                .content
+                .iter()
+                .map(|e| self.windowless_expr("VALUES", e))
+                .collect();
             if let Some(first) = rows_typed.first()
                 && first.len() != typed.len()
             {
@@ -504,11 +521,11 @@ impl Analyzer<'_> {
                 .collect();
         }
         if let Some(selection) = selection {
-            let typed = self.expr(selection);
+            let typed = self.windowless_expr("WHERE", selection);
             self.coerce_condition(&typed, "WHERE");
         }
         if let Some(having) = having {
-            let typed = self.expr(having);
+            let typed = self.windowless_expr("HAVING", having);
             self.coerce_condition(&typed, "HAVING");
         }
         if let Some(OrderByKind::Expressions(items)) = tail.order_by {
@@ -517,9 +534,11 @@ impl Analyzer<'_> {
         match group_by {
             GroupByExpr::All(_) => {}
             GroupByExpr::Expressions(exprs, _) => {
+                let outer_clause = self.windowless_clause.replace("GROUP BY");
                 for expr in exprs {
                     self.group_by_expr(expr, &outputs);
                 }
+                self.windowless_clause = outer_clause;
             }
         }
         if has_grouping_sets(group_by) {
@@ -892,7 +911,7 @@ impl Analyzer<'_> {
             let mut merged_star: Vec<StarColumn> = Vec::new();
             match constraint {
                 Some(JoinConstraint::On(expr)) => {
-                    let typed = self.expr(expr);
+                    let typed = self.windowless_expr("JOIN conditions", expr);
                     self.coerce_condition(&typed, "JOIN/ON");
                 }
                 Some(JoinConstraint::Using(names)) => {

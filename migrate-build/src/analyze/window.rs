@@ -8,9 +8,12 @@
 //! of the one PostgreSQL picks.
 
 use migrate_core::SqlType;
-use sqlparser::ast::{Expr, Interval, WindowFrame, WindowFrameBound, WindowFrameUnits, WindowSpec};
+use sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Interval, WindowFrame,
+    WindowFrameBound, WindowFrameUnits, WindowSpec,
+};
 
-use super::grouping::walk;
+use super::grouping::{is_aggregate_call, is_subquery, walk};
 use super::types::{self, Ty};
 use super::{Analyzer, Typed};
 use crate::diagnostic::Diagnostic;
@@ -56,7 +59,8 @@ fn sort_type_name(column: &SqlType) -> String {
 }
 
 impl Analyzer<'_> {
-    /// Types a window specification.
+    /// Types a window specification; window functions are not allowed in
+    /// it.
     pub(crate) fn window_spec(&mut self, spec: &WindowSpec) {
         let WindowSpec {
             window_name: _, // a window it copies: its own clauses were typed where it stands
@@ -64,6 +68,7 @@ impl Analyzer<'_> {
             order_by,
             window_frame,
         } = spec;
+        let outer_clause = self.windowless_clause.replace("window definitions");
         for expr in partition_by {
             self.expr(expr);
         }
@@ -76,6 +81,69 @@ impl Analyzer<'_> {
             .collect();
         if let Some(frame) = window_frame {
             self.window_frame(spec, frame, &order_types);
+        }
+        self.windowless_clause = outer_clause;
+    }
+
+    /// PostgreSQL's checks of where a window function stands, made once
+    /// its arguments are typed: not in a clause that forbids them, and not
+    /// inside the arguments of another window function or of an aggregate.
+    /// Whether the call may stand where it is.
+    pub(crate) fn check_window_placement(
+        &mut self,
+        function: &Function,
+        span: std::ops::Range<usize>,
+    ) -> bool {
+        let nested_message = if function.over.is_some() {
+            if let Some(clause) = self.windowless_clause {
+                self.error(Diagnostic::error(
+                    format!("window functions are not allowed in {clause}"),
+                    span,
+                ));
+                return false;
+            }
+            "window function calls cannot be nested"
+        } else if is_aggregate_call(function) {
+            "aggregate function calls cannot contain window function calls"
+        } else {
+            return true;
+        };
+        let FunctionArguments::List(list) = &function.args else {
+            return true;
+        };
+        let mut nested = None;
+        for arg in &list.args {
+            let (FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))
+            | FunctionArg::Named {
+                arg: FunctionArgExpr::Expr(expr),
+                ..
+            }
+            | FunctionArg::ExprNamed {
+                arg: FunctionArgExpr::Expr(expr),
+                ..
+            }) = arg
+            else {
+                continue;
+            };
+            walk(expr, &mut |inner| {
+                if nested.is_some() {
+                    return false;
+                }
+                if let Expr::Function(call) = inner
+                    && call.over.is_some()
+                {
+                    nested = Some(self.span(inner));
+                    return false;
+                }
+                !is_subquery(inner)
+            });
+        }
+        match nested {
+            Some(at) => {
+                self.error(Diagnostic::error(nested_message, at));
+                false
+            }
+            None => true,
         }
     }
 
