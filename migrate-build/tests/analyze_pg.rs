@@ -205,6 +205,16 @@ const QUERIES: &[&str] = &[
     "SELECT id FROM tasks ORDER BY row_number() OVER ()",
     "SELECT sum(count(*)) OVER () FROM tasks",
     "SELECT max(id) FILTER (WHERE id > 0) OVER () FROM tasks",
+    // A schema-qualified call names a function of that schema.
+    "SELECT public.lower('A')",
+    "SELECT public.lower($1)",
+    "SELECT public.now()",
+    "SELECT billing.lower(email) FROM users",
+    "SELECT pg_catalog.nosuch(1)",
+    "SELECT pg_catalog.lenght(title) FROM tasks",
+    "SELECT pg_catalog.lower('A'), pg_catalog.now()",
+    "SELECT pg_catalog.upper(email) FROM users WHERE pg_catalog.lower(name) = $1",
+    "SELECT pg_catalog.lower(1, 2)",
     "SELECT nosuch FROM users WHERE alsonosuch = 1",
     // Grouping: ungrouped columns, functional dependency on the primary key.
     "SELECT owner_id, title FROM tasks GROUP BY owner_id",

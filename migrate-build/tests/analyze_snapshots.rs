@@ -58,7 +58,12 @@ fn schema() -> &'static Schema {
 /// The description (`$n` types, then one line per column: name, type,
 /// `null`/`not null`, Rust override), or every diagnostic rendered.
 fn check(sql: &str, expected: Expect) {
-    let actual = match describe(schema(), sql) {
+    check_in(schema(), sql, expected);
+}
+
+/// [`check`] over another schema.
+fn check_in(schema: &Schema, sql: &str, expected: Expect) {
+    let actual = match describe(schema, sql) {
         Ok(described) => {
             let mut out = String::new();
             let params: Vec<String> = described.params.iter().map(|p| p.udt_name()).collect();
@@ -1214,5 +1219,74 @@ fn window_functions_where_postgres_forbids_them() {
             params: []
             id: int4 not null
         "#]],
+    );
+}
+
+#[test]
+fn schema_qualified_calls_name_a_function_of_that_schema() {
+    check(
+        "SELECT pg_catalog.lower($1), pg_catalog.now(), public.lower('A')",
+        expect![[r#"
+            error: function public.lower(unknown) does not exist
+             --> 1:48
+              |
+            1 | SELECT pg_catalog.lower($1), pg_catalog.now(), public.lower('A')
+              |                                                ^^^^^^^^^^^^^^^^
+              = help: no function matches the given name and argument types; you might need to add explicit type casts
+        "#]],
+    );
+    check(
+        "SELECT pg_catalog.lower(1, 2)",
+        expect![[r#"
+        error: function pg_catalog.lower(integer, integer) does not exist
+         --> 1:8
+          |
+        1 | SELECT pg_catalog.lower(1, 2)
+          |        ^^^^^^^^^^^^^^^^^^^^^
+          = help: no function matches the given name and argument types; you might need to add explicit type casts
+    "#]],
+    );
+    check(
+        "SELECT pg_catalog.lenght(title) FROM tasks",
+        expect![[r#"
+        error: function pg_catalog.lenght(text) does not exist
+         --> 1:8
+          |
+        1 | SELECT pg_catalog.lenght(title) FROM tasks
+          |        ^^^^^^^^^^^^^^^^^^^^^^^
+          = help: no function matches the given name and argument types; you might need to add explicit type casts
+    "#]],
+    );
+    // An extension installs its functions in its schema.
+    let folded = fold_sql(
+        r#"CREATE EXTENSION "uuid-ossp"; CREATE SCHEMA app; CREATE EXTENSION pgcrypto SCHEMA app;"#,
+    );
+    assert!(!folded.has_errors(), "{:#?}", folded.diagnostics);
+    check_in(
+        &folded.schema,
+        "SELECT public.uuid_generate_v4(), app.crypt($1, app.gen_salt('bf')), app.uuid_generate_v4()",
+        expect![[r#"
+            error: function app.uuid_generate_v4() does not exist
+             --> 1:70
+              |
+            1 | SELECT public.uuid_generate_v4(), app.crypt($1, app.gen_salt('bf')), app.uuid_generate_v4()
+              |                                                                      ^^^^^^^^^^^^^^^^^^^^
+              = help: the extension uuid-ossp has uuid_generate_v4 in schema public: call public.uuid_generate_v4
+        "#]],
+    );
+    // An extension migrate has no list of may hold any function.
+    let folded = fold_sql("CREATE EXTENSION postgis;");
+    check_in(
+        &folded.schema,
+        "SELECT public.st_makepoint(1, 2)",
+        expect![[r#"
+        params: []
+        st_makepoint: text null
+        warning: migrate does not know the function st_makepoint; its result is not typed
+         --> 1:8
+          |
+        1 | SELECT public.st_makepoint(1, 2)
+          |        ^^^^^^^^^^^^^^^^^^^^^^^^
+    "#]],
     );
 }

@@ -46,6 +46,9 @@ struct Shape<'a> {
     arg_names: &'a [Option<String>],
     /// Called with `OVER (..)`.
     over: bool,
+    /// The function's name as written, schema included: PostgreSQL names
+    /// it so when no function matches.
+    called: &'a str,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -567,10 +570,12 @@ impl Analyzer<'_> {
         if arg_names.iter().all(Option::is_none) {
             arg_names.clear();
         }
+        let called = parts.join(".");
         let shape = Shape {
             ordered: &ordered,
             arg_names: &arg_names,
             over: over.is_some(),
+            called: &called,
         };
         let mut typed = self.call(&parts, &function_name, &typed_args, star, &shape, span);
         typed.name = Some(function_name);
@@ -727,12 +732,47 @@ impl Analyzer<'_> {
             None
         };
         let Some((kind, nulls, overloads)) = catalogue_entry else {
+            let called = shape.called;
             if self.schema.functions.keys().any(|n| n.name == name) {
                 let shown = self.argument_list(args, shape.arg_names);
                 self.error(
-                    Diagnostic::error(format!("function {name}({shown}) does not exist"), span.clone())
+                    Diagnostic::error(format!("function {called}({shown}) does not exist"), span.clone())
                         .with_help("no function matches the given name and argument types; you might need to add explicit type casts"),
                 );
+                return Typed::new(Ty::Error, true, span);
+            }
+            if let [schema, _] = parts
+                && !self.may_exist_in(schema, name)
+            {
+                let shown = self.argument_list(args, shape.arg_names);
+                let extension = pg_functions::EXTENSIONS
+                    .iter()
+                    .find(|(_, names)| names.binary_search(&name).is_ok());
+                let installed_in = extension.and_then(|(extension, _)| {
+                    self.schema
+                        .extensions
+                        .get(*extension)
+                        .map(|installed| installed.schema.clone())
+                });
+                let help = match (extension, installed_in) {
+                    (Some((extension, _)), Some(installed_in)) => format!(
+                        "the extension {extension} has {name} in schema {installed_in}: call {installed_in}.{name}"
+                    ),
+                    (Some((extension, _)), None) if schema != "pg_catalog" => format!(
+                        "{name} comes with the extension {extension}, which no migration creates: add `CREATE EXTENSION \"{extension}\" SCHEMA {schema};` to a migration"
+                    ),
+                    _ => "no function matches the given name and argument types; you might need to add explicit type casts".to_owned(),
+                };
+                self.error(
+                    Diagnostic::error(
+                        format!("function {called}({shown}) does not exist"),
+                        span.clone(),
+                    )
+                    .with_help(help),
+                );
+                for arg in args {
+                    self.poison(arg);
+                }
                 return Typed::new(Ty::Error, true, span);
             }
             if builtin_schema && !self.may_exist(name) {
@@ -749,7 +789,7 @@ impl Analyzer<'_> {
                 };
                 self.error(
                     Diagnostic::error(
-                        format!("function {name}({shown}) does not exist"),
+                        format!("function {called}({shown}) does not exist"),
                         span.clone(),
                     )
                     .with_help(help),
@@ -849,7 +889,7 @@ impl Analyzer<'_> {
         let Some(overload) = best.map(|(overload, _)| overload) else {
             let shown = self.argument_list(args, shape.arg_names);
             self.error(
-                Diagnostic::error(format!("function {name}({shown}) does not exist"), span.clone())
+                Diagnostic::error(format!("function {}({shown}) does not exist", shape.called), span.clone())
                     .with_help("no function matches the given name and argument types; you might need to add explicit type casts"),
             );
             for arg in args {
@@ -1008,7 +1048,7 @@ impl Analyzer<'_> {
                     "no function matches the given name and argument types; you might need to add explicit type casts".to_owned()
                 });
                 Diagnostic::error(
-                    format!("function {name}({shown}) does not exist"),
+                    format!("function {}({shown}) does not exist", shape.called),
                     span.clone(),
                 )
                 .with_help(help)
@@ -1189,6 +1229,38 @@ impl Analyzer<'_> {
                     None => extension != "plpgsql",
                 }
             })
+    }
+
+    /// Whether a function called `name` may exist in `schema`, for a call
+    /// qualified by it: one PostgreSQL has built in (in `pg_catalog`), one
+    /// the migrations created there, or one an extension they installed in
+    /// that schema may hold. True for a schema migrate does not model
+    /// (`information_schema`, one the migrations did not create).
+    fn may_exist_in(&self, schema: &str, name: &str) -> bool {
+        let modelled = schema == "pg_catalog" || self.schema.namespaces.contains_key(schema);
+        if !modelled {
+            return true;
+        }
+        (schema == "pg_catalog" && pg_functions::BUILTIN.binary_search(&name).is_ok())
+            || self
+                .schema
+                .functions
+                .keys()
+                .any(|n| n.schema == schema && n.name == name)
+            || self
+                .schema
+                .extensions
+                .iter()
+                .filter(|(_, extension)| extension.schema == schema)
+                .any(|(extension, _)| {
+                    match pg_functions::EXTENSIONS
+                        .iter()
+                        .find(|(e, _)| e == extension)
+                    {
+                        Some((_, names)) => names.binary_search(&name).is_ok(),
+                        None => extension != "plpgsql",
+                    }
+                })
     }
 
     /// The function the user most likely meant by a name that does not
