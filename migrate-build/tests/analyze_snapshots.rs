@@ -1290,3 +1290,45 @@ fn schema_qualified_calls_name_a_function_of_that_schema() {
     "#]],
     );
 }
+
+#[test]
+fn aggregates_where_postgres_forbids_them() {
+    check(
+        "SELECT id FROM tasks WHERE id > $1 AND max(id) = 1",
+        expect![[r#"
+            error: aggregate functions are not allowed in WHERE
+             --> 1:40
+              |
+            1 | SELECT id FROM tasks WHERE id > $1 AND max(id) = 1
+              |                                        ^^^^^^
+        "#]],
+    );
+    check(
+        "SELECT max(abs(min(id))) FROM tasks",
+        expect![[r#"
+        error: aggregate function calls cannot be nested
+         --> 1:16
+          |
+        1 | SELECT max(abs(min(id))) FROM tasks
+          |                ^^^^^^
+    "#]],
+    );
+    check(
+        "SELECT count(*), max(id) FROM tasks GROUP BY 2",
+        expect![[r#"
+            error: aggregate functions are not allowed in GROUP BY
+             --> 1:18
+              |
+            1 | SELECT count(*), max(id) FROM tasks GROUP BY 2
+              |                  ^^^^^^
+        "#]],
+    );
+    check(
+        "SELECT owner_id, (SELECT count(*) FROM users u WHERE u.id = max(t.owner_id)) FROM tasks t GROUP BY owner_id",
+        expect![[r#"
+            params: []
+            owner_id: int8 not null
+            count: int8 null
+        "#]],
+    );
+}

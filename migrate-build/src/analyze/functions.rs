@@ -542,10 +542,12 @@ impl Analyzer<'_> {
             .map(|item| self.expr(&item.expr))
             .collect();
         if let Some(filter) = filter {
-            let typed = self.windowless_expr("FILTER", filter);
+            let typed = self.scalar_expr("FILTER", filter);
             self.coerce_condition(&typed, "FILTER");
         }
-        if !self.check_window_placement(function, span.clone()) {
+        if !self.check_window_placement(function, span.clone())
+            || !self.check_aggregate_placement(function, span.clone())
+        {
             for arg in &typed_args {
                 self.poison(arg);
             }

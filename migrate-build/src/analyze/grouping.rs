@@ -8,7 +8,8 @@
 //! rejected.
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Select, SelectItem, Value,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArguments, GroupByExpr,
+    Select, SelectItem, Value,
 };
 
 use super::Analyzer;
@@ -243,12 +244,9 @@ impl Analyzer<'_> {
                 _ => None,
             };
             let expr = target.unwrap_or(expr);
+            // Reported where the aggregate stands (check_aggregate_placement,
+            // or check_grouped_item for an ordinal or an output name).
             if has_aggregate(expr) {
-                let span = self.span(expr);
-                self.error(Diagnostic::error(
-                    "aggregate functions are not allowed in GROUP BY",
-                    span,
-                ));
                 return;
             }
             match self.column_ref(expr) {
@@ -462,5 +460,157 @@ fn split_and<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
         }
         Expr::Nested(inner) => split_and(inner, out),
         other => out.push(other),
+    }
+}
+
+impl Analyzer<'_> {
+    /// PostgreSQL's checks of where an aggregate stands, made once its
+    /// arguments are typed: not in a clause that forbids them, and not
+    /// inside the arguments of another aggregate. Whether the call may
+    /// stand where it is.
+    ///
+    /// An aggregate whose arguments read only an outer query's columns
+    /// belongs to that outer query, and so may stand in a subquery of its
+    /// WHERE; only a call sure to belong to this query is judged.
+    pub(crate) fn check_aggregate_placement(
+        &mut self,
+        function: &sqlparser::ast::Function,
+        span: std::ops::Range<usize>,
+    ) -> bool {
+        if !is_aggregate_call(function) || !self.is_aggregate_of_this_level(function) {
+            return true;
+        }
+        if let Some(clause) = self.aggregateless_clause {
+            self.error(Diagnostic::error(
+                format!("aggregate functions are not allowed in {clause}"),
+                span,
+            ));
+            return false;
+        }
+        let FunctionArguments::List(list) = &function.args else {
+            return true;
+        };
+        let mut nested = None;
+        // The arguments, then the aggregate's own ORDER BY.
+        let args = list.args.iter().filter_map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))
+            | FunctionArg::Named {
+                arg: FunctionArgExpr::Expr(expr),
+                ..
+            }
+            | FunctionArg::ExprNamed {
+                arg: FunctionArgExpr::Expr(expr),
+                ..
+            } => Some(expr),
+            _ => None,
+        });
+        let order_by = list.clauses.iter().flat_map(|clause| match clause {
+            FunctionArgumentClause::OrderBy(items) => items.iter().map(|item| &item.expr).collect(),
+            _ => Vec::new(),
+        });
+        for expr in args.chain(order_by) {
+            walk(expr, &mut |inner| {
+                if nested.is_some() {
+                    return false;
+                }
+                if let Expr::Function(call) = inner
+                    && is_aggregate_call(call)
+                    && self.is_aggregate_of_this_level(call)
+                {
+                    nested = Some(self.span(inner));
+                    return false;
+                }
+                !is_subquery(inner)
+            });
+        }
+        match nested {
+            Some(at) => {
+                self.error(Diagnostic::error(
+                    "aggregate function calls cannot be nested",
+                    at,
+                ));
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// Whether the aggregate `function` surely belongs to the query being
+    /// typed: PostgreSQL gives an aggregate the level of the innermost
+    /// query whose columns its arguments read, this one when they read
+    /// none. Arguments with a subquery and no column of this query are not
+    /// judged.
+    fn is_aggregate_of_this_level(&self, function: &sqlparser::ast::Function) -> bool {
+        let FunctionArguments::List(list) = &function.args else {
+            return true;
+        };
+        let Some(level) = self.levels.last() else {
+            return true;
+        };
+        let mut reads_this_level = false;
+        let mut reads_other = false;
+        for arg in &list.args {
+            let (FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))
+            | FunctionArg::Named {
+                arg: FunctionArgExpr::Expr(expr),
+                ..
+            }
+            | FunctionArg::ExprNamed {
+                arg: FunctionArgExpr::Expr(expr),
+                ..
+            }) = arg
+            else {
+                continue;
+            };
+            walk(expr, &mut |e| {
+                let here = match e {
+                    Expr::Identifier(ident) => !matches!(
+                        level.lookup(&fold_ident(ident)),
+                        super::scope::Lookup::NotFound
+                    ),
+                    Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+                        let names: Vec<String> = parts.iter().map(fold_ident).collect();
+                        let table = &names[names.len() - 2];
+                        let schema = names.len().checked_sub(3).map(|i| names[i].as_str());
+                        level.entry(schema, table).is_some()
+                    }
+                    _ if is_subquery(e) => {
+                        reads_other = true;
+                        return false;
+                    }
+                    _ => return true,
+                };
+                if here {
+                    reads_this_level = true;
+                } else {
+                    reads_other = true;
+                }
+                false
+            });
+        }
+        reads_this_level || !reads_other
+    }
+
+    /// Where the first call in `expr` that `is_wanted` at this query level
+    /// stands, subqueries left out.
+    pub(crate) fn first_call(
+        &self,
+        expr: &Expr,
+        is_wanted: fn(&sqlparser::ast::Function) -> bool,
+    ) -> Option<std::ops::Range<usize>> {
+        let mut found = None;
+        walk(expr, &mut |e| {
+            if found.is_some() {
+                return false;
+            }
+            if let Expr::Function(function) = e
+                && is_wanted(function)
+            {
+                found = Some(self.span(e));
+                return false;
+            }
+            !is_subquery(e)
+        });
+        found
     }
 }

@@ -435,6 +435,10 @@ pub(crate) struct Analyzer<'s> {
     /// PostgreSQL forbids window functions (`WHERE`, `JOIN conditions`..).
     /// A subquery starts afresh.
     pub windowless_clause: Option<&'static str>,
+    /// The clause being typed, in PostgreSQL's words, when it is one where
+    /// PostgreSQL forbids aggregates (`WHERE`, `window ROWS`..). A
+    /// subquery starts afresh.
+    pub aggregateless_clause: Option<&'static str>,
 }
 
 impl<'s> Analyzer<'s> {
@@ -453,6 +457,7 @@ impl<'s> Analyzer<'s> {
             ctes: Vec::new(),
             default_values: Vec::new(),
             windowless_clause: None,
+            aggregateless_clause: None,
         }
     }
 

@@ -590,11 +590,14 @@ impl Analyzer<'_> {
                 continue;
             }
             let values: Vec<Typed> = match (value, targets.len()) {
-                (Expr::Tuple(items), n) if n > 1 => items.iter().map(|e| self.expr(e)).collect(),
+                (Expr::Tuple(items), n) if n > 1 => items
+                    .iter()
+                    .map(|e| self.scalar_expr("UPDATE", e))
+                    .collect(),
                 (Expr::Subquery(query), n) if n > 1 => {
                     self.subquery(query).into_iter().map(|o| o.typed).collect()
                 }
-                _ => vec![self.expr(value)],
+                _ => vec![self.scalar_expr("UPDATE", value)],
             };
             if values.len() != columns.len() {
                 let span = self.span(value);
@@ -621,10 +624,12 @@ impl Analyzer<'_> {
         let mut outputs = Vec::new();
         if let Some(items) = returning {
             let outer_clause = self.windowless_clause.replace("RETURNING");
+            let outer_aggregate_clause = self.aggregateless_clause.replace("RETURNING");
             for item in items {
                 self.select_item(item, &mut outputs);
             }
             self.windowless_clause = outer_clause;
+            self.aggregateless_clause = outer_aggregate_clause;
         }
         for out in &mut outputs {
             if let Ty::Param(n) = self.current(&out.typed.ty) {
@@ -666,7 +671,7 @@ impl Analyzer<'_> {
         // PostgreSQL (transformUpdateStmt) types WHERE and RETURNING before
         // the SET list, so a parameter used in both takes its type there.
         if let Some(selection) = selection {
-            let typed = self.windowless_expr("WHERE", selection);
+            let typed = self.scalar_expr("WHERE", selection);
             self.coerce_condition(&typed, "WHERE");
         }
         let outputs = self.returning(returning.as_deref());
@@ -674,7 +679,7 @@ impl Analyzer<'_> {
             self.assignments(assignments, name, relation);
         } else {
             for Assignment { value, .. } in assignments {
-                let typed = self.expr(value);
+                let typed = self.scalar_expr("UPDATE", value);
                 self.poison(&typed);
             }
         }
@@ -730,7 +735,7 @@ impl Analyzer<'_> {
             self.join_tree(item);
         }
         if let Some(selection) = selection {
-            let typed = self.windowless_expr("WHERE", selection);
+            let typed = self.scalar_expr("WHERE", selection);
             self.coerce_condition(&typed, "WHERE");
         }
         let outputs = self.returning(returning.as_deref());

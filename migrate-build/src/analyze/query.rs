@@ -9,6 +9,7 @@ use sqlparser::ast::{
     TableFactor, TableWithJoins, Value, Values, With,
 };
 
+use super::grouping::is_aggregate_call;
 use super::scope::{
     Level, MergedColumn, RangeEntry, ScopeColumn, StarColumn, did_you_mean, fold_ident,
 };
@@ -52,9 +53,10 @@ impl Analyzer<'_> {
             format_clause: _,  // ClickHouse only
             pipe_operators: _, // BigQuery only
         } = query;
-        // Window functions are allowed in a subquery of a clause that
-        // forbids them.
+        // Window functions and aggregates are allowed in a subquery of a
+        // clause that forbids them.
         let outer_clause = self.windowless_clause.take();
+        let outer_aggregate_clause = self.aggregateless_clause.take();
         let pushed_with = match with {
             Some(with) => {
                 self.with(with);
@@ -90,6 +92,7 @@ impl Analyzer<'_> {
             self.ctes.pop();
         }
         self.windowless_clause = outer_clause;
+        self.aggregateless_clause = outer_aggregate_clause;
         outputs
     }
 
@@ -99,6 +102,16 @@ impl Analyzer<'_> {
         let outer_clause = self.windowless_clause.replace(clause);
         let typed = self.expr(expr);
         self.windowless_clause = outer_clause;
+        typed
+    }
+
+    /// Types `expr` in `clause`, where PostgreSQL forbids both aggregates
+    /// and window functions (`aggregate functions are not allowed in
+    /// WHERE`).
+    pub(crate) fn scalar_expr(&mut self, clause: &'static str, expr: &Expr) -> Typed {
+        let outer_clause = self.aggregateless_clause.replace(clause);
+        let typed = self.windowless_expr(clause, expr);
+        self.aggregateless_clause = outer_clause;
         typed
     }
 
@@ -112,30 +125,32 @@ impl Analyzer<'_> {
                     limit_by,
                 } => {
                     if let Some(limit) = limit {
-                        self.int8_expr(limit);
+                        self.int8_expr("LIMIT", limit);
                     }
                     if let Some(Offset { value, rows: _ }) = offset {
-                        self.int8_expr(value);
+                        self.int8_expr("OFFSET", value);
                     }
                     for expr in limit_by {
                         self.expr(expr);
                     }
                 }
                 LimitClause::OffsetCommaLimit { offset, limit } => {
-                    self.int8_expr(offset);
-                    self.int8_expr(limit);
+                    self.int8_expr("OFFSET", offset);
+                    self.int8_expr("LIMIT", limit);
                 }
             }
         }
         if let Some(fetch) = tail.fetch
             && let Some(quantity) = &fetch.quantity
         {
-            self.int8_expr(quantity);
+            self.int8_expr("LIMIT", quantity);
         }
     }
 
-    fn int8_expr(&mut self, expr: &Expr) {
-        let typed = self.expr(expr);
+    /// LIMIT or OFFSET (`clause`): a bigint, without aggregates or window
+    /// functions.
+    fn int8_expr(&mut self, clause: &'static str, expr: &Expr) {
+        let typed = self.scalar_expr(clause, expr);
         self.coerce_implicit(&typed, &SqlType::builtin("int8"));
     }
 
@@ -359,7 +374,7 @@ impl Analyzer<'_> {
             let typed: Vec<Typed> = row
                 .content
                 .iter()
-                .map(|e| self.windowless_expr("VALUES", e))
+                .map(|e| self.scalar_expr("VALUES", e))
                 .collect();
             if let Some(first) = rows_typed.first()
                 && first.len() != typed.len()
@@ -443,7 +458,7 @@ impl Analyzer<'_> {
                             typed.name = Some("DEFAULT".to_owned());
                             typed
                         }
-                        _ => self.expr(expr),
+                        _ => self.scalar_expr("VALUES", expr),
                     })
                     .collect()
             })
@@ -521,7 +536,7 @@ impl Analyzer<'_> {
                 .collect();
         }
         if let Some(selection) = selection {
-            let typed = self.windowless_expr("WHERE", selection);
+            let typed = self.scalar_expr("WHERE", selection);
             self.coerce_condition(&typed, "WHERE");
         }
         if let Some(having) = having {
@@ -535,10 +550,12 @@ impl Analyzer<'_> {
             GroupByExpr::All(_) => {}
             GroupByExpr::Expressions(exprs, _) => {
                 let outer_clause = self.windowless_clause.replace("GROUP BY");
+                let outer_aggregate_clause = self.aggregateless_clause.replace("GROUP BY");
                 for expr in exprs {
-                    self.group_by_expr(expr, &outputs);
+                    self.group_by_expr(expr, &outputs, &made_by);
                 }
                 self.windowless_clause = outer_clause;
+                self.aggregateless_clause = outer_aggregate_clause;
             }
         }
         if has_grouping_sets(group_by) {
@@ -577,10 +594,19 @@ impl Analyzer<'_> {
         outputs
     }
 
-    fn group_by_expr(&mut self, expr: &Expr, outputs: &[Out]) {
+    /// One GROUP BY item; `made_by` is the select item each output comes
+    /// from.
+    fn group_by_expr(&mut self, expr: &Expr, outputs: &[Out], made_by: &[&SelectItem]) {
         match expr {
             Expr::Value(value) => {
                 if let Value::Number(number, _) = &value.value {
+                    if let Ok(n) = number.parse::<usize>()
+                        && n >= 1
+                        && let Some(item) = made_by.get(n - 1)
+                        && !self.check_grouped_item(item)
+                    {
+                        return;
+                    }
                     self.ordinal(number, outputs, "GROUP BY", self.span(expr));
                     return;
                 }
@@ -592,8 +618,13 @@ impl Analyzer<'_> {
                 let in_from = self.levels.last().is_some_and(|level| {
                     !matches!(level.lookup(&name), super::scope::Lookup::NotFound)
                 });
-                if !in_from && let Some(out) = outputs.iter().find(|o| o.name == name) {
-                    let typed = out.typed.clone();
+                if !in_from && let Some(index) = outputs.iter().position(|o| o.name == name) {
+                    if let Some(item) = made_by.get(index)
+                        && !self.check_grouped_item(item)
+                    {
+                        return;
+                    }
+                    let typed = outputs[index].typed.clone();
                     self.check_sortable(&typed, "GROUP BY", self.span(expr));
                     return;
                 }
@@ -605,6 +636,31 @@ impl Analyzer<'_> {
                 self.check_sortable(&typed, "GROUP BY", typed.span.clone());
             }
         }
+    }
+
+    /// A GROUP BY ordinal or output name may not point at a select item
+    /// holding an aggregate or a window function (PostgreSQL's
+    /// checkTargetlistEntrySQL92 looks for aggregates first). Whether it
+    /// may be grouped.
+    fn check_grouped_item(&mut self, item: &SelectItem) -> bool {
+        let (SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) = item else {
+            return true;
+        };
+        if let Some(at) = self.first_call(expr, is_aggregate_call) {
+            self.error(Diagnostic::error(
+                "aggregate functions are not allowed in GROUP BY",
+                at,
+            ));
+            return false;
+        }
+        if let Some(at) = self.first_call(expr, |function| function.over.is_some()) {
+            self.error(Diagnostic::error(
+                "window functions are not allowed in GROUP BY",
+                at,
+            ));
+            return false;
+        }
+        true
     }
 
     fn ordinal(
@@ -911,7 +967,7 @@ impl Analyzer<'_> {
             let mut merged_star: Vec<StarColumn> = Vec::new();
             match constraint {
                 Some(JoinConstraint::On(expr)) => {
-                    let typed = self.windowless_expr("JOIN conditions", expr);
+                    let typed = self.scalar_expr("JOIN conditions", expr);
                     self.coerce_condition(&typed, "JOIN/ON");
                 }
                 Some(JoinConstraint::Using(names)) => {

@@ -186,6 +186,11 @@ impl Analyzer<'_> {
             WindowFrameUnits::Range => "RANGE",
             WindowFrameUnits::Groups => "GROUPS",
         };
+        let outer_aggregate_clause = self.aggregateless_clause.replace(match units {
+            WindowFrameUnits::Rows => "window ROWS",
+            WindowFrameUnits::Range => "window RANGE",
+            WindowFrameUnits::Groups => "window GROUPS",
+        });
         for offset in offsets {
             let typed = self.expr(offset);
             let well_typed = match &range_column {
@@ -197,6 +202,7 @@ impl Analyzer<'_> {
                 self.check_no_variables(offset, construct);
             }
         }
+        self.aggregateless_clause = outer_aggregate_clause;
     }
 
     /// `argument of ROWS must be type bigint, not type boolean`; whether
