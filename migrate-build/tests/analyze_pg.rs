@@ -269,6 +269,16 @@ const QUERIES: &[&str] = &[
     "UPDATE tasks SET (title, priority) = ($1, count(*))",
     "UPDATE tasks SET (title, priority) = (SELECT 'a', count(*) FROM users)",
     "SELECT count(*) FROM tasks GROUP BY 3",
+    // An aggregate over only an outer query's columns belongs to that
+    // query, and is judged by the clause its subquery stands in.
+    "SELECT id FROM users u WHERE id = (SELECT max(u.id))",
+    "SELECT id FROM users u WHERE id = (SELECT max(u.id) FROM tasks)",
+    "SELECT id FROM users u WHERE EXISTS (SELECT 1 FROM tasks t GROUP BY t.owner_id HAVING max(u.id) > 1)",
+    "SELECT id FROM users u WHERE EXISTS (SELECT 1 FROM tasks t WHERE t.id = (SELECT min(u.id + t.id)))",
+    "SELECT u.id FROM users u JOIN tasks t ON t.id = (SELECT count(u.age) FROM comments)",
+    "UPDATE tasks t SET priority = (SELECT max(t.priority) FROM users)",
+    "SELECT (SELECT 1 FROM tasks GROUP BY max(u.id)) FROM users u",
+    "SELECT id FROM users u WHERE id = (SELECT max(u.id + t.id) FROM tasks t)",
     // A schema-qualified call names a function of that schema.
     "SELECT public.lower('A')",
     "SELECT public.lower($1)",

@@ -1331,4 +1331,14 @@ fn aggregates_where_postgres_forbids_them() {
             count: int8 null
         "#]],
     );
+    check(
+        "SELECT id FROM users u WHERE id = (SELECT max(u.id) FROM tasks)",
+        expect![[r#"
+        error: aggregate functions are not allowed in WHERE
+         --> 1:43
+          |
+        1 | SELECT id FROM users u WHERE id = (SELECT max(u.id) FROM tasks)
+          |                                           ^^^^^^^^
+    "#]],
+    );
 }

@@ -56,6 +56,16 @@ fn is_aggregate(name: &str) -> bool {
     )
 }
 
+/// The query an aggregate belongs to.
+enum AggregateLevel {
+    /// The query being typed.
+    This,
+    /// The enclosing query at this index of [`Analyzer::levels`].
+    Outer(usize),
+    /// Not known for sure.
+    Unknown,
+}
+
 /// A column reference resolved in the current block: (entry, column).
 type ColumnRef = (usize, String);
 
@@ -470,17 +480,38 @@ impl Analyzer<'_> {
     /// stand where it is.
     ///
     /// An aggregate whose arguments read only an outer query's columns
-    /// belongs to that outer query, and so may stand in a subquery of its
-    /// WHERE; only a call sure to belong to this query is judged.
+    /// belongs to that outer query: it is judged by the clause of the outer
+    /// query its subquery stands in (`WHERE id = (SELECT max(u.id))`).
     pub(crate) fn check_aggregate_placement(
         &mut self,
         function: &sqlparser::ast::Function,
         span: std::ops::Range<usize>,
     ) -> bool {
-        if !is_aggregate_call(function) || !self.is_aggregate_of_this_level(function) {
+        if !is_aggregate_call(function) {
             return true;
         }
-        if let Some(clause) = self.aggregateless_clause {
+        let clause = match self.aggregate_level(function) {
+            AggregateLevel::This => self.aggregateless_clause,
+            AggregateLevel::Outer(depth) => {
+                // The clause in force in that query when its first subquery
+                // on the way here began.
+                let clause = self
+                    .suspended_aggregate_clauses
+                    .iter()
+                    .find(|(n_levels, _)| *n_levels == depth + 1)
+                    .and_then(|(_, clause)| *clause);
+                if let Some(clause) = clause {
+                    self.error(Diagnostic::error(
+                        format!("aggregate functions are not allowed in {clause}"),
+                        span,
+                    ));
+                    return false;
+                }
+                return true;
+            }
+            AggregateLevel::Unknown => return true,
+        };
+        if let Some(clause) = clause {
             self.error(Diagnostic::error(
                 format!("aggregate functions are not allowed in {clause}"),
                 span,
@@ -515,7 +546,7 @@ impl Analyzer<'_> {
                 }
                 if let Expr::Function(call) = inner
                     && is_aggregate_call(call)
-                    && self.is_aggregate_of_this_level(call)
+                    && matches!(self.aggregate_level(call), AggregateLevel::This)
                 {
                     nested = Some(self.span(inner));
                     return false;
@@ -535,20 +566,19 @@ impl Analyzer<'_> {
         }
     }
 
-    /// Whether the aggregate `function` surely belongs to the query being
-    /// typed: PostgreSQL gives an aggregate the level of the innermost
-    /// query whose columns its arguments read, this one when they read
-    /// none. Arguments with a subquery and no column of this query are not
-    /// judged.
-    fn is_aggregate_of_this_level(&self, function: &sqlparser::ast::Function) -> bool {
+    /// The query the aggregate `function` belongs to: PostgreSQL gives an
+    /// aggregate the level of the innermost query whose columns its
+    /// arguments read, this one when they read none. Arguments with a
+    /// subquery, or a name that resolves nowhere, are not judged.
+    fn aggregate_level(&self, function: &sqlparser::ast::Function) -> AggregateLevel {
         let FunctionArguments::List(list) = &function.args else {
-            return true;
+            return AggregateLevel::This;
         };
-        let Some(level) = self.levels.last() else {
-            return true;
+        let Some(this) = self.levels.len().checked_sub(1) else {
+            return AggregateLevel::This;
         };
-        let mut reads_this_level = false;
-        let mut reads_other = false;
+        let mut innermost: Option<usize> = None;
+        let mut unknown = false;
         for arg in &list.args {
             let (FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))
             | FunctionArg::Named {
@@ -563,32 +593,37 @@ impl Analyzer<'_> {
                 continue;
             };
             walk(expr, &mut |e| {
-                let here = match e {
-                    Expr::Identifier(ident) => !matches!(
-                        level.lookup(&fold_ident(ident)),
-                        super::scope::Lookup::NotFound
-                    ),
+                let depth = match e {
+                    Expr::Identifier(ident) => {
+                        let name = fold_ident(ident);
+                        self.levels.iter().rposition(|level| {
+                            !matches!(level.lookup(&name), super::scope::Lookup::NotFound)
+                        })
+                    }
                     Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
                         let names: Vec<String> = parts.iter().map(fold_ident).collect();
                         let table = &names[names.len() - 2];
                         let schema = names.len().checked_sub(3).map(|i| names[i].as_str());
-                        level.entry(schema, table).is_some()
+                        self.levels
+                            .iter()
+                            .rposition(|level| level.entry(schema, table).is_some())
                     }
-                    _ if is_subquery(e) => {
-                        reads_other = true;
-                        return false;
-                    }
+                    _ if is_subquery(e) => None,
                     _ => return true,
                 };
-                if here {
-                    reads_this_level = true;
-                } else {
-                    reads_other = true;
+                match depth {
+                    Some(depth) => innermost = innermost.max(Some(depth)),
+                    None => unknown = true,
                 }
                 false
             });
         }
-        reads_this_level || !reads_other
+        match innermost {
+            Some(depth) if depth == this => AggregateLevel::This,
+            _ if unknown => AggregateLevel::Unknown,
+            Some(depth) => AggregateLevel::Outer(depth),
+            None => AggregateLevel::This,
+        }
     }
 
     /// Where the first call in `expr` that `is_wanted` at this query level

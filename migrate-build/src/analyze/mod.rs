@@ -439,6 +439,11 @@ pub(crate) struct Analyzer<'s> {
     /// PostgreSQL forbids aggregates (`WHERE`, `window ROWS`..). A
     /// subquery starts afresh.
     pub aggregateless_clause: Option<&'static str>,
+    /// For each subquery being typed, the number of levels when it began
+    /// and the [`Analyzer::aggregateless_clause`] it suspended: the clause
+    /// an aggregate of the enclosing query stands in when it is written in
+    /// the subquery.
+    pub suspended_aggregate_clauses: Vec<(usize, Option<&'static str>)>,
 }
 
 impl<'s> Analyzer<'s> {
@@ -458,6 +463,7 @@ impl<'s> Analyzer<'s> {
             default_values: Vec::new(),
             windowless_clause: None,
             aggregateless_clause: None,
+            suspended_aggregate_clauses: Vec::new(),
         }
     }
 

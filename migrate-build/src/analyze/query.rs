@@ -57,6 +57,8 @@ impl Analyzer<'_> {
         // clause that forbids them.
         let outer_clause = self.windowless_clause.take();
         let outer_aggregate_clause = self.aggregateless_clause.take();
+        self.suspended_aggregate_clauses
+            .push((self.levels.len(), outer_aggregate_clause));
         let pushed_with = match with {
             Some(with) => {
                 self.with(with);
@@ -92,6 +94,7 @@ impl Analyzer<'_> {
             self.ctes.pop();
         }
         self.windowless_clause = outer_clause;
+        self.suspended_aggregate_clauses.pop();
         self.aggregateless_clause = outer_aggregate_clause;
         outputs
     }
