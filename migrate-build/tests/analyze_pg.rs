@@ -269,6 +269,17 @@ const QUERIES: &[&str] = &[
     "UPDATE tasks SET (title, priority) = ($1, count(*))",
     "UPDATE tasks SET (title, priority) = (SELECT 'a', count(*) FROM users)",
     "SELECT count(*) FROM tasks GROUP BY 3",
+    "INSERT INTO audit (id, actor, action) VALUES (1, 'a', 'b') ON CONFLICT (id) DO UPDATE SET actor = 'x' WHERE max(audit.id) > 1",
+    "INSERT INTO audit (id, actor, action) VALUES (1, 'a', 'b') ON CONFLICT (id) DO UPDATE SET actor = 'x' WHERE rank() OVER () > 1",
+    "INSERT INTO audit (actor, action) VALUES ('a', 'b') RETURNING count(*)",
+    "MERGE INTO audit a USING users u ON a.id = max(u.id) WHEN MATCHED THEN DELETE",
+    "MERGE INTO audit a USING users u ON a.id = u.id WHEN MATCHED AND max(u.id) > 1 THEN DELETE",
+    "MERGE INTO audit a USING users u ON a.id = u.id WHEN MATCHED AND rank() OVER () > 1 THEN DELETE",
+    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY id) FROM tasks",
+    "SELECT coalesce(max(priority), 0), string_agg(title, ',' ORDER BY id) FROM tasks",
+    "SELECT CASE WHEN count(*) > 0 THEN 1 END FROM tasks",
+    "SELECT owner_id FROM tasks GROUP BY owner_id HAVING owner_id = (SELECT max(t2.owner_id) FROM tasks t2)",
+    "SELECT DISTINCT ON (max(id)) max(id) FROM tasks",
     // An aggregate over only an outer query's columns belongs to that
     // query, and is judged by the clause its subquery stands in.
     "SELECT id FROM users u WHERE id = (SELECT max(u.id))",

@@ -31,7 +31,7 @@ impl Analyzer<'_> {
         // The source comes after the target, as in `target JOIN source`; a
         // source subquery cannot see the target.
         self.table_factor(source);
-        let on_typed = self.expr(on);
+        let on_typed = self.scalar_expr("JOIN conditions", on);
         self.coerce_condition(&on_typed, "JOIN/ON");
         // The target is the first entry of the level (an opaque one when it
         // is unknown).
@@ -144,7 +144,7 @@ impl Analyzer<'_> {
         let hidden = if matched { None } else { target_entry };
         self.set_entry_visible(hidden, false);
         if let Some(predicate) = predicate {
-            let typed = self.expr(predicate);
+            let typed = self.scalar_expr("MERGE WHEN conditions", predicate);
             self.coerce_condition(&typed, "WHEN");
         }
         match action {
@@ -192,7 +192,7 @@ impl Analyzer<'_> {
             Some((name, relation)) => self.assignments(assignments, name, relation),
             None => {
                 for assignment in assignments {
-                    let typed = self.expr(&assignment.value);
+                    let typed = self.scalar_expr("UPDATE", &assignment.value);
                     self.poison(&typed);
                 }
             }

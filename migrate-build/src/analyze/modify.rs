@@ -496,7 +496,7 @@ impl Analyzer<'_> {
                 }
                 self.assignments(assignments, name, relation);
                 if let Some(selection) = selection {
-                    let typed = self.expr(selection);
+                    let typed = self.scalar_expr("WHERE", selection);
                     self.coerce_condition(&typed, "WHERE");
                 }
                 if let Some(level) = self.levels.last_mut() {
