@@ -435,7 +435,7 @@ fn uses_files_round_trip_through_a_directory() {
         .flat_map(|query| query.uses.iter())
         .map(|u| format!("{}.{}", u.table, u.column.as_deref().unwrap_or("*")))
         .collect();
-    expect![[r#"["users.*", "users.id", "users.email", "teams.*", "teams.id"]"#]]
+    expect![[r#"["users.*", "users.email", "users.id", "teams.*", "teams.id"]"#]]
         .assert_eq(&format!("{used:?}"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
