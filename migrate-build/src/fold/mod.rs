@@ -82,6 +82,7 @@
 //! assert_eq!(users.columns[0].default.as_deref(), Some("nextval('users_id_seq'::regclass)"));
 //! ```
 
+mod aggregates;
 mod alter;
 mod defaults;
 mod names;
@@ -491,6 +492,13 @@ impl Folder {
             Statement::DropFunction(drop) => {
                 self.drop_function(stmt, drop);
                 Ok(())
+            }
+            // sqlparser reads ALTER AGGREGATE; the aggregate fold reads it by
+            // tokens, as it does CREATE and DROP AGGREGATE, which it does not.
+            Statement::AlterFunction(alter)
+                if alter.kind == sqlparser::ast::AlterFunctionKind::Aggregate =>
+            {
+                self.alter_aggregate_statement(stmt)
             }
             Statement::CreateTrigger(create) => self.create_trigger(stmt, create),
             Statement::DropTrigger(drop) => self.drop_trigger(stmt, drop),

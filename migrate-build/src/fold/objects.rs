@@ -719,6 +719,7 @@ impl Folder {
             arguments,
             returns,
             returns_set,
+            aggregate: false,
         });
         Ok(())
     }
