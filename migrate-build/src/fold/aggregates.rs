@@ -223,9 +223,7 @@ impl Folder {
             .and_then(|data_type| self.resolve_type(stmt, &data_type).ok())
             .map(|resolved| resolved.ty);
         let returns = match option("FINALFUNC") {
-            Some(final_function) => state
-                .as_ref()
-                .and_then(|state| self.final_function_result(final_function, state)),
+            Some(final_function) => self.final_function_result(final_function, state.as_ref()),
             None => state,
         };
         let existing = self
@@ -274,8 +272,9 @@ impl Folder {
         Ok(())
     }
 
-    /// What the final function `text` (a name) returns when called on the state.
-    fn final_function_result(&self, text: &str, state: &SqlType) -> Option<SqlType> {
+    /// What the final function `text` (a name) returns when called on the
+    /// state: the overload taking the state type first, or the only one.
+    fn final_function_result(&self, text: &str, state: Option<&SqlType>) -> Option<SqlType> {
         let parsed = Tokens::new(text)?;
         let (object_name, _) = parsed.object_name(0)?;
         let parts = names::object_name_parts(&object_name);
@@ -290,7 +289,7 @@ impl Folder {
         let overloads = &self.schema.functions[&name];
         let on_state = overloads
             .iter()
-            .find(|function| function.arguments.first() == Some(state))
+            .find(|function| state.is_some() && function.arguments.first() == state)
             .or(match overloads.as_slice() {
                 [only] => Some(only),
                 _ => None,
@@ -332,7 +331,7 @@ impl Folder {
             2
         };
         loop {
-            let Some((object_name, next)) = tokens.object_name(at) else {
+            let Some((_, next)) = tokens.object_name(at) else {
                 return;
             };
             let after = tokens
@@ -347,7 +346,6 @@ impl Folder {
                     self.schema.functions.remove(&name);
                 }
             }
-            let _ = object_name;
             if tokens.tokens.get(after).map(|t| &t.token) != Some(&Token::Comma) {
                 return;
             }
