@@ -1204,8 +1204,8 @@ fn diagnostics_point_into_the_file_past_its_header() {
 }
 
 /// CREATE AGGREGATE over one that exists, OR REPLACE changing the result
-/// type, and a rename onto another aggregate: PostgreSQL's errors, at the
-/// aggregate's name.
+/// type, a rename onto another aggregate, DROP FUNCTION of an aggregate:
+/// PostgreSQL's errors, at the aggregate's name.
 #[test]
 fn aggregate_errors() {
     check(
@@ -1216,7 +1216,8 @@ CREATE AGGREGATE other(int) (SFUNC = add2, STYPE = int);
 CREATE AGGREGATE mysum(integer) (SFUNC = add2, STYPE = int);
 CREATE OR REPLACE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, FINALFUNC = half);
 ALTER AGGREGATE other(int) RENAME TO mysum;
-CREATE AGGREGATE nowhere.agg(int) (SFUNC = add2, STYPE = int);",
+CREATE AGGREGATE nowhere.agg(int) (SFUNC = add2, STYPE = int);
+DROP FUNCTION other(int);",
         expect![[r#"
             function public.add2(integer, integer) returns integer
             function public.half(integer) returns numeric
@@ -1243,6 +1244,12 @@ CREATE AGGREGATE nowhere.agg(int) (SFUNC = add2, STYPE = int);",
               |
             8 | CREATE AGGREGATE nowhere.agg(int) (SFUNC = add2, STYPE = int);
               |                  ^^^^^^^^^^^
+            error: "other" is an aggregate function
+             --> inline.sql:9:15
+              |
+            9 | DROP FUNCTION other(int);
+              |               ^^^^^
+              = help: Use DROP AGGREGATE to drop aggregate functions.
         "#]],
     );
 }

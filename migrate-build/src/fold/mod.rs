@@ -489,10 +489,7 @@ impl Folder {
                 if_exists: _,
             } => self.comment(stmt, *object_type, object_name, comment.as_deref()),
             Statement::CreateFunction(create) => self.create_function(stmt, create),
-            Statement::DropFunction(drop) => {
-                self.drop_function(stmt, drop);
-                Ok(())
-            }
+            Statement::DropFunction(drop) => self.drop_function(stmt, drop),
             // sqlparser reads ALTER AGGREGATE; the aggregate fold reads it by
             // tokens, as it does CREATE and DROP AGGREGATE, which it does not.
             Statement::AlterFunction(alter)
