@@ -59,6 +59,10 @@ CREATE FUNCTION audit_actor() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN NEW.actor := current_user; RETURN NEW; END $$;
 CREATE TRIGGER audit_actor BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION audit_actor();
 CREATE VIEW open_tasks AS SELECT t.id, t.title, u.email FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.status <> 'DONE';
+CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2';
+CREATE FUNCTION half(int) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT $1 / 2.0';
+CREATE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, INITCOND = '0');
+CREATE AGGREGATE halfsum(int) (SFUNC = add2, STYPE = int, FINALFUNC = half, INITCOND = '0');
 CREATE SCHEMA billing;
 CREATE TABLE billing.invoices (id bigint PRIMARY KEY, user_id bigint NOT NULL, amount numeric NOT NULL, paid boolean NOT NULL DEFAULT false);
 "#;
@@ -532,6 +536,22 @@ const QUERIES: &[&str] = &[
     "SELECT make_interval(days => 1, weeks => 2, years => $1, months => $2, hours => $3, mins => $4, secs => $5)",
     "UPDATE users SET updated_at = now() + make_interval(mins := $1) WHERE id = $2",
     "INSERT INTO tasks (owner_id, title, due) VALUES ($1, $2, make_date(year => $3, month => $4, day => $5))",
+    // User aggregates (CREATE AGGREGATE): typed, and placed as built-in ones.
+    "SELECT mysum(age) FROM users",
+    "SELECT halfsum(age) FROM users",
+    "SELECT public.mysum(age) FROM users",
+    "SELECT id, mysum(age) FROM users",
+    "SELECT id, public.mysum(age) FROM users",
+    "SELECT id FROM users WHERE mysum(age) > 1",
+    "SELECT owner_id, mysum(priority) FROM tasks GROUP BY owner_id HAVING mysum(priority) > $1",
+    "SELECT owner_id, title FROM tasks GROUP BY owner_id HAVING mysum(priority) > 1",
+    "SELECT mysum(mysum(age)) FROM users",
+    "SELECT id FROM users GROUP BY mysum(age)",
+    "SELECT id, mysum(age) OVER (ORDER BY id) FROM users",
+    "SELECT u.id, (SELECT mysum(t.priority) FROM tasks t WHERE t.owner_id = u.id) FROM users u",
+    "SELECT id FROM users u WHERE id = (SELECT mysum(u.age))",
+    "UPDATE users SET age = mysum(age)",
+    "SELECT mysum(age) FILTER (WHERE age > 1) FROM users",
 ];
 
 /// sqlx-style overrides (`"id!"`, `"url?"`, `"n: i64"`) are part of the

@@ -32,7 +32,9 @@ fn with_function_stubs(schema: &Schema, sql: &str) -> String {
                     .relations
                     .contains_key(&migrate_core::Name::new(&ty.schema, &ty.name))
             };
+            // Nothing in a table's shape can call an aggregate.
             if returns.name == "trigger"
+                || function.aggregate
                 || is_row_type(returns)
                 || function.arguments.iter().any(is_row_type)
             {

@@ -383,6 +383,79 @@ fn partitions_like_as_sequences_extensions_comments_transactions() {
 /// of `EXECUTE` (which only touches partitions, here none), with guards,
 /// branches, handlers that roll their block back, and directives inside the
 /// body.
+/// User aggregates: created (modern, old-style `BASETYPE`, `(*)`, with a
+/// final function), replaced, dropped, renamed and moved. `compare` does
+/// not judge functions, so their map is compared as well: each aggregate
+/// must come back from `pg_proc` as the fold recorded it.
+#[test]
+fn user_aggregates() {
+    let steps: Vec<String> = [
+        r#"CREATE SCHEMA stats;
+        CREATE TABLE t (id bigint NOT NULL, v int);
+        CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2';
+        CREATE FUNCTION half(int) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT $1 / 2.0';
+        CREATE FUNCTION cat2(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1 || $2';
+        CREATE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, INITCOND = '0');
+        CREATE AGGREGATE halfsum(integer) (SFUNC = add2, STYPE = int, FINALFUNC = half, INITCOND = '0');
+        CREATE AGGREGATE concat_all (BASETYPE = text, SFUNC = cat2, STYPE = text);
+        CREATE AGGREGATE gone(int) (SFUNC = add2, STYPE = int);
+        CREATE AGGREGATE moved(x int) (SFUNC = add2, STYPE = int);
+        CREATE AGGREGATE renamed_from(int) (SFUNC = add2, STYPE = int);"#,
+        r#"CREATE OR REPLACE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, INITCOND = '100');
+        DROP AGGREGATE IF EXISTS gone(int), nothing_here(int);
+        DROP AGGREGATE IF EXISTS gone(int);
+        ALTER AGGREGATE renamed_from(int) RENAME TO renamed_to;
+        ALTER AGGREGATE moved(int) SET SCHEMA stats;
+        ALTER AGGREGATE stats.moved(int) OWNER TO postgres;
+        CREATE AGGREGATE counted(*) (SFUNC = int8inc, STYPE = int8, INITCOND = '0');"#,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let (summary, report) = differential("diff_aggregates", &steps);
+    println!("{summary}");
+    expect![[""]].assert_eq(&report);
+
+    let migrations: Vec<Migration> = steps
+        .iter()
+        .enumerate()
+        .map(|(index, sql)| migration(index, sql))
+        .collect();
+    let db = TestDatabase::new("diff_aggregates_functions");
+    let mut client = db.client();
+    for migration in &migrations {
+        client.batch_execute(&migration.up).unwrap();
+    }
+    let actual = introspect(&mut client, &IntrospectOptions::default()).unwrap();
+    let folded = fold(&migrations);
+    assert_eq!(folded.schema.functions, actual.functions);
+    let aggregates: Vec<String> = folded
+        .schema
+        .functions
+        .iter()
+        .flat_map(|(name, overloads)| overloads.iter().map(move |f| (name, f)))
+        .filter(|(_, function)| function.aggregate)
+        .map(|(name, function)| {
+            let arguments: Vec<String> = function.arguments.iter().map(|a| a.to_string()).collect();
+            let returns = function.returns.as_ref().map(|r| r.to_string());
+            format!(
+                "{}.{}({}) -> {returns:?}",
+                name.schema,
+                name.name,
+                arguments.join(", ")
+            )
+        })
+        .collect();
+    expect![[r#"
+        public.concat_all(text) -> Some("text")
+        public.counted() -> Some("bigint")
+        public.halfsum(integer) -> Some("numeric")
+        public.mysum(integer) -> Some("integer")
+        public.renamed_to(integer) -> Some("integer")
+        stats.moved(integer) -> Some("integer")"#]]
+    .assert_eq(&aggregates.join("\n"));
+}
+
 #[test]
 fn do_block_bodies() {
     check_fixture(

@@ -167,7 +167,12 @@ fn dump(schema: &Schema) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "function {name}({}) returns {}{returns}",
+                "{} {name}({}) returns {}{returns}",
+                if function.aggregate {
+                    "aggregate"
+                } else {
+                    "function"
+                },
                 arguments.join(", "),
                 if function.returns_set { "setof " } else { "" }
             );
@@ -1195,5 +1200,56 @@ fn diagnostics_point_into_the_file_past_its_header() {
             .schema()
             .relations
             .contains_key(&migrate_core::Name::public("t"))
+    );
+}
+
+/// CREATE AGGREGATE over one that exists, OR REPLACE changing the result
+/// type, a rename onto another aggregate, DROP FUNCTION of an aggregate:
+/// PostgreSQL's errors, at the aggregate's name.
+#[test]
+fn aggregate_errors() {
+    check(
+        "CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql AS 'SELECT $1 + $2';
+CREATE FUNCTION half(int) RETURNS numeric LANGUAGE sql AS 'SELECT $1 / 2.0';
+CREATE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int);
+CREATE AGGREGATE other(int) (SFUNC = add2, STYPE = int);
+CREATE AGGREGATE mysum(integer) (SFUNC = add2, STYPE = int);
+CREATE OR REPLACE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, FINALFUNC = half);
+ALTER AGGREGATE other(int) RENAME TO mysum;
+CREATE AGGREGATE nowhere.agg(int) (SFUNC = add2, STYPE = int);
+DROP FUNCTION other(int);",
+        expect![[r#"
+            function public.add2(integer, integer) returns integer
+            function public.half(integer) returns numeric
+            aggregate public.mysum(integer) returns integer
+            aggregate public.other(integer) returns integer
+            error: function "mysum" already exists with same argument types
+             --> inline.sql:5:18
+              |
+            5 | CREATE AGGREGATE mysum(integer) (SFUNC = add2, STYPE = int);
+              |                  ^^^^^
+            error: cannot change return type of existing function
+             --> inline.sql:6:29
+              |
+            6 | CREATE OR REPLACE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, FINALFUNC = half);
+              |                             ^^^^^
+              = help: Use DROP AGGREGATE mysum(integer) first.
+            error: function mysum(integer) already exists in schema "public"
+             --> inline.sql:7:17
+              |
+            7 | ALTER AGGREGATE other(int) RENAME TO mysum;
+              |                 ^^^^^
+            error: schema "nowhere" does not exist
+             --> inline.sql:8:18
+              |
+            8 | CREATE AGGREGATE nowhere.agg(int) (SFUNC = add2, STYPE = int);
+              |                  ^^^^^^^^^^^
+            error: "other" is an aggregate function
+             --> inline.sql:9:15
+              |
+            9 | DROP FUNCTION other(int);
+              |               ^^^^^
+              = help: Use DROP AGGREGATE to drop aggregate functions.
+        "#]],
     );
 }

@@ -69,7 +69,12 @@ fn missing_functions_note(from: &Schema, to: &Schema) -> String {
         .flat_map(|(name, overloads)| {
             overloads.iter().map(move |function| {
                 let arguments: Vec<String> = function.arguments.iter().map(ddl::type_sql).collect();
-                format!("--   {}({})\n", ddl::qualified(name), arguments.join(", "))
+                let kind = if function.aggregate { "aggregate " } else { "" };
+                format!(
+                    "--   {kind}{}({})\n",
+                    ddl::qualified(name),
+                    arguments.join(", ")
+                )
             })
         })
         .collect();

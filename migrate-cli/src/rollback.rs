@@ -17,7 +17,9 @@
 use migrate_build::Diagnostic;
 use migrate_build::fold::Folder;
 use migrate_core::{Migration, Schema, ddl};
-use migrate_runtime::drift::{DifferenceKind, compare_with_triggers, function_signature};
+use migrate_runtime::drift::{
+    DifferenceKind, compare_with_triggers, drop_function_sql, function_signature,
+};
 
 use crate::Failure;
 use crate::diff::{fix_sql_with, manual_steps};
@@ -110,9 +112,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let functions_note = if created.is_empty() {
         String::new()
     } else {
+        let drops: Vec<String> = created
+            .iter()
+            .map(|statement| format!("--   {statement}\n"))
+            .collect();
         format!(
-            "\n-- left in place: the functions the migration created, which a trigger it re-created may run; drop them once nothing does:\n--   DROP FUNCTION {};\n",
-            created.join(", ")
+            "\n-- left in place: the functions the migration created, which a trigger it re-created may run; drop them once nothing does:\n{}",
+            drops.concat()
         )
     };
     if differences.is_empty() {
@@ -176,21 +182,27 @@ fn unfollowed(migration: &Migration, warnings: &[Diagnostic]) -> Vec<String> {
         .collect()
 }
 
-/// Functions of `after` that `before` lacks, as `DROP FUNCTION` takes them.
+/// `DROP FUNCTION` for the functions of `after` that `before` lacks, all
+/// in one statement, then `DROP AGGREGATE` for its aggregates, one each
+/// (DROP FUNCTION refuses an aggregate).
 fn functions_created(before: &Schema, after: &Schema) -> Vec<String> {
     let mut created = Vec::new();
+    let mut aggregates = Vec::new();
     for (name, overloads) in &after.functions {
         for function in overloads {
             let existed = before
                 .functions
                 .get(name)
                 .is_some_and(|present| present.contains(function));
-            if !existed {
+            if !existed && function.aggregate {
+                aggregates.push(drop_function_sql(name, function));
+            } else if !existed {
                 created.push(function_signature(name, function));
             }
         }
     }
-    created
+    let functions = (!created.is_empty()).then(|| format!("DROP FUNCTION {};", created.join(", ")));
+    functions.into_iter().chain(aggregates).collect()
 }
 
 /// Functions of `before` that `after` lacks: dropped or replaced by the
@@ -206,7 +218,8 @@ fn functions_not_restored(before: &Schema, after: &Schema) -> Vec<String> {
             if !kept {
                 let arguments: Vec<String> = function.arguments.iter().map(ddl::type_sql).collect();
                 manual.push(format!(
-                    "function {}({}) was dropped or changed by the migration: create it again as it was, before the statements below (the schema does not keep its body)",
+                    "{} {}({}) was dropped or changed by the migration: create it again as it was, before the statements below (the schema does not keep its body)",
+                    if function.aggregate { "aggregate" } else { "function" },
                     ddl::qualified(name),
                     arguments.join(", ")
                 ));

@@ -309,6 +309,40 @@ fn rollback_sql_of_a_data_migration_says_rows_are_not_undone() {
     );
 }
 
+/// An aggregate the migration created is named with `DROP AGGREGATE`
+/// (PostgreSQL's DROP FUNCTION refuses one); one it dropped is a manual
+/// step that says "aggregate".
+#[test]
+fn rollback_sql_names_aggregates_as_aggregates() {
+    let project = TempDir::with(&[
+        ("migrations/1_users.sql", USERS),
+        (
+            "migrations/2_sum.sql",
+            "CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql AS 'SELECT $1 + $2';\n\
+             CREATE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int);\n",
+        ),
+        ("migrations/3_unsum.sql", "DROP AGGREGATE mysum(int);\n"),
+    ]);
+    let created = migrate(&project.path, None, &["rollback-sql", "2"]);
+    expect_code(&created, 0);
+    let sql = stdout(&created);
+    assert!(
+        sql.contains("--   DROP FUNCTION public.add2(integer, integer);\n"),
+        "{sql}"
+    );
+    assert!(
+        sql.contains("--   DROP AGGREGATE public.mysum(integer);\n"),
+        "{sql}"
+    );
+    let dropped = migrate(&project.path, None, &["rollback-sql", "3"]);
+    expect_code(&dropped, 1);
+    let sql = stdout(&dropped);
+    assert!(
+        sql.contains("-- MANUAL STEP: aggregate public.mysum(integer) was dropped or changed by the migration"),
+        "{sql}"
+    );
+}
+
 /// What the schemas before and after a migration cannot tell is a manual
 /// step: named, counted in the header, and exit status 1.
 #[test]

@@ -385,6 +385,10 @@ pub struct Function {
     /// `None` for procedures and `RETURNS trigger`-style functions we do not type.
     pub returns: Option<SqlType>,
     pub returns_set: bool,
+    /// An aggregate (`CREATE AGGREGATE`, `prokind = 'a'`): `returns` is
+    /// what its final function returns, or its state type without one.
+    #[serde(default)]
+    pub aggregate: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -434,6 +438,15 @@ mod tests {
         let json = serde_json::to_string(&schema).expect("a schema serialises to JSON");
         let back: Schema = serde_json::from_str(&json).expect("and reads back");
         assert_eq!(back, schema);
+    }
+
+    /// A schema.json written before aggregates were recorded still reads:
+    /// its functions are plain functions.
+    #[test]
+    fn a_function_without_the_aggregate_field_is_not_an_aggregate() {
+        let json = r#"{"arguments":[],"returns":null,"returns_set":false}"#;
+        let function: Function = serde_json::from_str(json).expect("an old function reads");
+        assert!(!function.aggregate);
     }
 
     #[test]

@@ -333,6 +333,17 @@ pub fn function_signature(name: &Name, function: &Function) -> String {
     format!("{}({})", ddl::qualified(name), arguments.join(", "))
 }
 
+/// `DROP FUNCTION signature;`, or `DROP AGGREGATE` for an aggregate
+/// (PostgreSQL's DROP FUNCTION refuses one: `is an aggregate function`).
+pub fn drop_function_sql(name: &Name, function: &Function) -> String {
+    let keyword = if function.aggregate {
+        "AGGREGATE"
+    } else {
+        "FUNCTION"
+    };
+    format!("DROP {keyword} {};", function_signature(name, function))
+}
+
 /// [`functions_of`] as signatures.
 fn functions_using(schema: &Schema, ty: &SqlType) -> Vec<String> {
     functions_of(schema, ty)
@@ -708,12 +719,7 @@ fn drop_type_and_its_functions(actual: &Schema, name: &Name, user_type: &UserTyp
                 .chain(&function.returns)
                 .any(|argument| argument.element() == ty);
             if uses_type {
-                let arguments: Vec<String> = function.arguments.iter().map(ddl::type_sql).collect();
-                statements.push(format!(
-                    "DROP FUNCTION {}({});",
-                    ddl::qualified(function_name),
-                    arguments.join(", ")
-                ));
+                statements.push(drop_function_sql(function_name, function));
             }
         }
     }
@@ -1341,7 +1347,7 @@ fn compare_relations(
                     ddl::qualified(name)
                 ));
             } else {
-                drop = format!("DROP FUNCTION {signature};\n{drop}");
+                drop = format!("{}\n{drop}", drop_function_sql(function_name, function));
             }
         }
         steps.push((order, drop));
@@ -2856,6 +2862,7 @@ mod tests {
                 arguments: vec![SqlType::builtin("text")],
                 returns: Some(SqlType::user("public", "mood")),
                 returns_set: false,
+                aggregate: false,
             }],
         );
         let mut actual = expected.clone();

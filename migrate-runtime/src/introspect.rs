@@ -927,6 +927,7 @@ fn assemble(results: &[Vec<SimpleQueryRow>], options: &IntrospectOptions) -> Res
                 .collect(),
             returns: (!untyped).then_some(returns),
             returns_set: get(row, 4, Q::FUNCTIONS)?,
+            aggregate: kind == "a",
         };
         schema.functions.entry(name).or_default().push(function);
     }

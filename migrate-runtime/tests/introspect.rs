@@ -1,7 +1,7 @@
 //! Introspection of a live PostgreSQL database into the model, shown as DDL.
 
 use expect_test::expect;
-use migrate_core::{Name, ddl};
+use migrate_core::{Name, SqlType, ddl};
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
 use migrate_test_support::TestDatabase;
 
@@ -47,6 +47,8 @@ CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO (
 CREATE INDEX events_at_idx ON events (at);
 CREATE TABLE _migrate_history (version text PRIMARY KEY);
 CREATE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql AS 'SELECT a + b';
+CREATE FUNCTION halve(int) RETURNS numeric LANGUAGE sql AS 'SELECT $1 / 2.0';
+CREATE AGGREGATE half_total(int) (SFUNC = add, STYPE = int, FINALFUNC = halve, INITCOND = '0');
 CREATE TYPE floatrange AS RANGE (subtype = float8);
 "#;
 
@@ -72,6 +74,20 @@ fn reads_every_object_kind_and_leaves_out_extensions_and_the_history_table() {
             .as_deref(),
         Some("integer")
     );
+    assert!(!schema.functions[&Name::public("add")][0].aggregate);
+    // An aggregate (prokind 'a') is marked, and returns what its final
+    // function does, as the fold records it.
+    let aggregate = &schema.functions[&Name::public("half_total")][0];
+    assert!(aggregate.aggregate);
+    assert_eq!(
+        aggregate
+            .returns
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("numeric")
+    );
+    assert_eq!(aggregate.arguments, vec![SqlType::builtin("int4")]);
     assert!(schema.extensions.contains_key("pgcrypto"));
     // A range type's constructor functions belong to the type.
     assert!(!schema.functions.contains_key(&Name::public("floatrange")));

@@ -12,6 +12,8 @@ use sqlparser::ast::{
     Select, SelectItem, Value,
 };
 
+use migrate_core::Schema;
+
 use super::Analyzer;
 use super::scope::fold_ident;
 use crate::diagnostic::Diagnostic;
@@ -91,10 +93,34 @@ fn function_name(function: &sqlparser::ast::Function) -> String {
         .unwrap_or_default()
 }
 
+/// Whether `function` names an aggregate the migrations create: one whose
+/// every overload of that name is an aggregate (a name that is also a
+/// plain function is left unjudged, so a valid query is never rejected).
+fn is_user_aggregate(schema: &Schema, function: &sqlparser::ast::Function) -> bool {
+    let parts = super::query::object_name_parts(&function.name);
+    let (wanted_schema, name) = match parts.as_slice() {
+        [name] => (None, name),
+        [schema, name] => (Some(schema.as_str()), name),
+        _ => return false,
+    };
+    let mut overloads = schema
+        .functions
+        .iter()
+        .filter(|(candidate, _)| {
+            candidate.name == *name && wanted_schema.is_none_or(|wanted| candidate.schema == wanted)
+        })
+        .flat_map(|(_, overloads)| overloads)
+        .peekable();
+    overloads.peek().is_some() && overloads.all(|function| function.aggregate)
+}
+
 /// Whether `function` calls an aggregate (not as a window function): a
-/// built-in one, or any call with FILTER.
-pub(crate) fn is_aggregate_call(function: &sqlparser::ast::Function) -> bool {
-    function.over.is_none() && (is_aggregate(&function_name(function)) || function.filter.is_some())
+/// built-in one, one the migrations create, or any call with FILTER.
+pub(crate) fn is_aggregate_call(schema: &Schema, function: &sqlparser::ast::Function) -> bool {
+    function.over.is_none()
+        && (is_aggregate(&function_name(function))
+            || function.filter.is_some()
+            || is_user_aggregate(schema, function))
 }
 
 /// Whether `expr` is a subquery, a query level of its own.
@@ -106,11 +132,11 @@ pub(crate) fn is_subquery(expr: &Expr) -> bool {
 }
 
 /// Whether `expr` contains an aggregate call at this query level.
-fn has_aggregate(expr: &Expr) -> bool {
+fn has_aggregate(schema: &Schema, expr: &Expr) -> bool {
     let mut found = false;
     walk(expr, &mut |e| {
         if let Expr::Function(function) = e
-            && is_aggregate_call(function)
+            && is_aggregate_call(schema, function)
         {
             found = true;
             return false;
@@ -209,8 +235,12 @@ impl Analyzer<'_> {
                 _ => None,
             })
             .collect();
-        let aggregates = projection.iter().any(|e| has_aggregate(e))
-            || select.having.as_ref().is_some_and(has_aggregate);
+        let schema = self.schema;
+        let aggregates = projection.iter().any(|e| has_aggregate(schema, e))
+            || select
+                .having
+                .as_ref()
+                .is_some_and(|having| has_aggregate(schema, having));
         if group_exprs.is_empty() && !aggregates {
             return;
         }
@@ -256,7 +286,7 @@ impl Analyzer<'_> {
             let expr = target.unwrap_or(expr);
             // Reported where the aggregate stands (check_aggregate_placement,
             // or check_grouped_item for an ordinal or an output name).
-            if has_aggregate(expr) {
+            if has_aggregate(schema, expr) {
                 return;
             }
             match self.column_ref(expr) {
@@ -358,8 +388,7 @@ impl Analyzer<'_> {
             match e {
                 Expr::Function(function) => {
                     let name = function_name(function);
-                    if function.over.is_none() && (is_aggregate(&name) || function.filter.is_some())
-                    {
+                    if is_aggregate_call(self.schema, function) {
                         return false;
                     }
                     // A window function's arguments and window are checked;
@@ -487,7 +516,7 @@ impl Analyzer<'_> {
         function: &sqlparser::ast::Function,
         span: std::ops::Range<usize>,
     ) -> bool {
-        if !is_aggregate_call(function) {
+        if !is_aggregate_call(self.schema, function) {
             return true;
         }
         let clause = match self.aggregate_level(function) {
@@ -545,7 +574,7 @@ impl Analyzer<'_> {
                     return false;
                 }
                 if let Expr::Function(call) = inner
-                    && is_aggregate_call(call)
+                    && is_aggregate_call(self.schema, call)
                     && matches!(self.aggregate_level(call), AggregateLevel::This)
                 {
                     nested = Some(self.span(inner));
@@ -631,7 +660,7 @@ impl Analyzer<'_> {
     pub(crate) fn first_call(
         &self,
         expr: &Expr,
-        is_wanted: fn(&sqlparser::ast::Function) -> bool,
+        is_wanted: &dyn Fn(&sqlparser::ast::Function) -> bool,
     ) -> Option<std::ops::Range<usize>> {
         let mut found = None;
         walk(expr, &mut |e| {

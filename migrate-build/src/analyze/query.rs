@@ -649,14 +649,15 @@ impl Analyzer<'_> {
         let (SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) = item else {
             return true;
         };
-        if let Some(at) = self.first_call(expr, is_aggregate_call) {
+        let schema = self.schema;
+        if let Some(at) = self.first_call(expr, &|function| is_aggregate_call(schema, function)) {
             self.error(Diagnostic::error(
                 "aggregate functions are not allowed in GROUP BY",
                 at,
             ));
             return false;
         }
-        if let Some(at) = self.first_call(expr, |function| function.over.is_some()) {
+        if let Some(at) = self.first_call(expr, &|function| function.over.is_some()) {
             self.error(Diagnostic::error(
                 "window functions are not allowed in GROUP BY",
                 at,

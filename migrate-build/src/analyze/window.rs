@@ -103,7 +103,7 @@ impl Analyzer<'_> {
                 return false;
             }
             "window function calls cannot be nested"
-        } else if is_aggregate_call(function) {
+        } else if is_aggregate_call(self.schema, function) {
             "aggregate function calls cannot contain window function calls"
         } else {
             return true;

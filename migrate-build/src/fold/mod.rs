@@ -82,6 +82,7 @@
 //! assert_eq!(users.columns[0].default.as_deref(), Some("nextval('users_id_seq'::regclass)"));
 //! ```
 
+mod aggregates;
 mod alter;
 mod defaults;
 mod names;
@@ -488,9 +489,13 @@ impl Folder {
                 if_exists: _,
             } => self.comment(stmt, *object_type, object_name, comment.as_deref()),
             Statement::CreateFunction(create) => self.create_function(stmt, create),
-            Statement::DropFunction(drop) => {
-                self.drop_function(stmt, drop);
-                Ok(())
+            Statement::DropFunction(drop) => self.drop_function(stmt, drop),
+            // sqlparser reads ALTER AGGREGATE; the aggregate fold reads it by
+            // tokens, as it does CREATE and DROP AGGREGATE, which it does not.
+            Statement::AlterFunction(alter)
+                if alter.kind == sqlparser::ast::AlterFunctionKind::Aggregate =>
+            {
+                self.alter_aggregate_statement(stmt)
             }
             Statement::CreateTrigger(create) => self.create_trigger(stmt, create),
             Statement::DropTrigger(drop) => self.drop_trigger(stmt, drop),

@@ -719,6 +719,7 @@ impl Folder {
             arguments,
             returns,
             returns_set,
+            aggregate: false,
         });
         Ok(())
     }
@@ -726,7 +727,11 @@ impl Folder {
     /// DROP FUNCTION: the overloads named go from `schema.functions`. A
     /// function the fold did not record (one with polymorphic arguments,
     /// say) is not an error: its signature was never known.
-    pub(crate) fn drop_function(&mut self, stmt: &Stmt, drop: &sqlparser::ast::DropFunction) {
+    pub(crate) fn drop_function(
+        &mut self,
+        stmt: &Stmt,
+        drop: &sqlparser::ast::DropFunction,
+    ) -> Fallible<()> {
         let sqlparser::ast::DropFunction {
             if_exists: _,
             func_desc,
@@ -749,6 +754,19 @@ impl Folder {
                     .map(|resolved| resolved.ty)
                     .collect()
             });
+            let is_aggregate = arguments.as_ref().is_some_and(|arguments| {
+                self.schema.functions[&name]
+                    .iter()
+                    .any(|function| function.aggregate && &function.arguments == arguments)
+            });
+            if is_aggregate {
+                return Err(stmt
+                    .error(
+                        stmt.span_of_object_name(&description.name),
+                        format!("\"{object}\" is an aggregate function"),
+                    )
+                    .with_help("Use DROP AGGREGATE to drop aggregate functions."));
+            }
             if let Some(overloads) = self.schema.functions.get_mut(&name) {
                 match &arguments {
                     Some(arguments) => {
@@ -761,6 +779,7 @@ impl Folder {
                 }
             }
         }
+        Ok(())
     }
 
     pub(crate) fn create_trigger(&mut self, stmt: &Stmt, create: &CreateTrigger) -> Fallible<()> {

@@ -165,9 +165,6 @@ const SHAPE_NEUTRAL: &[&[&str]] = &[
     &["ALTER", "PROCEDURE"],
     &["DROP", "FUNCTION"],
     &["DROP", "PROCEDURE"],
-    &["CREATE", "AGGREGATE"],
-    &["CREATE", "OR", "REPLACE", "AGGREGATE"],
-    &["DROP", "AGGREGATE"],
     &["CREATE", "POLICY"],
     &["ALTER", "POLICY"],
     &["DROP", "POLICY"],
@@ -235,6 +232,9 @@ impl Folder {
         let Some(tokens) = Tokens::new(stmt.text) else {
             return Err(stmt.error_at_start(format!("syntax error: {parse_error}")));
         };
+        if let Some(handled) = self.aggregate_unparsed(stmt, &tokens)? {
+            return Ok(handled);
+        }
         if let Some(handled) = self.recognise(stmt, &tokens)? {
             return Ok(handled);
         }

@@ -1,0 +1,425 @@
+//! User-defined aggregates, which sqlparser does not parse: `CREATE [OR
+//! REPLACE] AGGREGATE`, `DROP AGGREGATE`, `ALTER AGGREGATE .. RENAME TO /
+//! SET SCHEMA`, read token by token.
+//!
+//! An aggregate is a [`Function`] with `aggregate` set: its arguments are
+//! the input types, its result the final function's (when it has one and
+//! the fold knows it) or else the state type, as `pg_proc.prorettype`
+//! holds. An aggregate with an argument type the fold cannot name
+//! (polymorphic, ordered-set) is not recorded, as for functions.
+
+use migrate_core::{Function, Name, SqlType};
+use sqlparser::ast::{DataType, ObjectName};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
+
+use super::unparsed::Tokens;
+use super::{Fallible, Folder, Stmt, names};
+
+/// The argument types of `( .. )` starting at `open`: `None` when one is
+/// not a type the fold can name; `(*)` takes none.
+fn argument_texts(stmt: &Stmt, tokens: &Tokens, open: usize) -> Option<(Vec<String>, usize)> {
+    let list = tokens.parenthesised(open);
+    let (&first, &last) = (list.first()?, list.last()?);
+    let inner = &tokens.tokens[first + 1..last];
+    if matches!(inner, [star] if star.token == Token::Mul) {
+        return Some((Vec::new(), last + 1));
+    }
+    let mut pieces = Vec::new();
+    let mut depth = 0;
+    let mut start = first + 1;
+    for index in first + 1..=last {
+        match tokens.tokens[index].token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket if depth > 0 => depth -= 1,
+            Token::Comma if depth == 0 => {
+                pieces.push(start..index);
+                start = index + 1;
+            }
+            Token::RParen => pieces.push(start..index),
+            _ => {}
+        }
+        // ORDER BY: an ordered-set aggregate, not recorded.
+        if tokens.keywords_at(index, &["ORDER", "BY"]) {
+            return None;
+        }
+    }
+    let texts = pieces
+        .into_iter()
+        .map(|piece| {
+            let mut piece = piece;
+            // [IN | VARIADIC] [name] type: the mode goes; VARIADIC is not followed.
+            if tokens.keywords_at(piece.start, &["VARIADIC"]) {
+                return None;
+            }
+            if tokens.keywords_at(piece.start, &["IN"]) {
+                piece.start += 1;
+            }
+            let text = |range: std::ops::Range<usize>| -> Option<String> {
+                let first = tokens.tokens.get(range.start)?;
+                let last = tokens.tokens.get(range.end.checked_sub(1)?)?;
+                let span = stmt.span(first.span).start..stmt.span(last.span).end;
+                Some(stmt.text[span.start - stmt.base..span.end - stmt.base].to_owned())
+            };
+            let whole = text(piece.clone())?;
+            if parse_type(&whole).is_some() {
+                return Some(whole);
+            }
+            text(piece.start + 1..piece.end).filter(|rest| parse_type(rest).is_some())
+        })
+        .collect::<Option<Vec<String>>>()?;
+    Some((texts, last + 1))
+}
+
+/// A type as PostgreSQL names it in a message (`integer`, not `int4`).
+fn shown_type(ty: &SqlType) -> String {
+    match migrate_core::builtin_data_type(&ty.name) {
+        Some(shown) if ty.is_builtin() && !ty.array && ty.modifiers.is_empty() => shown.to_owned(),
+        _ => ty.to_string(),
+    }
+}
+
+/// `text` as one whole data type.
+fn parse_type(text: &str) -> Option<DataType> {
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect).try_with_sql(text).ok()?;
+    let data_type = parser.parse_data_type().ok()?;
+    (parser.peek_token().token == Token::EOF).then_some(data_type)
+}
+
+/// The `KEY = value` options of the list `( .. )` starting at `open`, keys
+/// upper-cased, values as written.
+fn options(stmt: &Stmt, tokens: &Tokens, open: usize) -> Vec<(String, String)> {
+    let list = tokens.parenthesised(open);
+    let (Some(&first), Some(&last)) = (list.first(), list.last()) else {
+        return Vec::new();
+    };
+    let mut options = Vec::new();
+    let mut index = first + 1;
+    while index < last {
+        let key = tokens.keyword(index).unwrap_or_default();
+        if tokens.tokens.get(index + 1).map(|t| &t.token) != Some(&Token::Eq) {
+            index += 1;
+            continue;
+        }
+        let value_start = index + 2;
+        let mut depth = 0;
+        let mut end = value_start;
+        while end < last {
+            match tokens.tokens[end].token {
+                Token::LParen | Token::LBracket => depth += 1,
+                Token::RParen | Token::RBracket => depth -= 1,
+                Token::Comma if depth == 0 => break,
+                _ => {}
+            }
+            end += 1;
+        }
+        if end > value_start {
+            let start = stmt.span(tokens.tokens[value_start].span).start - stmt.base;
+            let stop = stmt.span(tokens.tokens[end - 1].span).end - stmt.base;
+            options.push((key, stmt.text[start..stop].to_owned()));
+        }
+        index = end + 1;
+    }
+    options
+}
+
+impl Folder {
+    /// The aggregate statements; `Some(())` when handled.
+    pub(super) fn aggregate_unparsed(
+        &mut self,
+        stmt: &Stmt,
+        tokens: &Tokens,
+    ) -> Fallible<Option<()>> {
+        if tokens.keywords_at(0, &["CREATE", "AGGREGATE"]) {
+            return self.create_aggregate(stmt, tokens, 2, false).map(Some);
+        }
+        if tokens.keywords_at(0, &["CREATE", "OR", "REPLACE", "AGGREGATE"]) {
+            return self.create_aggregate(stmt, tokens, 4, true).map(Some);
+        }
+        if tokens.keywords_at(0, &["DROP", "AGGREGATE"]) {
+            self.drop_aggregate(stmt, tokens);
+            return Ok(Some(()));
+        }
+        if tokens.keywords_at(0, &["ALTER", "AGGREGATE"]) {
+            return self.alter_aggregate(stmt, tokens).map(Some);
+        }
+        Ok(None)
+    }
+
+    /// ALTER AGGREGATE, which sqlparser parses: read by tokens all the same.
+    pub(super) fn alter_aggregate_statement(&mut self, stmt: &Stmt) -> Fallible<()> {
+        match Tokens::new(stmt.text) {
+            Some(tokens) => self.alter_aggregate(stmt, &tokens),
+            None => Ok(()),
+        }
+    }
+
+    /// The argument types as the model holds them; `None` when one cannot be named.
+    fn aggregate_arguments(&self, stmt: &Stmt, texts: &[String]) -> Option<Vec<SqlType>> {
+        texts
+            .iter()
+            .map(|text| {
+                let data_type = parse_type(text)?;
+                self.resolve_type(stmt, &data_type).ok().map(|r| r.ty)
+            })
+            .collect()
+    }
+
+    fn create_aggregate(
+        &mut self,
+        stmt: &Stmt,
+        tokens: &Tokens,
+        name_at: usize,
+        or_replace: bool,
+    ) -> Fallible<()> {
+        let Some((object_name, next)) = tokens.object_name(name_at) else {
+            return Err(stmt.error_at_start("syntax error: aggregate name expected"));
+        };
+        let name = self.new_name(stmt, &object_name)?;
+        let open_is = |index: usize| {
+            matches!(
+                tokens.tokens.get(index).map(|t| &t.token),
+                Some(Token::LParen)
+            )
+        };
+        if !open_is(next) {
+            return Err(stmt.error_at_start("syntax error: aggregate arguments expected"));
+        }
+        // The modern form has two lists; the old one only the options, with BASETYPE.
+        let first_list_end = tokens.parenthesised(next).last().copied().unwrap_or(next);
+        let (argument_texts, options_at) = if open_is(first_list_end + 1) {
+            match argument_texts(stmt, tokens, next) {
+                Some((texts, after)) => (Some(texts), after),
+                None => (None, first_list_end + 1),
+            }
+        } else {
+            let base = options(stmt, tokens, next)
+                .into_iter()
+                .find(|(key, _)| key == "BASETYPE")
+                .map(|(_, value)| value);
+            let texts = match base.as_deref() {
+                Some(any) if any.trim_matches('"').eq_ignore_ascii_case("any") => None,
+                Some(base) => Some(vec![base.to_owned()]),
+                None => None,
+            };
+            (texts, next)
+        };
+        let options = options(stmt, tokens, options_at);
+        let option = |key: &str| {
+            options
+                .iter()
+                .find(|(found, _)| found == key)
+                .map(|(_, value)| value.as_str())
+        };
+        let Some(arguments) =
+            argument_texts.and_then(|texts| self.aggregate_arguments(stmt, &texts))
+        else {
+            return Ok(());
+        };
+        let state = option("STYPE")
+            .and_then(parse_type)
+            .and_then(|data_type| self.resolve_type(stmt, &data_type).ok())
+            .map(|resolved| resolved.ty);
+        let returns = match option("FINALFUNC") {
+            Some(final_function) => self.final_function_result(final_function, state.as_ref()),
+            None => state,
+        };
+        let existing = self
+            .schema
+            .functions
+            .get(&name)
+            .and_then(|overloads| overloads.iter().find(|f| f.arguments == arguments));
+        if let Some(existing) = existing
+            && or_replace
+            && existing.returns.is_some()
+            && returns.is_some()
+            && existing.returns != returns
+        {
+            return Err(stmt
+                .error(
+                    stmt.span_of_object_name(&object_name),
+                    "cannot change return type of existing function",
+                )
+                .with_help(format!(
+                    "Use DROP AGGREGATE {}({}) first.",
+                    name.name,
+                    arguments
+                        .iter()
+                        .map(shown_type)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+        }
+        if existing.is_some() && !or_replace {
+            return Err(stmt.error(
+                stmt.span_of_object_name(&object_name),
+                format!(
+                    "function \"{}\" already exists with same argument types",
+                    name.name
+                ),
+            ));
+        }
+        let overloads = self.schema.functions.entry(name).or_default();
+        overloads.retain(|function| function.arguments != arguments);
+        overloads.push(Function {
+            arguments,
+            returns,
+            returns_set: false,
+            aggregate: true,
+        });
+        Ok(())
+    }
+
+    /// What the final function `text` (a name) returns when called on the
+    /// state: the overload taking the state type first, or the only one.
+    fn final_function_result(&self, text: &str, state: Option<&SqlType>) -> Option<SqlType> {
+        let parsed = Tokens::new(text)?;
+        let (object_name, _) = parsed.object_name(0)?;
+        let parts = names::object_name_parts(&object_name);
+        let (schema, object) = match parts.as_slice() {
+            [object] => (None, object.clone()),
+            [schema, object] => (Some(schema.as_str()), object.clone()),
+            _ => return None,
+        };
+        let name = self.lookup(schema, &object, |candidate| {
+            self.schema.functions.contains_key(candidate)
+        })?;
+        let overloads = &self.schema.functions[&name];
+        let on_state = overloads
+            .iter()
+            .find(|function| state.is_some() && function.arguments.first() == state)
+            .or(match overloads.as_slice() {
+                [only] => Some(only),
+                _ => None,
+            })?;
+        on_state.returns.clone()
+    }
+
+    /// `name(args)` at `at`: the name in the model, if recorded, and its
+    /// argument types, and the index after the list.
+    fn existing_aggregate(
+        &self,
+        stmt: &Stmt,
+        tokens: &Tokens,
+        at: usize,
+    ) -> Option<(ObjectName, Name, Vec<SqlType>, usize)> {
+        let (object_name, next) = tokens.object_name(at)?;
+        let (texts, after) = argument_texts(stmt, tokens, next)?;
+        let arguments = self.aggregate_arguments(stmt, &texts)?;
+        let (schema, object) = Self::split_name(stmt, &object_name).ok()?;
+        let name = self.lookup(schema.as_deref(), &object, |candidate| {
+            self.schema
+                .functions
+                .get(candidate)
+                .is_some_and(|overloads| {
+                    overloads
+                        .iter()
+                        .any(|f| f.aggregate && f.arguments == arguments)
+                })
+        })?;
+        Some((object_name, name, arguments, after))
+    }
+
+    /// DROP AGGREGATE [IF EXISTS] name(args) [, ..]: an aggregate the fold
+    /// did not record is not an error, its signature was never known.
+    fn drop_aggregate(&mut self, stmt: &Stmt, tokens: &Tokens) {
+        let mut at = if tokens.keywords_at(2, &["IF", "EXISTS"]) {
+            4
+        } else {
+            2
+        };
+        loop {
+            let Some((_, next)) = tokens.object_name(at) else {
+                return;
+            };
+            let after = tokens
+                .parenthesised(next)
+                .last()
+                .map_or(next + 1, |close| close + 1);
+            if let Some((_, name, arguments, _)) = self.existing_aggregate(stmt, tokens, at)
+                && let Some(overloads) = self.schema.functions.get_mut(&name)
+            {
+                overloads.retain(|function| function.arguments != arguments);
+                if overloads.is_empty() {
+                    self.schema.functions.remove(&name);
+                }
+            }
+            if tokens.tokens.get(after).map(|t| &t.token) != Some(&Token::Comma) {
+                return;
+            }
+            at = after + 1;
+        }
+    }
+
+    /// ALTER AGGREGATE name(args) RENAME TO new | SET SCHEMA s; OWNER TO
+    /// changes nothing the model holds.
+    fn alter_aggregate(&mut self, stmt: &Stmt, tokens: &Tokens) -> Fallible<()> {
+        let Some((object_name, old, arguments, next)) = self.existing_aggregate(stmt, tokens, 2)
+        else {
+            return Ok(());
+        };
+        let new = if tokens.keywords_at(next, &["RENAME", "TO"]) {
+            let Some((new_name, _)) = tokens.object_name(next + 2) else {
+                return Ok(());
+            };
+            let new = names::object_name_parts(&new_name)
+                .pop()
+                .unwrap_or_default();
+            Name::new(&old.schema, &new)
+        } else if tokens.keywords_at(next, &["SET", "SCHEMA"]) {
+            let Some((schema_name, _)) = tokens.object_name(next + 2) else {
+                return Ok(());
+            };
+            let schema = names::object_name_parts(&schema_name)
+                .pop()
+                .unwrap_or_default();
+            if !self.schema.namespaces.contains_key(&schema) {
+                return Err(stmt.error(
+                    stmt.span_of_object_name(&schema_name),
+                    format!("schema \"{schema}\" does not exist"),
+                ));
+            }
+            Name::new(&schema, &old.name)
+        } else {
+            return Ok(());
+        };
+        if new == old {
+            return Ok(());
+        }
+        let clash = self
+            .schema
+            .functions
+            .get(&new)
+            .is_some_and(|overloads| overloads.iter().any(|f| f.arguments == arguments));
+        if clash {
+            let shown: Vec<String> = arguments.iter().map(shown_type).collect();
+            return Err(stmt.error(
+                stmt.span_of_object_name(&object_name),
+                format!(
+                    "function {}({}) already exists in schema \"{}\"",
+                    new.name,
+                    shown.join(", "),
+                    new.schema
+                ),
+            ));
+        }
+        let mut moved = None;
+        if let Some(overloads) = self.schema.functions.get_mut(&old) {
+            if let Some(index) = overloads
+                .iter()
+                .position(|f| f.aggregate && f.arguments == arguments)
+            {
+                moved = Some(overloads.remove(index));
+            }
+            if overloads.is_empty() {
+                self.schema.functions.remove(&old);
+            }
+        }
+        if let Some(function) = moved {
+            self.schema.functions.entry(new).or_default().push(function);
+        }
+        Ok(())
+    }
+}
