@@ -67,14 +67,6 @@ impl<C: Columns, R> Whole<C, R> {
     }
 }
 
-impl<C, R> Clone for Whole<C, R> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<C, R> Copy for Whole<C, R> {}
-
 impl<'a, R, Read> Query<'a, R, Read> {
     /// The SQL, as checked.
     pub fn sql(&self) -> &'static str {
