@@ -87,38 +87,43 @@ pub fn expand(input: Input) -> TokenStream {
     // A query expanded before, against the same schema, by the same
     // macros: what its check found is read back instead of found again.
     let key = cache::Key::new(&sql);
-    if let Some(prepared) = key.as_ref().and_then(cache::Key::load) {
-        return match generate(&input, &sql, &prepared, file_path) {
-            Ok(tokens) => tokens,
-            Err(errors) => stub(&input, errors),
-        };
-    }
-    let schema = match schema::load() {
-        Ok(schema) => schema,
-        Err(message) => return stub(&input, vec![compile_error(span, &message)]),
+    let prepared = match key.as_ref().and_then(cache::Key::load) {
+        Some(prepared) => prepared,
+        None => match check(&sql, file_label.as_deref()) {
+            Ok(prepared) => {
+                if let Some(key) = &key {
+                    key.store(&prepared);
+                }
+                prepared
+            }
+            Err(messages) => {
+                let errors = messages
+                    .iter()
+                    .map(|message| compile_error(span, message))
+                    .collect();
+                return stub(&input, errors);
+            }
+        },
     };
-    let described = match analyze::describe(&schema, &sql) {
-        Ok(described) => described,
-        Err(mut diagnostics) => {
-            diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
-            let errors = diagnostics
-                .iter()
-                .map(|diagnostic| {
-                    compile_error(span, &render(diagnostic, &sql, file_label.as_deref()))
-                })
-                .collect();
-            return stub(&input, errors);
-        }
-    };
-    record_uses(&sql, file_label.as_deref(), &described);
-    let prepared = prepare(&schema, &described);
-    if let Some(key) = key {
-        key.store(&prepared);
-    }
     match generate(&input, &sql, &prepared, file_path) {
         Ok(tokens) => tokens,
         Err(errors) => stub(&input, errors),
     }
+}
+
+/// Checks `sql` against the schema: what the generated code needs, or the
+/// error messages, in the order of their place in the SQL.
+fn check(sql: &str, file_label: Option<&str>) -> Result<Prepared, Vec<String>> {
+    let schema = schema::load().map_err(|message| vec![message])?;
+    let described = analyze::describe(&schema, sql).map_err(|mut diagnostics| {
+        diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
+        diagnostics
+            .iter()
+            .map(|diagnostic| render(diagnostic, sql, file_label))
+            .collect::<Vec<_>>()
+    })?;
+    record_uses(sql, file_label, &described);
+    Ok(prepare(&schema, &described))
 }
 
 /// A diagnostic of the query as the user reads it: message, `line:col` in
