@@ -765,17 +765,7 @@ impl Analyzer<'_> {
                     ),
                     _ => "no function matches the given name and argument types; you might need to add explicit type casts".to_owned(),
                 };
-                self.error(
-                    Diagnostic::error(
-                        format!("function {called}({shown}) does not exist"),
-                        span.clone(),
-                    )
-                    .with_help(help),
-                );
-                for arg in args {
-                    self.poison(arg);
-                }
-                return Typed::new(Ty::Error, true, span);
+                return self.no_such_function(called, &shown, help, args, span);
             }
             if builtin_schema && !self.may_exist(name) {
                 let shown = self.argument_list(args, shape.arg_names);
@@ -789,17 +779,7 @@ impl Analyzer<'_> {
                     (None, Some(known)) => format!("did you mean \"{known}\"?"),
                     (None, None) => "no function matches the given name and argument types; you might need to add explicit type casts".to_owned(),
                 };
-                self.error(
-                    Diagnostic::error(
-                        format!("function {called}({shown}) does not exist"),
-                        span.clone(),
-                    )
-                    .with_help(help),
-                );
-                for arg in args {
-                    self.poison(arg);
-                }
-                return Typed::new(Ty::Error, true, span);
+                return self.no_such_function(called, &shown, help, args, span);
             }
             // An argument already reported: nothing more to say.
             if overloads::knows(self.schema, name)
@@ -1075,6 +1055,29 @@ impl Analyzer<'_> {
 
     /// The arguments as PostgreSQL shows them in `function f(..) does not
     /// exist`: their types, each after the name it is passed by.
+    /// PostgreSQL's "function ... does not exist", with `help`; the
+    /// arguments' parameters get no type from the call.
+    fn no_such_function(
+        &mut self,
+        called: &str,
+        shown: &str,
+        help: String,
+        args: &[Typed],
+        span: std::ops::Range<usize>,
+    ) -> Typed {
+        self.error(
+            Diagnostic::error(
+                format!("function {called}({shown}) does not exist"),
+                span.clone(),
+            )
+            .with_help(help),
+        );
+        for arg in args {
+            self.poison(arg);
+        }
+        Typed::new(Ty::Error, true, span)
+    }
+
     fn argument_list(&self, args: &[Typed], arg_names: &[Option<String>]) -> String {
         args.iter()
             .enumerate()

@@ -146,6 +146,23 @@ fn has_aggregate(schema: &Schema, expr: &Expr) -> bool {
     found
 }
 
+/// The value of a function's argument, passed by name or not (`*` and
+/// `t.*` have none).
+pub(crate) fn argument_expr(arg: &FunctionArg) -> Option<&Expr> {
+    match arg {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))
+        | FunctionArg::Named {
+            arg: FunctionArgExpr::Expr(expr),
+            ..
+        }
+        | FunctionArg::ExprNamed {
+            arg: FunctionArgExpr::Expr(expr),
+            ..
+        } => Some(expr),
+        _ => None,
+    }
+}
+
 /// Calls `visit` on `expr` and, while it returns true, on its children.
 pub(crate) fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr) -> bool) {
     if !visit(expr) {
@@ -552,18 +569,7 @@ impl Analyzer<'_> {
         };
         let mut nested = None;
         // The arguments, then the aggregate's own ORDER BY.
-        let args = list.args.iter().filter_map(|arg| match arg {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))
-            | FunctionArg::Named {
-                arg: FunctionArgExpr::Expr(expr),
-                ..
-            }
-            | FunctionArg::ExprNamed {
-                arg: FunctionArgExpr::Expr(expr),
-                ..
-            } => Some(expr),
-            _ => None,
-        });
+        let args = list.args.iter().filter_map(argument_expr);
         let order_by = list.clauses.iter().flat_map(|clause| match clause {
             FunctionArgumentClause::OrderBy(items) => items.iter().map(|item| &item.expr).collect(),
             _ => Vec::new(),
@@ -608,19 +614,7 @@ impl Analyzer<'_> {
         };
         let mut innermost: Option<usize> = None;
         let mut unknown = false;
-        for arg in &list.args {
-            let (FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))
-            | FunctionArg::Named {
-                arg: FunctionArgExpr::Expr(expr),
-                ..
-            }
-            | FunctionArg::ExprNamed {
-                arg: FunctionArgExpr::Expr(expr),
-                ..
-            }) = arg
-            else {
-                continue;
-            };
+        for expr in list.args.iter().filter_map(argument_expr) {
             walk(expr, &mut |e| {
                 let depth = match e {
                     Expr::Identifier(ident) => {

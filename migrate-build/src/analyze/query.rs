@@ -9,7 +9,7 @@ use sqlparser::ast::{
     TableFactor, TableWithJoins, Value, Values, With,
 };
 
-use super::grouping::is_aggregate_call;
+use super::grouping::{argument_expr, is_aggregate_call};
 use super::scope::{
     Level, MergedColumn, RangeEntry, ScopeColumn, StarColumn, did_you_mean, fold_ident,
 };
@@ -1599,18 +1599,8 @@ impl Analyzer<'_> {
         let function = parts.last().cloned().unwrap_or_default();
         let typed: Vec<Typed> = args
             .iter()
-            .filter_map(|arg| match arg {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))
-                | FunctionArg::Named {
-                    arg: FunctionArgExpr::Expr(expr),
-                    ..
-                }
-                | FunctionArg::ExprNamed {
-                    arg: FunctionArgExpr::Expr(expr),
-                    ..
-                } => Some(self.expr(expr)),
-                _ => None,
-            })
+            .filter_map(|arg| argument_expr(arg))
+            .map(|expr| self.expr(expr))
             .collect();
         if function == "unnest" {
             self.unnest_entry(typed, alias, ordinality);

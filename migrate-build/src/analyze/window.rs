@@ -9,11 +9,11 @@
 
 use migrate_core::SqlType;
 use sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Interval, WindowFrame,
-    WindowFrameBound, WindowFrameUnits, WindowSpec,
+    Expr, Function, FunctionArguments, Interval, WindowFrame, WindowFrameBound, WindowFrameUnits,
+    WindowSpec,
 };
 
-use super::grouping::{is_aggregate_call, is_subquery, walk};
+use super::grouping::{argument_expr, is_aggregate_call, is_subquery, walk};
 use super::types::{self, Ty};
 use super::{Analyzer, Typed};
 use crate::diagnostic::Diagnostic;
@@ -112,19 +112,7 @@ impl Analyzer<'_> {
             return true;
         };
         let mut nested = None;
-        for arg in &list.args {
-            let (FunctionArg::Unnamed(FunctionArgExpr::Expr(expr))
-            | FunctionArg::Named {
-                arg: FunctionArgExpr::Expr(expr),
-                ..
-            }
-            | FunctionArg::ExprNamed {
-                arg: FunctionArgExpr::Expr(expr),
-                ..
-            }) = arg
-            else {
-                continue;
-            };
+        for expr in list.args.iter().filter_map(argument_expr) {
             walk(expr, &mut |inner| {
                 if nested.is_some() {
                     return false;
