@@ -23,6 +23,8 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
@@ -41,31 +43,30 @@ impl Key {
     /// The entry of `sql` against the schema the build script wrote, or
     /// `None` when there is no such schema (nothing is kept then).
     pub fn new(sql: &str) -> Option<Self> {
-        let (dir, schema) = schema::written_digest()?;
-        Some(Self::in_dir(&dir, &schema, sql))
+        let (dir, digest_file) = schema::digest_file()?;
+        let mut hasher = shared_prefix(&dir, &digest_file)?;
+        hash_part(&mut hasher, sql);
+        Some(Self::named(&dir, hasher))
     }
 
     /// The entry of `sql` against the schema of SHA-256 `schema`, under
     /// `dir`.
+    #[cfg(test)]
     fn in_dir(dir: &Path, schema: &str, sql: &str) -> Self {
-        let mut hasher = Sha256::new();
-        for part in [
-            FORMAT,
-            env!("MIGRATE_MACROS_SOURCES"),
-            env!("CARGO_PKG_VERSION"),
-            migrate_build::VERSION,
-            migrate_core::VERSION,
-            crate::types::FEATURES,
-            schema,
-            sql,
-        ] {
-            hasher.update(part.len().to_le_bytes());
-            hasher.update(part.as_bytes());
-        }
+        let mut hasher = prefix(schema);
+        hash_part(&mut hasher, sql);
+        Self::named(dir, hasher)
+    }
+
+    /// The entry under `dir` named by the first half of what `hasher`
+    /// hashed, in hex.
+    fn named(dir: &Path, hasher: Sha256) -> Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let digest = hasher.finalize();
         let mut name = String::with_capacity(32);
         for byte in &digest[..16] {
-            let _ = write!(name, "{byte:02x}");
+            name.push(char::from(HEX[usize::from(byte >> 4)]));
+            name.push(char::from(HEX[usize::from(byte & 0xf)]));
         }
         Self {
             path: dir.join("prepared").join(name),
@@ -97,6 +98,53 @@ impl Key {
             let _ = std::fs::remove_file(&temporary);
         }
     }
+}
+
+/// What every key of the schema of SHA-256 `schema` hashes before its SQL.
+fn prefix(schema: &str) -> Sha256 {
+    let mut hasher = Sha256::new();
+    for part in [
+        FORMAT,
+        env!("MIGRATE_MACROS_SOURCES"),
+        env!("CARGO_PKG_VERSION"),
+        migrate_build::VERSION,
+        migrate_core::VERSION,
+        crate::types::FEATURES,
+        schema,
+    ] {
+        hash_part(&mut hasher, part);
+    }
+    hasher
+}
+
+/// One part of a key, delimited by its length.
+fn hash_part(hasher: &mut Sha256, part: &str) {
+    hasher.update(part.len().to_le_bytes());
+    hasher.update(part.as_bytes());
+}
+
+/// [`prefix`] of the schema the build script wrote, hashed once per
+/// written schema: the digest file is read again only when its
+/// modification time changes (a long-lived process such as rust-analyzer
+/// sees rebuilds). `None` without a digest.
+fn shared_prefix(dir: &Path, digest_file: &Path) -> Option<Sha256> {
+    type Shared = Option<(PathBuf, SystemTime, Sha256)>;
+    static SHARED: Mutex<Shared> = Mutex::new(None);
+    let stamp = std::fs::metadata(digest_file)
+        .and_then(|metadata| metadata.modified())
+        .ok()?;
+    // A poisoned lock only means another expansion panicked; the value is
+    // still sound.
+    let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((shared_dir, shared_stamp, hasher)) = &*shared
+        && shared_dir == dir
+        && *shared_stamp == stamp
+    {
+        return Some(hasher.clone());
+    }
+    let hasher = prefix(&schema::read_digest(digest_file)?);
+    *shared = Some((dir.to_owned(), stamp, hasher.clone()));
+    Some(hasher)
 }
 
 /// One line per parameter (`p <text> <type>`) and per column

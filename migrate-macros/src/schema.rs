@@ -63,15 +63,23 @@ pub fn load() -> Result<Arc<Schema>, String> {
     }
 }
 
-/// The directory the build script wrote into (`$OUT_DIR/migrate`) and the
-/// SHA-256 of the schema it wrote there (`schema.sha256`, which it writes
-/// beside `schema.json`); `None` without a build script.
-pub fn written_digest() -> Option<(PathBuf, String)> {
+/// The directory the build script wrote into (`$OUT_DIR/migrate`), and the
+/// file in it that holds the SHA-256 of the schema it wrote there
+/// (`schema.sha256`, written beside `schema.json`); `None` without
+/// `OUT_DIR`.
+pub fn digest_file() -> Option<(PathBuf, PathBuf)> {
     let dir = PathBuf::from(std::env::var_os("OUT_DIR")?).join("migrate");
-    let digest = std::fs::read_to_string(dir.join("schema.sha256")).ok()?;
+    let file = dir.join("schema.sha256");
+    Some((dir, file))
+}
+
+/// The SHA-256 in `file` (see [`digest_file`]), as hex; `None` when it is
+/// missing or not one.
+pub fn read_digest(file: &Path) -> Option<String> {
+    let digest = std::fs::read_to_string(file).ok()?;
     let digest = digest.trim();
     (digest.len() == 64 && digest.bytes().all(|byte| byte.is_ascii_hexdigit()))
-        .then(|| (dir, digest.to_owned()))
+        .then(|| digest.to_owned())
 }
 
 fn read_schema(path: &Path) -> Result<Schema, String> {
