@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use migrate_build::Diagnostic;
 use migrate_build::analyze::{self, Described};
 use migrate_core::Schema;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
@@ -303,22 +303,35 @@ fn generate(
             .map_or(span, syn::spanned::Spanned::span);
         errors.push(compile_error(at, &message));
     }
-    let mut args = Vec::new();
+    let mut args = Tokens::new(Span::call_site());
     for (index, (arg, param)) in input.args.iter().zip(&prepared.params).enumerate() {
-        let arg_span = syn::spanned::Spanned::span(arg);
+        // The first token's span: what `Spanned::span` gives on stable
+        // Rust, which cannot join spans, without walking the expression.
+        let arg_tokens = arg.to_token_stream();
+        let arg_span = arg_tokens
+            .clone()
+            .into_iter()
+            .next()
+            .map_or(span, |first| first.span());
         match param {
             Ok(rust) => {
+                // `::migrate::__private::arg::<T, _>(&(ARG)),` spanned at the
+                // argument: a type error points there.
                 let constructor = if rust.text { "arg_text" } else { "arg" };
-                let constructor = Ident::new(constructor, arg_span);
-                let ty = if is_plain_ident(&rust.ty) {
-                    Ident::new(&rust.ty, Span::call_site()).into_token_stream()
-                } else {
-                    code(&rust.ty)
-                };
-                // Spanned at the argument: a type error points there.
-                args.push(quote_spanned!(arg_span=>
-                    ::migrate::__private::#constructor::<#ty, _>(&(#arg))
-                ));
+                args.span = arg_span;
+                args.path(&["migrate", "__private", constructor]);
+                args.punct_joint(':');
+                args.punct(':');
+                args.punct('<');
+                args.ty(&rust.ty);
+                args.punct(',');
+                args.ident("_");
+                args.punct('>');
+                let mut value = Tokens::new(arg_span);
+                value.punct('&');
+                value.group(Delimiter::Parenthesis, arg_tokens);
+                args.group(Delimiter::Parenthesis, value.into_stream());
+                args.punct(',');
             }
             Err(message) => errors.push(compile_error(
                 arg_span,
@@ -393,16 +406,101 @@ fn generate(
         // `sql!` returned above.
         Kind::Sql => "new",
     };
-    let constructor = Ident::new(constructor, Span::call_site());
-    let sql_literal = sql_literal(input, sql);
+    // `::migrate::__private::Query::CONSTRUCTOR(SQL, [ARGS], { BLOCK })`,
+    // built token by token and handed to the compiler at once: `quote!`
+    // crosses from the macro to the compiler at each interpolation.
+    let mut body = Tokens::new(Span::call_site());
+    body.trees.push(sql_literal(input, sql).into());
+    body.punct(',');
+    body.group(Delimiter::Bracket, args.into_stream());
+    body.punct(',');
+    let spanned_empty = !matches!(input.kind, Kind::As(_));
     let block = code(&block);
-    Ok(quote!(
-        ::migrate::__private::Query::#constructor(
-            #sql_literal,
-            [#(#args),*],
-            { #warnings #block #spanned },
-        )
-    ))
+    // Joining streams is one more crossing: only when there is more.
+    let inner = if prepared.warnings.is_empty() && spanned_empty {
+        block
+    } else {
+        let mut inner = warnings;
+        inner.extend(block);
+        inner.extend(spanned);
+        inner
+    };
+    body.group(Delimiter::Brace, inner);
+    let mut call = Tokens::new(Span::call_site());
+    call.path(&["migrate", "__private", "Query", constructor]);
+    call.group(Delimiter::Parenthesis, body.into_stream());
+    Ok(call.into_stream())
+}
+
+/// Tokens of generated code, built one by one with one span and collected
+/// into a stream once.
+struct Tokens {
+    trees: Vec<TokenTree>,
+    span: Span,
+}
+
+impl Tokens {
+    fn new(span: Span) -> Self {
+        Self {
+            trees: Vec::new(),
+            span,
+        }
+    }
+
+    fn ident(&mut self, name: &str) {
+        self.trees.push(Ident::new(name, self.span).into());
+    }
+
+    fn punct(&mut self, ch: char) {
+        self.push_punct(ch, Spacing::Alone);
+    }
+
+    fn punct_joint(&mut self, ch: char) {
+        self.push_punct(ch, Spacing::Joint);
+    }
+
+    fn push_punct(&mut self, ch: char, spacing: Spacing) {
+        let mut punct = Punct::new(ch, spacing);
+        punct.set_span(self.span);
+        self.trees.push(punct.into());
+    }
+
+    /// `::a::b::c`.
+    fn path(&mut self, segments: &[&str]) {
+        for segment in segments {
+            self.punct_joint(':');
+            self.punct(':');
+            self.ident(segment);
+        }
+    }
+
+    /// A Rust type written as code: a plain name or a `::`-path of plain
+    /// names built here, anything else parsed.
+    fn ty(&mut self, ty: &str) {
+        if is_plain_ident(ty) {
+            return self.ident(ty);
+        }
+        if let Some(path) = ty.strip_prefix("::")
+            && path.split("::").all(is_plain_ident)
+        {
+            return self.path(&path.split("::").collect::<Vec<_>>());
+        }
+        self.extend(code(ty));
+    }
+
+    fn group(&mut self, delimiter: Delimiter, stream: TokenStream) {
+        let mut group = Group::new(delimiter, stream);
+        group.set_span(self.span);
+        self.trees.push(group.into());
+    }
+
+    fn extend(&mut self, stream: TokenStream) {
+        self.trees.extend(stream);
+    }
+
+    fn into_stream(self) -> TokenStream {
+        self.trees.into_iter().collect()
+    }
 }
 
 /// Generated code, written as text, as tokens. The text is ours and always
@@ -424,11 +522,11 @@ fn code(text: &str) -> TokenStream {
 }
 
 /// The SQL as a string literal: the user's own, or the file's text.
-fn sql_literal(input: &Input, sql: &str) -> TokenStream {
+fn sql_literal(input: &Input, sql: &str) -> Literal {
     if input.from_file {
-        LitStr::new(sql, input.literal.span()).into_token_stream()
+        LitStr::new(sql, input.literal.span()).token()
     } else {
-        input.literal.to_token_stream()
+        input.literal.token()
     }
 }
 
