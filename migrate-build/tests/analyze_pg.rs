@@ -63,6 +63,8 @@ CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 
 CREATE FUNCTION half(int) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT $1 / 2.0';
 CREATE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, INITCOND = '0');
 CREATE AGGREGATE halfsum(int) (SFUNC = add2, STYPE = int, FINALFUNC = half, INITCOND = '0');
+CREATE AGGREGATE collect_ordered(float8 ORDER BY float8) (SFUNC = array_append, STYPE = float8[]);
+CREATE FUNCTION joined(sep text, VARIADIC parts text[]) RETURNS text LANGUAGE sql AS 'SELECT array_to_string(parts, sep)';
 CREATE SCHEMA billing;
 CREATE TABLE billing.invoices (id bigint PRIMARY KEY, user_id bigint NOT NULL, amount numeric NOT NULL, paid boolean NOT NULL DEFAULT false);
 "#;
@@ -552,6 +554,21 @@ const QUERIES: &[&str] = &[
     "SELECT id FROM users u WHERE id = (SELECT mysum(u.age))",
     "UPDATE users SET age = mysum(age)",
     "SELECT mysum(age) FILTER (WHERE age > 1) FROM users",
+    // An ordered-set user aggregate, and a VARIADIC user function.
+    "SELECT collect_ordered(0.5) WITHIN GROUP (ORDER BY age) FROM users",
+    "SELECT collect_ordered($1) WITHIN GROUP (ORDER BY score) FROM users",
+    "SELECT collect_ordered(0.5) FROM users",
+    "SELECT collect_ordered(0.5, 1) WITHIN GROUP (ORDER BY age) FROM users",
+    "SELECT mysum(age) WITHIN GROUP (ORDER BY age) FROM users",
+    "SELECT joined(', ', email, name) FROM users",
+    "SELECT joined(', ', email) FROM users",
+    "SELECT joined(', ') FROM users",
+    "SELECT joined($1, $2, email) FROM users",
+    // Arguments of user functions take the declared types.
+    "SELECT add2($1, $2)",
+    "SELECT half($1), mysum($2) FROM users",
+    "SELECT add2('x', 1)",
+    "SELECT * FROM add2($1, 1)",
 ];
 
 /// sqlx-style overrides (`"id!"`, `"url?"`, `"n: i64"`) are part of the

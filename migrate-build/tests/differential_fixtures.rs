@@ -408,6 +408,14 @@ fn user_aggregates() {
         ALTER AGGREGATE moved(int) SET SCHEMA stats;
         ALTER AGGREGATE stats.moved(int) OWNER TO postgres;
         CREATE AGGREGATE counted(*) (SFUNC = int8inc, STYPE = int8, INITCOND = '0');"#,
+        // Ordered-set and VARIADIC: the direct arguments and the VARIADIC
+        // mark come back as pg_aggregate and pg_proc hold them.
+        r#"CREATE AGGREGATE collect_ordered(float8 ORDER BY float8) (SFUNC = array_append, STYPE = float8[]);
+        CREATE AGGREGATE all_ordered(ORDER BY text) (SFUNC = array_append, STYPE = text[]);
+        CREATE FUNCTION add_all(int, VARIADIC int[]) RETURNS int LANGUAGE sql AS 'SELECT $1 + (SELECT sum(x) FROM unnest($2) x)::int';
+        CREATE AGGREGATE sum_all(VARIADIC int[]) (SFUNC = add_all, STYPE = int, INITCOND = '0');
+        CREATE FUNCTION joined(sep text, VARIADIC parts text[]) RETURNS text LANGUAGE sql AS 'SELECT array_to_string(parts, sep)';
+        DROP AGGREGATE all_ordered(ORDER BY text);"#,
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -438,8 +446,13 @@ fn user_aggregates() {
         .map(|(name, function)| {
             let arguments: Vec<String> = function.arguments.iter().map(|a| a.to_string()).collect();
             let returns = function.returns.as_ref().map(|r| r.to_string());
+            let variadic = if function.variadic { " variadic" } else { "" };
+            let direct = function
+                .direct_arguments
+                .map(|n| format!(" ({n} direct)"))
+                .unwrap_or_default();
             format!(
-                "{}.{}({}) -> {returns:?}",
+                "{}.{}({}){variadic}{direct} -> {returns:?}",
                 name.schema,
                 name.name,
                 arguments.join(", ")
@@ -447,11 +460,13 @@ fn user_aggregates() {
         })
         .collect();
     expect![[r#"
+        public.collect_ordered(double precision, double precision) (1 direct) -> Some("double precision[]")
         public.concat_all(text) -> Some("text")
         public.counted() -> Some("bigint")
         public.halfsum(integer) -> Some("numeric")
         public.mysum(integer) -> Some("integer")
         public.renamed_to(integer) -> Some("integer")
+        public.sum_all(integer[]) variadic -> Some("integer")
         stats.moved(integer) -> Some("integer")"#]]
     .assert_eq(&aggregates.join("\n"));
 }

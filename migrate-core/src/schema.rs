@@ -389,6 +389,15 @@ pub struct Function {
     /// what its final function returns, or its state type without one.
     #[serde(default)]
     pub aggregate: bool,
+    /// The last argument is VARIADIC (`provariadic`): an array whose
+    /// elements a call may also pass one by one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub variadic: bool,
+    /// An ordered-set or hypothetical-set aggregate, called as
+    /// `f(direct..) WITHIN GROUP (ORDER BY aggregated..)`: how many of
+    /// `arguments` are direct (`aggnumdirectargs`); the rest are aggregated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct_arguments: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

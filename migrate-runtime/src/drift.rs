@@ -2863,6 +2863,8 @@ mod tests {
                 returns: Some(SqlType::user("public", "mood")),
                 returns_set: false,
                 aggregate: false,
+                variadic: false,
+                direct_arguments: None,
             }],
         );
         let mut actual = expected.clone();

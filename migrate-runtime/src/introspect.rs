@@ -268,7 +268,8 @@ const fn sequences_query() -> &'static str {
 const fn functions_query() -> &'static str {
     concat!(
         "SELECT n.nspname, p.proname, array_to_json(p.proargtypes::oid[]::int8[]), p.prorettype::int8, \
-         p.proretset, p.prokind::text \
+         p.proretset, p.prokind::text, p.provariadic <> 0, \
+         (SELECT a.aggnumdirectargs::int8 FROM pg_aggregate a WHERE a.aggfnoid = p.oid AND a.aggkind <> 'n') \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ",
         user_namespace!(),
         " AND ",
@@ -928,6 +929,9 @@ fn assemble(results: &[Vec<SimpleQueryRow>], options: &IntrospectOptions) -> Res
             returns: (!untyped).then_some(returns),
             returns_set: get(row, 4, Q::FUNCTIONS)?,
             aggregate: kind == "a",
+            variadic: get(row, 6, Q::FUNCTIONS)?,
+            direct_arguments: get::<Option<i64>>(row, 7, Q::FUNCTIONS)?
+                .and_then(|n| usize::try_from(n).ok()),
         };
         schema.functions.entry(name).or_default().push(function);
     }

@@ -710,8 +710,11 @@ impl Analyzer<'_> {
             }
         }
         // A user function with that name and arity wins over our catalogue.
-        if let Some(returns) = self.user_function(parts, args.len()) {
-            return Typed::new(Ty::Known(returns), true, span);
+        if let Some(function) = self.user_function(parts, args.len(), shape.ordered.len()) {
+            self.coerce_user_arguments(&function, args, shape.ordered);
+            if let Some(returns) = function.returns {
+                return Typed::new(Ty::Known(returns), true, span);
+            }
         }
         // PostgreSQL's own overload resolution over the generated overloads
         // decides whether the call exists and its type; the hand catalogue

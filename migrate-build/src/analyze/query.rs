@@ -1689,7 +1689,12 @@ impl Analyzer<'_> {
                 self.push_function_entry(outputs, alias);
             }
             None => {
-                let user = self.user_function(&parts, typed.len());
+                let user = self
+                    .user_function(&parts, typed.len(), 0)
+                    .and_then(|function| {
+                        self.coerce_user_arguments(&function, &typed, &[]);
+                        function.returns
+                    });
                 match user {
                     Some(ty) => {
                         let outputs = vec![Out {
@@ -1720,7 +1725,15 @@ impl Analyzer<'_> {
                 .any(|name| name.name == outputs[0].name)
     }
 
-    pub(crate) fn user_function(&self, parts: &[String], n_args: usize) -> Option<SqlType> {
+    /// The function the migrations created under `parts` that a call with
+    /// `n_args` arguments and, for an ordered-set aggregate, `n_ordered` in
+    /// `WITHIN GROUP (ORDER BY ..)` calls.
+    pub(crate) fn user_function(
+        &self,
+        parts: &[String],
+        n_args: usize,
+        n_ordered: usize,
+    ) -> Option<migrate_core::Function> {
         let name = match parts {
             [name] => Name::public(name),
             [schema, name] => Name::new(schema, name),
@@ -1730,8 +1743,48 @@ impl Analyzer<'_> {
             .functions
             .get(&name)?
             .iter()
-            .find(|f| f.arguments.len() == n_args)
-            .and_then(|f| f.returns.clone())
+            .find(|f| takes(f, n_args, n_ordered))
+            .cloned()
+    }
+
+    /// Arguments of a call to the user function `function` (direct ones in
+    /// `args`, aggregated ones in `ordered`) take their declared types, as
+    /// PostgreSQL types them: parameters get the type, string literals are
+    /// checked against it. Each argument a VARIADIC one fills takes its
+    /// element type; polymorphic and pseudo-types decide nothing.
+    pub(crate) fn coerce_user_arguments(
+        &mut self,
+        function: &migrate_core::Function,
+        args: &[Typed],
+        ordered: &[Typed],
+    ) {
+        let declared = &function.arguments;
+        let direct = function.direct_arguments.unwrap_or(declared.len());
+        let fixed = if function.variadic {
+            declared.len().saturating_sub(1)
+        } else {
+            declared.len()
+        };
+        let targets = args.iter().enumerate().map(|(index, arg)| {
+            let target = if index < fixed || !function.variadic {
+                declared.get(index).cloned()
+            } else {
+                declared.last().map(SqlType::element)
+            };
+            (arg, target)
+        });
+        let aggregated = ordered
+            .iter()
+            .enumerate()
+            .map(|(index, arg)| (arg, declared.get(direct + index).cloned()));
+        let pairs: Vec<(&Typed, Option<SqlType>)> = targets.chain(aggregated).collect();
+        for (arg, target) in pairs {
+            if let Some(target) = target
+                && !is_pseudo_type(&target)
+            {
+                self.coerce_implicit(arg, &target);
+            }
+        }
     }
 
     /// Conditions (WHERE, ON, HAVING) must be boolean.
@@ -1761,6 +1814,30 @@ impl MergedColumn {
     fn merged_into_right(&mut self, nullable: bool, ty: SqlType) {
         self.nullable = nullable;
         self.ty = ty;
+    }
+}
+
+/// A polymorphic or pseudo-type (`anyelement`, `"any"`, `record`, ..): an
+/// argument of one is typed by the call, not the other way round.
+fn is_pseudo_type(ty: &SqlType) -> bool {
+    ty.is_builtin()
+        && (ty.name.starts_with("any")
+            || matches!(ty.name.as_str(), "record" | "internal" | "cstring" | "void"))
+}
+
+/// Whether `function` takes a call with `n_args` arguments and `n_ordered`
+/// in `WITHIN GROUP (ORDER BY ..)`: as many as it declares, or more for a
+/// VARIADIC one, whose last argument's elements may be passed one by one;
+/// an ordered-set aggregate only with `WITHIN GROUP`, and the rest only
+/// without.
+fn takes(function: &migrate_core::Function, n_args: usize, n_ordered: usize) -> bool {
+    let declared = function.arguments.len();
+    match function.direct_arguments {
+        Some(direct) => {
+            n_ordered > 0 && n_args == direct && declared.checked_sub(direct) == Some(n_ordered)
+        }
+        None if n_ordered > 0 => false,
+        None => n_args == declared || (function.variadic && n_args > declared),
     }
 }
 

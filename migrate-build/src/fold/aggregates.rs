@@ -5,8 +5,10 @@
 //! An aggregate is a [`Function`] with `aggregate` set: its arguments are
 //! the input types, its result the final function's (when it has one and
 //! the fold knows it) or else the state type, as `pg_proc.prorettype`
-//! holds. An aggregate with an argument type the fold cannot name
-//! (polymorphic, ordered-set) is not recorded, as for functions.
+//! holds. Ordered-set aggregates keep how many arguments are direct, and a
+//! VARIADIC last argument is marked, as `pg_proc` and `pg_aggregate` do. An
+//! aggregate with an argument type the fold cannot name is not recorded,
+//! as for functions.
 
 use migrate_core::{Function, Name, SqlType};
 use sqlparser::ast::{DataType, ObjectName};
@@ -17,19 +19,40 @@ use sqlparser::tokenizer::Token;
 use super::unparsed::Tokens;
 use super::{Fallible, Folder, Stmt, names};
 
+/// The argument list `( .. )` of an aggregate, as written.
+struct ArgumentTexts {
+    /// Each argument's type; for an ordered-set aggregate the direct ones,
+    /// then those after `ORDER BY`.
+    texts: Vec<String>,
+    /// The last argument is VARIADIC.
+    variadic: bool,
+    /// For an ordered-set aggregate, how many arguments come before
+    /// `ORDER BY`.
+    direct: Option<usize>,
+    /// The index after the list.
+    after: usize,
+}
+
 /// The argument types of `( .. )` starting at `open`: `None` when one is
 /// not a type the fold can name; `(*)` takes none.
-fn argument_texts(stmt: &Stmt, tokens: &Tokens, open: usize) -> Option<(Vec<String>, usize)> {
+fn argument_texts(stmt: &Stmt, tokens: &Tokens, open: usize) -> Option<ArgumentTexts> {
     let list = tokens.parenthesised(open);
     let (&first, &last) = (list.first()?, list.last()?);
     let inner = &tokens.tokens[first + 1..last];
     if matches!(inner, [star] if star.token == Token::Mul) {
-        return Some((Vec::new(), last + 1));
+        return Some(ArgumentTexts {
+            texts: Vec::new(),
+            variadic: false,
+            direct: None,
+            after: last + 1,
+        });
     }
     let mut pieces = Vec::new();
     let mut depth = 0;
     let mut start = first + 1;
-    for index in first + 1..=last {
+    let mut direct = None;
+    let mut index = first + 1;
+    while index <= last {
         match tokens.tokens[index].token {
             Token::LParen | Token::LBracket => depth += 1,
             Token::RParen | Token::RBracket if depth > 0 => depth -= 1,
@@ -40,20 +63,34 @@ fn argument_texts(stmt: &Stmt, tokens: &Tokens, open: usize) -> Option<(Vec<Stri
             Token::RParen => pieces.push(start..index),
             _ => {}
         }
-        // ORDER BY: an ordered-set aggregate, not recorded.
-        if tokens.keywords_at(index, &["ORDER", "BY"]) {
-            return None;
+        // `direct ORDER BY aggregated`: an ordered-set aggregate.
+        if depth == 0 && direct.is_none() && tokens.keywords_at(index, &["ORDER", "BY"]) {
+            if index > start {
+                pieces.push(start..index);
+            }
+            direct = Some(pieces.len());
+            index += 2;
+            start = index;
+            continue;
         }
+        index += 1;
     }
+    let n_pieces = pieces.len();
+    let mut variadic = false;
     let texts = pieces
         .into_iter()
-        .map(|piece| {
+        .enumerate()
+        .map(|(at, piece)| {
             let mut piece = piece;
-            // [IN | VARIADIC] [name] type: the mode goes; VARIADIC is not followed.
+            // [IN | VARIADIC] [name] type: the mode goes. VARIADIC is only
+            // followed on the last argument of a plain aggregate.
             if tokens.keywords_at(piece.start, &["VARIADIC"]) {
-                return None;
-            }
-            if tokens.keywords_at(piece.start, &["IN"]) {
+                if direct.is_some() || at + 1 != n_pieces {
+                    return None;
+                }
+                variadic = true;
+                piece.start += 1;
+            } else if tokens.keywords_at(piece.start, &["IN"]) {
                 piece.start += 1;
             }
             let text = |range: std::ops::Range<usize>| -> Option<String> {
@@ -69,7 +106,12 @@ fn argument_texts(stmt: &Stmt, tokens: &Tokens, open: usize) -> Option<(Vec<Stri
             text(piece.start + 1..piece.end).filter(|rest| parse_type(rest).is_some())
         })
         .collect::<Option<Vec<String>>>()?;
-    Some((texts, last + 1))
+    Some(ArgumentTexts {
+        texts,
+        variadic,
+        direct,
+        after: last + 1,
+    })
 }
 
 /// A type as PostgreSQL names it in a message (`integer`, not `int4`).
@@ -191,7 +233,10 @@ impl Folder {
         let first_list_end = tokens.parenthesised(next).last().copied().unwrap_or(next);
         let (argument_texts, options_at) = if open_is(first_list_end + 1) {
             match argument_texts(stmt, tokens, next) {
-                Some((texts, after)) => (Some(texts), after),
+                Some(list) => {
+                    let after = list.after;
+                    (Some(list), after)
+                }
                 None => (None, first_list_end + 1),
             }
         } else {
@@ -201,7 +246,12 @@ impl Folder {
                 .map(|(_, value)| value);
             let texts = match base.as_deref() {
                 Some(any) if any.trim_matches('"').eq_ignore_ascii_case("any") => None,
-                Some(base) => Some(vec![base.to_owned()]),
+                Some(base) => Some(ArgumentTexts {
+                    texts: vec![base.to_owned()],
+                    variadic: false,
+                    direct: None,
+                    after: next,
+                }),
                 None => None,
             };
             (texts, next)
@@ -213,9 +263,10 @@ impl Folder {
                 .find(|(found, _)| found == key)
                 .map(|(_, value)| value.as_str())
         };
-        let Some(arguments) =
-            argument_texts.and_then(|texts| self.aggregate_arguments(stmt, &texts))
-        else {
+        let Some(list) = argument_texts else {
+            return Ok(());
+        };
+        let Some(arguments) = self.aggregate_arguments(stmt, &list.texts) else {
             return Ok(());
         };
         let state = option("STYPE")
@@ -268,6 +319,8 @@ impl Folder {
             returns,
             returns_set: false,
             aggregate: true,
+            variadic: list.variadic,
+            direct_arguments: list.direct,
         });
         Ok(())
     }
@@ -306,8 +359,9 @@ impl Folder {
         at: usize,
     ) -> Option<(ObjectName, Name, Vec<SqlType>, usize)> {
         let (object_name, next) = tokens.object_name(at)?;
-        let (texts, after) = argument_texts(stmt, tokens, next)?;
-        let arguments = self.aggregate_arguments(stmt, &texts)?;
+        let list = argument_texts(stmt, tokens, next)?;
+        let after = list.after;
+        let arguments = self.aggregate_arguments(stmt, &list.texts)?;
         let (schema, object) = Self::split_name(stmt, &object_name).ok()?;
         let name = self.lookup(schema.as_deref(), &object, |candidate| {
             self.schema

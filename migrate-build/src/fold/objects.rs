@@ -693,11 +693,14 @@ impl Folder {
             self.ddl_functions.remove(&name.name);
         }
         let mut arguments = Vec::new();
+        let mut variadic = false;
         for argument in create.args.iter().flatten() {
             let is_output = matches!(argument.mode, Some(sqlparser::ast::ArgMode::Out));
             if is_output {
                 continue;
             }
+            // Only the last input argument can be VARIADIC.
+            variadic = matches!(argument.mode, Some(sqlparser::ast::ArgMode::Variadic));
             match self.resolve_type(stmt, &argument.data_type) {
                 Ok(resolved) => arguments.push(resolved.ty),
                 // Polymorphic and exotic argument types: the function is not recorded.
@@ -720,6 +723,8 @@ impl Folder {
             returns,
             returns_set,
             aggregate: false,
+            variadic,
+            direct_arguments: None,
         });
         Ok(())
     }
