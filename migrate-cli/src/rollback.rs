@@ -16,7 +16,7 @@
 
 use migrate_build::Diagnostic;
 use migrate_build::fold::Folder;
-use migrate_core::{Migration, Schema, ddl};
+use migrate_core::{Migration, Schema};
 use migrate_runtime::drift::{
     DifferenceKind, compare_with_triggers, drop_function_sql, function_signature,
 };
@@ -216,12 +216,10 @@ fn functions_not_restored(before: &Schema, after: &Schema) -> Vec<String> {
                 .get(name)
                 .is_some_and(|present| present.contains(function));
             if !kept {
-                let arguments: Vec<String> = function.arguments.iter().map(ddl::type_sql).collect();
                 manual.push(format!(
-                    "{} {}({}) was dropped or changed by the migration: create it again as it was, before the statements below (the schema does not keep its body)",
+                    "{} {} was dropped or changed by the migration: create it again as it was, before the statements below (the schema does not keep its body)",
                     if function.aggregate { "aggregate" } else { "function" },
-                    ddl::qualified(name),
-                    arguments.join(", ")
+                    function_signature(name, function)
                 ));
             }
         }

@@ -319,7 +319,9 @@ fn rollback_sql_names_aggregates_as_aggregates() {
         (
             "migrations/2_sum.sql",
             "CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql AS 'SELECT $1 + $2';\n\
-             CREATE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int);\n",
+             CREATE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int);\n\
+             CREATE AGGREGATE collect_ordered(float8 ORDER BY float8) (SFUNC = array_append, STYPE = float8[]);\n\
+             CREATE FUNCTION joined(sep text, VARIADIC parts text[]) RETURNS text LANGUAGE sql AS 'SELECT array_to_string(parts, sep)';\n",
         ),
         ("migrations/3_unsum.sql", "DROP AGGREGATE mysum(int);\n"),
     ]);
@@ -327,7 +329,17 @@ fn rollback_sql_names_aggregates_as_aggregates() {
     expect_code(&created, 0);
     let sql = stdout(&created);
     assert!(
-        sql.contains("--   DROP FUNCTION public.add2(integer, integer);\n"),
+        sql.contains(
+            "--   DROP FUNCTION public.add2(integer, integer), public.joined(text, VARIADIC text[]);\n"
+        ),
+        "{sql}"
+    );
+    // PostgreSQL names an ordered-set aggregate with ORDER BY between its
+    // direct and aggregated arguments.
+    assert!(
+        sql.contains(
+            "--   DROP AGGREGATE public.collect_ordered(double precision ORDER BY double precision);\n"
+        ),
         "{sql}"
     );
     assert!(

@@ -327,10 +327,30 @@ fn functions_of<'a>(schema: &'a Schema, ty: &SqlType) -> Vec<(&'a Name, &'a Func
     found
 }
 
-/// `schema.name(argument types)`, as `DROP FUNCTION` takes it.
+/// `schema.name(argument types)`, as `DROP FUNCTION` takes it: with
+/// `VARIADIC` before a variadic last argument, and `ORDER BY` between the
+/// direct and aggregated arguments of an ordered-set aggregate.
 pub fn function_signature(name: &Name, function: &Function) -> String {
-    let arguments: Vec<String> = function.arguments.iter().map(ddl::type_sql).collect();
-    format!("{}({})", ddl::qualified(name), arguments.join(", "))
+    let mut arguments: Vec<String> = function.arguments.iter().map(ddl::type_sql).collect();
+    if function.variadic
+        && let Some(last) = arguments.last_mut()
+    {
+        *last = format!("VARIADIC {last}");
+    }
+    let list = match function.direct_arguments {
+        Some(direct) if direct <= arguments.len() => {
+            let (direct, aggregated) = arguments.split_at(direct);
+            let direct = direct.join(", ");
+            let aggregated = aggregated.join(", ");
+            if direct.is_empty() {
+                format!("ORDER BY {aggregated}")
+            } else {
+                format!("{direct} ORDER BY {aggregated}")
+            }
+        }
+        _ => arguments.join(", "),
+    };
+    format!("{}({list})", ddl::qualified(name))
 }
 
 /// `DROP FUNCTION signature;`, or `DROP AGGREGATE` for an aggregate
