@@ -32,16 +32,20 @@
 #   ColumnsN and handed over whole (14 functions generic over the record
 #   type instead of 18), each query's check kept across rebuilds in
 #   OUT_DIR (keyed by SQL, schema and the macros' code), no #[allow] on
-#   the record.
+#   the record;
+# - 0.35 to 0.43 (three runs of 11 rounds within an hour; 0.47 before):
+#   the key parts every query shares hashed once, and the call built token
+#   by token and handed to the compiler once instead of by quote!.
 # In instructions (valgrind --tool=cachegrind on the crate's rustc, one
 # incremental rebuild), against 332 M unchecked: 1,697 M checked (2.73 M
-# more per query), then 1,376 M (2.09 M), then 1,158 M (1.65 M).
-# What remains, per query: about 0.25 M in the macro (parsing its input,
-# writing and lexing the expansion), about 0.4 M for the record struct
-# itself, about 0.65 M for the 14 functions rustc instantiates for the
-# record type (6 in the runtime, 8 from the caller's own use of
-# `Vec<Record>` and `?`, which every typed API has) and the rest for the
-# call. The machine's timings drift more than the figures above differ:
+# more per query), then 1,376 M (2.09 M), then 1,158 M (1.65 M), then
+# 1,136 M (1.61 M).
+# What remains, per query: about 0.23 M in the macro (parsing its input,
+# writing and lexing the expansion), about 0.3 M for the record struct
+# itself (0.06 M a field), about 0.65 M for the 14 functions rustc
+# instantiates for the record type (6 in the runtime, 8 from the caller's
+# own use of `Vec<Record>` and `?`, which every typed API has) and the
+# rest for the call. The machine's timings drift more than the figures above differ:
 # compare instructions.
 set -euo pipefail
 ROUNDS=${1:-3}
