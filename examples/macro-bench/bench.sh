@@ -45,8 +45,8 @@
 # itself (0.06 M a field), about 0.65 M for the 14 functions rustc
 # instantiates for the record type (6 in the runtime, 8 from the caller's
 # own use of `Vec<Record>` and `?`, which every typed API has) and the
-# rest for the call. The machine's timings drift more than the figures above differ:
-# compare instructions.
+# rest for the call. The machine's timings drift more than the figures
+# above differ: compare instructions.
 set -euo pipefail
 ROUNDS=${1:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
