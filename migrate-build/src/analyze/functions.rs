@@ -49,6 +49,9 @@ struct Shape<'a> {
     /// The function's name as written, schema included: PostgreSQL names
     /// it so when no function matches.
     called: &'a str,
+    /// The last argument is passed with `VARIADIC`: an array for the
+    /// variadic argument as a whole.
+    variadic: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -573,11 +576,24 @@ impl Analyzer<'_> {
             arg_names.clear();
         }
         let called = parts.join(".");
+        // The keyword was blanked before parsing: its argument starts where
+        // one was noted, after the argument before it (a VARIADIC of a call
+        // nested in the last argument starts after that argument does).
+        let variadic = typed_args.last().is_some_and(|last| {
+            let floor = typed_args
+                .len()
+                .checked_sub(2)
+                .map_or(span.start, |before| typed_args[before].span.end);
+            self.variadic_args
+                .iter()
+                .any(|&at| at >= floor && at <= last.span.start)
+        });
         let shape = Shape {
             ordered: &ordered,
             arg_names: &arg_names,
             over: over.is_some(),
             called: &called,
+            variadic,
         };
         let mut typed = self.call(&parts, &function_name, &typed_args, star, &shape, span);
         typed.name = Some(function_name);
@@ -710,8 +726,10 @@ impl Analyzer<'_> {
             }
         }
         // A user function with that name and arity wins over our catalogue.
-        if let Some(function) = self.user_function(parts, args.len(), shape.ordered.len()) {
-            self.coerce_user_arguments(&function, args, shape.ordered);
+        if let Some(function) =
+            self.user_function(parts, args.len(), shape.ordered.len(), shape.variadic)
+        {
+            self.coerce_user_arguments(&function, args, shape.ordered, shape.variadic);
             if let Some(returns) = function.returns {
                 return Typed::new(Ty::Known(returns), true, span);
             }
@@ -731,11 +749,12 @@ impl Analyzer<'_> {
         }
         // The hand catalogue has no ordered-set aggregates, nor argument
         // names: it matches arguments by position.
-        let catalogue_entry = if builtin_schema && shape.ordered.is_empty() && !by_name {
-            catalogue(name)
-        } else {
-            None
-        };
+        let catalogue_entry =
+            if builtin_schema && shape.ordered.is_empty() && !by_name && !shape.variadic {
+                catalogue(name)
+            } else {
+                None
+            };
         let Some((kind, nulls, overloads)) = catalogue_entry else {
             let called = shape.called;
             if self.schema.functions.keys().any(|n| n.name == name) {
@@ -988,6 +1007,7 @@ impl Analyzer<'_> {
             arg_names: shape.arg_names,
             within_group: !shape.ordered.is_empty(),
             literal: matches!(all.as_slice(), [only] if self.current(&only.ty) == Ty::Unknown),
+            variadic: shape.variadic,
         };
         let problem = match overloads::resolve(self.schema, &call) {
             Resolution::Found(chosen) => {

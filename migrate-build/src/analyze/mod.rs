@@ -146,6 +146,7 @@ pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>
     };
     let mut analyzer = Analyzer::new(schema, Source::new(sql));
     analyzer.default_values = rewritten.default_values;
+    analyzer.variadic_args = rewritten.variadic_args;
     let outputs = analyzer.statement(statement);
     analyzer.finish(outputs)
 }
@@ -198,6 +199,9 @@ struct Rewritten<'a> {
     /// Where MERGE's `INSERT DEFAULT VALUES` was rewritten as `INSERT
     /// VALUES(0)`: the byte offset of that `VALUES`.
     default_values: Vec<usize>,
+    /// Where a function call's last argument was marked `VARIADIC` (the
+    /// keyword is blanked): the byte offset of the argument.
+    variadic_args: Vec<usize>,
 }
 
 /// Rewrites, token by token (never inside a literal, a quoted name or a
@@ -206,7 +210,10 @@ struct Rewritten<'a> {
 ///   value`, which means the same to PostgreSQL;
 /// - MERGE's `INSERT DEFAULT VALUES` as `INSERT VALUES(0)` padded with
 ///   spaces, noted in [`Rewritten::default_values`]. An INSERT statement
-///   reads `INSERT INTO`, so `INSERT DEFAULT` is only ever MERGE's.
+///   reads `INSERT INTO`, so `INSERT DEFAULT` is only ever MERGE's;
+/// - `f(a, VARIADIC arr)`, an array passed whole to a VARIADIC argument,
+///   as `f(a,          arr)`, noted in [`Rewritten::variadic_args`]. Only
+///   on the last argument of a call, as PostgreSQL's grammar has it.
 ///
 /// A statement the tokenizer rejects is left as it is, for the parser to
 /// report.
@@ -214,9 +221,10 @@ fn rewrite_tokens(sql: &str) -> Rewritten<'_> {
     let unchanged = Rewritten {
         text: Cow::Borrowed(sql),
         default_values: Vec::new(),
+        variadic_args: Vec::new(),
     };
     let lower = sql.to_ascii_lowercase();
-    if !sql.contains(":=") && !lower.contains("default") {
+    if !sql.contains(":=") && !lower.contains("default") && !lower.contains("variadic") {
         return unchanged;
     }
     let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() else {
@@ -231,7 +239,17 @@ fn rewrite_tokens(sql: &str) -> Rewritten<'_> {
         .collect();
     let mut text = sql.to_owned();
     let mut default_values = Vec::new();
+    let mut variadic_args = Vec::new();
     for (index, token) in significant.iter().enumerate() {
+        if keyword(token, Keyword::VARIADIC)
+            && let Some(argument) = significant.get(index + 1)
+            && variadic_in_call(&significant, index)
+        {
+            let at = range(token);
+            text.replace_range(at.clone(), &" ".repeat(at.len()));
+            variadic_args.push(range(argument).start);
+            continue;
+        }
         if token.token == Token::Assignment {
             let at = range(token);
             if at.len() == 2 {
@@ -260,7 +278,45 @@ fn rewrite_tokens(sql: &str) -> Rewritten<'_> {
     Rewritten {
         text: Cow::Owned(text),
         default_values,
+        variadic_args,
     }
+}
+
+/// Whether the `VARIADIC` at `index` of `tokens` (whitespace left out)
+/// marks the last argument of a function call: it follows `name(` or a
+/// comma inside one, and its argument runs to the call's `)`.
+fn variadic_in_call(tokens: &[&TokenWithSpan], index: usize) -> bool {
+    // Back to the `(` that opens the list it stands in.
+    let mut depth = 0usize;
+    let mut open = None;
+    for at in (0..index).rev() {
+        match tokens[at].token {
+            Token::RParen | Token::RBracket => depth += 1,
+            Token::LParen if depth == 0 => {
+                open = Some(at);
+                break;
+            }
+            Token::LParen | Token::LBracket => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let Some(open) = open else {
+        return false;
+    };
+    let after_separator = matches!(tokens[index - 1].token, Token::LParen | Token::Comma);
+    let called = open > 0 && matches!(tokens[open - 1].token, Token::Word(_));
+    // Forward to what ends the argument: the call's `)`, not a comma.
+    let mut depth = 0usize;
+    for token in &tokens[index + 1..] {
+        match token.token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen if depth == 0 => return after_separator && called,
+            Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
+            Token::Comma if depth == 0 => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Byte offsets of sqlparser's line/column locations.
@@ -431,6 +487,8 @@ pub(crate) struct Analyzer<'s> {
     /// MERGE's `INSERT DEFAULT VALUES`, by the offset of the `VALUES` the
     /// parser read in its place ([`Rewritten::default_values`]).
     pub default_values: Vec<usize>,
+    /// Offsets of arguments passed with `VARIADIC` ([`Rewritten::variadic_args`]).
+    pub variadic_args: Vec<usize>,
     /// The clause being typed, in PostgreSQL's words, when it is one where
     /// PostgreSQL forbids window functions (`WHERE`, `JOIN conditions`..).
     /// A subquery starts afresh.
@@ -461,6 +519,7 @@ impl<'s> Analyzer<'s> {
             levels: Vec::new(),
             ctes: Vec::new(),
             default_values: Vec::new(),
+            variadic_args: Vec::new(),
             windowless_clause: None,
             aggregateless_clause: None,
             suspended_aggregate_clauses: Vec::new(),
@@ -817,6 +876,17 @@ mod tests {
         assert_eq!(rewritten.default_values, vec![at]);
         assert_eq!(&rewritten.text[at..], "VALUES(0)      ");
         assert_eq!(&rewritten.text[..at], &sql[..at]);
+
+        let sql = "SELECT f(a, variadic g(VARIADIC x)), 'VARIADIC y', h(VARIADIC z, w), VARIADIC";
+        let rewritten = rewrite_tokens(sql);
+        assert_eq!(
+            rewritten.text,
+            "SELECT f(a,          g(         x)), 'VARIADIC y', h(VARIADIC z, w), VARIADIC"
+        );
+        assert_eq!(
+            rewritten.variadic_args,
+            vec![sql.find("g(").unwrap(), sql.find("x)").unwrap()]
+        );
 
         let sql = "SELECT f(a := 1), ':=', 'INSERT DEFAULT VALUES' -- b := 2";
         let rewritten = rewrite_tokens(sql);

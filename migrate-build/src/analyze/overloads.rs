@@ -50,6 +50,9 @@ pub(crate) struct Call<'a> {
     pub(crate) within_group: bool,
     /// The one argument is an untyped literal (not a parameter).
     pub(crate) literal: bool,
+    /// The last argument is passed with `VARIADIC`: only variadic
+    /// overloads fit, with it as the array of their variadic argument.
+    pub(crate) variadic: bool,
 }
 
 /// Whether PostgreSQL has overloads of `name` that the generated table
@@ -96,7 +99,19 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
             continue;
         }
         let n_declared = proc.args.len();
-        let args: Vec<&'static str> = if by_name {
+        let args: Vec<&'static str> = if call.variadic {
+            if !proc.variadic || n_args != n_declared {
+                continue;
+            }
+            let mut args = proc.args.to_vec();
+            let Some(array) = args.last().and_then(|element| array_of(element)) else {
+                continue;
+            };
+            *args
+                .last_mut()
+                .expect("a variadic overload has an argument") = array;
+            args
+        } else if by_name {
             // Arguments passed by name never fill a variadic one.
             if proc.variadic {
                 continue;
@@ -261,6 +276,20 @@ fn type_info(typname: &str) -> Option<(char, bool, &'static str)> {
             let (_, category, preferred, element) = TYPES[index];
             (category, preferred, element)
         })
+}
+
+/// The array type of the element type `element` a variadic argument
+/// repeats, as a name of the generated table: `_text` for `text`,
+/// `anyarray` for `"any"`, which takes an array of anything.
+fn array_of(element: &str) -> Option<&'static str> {
+    match element {
+        "any" | "anyelement" => Some("anyarray"),
+        "anycompatible" => Some("anycompatiblearray"),
+        _ => TYPES
+            .iter()
+            .find(|(_, _, _, of)| *of == element)
+            .map(|(name, ..)| *name),
+    }
 }
 
 fn polymorphic(declared: &str) -> bool {

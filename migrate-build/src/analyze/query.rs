@@ -1690,9 +1690,9 @@ impl Analyzer<'_> {
             }
             None => {
                 let user = self
-                    .user_function(&parts, typed.len(), 0)
+                    .user_function(&parts, typed.len(), 0, false)
                     .and_then(|function| {
-                        self.coerce_user_arguments(&function, &typed, &[]);
+                        self.coerce_user_arguments(&function, &typed, &[], false);
                         function.returns
                     });
                 match user {
@@ -1727,12 +1727,14 @@ impl Analyzer<'_> {
 
     /// The function the migrations created under `parts` that a call with
     /// `n_args` arguments and, for an ordered-set aggregate, `n_ordered` in
-    /// `WITHIN GROUP (ORDER BY ..)` calls.
+    /// `WITHIN GROUP (ORDER BY ..)` calls; `variadic` when the last argument
+    /// is passed with `VARIADIC`.
     pub(crate) fn user_function(
         &self,
         parts: &[String],
         n_args: usize,
         n_ordered: usize,
+        variadic: bool,
     ) -> Option<migrate_core::Function> {
         let name = match parts {
             [name] => Name::public(name),
@@ -1743,7 +1745,7 @@ impl Analyzer<'_> {
             .functions
             .get(&name)?
             .iter()
-            .find(|f| takes(f, n_args, n_ordered))
+            .find(|f| takes(f, n_args, n_ordered, variadic))
             .cloned()
     }
 
@@ -1751,12 +1753,14 @@ impl Analyzer<'_> {
     /// `args`, aggregated ones in `ordered`) take their declared types, as
     /// PostgreSQL types them: parameters get the type, string literals are
     /// checked against it. Each argument a VARIADIC one fills takes its
-    /// element type; polymorphic and pseudo-types decide nothing.
+    /// element type, unless passed with `VARIADIC` (`variadic_call`): then
+    /// the array type; polymorphic and pseudo-types decide nothing.
     pub(crate) fn coerce_user_arguments(
         &mut self,
         function: &migrate_core::Function,
         args: &[Typed],
         ordered: &[Typed],
+        variadic_call: bool,
     ) {
         let declared = &function.arguments;
         let direct = function.direct_arguments.unwrap_or(declared.len());
@@ -1766,7 +1770,7 @@ impl Analyzer<'_> {
             declared.len()
         };
         let targets = args.iter().enumerate().map(|(index, arg)| {
-            let target = if index < fixed || !function.variadic {
+            let target = if index < fixed || !function.variadic || variadic_call {
                 declared.get(index).cloned()
             } else {
                 declared.last().map(SqlType::element)
@@ -1828,10 +1832,19 @@ fn is_pseudo_type(ty: &SqlType) -> bool {
 /// Whether `function` takes a call with `n_args` arguments and `n_ordered`
 /// in `WITHIN GROUP (ORDER BY ..)`: as many as it declares, or more for a
 /// VARIADIC one, whose last argument's elements may be passed one by one;
-/// an ordered-set aggregate only with `WITHIN GROUP`, and the rest only
-/// without.
-fn takes(function: &migrate_core::Function, n_args: usize, n_ordered: usize) -> bool {
+/// with the last passed as `VARIADIC arr` (`variadic`), a VARIADIC one with
+/// exactly as many; an ordered-set aggregate only with `WITHIN GROUP`, and
+/// the rest only without.
+fn takes(
+    function: &migrate_core::Function,
+    n_args: usize,
+    n_ordered: usize,
+    variadic: bool,
+) -> bool {
     let declared = function.arguments.len();
+    if variadic {
+        return function.variadic && n_ordered == 0 && n_args == declared;
+    }
     match function.direct_arguments {
         Some(direct) => {
             n_ordered > 0 && n_args == direct && declared.checked_sub(direct) == Some(n_ordered)
