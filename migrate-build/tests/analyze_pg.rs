@@ -65,6 +65,9 @@ CREATE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, INITCOND = '0');
 CREATE AGGREGATE halfsum(int) (SFUNC = add2, STYPE = int, FINALFUNC = half, INITCOND = '0');
 CREATE AGGREGATE collect_ordered(float8 ORDER BY float8) (SFUNC = array_append, STYPE = float8[]);
 CREATE FUNCTION joined(sep text, VARIADIC parts text[]) RETURNS text LANGUAGE sql AS 'SELECT array_to_string(parts, sep)';
+CREATE FUNCTION first_of(anyarray) RETURNS anyelement LANGUAGE sql IMMUTABLE AS 'SELECT $1[1]';
+CREATE FUNCTION either(x anycompatible, y anycompatible) RETURNS anycompatible LANGUAGE sql AS 'SELECT x';
+CREATE AGGREGATE pick(anyelement) (SFUNC = either, STYPE = anyelement);
 CREATE SCHEMA billing;
 CREATE TABLE billing.invoices (id bigint PRIMARY KEY, user_id bigint NOT NULL, amount numeric NOT NULL, paid boolean NOT NULL DEFAULT false);
 "#;
@@ -577,6 +580,16 @@ const QUERIES: &[&str] = &[
     "SELECT joined(', ', VARIADIC 'x')",
     "SELECT concat('a', VARIADIC ARRAY[1, 2])",
     "SELECT 'VARIADIC x', joined(', ', email) FROM users",
+    // Polymorphic user functions and aggregates: the result's type comes
+    // from the arguments', and untyped arguments take it.
+    "SELECT first_of(tags) FROM users",
+    "SELECT first_of(ARRAY[1, 2])",
+    "SELECT either(age, 2.5) FROM users",
+    "SELECT either(1, $1)",
+    "SELECT either(1, 'x')",
+    "SELECT either('a', 'b')",
+    "SELECT pick(age) FROM users",
+    "SELECT pick(email), count(*) FROM users",
     // Arguments of user functions take the declared types.
     "SELECT add2($1, $2)",
     "SELECT half($1), mysum($2) FROM users",

@@ -415,7 +415,9 @@ fn user_aggregates() {
         CREATE FUNCTION add_all(int, VARIADIC int[]) RETURNS int LANGUAGE sql AS 'SELECT $1 + (SELECT sum(x) FROM unnest($2) x)::int';
         CREATE AGGREGATE sum_all(VARIADIC int[]) (SFUNC = add_all, STYPE = int, INITCOND = '0');
         CREATE FUNCTION joined(sep text, VARIADIC parts text[]) RETURNS text LANGUAGE sql AS 'SELECT array_to_string(parts, sep)';
-        DROP AGGREGATE all_ordered(ORDER BY text);"#,
+        DROP AGGREGATE all_ordered(ORDER BY text);
+        CREATE FUNCTION either(x anycompatible, y anycompatible) RETURNS anycompatible LANGUAGE sql AS 'SELECT x';
+        CREATE AGGREGATE pick(anyelement) (SFUNC = either, STYPE = anyelement);"#,
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -465,6 +467,7 @@ fn user_aggregates() {
         public.counted() -> Some("bigint")
         public.halfsum(integer) -> Some("numeric")
         public.mysum(integer) -> Some("integer")
+        public.pick(anyelement) -> Some("anyelement")
         public.renamed_to(integer) -> Some("integer")
         public.sum_all(integer[]) variadic -> Some("integer")
         stats.moved(integer) -> Some("integer")"#]]

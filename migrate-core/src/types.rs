@@ -188,6 +188,15 @@ pub fn builtin_data_type(typname: &str) -> Option<&'static str> {
         "unknown" => "unknown",
         "anyelement" => "anyelement",
         "anyarray" => "anyarray",
+        "anynonarray" => "anynonarray",
+        "anyenum" => "anyenum",
+        "anyrange" => "anyrange",
+        "anymultirange" => "anymultirange",
+        "anycompatible" => "anycompatible",
+        "anycompatiblearray" => "anycompatiblearray",
+        "anycompatiblenonarray" => "anycompatiblenonarray",
+        "anycompatiblerange" => "anycompatiblerange",
+        "anycompatiblemultirange" => "anycompatiblemultirange",
         _ => return None,
     })
 }

@@ -730,8 +730,17 @@ impl Analyzer<'_> {
             self.user_function(parts, args.len(), shape.ordered.len(), shape.variadic)
         {
             self.coerce_user_arguments(&function, args, shape.ordered, shape.variadic);
-            if let Some(returns) = function.returns {
-                return Typed::new(Ty::Known(returns), true, span);
+            if let Some(returns) = &function.returns {
+                let types: Vec<Ty> = args
+                    .iter()
+                    .chain(shape.ordered)
+                    .map(|arg| self.current(&arg.ty))
+                    .collect();
+                let ty = super::query::polymorphic_result(self, &function, returns, &types);
+                if let Ty::Known(resolved) = &ty {
+                    self.coerce_polymorphic_arguments(&function, returns, resolved, args, shape);
+                }
+                return Typed::new(ty, true, span);
             }
         }
         // PostgreSQL's own overload resolution over the generated overloads
@@ -970,6 +979,43 @@ impl Analyzer<'_> {
             (Kind::Window, _) | (Kind::Aggregate, _) | (Kind::Set, _) | (Kind::Scalar, _) => true,
         };
         Typed::new(ty, nullable, span)
+    }
+
+    /// Untyped arguments (literals, parameters) of a user function declared
+    /// of the polymorphic family its result `returns` is of take the type
+    /// the call resolved it to (`resolved`), as PostgreSQL coerces them.
+    fn coerce_polymorphic_arguments(
+        &mut self,
+        function: &migrate_core::Function,
+        returns: &SqlType,
+        resolved: &SqlType,
+        args: &[Typed],
+        shape: &Shape<'_>,
+    ) {
+        let (elements, arrays): (&[&str], &[&str]) = if returns.name.starts_with("anycompatible") {
+            (
+                &["anycompatible", "anycompatiblenonarray"],
+                &["anycompatiblearray"],
+            )
+        } else {
+            (&["anyelement", "anynonarray", "anyenum"], &["anyarray"])
+        };
+        let element = if returns.name.ends_with("array") && resolved.array {
+            resolved.element()
+        } else {
+            resolved.clone()
+        };
+        let all: Vec<&Typed> = args.iter().chain(shape.ordered).collect();
+        for (declared, arg) in function.arguments.iter().zip(all) {
+            if !declared.is_builtin() {
+                continue;
+            }
+            if elements.contains(&declared.name.as_str()) {
+                self.coerce_implicit(arg, &element);
+            } else if arrays.contains(&declared.name.as_str()) {
+                self.coerce_implicit(arg, &element.clone().into_array());
+            }
+        }
     }
 
     /// Types a call of a built-in function through the overloads generated

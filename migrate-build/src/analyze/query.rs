@@ -1821,6 +1821,77 @@ impl MergedColumn {
     }
 }
 
+/// What a call of the user function `function` returns when that is
+/// polymorphic, from the types of the arguments (`args`, then `ordered`)
+/// declared polymorphic, as PostgreSQL resolves it: `anyelement` is the
+/// type of those arguments (the element type of an `anyarray` one),
+/// `anycompatible` their common type (text when all are untyped).
+/// `Ty::Unknown` when the arguments do not tell; the declared type when it
+/// is not polymorphic.
+pub(crate) fn polymorphic_result(
+    analyzer: &Analyzer<'_>,
+    function: &migrate_core::Function,
+    returns: &SqlType,
+    args: &[Ty],
+) -> Ty {
+    if !returns.is_builtin() || !returns.name.starts_with("any") {
+        return Ty::Known(returns.clone());
+    }
+    let family = |names: &[&str], arrays: &[&str]| -> Vec<Ty> {
+        function
+            .arguments
+            .iter()
+            .zip(args)
+            .filter_map(|(declared, arg)| {
+                let name = declared.name.as_str();
+                let known = match arg {
+                    Ty::Known(ty) => ty,
+                    _ => return None,
+                };
+                if !declared.is_builtin() {
+                    None
+                } else if names.contains(&name) {
+                    Some(Ty::Known(known.clone()))
+                } else if arrays.contains(&name) && known.array {
+                    Some(Ty::Known(known.element()))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    };
+    let (element, array) = match returns.name.as_str() {
+        "anyelement" | "anynonarray" | "anyenum" => (
+            family(&["anyelement", "anynonarray", "anyenum"], &["anyarray"]),
+            false,
+        ),
+        "anyarray" => (
+            family(&["anyelement", "anynonarray", "anyenum"], &["anyarray"]),
+            true,
+        ),
+        "anycompatible" | "anycompatiblenonarray" | "anycompatiblearray" => {
+            let mut members = family(
+                &["anycompatible", "anycompatiblenonarray"],
+                &["anycompatiblearray"],
+            );
+            if members.is_empty() {
+                members.push(Ty::known("text"));
+            }
+            let common = match types::common_of(analyzer.schema, &members) {
+                Ok(Ty::Known(ty)) => vec![Ty::Known(ty)],
+                _ => Vec::new(),
+            };
+            (common, returns.name == "anycompatiblearray")
+        }
+        _ => return Ty::Unknown,
+    };
+    match element.first() {
+        Some(Ty::Known(ty)) if array => Ty::Known(ty.clone().into_array()),
+        Some(Ty::Known(ty)) => Ty::Known(ty.clone()),
+        _ => Ty::Unknown,
+    }
+}
+
 /// A polymorphic or pseudo-type (`anyelement`, `"any"`, `record`, ..): an
 /// argument of one is typed by the call, not the other way round.
 fn is_pseudo_type(ty: &SqlType) -> bool {
