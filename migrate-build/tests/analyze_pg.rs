@@ -590,6 +590,8 @@ const QUERIES: &[&str] = &[
     "SELECT either('a', 'b')",
     "SELECT pick(age) FROM users",
     "SELECT pick(email), count(*) FROM users",
+    "SELECT * FROM first_of(ARRAY[1, 2])",
+    "SELECT f FROM either(1, 2.5) AS f",
     // Arguments of user functions take the declared types.
     "SELECT add2($1, $2)",
     "SELECT half($1), mysum($2) FROM users",

@@ -736,7 +736,7 @@ impl Analyzer<'_> {
                     .chain(shape.ordered)
                     .map(|arg| self.current(&arg.ty))
                     .collect();
-                let ty = super::query::polymorphic_result(self, &function, returns, &types);
+                let ty = self.polymorphic_result(&function, returns, &types);
                 if let Ty::Known(resolved) = &ty {
                     self.coerce_polymorphic_arguments(&function, returns, resolved, args, shape);
                 }
@@ -992,15 +992,10 @@ impl Analyzer<'_> {
         args: &[Typed],
         shape: &Shape<'_>,
     ) {
-        let (elements, arrays): (&[&str], &[&str]) = if returns.name.starts_with("anycompatible") {
-            (
-                &["anycompatible", "anycompatiblenonarray"],
-                &["anycompatiblearray"],
-            )
-        } else {
-            (&["anyelement", "anynonarray", "anyenum"], &["anyarray"])
+        let Some(family) = super::query::polymorphic_family(&returns.name) else {
+            return;
         };
-        let element = if returns.name.ends_with("array") && resolved.array {
+        let element = if family.arrays.contains(&returns.name.as_str()) && resolved.array {
             resolved.element()
         } else {
             resolved.clone()
@@ -1010,9 +1005,9 @@ impl Analyzer<'_> {
             if !declared.is_builtin() {
                 continue;
             }
-            if elements.contains(&declared.name.as_str()) {
+            if family.elements.contains(&declared.name.as_str()) {
                 self.coerce_implicit(arg, &element);
-            } else if arrays.contains(&declared.name.as_str()) {
+            } else if family.arrays.contains(&declared.name.as_str()) {
                 self.coerce_implicit(arg, &element.clone().into_array());
             }
         }

@@ -1693,7 +1693,13 @@ impl Analyzer<'_> {
                     .user_function(&parts, typed.len(), 0, false)
                     .and_then(|function| {
                         self.coerce_user_arguments(&function, &typed, &[], false);
-                        function.returns
+                        let returns = function.returns.as_ref()?;
+                        let types: Vec<Ty> =
+                            typed.iter().map(|arg| self.current(&arg.ty)).collect();
+                        match self.polymorphic_result(&function, returns, &types) {
+                            Ty::Known(ty) => Some(ty),
+                            _ => None,
+                        }
                     });
                 match user {
                     Some(ty) => {
@@ -1791,6 +1797,60 @@ impl Analyzer<'_> {
         }
     }
 
+    /// What a call of the user function `function` returns when that is
+    /// polymorphic, from the types of the arguments (`args`, then the
+    /// aggregated ones) declared of its family, as PostgreSQL resolves it:
+    /// `anyelement` is their type (the element type of an `anyarray` one),
+    /// `anycompatible` their common type (text when all are untyped).
+    /// `Ty::Unknown` when the arguments do not tell; the declared type when
+    /// it is not polymorphic.
+    pub(crate) fn polymorphic_result(
+        &self,
+        function: &migrate_core::Function,
+        returns: &SqlType,
+        args: &[Ty],
+    ) -> Ty {
+        if !returns.is_builtin() || !returns.name.starts_with("any") {
+            return Ty::Known(returns.clone());
+        }
+        let Some(family) = polymorphic_family(&returns.name) else {
+            return Ty::Unknown;
+        };
+        let mut members: Vec<Ty> = function
+            .arguments
+            .iter()
+            .zip(args)
+            .filter_map(|(declared, arg)| match arg {
+                Ty::Known(known) if declared.is_builtin() => {
+                    let name = declared.name.as_str();
+                    if family.elements.contains(&name) {
+                        Some(Ty::Known(known.clone()))
+                    } else if family.arrays.contains(&name) && known.array {
+                        Some(Ty::Known(known.element()))
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            })
+            .collect();
+        let element = if family.compatible {
+            if members.is_empty() {
+                members.push(Ty::known("text"));
+            }
+            types::common_of(self.schema, &members).ok()
+        } else {
+            members.into_iter().next()
+        };
+        match element {
+            Some(Ty::Known(ty)) if family.arrays.contains(&returns.name.as_str()) => {
+                Ty::Known(ty.into_array())
+            }
+            Some(Ty::Known(ty)) => Ty::Known(ty),
+            _ => Ty::Unknown,
+        }
+    }
+
     /// Conditions (WHERE, ON, HAVING) must be boolean.
     pub(crate) fn coerce_condition(&mut self, typed: &Typed, clause: &str) {
         match self.current(&typed.ty) {
@@ -1821,76 +1881,35 @@ impl MergedColumn {
     }
 }
 
-/// What a call of the user function `function` returns when that is
-/// polymorphic, from the types of the arguments (`args`, then `ordered`)
-/// declared polymorphic, as PostgreSQL resolves it: `anyelement` is the
-/// type of those arguments (the element type of an `anyarray` one),
-/// `anycompatible` their common type (text when all are untyped).
-/// `Ty::Unknown` when the arguments do not tell; the declared type when it
-/// is not polymorphic.
-pub(crate) fn polymorphic_result(
-    analyzer: &Analyzer<'_>,
-    function: &migrate_core::Function,
-    returns: &SqlType,
-    args: &[Ty],
-) -> Ty {
-    if !returns.is_builtin() || !returns.name.starts_with("any") {
-        return Ty::Known(returns.clone());
-    }
-    let family = |names: &[&str], arrays: &[&str]| -> Vec<Ty> {
-        function
-            .arguments
-            .iter()
-            .zip(args)
-            .filter_map(|(declared, arg)| {
-                let name = declared.name.as_str();
-                let known = match arg {
-                    Ty::Known(ty) => ty,
-                    _ => return None,
-                };
-                if !declared.is_builtin() {
-                    None
-                } else if names.contains(&name) {
-                    Some(Ty::Known(known.clone()))
-                } else if arrays.contains(&name) && known.array {
-                    Some(Ty::Known(known.element()))
-                } else {
-                    None
-                }
-            })
-            .collect()
-    };
-    let (element, array) = match returns.name.as_str() {
-        "anyelement" | "anynonarray" | "anyenum" => (
-            family(&["anyelement", "anynonarray", "anyenum"], &["anyarray"]),
-            false,
-        ),
-        "anyarray" => (
-            family(&["anyelement", "anynonarray", "anyenum"], &["anyarray"]),
-            true,
-        ),
-        "anycompatible" | "anycompatiblenonarray" | "anycompatiblearray" => {
-            let mut members = family(
-                &["anycompatible", "anycompatiblenonarray"],
-                &["anycompatiblearray"],
-            );
-            if members.is_empty() {
-                members.push(Ty::known("text"));
-            }
-            let common = match types::common_of(analyzer.schema, &members) {
-                Ok(Ty::Known(ty)) => vec![Ty::Known(ty)],
-                _ => Vec::new(),
-            };
-            (common, returns.name == "anycompatiblearray")
-        }
-        _ => return Ty::Unknown,
-    };
-    match element.first() {
-        Some(Ty::Known(ty)) if array => Ty::Known(ty.clone().into_array()),
-        Some(Ty::Known(ty)) => Ty::Known(ty.clone()),
-        _ => Ty::Unknown,
-    }
+/// The polymorphic family the pseudo-type `name` belongs to: the names
+/// that stand for one element type, and those that stand for an array of
+/// it. `anyrange` and the like are not followed.
+pub(crate) fn polymorphic_family(name: &str) -> Option<PolymorphicFamily> {
+    [ANYELEMENT, ANYCOMPATIBLE]
+        .into_iter()
+        .find(|family| family.elements.contains(&name) || family.arrays.contains(&name))
 }
+
+/// See [`polymorphic_family`].
+#[derive(Clone, Copy)]
+pub(crate) struct PolymorphicFamily {
+    pub elements: &'static [&'static str],
+    pub arrays: &'static [&'static str],
+    /// The arguments' common type, rather than one and the same type.
+    pub compatible: bool,
+}
+
+const ANYELEMENT: PolymorphicFamily = PolymorphicFamily {
+    elements: &["anyelement", "anynonarray", "anyenum"],
+    arrays: &["anyarray"],
+    compatible: false,
+};
+
+const ANYCOMPATIBLE: PolymorphicFamily = PolymorphicFamily {
+    elements: &["anycompatible", "anycompatiblenonarray"],
+    arrays: &["anycompatiblearray"],
+    compatible: true,
+};
 
 /// A polymorphic or pseudo-type (`anyelement`, `"any"`, `record`, ..): an
 /// argument of one is typed by the call, not the other way round.
