@@ -21,6 +21,7 @@ pub mod fold;
 pub mod lint;
 pub mod render;
 pub mod split;
+pub mod syntax;
 
 pub use builder::{Builder, Output, compile};
 pub use diagnostic::{Diagnostic, Severity};

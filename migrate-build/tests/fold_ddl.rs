@@ -994,12 +994,12 @@ DROP TABLE parent_t;
               id integer [integer]
             index public.users_pkey on public.users unique using btree (id)
             sequence public.used as bigint
-            error: relation "user" does not exist
+            error: syntax error at or near "user"
              --> inline.sql:2:13
               |
             2 | ALTER TABLE user ADD COLUMN x int;
               |             ^^^^
-              = help: did you mean "users"?
+              = help: "user" is a reserved keyword; to use it as a name, quote it: "user"
             error: column "updatd_at" of relation "users" does not exist
              --> inline.sql:3:31
               |
@@ -1250,6 +1250,88 @@ DROP FUNCTION other(int);",
             9 | DROP FUNCTION other(int);
               |               ^^^^^
               = help: Use DROP AGGREGATE to drop aggregate functions.
+        "#]],
+    );
+}
+
+#[test]
+fn syntax_errors_are_postgres_own_and_all_reported() {
+    check(
+        r#"CREATE TABEL notes (id int);
+CREATE TABLE tags (id int NOT NUL, name text);
+ALTER TABLE tags ADD COLUM c int;
+ALTER TABLE tags ADD COLUMN ok int;
+CREATE TABLE user (id int);
+SELECT 'unterminated;
+"#,
+        expect![[r#"
+            error: syntax error at or near "TABEL"
+             --> inline.sql:1:8
+              |
+            1 | CREATE TABEL notes (id int);
+              |        ^^^^^
+              = help: did you mean "TABLE"?
+            error: syntax error at or near "NUL"
+             --> inline.sql:2:31
+              |
+            2 | CREATE TABLE tags (id int NOT NUL, name text);
+              |                               ^^^
+              = help: did you mean "NULL"?
+            error: syntax error at or near "int"
+             --> inline.sql:3:30
+              |
+            3 | ALTER TABLE tags ADD COLUM c int;
+              |                              ^^^
+              = help: did you mean "COLUMN" instead of "COLUM"?
+            error: relation "tags" does not exist
+             --> inline.sql:4:13
+              |
+            4 | ALTER TABLE tags ADD COLUMN ok int;
+              |             ^^^^
+            error: syntax error at or near "user"
+             --> inline.sql:5:14
+              |
+            5 | CREATE TABLE user (id int);
+              |              ^^^^
+              = help: "user" is a reserved keyword; to use it as a name, quote it: "user"
+            error: unterminated quoted string at or near "'unterminated;..."
+             --> inline.sql:6:8
+              |
+            6 | SELECT 'unterminated;
+              |        ^^^^^^^^^^^^^^
+        "#]],
+    );
+}
+
+#[test]
+fn sql_in_do_blocks_is_checked_as_plpgsql_compiles_it() {
+    // PL/pgSQL has the parser check every SQL statement of the block, also
+    // in a branch that does not run; PERFORM is checked as SELECT, and a
+    // statement with an INTO target is PL/pgSQL's to read.
+    check(
+        r#"CREATE TABLE t (id int);
+DO $$
+DECLARE n int;
+BEGIN
+  IF false THEN
+    ALTER TABLE t ADD COLUM x int;
+  END IF;
+  PERFORM count(*) FROM t;
+  SELECT count(*) INTO n FROM t;
+  INSERT INTO t VALUES (1) RETURNING id INTO n;
+  ALTER TABLE t ADD COLUMN y int;
+END $$;
+"#,
+        expect![[r#"
+            table public.t
+              id integer [integer]
+              y integer [integer]
+            error: syntax error at or near "int"
+             --> inline.sql:6:31
+              |
+            6 |     ALTER TABLE t ADD COLUM x int;
+              |                               ^^^
+              = help: did you mean "COLUMN" instead of "COLUM"?
         "#]],
     );
 }

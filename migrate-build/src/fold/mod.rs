@@ -188,12 +188,30 @@ impl Folder {
         self.current_path = migration.path.clone();
         let sql = migration.up.as_str();
         let statements = split_statements(sql);
+        // PostgreSQL's parser reads the whole file before it runs any of it:
+        // its syntax errors are reported first, each where it stands, and a
+        // statement with one is not folded.
+        let mut syntax_errors = crate::syntax::check(sql).into_iter().peekable();
         let mut previous_end = 0;
-        for statement in &statements {
+        for (index, statement) in statements.iter().enumerate() {
+            // Up to where the next statement starts, the `;` included.
+            let reach = statements
+                .get(index + 1)
+                .map_or(sql.len(), |next| next.span.start);
+            let mut refused = false;
+            while let Some(error) = syntax_errors.next_if(|error| error.span.start < reach) {
+                refused |= error.span.start >= statement.span.start
+                    || error.statement_start >= statement.span.start;
+                self.diagnostics
+                    .push(syntax_diagnostic(error, migration.up_offset));
+            }
             // The comments between the previous statement and this one.
             let before_start = previous_end;
             let before = &sql[before_start..statement.span.start];
             previous_end = statement.span.end;
+            if refused {
+                continue;
+            }
             match unparsed::directive(before) {
                 Some(unparsed::Directive::Ignore) => continue,
                 Some(unparsed::Directive::Assume(assumed)) => {
@@ -204,6 +222,10 @@ impl Folder {
             }
             let stmt = Stmt::new(statement.text, migration.up_offset + statement.span.start);
             self.statement(&stmt);
+        }
+        for error in syntax_errors {
+            self.diagnostics
+                .push(syntax_diagnostic(error, migration.up_offset));
         }
         self.drop_temporary_tables();
         let mut diagnostics = std::mem::take(&mut self.diagnostics);
@@ -217,10 +239,24 @@ impl Folder {
     /// starts at file offset `base`.
     pub(crate) fn assume(&mut self, assumed: &[(&str, usize)], base: usize) {
         for (text, offset) in assumed {
+            if !self.syntax_holds(text, base + offset) {
+                continue;
+            }
             for inner in split_statements(text) {
                 self.statement(&Stmt::new(inner.text, base + offset + inner.span.start));
             }
         }
+    }
+
+    /// Whether PostgreSQL's parser takes `text` (found at file offset
+    /// `base`); its errors are recorded when not.
+    pub(crate) fn syntax_holds(&mut self, text: &str, base: usize) -> bool {
+        let errors = crate::syntax::check(text);
+        let holds = errors.is_empty();
+        for error in errors {
+            self.diagnostics.push(syntax_diagnostic(error, base));
+        }
+        holds
     }
 
     fn drop_temporary_tables(&mut self) {
@@ -566,6 +602,16 @@ impl Folder {
                 Ok(())
             }
         }
+    }
+}
+
+/// A syntax error of PostgreSQL's parser, at file offset `base` + its span.
+pub(crate) fn syntax_diagnostic(error: crate::syntax::SyntaxError, base: usize) -> Diagnostic {
+    let span = base + error.span.start..base + error.span.end;
+    let diagnostic = Diagnostic::error(error.message, span);
+    match error.help {
+        Some(help) => diagnostic.with_help(help),
+        None => diagnostic,
     }
 }
 

@@ -48,6 +48,12 @@ const NEUTRAL: [&str; 15] = [
     "GET", "ASSERT", "TRUNCATE", "NOTIFY", "ANALYZE",
 ];
 
+/// The SQL statements among those (the others are PL/pgSQL's own).
+const SQL: [&str; 11] = [
+    "SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "PERFORM", "LOCK", "TRUNCATE",
+    "NOTIFY", "ANALYZE",
+];
+
 /// What ends the statements of a block, and of an `IF` branch.
 const BLOCK_END: &[&str] = &["EXCEPTION", "END"];
 const BRANCH_END: &[&str] = &["ELSIF", "ELSEIF", "ELSE", "END"];
@@ -83,6 +89,11 @@ struct Body<'a> {
     unseen: bool,
     /// The variables the body declares (case-folded), in any block.
     variables: Vec<String>,
+    /// Whether PostgreSQL's parser takes the SQL statement at each token
+    /// index checked so far (a block is read more than once).
+    checked: std::collections::HashMap<usize, bool>,
+    /// Their syntax errors, which stand whatever the fold makes of the block.
+    syntax_errors: Vec<Diagnostic>,
 }
 
 impl<'a> Body<'a> {
@@ -101,6 +112,8 @@ impl<'a> Body<'a> {
             ranges,
             unseen: false,
             variables: Vec::new(),
+            checked: std::collections::HashMap::new(),
+            syntax_errors: Vec::new(),
         })
     }
 
@@ -277,6 +290,7 @@ impl Folder {
         let read = self.block(&mut body, 0, Mode::Run);
         if !matches!(read, Ok(end) if end == body.len()) {
             *self = saved;
+            self.diagnostics.append(&mut body.syntax_errors);
             return false;
         }
         if body.unseen && self.diagnostics[before..].iter().any(Diagnostic::is_error) {
@@ -292,6 +306,8 @@ impl Folder {
                 ),
             );
         }
+        // Syntax errors stand whatever the fold made of the block.
+        self.diagnostics.append(&mut body.syntax_errors);
         true
     }
 
@@ -392,6 +408,9 @@ impl Folder {
             }
             word if FOLDED.contains(&word) => {
                 let end = body.statement_end(at)?;
+                if !self.pl_sql_syntax_holds(body, at, end) {
+                    return Ok(end);
+                }
                 // PL/pgSQL puts its variables' values into the SQL it runs
                 // (`CREATE TABLE .. AS SELECT .. WHERE id > last_id`): the
                 // fold would take them for columns.
@@ -411,6 +430,9 @@ impl Folder {
             }
             word if NEUTRAL.contains(&word) => {
                 let end = body.statement_end(at)?;
+                if SQL.contains(&word) {
+                    self.pl_sql_syntax_holds(body, at, end);
+                }
                 if let Some(function) = self.ddl_function_call(body, at..end) {
                     self.unseen(
                         body,
@@ -426,6 +448,39 @@ impl Folder {
             }
             _ => Err(Unreadable),
         }
+    }
+
+    /// PL/pgSQL has PostgreSQL's parser check every SQL statement of a block
+    /// when it compiles it, whichever branch will run: so does the fold, on
+    /// the statement from `at` to its `;` (`end` is the index after it).
+    /// `PERFORM x` is checked as `SELECT x`, as PL/pgSQL runs it; a
+    /// statement with an `INTO` target (which PL/pgSQL takes out before the
+    /// check) is left alone.
+    fn pl_sql_syntax_holds(&mut self, body: &mut Body, at: usize, end: usize) -> bool {
+        if let Some(holds) = body.checked.get(&at) {
+            return *holds;
+        }
+        let into_target = (at + 1..end).any(|index| {
+            body.is(index, "INTO") && !(body.is(index - 1, "INSERT") || body.is(index - 1, "MERGE"))
+        });
+        if into_target || end < at + 2 {
+            return true;
+        }
+        let range = body.ranges[at].start..body.ranges[end - 2].end;
+        let mut text = body.text[range.clone()].to_owned();
+        if body.is(at, "PERFORM") {
+            // Same length, so every offset stays where it was.
+            text.replace_range(..7, "SELECT ");
+        }
+        let errors = crate::syntax::check(&text);
+        let holds = errors.is_empty();
+        body.syntax_errors.extend(
+            errors
+                .into_iter()
+                .map(|error| super::syntax_diagnostic(error, body.base + range.start)),
+        );
+        body.checked.insert(at, holds);
+        holds
     }
 
     /// `[<<label>>] [FOR ..|WHILE ..|FOREACH ..] LOOP .. END LOOP [label];`:

@@ -229,8 +229,18 @@ const SHAPE_NEUTRAL: &[&[&str]] = &[
 impl Folder {
     /// A statement sqlparser rejected.
     pub(crate) fn unparsed(&mut self, stmt: &Stmt, parse_error: &str) -> Fallible<()> {
+        // PostgreSQL's parser took the statement (see `syntax`): what sqlparser
+        // cannot even tokenise is still valid SQL the fold cannot read.
         let Some(tokens) = Tokens::new(stmt.text) else {
-            return Err(stmt.error_at_start(format!("syntax error: {parse_error}")));
+            self.diagnostics.push(
+                stmt.warning_at_start(format!(
+                    "the fold cannot read this statement ({parse_error}) and assumed it changes no table, column or type"
+                ))
+                .with_help(
+                    "state what it changes with a `-- migrate:assume <SQL>;` comment line right before it, or silence this warning with `-- migrate:ignore`",
+                ),
+            );
+            return Ok(());
         };
         if let Some(handled) = self.aggregate_unparsed(stmt, &tokens)? {
             return Ok(handled);

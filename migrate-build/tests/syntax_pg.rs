@@ -1,0 +1,332 @@
+//! Differential test of `migrate_build::syntax` against PostgreSQL's parser.
+//!
+//! Every statement of every shared corpus set, and mutations of each, go to
+//! the server as a Parse message (a prepared statement, never executed).
+//! PostgreSQL's parser runs first: an error it raises comes from `scan.l`,
+//! `gram.y` or `parser.c`, which the error's file field tells; any other
+//! error (an unknown table, say) comes after the parser took the text. The
+//! checker must give the same verdict, with the same message at the same
+//! position.
+//!
+//! Mutations, as typos make them: a letter of a keyword dropped, doubled or
+//! swapped with the next (the verdicts must agree on every one); a token
+//! deleted, a parenthesis or comma removed, two neighbouring tokens swapped
+//! (counted both ways; the checker must never refuse what PostgreSQL takes).
+//! CI runs a seeded sample; `MIGRATE_SYNTAX_FULL=1` runs every mutation.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+
+use migrate_build::discover::discover;
+use migrate_build::split::split_statements;
+use migrate_build::syntax::{TokenClass, check, tokens};
+use migrate_test_support::{TestDatabase, corpus_dir};
+use postgres::Client;
+
+/// PostgreSQL's verdict on a text.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Accepted,
+    /// The parser's message and the 1-based character position.
+    Rejected(String, u32),
+}
+
+fn postgres(client: &mut Client, sql: &str) -> Verdict {
+    let error = match client.prepare(sql) {
+        Ok(_) => return Verdict::Accepted,
+        Err(error) => error,
+    };
+    let Some(db) = error.as_db_error() else {
+        panic!("lost the server on {sql:?}: {error}");
+    };
+    if !matches!(db.file(), Some("scan.l" | "gram.y" | "parser.c")) {
+        return Verdict::Accepted;
+    }
+    let position = match db.position() {
+        Some(postgres::error::ErrorPosition::Original(position)) => *position,
+        _ => 0,
+    };
+    Verdict::Rejected(db.message().to_owned(), position)
+}
+
+fn ours(sql: &str) -> Verdict {
+    match check(sql).into_iter().next() {
+        None => Verdict::Accepted,
+        Some(error) => {
+            let position = sql[..error.span.start].chars().count() as u32 + 1;
+            Verdict::Rejected(error.message, position)
+        }
+    }
+}
+
+/// Whether two verdicts agree; the checker cuts a long "at or near" text at
+/// its first line, PostgreSQL quotes it whole.
+fn agree(postgres: &Verdict, ours: &Verdict) -> bool {
+    match (postgres, ours) {
+        (Verdict::Accepted, Verdict::Accepted) => true,
+        (Verdict::Rejected(theirs, at), Verdict::Rejected(mine, our_at)) => {
+            at == our_at
+                && (theirs == mine
+                    || mine
+                        .strip_suffix("...\"")
+                        .is_some_and(|prefix| theirs.starts_with(prefix)))
+        }
+        _ => false,
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    cases: usize,
+    agree: usize,
+    /// PostgreSQL rejects, the checker accepts.
+    missed: Vec<(String, String)>,
+    /// PostgreSQL accepts, the checker rejects: a false error.
+    false_errors: Vec<(String, String)>,
+    /// Both reject, with another message or position.
+    worded_apart: Vec<(String, String)>,
+}
+
+impl Tally {
+    fn record(&mut self, sql: &str, postgres: Verdict, ours: Verdict) {
+        self.cases += 1;
+        if agree(&postgres, &ours) {
+            self.agree += 1;
+            return;
+        }
+        let detail = format!("postgres: {postgres:?}; migrate: {ours:?}");
+        let entry = (sql.to_owned(), detail);
+        match (&postgres, &ours) {
+            (Verdict::Rejected(..), Verdict::Accepted) => self.missed.push(entry),
+            (Verdict::Accepted, Verdict::Rejected(..)) => self.false_errors.push(entry),
+            _ => self.worded_apart.push(entry),
+        }
+    }
+}
+
+/// Statements of every set, each once.
+fn corpus_statements() -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut statements = Vec::new();
+    let mut sets: Vec<_> = std::fs::read_dir(corpus_dir())
+        .expect("the shared corpus")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().join("migrations").is_dir())
+        .map(|entry| entry.path())
+        .collect();
+    sets.sort();
+    assert_eq!(sets.len(), 9, "the nine shared sets");
+    for set in sets {
+        let discovered = discover(&set.join("migrations"), None).expect("discovery");
+        for migration in &discovered.migrations {
+            for statement in split_statements(&migration.up) {
+                if seen.insert(statement.text.to_owned()) {
+                    statements.push(statement.text.to_owned());
+                }
+            }
+        }
+    }
+    statements
+}
+
+/// A small deterministic generator (xorshift), so CI samples the same cases.
+struct Seeded(u64);
+
+impl Seeded {
+    fn below(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % bound.max(1) as u64) as usize
+    }
+}
+
+/// Typos of one keyword: each letter dropped, doubled, swapped with the next.
+fn keyword_typos(sql: &str, span: std::ops::Range<usize>) -> Vec<String> {
+    let word = &sql[span.clone()];
+    let letters: Vec<char> = word.chars().collect();
+    let mut typos = Vec::new();
+    let rebuild = |letters: &[char]| {
+        let mut text = String::with_capacity(sql.len() + 1);
+        text.push_str(&sql[..span.start]);
+        text.extend(letters);
+        text.push_str(&sql[span.end..]);
+        text
+    };
+    for index in 0..letters.len() {
+        let mut dropped = letters.clone();
+        dropped.remove(index);
+        if !dropped.is_empty() {
+            typos.push(rebuild(&dropped));
+        }
+        let mut doubled = letters.clone();
+        doubled.insert(index, letters[index]);
+        typos.push(rebuild(&doubled));
+        if index + 1 < letters.len() && letters[index] != letters[index + 1] {
+            let mut swapped = letters.clone();
+            swapped.swap(index, index + 1);
+            typos.push(rebuild(&swapped));
+        }
+    }
+    typos
+}
+
+/// Structural mutations: a token deleted, a `(`, `)` or `,` removed, two
+/// neighbouring tokens swapped.
+fn structural(
+    sql: &str,
+    spans: &[(std::ops::Range<usize>, TokenClass)],
+) -> Vec<(&'static str, String)> {
+    let mut mutations = Vec::new();
+    let without =
+        |span: &std::ops::Range<usize>| format!("{}{}", &sql[..span.start], &sql[span.end..]);
+    for (index, (span, class)) in spans.iter().enumerate() {
+        let kind = match class {
+            TokenClass::Punctuation(b'(' | b')' | b',') => "parenthesis or comma removed",
+            _ => "token deleted",
+        };
+        mutations.push((kind, without(span)));
+        if let Some((next, _)) = spans.get(index + 1) {
+            let swapped = format!(
+                "{}{}{}{}{}",
+                &sql[..span.start],
+                &sql[next.clone()],
+                &sql[span.end..next.start],
+                &sql[span.clone()],
+                &sql[next.end..]
+            );
+            mutations.push(("two tokens swapped", swapped));
+        }
+    }
+    mutations
+}
+
+#[test]
+fn the_checker_gives_postgres_verdict_on_the_corpus_and_its_typos() {
+    let full = std::env::var_os("MIGRATE_SYNTAX_FULL").is_some();
+    let database = TestDatabase::new("syntax");
+    let mut client = database.client();
+    let statements = corpus_statements();
+    let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    let mut seen = HashSet::new();
+    let mut random = Seeded(0x9e37_79b9_7f4a_7c15);
+
+    for statement in &statements {
+        let verdict = postgres(&mut client, statement);
+        tallies.entry("original statement").or_default().record(
+            statement,
+            verdict,
+            ours(statement),
+        );
+
+        let spans = tokens(statement);
+        let keywords: Vec<_> = spans
+            .iter()
+            .filter(|(span, class)| {
+                *class == TokenClass::Keyword
+                    && statement[span.clone()]
+                        .bytes()
+                        .all(|b| b.is_ascii_alphabetic())
+            })
+            .map(|(span, _)| span.clone())
+            .collect();
+        let mut typos: Vec<String> = Vec::new();
+        if full {
+            for span in &keywords {
+                typos.extend(keyword_typos(statement, span.clone()));
+            }
+        } else {
+            // Three typos of one keyword a statement.
+            if !keywords.is_empty() {
+                let span = &keywords[random.below(keywords.len())];
+                let all = keyword_typos(statement, span.clone());
+                for _ in 0..3 {
+                    typos.push(all[random.below(all.len())].clone());
+                }
+            }
+        }
+        for typo in typos {
+            if seen.insert(typo.clone()) {
+                let verdict = postgres(&mut client, &typo);
+                tallies
+                    .entry("keyword letter dropped, doubled or swapped")
+                    .or_default()
+                    .record(&typo, verdict, ours(&typo));
+            }
+        }
+
+        let mut others = structural(statement, &spans);
+        if !full {
+            let mut sample = Vec::new();
+            for _ in 0..others.len().min(2) {
+                let index = random.below(others.len());
+                sample.push(others.swap_remove(index));
+            }
+            others = sample;
+        }
+        for (kind, mutated) in others {
+            if seen.insert(mutated.clone()) {
+                let verdict = postgres(&mut client, &mutated);
+                tallies
+                    .entry(kind)
+                    .or_default()
+                    .record(&mutated, verdict, ours(&mutated));
+            }
+        }
+    }
+
+    let mut report = String::new();
+    for (kind, tally) in &tallies {
+        writeln!(
+            report,
+            "{kind}: {} cases, {} agree; postgres rejects and migrate accepts: {}; \
+             postgres accepts and migrate rejects: {}; both reject, worded apart: {}",
+            tally.cases,
+            tally.agree,
+            tally.missed.len(),
+            tally.false_errors.len(),
+            tally.worded_apart.len()
+        )
+        .unwrap();
+    }
+    println!("{report}");
+    let show = |cases: &[(String, String)]| {
+        cases
+            .iter()
+            .take(15)
+            .map(|(sql, detail)| format!("  {detail}\n    {}", sql.replace('\n', "\n    ")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (kind, tally) in &tallies {
+        if !tally.missed.is_empty() {
+            println!(
+                "{kind}: postgres rejects, migrate accepts:\n{}",
+                show(&tally.missed)
+            );
+        }
+        if !tally.worded_apart.is_empty() {
+            println!("{kind}: worded apart:\n{}", show(&tally.worded_apart));
+        }
+    }
+    for (kind, tally) in &tallies {
+        assert!(
+            tally.false_errors.is_empty(),
+            "{kind}: migrate refuses what PostgreSQL takes:\n{}",
+            show(&tally.false_errors)
+        );
+    }
+    for kind in [
+        "original statement",
+        "keyword letter dropped, doubled or swapped",
+    ] {
+        let tally = &tallies[kind];
+        assert_eq!(
+            tally.agree,
+            tally.cases,
+            "{kind}: verdicts differ:\n{}\n{}",
+            show(&tally.missed),
+            show(&tally.worded_apart)
+        );
+    }
+}
