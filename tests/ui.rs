@@ -24,4 +24,13 @@ fn ui() {
     } else {
         cases.compile_fail("tests/ui/features/uuid_without_feature.rs");
     }
+    // Runs the cases above now, before the migrations change.
+    drop(cases);
+
+    // Migrations with typos: PostgreSQL's syntax errors, all of them.
+    let typos = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ui/typo_migrations");
+    // SAFETY: as above.
+    unsafe { std::env::set_var("MIGRATE_MIGRATIONS_DIR", typos) };
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("tests/ui/typo/*.rs");
 }

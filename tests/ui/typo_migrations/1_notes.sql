@@ -1,0 +1,4 @@
+CREATE TABEL notes (
+    id bigserial PRIMARY KEY,
+    body text NOT NUL
+);
