@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark for issue 2, both figures in one run:
-#  (a) discovering and folding all five shared corpus sets, release build
-#      (migrate-build/benches/fold.rs);
+#  (a) discovering and folding all nine shared corpus sets, release build
+#      (migrate-build/benches/fold.rs), with the share of PostgreSQL's syntax
+#      check in it;
 #  (b) PostgreSQL applying the same migrations, in the same order and
 #      transaction modes, to a fresh database per set with one psql connection
 #      each (what a shadow database costs).
@@ -26,7 +27,7 @@ echo
 echo "== (b) psql, one connection per set, fresh database each"
 now_ns() { date +%s%N; }
 total_ns=0
-for set in crates_io inbox_zero labrinth kestra hatchet; do
+for set in crates_io inbox_zero labrinth kestra hatchet bors defguard underway zero2prod; do
     db="migrate_bench_${set}_$$"
     dropdb --if-exists "$db" 2>/dev/null
     createdb "$db"

@@ -1,6 +1,8 @@
-//! Benchmark for issue 2: discovering and folding the five shared corpus sets
-//! (869 files). Run it through `scripts/bench-fold.sh`, which also times
-//! PostgreSQL applying the same files with psql, in the same run.
+//! Benchmark for issue 2: discovering and folding the nine shared corpus
+//! sets. Run it through `scripts/bench-fold.sh`, which also times
+//! PostgreSQL applying the same files with psql, in the same run. It also
+//! times PostgreSQL's syntax check alone (`syntax::check` over every file),
+//! which the fold runs first, so that its share of the fold shows.
 //!
 //! Environment:
 //! - `MIGRATE_BENCH_ITERATIONS`: how many times to discover and fold every set (default 20);
@@ -16,7 +18,17 @@ use migrate_build::discover::{Discovered, discover};
 use migrate_build::fold::fold;
 use migrate_test_support::corpus_dir;
 
-const SETS: [&str; 5] = ["crates_io", "inbox_zero", "labrinth", "kestra", "hatchet"];
+const SETS: [&str; 9] = [
+    "crates_io",
+    "inbox_zero",
+    "labrinth",
+    "kestra",
+    "hatchet",
+    "bors",
+    "defguard",
+    "underway",
+    "zero2prod",
+];
 
 fn discover_all() -> Vec<Discovered> {
     SETS.iter()
@@ -83,6 +95,7 @@ fn main() {
     let mut discover_times = Vec::with_capacity(iterations);
     let mut fold_times = Vec::with_capacity(iterations);
     let mut total_times = Vec::with_capacity(iterations);
+    let mut syntax_times = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let start = Instant::now();
         let discovered = black_box(discover_all());
@@ -91,13 +104,33 @@ fn main() {
             black_box(fold(&discovered.migrations));
         }
         let folded_at = Instant::now();
+        for discovered in &discovered {
+            for migration in &discovered.migrations {
+                black_box(migrate_build::syntax::check(&migration.up));
+            }
+        }
+        syntax_times.push(folded_at.elapsed());
         discover_times.push(discovered_at - start);
         fold_times.push(folded_at - discovered_at);
         total_times.push(folded_at - start);
     }
+    let per_statement = |times: &[Duration]| {
+        let mut sorted = times.to_vec();
+        sorted.sort();
+        sorted[sorted.len() / 2].as_secs_f64() * 1e6 / n_statements as f64
+    };
+    let fold_us = per_statement(&fold_times);
+    let syntax_us = per_statement(&syntax_times);
     summary("discover", discover_times);
     summary("fold", fold_times);
+    summary("  of which syntax", syntax_times);
     summary("discover+fold", total_times);
+    println!(
+        "per statement (medians): fold {fold_us:.2} us, syntax check {syntax_us:.2} us, \
+         fold without it {:.2} us: the check costs {:.1} %",
+        fold_us - syntax_us,
+        100.0 * syntax_us / (fold_us - syntax_us)
+    );
 }
 
 /// One script per set for `psql -f`: what the tool would send, migration by

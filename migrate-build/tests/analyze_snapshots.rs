@@ -994,17 +994,32 @@ fn grouping_by_the_primary_key_covers_the_table() {
 }
 
 #[test]
+fn misspelt_keyword() {
+    check(
+        "SELECT id FORM users",
+        expect![[r#"
+            error: syntax error at or near "users"
+             --> 1:16
+              |
+            1 | SELECT id FORM users
+              |                ^^^^^
+              = help: did you mean "FROM" instead of "FORM"?
+        "#]],
+    );
+}
+
+#[test]
 fn syntax_error() {
     check(
         "SELECT id FROM users WHERE",
         expect![[r#"
-        error: syntax error at end of input
-         --> 1:27
-          |
-        1 | SELECT id FROM users WHERE
-          |                           ^
-          = help: expected an expression
-    "#]],
+            error: syntax error at end of input
+             --> 1:27
+              |
+            1 | SELECT id FROM users WHERE
+              |                           ^
+              = help: expected an expression
+        "#]],
     );
 }
 

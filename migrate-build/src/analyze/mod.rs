@@ -125,7 +125,32 @@ pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>
     let rewritten = rewrite_tokens(&locking);
     let statements = match Parser::parse_sql(&PostgreSqlDialect {}, &rewritten.text) {
         Ok(statements) => statements,
-        Err(error) => return Err(vec![parse_error(sql, &error)]),
+        Err(error) => {
+            // PostgreSQL's grammar says whether it is a syntax error, in its
+            // own words; sqlparser's message stands only for SQL PostgreSQL
+            // takes and sqlparser cannot read.
+            let sqlparser = parse_error(sql, &error);
+            if let Some(syntax) = crate::syntax::check(sql).into_iter().next() {
+                // sqlparser's "expected ..." helps where both stopped.
+                let help = syntax.help.or_else(|| {
+                    (sqlparser.span.start == syntax.span.start)
+                        .then_some(sqlparser.help)
+                        .flatten()
+                });
+                let diagnostic = Diagnostic::error(syntax.message, syntax.span);
+                return Err(vec![match help {
+                    Some(help) => diagnostic.with_help(help),
+                    None => diagnostic,
+                }]);
+            }
+            // PostgreSQL takes it: not a syntax error, a gap of the checker.
+            let mut gap = sqlparser;
+            gap.message = format!(
+                "migrate cannot check this statement, which PostgreSQL's parser accepts: sqlparser stops here ({})",
+                gap.message
+            );
+            return Err(vec![gap]);
+        }
     };
     let statement = match statements.as_slice() {
         [statement] => statement,

@@ -256,7 +256,9 @@ fn suggest(input: &Input<'_>, from: usize, failure: &Failure) -> Option<String> 
             return None;
         };
         let word = input.sql.get(token.start..token.end)?;
-        let plain = matches!(token.kind, Kind::Ident | Kind::Keyword(_))
+        // A misspelt keyword reads as a name; a word that is a keyword
+        // already is taken as written.
+        let plain = token.kind == Kind::Ident
             && word
                 .bytes()
                 .all(|byte| byte.is_ascii_alphabetic() || byte == b'_');
