@@ -205,20 +205,19 @@ fn structural(
 fn the_checker_gives_postgres_verdict_on_the_corpus_and_its_typos() {
     let full = std::env::var_os("MIGRATE_SYNTAX_FULL").is_some();
     let database = TestDatabase::new("syntax");
-    let mut client = database.client();
     let statements = corpus_statements();
-    let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
     let mut seen = HashSet::new();
     let mut random = Seeded(0x9e37_79b9_7f4a_7c15);
 
+    // Every case first, each text once.
+    let mut cases: Vec<(&'static str, String)> = Vec::new();
+    let mut add = |kind: &'static str, sql: String| {
+        if seen.insert(sql.clone()) {
+            cases.push((kind, sql));
+        }
+    };
     for statement in &statements {
-        let verdict = postgres(&mut client, statement);
-        tallies.entry("original statement").or_default().record(
-            statement,
-            verdict,
-            ours(statement),
-        );
-
+        add("original statement", statement.clone());
         let spans = tokens(statement);
         let keywords: Vec<_> = spans
             .iter()
@@ -235,26 +234,17 @@ fn the_checker_gives_postgres_verdict_on_the_corpus_and_its_typos() {
             for span in &keywords {
                 typos.extend(keyword_typos(statement, span.clone()));
             }
-        } else {
+        } else if !keywords.is_empty() {
             // Three typos of one keyword a statement.
-            if !keywords.is_empty() {
-                let span = &keywords[random.below(keywords.len())];
-                let all = keyword_typos(statement, span.clone());
-                for _ in 0..3 {
-                    typos.push(all[random.below(all.len())].clone());
-                }
+            let span = &keywords[random.below(keywords.len())];
+            let all = keyword_typos(statement, span.clone());
+            for _ in 0..3 {
+                typos.push(all[random.below(all.len())].clone());
             }
         }
         for typo in typos {
-            if seen.insert(typo.clone()) {
-                let verdict = postgres(&mut client, &typo);
-                tallies
-                    .entry("keyword letter dropped, doubled or swapped")
-                    .or_default()
-                    .record(&typo, verdict, ours(&typo));
-            }
+            add("keyword letter dropped, doubled or swapped", typo);
         }
-
         let mut others = structural(statement, &spans);
         if !full {
             let mut sample = Vec::new();
@@ -265,14 +255,38 @@ fn the_checker_gives_postgres_verdict_on_the_corpus_and_its_typos() {
             others = sample;
         }
         for (kind, mutated) in others {
-            if seen.insert(mutated.clone()) {
-                let verdict = postgres(&mut client, &mutated);
-                tallies
-                    .entry(kind)
-                    .or_default()
-                    .record(&mutated, verdict, ours(&mutated));
-            }
+            add(kind, mutated);
         }
+    }
+
+    // PostgreSQL's verdicts over a few connections: the round trips, not the
+    // server, are what takes the time.
+    const CONNECTIONS: usize = 4;
+    let chunk = cases.len().div_ceil(CONNECTIONS);
+    let verdicts: Vec<Verdict> = std::thread::scope(|scope| {
+        let workers: Vec<_> = cases
+            .chunks(chunk.max(1))
+            .map(|part| {
+                let database = &database;
+                scope.spawn(move || {
+                    let mut client = database.client();
+                    part.iter()
+                        .map(|(_, sql)| postgres(&mut client, sql))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a verdict worker"))
+            .collect()
+    });
+    let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    for ((kind, sql), verdict) in cases.iter().zip(verdicts) {
+        tallies
+            .entry(kind)
+            .or_default()
+            .record(sql, verdict, ours(sql));
     }
 
     let mut report = String::new();

@@ -66,13 +66,12 @@ pub fn postgres_version() -> u32 {
 /// in order. Empty when PostgreSQL's parser takes the whole text.
 pub fn check(sql: &str) -> Vec<SyntaxError> {
     let grammar = tables::grammar();
-    let filter = grammar.filter_keywords();
     let tokens = lex(sql, grammar);
     let input = Input {
         sql,
         tokens: &tokens,
         grammar,
-        filter: &filter,
+        filter: &grammar.filter,
     };
     let mut errors = Vec::new();
     let mut from = 0;
@@ -109,13 +108,12 @@ pub fn check(sql: &str) -> Vec<SyntaxError> {
 /// Whether PostgreSQL's parser takes the whole text.
 pub fn is_valid(sql: &str) -> bool {
     let grammar = tables::grammar();
-    let filter = grammar.filter_keywords();
     let tokens = lex(sql, grammar);
     let input = Input {
         sql,
         tokens: &tokens,
         grammar,
-        filter: &filter,
+        filter: &grammar.filter,
     };
     input.parse(0, None, None) == Stop::Accepted
 }

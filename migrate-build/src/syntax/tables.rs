@@ -53,18 +53,36 @@ pub(crate) struct Grammar {
     pub pact_ninf: i32,
     pub table_ninf: i32,
     translate: Array,
-    pact: Array,
-    defact: Array,
-    pgoto: Array,
-    defgoto: Array,
-    table: Array,
-    check: Array,
-    r1: Array,
-    r2: Array,
+    /// The tables every token reads, decoded once.
+    hot: Hot,
     /// Sorted by text, as `kwlist.h` is.
     pub keywords: Vec<Keyword>,
+    /// Open-addressing table of keyword indexes + 1, by [`keyword_hash`].
+    keyword_slots: Vec<u16>,
+    /// The keywords PostgreSQL's look-ahead filter compares with.
+    pub filter: FilterSymbols,
     /// Symbols of the lexer's token kinds that are not keywords or characters.
     named: NamedSymbols,
+}
+
+/// bison's tables, as plain vectors.
+struct Hot {
+    pact: Vec<i32>,
+    defact: Vec<u16>,
+    table: Vec<i16>,
+    check: Vec<i16>,
+    pgoto: Vec<i16>,
+    defgoto: Vec<i16>,
+    r1: Vec<u16>,
+    r2: Vec<u8>,
+}
+
+impl Array {
+    fn decode<T>(&self, convert: impl Fn(i32) -> T) -> Vec<T> {
+        (0..self.len)
+            .map(|index| convert(self.get(index)))
+            .collect()
+    }
 }
 
 /// Grammar symbols of the token kinds the lexer returns by name.
@@ -91,6 +109,7 @@ struct NamedSymbols {
 }
 
 /// Keyword symbols the lexer's look-ahead filter compares with.
+#[derive(Default)]
 pub(crate) struct FilterSymbols {
     pub not: u16,
     pub nulls: u16,
@@ -194,7 +213,7 @@ fn read() -> Grammar {
         }
     };
     let n_keywords = usize::from(reader.u16());
-    let keywords = (0..n_keywords)
+    let keywords: Vec<Keyword> = (0..n_keywords)
         .map(|_| {
             let text = reader.text();
             let code = reader.i16();
@@ -238,7 +257,25 @@ fn read() -> Grammar {
         nulls_la: symbol_of("NULLS_LA"),
         with_la: symbol_of("WITH_LA"),
     };
-    Grammar {
+    let hot = Hot {
+        pact: pact.decode(|value| value),
+        defact: defact.decode(|value| value as u16),
+        table: table.decode(|value| value as i16),
+        check: check.decode(|value| value as i16),
+        pgoto: pgoto.decode(|value| value as i16),
+        defgoto: defgoto.decode(|value| value as i16),
+        r1: r1.decode(|value| value as u16),
+        r2: r2.decode(|value| value as u8),
+    };
+    let mut keyword_slots = vec![0u16; KEYWORD_SLOTS];
+    for (index, keyword) in keywords.iter().enumerate() {
+        let mut slot = keyword_hash(keyword.text.as_bytes());
+        while keyword_slots[slot] != 0 {
+            slot = (slot + 1) % KEYWORD_SLOTS;
+        }
+        keyword_slots[slot] = index as u16 + 1;
+    }
+    let mut grammar = Grammar {
         version,
         final_state,
         last,
@@ -246,17 +283,27 @@ fn read() -> Grammar {
         pact_ninf,
         table_ninf,
         translate,
-        pact,
-        defact,
-        pgoto,
-        defgoto,
-        table,
-        check,
-        r1,
-        r2,
+        hot,
         keywords,
+        keyword_slots,
+        filter: FilterSymbols::default(),
         named,
+    };
+    grammar.filter = grammar.filter_keywords();
+    grammar
+}
+
+/// Slots of the keyword table: a power of two, well above 460 keywords.
+const KEYWORD_SLOTS: usize = 2048;
+
+/// FNV-1a of a lower-case word, as a slot of the keyword table.
+fn keyword_hash(lower: &[u8]) -> usize {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in lower {
+        hash ^= u32::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0193);
     }
+    hash as usize % KEYWORD_SLOTS
 }
 
 impl Grammar {
@@ -271,10 +318,17 @@ impl Grammar {
             *slot = byte.to_ascii_lowercase();
         }
         let lower = &lower[..word.len()];
-        self.keywords
-            .binary_search_by(|keyword| keyword.text.as_bytes().cmp(lower))
-            .ok()
-            .map(|index| index as u16)
+        let mut slot = keyword_hash(lower);
+        loop {
+            let entry = self.keyword_slots[slot];
+            if entry == 0 {
+                return None;
+            }
+            if self.keywords[usize::from(entry - 1)].text.as_bytes() == lower {
+                return Some(entry - 1);
+            }
+            slot = (slot + 1) % KEYWORD_SLOTS;
+        }
     }
 
     /// The grammar symbol of a lexer token.
@@ -305,7 +359,7 @@ impl Grammar {
     }
 
     /// Keyword indexes (into [`Grammar::keywords`]) the look-ahead filter needs.
-    pub(crate) fn filter_keywords(&self) -> FilterSymbols {
+    fn filter_keywords(&self) -> FilterSymbols {
         let index = |word: &str| self.keyword(word.as_bytes()).unwrap_or(u16::MAX);
         FilterSymbols {
             not: index("not"),
@@ -325,33 +379,33 @@ impl Grammar {
     }
 
     pub(crate) fn pact(&self, state: i32) -> i32 {
-        self.pact.get(state as usize)
+        self.hot.pact[state as usize]
     }
     pub(crate) fn defact(&self, state: i32) -> i32 {
-        self.defact.get(state as usize)
+        i32::from(self.hot.defact[state as usize])
     }
     pub(crate) fn table(&self, index: i32) -> i32 {
-        self.table.get(index as usize)
+        i32::from(self.hot.table[index as usize])
     }
     pub(crate) fn check(&self, index: i32) -> i32 {
-        self.check.get(index as usize)
+        i32::from(self.hot.check[index as usize])
     }
     /// Left-hand side symbol of a rule.
     pub(crate) fn rule_lhs(&self, rule: i32) -> i32 {
-        self.r1.get(rule as usize)
+        i32::from(self.hot.r1[rule as usize])
     }
     /// Number of symbols on a rule's right-hand side.
     pub(crate) fn rule_len(&self, rule: i32) -> i32 {
-        self.r2.get(rule as usize)
+        i32::from(self.hot.r2[rule as usize])
     }
     /// The state to go to after reducing to `lhs` on top of `state`.
     pub(crate) fn goto(&self, lhs: i32, state: i32) -> i32 {
         let nonterminal = (lhs - self.n_tokens) as usize;
-        let index = self.pgoto.get(nonterminal) + state;
+        let index = i32::from(self.hot.pgoto[nonterminal]) + state;
         if (0..=self.last).contains(&index) && self.check(index) == state {
             self.table(index)
         } else {
-            self.defgoto.get(nonterminal)
+            i32::from(self.hot.defgoto[nonterminal])
         }
     }
 }
