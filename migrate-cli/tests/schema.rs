@@ -236,6 +236,49 @@ fn fold_errors_are_rendered_and_exit_1() {
 }
 
 #[test]
+fn typos_are_postgres_syntax_errors_all_at_once() {
+    let project = TempDir::with(&[
+        (
+            "migrations/1_notes.sql",
+            "CREATE TABEL notes (\n    id bigserial PRIMARY KEY,\n    body text NOT NUL\n);\n",
+        ),
+        (
+            "migrations/2_tags.sql",
+            "CREATE TABLE tags (id bigserial PRIMARY KEY, name text NOT NULL);\nALTER TABLE tags ADD COLUM color text;\nALTER TABLE notes ADD COLUMN tag_id bigint;\n",
+        ),
+    ]);
+    let output = migrate(&["schema"], &project.path);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    // Only the first error of a statement: PostgreSQL stops there. The
+    // missing `notes` follows from the first typo and is listed after it.
+    expect![[r#"
+        error: syntax error at or near "TABEL"
+         --> migrations/1_notes.sql:1:8
+          |
+        1 | CREATE TABEL notes (
+          |        ^^^^^
+          = help: did you mean "TABLE"?
+
+        error: syntax error at or near "text"
+         --> migrations/2_tags.sql:2:34
+          |
+        2 | ALTER TABLE tags ADD COLUM color text;
+          |                                  ^^^^
+          = help: did you mean "COLUMN" instead of "COLUM"?
+
+        error: relation "notes" does not exist
+         --> migrations/2_tags.sql:3:13
+          |
+        3 | ALTER TABLE notes ADD COLUMN tag_id bigint;
+          |             ^^^^^
+
+        error: PostgreSQL would reject the migrations in migrations: 3 errors, listed above
+    "#]]
+    .assert_eq(&stderr(&output));
+}
+
+#[test]
 fn discovery_errors_exit_1() {
     let project = TempDir::with(&[("README.md", "")]);
     let output = migrate(&["schema", "--migrations", "db/migrations"], &project.path);
