@@ -22,7 +22,9 @@
 //!
 //! What is not here: checks that PostgreSQL's grammar actions make after a
 //! rule matched (`multiple ORDER BY clauses not allowed`, a `*` in the middle
-//! of a name, ...); those statements pass this check.
+//! of a name, ...); those statements pass this check. Strings are read with
+//! `standard_conforming_strings` on, PostgreSQL's default: a tool that sends
+//! a whole file at once has it parsed before any `SET` in it runs.
 //!
 //! ```
 //! use migrate_build::syntax::check;
@@ -170,7 +172,7 @@ pub fn tokens(sql: &str) -> Vec<(Range<usize>, TokenClass)> {
 
 fn lex(sql: &str, grammar: &tables::Grammar) -> Vec<Lexed> {
     let mut lexer = Lexer::new(sql, grammar);
-    let mut tokens = Vec::with_capacity(sql.len() / 4);
+    let mut tokens = Vec::with_capacity((sql.len() / 6).min(1 << 16));
     while let Some(lexed) = lexer.next_token() {
         tokens.push(lexed);
     }
