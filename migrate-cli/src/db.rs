@@ -99,7 +99,7 @@ pub fn connect(url: &str) -> Result<postgres::Client, Failure> {
             redact_url(url)
         ))
     })?;
-    crate::tls::connect(url, &settings)
+    crate::tls::connect(&settings)
 }
 
 /// Whether `text` names a database rather than a directory.

@@ -20,6 +20,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The connection could not be made: refused, timed out, answered by
+    /// something that is not PostgreSQL, or refused by the server.
+    #[error("cannot connect to {target}: {message}")]
+    Connect {
+        /// Hosts and ports, the database and the user: never the password.
+        target: String,
+        /// What went wrong, in words, with what to check.
+        message: String,
+    },
     /// The database could not be talked to (connection lost, protocol error, ...).
     #[error("{context}: {}", with_causes(source))]
     Database {

@@ -46,6 +46,7 @@
 //! migration starts and ends, under the run's one hold of the lock.
 
 mod conn;
+mod connect;
 pub mod drift;
 mod drift_hook;
 mod embedded;
@@ -58,6 +59,9 @@ mod sql;
 #[cfg(feature = "tls")]
 pub mod tls;
 
+#[cfg(feature = "tokio")]
+pub use connect::connect_async;
+pub use connect::{DEFAULT_CONNECT_TIMEOUT, connect, connect_with};
 pub use embedded::{EmbeddedMigration, Migrations};
 pub use error::{DirtyMigration, Error, FailedMigration};
 pub use history::HistoryEntry;
