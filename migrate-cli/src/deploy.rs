@@ -8,6 +8,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use migrate_build::fold::Folder;
 use migrate_runtime::DriftPolicy;
@@ -32,9 +33,19 @@ pub struct Args {
     /// deploying (by default the differences are printed as warnings).
     #[arg(long)]
     fail_on_drift: bool,
-    /// How long to wait for another deploy's lock, in seconds.
+    /// How long to wait for another deploy's migration lock, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    lock_wait: u64,
+    /// PostgreSQL's lock_timeout for each migration, in milliseconds (0: no
+    /// limit). A migration that waits longer for a table is rolled back and
+    /// tried again, so the service's queries never queue behind it for
+    /// longer; a migration sets its own with `-- migrate:lock_timeout 30s`.
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
     lock_timeout: u64,
+    /// How many times a migration that ran out of lock_timeout is tried
+    /// again (after 1 s, then twice as long each time, up to 30 s).
+    #[arg(long, value_name = "N", default_value_t = migrate_runtime::DEFAULT_LOCK_RETRIES)]
+    lock_retries: u32,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -48,7 +59,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .database
         .runner(&migrations)?
         .drift(DriftPolicy::Off)
-        .lock_timeout(std::time::Duration::from_secs(args.lock_timeout));
+        .lock_wait(Duration::from_secs(args.lock_wait))
+        .lock_timeout((args.lock_timeout > 0).then(|| Duration::from_millis(args.lock_timeout)))
+        .lock_retries(args.lock_retries, migrate_runtime::DEFAULT_LOCK_RETRY_DELAY);
     let runner = match &args.target {
         Some(target) => {
             let index = position(&discovered.migrations, target)?;
