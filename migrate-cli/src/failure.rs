@@ -37,6 +37,15 @@ impl Failure {
         }
     }
 
+    /// The work stopped with an exit code of its own (130 after SIGINT,
+    /// 143 after SIGTERM); `message` is prefixed with `error: `.
+    pub fn with_code(message: impl std::fmt::Display, exit_code: u8) -> Self {
+        Self {
+            message: format!("error: {message}"),
+            exit_code,
+        }
+    }
+
     /// Findings (drift, differences, steps that cannot be undone) were
     /// printed already: exit code 1 without a further message.
     pub fn findings() -> Self {

@@ -29,6 +29,9 @@ pub struct Args {
 enum State {
     /// Recorded as applied with the file's checksum.
     Applied,
+    /// Being applied right now by a deploy (or a service's boot) that holds
+    /// the migration lock.
+    Running,
     /// Not recorded yet.
     Pending,
     /// Recorded as failed or interrupted: `migrate resolve` decides.
@@ -43,6 +46,7 @@ impl State {
     fn word(self) -> &'static str {
         match self {
             State::Applied => "applied",
+            State::Running => "running",
             State::Pending => "pending",
             State::Failed => "failed",
             State::Edited => "edited",
@@ -63,8 +67,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let discovered = args.migrations.discover()?;
     let mut client = args.database.connect()?;
     let migrations = embedded(&discovered.migrations, None);
-    let history = args.database.runner(&migrations)?.history(&mut client)?;
-    let rows = rows(&discovered.migrations, &history);
+    let runner = args.database.runner(&migrations)?;
+    let history = runner.history(&mut client)?;
+    let holder = runner.lock_holder_now(&mut client)?;
+    let mut rows = rows(&discovered.migrations, &history);
+    let lock_note = holder
+        .as_ref()
+        .and_then(|holder| mark_running(&mut rows, &history, holder));
 
     let mut counts: BTreeMap<State, usize> = BTreeMap::new();
     for row in &rows {
@@ -94,7 +103,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
             .collect();
         format!(
             "{}\n",
-            json!({ "migrations": migrations, "counts": counts })
+            json!({
+                "migrations": migrations,
+                "counts": counts,
+                "lock_holder": holder.as_ref().map(|holder| json!({
+                    "pid": holder.pid,
+                    "application_name": holder.application_name,
+                    "state": holder.state,
+                    "since": holder.since,
+                    "query": holder.query,
+                })),
+            })
         )
     } else {
         let width = rows.iter().map(|row| row.version.len()).max().unwrap_or(0);
@@ -115,6 +134,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             text.push_str("no migrations\n");
         } else {
             text.push_str(&format!("{summary}\n"));
+        }
+        if let Some(note) = &lock_note {
+            text.push_str(&format!("{note}\n"));
         }
         text
     };
@@ -182,6 +204,52 @@ fn rows(migrations: &[migrate_core::Migration], history: &[HistoryEntry]) -> Vec
         }
     }
     rows
+}
+
+/// Marks the migration the lock holder is applying as running: a
+/// transactional one is named by the comment its query starts with (its
+/// history row is not committed yet), a non-transactional one by its
+/// unfinished history row. Otherwise returns a line saying who holds the
+/// lock.
+fn mark_running(
+    rows: &mut [Row],
+    history: &[HistoryEntry],
+    holder: &migrate_runtime::LockHolder,
+) -> Option<String> {
+    let unfinished = |version: &str| {
+        history.iter().any(|entry| {
+            entry.version == version
+                && !entry.success
+                && entry.finished_at.is_none()
+                && entry.failed_statement.is_none()
+        })
+    };
+    let running = rows.iter_mut().find(|row| match holder.applying() {
+        Some(version) => row.version == version,
+        None => row.state == State::Failed && unfinished(&row.version),
+    });
+    let since = match (&holder.since, holder.seconds) {
+        (Some(since), Some(seconds)) => format!(" since {since} ({seconds} s)"),
+        _ => String::new(),
+    };
+    match running {
+        Some(row) => {
+            let statements = history
+                .iter()
+                .find(|entry| entry.version == row.version && holder.applying().is_none())
+                .map(|entry| format!(", {} statements done", entry.statements_done.unwrap_or(0)))
+                .unwrap_or_default();
+            row.state = State::Running;
+            row.detail = Some(format!(
+                "being applied by server process pid {}{since}{statements}",
+                holder.pid
+            ));
+            None
+        }
+        None => Some(format!(
+            "the migration lock is held by {holder}: a deploy is under way"
+        )),
+    }
 }
 
 fn short(checksum: &str) -> &str {

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use migrate_test_support::TestDatabase;
+
 /// Runs the binary in `dir` with `DATABASE_URL` set to `url`.
 fn migrate(dir: &Path, url: &str, args: &[&str]) -> Output {
     command(dir, url, args)
@@ -113,4 +115,234 @@ fn no_command_hangs_on_a_port_that_is_not_postgresql() {
         );
         assert!(!text.contains("bytes remaining"), "{text}");
     }
+}
+
+/// A migration that sleeps for ten minutes when the session's
+/// `migrate_test.sleep` says so (the URL's `options`), else not at all.
+const SLEEP: &str = "SELECT pg_sleep(coalesce(nullif(current_setting('migrate_test.sleep', true), ''), '0')::float8);\n";
+
+fn sleepy_project(transactional: bool) -> TempDir {
+    let slow = format!(
+        "{}CREATE TABLE slow (id int);\n{SLEEP}CREATE TABLE never (id int);\n",
+        if transactional {
+            ""
+        } else {
+            "-- no-transaction\n"
+        }
+    );
+    TempDir::with(&[
+        ("migrations/1_users.sql", "CREATE TABLE users (id int);\n"),
+        ("migrations/2_slow.sql", &slow),
+        ("migrations/3_after.sql", "CREATE TABLE after (id int);\n"),
+    ])
+}
+
+fn sleeping_url(db: &TestDatabase) -> String {
+    format!("{}?options=-c%20migrate_test.sleep%3D600", db.url)
+}
+
+/// Waits until the migration's `pg_sleep` runs on the server, failing the
+/// test (rather than hanging CI) after a minute.
+fn wait_for_sleep(admin: &mut postgres::Client) {
+    let started = std::time::Instant::now();
+    loop {
+        let n: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(coalesce%' AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if n == 1 {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the migration never started sleeping"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn spawn_deploy(dir: &Path, url: &str) -> std::process::Child {
+    command(dir, url, &["deploy"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start migrate deploy")
+}
+
+fn send(child: &std::process::Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+}
+
+fn advisory_locks(admin: &mut postgres::Client) -> i64 {
+    admin
+        .query_one(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+             WHERE l.locktype = 'advisory' AND d.datname = current_database()",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+fn relation_exists(admin: &mut postgres::Client, name: &str) -> bool {
+    admin
+        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&name])
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn an_interrupted_transactional_deploy_rolls_back_unlocks_and_says_so() {
+    let project = sleepy_project(true);
+    for (signal, exit_code) in [("INT", 130), ("TERM", 143)] {
+        let db = TestDatabase::new("cli_ops_sigint_tx");
+        let mut admin = db.client();
+        let deploy = spawn_deploy(&project.path, &sleeping_url(&db));
+        wait_for_sleep(&mut admin);
+
+        // status shows the migration as running, with the server process.
+        let status = migrate(&project.path, &db.url, &["status"]);
+        let text = all_output(&status);
+        assert_eq!(status.status.code(), Some(1), "{text}");
+        assert!(text.contains("applied  1  1_users.sql\n"), "{text}");
+        assert!(
+            text.contains("running  2  2_slow.sql: being applied by server process pid "),
+            "{text}"
+        );
+        assert!(text.contains("pending  3  3_after.sql\n"), "{text}");
+
+        // A second deploy waits for the lock, says who holds it, and stops
+        // at once on a signal.
+        let mut waiting = spawn_deploy(&project.path, &db.url);
+        let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        assert!(
+            line.starts_with("waiting for the migration lock held by server process pid "),
+            "{line}"
+        );
+        assert!(
+            line.contains("-- migrate: applying 2 (2_slow.sql)"),
+            "{line}"
+        );
+        send(&waiting, signal);
+        let output = waiting.wait_with_output().unwrap();
+        let mut rest = String::new();
+        stderr.read_to_string(&mut rest).unwrap();
+        assert_eq!(output.status.code(), Some(exit_code), "{rest}");
+        assert!(
+            rest.contains(
+                "error: interrupted before a migration started: nothing more was applied"
+            ),
+            "{rest}"
+        );
+
+        send(&deploy, signal);
+        let output = deploy.wait_with_output().unwrap();
+        let text = all_output(&output);
+        assert_eq!(output.status.code(), Some(exit_code), "{text}");
+        assert!(
+            text.contains(
+                "[1/3] 1 (1_users.sql): applied\n[2/3] 2 (2_slow.sql): INTERRUPTED: rolled back, nothing of it applied\n[3/3] 3 (3_after.sql): not started\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("error: interrupted while applying migration 2 (2_slow.sql): its statement was cancelled on the server and its transaction rolled back"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "1 of 3 pending migrations were applied; `migrate deploy` again applies the rest"
+            ),
+            "{text}"
+        );
+        assert_eq!(advisory_locks(&mut admin), 0);
+        assert!(!relation_exists(&mut admin, "slow"));
+
+        let status = migrate(&project.path, &db.url, &["status"]);
+        let text = all_output(&status);
+        assert!(text.contains("pending  2  2_slow.sql\n"), "{text}");
+        let again = migrate(&project.path, &db.url, &["deploy"]);
+        assert_eq!(again.status.code(), Some(0), "{}", all_output(&again));
+        assert!(relation_exists(&mut admin, "after"));
+    }
+}
+
+#[test]
+fn an_interrupted_non_transactional_deploy_is_recorded_at_its_statement() {
+    let project = sleepy_project(false);
+    for (signal, exit_code) in [("INT", 130), ("TERM", 143)] {
+        let db = TestDatabase::new("cli_ops_sigint_notx");
+        let mut admin = db.client();
+        let deploy = spawn_deploy(&project.path, &sleeping_url(&db));
+        wait_for_sleep(&mut admin);
+        let status = migrate(&project.path, &db.url, &["status"]);
+        let text = all_output(&status);
+        assert!(
+            text.contains("running  2  2_slow.sql: being applied by server process pid "),
+            "{text}"
+        );
+        assert!(text.contains(", 1 statements done"), "{text}");
+
+        send(&deploy, signal);
+        let output = deploy.wait_with_output().unwrap();
+        let text = all_output(&output);
+        assert_eq!(output.status.code(), Some(exit_code), "{text}");
+        assert!(
+            text.contains(
+                "[2/3] 2 (2_slow.sql): INTERRUPTED at statement 2 of 3: recorded as failed\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(advisory_locks(&mut admin), 0);
+        assert!(relation_exists(&mut admin, "slow"));
+        assert!(!relation_exists(&mut admin, "never"));
+
+        let status = migrate(&project.path, &db.url, &["status"]);
+        let text = all_output(&status);
+        assert!(
+            text.contains("failed   2  2_slow.sql: statement 2 failed: canceling statement due to user request"),
+            "{text}"
+        );
+        // Undo by hand what it did, say so, and deploy again.
+        admin.batch_execute("DROP TABLE slow").unwrap();
+        let resolve = migrate(&project.path, &db.url, &["resolve", "--rolled-back", "2"]);
+        assert_eq!(resolve.status.code(), Some(0), "{}", all_output(&resolve));
+        let again = migrate(&project.path, &db.url, &["deploy"]);
+        assert_eq!(again.status.code(), Some(0), "{}", all_output(&again));
+        assert!(relation_exists(&mut admin, "never"));
+        assert!(relation_exists(&mut admin, "after"));
+    }
+}
+
+#[test]
+fn deploy_refuses_what_the_fold_rejects_before_touching_the_database() {
+    let project = TempDir::with(&[
+        ("migrations/1_users.sql", "CREATE TABLE users (id int);\n"),
+        (
+            "migrations/2_half.sql",
+            "-- no-transaction\nCREATE TABLE half (id int);\nALTER TABLE missing ADD COLUMN x int;\n",
+        ),
+    ]);
+    let db = TestDatabase::new("cli_ops_preflight");
+    let output = migrate(&project.path, &db.url, &["deploy"]);
+    let text = all_output(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("relation \"missing\" does not exist"),
+        "{text}"
+    );
+    assert!(text.contains("2_half.sql:3:"), "{text}");
+    let mut admin = db.client();
+    assert!(!relation_exists(&mut admin, "users"));
+    assert!(!relation_exists(&mut admin, "half"));
+    assert!(!relation_exists(&mut admin, "_migrate_history"));
 }

@@ -148,6 +148,8 @@ pub enum Progress<'e> {
         pending: usize,
         /// How many embedded migrations were applied already.
         already_applied: usize,
+        /// The migrations this run applies, in order.
+        migrations: &'e [&'e EmbeddedMigration],
     },
     /// The pending migration at `index` (from 0) is about to be applied.
     Applying {
@@ -892,9 +894,15 @@ impl<'a> Runner<'a> {
             return Ok(report);
         }
         let n_pending = planned.pending.len();
+        let pending: Vec<&EmbeddedMigration> = planned
+            .pending
+            .iter()
+            .map(|&index| &migrations[index])
+            .collect();
         self.progress(Progress::Planned {
             pending: n_pending,
             already_applied: planned.already_applied,
+            migrations: &pending,
         });
         let applied_by = self.applied_by_value();
         // Every directive is read before anything is applied.
