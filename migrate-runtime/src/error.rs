@@ -5,7 +5,11 @@ use std::time::Duration;
 /// Everything that can stop a runner. Messages name the migration (version
 /// and file) where one is involved, and the command that resolves the
 /// problem where there is one.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the same sentence as `Display`, so that
+/// `fn main() -> Result<(), Box<dyn std::error::Error>>` shows what went
+/// wrong and what to do, not the variant's fields.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The embedded schema snapshot is not valid JSON of a schema.
@@ -176,6 +180,12 @@ pub enum Error {
         /// What could not be read.
         message: String,
     },
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// A non-transactional migration that failed or was interrupted on an earlier run.
@@ -488,4 +498,22 @@ fn invalid_index_help(invalid_indexes: &[String]) -> String {
         },
         drops.join(" ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_reads_as_the_sentence_display_writes() {
+        let error = Error::ChecksumMismatch {
+            version: "2".to_owned(),
+            path: "2_email.sql".to_owned(),
+            applied_checksum: "aaaa".to_owned(),
+            embedded_checksum: "bbbb".to_owned(),
+        };
+        // What `fn main() -> Result<(), Box<dyn Error>>` prints after "Error: ".
+        assert_eq!(format!("{error:?}"), error.to_string());
+        assert!(format!("{error:?}").starts_with("migration 2 (2_email.sql) was edited"));
+    }
 }
