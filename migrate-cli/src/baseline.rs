@@ -43,6 +43,36 @@ pub fn run(args: Args) -> Result<(), Failure> {
         )));
     }
     let mut client = args.database.connect()?;
+    let migrations = embedded(&discovered.migrations, None);
+    let runner = args.database.runner(&migrations)?;
+    let history = runner.history(&mut client)?;
+    // A database already at or past the version: nothing to adopt.
+    let newest_applied = discovered
+        .migrations
+        .iter()
+        .enumerate()
+        .filter(|(_, migration)| {
+            history
+                .iter()
+                .any(|entry| entry.success && entry.version == migration.version)
+        })
+        .map(|(index, _)| index)
+        .max();
+    if let Some(newest) = newest_applied.filter(|&newest| newest >= last) {
+        return print(&format!(
+            "the database is already at or past {}: migrations up to {} ({}) are recorded as applied; there is nothing to baseline ({} left to deploy)\n",
+            discovered.migrations[last].version,
+            discovered.migrations[newest].version,
+            discovered.migrations[newest].path,
+            discovered
+                .migrations
+                .iter()
+                .filter(|migration| !history
+                    .iter()
+                    .any(|entry| entry.success && entry.version == migration.version))
+                .count(),
+        ));
+    }
     let differences = migrate_runtime::drift::check(
         &mut client,
         folder.schema(),
@@ -58,9 +88,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
         )));
     }
 
-    let migrations = embedded(&discovered.migrations, None);
-    let runner = args.database.runner(&migrations)?;
-    let history = runner.history(&mut client)?;
     let mut recorded = 0;
     for migration in adopted {
         if history

@@ -346,3 +346,101 @@ fn deploy_refuses_what_the_fold_rejects_before_touching_the_database() {
     assert!(!relation_exists(&mut admin, "half"));
     assert!(!relation_exists(&mut admin, "_migrate_history"));
 }
+
+#[test]
+fn an_edited_migration_is_accepted_explicitly_and_resolve_checks_what_is_left() {
+    let project = TempDir::with(&[
+        ("migrations/1_users.sql", "CREATE TABLE users (id int);\n"),
+        (
+            "migrations/2_email.sql",
+            "ALTER TABLE users ADD COLUMN email text;\n",
+        ),
+    ]);
+    let db = TestDatabase::new("cli_ops_edited");
+    let deploy = migrate(&project.path, &db.url, &["deploy"]);
+    assert_eq!(deploy.status.code(), Some(0), "{}", all_output(&deploy));
+
+    // A comment added afterwards: edited, and deploy refuses.
+    fs::write(
+        project.path.join("migrations/2_email.sql"),
+        "-- the address users sign in with\nALTER TABLE users ADD COLUMN email text;\n",
+    )
+    .unwrap();
+    let status = migrate(&project.path, &db.url, &["status"]);
+    assert!(
+        all_output(&status).contains("edited   2"),
+        "{}",
+        all_output(&status)
+    );
+    let refused = migrate(&project.path, &db.url, &["deploy"]);
+    assert_eq!(refused.status.code(), Some(1));
+
+    // resolve --applied on an applied version says so, and names the way out.
+    let applied = migrate(&project.path, &db.url, &["resolve", "--applied", "2"]);
+    let text = all_output(&applied);
+    assert_eq!(applied.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("error: migration 2 is already recorded as applied (finished at "),
+        "{text}"
+    );
+    assert!(
+        text.contains("record the file's checksum with `migrate resolve --accept-checksum 2`"),
+        "{text}"
+    );
+    let accept = migrate(
+        &project.path,
+        &db.url,
+        &["resolve", "--accept-checksum", "2"],
+    );
+    let text = all_output(&accept);
+    assert_eq!(accept.status.code(), Some(0), "{text}");
+    assert!(
+        text.starts_with("migration 2: its file's checksum is recorded in place of the applied one, accepted by migrate-cli "),
+        "{text}"
+    );
+    assert!(text.contains(" as postgres at 20"), "{text}");
+    let status = migrate(&project.path, &db.url, &["status"]);
+    assert_eq!(status.status.code(), Some(0), "{}", all_output(&status));
+    let again = migrate(&project.path, &db.url, &["resolve", "--applied", "1"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        all_output(&again).starts_with("migration 1 is already recorded as applied (finished at ")
+    );
+
+    // baseline on a database past the version: says so, exit 0.
+    let baseline = migrate(&project.path, &db.url, &["baseline", "1"]);
+    let text = all_output(&baseline);
+    assert_eq!(baseline.status.code(), Some(0), "{text}");
+    assert_eq!(
+        text,
+        "the database is already at or past 1: migrations up to 2 (2_email.sql) are recorded as applied; there is nothing to baseline (0 left to deploy)\n"
+    );
+
+    // resolve --rolled-back checks, by the fold, that what it created is gone.
+    fs::write(
+        project.path.join("migrations/3_posts.sql"),
+        "CREATE TABLE posts (id serial PRIMARY KEY);\nALTER TABLE users ADD COLUMN nickname text;\n",
+    )
+    .unwrap();
+    let deploy = migrate(&project.path, &db.url, &["deploy"]);
+    assert_eq!(deploy.status.code(), Some(0), "{}", all_output(&deploy));
+    let refused = migrate(&project.path, &db.url, &["resolve", "--rolled-back", "3"]);
+    let text = all_output(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("error: what migration 3 created is still in the database: relation public.posts, column nickname of public.users; undo it first"),
+        "{text}"
+    );
+    let mut admin = db.client();
+    admin
+        .batch_execute("DROP TABLE posts; ALTER TABLE users DROP COLUMN nickname")
+        .unwrap();
+    let resolved = migrate(&project.path, &db.url, &["resolve", "--rolled-back", "3"]);
+    assert_eq!(resolved.status.code(), Some(0), "{}", all_output(&resolved));
+    let status = migrate(&project.path, &db.url, &["status"]);
+    assert!(
+        all_output(&status).contains("pending  3"),
+        "{}",
+        all_output(&status)
+    );
+}

@@ -32,6 +32,12 @@ pub enum Resolution {
     /// Its effect was undone (or never happened): forget it, so that the
     /// next run applies it again.
     RolledBack,
+    /// It is applied, and its file was edited since in a way that matches
+    /// the database (a comment, a fix also made by hand): record the file's
+    /// checksum in place of the applied one, with who accepted it and when
+    /// (columns `checksum_accepted_by`, `checksum_accepted_at` and
+    /// `checksum_before`, added to the history table the first time).
+    AcceptChecksum,
 }
 
 /// One migration the runner applied (or, in a dry run, would apply).
@@ -468,6 +474,25 @@ impl<'a> Runner<'a> {
                     "DELETE FROM {qualified} WHERE version = {version_literal};\n"
                 ));
             }
+            Resolution::AcceptChecksum => {
+                let Some(migration) = embedded else {
+                    return Err(Error::UnknownVersion {
+                        version: version.to_owned(),
+                    });
+                };
+                query.push_str(&format!(
+                    "ALTER TABLE {qualified} ADD COLUMN IF NOT EXISTS checksum_before text, \
+                     ADD COLUMN IF NOT EXISTS checksum_accepted_by text, \
+                     ADD COLUMN IF NOT EXISTS checksum_accepted_at timestamptz;\n\
+                     UPDATE {qualified} SET checksum_before = checksum, checksum = {}, \
+                     checksum_accepted_by = {} || ' as ' || session_user, \
+                     checksum_accepted_at = pg_catalog.clock_timestamp() \
+                     WHERE version = {version_literal} AND success AND checksum <> {};\n",
+                    literal(migration.checksum),
+                    literal(&self.applied_by_value()),
+                    literal(migration.checksum),
+                ));
+            }
         }
         query.push_str(&format!(
             "SELECT count(*) FROM {qualified} WHERE version = {version_literal}"
@@ -485,11 +510,9 @@ impl<'a> Runner<'a> {
                 .and_then(|rows| rows.first())
                 .and_then(|row| row.first()),
         );
-        let expected = match resolution {
-            Resolution::Applied => 1,
-            Resolution::RolledBack => 0,
-        };
-        if resolution == Resolution::Applied && remaining != Some(expected) {
+        if matches!(resolution, Resolution::Applied | Resolution::AcceptChecksum)
+            && remaining != Some(1)
+        {
             return Err(Error::UnknownVersion {
                 version: version.to_owned(),
             });
