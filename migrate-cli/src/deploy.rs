@@ -74,8 +74,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         args.migrations.discover()?.migrations
     } else {
         migrate_build::builder::fold_directory(
-            &args.migrations.migrations,
-            args.migrations.layout,
+            &args.migrations.dir()?,
+            args.migrations.layout()?,
             std::path::Path::new(""),
         )?
         .migrations

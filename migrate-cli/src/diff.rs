@@ -117,7 +117,7 @@ fn load(args: &Args, source: &str) -> Result<Schema, Failure> {
         return Ok(live);
     }
     let migrations = MigrationsArgs {
-        migrations: PathBuf::from(source),
+        migrations: Some(PathBuf::from(source)),
         layout: args.layout,
     };
     Ok(migrations.fold()?.schema)

@@ -68,15 +68,32 @@ impl Failure {
 impl From<migrate_build::Error> for Failure {
     fn from(error: migrate_build::Error) -> Self {
         match error {
-            // Already rendered, every diagnostic with its file, line and carets.
-            migrate_build::Error::Fold { report, .. } => Self::report_text(report),
-            other => Self::new(other),
+            // Findings, already rendered: every diagnostic with its file,
+            // line and carets.
+            migrate_build::Error::Fold { report, .. }
+            | migrate_build::Error::Lint { report, .. } => Self::report_text(report),
+            // The directory cannot be used at all: a setup error.
+            other => Self::usage(other),
         }
     }
 }
 
 impl From<migrate_runtime::Error> for Failure {
     fn from(error: migrate_runtime::Error) -> Self {
-        Self::new(error)
+        use migrate_runtime::Error;
+        match error {
+            // What keeps the command from starting its work: exit code 2.
+            Error::Connect { .. }
+            | Error::Database { .. }
+            | Error::Tls { .. }
+            | Error::InvalidOption { .. }
+            | Error::HistoryTable { .. }
+            | Error::TransactionPooler { .. }
+            | Error::SharedSession { .. }
+            | Error::UnknownTarget { .. }
+            | Error::UnknownVersion { .. } => Self::usage(error),
+            // What the work found or where it failed: exit code 1.
+            other => Self::new(other),
+        }
     }
 }

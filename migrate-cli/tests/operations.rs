@@ -444,3 +444,81 @@ fn an_edited_migration_is_accepted_explicitly_and_resolve_checks_what_is_left() 
         all_output(&status)
     );
 }
+
+#[test]
+fn the_cli_finds_the_project_from_a_subdirectory_and_flags_override() {
+    let project = TempDir::with(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[package.metadata.migrate]\nmigrations = \"db/migs\"\n",
+        ),
+        ("src/lib.rs", ""),
+        ("db/migs/1_users.sql", "CREATE TABLE users (id int);\n"),
+    ]);
+    let db = TestDatabase::new("cli_ops_project");
+    let subdirectory = project.path.join("src");
+    let status = migrate(&subdirectory, &db.url, &["status"]);
+    let text = all_output(&status);
+    assert_eq!(status.status.code(), Some(1), "{text}");
+    assert!(text.contains("pending  1  1_users.sql"), "{text}");
+
+    // Several words make one name; the file goes where Cargo.toml says.
+    let new = migrate(&subdirectory, &db.url, &["new", "add", "users", "email"]);
+    let text = all_output(&new);
+    assert_eq!(new.status.code(), Some(0), "{text}");
+    assert!(text.starts_with("created "), "{text}");
+    assert!(
+        text.trim_end().ends_with("/db/migs/2_add_users_email.sql"),
+        "{text}"
+    );
+    assert!(!subdirectory.join("migrations").exists());
+    assert!(!project.path.join("migrations").exists());
+    let created: Vec<_> = fs::read_dir(project.path.join("db/migs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(created.len(), 2, "{created:?}");
+
+    let deploy = migrate(&subdirectory, &db.url, &["deploy"]);
+    assert_eq!(deploy.status.code(), Some(0), "{}", all_output(&deploy));
+
+    // A flag wins over Cargo.toml; a directory that is not there is a setup
+    // error (2), as is an empty one; a migration PostgreSQL rejects is a
+    // finding (1).
+    let missing = migrate(
+        &subdirectory,
+        &db.url,
+        &["status", "--migrations", "nowhere"],
+    );
+    assert_eq!(missing.status.code(), Some(2), "{}", all_output(&missing));
+    fs::create_dir_all(project.path.join("empty")).unwrap();
+    let empty = migrate(&project.path, &db.url, &["schema", "--migrations", "empty"]);
+    assert_eq!(empty.status.code(), Some(2), "{}", all_output(&empty));
+    fs::write(
+        project.path.join("db/migs/9_bad.sql"),
+        "ALTER TABLE nope ADD COLUMN x int;\n",
+    )
+    .unwrap();
+    let bad = migrate(&subdirectory, &db.url, &["schema"]);
+    assert_eq!(bad.status.code(), Some(1), "{}", all_output(&bad));
+    for command in [
+        "new",
+        "schema",
+        "lint",
+        "check",
+        "status",
+        "deploy",
+        "drift",
+        "diff",
+        "resolve",
+        "baseline",
+        "rollback-sql",
+    ] {
+        let help = migrate(&project.path, &db.url, &[command, "--help"]);
+        let text = all_output(&help);
+        assert!(
+            text.contains("2 for usage and setup errors"),
+            "{command} --help: {text}"
+        );
+    }
+}
