@@ -131,8 +131,7 @@ fn json(findings: &[Finding], dir: &Path) -> Result<String, Failure> {
             })
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&items)
-        .map_err(|error| Failure::new(format_args!("cannot write JSON: {error}")))?;
-    text.push('\n');
-    Ok(text)
+    Ok(crate::output::json_document(
+        serde_json::json!({ "findings": items }),
+    ))
 }

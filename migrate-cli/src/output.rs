@@ -19,3 +19,34 @@ pub fn print(text: &str) -> Result<(), Failure> {
         ))),
     }
 }
+
+/// A `--json` document: `fields` with `migrate_version` (this command's
+/// version) first, on one line. Every command that reports writes one.
+pub fn json_document(fields: serde_json::Value) -> String {
+    let mut document = serde_json::Map::new();
+    document.insert(
+        "migrate_version".to_owned(),
+        serde_json::Value::from(env!("CARGO_PKG_VERSION")),
+    );
+    if let serde_json::Value::Object(fields) = fields {
+        document.extend(fields);
+    }
+    format!("{}\n", serde_json::Value::Object(document))
+}
+
+/// A difference between two schemas as `--json` shows it.
+pub fn difference_json(difference: &migrate_runtime::drift::Difference) -> serde_json::Value {
+    use migrate_runtime::drift::DifferenceKind;
+    serde_json::json!({
+        "kind": match difference.kind {
+            DifferenceKind::Missing => "missing",
+            DifferenceKind::Unexpected => "unexpected",
+            DifferenceKind::Changed => "changed",
+        },
+        "object": difference.object,
+        "message": difference.message,
+        "fix": difference.fix,
+        "loses_data": difference.loses_data,
+        "manual": difference.manual,
+    })
+}

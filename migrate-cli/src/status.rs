@@ -61,6 +61,9 @@ struct Row {
     name: String,
     path: Option<String>,
     detail: Option<String>,
+    /// When it was applied and how long it took, from the history.
+    applied_at: Option<String>,
+    execution_ms: Option<i64>,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -94,6 +97,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     "path": row.path,
                     "state": row.state.word(),
                     "detail": row.detail,
+                    "applied_at": row.applied_at,
+                    "execution_ms": row.execution_ms,
                 })
             })
             .collect();
@@ -101,9 +106,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             .iter()
             .map(|(state, n)| (state.word().to_owned(), json!(n)))
             .collect();
-        format!(
-            "{}\n",
-            json!({
+        crate::output::json_document(json!({
                 "migrations": migrations,
                 "counts": counts,
                 "lock_holder": holder.as_ref().map(|holder| json!({
@@ -113,8 +116,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     "since": holder.since,
                     "query": holder.query,
                 })),
-            })
-        )
+        }))
     } else {
         let width = rows.iter().map(|row| row.version.len()).max().unwrap_or(0);
         let mut text = String::new();
@@ -127,6 +129,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
             ));
             if let Some(detail) = &row.detail {
                 text.push_str(&format!(": {detail}"));
+            } else if let Some(at) = &row.applied_at {
+                text.push_str(&format!("  applied {at}"));
+                if let Some(ms) = row.execution_ms {
+                    text.push_str(&format!(" in {ms} ms"));
+                }
             }
             text.push('\n');
         }
@@ -186,6 +193,8 @@ fn rows(migrations: &[migrate_core::Migration], history: &[HistoryEntry]) -> Vec
                 name: migration.name.clone(),
                 path: Some(migration.path.clone()),
                 detail,
+                applied_at: entry.and_then(|entry| entry.started_at.clone()),
+                execution_ms: entry.and_then(|entry| entry.execution_ms),
             }
         })
         .collect();
@@ -200,6 +209,8 @@ fn rows(migrations: &[migrate_core::Migration], history: &[HistoryEntry]) -> Vec
                     "recorded in the database ({}), no file in the migrations directory",
                     entry.name
                 )),
+                applied_at: entry.started_at.clone(),
+                execution_ms: entry.execution_ms,
             });
         }
     }

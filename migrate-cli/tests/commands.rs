@@ -608,7 +608,12 @@ fn diff_between_directories_databases_and_empty() {
         ],
     );
     expect_code(&same, 0);
-    assert_eq!(stdout(&same), "-- the schemas are the same\n");
+    assert!(
+        stdout(&same).starts_with("-- the SQL that turns the database postgres://"),
+        "{}",
+        stdout(&same)
+    );
+    assert!(stdout(&same).ends_with("\n-- the schemas are the same\n"));
     let back = migrate(
         &project.path,
         None,
@@ -627,6 +632,27 @@ fn diff_between_directories_databases_and_empty() {
         stdout(&back).contains("DROP TABLE public.posts;"),
         "{}",
         stdout(&back)
+    );
+    // Source and target, not drift; plpgsql is never a difference.
+    assert!(
+        stdout(&back).contains(&format!(
+            "table public.posts: in the database {}, not in the migrations in {}",
+            database.url,
+            older_dir.display()
+        )),
+        "{}",
+        stdout(&back)
+    );
+    let from_empty = migrate(
+        &project.path,
+        None,
+        &["diff", "--from", "empty", "--to", &database.url],
+    );
+    expect_code(&from_empty, 0);
+    assert!(
+        !stdout(&from_empty).contains("plpgsql"),
+        "{}",
+        stdout(&from_empty)
     );
 }
 
@@ -956,7 +982,8 @@ fn diff_from_empty_builds_corpus_schemas() {
     expect_code(&diff, 0);
     let script = stdout(&diff);
     assert!(
-        script.starts_with("-- not included: "),
+        script.starts_with("-- the SQL that turns an empty database into the migrations in ")
+            && script.contains("\n-- not included: "),
         "{}",
         &script[..script.len().min(500)]
     );
