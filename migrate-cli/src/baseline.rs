@@ -9,7 +9,6 @@ use crate::Failure;
 use crate::db::DatabaseArgs;
 use crate::diff::fix_sql;
 use crate::migrations::{MigrationsArgs, embedded, position};
-use crate::output::print;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,6 +19,9 @@ pub struct Args {
     migrations: MigrationsArgs,
     #[command(flatten)]
     database: DatabaseArgs,
+    /// Print one JSON document instead of a sentence.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -59,19 +61,23 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .map(|(index, _)| index)
         .max();
     if let Some(newest) = newest_applied.filter(|&newest| newest >= last) {
-        return print(&format!(
-            "the database is already at or past {}: migrations up to {} ({}) are recorded as applied; there is nothing to baseline ({} left to deploy)\n",
-            discovered.migrations[last].version,
-            discovered.migrations[newest].version,
-            discovered.migrations[newest].path,
-            discovered
-                .migrations
-                .iter()
-                .filter(|migration| !history
+        return crate::output::result(
+            args.json,
+            serde_json::json!({"target": args.target, "recorded": 0, "already_past": true}),
+            &format!(
+                "the database is already at or past {}: migrations up to {} ({}) are recorded as applied; there is nothing to baseline ({} left to deploy)\n",
+                discovered.migrations[last].version,
+                discovered.migrations[newest].version,
+                discovered.migrations[newest].path,
+                discovered
+                    .migrations
                     .iter()
-                    .any(|entry| entry.success && entry.version == migration.version))
-                .count(),
-        ));
+                    .filter(|migration| !history
+                        .iter()
+                        .any(|entry| entry.success && entry.version == migration.version))
+                    .count(),
+            ),
+        );
     }
     let differences = migrate_runtime::drift::check(
         &mut client,
@@ -99,11 +105,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
         runner.resolve(&mut client, &migration.version, Resolution::Applied)?;
         recorded += 1;
     }
-    print(&format!(
-        "the database matches the migrations up to {} ({}): {recorded} recorded as applied, {} recorded already; {} left to deploy\n",
-        discovered.migrations[last].version,
-        discovered.migrations[last].path,
-        adopted.len() - recorded,
-        discovered.migrations.len() - adopted.len(),
-    ))
+    crate::output::result(
+        args.json,
+        serde_json::json!({"target": args.target, "recorded": recorded, "already_past": false}),
+        &format!(
+            "the database matches the migrations up to {} ({}): {recorded} recorded as applied, {} recorded already; {} left to deploy\n",
+            discovered.migrations[last].version,
+            discovered.migrations[last].path,
+            adopted.len() - recorded,
+            discovered.migrations.len() - adopted.len(),
+        ),
+    )
 }

@@ -65,6 +65,9 @@ pub struct Args {
     /// when it is wrong about a migration (and tell us).
     #[arg(long)]
     no_check: bool,
+    /// Print one JSON document (what was applied) instead of progress lines.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -106,6 +109,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
     if args.dry_run {
         let plan = runner.dry_run(true).run(&mut client)?;
+        if args.json {
+            return crate::output::print(&crate::output::json_document(serde_json::json!({
+                "dry_run": true,
+                "would_apply": plan.applied.iter().map(|m| serde_json::json!({"version": m.version, "path": m.path})).collect::<Vec<_>>(),
+                "already_applied": plan.already_applied,
+            })));
+        }
         let mut text = String::new();
         for migration in &plan.applied {
             text.push_str(&format!(
@@ -128,8 +138,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
     // One run, so one hold of the lock for the whole deploy; the runner's
     // progress events print a line as each migration finishes.
-    let terminal = std::io::stdout().is_terminal();
-    let progress = Arc::new(Mutex::new(Progress::default()));
+    let terminal = std::io::stdout().is_terminal() && !args.json;
+    let progress = Arc::new(Mutex::new(Progress {
+        quiet: args.json,
+        ..Progress::default()
+    }));
     let print = |event: migrate_runtime::Progress<'_>| {
         let mut progress = progress.lock().unwrap_or_else(PoisonError::into_inner);
         on_progress(&mut progress, event, terminal);
@@ -178,6 +191,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
             )));
         }
     };
+    if args.json {
+        crate::output::print(&crate::output::json_document(serde_json::json!({
+            "dry_run": false,
+            "applied": report.applied.iter().map(|m| serde_json::json!({
+                "version": m.version,
+                "path": m.path,
+                "duration_ms": m.duration.as_secs_f64() * 1000.0,
+            })).collect::<Vec<_>>(),
+            "already_applied": report.already_applied,
+            "elapsed_ms": started.elapsed().as_secs_f64() * 1000.0,
+        })))?;
+        return check_drift(&args, &discovered, &mut client);
+    }
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(
         stdout,
@@ -245,6 +271,7 @@ fn interrupted_failure(
     if terminal {
         text.push_str("\r\x1b[2K");
     }
+    let mut states = Vec::new();
     for (position, (version, path)) in progress.planned.iter().enumerate() {
         let state = if position < progress.done {
             "applied".to_owned()
@@ -264,6 +291,13 @@ fn interrupted_failure(
             position + 1,
             progress.planned.len()
         ));
+        states.push(serde_json::json!({"version": version, "path": path, "state": state}));
+    }
+    if progress.quiet {
+        text = crate::output::json_document(serde_json::json!({
+            "interrupted": true,
+            "migrations": states,
+        }));
     }
     let _ = crate::output::print(&text);
     let code = if signal == 0 { 130 } else { 128 + signal };
@@ -312,6 +346,9 @@ fn on_progress(progress: &mut Progress, event: migrate_runtime::Progress<'_>, te
             progress.running = None;
             progress.running_since = None;
             progress.done = index + 1;
+            if progress.quiet {
+                return;
+            }
             if terminal {
                 let _ = write!(stdout, "\r\x1b[2K");
             }
@@ -463,6 +500,8 @@ struct Progress {
     running_since: Option<Instant>,
     /// The migrations the deploy applies (version, path), in order.
     planned: Vec<(String, String)>,
+    /// No progress lines on stdout (`--json`).
+    quiet: bool,
 }
 
 /// `[=====>    ]`

@@ -50,3 +50,19 @@ pub fn difference_json(difference: &migrate_runtime::drift::Difference) -> serde
         "manual": difference.manual,
     })
 }
+
+/// A command's one-sentence result: the sentence, or (`json`) a document
+/// with `fields` and the sentence as `message`.
+pub fn result(json: bool, fields: serde_json::Value, sentence: &str) -> Result<(), Failure> {
+    if !json {
+        return print(sentence);
+    }
+    let mut fields = fields;
+    if let serde_json::Value::Object(map) = &mut fields {
+        map.insert(
+            "message".to_owned(),
+            serde_json::Value::from(sentence.trim_end()),
+        );
+    }
+    print(&json_document(fields))
+}

@@ -20,7 +20,6 @@ use migrate_runtime::introspect::{IntrospectOptions, introspect};
 use crate::Failure;
 use crate::db::DatabaseArgs;
 use crate::migrations::{MigrationsArgs, embedded, position};
-use crate::output::print;
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("how").required(true).args(["applied", "rolled_back", "accept_checksum"])))]
@@ -47,6 +46,9 @@ pub struct Args {
     /// created is still there.
     #[arg(long, requires = "rolled_back")]
     force: bool,
+    /// Print one JSON document instead of a sentence.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -76,9 +78,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     .map(|at| format!(" (finished at {at})"))
                     .unwrap_or_default();
                 return match file.filter(|file| file.checksum != entry.checksum) {
-                    None => print(&format!(
-                        "migration {version} is already recorded as applied{when}: nothing changed\n"
-                    )),
+                    None => crate::output::result(
+                        args.json,
+                        serde_json::json!({"version": version, "resolution": "applied", "changed": false}),
+                        &format!(
+                            "migration {version} is already recorded as applied{when}: nothing changed\n"
+                        ),
+                    ),
                     Some(_) => Err(Failure::new(format_args!(
                         "migration {version} is already recorded as applied{when}, but its file was edited since: if the edit matches what the database holds (a comment, a fix also made by hand), record the file's checksum with `migrate resolve --accept-checksum {version}`; otherwise restore the file and add a new migration for the change"
                     ))),
@@ -97,9 +103,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 )));
             };
             if file.checksum == entry.checksum {
-                return print(&format!(
-                    "migration {version} is recorded with its file's checksum already: nothing changed\n"
-                ));
+                return crate::output::result(
+                    args.json,
+                    serde_json::json!({"version": version, "resolution": "accept-checksum", "changed": false}),
+                    &format!(
+                        "migration {version} is recorded with its file's checksum already: nothing changed\n"
+                    ),
+                );
             }
         }
         Resolution::RolledBack if !args.force => {
@@ -115,7 +125,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         _ => {}
     }
     runner.resolve(&mut client, version, resolution)?;
-    print(&match resolution {
+    let word = match resolution {
+        Resolution::Applied => "applied",
+        Resolution::AcceptChecksum => "accept-checksum",
+        _ => "rolled-back",
+    };
+    let sentence = match resolution {
         Resolution::Applied => format!("migration {version} recorded as applied\n"),
         Resolution::AcceptChecksum => {
             let (by, at) = accepted_by(&mut client, &args.database, version)?;
@@ -124,7 +139,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
             )
         }
         _ => format!("migration {version} forgotten: the next deploy applies it again\n"),
-    })
+    };
+    crate::output::result(
+        args.json,
+        serde_json::json!({"version": version, "resolution": word, "changed": true}),
+        &sentence,
+    )
 }
 
 /// Who accepted migration `version`'s checksum, and when.

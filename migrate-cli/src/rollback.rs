@@ -37,6 +37,30 @@ pub struct Args {
     /// Derive the SQL from the schemas even when a down file exists.
     #[arg(long)]
     derive: bool,
+    /// Print one JSON document (the SQL, its manual and data-losing steps).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints the rollback SQL, as it is or (`--json`) in a document.
+fn emit(
+    args: &Args,
+    migration: &Migration,
+    sql: &str,
+    manual: usize,
+    lossy: usize,
+) -> Result<(), Failure> {
+    if !args.json {
+        return print(sql);
+    }
+    print(&crate::output::json_document(serde_json::json!({
+        "version": migration.version,
+        "path": migration.path,
+        "from_down_file": migration.down.is_some() && !args.derive,
+        "sql": sql,
+        "manual_steps": manual,
+        "steps_losing_data": lossy,
+    })))
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -58,7 +82,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         text.push_str("-- from its down file, as written\n");
         text.push_str(down.trim_end());
         text.push('\n');
-        return print(&text);
+        return emit(&args, migration, &text, 0, 0);
     }
 
     let mut folder = Folder::new();
@@ -136,7 +160,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     if differences.is_empty() && !renames.is_empty() {
         text.push_str(&functions_note);
-        print(&text)?;
+        emit(&args, migration, &text, n_manual, lossy)?;
         return if n_manual == 0 {
             Ok(())
         } else {
@@ -146,7 +170,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if differences.is_empty() {
         text.push_str("-- the migration changes no schema object: nothing to undo\n");
         text.push_str(&functions_note);
-        print(&text)?;
+        emit(&args, migration, &text, n_manual, lossy)?;
         return if n_manual == 0 {
             Ok(())
         } else {
@@ -176,7 +200,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
     }));
     text.push_str(&functions_note);
-    print(&text)?;
+    emit(&args, migration, &text, n_manual, lossy)?;
     if n_manual == 0 {
         Ok(())
     } else {

@@ -525,3 +525,46 @@ fn the_cli_finds_the_project_from_a_subdirectory_and_flags_override() {
         );
     }
 }
+
+#[test]
+fn every_reporting_command_speaks_json_with_its_version() {
+    let project = TempDir::with(&[
+        ("migrations/1_users.sql", "CREATE TABLE users (id int);\n"),
+        (
+            "migrations/2_rename.sql",
+            "ALTER TABLE users RENAME COLUMN id TO user_id;\n",
+        ),
+    ]);
+    let db = TestDatabase::new("cli_ops_json");
+    let document = |args: &[&str]| -> serde_json::Value {
+        let output = migrate(&project.path, &db.url, args);
+        let document: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|error| panic!("{args:?}: {error}: {}", all_output(&output)));
+        assert_eq!(
+            document["migrate_version"],
+            env!("CARGO_PKG_VERSION"),
+            "{args:?}"
+        );
+        document
+    };
+    let deployed = document(&["deploy", "--json"]);
+    assert_eq!(deployed["applied"][1]["version"], "2");
+    for args in [
+        &["status", "--json"][..],
+        &["drift", "--json"],
+        &["lint", "--json"],
+        &["diff", "--from", "empty", "--to", "migrations", "--json"],
+        &["resolve", "--applied", "1", "--json"],
+        &["baseline", "1", "--json"],
+    ] {
+        document(args);
+    }
+    let rollback = document(&["rollback-sql", "--json"]);
+    assert!(
+        rollback["sql"]
+            .as_str()
+            .unwrap()
+            .contains("ALTER TABLE public.users RENAME COLUMN user_id TO id;"),
+        "{rollback}"
+    );
+}
