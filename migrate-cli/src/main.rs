@@ -11,6 +11,9 @@
 //! migrate resolve --applied V | --rolled-back V
 //! migrate baseline <V>
 //! migrate rollback-sql [<V>] [--derive]
+//! migrate reset [--force]
+//! migrate database create|drop [--force]
+//! migrate completions <SHELL>
 //! ```
 //!
 //! Each subcommand is a module of its own with an `Args` struct (its clap
@@ -24,6 +27,7 @@
 
 mod baseline;
 mod check;
+mod database;
 mod db;
 mod deploy;
 mod diff;
@@ -104,6 +108,20 @@ enum Command {
     /// Print the SQL that undoes a migration, naming steps that lose data.
     #[command(name = "rollback-sql", after_help = EXIT_STATUS)]
     RollbackSql(rollback::Args),
+    /// Drop the database, create it and apply every migration (for
+    /// development: refuses a server on another machine without --force).
+    #[command(after_help = EXIT_STATUS)]
+    Reset(database::ResetArgs),
+    /// Create or drop the database the URL names (for development).
+    #[command(after_help = EXIT_STATUS)]
+    Database(database::Args),
+    /// Print a shell's completion script for migrate (bash, zsh, fish,
+    /// elvish, powershell): `migrate completions bash > /etc/bash_completion.d/migrate`.
+    #[command(after_help = EXIT_STATUS)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -121,6 +139,17 @@ fn main() -> ExitCode {
         Command::Resolve(args) => resolve::run(args),
         Command::Baseline(args) => baseline::run(args),
         Command::RollbackSql(args) => rollback::run(args),
+        Command::Reset(args) => database::reset(args),
+        Command::Database(args) => database::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "migrate",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -568,3 +568,57 @@ fn every_reporting_command_speaks_json_with_its_version() {
         "{rollback}"
     );
 }
+
+#[test]
+fn reset_database_create_drop_and_completions() {
+    let project = TempDir::with(&[("migrations/1_users.sql", "CREATE TABLE users (id int);\n")]);
+    let db = TestDatabase::new("cli_ops_reset");
+    let mut admin = db.client();
+    admin.batch_execute("CREATE TABLE stray (id int)").unwrap();
+    drop(admin);
+    let reset = migrate(&project.path, &db.url, &["reset"]);
+    assert_eq!(reset.status.code(), Some(0), "{}", all_output(&reset));
+    assert_eq!(
+        all_output(&reset),
+        format!(
+            "database {} dropped, created, and 1 migration applied\n",
+            db.name
+        )
+    );
+    let mut admin = db.client();
+    assert!(relation_exists(&mut admin, "users"));
+    assert!(!relation_exists(&mut admin, "stray"));
+    drop(admin);
+
+    let remote = "postgres://app:secret@db.example.com/app";
+    let refused = migrate(&project.path, remote, &["reset"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        all_output(&refused).contains("refusing to reset a database on another machine (postgres://app:***@db.example.com/app)"),
+        "{}",
+        all_output(&refused)
+    );
+
+    let dropped = migrate(&project.path, &db.url, &["database", "drop"]);
+    assert_eq!(dropped.status.code(), Some(0), "{}", all_output(&dropped));
+    assert_eq!(
+        all_output(&dropped),
+        format!("dropped database {}\n", db.name)
+    );
+    let created = migrate(&project.path, &db.url, &["database", "create"]);
+    assert_eq!(
+        all_output(&created),
+        format!("created database {}\n", db.name)
+    );
+    let again = migrate(&project.path, &db.url, &["database", "create"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(
+        all_output(&again),
+        format!("database exists already: {}\n", db.name)
+    );
+
+    let completions = migrate(&project.path, &db.url, &["completions", "bash"]);
+    assert_eq!(completions.status.code(), Some(0));
+    let script = String::from_utf8_lossy(&completions.stdout);
+    assert!(script.contains("rollback-sql"), "{script}");
+}
