@@ -59,7 +59,7 @@ impl Failure {
     /// and returns the exit code.
     pub fn report(self) -> ExitCode {
         if !self.message.is_empty() {
-            eprintln!("{}", crate::db::redact(&self.message));
+            crate::output::eprint(&format!("{}\n", crate::db::redact(&self.message)));
         }
         ExitCode::from(self.exit_code)
     }

@@ -5,9 +5,10 @@ use std::io::Write;
 use crate::Failure;
 
 /// Writes `text` to stdout. A closed pipe (`migrate schema | head`) is not
-/// an error: the reader has what it wanted.
+/// an error: the reader has what it wanted. Colours (see [`paint`]) are
+/// kept on a terminal and dropped elsewhere, or when `NO_COLOR` is set.
 pub fn print(text: &str) -> Result<(), Failure> {
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = anstream::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
@@ -65,4 +66,51 @@ pub fn result(json: bool, fields: serde_json::Value, sentence: &str) -> Result<(
         );
     }
     print(&json_document(fields))
+}
+
+/// The styles of the command's words.
+pub mod style {
+    use anstyle::{AnsiColor, Style};
+
+    pub const ERROR: Style = Style::new()
+        .bold()
+        .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+    pub const WARNING: Style = Style::new()
+        .bold()
+        .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+    pub const GOOD: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+}
+
+/// `text` with `style`'s escape codes around it (dropped by [`print`] and
+/// [`eprint`] where colours are off).
+pub fn paint(style: anstyle::Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+/// `text` with the labels that start its lines (`error:`, `warning:`) in
+/// colour.
+pub fn paint_labels(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let painted = [("error", style::ERROR), ("warning", style::WARNING)]
+            .iter()
+            .find_map(|(label, style)| {
+                let rest = line.strip_prefix(label)?;
+                (rest.starts_with(':') || rest.starts_with('['))
+                    .then(|| format!("{}{rest}", paint(*style, label)))
+            });
+        match painted {
+            Some(line) => out.push_str(&line),
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// Writes `text` to stderr, its labels in colour where colours are on.
+pub fn eprint(text: &str) {
+    use std::io::Write as _;
+    let mut stderr = anstream::stderr().lock();
+    let _ = stderr.write_all(paint_labels(text).as_bytes());
+    let _ = stderr.flush();
 }

@@ -121,9 +121,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let width = rows.iter().map(|row| row.version.len()).max().unwrap_or(0);
         let mut text = String::new();
         for row in &rows {
+            let word = format!("{:<8}", row.state.word());
+            let word = match row.state {
+                State::Applied => crate::output::paint(crate::output::style::GOOD, &word),
+                State::Pending | State::Running => {
+                    crate::output::paint(crate::output::style::WARNING, &word)
+                }
+                _ => crate::output::paint(crate::output::style::ERROR, &word),
+            };
             text.push_str(&format!(
-                "{:<8} {:<width$}  {}",
-                row.state.word(),
+                "{word} {:<width$}  {}",
                 row.version,
                 row.path.as_deref().unwrap_or(&row.name)
             ));

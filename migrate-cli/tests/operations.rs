@@ -622,3 +622,30 @@ fn reset_database_create_drop_and_completions() {
     let script = String::from_utf8_lossy(&completions.stdout);
     assert!(script.contains("rollback-sql"), "{script}");
 }
+
+#[test]
+fn colours_where_asked_never_with_no_color() {
+    let project = TempDir::with(&[("migrations/1_users.sql", "CREATE TABLE users (id int);\n")]);
+    let db = TestDatabase::new("cli_ops_colour");
+    let run = |no_color: bool| {
+        let mut command = command(&project.path, &db.url, &["status"]);
+        command.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+        if no_color {
+            command.env("NO_COLOR", "1");
+        }
+        command.output().unwrap()
+    };
+    let coloured = run(false);
+    assert!(
+        String::from_utf8_lossy(&coloured.stdout).contains("\u{1b}["),
+        "{}",
+        all_output(&coloured)
+    );
+    let plain = run(true);
+    assert!(
+        !all_output(&plain).contains('\u{1b}'),
+        "{}",
+        all_output(&plain)
+    );
+    assert!(all_output(&plain).contains("pending  1  1_users.sql"));
+}
