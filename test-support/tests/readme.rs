@@ -3,7 +3,8 @@
 //! crates of this workspace taken by path, built and run against a fresh
 //! database; the error sample is what the build really prints for the
 //! misspelt query it shows; the install command names the package whose
-//! binary is `migrate`.
+//! binary is `migrate`; a migration PostgreSQL would reject fails the
+//! build with the report, not a panic.
 //!
 //! The scratch crate builds in a target directory of its own
 //! (`target/readme-example`): the first run compiles its dependencies
@@ -205,6 +206,30 @@ fn the_readme_use_it_section_builds_runs_and_fails_as_it_says() {
         stderr.contains(&sample),
         "the README's sample:\n{sample}\nis not what the build prints:\n{stderr}"
     );
+
+    // A migration PostgreSQL would reject fails the build with the report
+    // as Cargo's own errors: no panic, no backtrace hint, no rerun lines.
+    std::fs::write(dir.join("src/main.rs"), &main_rs).unwrap();
+    std::fs::write(
+        dir.join("migrations/20240102000000_bad.sql"),
+        "ALTER TABLE users ADD COLUMN nickname text;\nALTER TABLE accounts ADD COLUMN x int;\n",
+    )
+    .unwrap();
+    let build = cargo(&dir, &["build", "--quiet"], &db.url);
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(!build.status.success());
+    for expected in [
+        "error: readme-example@0.1.0: relation \"accounts\" does not exist\n",
+        "error: readme-example@0.1.0:  --> migrations/20240102000000_bad.sql:2:13\n",
+        "error: readme-example@0.1.0: 2 | ALTER TABLE accounts ADD COLUMN x int;\n",
+        "error: readme-example@0.1.0:   |             ^^^^^^^^\n",
+        "error: readme-example@0.1.0: PostgreSQL would reject the migrations in migrations: 1 error, listed above\n",
+    ] {
+        assert!(stderr.contains(expected), "{expected} not in:\n{stderr}");
+    }
+    for unwanted in ["panicked", "RUST_BACKTRACE", "rerun-if-changed"] {
+        assert!(!stderr.contains(unwanted), "{unwanted} in:\n{stderr}");
+    }
 
     // The install command names the package whose binary is `migrate`.
     let install = install.expect("an install command");
