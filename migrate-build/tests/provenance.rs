@@ -57,8 +57,7 @@ fn a_renamed_or_dropped_name_says_by_which_migration() {
 
     let render = |sql: &str| -> String {
         describe(&folded.schema, sql)
-            .err()
-            .expect("an error")
+            .expect_err("an error")
             .iter()
             .map(|diagnostic| diagnostic.render(sql))
             .collect::<Vec<_>>()

@@ -160,9 +160,9 @@ fn insert_row(
         .batch_execute(&format!(
             "SAVEPOINT row; SET LOCAL session_replication_role = replica; {insert}; RELEASE SAVEPOINT row"
         ))
-        .or_else(|error| {
+        .map_err(|error| {
             let _ = client.batch_execute("ROLLBACK TO SAVEPOINT row");
-            Err(format!("{insert}: {error}"))
+            format!("{insert}: {error}")
         })
 }
 
