@@ -22,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/dump"
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-echo "== migrate's runner and psql (cargo bench -p migrate-runtime --bench boot)"
+echo "== migrate's runner and psql (cargo bench -p pgfold-runtime --bench boot)"
 MIGRATE_BENCH_DUMP_DIR="$work/dump" cargo bench -q -p migrate-runtime --bench boot | tee "$work/boot.txt"
 
 echo

@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 # Both figures scale with how busy the machine is: say how busy it was.
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 echo "== (a) discover + fold, release build"
-MIGRATE_BENCH_SQL_DIR="$work" cargo bench -q -p migrate-build --bench fold
+MIGRATE_BENCH_SQL_DIR="$work" cargo bench -q -p pgfold-build --bench fold
 
 echo
 echo "== (b) psql, one connection per set, fresh database each"

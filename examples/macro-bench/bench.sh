@@ -79,11 +79,11 @@ edition = "2024"
 publish = false
 
 [dependencies]
-migrate = { path = "$ROOT" }
+migrate = { package = "pgfold", path = "$ROOT" }
 postgres = "0.19"
 
 [build-dependencies]
-migrate-build = { path = "$ROOT/migrate-build" }
+migrate-build = { package = "pgfold-build", path = "$ROOT/migrate-build" }
 
 [workspace]
 

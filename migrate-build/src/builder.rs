@@ -41,16 +41,34 @@ pub const OUT_SUBDIR: &str = "migrate";
 /// `[workspace.metadata.migrate] migrations` (relative to the workspace
 /// root), else `migrations/` next to `Cargo.toml`.
 ///
-/// # Panics
+/// An empty migrations directory builds, with an empty schema, so that a
+/// new project starts clean.
 ///
-/// When the migrations cannot be read or contain SQL PostgreSQL would reject:
-/// the panic message is the full report (every error with its file, line,
-/// column and carets), which is what a build script should do with it. Use
+/// # Errors
+///
+/// When the migrations cannot be read or contain SQL PostgreSQL would
+/// reject, the build fails with the full report (every error with its file,
+/// line, column and carets) as Cargo's own errors (`cargo::error` lines, one
+/// per line of the report), without a panic or a backtrace. Use
 /// [`Builder::compile`] to handle the error yourself.
 pub fn compile() {
     if let Err(error) = Builder::new().compile() {
-        panic!("\n{error}\n");
+        for line in cargo_error_lines(&error.to_string()) {
+            println!("cargo::error={line}");
+        }
     }
+}
+
+/// A report as the lines of `cargo::error` directives: Cargo puts
+/// `error: <package>:` before each, so a line's own `error: ` goes, and
+/// blank lines (which Cargo would show as empty errors) too. Every line
+/// gets the same prefix, so the carets stay under what they point at.
+fn cargo_error_lines(report: &str) -> Vec<&str> {
+    report
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.strip_prefix("error: ").unwrap_or(line))
+        .collect()
 }
 
 /// Options of the build helper.
@@ -181,7 +199,16 @@ impl Builder {
             )));
         }
         self.emit_rerun_for_dir(&migrations_dir);
-        let folded = fold_directory(&migrations_dir, layout, &manifest_dir)?;
+        let folded = match fold_directory(&migrations_dir, layout, &manifest_dir) {
+            // A new project: nothing to fold yet, an empty schema.
+            Err(Error::NoMigrations { .. }) => FoldedDirectory {
+                layout: layout.unwrap_or(Layout::Sqlx),
+                migrations: Vec::new(),
+                schema: fold::fold(&[]).schema,
+                warnings: Vec::new(),
+            },
+            other => other?,
+        };
         for warning in &folded.warnings {
             self.emit(&format!(
                 "cargo:warning={}",
@@ -256,6 +283,19 @@ impl Builder {
                 None => line.trim_end().replace('\n', " "),
             };
             self.emit(&format!("cargo:warning={line}"));
+        }
+        if !warned.is_empty()
+            && config.since.is_none()
+            && let Some(newest) = folded.migrations.last()
+        {
+            // Findings of migrations applied everywhere can no longer be
+            // acted on: say once how to stop them coming back.
+            self.emit(&format!(
+                "cargo:warning={} lint finding{} above: once these migrations are applied everywhere, set `since = \"{}\"` under [package.metadata.migrate.lint] in Cargo.toml and builds lint only the migrations after it",
+                warned.len(),
+                if warned.len() == 1 { "" } else { "s" },
+                newest.version
+            ));
         }
         if !denied.is_empty() {
             let n_denied = denied.len();
@@ -622,6 +662,38 @@ mod tests {
         .assert_eq(report);
         assert!(!dir.join("out/migrate/embed.rs").exists());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_empty_directory_builds_an_empty_schema() {
+        let dir = scratch("empty");
+        let output = Builder::new()
+            .manifest_dir(&dir)
+            .migrations("migrations")
+            .out_dir(dir.join("out"))
+            .quiet(true)
+            .compile()
+            .unwrap();
+        assert!(output.migrations.is_empty());
+        assert_eq!(output.schema, fold::fold(&[]).schema);
+        assert!(output.embed_path.exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_report_becomes_cargo_error_lines_with_carets_in_place() {
+        let report = "error: relation \"post\" does not exist\n --> migrations/2_posts.sql:1:13\n  |\n1 | ALTER TABLE post ADD COLUMN title text;\n  |             ^^^^\n\nerror: PostgreSQL would reject the migrations in migrations: 1 error, listed above";
+        assert_eq!(
+            cargo_error_lines(report),
+            [
+                "relation \"post\" does not exist",
+                " --> migrations/2_posts.sql:1:13",
+                "  |",
+                "1 | ALTER TABLE post ADD COLUMN title text;",
+                "  |             ^^^^",
+                "PostgreSQL would reject the migrations in migrations: 1 error, listed above",
+            ]
+        );
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct Diagnostic {
     pub message: String,
     /// `did you mean "updated_at"?`
     pub help: Option<String>,
+    /// What else the reader should know: `renamed to "display_name" by
+    /// 2_rename.sql:1`.
+    pub note: Option<String>,
     /// The migration file, or `None` for a query string.
     pub file: Option<PathBuf>,
     pub span: Range<usize>,
@@ -32,6 +35,7 @@ impl Diagnostic {
             severity: Severity::Error,
             message: message.into(),
             help: None,
+            note: None,
             file: None,
             span,
         }
@@ -46,6 +50,11 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
         self
     }
 
@@ -104,6 +113,9 @@ impl Diagnostic {
             self.message,
             "^".repeat(width)
         );
+        if let Some(note) = &self.note {
+            out.push_str(&format!("\n{gutter} = note: {note}"));
+        }
         if let Some(help) = &self.help {
             out.push_str(&format!("\n{gutter} = help: {help}"));
         }
@@ -116,6 +128,9 @@ impl fmt::Display for Diagnostic {
     /// `message` (and help); use [`Diagnostic::render`] for the full report.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)?;
+        if let Some(note) = &self.note {
+            write!(f, " (note: {note})")?;
+        }
         if let Some(help) = &self.help {
             write!(f, " (help: {help})")?;
         }

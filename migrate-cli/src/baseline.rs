@@ -9,7 +9,6 @@ use crate::Failure;
 use crate::db::DatabaseArgs;
 use crate::diff::fix_sql;
 use crate::migrations::{MigrationsArgs, embedded, position};
-use crate::output::print;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,6 +19,9 @@ pub struct Args {
     migrations: MigrationsArgs,
     #[command(flatten)]
     database: DatabaseArgs,
+    /// Print one JSON document instead of a sentence.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -43,6 +45,40 @@ pub fn run(args: Args) -> Result<(), Failure> {
         )));
     }
     let mut client = args.database.connect()?;
+    let migrations = embedded(&discovered.migrations, None);
+    let runner = args.database.runner(&migrations)?;
+    let history = runner.history(&mut client)?;
+    // A database already at or past the version: nothing to adopt.
+    let newest_applied = discovered
+        .migrations
+        .iter()
+        .enumerate()
+        .filter(|(_, migration)| {
+            history
+                .iter()
+                .any(|entry| entry.success && entry.version == migration.version)
+        })
+        .map(|(index, _)| index)
+        .max();
+    if let Some(newest) = newest_applied.filter(|&newest| newest >= last) {
+        return crate::output::result(
+            args.json,
+            serde_json::json!({"target": args.target, "recorded": 0, "already_past": true}),
+            &format!(
+                "the database is already at or past {}: migrations up to {} ({}) are recorded as applied; there is nothing to baseline ({} left to deploy)\n",
+                discovered.migrations[last].version,
+                discovered.migrations[newest].version,
+                discovered.migrations[newest].path,
+                discovered
+                    .migrations
+                    .iter()
+                    .filter(|migration| !history
+                        .iter()
+                        .any(|entry| entry.success && entry.version == migration.version))
+                    .count(),
+            ),
+        );
+    }
     let differences = migrate_runtime::drift::check(
         &mut client,
         folder.schema(),
@@ -58,9 +94,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
         )));
     }
 
-    let migrations = embedded(&discovered.migrations, None);
-    let runner = args.database.runner(&migrations)?;
-    let history = runner.history(&mut client)?;
     let mut recorded = 0;
     for migration in adopted {
         if history
@@ -72,11 +105,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
         runner.resolve(&mut client, &migration.version, Resolution::Applied)?;
         recorded += 1;
     }
-    print(&format!(
-        "the database matches the migrations up to {} ({}): {recorded} recorded as applied, {} recorded already; {} left to deploy\n",
-        discovered.migrations[last].version,
-        discovered.migrations[last].path,
-        adopted.len() - recorded,
-        discovered.migrations.len() - adopted.len(),
-    ))
+    crate::output::result(
+        args.json,
+        serde_json::json!({"target": args.target, "recorded": recorded, "already_past": false}),
+        &format!(
+            "the database matches the migrations up to {} ({}): {recorded} recorded as applied, {} recorded already; {} left to deploy\n",
+            discovered.migrations[last].version,
+            discovered.migrations[last].path,
+            adopted.len() - recorded,
+            discovered.migrations.len() - adopted.len(),
+        ),
+    )
 }

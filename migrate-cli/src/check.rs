@@ -113,9 +113,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 })
             })
             .collect();
-        print(&format!(
-            "{}\n",
-            json!({ "statements": n_statements, "errors": n_errors, "problems": items })
+        print(&crate::output::json_document(
+            json!({ "statements": n_statements, "errors": n_errors, "problems": items }),
         ))?;
     } else {
         let mut text = String::new();

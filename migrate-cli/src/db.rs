@@ -58,6 +58,16 @@ impl DatabaseArgs {
         connect(&url)
     }
 
+    /// Connects, and keeps what cancelling the connection's running
+    /// statement from another thread takes.
+    pub fn connect_cancellable(&self) -> Result<(postgres::Client, Canceller), Failure> {
+        let url = self.url()?;
+        let client = connect(&url)?;
+        let settings = crate::tls::settings(&url).map_err(Failure::usage)?;
+        let token = client.cancel_token();
+        Ok((client, Canceller { token, settings }))
+    }
+
     /// The history table as (schema, table).
     pub fn history_table(&self) -> Result<(String, String), Failure> {
         match self.history_table.split_once('.') {
@@ -99,7 +109,21 @@ pub fn connect(url: &str) -> Result<postgres::Client, Failure> {
             redact_url(url)
         ))
     })?;
-    crate::tls::connect(url, &settings)
+    crate::tls::connect(&settings)
+}
+
+/// What cancels the statement a connection is running: its cancel token,
+/// sent over the same kind of connection (TLS or not) as the URL asks.
+pub struct Canceller {
+    token: postgres::CancelToken,
+    settings: crate::tls::Settings,
+}
+
+impl Canceller {
+    /// Asks the server to cancel the statement running on the connection.
+    pub fn cancel(&self) -> Result<(), String> {
+        crate::tls::cancel(&self.token, &self.settings)
+    }
 }
 
 /// Whether `text` names a database rather than a directory.

@@ -36,17 +36,55 @@ pub struct Args {
     /// Exit with status 1 when the schemas differ.
     #[arg(long)]
     exit_code: bool,
+    /// Print one JSON document instead of SQL.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    let from = load(&args, &args.from)?;
-    let to = load(&args, &args.to)?;
+    let mut from = load(&args, &args.from)?;
+    let mut to = load(&args, &args.to)?;
+    // Every database has plpgsql: never a difference, never created.
+    for schema in [&mut from, &mut to] {
+        schema.extensions.remove("plpgsql");
+    }
     let differences = compare(&to, &from);
-    let mut text = missing_functions_note(&from, &to);
+    if args.json {
+        let items: Vec<_> = differences
+            .iter()
+            .map(crate::output::difference_json)
+            .collect();
+        print(&crate::output::json_document(serde_json::json!({
+            "from": label(&args.from),
+            "to": label(&args.to),
+            "same": differences.is_empty(),
+            "differences": items,
+        })))?;
+        if args.exit_code && !differences.is_empty() {
+            return Err(Failure::findings());
+        }
+        return Ok(());
+    }
+    let (from_label, to_label) = (label(&args.from), label(&args.to));
+    let mut text = format!("-- the SQL that turns {from_label} into {to_label}\n");
+    text.push_str(&missing_functions_note(&from, &to));
     if differences.is_empty() {
         text.push_str("-- the schemas are the same\n");
     } else {
-        text.push_str(&fix_sql(&differences));
+        text.push_str(&fix_sql_with(&differences, |difference| {
+            match difference.kind {
+                drift::DifferenceKind::Missing => {
+                    format!("{}: in {to_label}, not in {from_label}", difference.object)
+                }
+                drift::DifferenceKind::Unexpected => {
+                    format!("{}: in {from_label}, not in {to_label}", difference.object)
+                }
+                drift::DifferenceKind::Changed => format!(
+                    "{}: differs between {from_label} and {to_label} ({})",
+                    difference.object, difference.message
+                ),
+            }
+        }));
     }
     if !text.ends_with('\n') {
         text.push('\n');
@@ -90,6 +128,18 @@ fn missing_functions_note(from: &Schema, to: &Schema) -> String {
     )
 }
 
+/// How a source is named in the SQL's comments: the migrations directory,
+/// the database (host and database, never the password), or empty.
+fn label(source: &str) -> String {
+    if source == "empty" {
+        return "an empty database".to_owned();
+    }
+    if db::looks_like_url(source) {
+        return format!("the database {}", db::redact_url(source));
+    }
+    format!("the migrations in {source}")
+}
+
 fn load(args: &Args, source: &str) -> Result<Schema, Failure> {
     if source == "empty" {
         return Ok(Schema::new());
@@ -117,7 +167,7 @@ fn load(args: &Args, source: &str) -> Result<Schema, Failure> {
         return Ok(live);
     }
     let migrations = MigrationsArgs {
-        migrations: PathBuf::from(source),
+        migrations: Some(PathBuf::from(source)),
         layout: args.layout,
     };
     Ok(migrations.fold()?.schema)

@@ -1,6 +1,6 @@
 //! `migrate drift`: the live database against the migrations' fold.
 
-use migrate_runtime::drift::{DifferenceKind, check};
+use migrate_runtime::drift::check;
 use serde_json::json;
 
 use crate::Failure;
@@ -27,24 +27,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let text = if args.json {
         let items: Vec<_> = differences
             .iter()
-            .map(|difference| {
-                json!({
-                    "kind": match difference.kind {
-                        DifferenceKind::Missing => "missing",
-                        DifferenceKind::Unexpected => "unexpected",
-                        DifferenceKind::Changed => "changed",
-                    },
-                    "object": difference.object,
-                    "message": difference.message,
-                    "fix": difference.fix,
-                    "loses_data": difference.loses_data,
-                    "manual": difference.manual,
-                })
-            })
+            .map(crate::output::difference_json)
             .collect();
-        format!(
-            "{}\n",
-            json!({ "drift": !differences.is_empty(), "differences": items })
+        crate::output::json_document(
+            json!({ "drift": !differences.is_empty(), "differences": items }),
         )
     } else if differences.is_empty() {
         "no drift: the database matches the migrations\n".to_owned()

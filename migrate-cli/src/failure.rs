@@ -37,6 +37,15 @@ impl Failure {
         }
     }
 
+    /// The work stopped with an exit code of its own (130 after SIGINT,
+    /// 143 after SIGTERM); `message` is prefixed with `error: `.
+    pub fn with_code(message: impl std::fmt::Display, exit_code: u8) -> Self {
+        Self {
+            message: format!("error: {message}"),
+            exit_code,
+        }
+    }
+
     /// Findings (drift, differences, steps that cannot be undone) were
     /// printed already: exit code 1 without a further message.
     pub fn findings() -> Self {
@@ -50,7 +59,7 @@ impl Failure {
     /// and returns the exit code.
     pub fn report(self) -> ExitCode {
         if !self.message.is_empty() {
-            eprintln!("{}", crate::db::redact(&self.message));
+            crate::output::eprint(&format!("{}\n", crate::db::redact(&self.message)));
         }
         ExitCode::from(self.exit_code)
     }
@@ -59,15 +68,32 @@ impl Failure {
 impl From<migrate_build::Error> for Failure {
     fn from(error: migrate_build::Error) -> Self {
         match error {
-            // Already rendered, every diagnostic with its file, line and carets.
-            migrate_build::Error::Fold { report, .. } => Self::report_text(report),
-            other => Self::new(other),
+            // Findings, already rendered: every diagnostic with its file,
+            // line and carets.
+            migrate_build::Error::Fold { report, .. }
+            | migrate_build::Error::Lint { report, .. } => Self::report_text(report),
+            // The directory cannot be used at all: a setup error.
+            other => Self::usage(other),
         }
     }
 }
 
 impl From<migrate_runtime::Error> for Failure {
     fn from(error: migrate_runtime::Error) -> Self {
-        Self::new(error)
+        use migrate_runtime::Error;
+        match error {
+            // What keeps the command from starting its work: exit code 2.
+            Error::Connect { .. }
+            | Error::Database { .. }
+            | Error::Tls { .. }
+            | Error::InvalidOption { .. }
+            | Error::HistoryTable { .. }
+            | Error::TransactionPooler { .. }
+            | Error::SharedSession { .. }
+            | Error::UnknownTarget { .. }
+            | Error::UnknownVersion { .. } => Self::usage(error),
+            // What the work found or where it failed: exit code 1.
+            other => Self::new(other),
+        }
     }
 }

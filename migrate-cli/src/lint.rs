@@ -40,8 +40,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    let discovered =
-        migrate_build::discover::discover(&args.migrations.migrations, args.migrations.layout)?;
+    let dir = args.migrations.dir()?;
+    let discovered = migrate_build::discover::discover(&dir, args.migrations.layout()?)?;
     let mut config = project_config()?;
     if args.deny {
         config = config.deny_all();
@@ -72,7 +72,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             findings.extend(lint::rolling_deploy(migrations, &uses, whose, &config));
         }
     }
-    let dir = &args.migrations.migrations;
+    let dir = &dir;
     let text = if args.json {
         json(&findings, dir)?
     } else {
@@ -97,14 +97,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `[package.metadata.migrate.lint]` (and the workspace's) of the project in
-/// the current directory; the defaults when there is no `Cargo.toml`.
+/// `[package.metadata.migrate.lint]` (and the workspace's) of the project
+/// the current directory is in; the defaults outside a Cargo package.
 fn project_config() -> Result<LintConfig, Failure> {
-    let here = Path::new(".");
-    if !here.join("Cargo.toml").is_file() {
-        return Ok(LintConfig::default());
-    }
-    Ok(migrate_build::config::read(here)?.lint)
+    Ok(crate::migrations::project()?
+        .map(|project| project.config.lint.clone())
+        .unwrap_or_default())
 }
 
 fn json(findings: &[Finding], dir: &Path) -> Result<String, Failure> {
@@ -133,8 +131,7 @@ fn json(findings: &[Finding], dir: &Path) -> Result<String, Failure> {
             })
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&items)
-        .map_err(|error| Failure::new(format_args!("cannot write JSON: {error}")))?;
-    text.push('\n');
-    Ok(text)
+    Ok(crate::output::json_document(
+        serde_json::json!({ "findings": items }),
+    ))
 }

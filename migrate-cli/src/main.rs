@@ -11,6 +11,9 @@
 //! migrate resolve --applied V | --rolled-back V
 //! migrate baseline <V>
 //! migrate rollback-sql [<V>] [--derive]
+//! migrate reset [--force]
+//! migrate database create|drop [--force]
+//! migrate completions <SHELL>
 //! ```
 //!
 //! Each subcommand is a module of its own with an `Args` struct (its clap
@@ -24,6 +27,7 @@
 
 mod baseline;
 mod check;
+mod database;
 mod db;
 mod deploy;
 mod diff;
@@ -46,7 +50,7 @@ use clap::{Parser, Subcommand};
 pub use failure::Failure;
 
 /// The exit codes, shown by `--help` of the command and of each subcommand.
-const EXIT_STATUS: &str = "Exit status: 0 when all is well; 1 for findings (drift, differences with --exit-code, errors in checked SQL, pending, failed, edited or missing migrations, steps that cannot be rolled back) or failed work; 2 for usage errors and a database that cannot be reached. No command prints a password.";
+const EXIT_STATUS: &str = "Exit status: 0 when all is well; 1 for findings (drift, differences with --exit-code, errors in checked SQL or in the migrations, lint findings at the deny level, pending, running, failed, edited or missing migrations, steps that cannot be rolled back) or failed work; 2 for usage and setup errors (a bad argument, no migrations directory or an empty one, an unreadable file, a bad URL, a database that cannot be reached); 130 or 143 when interrupted by SIGINT or SIGTERM. No command prints a password.";
 
 /// Schema drift as a compile error: work with a project's migrations.
 ///
@@ -70,9 +74,11 @@ enum Command {
     #[command(after_help = EXIT_STATUS)]
     New(new::Args),
     /// Print the schema the migrations fold into, without a database.
+    #[command(after_help = EXIT_STATUS)]
     Schema(schema::Args),
     /// Flag migrations that break a running service (drops, renames, table
     /// rewrites, locks), each with the safe multi-step alternative.
+    #[command(after_help = EXIT_STATUS)]
     Lint(lint::Args),
     /// Check the statements of SQL files against the migrations' schema.
     #[command(after_help = EXIT_STATUS)]
@@ -102,6 +108,20 @@ enum Command {
     /// Print the SQL that undoes a migration, naming steps that lose data.
     #[command(name = "rollback-sql", after_help = EXIT_STATUS)]
     RollbackSql(rollback::Args),
+    /// Drop the database, create it and apply every migration (for
+    /// development: refuses a server on another machine without --force).
+    #[command(after_help = EXIT_STATUS)]
+    Reset(database::ResetArgs),
+    /// Create or drop the database the URL names (for development).
+    #[command(after_help = EXIT_STATUS)]
+    Database(database::Args),
+    /// Print a shell's completion script for migrate (bash, zsh, fish,
+    /// elvish, powershell): `migrate completions bash > /etc/bash_completion.d/migrate`.
+    #[command(after_help = EXIT_STATUS)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -119,6 +139,17 @@ fn main() -> ExitCode {
         Command::Resolve(args) => resolve::run(args),
         Command::Baseline(args) => baseline::run(args),
         Command::RollbackSql(args) => rollback::run(args),
+        Command::Reset(args) => database::reset(args),
+        Command::Database(args) => database::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "migrate",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! their layout, and folding them with the diagnostics shown to the user.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use migrate_build::Diagnostic;
 use migrate_build::builder::{FoldedDirectory, fold_directory};
@@ -14,25 +15,101 @@ use crate::Failure;
 /// `--migrations DIR` and `--layout L`.
 #[derive(Debug, clap::Args)]
 pub struct MigrationsArgs {
-    /// The migrations directory.
-    #[arg(long, value_name = "DIR", default_value = "migrations")]
-    pub migrations: PathBuf,
+    /// The migrations directory. Default: `migrations` of
+    /// [package.metadata.migrate] (else [workspace.metadata.migrate]) in the
+    /// Cargo.toml found from the current directory upward, else
+    /// `migrations/` beside that Cargo.toml, else ./migrations.
+    #[arg(long, value_name = "DIR")]
+    pub migrations: Option<PathBuf>,
     /// The tool whose layout the directory follows (sqlx, refinery, flyway,
-    /// diesel, prisma, goose, dbmate); detected when not given.
+    /// diesel, prisma, goose, dbmate); from Cargo.toml's `layout`, else
+    /// detected, when not given.
     #[arg(long, value_name = "LAYOUT")]
     pub layout: Option<Layout>,
 }
 
 impl MigrationsArgs {
+    /// The migrations directory: the flag, else the project's (see the
+    /// flag's help).
+    pub fn dir(&self) -> Result<PathBuf, Failure> {
+        if let Some(dir) = &self.migrations {
+            return Ok(dir.clone());
+        }
+        Ok(project_migrations_dir(project()?))
+    }
+
+    /// The layout: the flag, else the project's `layout` (unless the
+    /// directory was named by flag too), else detected.
+    pub fn layout(&self) -> Result<Option<Layout>, Failure> {
+        if self.layout.is_some() || self.migrations.is_some() {
+            return Ok(self.layout);
+        }
+        Ok(project()?.and_then(|project| project.config.layout))
+    }
+
     /// Discovers and folds the migrations. Warnings are printed to stderr,
     /// rendered against their files; errors make the [`Failure`], every one
     /// of them rendered.
     pub fn fold(&self) -> Result<FoldedDirectory, Failure> {
-        let folded = fold_directory(&self.migrations, self.layout, Path::new(""))?;
+        let dir = self.dir()?;
+        let folded = fold_directory(&dir, self.layout()?, Path::new(""))?;
         for warning in &folded.warnings {
-            eprintln!("{}\n", render(warning, &self.migrations));
+            eprintln!("{}\n", render(warning, &dir));
         }
         Ok(folded)
+    }
+}
+
+/// The Cargo project the command runs in: the nearest `Cargo.toml` from the
+/// current directory upward, and its `migrate` metadata (with its
+/// workspace's), read once.
+pub struct Project {
+    /// The directory of that `Cargo.toml`.
+    pub root: PathBuf,
+    pub config: migrate_build::config::Config,
+}
+
+/// The project of the current directory, `None` outside any Cargo package.
+pub fn project() -> Result<Option<&'static Project>, Failure> {
+    static PROJECT: OnceLock<Result<Option<Project>, String>> = OnceLock::new();
+    let found = PROJECT.get_or_init(|| {
+        let Ok(here) = std::env::current_dir() else {
+            return Ok(None);
+        };
+        let Some(root) = here
+            .ancestors()
+            .find(|dir| dir.join("Cargo.toml").is_file())
+            .map(Path::to_path_buf)
+        else {
+            return Ok(None);
+        };
+        let config = migrate_build::config::read(&root).map_err(|error| error.to_string())?;
+        Ok(Some(Project { root, config }))
+    });
+    match found {
+        Ok(project) => Ok(project.as_ref()),
+        Err(message) => Err(Failure::usage(message)),
+    }
+}
+
+/// The project's migrations directory, shown relative to the current
+/// directory when inside it.
+pub fn project_migrations_dir(project: Option<&Project>) -> PathBuf {
+    let Some(project) = project else {
+        return PathBuf::from("migrations");
+    };
+    let dir = project
+        .config
+        .migrations
+        .clone()
+        .unwrap_or_else(|| project.root.join("migrations"));
+    match std::env::current_dir() {
+        Ok(here) => match dir.strip_prefix(&here) {
+            Ok(relative) if relative.as_os_str().is_empty() => PathBuf::from("."),
+            Ok(relative) => relative.to_path_buf(),
+            Err(_) => dir,
+        },
+        Err(_) => dir,
     }
 }
 
@@ -53,8 +130,8 @@ impl MigrationsArgs {
     /// Discovers the migrations without folding them.
     pub fn discover(&self) -> Result<migrate_build::discover::Discovered, Failure> {
         Ok(migrate_build::discover::discover(
-            &self.migrations,
-            self.layout,
+            &self.dir()?,
+            self.layout()?,
         )?)
     }
 }

@@ -20,11 +20,14 @@ use crate::output::print;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// What the migration does, in a few words (`add users email`).
-    name: String,
-    /// The migrations directory (created when missing).
-    #[arg(long, value_name = "DIR", default_value = "migrations")]
-    migrations: PathBuf,
+    /// What the migration does, in a few words (`migrate new add users
+    /// email`, or quoted).
+    #[arg(required = true, num_args = 1.., value_name = "NAME")]
+    name: Vec<String>,
+    /// The migrations directory (created when missing). Default: the
+    /// project's, from Cargo.toml, as for every other command.
+    #[arg(long, value_name = "DIR")]
+    migrations: Option<PathBuf>,
     /// The layout to follow; detected from the existing migrations when not
     /// given, sqlx for a new directory.
     #[arg(long, value_name = "LAYOUT")]
@@ -32,16 +35,23 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
-    let name = slug(&args.name);
+    let words = args.name.join(" ");
+    let name = slug(&words);
     if name.is_empty() {
         return Err(Failure::usage(format_args!(
-            "the name {:?} has no letter or digit to name a file with",
-            args.name
+            "the name {words:?} has no letter or digit to name a file with"
         )));
     }
-    let existing = existing(&args.migrations, args.layout)?;
+    let project = crate::migrations::project()?;
+    let migrations_dir = match &args.migrations {
+        Some(dir) => dir.clone(),
+        None => crate::migrations::project_migrations_dir(project),
+    };
     let layout = args
         .layout
+        .or(project.and_then(|project| project.config.layout));
+    let existing = existing(&migrations_dir, layout)?;
+    let layout = layout
         .or(existing.as_ref().map(|(layout, _)| *layout))
         .unwrap_or(Layout::Sqlx);
     let migrations: &[Migration] = existing.as_ref().map_or(&[], |(_, m)| m.as_slice());
@@ -55,17 +65,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 vec![
                     (
                         format!("{version}_{name}.up.sql").into(),
-                        format!("-- {}\n", args.name),
+                        format!("-- {}\n", words),
                     ),
                     (
                         format!("{version}_{name}.down.sql").into(),
-                        format!("-- undo: {}\n", args.name),
+                        format!("-- undo: {}\n", words),
                     ),
                 ]
             } else {
                 vec![(
                     format!("{version}_{name}.sql").into(),
-                    format!("-- {}\n", args.name),
+                    format!("-- {}\n", words),
                 )]
             }
         }
@@ -73,7 +83,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             let version = next_number(last.map(|m| m.version.as_str()));
             vec![(
                 format!("V{version}__{name}.sql").into(),
-                format!("-- {}\n", args.name),
+                format!("-- {}\n", words),
             )]
         }
         Layout::Diesel => {
@@ -94,15 +104,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
             }
             let dir = PathBuf::from(format!("{version}_{name}"));
             vec![
-                (dir.join("up.sql"), format!("-- {}\n", args.name)),
-                (dir.join("down.sql"), format!("-- undo: {}\n", args.name)),
+                (dir.join("up.sql"), format!("-- {words}\n")),
+                (dir.join("down.sql"), format!("-- undo: {words}\n")),
             ]
         }
         Layout::Prisma => {
             let version = after(&compact(now), last.map(prisma_timestamp).as_ref());
             vec![(
                 PathBuf::from(format!("{version}_{name}")).join("migration.sql"),
-                format!("-- {}\n", args.name),
+                format!("-- {}\n", words),
             )]
         }
         Layout::Goose => {
@@ -123,7 +133,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
     let mut text = String::new();
     for (file, contents) in &files {
-        let path = args.migrations.join(file);
+        let path = migrations_dir.join(file);
         if path.exists() {
             return Err(Failure::new(format_args!(
                 "{} exists already",

@@ -16,7 +16,8 @@
 
 use migrate_build::Diagnostic;
 use migrate_build::fold::Folder;
-use migrate_core::{Migration, Schema};
+use migrate_core::ddl::quote_ident;
+use migrate_core::{Migration, Name, Schema};
 use migrate_runtime::drift::{
     DifferenceKind, compare_with_triggers, drop_function_sql, function_signature,
 };
@@ -36,6 +37,30 @@ pub struct Args {
     /// Derive the SQL from the schemas even when a down file exists.
     #[arg(long)]
     derive: bool,
+    /// Print one JSON document (the SQL, its manual and data-losing steps).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints the rollback SQL, as it is or (`--json`) in a document.
+fn emit(
+    args: &Args,
+    migration: &Migration,
+    sql: &str,
+    manual: usize,
+    lossy: usize,
+) -> Result<(), Failure> {
+    if !args.json {
+        return print(sql);
+    }
+    print(&crate::output::json_document(serde_json::json!({
+        "version": migration.version,
+        "path": migration.path,
+        "from_down_file": migration.down.is_some() && !args.derive,
+        "sql": sql,
+        "manual_steps": manual,
+        "steps_losing_data": lossy,
+    })))
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -57,7 +82,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         text.push_str("-- from its down file, as written\n");
         text.push_str(down.trim_end());
         text.push('\n');
-        return print(&text);
+        return emit(&args, migration, &text, 0, 0);
     }
 
     let mut folder = Folder::new();
@@ -82,7 +107,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         );
     }
 
-    let differences = compare_with_triggers(&before, after);
+    // Renames are undone by renaming back, which keeps the data; the
+    // schema diff covers what is left.
+    let (renames, differences) = match renamed_back(&folder, &before, migration) {
+        Some((renames, inverted)) => (renames, compare_with_triggers(&before, &inverted)),
+        None => (Vec::new(), compare_with_triggers(&before, after)),
+    };
     let mut text = header;
     text.push_str(
         "-- derived from the schema before and after it: restores the schema, not data\n",
@@ -121,10 +151,26 @@ pub fn run(args: Args) -> Result<(), Failure> {
             drops.concat()
         )
     };
+    if !renames.is_empty() {
+        text.push_str("\n-- rename back what the migration renamed: the data stays\n");
+        for statement in &renames {
+            text.push_str(statement);
+            text.push('\n');
+        }
+    }
+    if differences.is_empty() && !renames.is_empty() {
+        text.push_str(&functions_note);
+        emit(&args, migration, &text, n_manual, lossy)?;
+        return if n_manual == 0 {
+            Ok(())
+        } else {
+            Err(Failure::findings())
+        };
+    }
     if differences.is_empty() {
         text.push_str("-- the migration changes no schema object: nothing to undo\n");
         text.push_str(&functions_note);
-        print(&text)?;
+        emit(&args, migration, &text, n_manual, lossy)?;
         return if n_manual == 0 {
             Ok(())
         } else {
@@ -154,12 +200,79 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
     }));
     text.push_str(&functions_note);
-    print(&text)?;
+    emit(&args, migration, &text, n_manual, lossy)?;
     if n_manual == 0 {
         Ok(())
     } else {
         Err(Failure::findings())
     }
+}
+
+/// The statements that rename back what `migration` renamed (tables and
+/// columns, from the fold's history, the last rename first), and the
+/// schema once they ran on `folder`'s (the schema after the migration);
+/// `None` when it renamed nothing, or when renaming back does not fold
+/// (the renamed object was dropped after, say): the schema diff alone
+/// undoes it then.
+fn renamed_back(
+    folder: &Folder,
+    before: &Schema,
+    migration: &Migration,
+) -> Option<(Vec<String>, Schema)> {
+    let changes = folder
+        .schema()
+        .history
+        .changes
+        .get(before.history.changes.len()..)?;
+    let statements: Vec<String> = changes
+        .iter()
+        .rev()
+        .filter_map(|change| {
+            let new = change.renamed_to.as_deref()?;
+            // A column the migration added itself, then renamed, is dropped
+            // by the schema diff: renaming it back would keep nothing.
+            if let Some(column) = &change.column
+                && before
+                    .relation(&change.table)
+                    .is_some_and(|relation| relation.column(column).is_none())
+            {
+                return None;
+            }
+            Some(match &change.column {
+                Some(old) => format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {};",
+                    change.table,
+                    quote_ident(new),
+                    quote_ident(old)
+                ),
+                None => format!(
+                    "ALTER TABLE {} RENAME TO {};",
+                    Name::new(&change.table.schema, new),
+                    quote_ident(&change.table.name)
+                ),
+            })
+        })
+        .collect();
+    if statements.is_empty() {
+        return None;
+    }
+    let mut inverted = folder.clone();
+    let undo = Migration {
+        version: format!("{}-rollback", migration.version),
+        name: "rollback".to_owned(),
+        path: format!("rollback of {}", migration.path),
+        up: statements.join("\n"),
+        up_offset: 0,
+        lines_before_up: 0,
+        down: None,
+        transactional: true,
+        statements: Vec::new(),
+        checksum: String::new(),
+    };
+    if inverted.apply(&undo).iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    Some((statements, inverted.schema().clone()))
 }
 
 /// The statements of `migration` whose effect the fold could not follow

@@ -29,6 +29,9 @@ pub struct Args {
 enum State {
     /// Recorded as applied with the file's checksum.
     Applied,
+    /// Being applied right now by a deploy (or a service's boot) that holds
+    /// the migration lock.
+    Running,
     /// Not recorded yet.
     Pending,
     /// Recorded as failed or interrupted: `migrate resolve` decides.
@@ -43,6 +46,7 @@ impl State {
     fn word(self) -> &'static str {
         match self {
             State::Applied => "applied",
+            State::Running => "running",
             State::Pending => "pending",
             State::Failed => "failed",
             State::Edited => "edited",
@@ -57,14 +61,22 @@ struct Row {
     name: String,
     path: Option<String>,
     detail: Option<String>,
+    /// When it was applied and how long it took, from the history.
+    applied_at: Option<String>,
+    execution_ms: Option<i64>,
 }
 
 pub fn run(args: Args) -> Result<(), Failure> {
     let discovered = args.migrations.discover()?;
     let mut client = args.database.connect()?;
     let migrations = embedded(&discovered.migrations, None);
-    let history = args.database.runner(&migrations)?.history(&mut client)?;
-    let rows = rows(&discovered.migrations, &history);
+    let runner = args.database.runner(&migrations)?;
+    let history = runner.history(&mut client)?;
+    let holder = runner.lock_holder_now(&mut client)?;
+    let mut rows = rows(&discovered.migrations, &history);
+    let lock_note = holder
+        .as_ref()
+        .and_then(|holder| mark_running(&mut rows, &history, holder));
 
     let mut counts: BTreeMap<State, usize> = BTreeMap::new();
     for row in &rows {
@@ -85,6 +97,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     "path": row.path,
                     "state": row.state.word(),
                     "detail": row.detail,
+                    "applied_at": row.applied_at,
+                    "execution_ms": row.execution_ms,
                 })
             })
             .collect();
@@ -92,22 +106,41 @@ pub fn run(args: Args) -> Result<(), Failure> {
             .iter()
             .map(|(state, n)| (state.word().to_owned(), json!(n)))
             .collect();
-        format!(
-            "{}\n",
-            json!({ "migrations": migrations, "counts": counts })
-        )
+        crate::output::json_document(json!({
+                "migrations": migrations,
+                "counts": counts,
+                "lock_holder": holder.as_ref().map(|holder| json!({
+                    "pid": holder.pid,
+                    "application_name": holder.application_name,
+                    "state": holder.state,
+                    "since": holder.since,
+                    "query": holder.query,
+                })),
+        }))
     } else {
         let width = rows.iter().map(|row| row.version.len()).max().unwrap_or(0);
         let mut text = String::new();
         for row in &rows {
+            let word = format!("{:<8}", row.state.word());
+            let word = match row.state {
+                State::Applied => crate::output::paint(crate::output::style::GOOD, &word),
+                State::Pending | State::Running => {
+                    crate::output::paint(crate::output::style::WARNING, &word)
+                }
+                _ => crate::output::paint(crate::output::style::ERROR, &word),
+            };
             text.push_str(&format!(
-                "{:<8} {:<width$}  {}",
-                row.state.word(),
+                "{word} {:<width$}  {}",
                 row.version,
                 row.path.as_deref().unwrap_or(&row.name)
             ));
             if let Some(detail) = &row.detail {
                 text.push_str(&format!(": {detail}"));
+            } else if let Some(at) = &row.applied_at {
+                text.push_str(&format!("  applied {at}"));
+                if let Some(ms) = row.execution_ms {
+                    text.push_str(&format!(" in {ms} ms"));
+                }
             }
             text.push('\n');
         }
@@ -115,6 +148,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             text.push_str("no migrations\n");
         } else {
             text.push_str(&format!("{summary}\n"));
+        }
+        if let Some(note) = &lock_note {
+            text.push_str(&format!("{note}\n"));
         }
         text
     };
@@ -164,6 +200,8 @@ fn rows(migrations: &[migrate_core::Migration], history: &[HistoryEntry]) -> Vec
                 name: migration.name.clone(),
                 path: Some(migration.path.clone()),
                 detail,
+                applied_at: entry.and_then(|entry| entry.started_at.clone()),
+                execution_ms: entry.and_then(|entry| entry.execution_ms),
             }
         })
         .collect();
@@ -178,10 +216,58 @@ fn rows(migrations: &[migrate_core::Migration], history: &[HistoryEntry]) -> Vec
                     "recorded in the database ({}), no file in the migrations directory",
                     entry.name
                 )),
+                applied_at: entry.started_at.clone(),
+                execution_ms: entry.execution_ms,
             });
         }
     }
     rows
+}
+
+/// Marks the migration the lock holder is applying as running: a
+/// transactional one is named by the comment its query starts with (its
+/// history row is not committed yet), a non-transactional one by its
+/// unfinished history row. Otherwise returns a line saying who holds the
+/// lock.
+fn mark_running(
+    rows: &mut [Row],
+    history: &[HistoryEntry],
+    holder: &migrate_runtime::LockHolder,
+) -> Option<String> {
+    let unfinished = |version: &str| {
+        history.iter().any(|entry| {
+            entry.version == version
+                && !entry.success
+                && entry.finished_at.is_none()
+                && entry.failed_statement.is_none()
+        })
+    };
+    let running = rows.iter_mut().find(|row| match holder.applying() {
+        Some(version) => row.version == version,
+        None => row.state == State::Failed && unfinished(&row.version),
+    });
+    let since = match (&holder.since, holder.seconds) {
+        (Some(since), Some(seconds)) => format!(" since {since} ({seconds} s)"),
+        _ => String::new(),
+    };
+    match running {
+        Some(row) => {
+            let statements = history
+                .iter()
+                .find(|entry| entry.version == row.version && holder.applying().is_none())
+                .map(|entry| format!(", {} statements done", entry.statements_done.unwrap_or(0)))
+                .unwrap_or_default();
+            row.state = State::Running;
+            row.detail = Some(format!(
+                "being applied by server process pid {}{since}{statements}",
+                holder.pid
+            ));
+            None
+        }
+        None => Some(format!(
+            "the migration lock is held by {holder}: a deploy is under way"
+        )),
+    }
 }
 
 fn short(checksum: &str) -> &str {

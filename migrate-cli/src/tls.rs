@@ -168,44 +168,47 @@ fn key_value_settings(text: &str) -> Vec<(String, String)> {
     }
 }
 
-/// Connects as `settings` (read from `url`) say; an error names `url`
-/// without its password, and the certificate problem if there is one.
-pub fn connect(url: &str, settings: &Settings) -> Result<postgres::Client, Failure> {
-    let shown = crate::db::redact_url(url);
+/// Connects as `settings` (read from a URL) say, within `connect_timeout`
+/// (10 s by default, handshake included: see `migrate_runtime::connect`);
+/// an error names the host and port without the password, and the
+/// certificate problem if there is one.
+pub fn connect(settings: &Settings) -> Result<postgres::Client, Failure> {
     let driver_url = settings.driver_url.as_str();
     let result = match settings.mode {
-        SslMode::Disable => postgres::Client::connect(driver_url, postgres::NoTls),
+        SslMode::Disable => migrate_runtime::connect_with(driver_url, postgres::NoTls),
         SslMode::Require | SslMode::VerifyFull => {
-            postgres::Client::connect(driver_url, trusted(settings)?.connector())
+            migrate_runtime::connect_with(driver_url, trusted(settings)?.connector())
         }
-        SslMode::Prefer => postgres::Client::connect(driver_url, unverified()),
-        SslMode::VerifyCa => postgres::Client::connect(driver_url, chain_only(settings)?),
+        SslMode::Prefer => migrate_runtime::connect_with(driver_url, unverified()),
+        SslMode::VerifyCa => migrate_runtime::connect_with(driver_url, chain_only(settings)?),
     };
     result.map_err(|error| {
-        let causes = source_chain(&error);
-        let help = if format!("{error}{causes}").contains("UnknownIssuer") {
+        let text = error.to_string();
+        let help = if text.contains("UnknownIssuer") {
             "\n  = help: no trusted authority signed the server's certificate: name the provider's CA bundle (or a self-signed server's certificate) with sslrootcert=/path/to/ca.pem in the URL"
         } else {
             ""
         };
-        Failure::usage(format_args!("cannot connect to {shown}: {error}{causes}{help}"))
+        Failure::usage(format_args!("{text}{help}"))
     })
 }
 
-/// The causes under the driver's message: a certificate problem is only
-/// named there.
-fn source_chain(error: &postgres::Error) -> String {
-    let mut out = String::new();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !out.contains(&text) && !error.to_string().contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = cause.source();
-    }
-    out
+/// Sends a cancel request for the statement `token`'s session is running,
+/// over the same kind of connection as `settings` made.
+pub fn cancel(token: &postgres::CancelToken, settings: &Settings) -> Result<(), String> {
+    let result = match settings.mode {
+        SslMode::Disable => token.cancel_query(postgres::NoTls),
+        SslMode::Require | SslMode::VerifyFull => match trusted(settings) {
+            Ok(tls) => token.cancel_query(tls.connector()),
+            Err(_) => token.cancel_query(unverified()),
+        },
+        SslMode::Prefer => token.cancel_query(unverified()),
+        SslMode::VerifyCa => match chain_only(settings) {
+            Ok(connector) => token.cancel_query(connector),
+            Err(_) => token.cancel_query(unverified()),
+        },
+    };
+    result.map_err(|error| error.to_string())
 }
 
 /// The roots `settings` trust, through the runtime's connector.

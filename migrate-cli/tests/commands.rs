@@ -410,7 +410,9 @@ fn status_shows_failed_edited_and_missing_and_resolve_recovers() {
         "migrations/3_posts.sql",
         "-- no-transaction\nCREATE TABLE posts (id bigint);\nALTER TABLE nope ADD COLUMN x int;\n",
     );
-    let deploy = migrate(&project.path, url, &["deploy"]);
+    // (The fold refuses it before the database sees it; --no-check lets
+    // the server fail it, as it fails what the fold cannot foresee.)
+    let deploy = migrate(&project.path, url, &["deploy", "--no-check"]);
     expect_code(&deploy, 1);
     assert!(
         stdout(&deploy).contains("[1/1] FAILED 3 (3_posts.sql)"),
@@ -435,7 +437,7 @@ fn status_shows_failed_edited_and_missing_and_resolve_recovers() {
         stdout(&status)
     );
     // A deploy refuses until a person resolves it.
-    let refused = migrate(&project.path, url, &["deploy"]);
+    let refused = migrate(&project.path, url, &["deploy", "--no-check"]);
     expect_code(&refused, 1);
     assert!(stderr(&refused).contains("resolve"), "{}", stderr(&refused));
 
@@ -606,7 +608,12 @@ fn diff_between_directories_databases_and_empty() {
         ],
     );
     expect_code(&same, 0);
-    assert_eq!(stdout(&same), "-- the schemas are the same\n");
+    assert!(
+        stdout(&same).starts_with("-- the SQL that turns the database postgres://"),
+        "{}",
+        stdout(&same)
+    );
+    assert!(stdout(&same).ends_with("\n-- the schemas are the same\n"));
     let back = migrate(
         &project.path,
         None,
@@ -625,6 +632,27 @@ fn diff_between_directories_databases_and_empty() {
         stdout(&back).contains("DROP TABLE public.posts;"),
         "{}",
         stdout(&back)
+    );
+    // Source and target, not drift; plpgsql is never a difference.
+    assert!(
+        stdout(&back).contains(&format!(
+            "table public.posts: in the database {}, not in the migrations in {}",
+            database.url,
+            older_dir.display()
+        )),
+        "{}",
+        stdout(&back)
+    );
+    let from_empty = migrate(
+        &project.path,
+        None,
+        &["diff", "--from", "empty", "--to", &database.url],
+    );
+    expect_code(&from_empty, 0);
+    assert!(
+        !stdout(&from_empty).contains("plpgsql"),
+        "{}",
+        stdout(&from_empty)
     );
 }
 
@@ -954,7 +982,8 @@ fn diff_from_empty_builds_corpus_schemas() {
     expect_code(&diff, 0);
     let script = stdout(&diff);
     assert!(
-        script.starts_with("-- not included: "),
+        script.starts_with("-- the SQL that turns an empty database into the migrations in ")
+            && script.contains("\n-- not included: "),
         "{}",
         &script[..script.len().min(500)]
     );

@@ -59,7 +59,9 @@ fn findings_one_per_line_with_help_and_exit_status() {
     assert!(text(&denied.stderr).contains("error: 1 lint finding at the deny level"));
 
     let json = migrate(&["lint", "--json"], &dir);
-    let findings: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(document["migrate_version"], env!("CARGO_PKG_VERSION"));
+    let findings = &document["findings"];
     assert_eq!(findings[0]["rule"], "drop-column");
     assert_eq!(findings[0]["line"], 2);
     assert_eq!(findings[0]["version"], "2");

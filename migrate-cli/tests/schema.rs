@@ -279,10 +279,10 @@ fn typos_are_postgres_syntax_errors_all_at_once() {
 }
 
 #[test]
-fn discovery_errors_exit_1() {
+fn discovery_errors_are_setup_errors_and_exit_2() {
     let project = TempDir::with(&[("README.md", "")]);
     let output = migrate(&["schema", "--migrations", "db/migrations"], &project.path);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     expect![[r#"
         error: migrations directory db/migrations does not exist
     "#]]

@@ -106,10 +106,7 @@ fn sslmode_is_honoured_and_certificates_verified() {
     let unknown = project.migrate(&url("localhost", &db, "sslmode=require"), &["status"]);
     assert_eq!(code(&unknown), 2, "{}", all_output(&unknown));
     let text = all_output(&unknown);
-    assert!(
-        text.contains("cannot connect to postgres://postgres:***@localhost"),
-        "{text}"
-    );
+    assert!(text.contains("cannot connect to localhost:"), "{text}");
     assert!(text.contains("certificate"), "{text}");
     assert!(text.contains("sslrootcert=/path/to/ca.pem"), "{text}");
     assert!(!text.contains(SECRET), "{text}");

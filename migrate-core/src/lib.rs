@@ -19,10 +19,12 @@
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub mod ddl;
+mod history;
 mod migration;
 mod schema;
 mod types;
 
+pub use history::{Change, History};
 pub use migration::{Migration, checksum};
 pub use schema::{
     Column, Constraint, ConstraintKind, Extension, ForeignKeyAction, Function, Identity, Index,

@@ -65,6 +65,9 @@ pub struct Schema {
     /// Functions by name; a name may have several overloads.
     #[serde(with = "name_keyed")]
     pub functions: BTreeMap<Name, Vec<Function>>,
+    /// What the migrations renamed and dropped (never part of equality).
+    #[serde(default, skip_serializing_if = "crate::History::is_empty")]
+    pub history: crate::History,
 }
 
 impl Schema {

@@ -9,7 +9,7 @@
 //!    order and transaction modes, one connection each, process start and
 //!    connection included for both.
 //!
-//! Run: `cargo bench -p migrate-runtime --bench boot`
+//! Run: `cargo bench -p pgfold-runtime --bench boot`
 //! (`MIGRATE_BENCH_ITERATIONS`, default 3, repeats part 2 and keeps the median;
 //! `MIGRATE_BENCH_DUMP_DIR` writes the migrations of each set there as JSON,
 //! to time other runners on the same ones.)

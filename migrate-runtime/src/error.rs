@@ -5,7 +5,11 @@ use std::time::Duration;
 /// Everything that can stop a runner. Messages name the migration (version
 /// and file) where one is involved, and the command that resolves the
 /// problem where there is one.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the same sentence as `Display`, so that
+/// `fn main() -> Result<(), Box<dyn std::error::Error>>` shows what went
+/// wrong and what to do, not the variant's fields.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The embedded schema snapshot is not valid JSON of a schema.
@@ -18,6 +22,15 @@ pub enum Error {
     #[error("invalid runner option: {message}")]
     InvalidOption {
         /// What is wrong.
+        message: String,
+    },
+    /// The connection could not be made: refused, timed out, answered by
+    /// something that is not PostgreSQL, or refused by the server.
+    #[error("cannot connect to {target}: {message}")]
+    Connect {
+        /// Hosts and ports, the database and the user: never the password.
+        target: String,
+        /// What went wrong, in words, with what to check.
         message: String,
     },
     /// The database could not be talked to (connection lost, protocol error, ...).
@@ -120,6 +133,13 @@ pub enum Error {
     /// A migration failed; for a transactional one nothing of it was applied.
     #[error("{0}")]
     MigrationFailed(Box<FailedMigration>),
+    /// A migration ran out of `lock_timeout` on every attempt: other
+    /// transactions held the tables it alters.
+    #[error("{0}")]
+    LocksNotAvailable(Box<LocksNotAvailable>),
+    /// The run was stopped through [`crate::Interrupt`] (Ctrl-C, SIGTERM).
+    #[error("{0}")]
+    Interrupted(Box<Interrupted>),
     /// The history table exists but does not have the columns this runner writes.
     #[error("the history table {table} is not a migrate history table: {message}")]
     HistoryTable {
@@ -162,6 +182,12 @@ pub enum Error {
     },
 }
 
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
 /// A non-transactional migration that failed or was interrupted on an earlier run.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -183,6 +209,119 @@ pub struct DirtyMigration {
     /// Indexes left INVALID by a failed `CREATE INDEX CONCURRENTLY`.
     pub invalid_indexes: Vec<String>,
 }
+
+/// A migration that could not get its table locks within `lock_timeout`,
+/// on its every attempt.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct LocksNotAvailable {
+    /// The migration's version.
+    pub version: String,
+    /// Its file.
+    pub path: String,
+    /// How many times it was tried.
+    pub attempts: u32,
+    /// How long each attempt waited (`None`: without limit, as with `NOWAIT`).
+    pub lock_timeout: Option<Duration>,
+    /// Other transactions holding table locks when it gave up, the oldest
+    /// first: the one it waited for is among them.
+    pub blockers: Vec<crate::LockHolder>,
+    /// PostgreSQL's error.
+    pub source: postgres::Error,
+}
+
+impl std::fmt::Display for LocksNotAvailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let waited = match self.lock_timeout {
+            Some(timeout) => format!(
+                "waited lock_timeout ({} ms) for its table locks",
+                timeout.as_millis()
+            ),
+            None => "could not take its table locks".to_owned(),
+        };
+        write!(
+            f,
+            "migration {} ({}) {waited} on each of {} and was rolled back each time, so that the service's queries did not queue behind it",
+            self.version,
+            self.path,
+            plural(self.attempts as usize, "attempt", "attempts"),
+        )?;
+        match self.blockers.as_slice() {
+            [] => write!(
+                f,
+                "; the transaction that held them had ended when it gave up"
+            )?,
+            [holder] => write!(f, "; the table is held by {holder}")?,
+            holders => {
+                let list: Vec<String> = holders.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "; transactions holding tables, the oldest first: {}",
+                    list.join("; ")
+                )?;
+            }
+        }
+        if let Some(holder) = self.blockers.first() {
+            write!(
+                f,
+                "; end that transaction (SELECT pg_terminate_backend({})) or deploy at a quieter time",
+                holder.pid
+            )?;
+        }
+        write!(
+            f,
+            "; to wait longer, put `-- migrate:lock_timeout 30s` in the migration or raise the lock timeout of the run"
+        )
+    }
+}
+
+impl std::error::Error for LocksNotAvailable {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// A run stopped through [`crate::Interrupt`].
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct Interrupted {
+    /// The migration it was applying, if any.
+    pub version: Option<String>,
+    /// Its file.
+    pub path: Option<String>,
+    /// Whether that migration ran in a transaction (then it was rolled back).
+    pub transactional: bool,
+    /// For a non-transactional migration, the 1-based statement it reached
+    /// (recorded as failed there).
+    pub statement: Option<usize>,
+    /// For a non-transactional migration, how many statements it has.
+    pub n_statements: usize,
+}
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (Some(version), Some(path)) = (&self.version, &self.path) else {
+            return write!(
+                f,
+                "interrupted before a migration started: nothing more was applied, and the migration lock was released"
+            );
+        };
+        if self.transactional {
+            return write!(
+                f,
+                "interrupted while applying migration {version} ({path}): its statement was cancelled on the server and its transaction rolled back, so nothing of it was applied; the migration lock was released"
+            );
+        }
+        let statement = self.statement.unwrap_or(0);
+        write!(
+            f,
+            "interrupted while applying non-transactional migration {version} ({path}) at statement {statement} of {}: the statements before it stay applied, and it is recorded as failed there; repair the database, then run `migrate resolve --applied {version}` or `migrate resolve --rolled-back {version}`",
+            self.n_statements
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// A migration that failed on this run.
 #[derive(Debug)]
@@ -359,4 +498,22 @@ fn invalid_index_help(invalid_indexes: &[String]) -> String {
         },
         drops.join(" ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_reads_as_the_sentence_display_writes() {
+        let error = Error::ChecksumMismatch {
+            version: "2".to_owned(),
+            path: "2_email.sql".to_owned(),
+            applied_checksum: "aaaa".to_owned(),
+            embedded_checksum: "bbbb".to_owned(),
+        };
+        // What `fn main() -> Result<(), Box<dyn Error>>` prints after "Error: ".
+        assert_eq!(format!("{error:?}"), error.to_string());
+        assert!(format!("{error:?}").starts_with("migration 2 (2_email.sql) was edited"));
+    }
 }

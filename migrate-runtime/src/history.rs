@@ -25,6 +25,12 @@ pub struct HistoryEntry {
     pub statements_done: Option<i32>,
     /// The error recorded for a failed migration.
     pub error: Option<String>,
+    /// When it started (`started_at` as PostgreSQL prints it, to the second).
+    pub started_at: Option<String>,
+    /// How long it took, in milliseconds, once finished.
+    pub execution_ms: Option<i64>,
+    /// Who applied it (`applied_by`).
+    pub applied_by: Option<String>,
 }
 
 impl Runner<'_> {
@@ -50,7 +56,8 @@ impl Runner<'_> {
             return Ok(Vec::new());
         }
         let query = format!(
-            "SELECT version, name, checksum, success, finished_at::text, failed_statement, statements_done, error \
+            "SELECT version, name, checksum, success, finished_at::text, failed_statement, statements_done, error, \
+             pg_catalog.to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ'), execution_ms, applied_by \
              FROM {qualified} ORDER BY installed_rank"
         );
         let messages = client.simple_query(&query).map_err(|e| {
@@ -80,6 +87,9 @@ impl Runner<'_> {
                     failed_statement: column(5).and_then(|v| v.parse().ok()),
                     statements_done: column(6).and_then(|v| v.parse().ok()),
                     error: column(7),
+                    started_at: column(8),
+                    execution_ms: column(9).and_then(|v| v.parse().ok()),
+                    applied_by: column(10),
                 }
             })
             .collect())

@@ -45,12 +45,16 @@
 //! For progress output, [`Runner::on_progress`] calls back as each
 //! migration starts and ends, under the run's one hold of the lock.
 
+mod apply;
 mod conn;
+mod connect;
 pub mod drift;
 mod drift_hook;
 mod embedded;
 mod error;
 mod history;
+mod holder;
+mod interrupt;
 pub mod introspect;
 mod plan;
 mod runner;
@@ -58,10 +62,16 @@ mod sql;
 #[cfg(feature = "tls")]
 pub mod tls;
 
+#[cfg(feature = "tokio")]
+pub use connect::connect_async;
+pub use connect::{DEFAULT_CONNECT_TIMEOUT, connect, connect_with};
 pub use embedded::{EmbeddedMigration, Migrations};
-pub use error::{DirtyMigration, Error, FailedMigration};
+pub use error::{DirtyMigration, Error, FailedMigration, Interrupted, LocksNotAvailable};
 pub use history::HistoryEntry;
+pub use holder::LockHolder;
+pub use interrupt::Interrupt;
 pub use runner::{
-    Applied, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE, DEFAULT_LOCK_TIMEOUT, DriftPolicy,
-    Progress, Report, Resolution, Runner,
+    Applied, DEFAULT_HISTORY_SCHEMA, DEFAULT_HISTORY_TABLE, DEFAULT_LOCK_RETRIES,
+    DEFAULT_LOCK_RETRY_DELAY, DEFAULT_LOCK_TIMEOUT, DEFAULT_LOCK_WAIT, DriftPolicy, Progress,
+    Report, Resolution, Runner,
 };

@@ -2,11 +2,12 @@
 
 use std::time::{Duration, Instant};
 
+use crate::apply::{Apply, apply_statements, apply_transactional, invalid_indexes};
 use crate::conn::{self, Conn, Rows, statements};
-use crate::error::FailedMigration;
+use crate::holder::{LockHolder, advisory_holder_query, holders};
 use crate::plan::{self, HistoryRow, PlanOptions};
 use crate::sql::{self, ident, literal};
-use crate::{EmbeddedMigration, Error, Migrations};
+use crate::{EmbeddedMigration, Error, Interrupt, Migrations};
 
 /// What to do when the live schema differs from the embedded snapshot after migrating.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31,6 +32,12 @@ pub enum Resolution {
     /// Its effect was undone (or never happened): forget it, so that the
     /// next run applies it again.
     RolledBack,
+    /// It is applied, and its file was edited since in a way that matches
+    /// the database (a comment, a fix also made by hand): record the file's
+    /// checksum in place of the applied one, with who accepted it and when
+    /// (columns `checksum_accepted_by`, `checksum_accepted_at` and
+    /// `checksum_before`, added to the history table the first time).
+    AcceptChecksum,
 }
 
 /// One migration the runner applied (or, in a dry run, would apply).
@@ -108,7 +115,8 @@ pub struct Report {
 /// let report = MIGRATIONS
 ///     .runner()
 ///     .history_table("ops", "schema_history")
-///     .lock_timeout(Duration::from_secs(300))
+///     .lock_wait(Duration::from_secs(300))
+///     .lock_timeout(Some(Duration::from_secs(10)))
 ///     .drift(DriftPolicy::Fail)
 ///     .run(&mut client)?;
 /// println!("applied {} migrations", report.applied.len());
@@ -120,7 +128,11 @@ pub struct Runner<'a> {
     migrations: &'a Migrations,
     history_schema: String,
     history_table: String,
-    lock_timeout: Duration,
+    lock_wait: Duration,
+    lock_timeout: Option<Duration>,
+    lock_retries: u32,
+    lock_retry_delay: Duration,
+    interrupt: Option<&'a Interrupt>,
     target: Option<String>,
     dry_run: bool,
     drift: DriftPolicy,
@@ -142,6 +154,8 @@ pub enum Progress<'e> {
         pending: usize,
         /// How many embedded migrations were applied already.
         already_applied: usize,
+        /// The migrations this run applies, in order.
+        migrations: &'e [&'e EmbeddedMigration],
     },
     /// The pending migration at `index` (from 0) is about to be applied.
     Applying {
@@ -151,6 +165,32 @@ pub enum Progress<'e> {
         pending: usize,
         /// The migration.
         migration: &'e EmbeddedMigration,
+    },
+    /// The run waits for the migration lock another run holds: sent when
+    /// it starts waiting and every few seconds after.
+    Waiting {
+        /// Who holds the lock, when it could be found.
+        holder: Option<&'e LockHolder>,
+        /// How long the run has waited.
+        waited: Duration,
+        /// How long it waits at most.
+        timeout: Duration,
+    },
+    /// A migration ran out of `lock_timeout`, was rolled back, and will be
+    /// tried again after `delay`.
+    LockRetry {
+        /// The migration.
+        migration: &'e EmbeddedMigration,
+        /// The attempt that gave up, from 1.
+        attempt: u32,
+        /// How many retries the run allows.
+        retries: u32,
+        /// The pause before the next attempt.
+        delay: Duration,
+        /// The `lock_timeout` each attempt waits.
+        lock_timeout: Option<Duration>,
+        /// Transactions holding tables when it gave up, the oldest first.
+        blockers: &'e [LockHolder],
     },
     /// The pending migration at `index` was applied and recorded.
     Applied {
@@ -182,8 +222,24 @@ pub const DEFAULT_HISTORY_TABLE: &str = "_migrate_history";
 /// many waiting replicas cost the server nothing.
 const MAX_LOCK_POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-/// The default lock timeout.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a run waits for another run's migration lock by default.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// PostgreSQL's `lock_timeout` for each migration by default: the longest
+/// the service's queries on a table may queue behind a migration waiting
+/// for that table.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many times a migration that ran out of `lock_timeout` is tried
+/// again by default.
+pub const DEFAULT_LOCK_RETRIES: u32 = 10;
+
+/// The pause before the first retry by default; it doubles for each next
+/// one, up to 30 s.
+pub const DEFAULT_LOCK_RETRY_DELAY: Duration = Duration::from_secs(1);
+
+/// How often a run waiting for the migration lock says who holds it.
+const WAITING_REPORT_INTERVAL: Duration = Duration::from_secs(5);
 
 impl<'a> Runner<'a> {
     pub(crate) fn new(migrations: &'a Migrations) -> Self {
@@ -191,7 +247,11 @@ impl<'a> Runner<'a> {
             migrations,
             history_schema: DEFAULT_HISTORY_SCHEMA.to_owned(),
             history_table: DEFAULT_HISTORY_TABLE.to_owned(),
-            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            lock_wait: DEFAULT_LOCK_WAIT,
+            lock_timeout: Some(DEFAULT_LOCK_TIMEOUT),
+            lock_retries: DEFAULT_LOCK_RETRIES,
+            lock_retry_delay: DEFAULT_LOCK_RETRY_DELAY,
+            interrupt: None,
             target: None,
             dry_run: false,
             drift: DriftPolicy::default(),
@@ -211,9 +271,40 @@ impl<'a> Runner<'a> {
         self
     }
 
-    /// How long to wait for another runner's lock (default 60 s).
-    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+    /// How long to wait for another run's migration lock (default 60 s).
+    pub fn lock_wait(mut self, timeout: Duration) -> Self {
+        self.lock_wait = timeout;
+        self
+    }
+
+    /// PostgreSQL's `lock_timeout` for each migration (default 5 s; `None`
+    /// for no limit). A DDL statement waiting for a table lock makes every
+    /// query that arrives after it wait too: a migration stuck behind one
+    /// long transaction would stop the service. With a `lock_timeout` the
+    /// migration gives up waiting after that long, rolls back, and is tried
+    /// again after a pause (see [`Runner::lock_retries`]), letting the
+    /// queued queries through meanwhile. A migration sets its own with a
+    /// line `-- migrate:lock_timeout 30s` (`500ms`, `2min`, `off`).
+    pub fn lock_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.lock_timeout = timeout;
+        self
+    }
+
+    /// How many times a migration that ran out of `lock_timeout` is tried
+    /// again (default 10), and the pause before the first retry (default
+    /// 1 s), which doubles for each next one up to 30 s. Each retry is
+    /// logged and reported to [`Runner::on_progress`]; when none is left the
+    /// run fails with [`Error::LocksNotAvailable`], naming the transactions
+    /// that held the tables.
+    pub fn lock_retries(mut self, retries: u32, first_delay: Duration) -> Self {
+        self.lock_retries = retries;
+        self.lock_retry_delay = first_delay;
+        self
+    }
+
+    /// Lets another thread stop the run cleanly: see [`Interrupt`].
+    pub fn interrupt(mut self, interrupt: &'a Interrupt) -> Self {
+        self.interrupt = Some(interrupt);
         self
     }
 
@@ -383,6 +474,25 @@ impl<'a> Runner<'a> {
                     "DELETE FROM {qualified} WHERE version = {version_literal};\n"
                 ));
             }
+            Resolution::AcceptChecksum => {
+                let Some(migration) = embedded else {
+                    return Err(Error::UnknownVersion {
+                        version: version.to_owned(),
+                    });
+                };
+                query.push_str(&format!(
+                    "ALTER TABLE {qualified} ADD COLUMN IF NOT EXISTS checksum_before text, \
+                     ADD COLUMN IF NOT EXISTS checksum_accepted_by text, \
+                     ADD COLUMN IF NOT EXISTS checksum_accepted_at timestamptz;\n\
+                     UPDATE {qualified} SET checksum_before = checksum, checksum = {}, \
+                     checksum_accepted_by = {} || ' as ' || session_user, \
+                     checksum_accepted_at = pg_catalog.clock_timestamp() \
+                     WHERE version = {version_literal} AND success AND checksum <> {};\n",
+                    literal(migration.checksum),
+                    literal(&self.applied_by_value()),
+                    literal(migration.checksum),
+                ));
+            }
         }
         query.push_str(&format!(
             "SELECT count(*) FROM {qualified} WHERE version = {version_literal}"
@@ -400,11 +510,9 @@ impl<'a> Runner<'a> {
                 .and_then(|rows| rows.first())
                 .and_then(|row| row.first()),
         );
-        let expected = match resolution {
-            Resolution::Applied => 1,
-            Resolution::RolledBack => 0,
-        };
-        if resolution == Resolution::Applied && remaining != Some(expected) {
+        if matches!(resolution, Resolution::Applied | Resolution::AcceptChecksum)
+            && remaining != Some(1)
+        {
             return Err(Error::UnknownVersion {
                 version: version.to_owned(),
             });
@@ -639,7 +747,7 @@ impl<'a> Runner<'a> {
         let started = Instant::now();
         let mut delay = Duration::from_millis(10);
         let mut jitter = Jitter::new();
-        let mut announced = false;
+        let mut next_report: Option<Duration> = None;
         loop {
             let attempt = match session.conn.simple_query(&query).await {
                 Ok(messages) => Attempt::from_results(statements(&messages), read_history),
@@ -674,7 +782,7 @@ impl<'a> Runner<'a> {
                         pid: attempt.pid.unwrap_or_default(),
                     });
                 }
-                if announced {
+                if next_report.is_some() {
                     log::info!(
                         "took the migration lock after waiting {:?}",
                         started.elapsed()
@@ -688,32 +796,38 @@ impl<'a> Runner<'a> {
                 });
             }
             let waited = started.elapsed();
-            if waited >= self.lock_timeout {
-                let (holder_pid, holder_application) = self.lock_holder(session).await;
+            if waited >= self.lock_wait {
+                let holder = self.lock_holder(session).await;
                 return Err(Error::LockTimeout {
                     waited,
                     key,
                     database: attempt.database,
-                    holder_pid,
-                    holder_application,
+                    holder_pid: holder.as_ref().map(|holder| holder.pid),
+                    holder_application: holder.map(|holder| holder.application_name),
                 });
             }
-            if !announced {
-                announced = true;
-                let (holder, application) = self.lock_holder(session).await;
-                let who = match (holder, application) {
-                    (Some(pid), Some(app)) if !app.is_empty() => {
-                        format!("server process pid {pid} ({app})")
-                    }
-                    (Some(pid), _) => format!("server process pid {pid}"),
-                    (None, _) => "another session".to_owned(),
+            if self.interrupt.is_some_and(Interrupt::is_interrupted) {
+                return Err(Error::Interrupted(Box::default()));
+            }
+            if next_report.is_none_or(|at| waited >= at) {
+                next_report = Some(waited + WAITING_REPORT_INTERVAL);
+                let holder = self.lock_holder(session).await;
+                let who = match &holder {
+                    Some(holder) => holder.to_string(),
+                    None => "another session".to_owned(),
                 };
                 log::info!(
-                    "waiting for the migration lock held by {who} (timeout {:?})",
-                    self.lock_timeout
+                    "waiting for the migration lock held by {who} (waited {} s of {} s)",
+                    waited.as_secs(),
+                    self.lock_wait.as_secs()
                 );
+                self.progress(Progress::Waiting {
+                    holder: holder.as_ref(),
+                    waited,
+                    timeout: self.lock_wait,
+                });
             }
-            let remaining = self.lock_timeout.saturating_sub(waited);
+            let remaining = self.lock_wait.saturating_sub(waited);
             let sleep = jitter
                 .apply(delay)
                 .min(remaining)
@@ -723,24 +837,29 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// The backend holding the lock, from pg_locks (best effort).
-    async fn lock_holder<C: Conn>(
+    /// The server process holding the migration lock (best effort).
+    async fn lock_holder<C: Conn>(&self, session: &mut Session<C>) -> Option<LockHolder> {
+        holders(&mut session.conn, &advisory_holder_query(session.key))
+            .await
+            .into_iter()
+            .next()
+    }
+
+    /// The server process holding this runner's migration lock, with what
+    /// it runs: for a run applying a transactional migration,
+    /// [`LockHolder::applying`] names the migration. `None` when no run
+    /// holds the lock. Takes no lock and changes nothing.
+    pub fn lock_holder_now(
         &self,
-        session: &mut Session<C>,
-    ) -> (Option<i32>, Option<String>) {
-        let query = format!(
-            "SELECT l.pid, a.application_name FROM pg_catalog.pg_locks l \
-             LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
-             WHERE {} AND l.granted LIMIT 1",
-            sql::lock_condition(session.key)
-        );
-        match session.conn.simple_query(&query).await {
-            Ok(messages) => {
-                let row = first_row(&statements(&messages));
-                (parse_i32(row.first()), text_opt(row.get(1)))
-            }
-            Err(_) => (None, None),
-        }
+        client: &mut postgres::Client,
+    ) -> Result<Option<LockHolder>, Error> {
+        let messages = client
+            .simple_query(&advisory_holder_query(self.lock_key()))
+            .map_err(|e| Error::database("cannot read pg_locks", e))?;
+        Ok(statements(&messages)
+            .iter()
+            .flat_map(crate::holder::parse_holders)
+            .next())
     }
 
     async fn migrate_locked<C: Conn>(
@@ -798,13 +917,36 @@ impl<'a> Runner<'a> {
             return Ok(report);
         }
         let n_pending = planned.pending.len();
+        let pending: Vec<&EmbeddedMigration> = planned
+            .pending
+            .iter()
+            .map(|&index| &migrations[index])
+            .collect();
         self.progress(Progress::Planned {
             pending: n_pending,
             already_applied: planned.already_applied,
+            migrations: &pending,
         });
         let applied_by = self.applied_by_value();
+        // Every directive is read before anything is applied.
+        for &index in &planned.pending {
+            crate::apply::migration_lock_timeout(&migrations[index], self.lock_timeout)?;
+        }
+        let progress = |event: Progress<'_>| self.progress(event);
+        let apply = Apply {
+            qualified: &qualified,
+            applied_by: &applied_by,
+            lock_timeout: self.lock_timeout,
+            lock_retries: self.lock_retries,
+            retry_delay: self.lock_retry_delay,
+            interrupt: self.interrupt,
+            progress: &progress,
+        };
         for (position, &index) in planned.pending.iter().enumerate() {
             let migration = &migrations[index];
+            if apply.interrupted() {
+                return Err(Error::Interrupted(Box::default()));
+            }
             self.progress(Progress::Applying {
                 index: position,
                 pending: n_pending,
@@ -812,9 +954,9 @@ impl<'a> Runner<'a> {
             });
             let started = Instant::now();
             if migration.transactional {
-                apply_transactional(session, &qualified, migration, &applied_by).await?;
+                apply_transactional(session, &apply, migration).await?;
             } else {
-                apply_statements(session, &qualified, migration, &applied_by).await?;
+                apply_statements(session, &apply, migration).await?;
             }
             let duration = started.elapsed();
             log::info!(
@@ -995,7 +1137,7 @@ struct Acquired {
 
 /// Whether the session holds the migration lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum LockState {
+pub(crate) enum LockState {
     Free,
     Held,
     /// A round trip that may have taken or released it failed.
@@ -1005,16 +1147,16 @@ enum LockState {
 /// The connection while the lock is held: dropping it without releasing
 /// (an error, a panic, a cancelled future) rolls back any open transaction
 /// and releases the lock.
-struct Session<C: Conn> {
-    conn: C,
-    key: i64,
-    lock: LockState,
-    in_transaction: bool,
+pub(crate) struct Session<C: Conn> {
+    pub(crate) conn: C,
+    pub(crate) key: i64,
+    pub(crate) lock: LockState,
+    pub(crate) in_transaction: bool,
     /// The server process that took the lock.
-    pid: Option<i32>,
+    pub(crate) pid: Option<i32>,
     /// The `search_path` the first migration started with, which every
     /// later one starts with too and the session gets back at the end.
-    search_path: Option<String>,
+    pub(crate) search_path: Option<String>,
 }
 
 impl<C: Conn> Session<C> {
@@ -1082,255 +1224,6 @@ fn applied(migration: &EmbeddedMigration, duration: Duration) -> Applied {
     }
 }
 
-/// What the transaction check after a migration answers (SQL literals).
-const TRANSACTION_KEPT: &str = "'migrate: transaction kept'";
-const TRANSACTION_ENDED: &str = "'migrate: transaction ended by the migration'";
-
-/// Runs a migration and records it in one transaction, in one round trip.
-async fn apply_transactional<C: Conn>(
-    session: &mut Session<C>,
-    qualified: &str,
-    migration: &EmbeddedMigration,
-    applied_by: &str,
-) -> Result<(), Error> {
-    // A transaction-local marker tells, after the migration's SQL, whether
-    // that SQL ended the runner's transaction itself (its own BEGIN/COMMIT).
-    let mut prefix = String::from("BEGIN;\n");
-    if let Some(pid) = session.pid {
-        prefix.push_str(&sql::same_process(pid));
-        prefix.push_str(";\n");
-    }
-    prefix.push_str(&format!(
-        "{};\nSELECT pg_catalog.set_config('migrate.runner_transaction', 'on', true);\n{};\n",
-        sql::assert_lock_held(session.key),
-        search_path_statement(session),
-    ));
-    let search_path_index = 3 + usize::from(session.pid.is_some());
-    let body = migration
-        .sql
-        .strip_prefix('\u{feff}')
-        .unwrap_or(migration.sql);
-    let query = format!(
-        "{prefix}{body}\n;\nINSERT INTO {qualified} (version, name, checksum, transactional, started_at, finished_at, execution_ms, success, applied_by) \
-         VALUES ({}, {}, {}, true, pg_catalog.now(), pg_catalog.clock_timestamp(), \
-         (EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::bigint, true, {});\n\
-         SELECT CASE WHEN pg_catalog.current_setting('migrate.runner_transaction', true) = 'on' \
-         THEN {TRANSACTION_KEPT} ELSE {TRANSACTION_ENDED} END;\nCOMMIT",
-        literal(migration.version),
-        literal(migration.name),
-        literal(migration.checksum),
-        literal(applied_by),
-    );
-    session.in_transaction = true;
-    match session.conn.simple_query(&query).await {
-        Ok(messages) => {
-            session.in_transaction = false;
-            let results = statements(&messages);
-            remember_search_path(session, &results, search_path_index);
-            let ended = results.iter().rev().flatten().any(|row| {
-                row.first().and_then(|v| v.as_deref()) == Some(TRANSACTION_ENDED.trim_matches('\''))
-            });
-            if ended {
-                log::warn!(
-                    "migration {} ({}) ends the runner's transaction itself (its own BEGIN/COMMIT): it was applied and recorded, but not in one transaction with its history row; remove its transaction statements",
-                    migration.version,
-                    migration.path
-                );
-            }
-            Ok(())
-        }
-        Err(error) => {
-            // Close the aborted transaction before anything else is sent,
-            // and give the session back the search_path the run started with.
-            let mut rollback = String::from("ROLLBACK");
-            if let Some(path) = &session.search_path {
-                rollback.push_str(";\n");
-                rollback.push_str(&sql::set_search_path(path));
-            }
-            let _ = session.conn.simple_query(&rollback).await;
-            session.in_transaction = false;
-            if let (Some(first_pid), Some(second_pid)) = (session.pid, process_changed_to(&error)) {
-                return Err(Error::TransactionPooler {
-                    first_pid,
-                    second_pid,
-                });
-            }
-            if is_lock_lost(&error) {
-                return Err(Error::LockLost {
-                    version: migration.version.to_owned(),
-                    path: migration.path.to_owned(),
-                });
-            }
-            let prefix_chars = prefix.chars().count();
-            let line_column = error_position(&error)
-                .and_then(|position| position.checked_sub(prefix_chars))
-                .and_then(|position| sql::line_column(body, position))
-                .map(|(line, column)| (line + migration.lines_before_up, column));
-            Err(Error::MigrationFailed(Box::new(FailedMigration {
-                version: migration.version.to_owned(),
-                path: migration.path.to_owned(),
-                transactional: true,
-                statement: None,
-                n_statements: 0,
-                line_column,
-                source: error,
-                invalid_indexes: Vec::new(),
-            })))
-        }
-    }
-}
-
-/// Runs a non-transactional migration one statement per round trip, each
-/// alone so that PostgreSQL runs it outside any transaction block, recording
-/// progress after each.
-async fn apply_statements<C: Conn>(
-    session: &mut Session<C>,
-    qualified: &str,
-    migration: &EmbeddedMigration,
-    applied_by: &str,
-) -> Result<(), Error> {
-    let whole = [migration.sql];
-    let statements: &[&str] = if migration.statements.is_empty() {
-        log::warn!(
-            "non-transactional migration {} ({}) was embedded without its statements: sending its SQL as one statement",
-            migration.version,
-            migration.path
-        );
-        &whole
-    } else {
-        migration.statements
-    };
-    let version = literal(migration.version);
-    let mut start = String::new();
-    if let Some(pid) = session.pid {
-        start.push_str(&sql::same_process(pid));
-        start.push_str(";\n");
-    }
-    start.push_str(&format!(
-        "{};\n{};\nINSERT INTO {qualified} (version, name, checksum, transactional, started_at, success, statements_done, applied_by) \
-         VALUES ({version}, {}, {}, false, pg_catalog.clock_timestamp(), false, 0, {})",
-        sql::assert_lock_held(session.key),
-        search_path_statement(session),
-        literal(migration.name),
-        literal(migration.checksum),
-        literal(applied_by),
-    ));
-    let search_path_index = 1 + usize::from(session.pid.is_some());
-    let started = session.conn.simple_query(&start).await;
-    if let Ok(messages) = &started {
-        remember_search_path(session, &conn::statements(messages), search_path_index);
-    }
-    if let Err(error) = started {
-        if let (Some(first_pid), Some(second_pid)) = (session.pid, process_changed_to(&error)) {
-            return Err(Error::TransactionPooler {
-                first_pid,
-                second_pid,
-            });
-        }
-        if is_lock_lost(&error) {
-            return Err(Error::LockLost {
-                version: migration.version.to_owned(),
-                path: migration.path.to_owned(),
-            });
-        }
-        return Err(Error::database(
-            format!(
-                "cannot record the start of migration {} ({}) in {qualified}",
-                migration.version, migration.path
-            ),
-            error,
-        ));
-    }
-    for (index, statement) in statements.iter().enumerate() {
-        if let Err(error) = session.conn.simple_query(statement).await {
-            let ordinal = index + 1;
-            let record = format!(
-                "UPDATE {qualified} SET failed_statement = {ordinal}, error = {}, finished_at = pg_catalog.clock_timestamp() WHERE version = {version}",
-                literal(&db_message(&error)),
-            );
-            if let Err(record_error) = session.conn.simple_query(&record).await {
-                log::error!(
-                    "cannot record the failure of migration {} ({}): {record_error}",
-                    migration.version,
-                    migration.path
-                );
-            }
-            let invalid_indexes = invalid_indexes(session).await;
-            // Where PostgreSQL placed the error, else the statement's start.
-            let line_column = migration.sql.find(statement).and_then(|offset| {
-                let before = migration.sql[..offset].chars().count();
-                let position = error_position(&error).unwrap_or(1);
-                sql::line_column(migration.sql, before + position)
-                    .map(|(line, column)| (line + migration.lines_before_up, column))
-            });
-            return Err(Error::MigrationFailed(Box::new(FailedMigration {
-                version: migration.version.to_owned(),
-                path: migration.path.to_owned(),
-                transactional: false,
-                statement: Some(ordinal),
-                n_statements: statements.len(),
-                line_column,
-                source: error,
-                invalid_indexes,
-            })));
-        }
-        let done = index + 1;
-        let progress = if done == statements.len() {
-            format!(
-                "UPDATE {qualified} SET statements_done = {done}, success = true, finished_at = pg_catalog.clock_timestamp(), \
-                 execution_ms = (EXTRACT(EPOCH FROM pg_catalog.clock_timestamp() - started_at) * 1000)::bigint WHERE version = {version}"
-            )
-        } else {
-            format!("UPDATE {qualified} SET statements_done = {done} WHERE version = {version}")
-        };
-        session.conn.simple_query(&progress).await.map_err(|e| {
-            Error::database(
-                format!(
-                    "statement {done} of migration {} ({}) was applied but its progress could not be recorded",
-                    migration.version, migration.path
-                ),
-                e,
-            )
-        })?;
-    }
-    Ok(())
-}
-
-/// The statement that starts a migration with the `search_path` the run's
-/// first migration started with, so that a migration's `SET search_path`
-/// cannot move where the next one creates its objects; for the first
-/// migration, the statement that reads it. Either answers the value.
-fn search_path_statement<C: Conn>(session: &Session<C>) -> String {
-    match &session.search_path {
-        Some(path) => sql::set_search_path(path),
-        None => "SELECT pg_catalog.current_setting('search_path')".to_owned(),
-    }
-}
-
-/// Keeps the `search_path` answered by statement `index` of `results`
-/// (see [`search_path_statement`]) when the run has none yet.
-fn remember_search_path<C: Conn>(session: &mut Session<C>, results: &[Rows], index: usize) {
-    if session.search_path.is_none() {
-        session.search_path = results
-            .get(index)
-            .and_then(|rows| rows.first())
-            .and_then(|row| row.first().cloned().flatten());
-    }
-}
-
-/// Indexes PostgreSQL marks INVALID (left by a failed CONCURRENTLY build).
-async fn invalid_indexes<C: Conn>(session: &mut Session<C>) -> Vec<String> {
-    let query = "SELECT i.indexrelid::pg_catalog.regclass::text FROM pg_catalog.pg_index i WHERE NOT i.indisvalid ORDER BY 1";
-    match session.conn.simple_query(query).await {
-        Ok(messages) => statements(&messages)
-            .into_iter()
-            .flatten()
-            .filter_map(|row| row.into_iter().next().flatten())
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
 fn parse_history(rows: &Rows, qualified: &str) -> Result<Vec<HistoryRow>, Error> {
     rows.iter()
         .map(|row| {
@@ -1353,31 +1246,20 @@ fn parse_history(rows: &Rows, qualified: &str) -> Result<Vec<HistoryRow>, Error>
         .collect()
 }
 
-fn first_row(results: &[Rows]) -> Vec<Option<String>> {
-    results
-        .iter()
-        .find_map(|rows| rows.first().cloned())
-        .unwrap_or_default()
-}
-
 fn parse_i32(value: Option<&Option<String>>) -> Option<i32> {
     value
         .and_then(|v| v.as_deref())
         .and_then(|v| v.parse().ok())
 }
 
-fn text_opt(value: Option<&Option<String>>) -> Option<String> {
-    value.cloned().flatten()
-}
-
-fn db_message(error: &postgres::Error) -> String {
+pub(crate) fn db_message(error: &postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => db.message().to_owned(),
         None => error.to_string(),
     }
 }
 
-fn error_position(error: &postgres::Error) -> Option<usize> {
+pub(crate) fn error_position(error: &postgres::Error) -> Option<usize> {
     match error.as_db_error()?.position()? {
         postgres::error::ErrorPosition::Original(position) => Some(*position as usize),
         _ => None,
@@ -1385,7 +1267,7 @@ fn error_position(error: &postgres::Error) -> Option<usize> {
 }
 
 /// The server process named by the pid check's error, when it failed.
-fn process_changed_to(error: &postgres::Error) -> Option<i32> {
+pub(crate) fn process_changed_to(error: &postgres::Error) -> Option<i32> {
     let message = error.as_db_error()?.message();
     let start = message.find(sql::PROCESS_CHANGED_SENTINEL)? + sql::PROCESS_CHANGED_SENTINEL.len();
     let digits: String = message[start..]
@@ -1395,7 +1277,7 @@ fn process_changed_to(error: &postgres::Error) -> Option<i32> {
     digits.parse().ok()
 }
 
-fn is_lock_lost(error: &postgres::Error) -> bool {
+pub(crate) fn is_lock_lost(error: &postgres::Error) -> bool {
     error
         .as_db_error()
         .is_some_and(|db| db.message().contains(sql::LOCK_NOT_HELD_SENTINEL))

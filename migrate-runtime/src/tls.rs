@@ -109,8 +109,8 @@ impl Tls {
 }
 
 /// Connects to `url` with TLS verified against Mozilla's roots, as
-/// `sslmode` in the URL asks (`require` for managed PostgreSQL).
+/// `sslmode` in the URL asks (`require` for managed PostgreSQL), within
+/// the bound [`crate::connect`] describes (`connect_timeout`, else 10 s).
 pub fn connect(url: &str) -> Result<postgres::Client, Error> {
-    postgres::Client::connect(url, Tls::webpki_roots().connector())
-        .map_err(|error| Error::database("cannot connect with TLS", error))
+    crate::connect_with(url, Tls::webpki_roots().connector())
 }

@@ -175,7 +175,7 @@ fn terminating_the_lock_holders_backend_lets_another_runner_take_over() {
         let mut client = postgres::Client::connect(&url_b, postgres::NoTls).unwrap();
         set.runner()
             .drift(DriftPolicy::Off)
-            .lock_timeout(Duration::from_secs(120))
+            .lock_wait(Duration::from_secs(120))
             .run(&mut client)
     });
     // Let B start waiting for the lock.
@@ -225,7 +225,7 @@ fn terminating_the_lock_holders_backend_lets_another_runner_take_over() {
 fn lock_timeout_names_the_holder() {
     let db = TestDatabase::new("rt_timeout");
     let set = migrations(&numbered(1));
-    let runner = set.runner().lock_timeout(Duration::from_millis(300));
+    let runner = set.runner().lock_wait(Duration::from_millis(300));
     let mut holder = postgres::Client::connect(
         &format!("{}?application_name=holder", db.url),
         postgres::NoTls,

@@ -661,6 +661,7 @@ fn progress_is_reported_under_one_lock() {
             migrate_runtime::Progress::Planned {
                 pending,
                 already_applied,
+                ..
             } => format!("planned {pending} ({already_applied} applied) lock {held}"),
             migrate_runtime::Progress::Applying {
                 index,

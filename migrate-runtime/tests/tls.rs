@@ -59,7 +59,10 @@ fn the_certificate_is_verified() {
         panic!("a self-signed certificate was accepted");
     };
     let message = error.to_string();
-    assert!(message.starts_with("cannot connect with TLS"), "{message}");
+    assert!(
+        message.starts_with("cannot connect to localhost:"),
+        "{message}"
+    );
     assert!(message.contains("certificate"), "{message}");
 }
 

@@ -52,7 +52,7 @@ fn assert_absent(package: &str, forbidden: &[&str]) {
 #[test]
 fn runtime_never_links_the_parser_or_macro_machinery() {
     assert_absent(
-        "migrate-runtime",
+        "pgfold-runtime",
         &["sqlparser", "syn", "proc-macro2", "quote"],
     );
 }
@@ -60,7 +60,7 @@ fn runtime_never_links_the_parser_or_macro_machinery() {
 #[test]
 fn model_never_links_the_parser_or_a_database_client() {
     assert_absent(
-        "migrate-core",
+        "pgfold-core",
         &[
             "sqlparser",
             "syn",
@@ -73,8 +73,5 @@ fn model_never_links_the_parser_or_a_database_client() {
 
 #[test]
 fn analysis_never_links_proc_macro2() {
-    assert_absent(
-        "migrate-build",
-        &["syn", "proc-macro2", "quote", "postgres"],
-    );
+    assert_absent("pgfold-build", &["syn", "proc-macro2", "quote", "postgres"]);
 }

@@ -49,7 +49,7 @@ fn main() -> ExitCode {
         eprintln!(
             "usage: migrate-bench-anchors <dir>\n\
              <dir> holds one <set>.json per corpus set, as written by \
-             `MIGRATE_BENCH_DUMP_DIR=<dir> cargo bench -p migrate-runtime --bench boot`"
+             `MIGRATE_BENCH_DUMP_DIR=<dir> cargo bench -p pgfold-runtime --bench boot`"
         );
         return ExitCode::FAILURE;
     };
@@ -146,7 +146,7 @@ fn load(dump_dir: &Path, set: &str) -> Result<Vec<Migration>, String> {
     let path = dump_dir.join(format!("{set}.json"));
     let json = std::fs::read_to_string(&path).map_err(|error| {
         format!(
-            "cannot read {}: {error}\n(write it with `MIGRATE_BENCH_DUMP_DIR=<dir> cargo bench -p migrate-runtime --bench boot`)",
+            "cannot read {}: {error}\n(write it with `MIGRATE_BENCH_DUMP_DIR=<dir> cargo bench -p pgfold-runtime --bench boot`)",
             path.display()
         )
     })?;

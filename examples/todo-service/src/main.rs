@@ -95,6 +95,10 @@ async fn run() -> Result<(), BoxError> {
         boot["elapsed_ms"]
     );
 
+    let connect_timeout = config
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(migrate::DEFAULT_CONNECT_TIMEOUT);
     let manager = Manager::from_config(
         config,
         NoTls,
@@ -102,7 +106,13 @@ async fn run() -> Result<(), BoxError> {
             recycling_method: RecyclingMethod::Fast,
         },
     );
-    let pool = Pool::builder(manager).max_size(8).build()?;
+    // A pooled connection is bounded as the boot's was: the pool gives up
+    // on one that takes longer than the connect timeout to set up.
+    let pool = Pool::builder(manager)
+        .max_size(8)
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .create_timeout(Some(connect_timeout))
+        .build()?;
     let state = AppState {
         pool,
         boot: Arc::new(boot),
@@ -131,7 +141,8 @@ async fn create_database_if_missing(config: &tokio_postgres::Config) -> Result<(
     let name = config.get_dbname().unwrap_or("postgres").to_owned();
     let mut admin = config.clone();
     admin.dbname("postgres");
-    let (client, connection) = admin.connect(NoTls).await?;
+    // Within connect_timeout (10 s when the URL sets none), handshake included.
+    let (client, connection) = migrate::connect_async(&admin, NoTls).await?;
     let connection = tokio::spawn(connection);
     // The name of a database is not part of any schema: this query is not checked.
     let exists = client
@@ -151,7 +162,7 @@ async fn create_database_if_missing(config: &tokio_postgres::Config) -> Result<(
 }
 
 async fn migrate_on_boot(config: &tokio_postgres::Config) -> Result<Value, BoxError> {
-    let (client, connection) = config.connect(NoTls).await?;
+    let (client, connection) = migrate::connect_async(config, NoTls).await?;
     let connection = tokio::spawn(connection);
     let report = MIGRATIONS.run_async(&client).await?;
     drop(client);

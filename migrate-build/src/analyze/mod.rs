@@ -62,6 +62,7 @@ mod modify;
 mod operators;
 mod overloads;
 mod pg_functions;
+mod provenance;
 mod query;
 pub(crate) mod scope;
 mod types;
@@ -173,7 +174,9 @@ pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>
     analyzer.default_values = rewritten.default_values;
     analyzer.variadic_args = rewritten.variadic_args;
     let outputs = analyzer.statement(statement);
-    analyzer.finish(outputs)
+    analyzer
+        .finish(outputs)
+        .map_err(|diagnostics| provenance::annotate(schema, diagnostics))
 }
 
 /// The output columns of a query (the fold uses it for views). Spans in the

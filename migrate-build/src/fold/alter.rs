@@ -456,6 +456,7 @@ impl Folder {
         self.schema.sequences.retain(|_, sequence| {
             sequence.owned_by.as_ref() != Some(&(table.clone(), column_name.clone()))
         });
+        self.record_change(stmt, table, Some(&column_name), None);
         Ok(())
     }
 
@@ -562,6 +563,7 @@ impl Folder {
                 *column = new.clone();
             }
         }
+        self.record_change(stmt, table, Some(&old), Some(&new));
         Ok(())
     }
 
@@ -589,6 +591,7 @@ impl Folder {
         };
         self.schema.relations.insert(new_name.clone(), relation);
         self.repoint_relation(table, &new_name);
+        self.record_change(stmt, table, None, Some(new_object));
         Ok(new_name)
     }
 

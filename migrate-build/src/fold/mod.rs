@@ -85,6 +85,7 @@
 mod aggregates;
 mod alter;
 mod defaults;
+mod history;
 mod names;
 mod objects;
 mod plpgsql;
@@ -126,6 +127,9 @@ pub struct Folder {
     pub(crate) unfollowed: Vec<Unfollowed>,
     /// Path of the migration being folded, for messages.
     pub(crate) current_path: String,
+    /// Its up SQL, where it starts in the file and the lines before it:
+    /// the lines of renames and drops in [`migrate_core::History`].
+    pub(crate) current_up: (String, usize, usize),
     /// The table CREATE TABLE is building, which its own foreign keys may
     /// reference before it is in the schema.
     pub(crate) creating: Option<Name>,
@@ -176,6 +180,7 @@ impl Folder {
             ddl_functions: std::collections::HashSet::new(),
             unfollowed: Vec::new(),
             current_path: String::new(),
+            current_up: (String::new(), 0, 0),
             creating: None,
         }
     }
@@ -186,6 +191,11 @@ impl Folder {
         // Each migration runs in a session of its own.
         self.search_path = vec!["public".to_owned()];
         self.current_path = migration.path.clone();
+        self.current_up = (
+            migration.up.clone(),
+            migration.up_offset,
+            migration.lines_before_up,
+        );
         let sql = migration.up.as_str();
         let statements = split_statements(sql);
         // PostgreSQL's parser reads the whole file before it runs any of it:

@@ -1535,6 +1535,7 @@ impl Folder {
                     )));
             }
         }
+        self.record_change(stmt, &found, None, None);
         self.drop_relation_cascade(&found);
         Ok(())
     }

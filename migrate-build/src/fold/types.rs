@@ -202,17 +202,7 @@ impl Folder {
             .types
             .keys()
             .map(|name| name.name.as_str())
-            .chain([
-                "integer",
-                "bigint",
-                "text",
-                "varchar",
-                "timestamptz",
-                "boolean",
-                "jsonb",
-                "uuid",
-                "numeric",
-            ]);
+            .chain(BUILTIN_TYPE_NAMES.iter().copied());
         if let Some(suggestion) = names::did_you_mean(&type_name, candidates) {
             error = error.with_help(suggestion);
         }
@@ -226,6 +216,52 @@ impl Folder {
         })
     }
 }
+
+/// The built-in type names a did-you-mean offers, as a migration writes them.
+const BUILTIN_TYPE_NAMES: &[&str] = &[
+    "integer",
+    "bigint",
+    "smallint",
+    "serial",
+    "bigserial",
+    "smallserial",
+    "text",
+    "varchar",
+    "char",
+    "boolean",
+    "date",
+    "time",
+    "timetz",
+    "timestamp",
+    "timestamptz",
+    "interval",
+    "numeric",
+    "decimal",
+    "real",
+    "float4",
+    "float8",
+    "money",
+    "bytea",
+    "json",
+    "jsonb",
+    "uuid",
+    "inet",
+    "cidr",
+    "macaddr",
+    "bit",
+    "varbit",
+    "tsvector",
+    "tsquery",
+    "xml",
+    "point",
+    "int4range",
+    "int8range",
+    "numrange",
+    "tsrange",
+    "tstzrange",
+    "daterange",
+    "oid",
+];
 
 fn char_length(length: &Option<CharacterLength>) -> Option<i64> {
     match length {
