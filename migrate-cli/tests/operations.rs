@@ -141,14 +141,15 @@ fn sleeping_url(db: &TestDatabase) -> String {
     format!("{}?options=-c%20migrate_test.sleep%3D600", db.url)
 }
 
-/// Waits until the migration's `pg_sleep` runs on the server, failing the
+/// Waits until the migration's `pg_sleep` runs on the server in the test's own
+/// database (tests run in parallel, each sleeping in its own), failing the
 /// test (rather than hanging CI) after a minute.
 fn wait_for_sleep(admin: &mut postgres::Client) {
     let started = std::time::Instant::now();
     loop {
         let n: i64 = admin
             .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(coalesce%' AND pid <> pg_backend_pid()",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%pg_sleep(coalesce%' AND pid <> pg_backend_pid()",
                 &[],
             )
             .unwrap()

@@ -162,7 +162,7 @@ fn terminating_the_lock_holders_backend_lets_another_runner_take_over() {
         check_deadline(waiting_since, "runner A's migration 2");
         let rows = admin
             .query(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = 'runner_a' AND query LIKE '%pg_sleep%' AND state = 'active'",
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'runner_a' AND query LIKE '%pg_sleep%' AND state = 'active'",
                 &[],
             )
             .unwrap();
@@ -184,7 +184,7 @@ fn terminating_the_lock_holders_backend_lets_another_runner_take_over() {
         check_deadline(waiting_since, "runner B to try the lock");
         let n: i64 = admin
             .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'runner_b' AND query LIKE '%pg_try_advisory_lock%'",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'runner_b' AND query LIKE '%pg_try_advisory_lock%'",
                 &[],
             )
             .unwrap()

@@ -226,7 +226,7 @@ fn interrupt_during_sleep(db: &TestDatabase, set: &'static migrate_runtime::Migr
     wait_until("pg_sleep to run", || {
         admin
             .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()",
                 &[],
             )
             .unwrap()
