@@ -650,3 +650,97 @@ fn colours_where_asked_never_with_no_color() {
     );
     assert!(all_output(&plain).contains("pending  1  1_users.sql"));
 }
+
+/// A migration whose statement catches the cancel request and sleeps on,
+/// as a statement that does not answer a cancel would behave.
+const STUBBORN: &str = "DO $$\nBEGIN\n  LOOP\n    BEGIN\n      PERFORM pg_sleep(coalesce(nullif(current_setting('migrate_test.sleep', true), ''), '0')::float8);\n      EXIT;\n    EXCEPTION WHEN query_canceled THEN\n      RAISE NOTICE 'cancel ignored';\n    END;\n  END LOOP;\nEND\n$$;\n";
+
+fn sleepers(admin: &mut postgres::Client) -> i64 {
+    admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%pg_sleep(coalesce%' AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn a_second_signal_exits_at_once_when_the_server_ignores_the_cancel() {
+    let project = TempDir::with(&[
+        ("migrations/1_users.sql", "CREATE TABLE users (id int);\n"),
+        ("migrations/2_stubborn.sql", STUBBORN),
+    ]);
+    let db = TestDatabase::new("cli_ops_second_signal");
+    let mut admin = db.client();
+    let mut deploy = spawn_deploy(&project.path, &sleeping_url(&db));
+    wait_for_sleep(&mut admin);
+    let mut stderr = std::io::BufReader::new(deploy.stderr.take().unwrap());
+
+    send(&deploy, "INT");
+    let mut line = String::new();
+    while !line.starts_with("SIGINT: stopping") {
+        line.clear();
+        let read = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        assert!(read > 0, "the deploy ended before saying it was stopping");
+    }
+    // The cancel was sent and ignored: the deploy waits for the server.
+    send(&deploy, "INT");
+    let output = deploy.wait_with_output().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(output.status.code(), Some(130), "{rest}");
+    assert!(
+        rest.contains("interrupted again: exiting at once"),
+        "{rest}"
+    );
+    // It did not wait: the server is still running the statement.
+    assert_eq!(sleepers(&mut admin), 1);
+
+    // Ending the server's session rolls the migration back and frees the lock.
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(coalesce%' AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap();
+    let started = std::time::Instant::now();
+    while sleepers(&mut admin) > 0 || advisory_locks(&mut admin) > 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the terminated session never went away"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = migrate(&project.path, &db.url, &["status"]);
+    let text = all_output(&status);
+    assert!(text.contains("pending  2  2_stubborn.sql\n"), "{text}");
+}
+
+#[test]
+fn on_a_terminal_the_running_migration_shows_its_elapsed_time() {
+    let project = sleepy_project(true);
+    let db = TestDatabase::new("cli_ops_elapsed");
+    // `script` gives the deploy a pseudo-terminal, as a user's shell would.
+    let url = format!("{}?options=-c%20migrate_test.sleep%3D3", db.url);
+    let shell_command = format!("'{}' deploy", env!("CARGO_BIN_EXE_migrate"));
+    let output = Command::new("script")
+        .args(["-q", "-e", "-c", &shell_command, "/dev/null"])
+        .current_dir(&project.path)
+        .env_remove("DIRECT_URL")
+        .env("DATABASE_URL", &url)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the deploy under script(1)");
+    let text = all_output(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    // The line is rewritten each second: `... applying 2 (2_slow.sql) N s`,
+    // and a three-second migration reaches at least one second.
+    let ticks: Vec<u64> = text
+        .split("applying 2 (2_slow.sql) ")
+        .skip(1)
+        .filter_map(|rest| rest.split(" s").next()?.parse().ok())
+        .collect();
+    assert!(ticks.iter().any(|&seconds| seconds >= 1), "{text:?}");
+    assert!(ticks.windows(2).all(|pair| pair[0] <= pair[1]), "{ticks:?}");
+}
