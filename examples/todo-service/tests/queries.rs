@@ -78,7 +78,7 @@ fn sync_queries_return_typed_rows() {
     let db = TestDatabase::new("todo_sync");
     let mut client = db.client();
     let report = MIGRATIONS.run(&mut client).unwrap();
-    assert_eq!(report.applied.len(), 2);
+    assert_eq!(report.applied.len(), 3);
 
     let created = migrate::query!(
         "INSERT INTO todos (title, notes) VALUES ($1, $2) RETURNING id, title, state, notes",
