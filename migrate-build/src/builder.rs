@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use migrate_core::{Migration, Schema};
 
 use crate::discover::{self, Layout};
+use crate::prelude::{AssumedFile, Before, Tool};
 use crate::{Diagnostic, Error, config, fold};
 
 /// The directory under `OUT_DIR` the helper writes into.
@@ -91,6 +92,10 @@ pub struct Builder {
     quiet: bool,
     /// Lint levels; `[package.metadata.migrate.lint]` when not given.
     lint: Option<crate::lint::LintConfig>,
+    /// The tool that applies the migrations; `tool` of Cargo.toml, else the layout's.
+    tool: Option<Tool>,
+    /// The assumed-objects file; `assumed` of Cargo.toml when not given.
+    assumed: Option<PathBuf>,
 }
 
 /// What [`Builder::compile`] did.
@@ -134,6 +139,21 @@ impl Builder {
         self
     }
 
+    /// The tool that applies the migrations, whose bookkeeping table the
+    /// fold starts from (see [`crate::prelude`]); the layout's tool when
+    /// not given here nor in Cargo.toml.
+    pub fn tool(mut self, tool: Tool) -> Self {
+        self.tool = Some(tool);
+        self
+    }
+
+    /// The assumed-objects file, relative to the package's directory unless
+    /// absolute (see [`crate::prelude`]). Overrides `Cargo.toml` metadata.
+    pub fn assumed(mut self, file: impl Into<PathBuf>) -> Self {
+        self.assumed = Some(file.into());
+        self
+    }
+
     /// Where to write instead of `$OUT_DIR` (for tests and tools).
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.out_dir = Some(dir.into());
@@ -172,10 +192,18 @@ impl Builder {
         // `Cargo.toml` is read only when the build script did not name the
         // directory: `cargo metadata` costs a process.
         let mut lint_config = self.lint.clone().unwrap_or_default();
+        let mut start = Start {
+            tool: self.tool,
+            assumed: self.assumed.as_ref().map(|file| manifest_dir.join(file)),
+        };
         let (migrations_dir, layout) = match &self.migrations {
             Some(dir) => (manifest_dir.join(dir), self.layout),
             None => {
                 let config = config::read(&manifest_dir)?;
+                start.tool = start.tool.or(config.tool);
+                if start.assumed.is_none() {
+                    start.assumed = config.assumed.clone();
+                }
                 if self.lint.is_none() {
                     lint_config = config.lint.clone();
                 }
@@ -199,7 +227,10 @@ impl Builder {
             )));
         }
         self.emit_rerun_for_dir(&migrations_dir);
-        let folded = match fold_directory(&migrations_dir, layout, &manifest_dir) {
+        if let Some(assumed) = &start.assumed {
+            self.emit(&format!("cargo:rerun-if-changed={}", assumed.display()));
+        }
+        let folded = match fold_directory_from(&migrations_dir, layout, &start, &manifest_dir) {
             // A new project: nothing to fold yet, an empty schema.
             Err(Error::NoMigrations { .. }) => FoldedDirectory {
                 layout: layout.unwrap_or(Layout::Sqlx),
@@ -374,8 +405,42 @@ pub fn fold_directory(
     layout: Option<Layout>,
     display_base: &Path,
 ) -> Result<FoldedDirectory, Error> {
+    fold_directory_from(dir, layout, &Start::default(), display_base)
+}
+
+/// What a migrations directory's fold starts from, beside its layout (see
+/// [`crate::prelude`]).
+#[derive(Clone, Debug, Default)]
+pub struct Start {
+    /// The tool that applies the migrations, when not the layout's.
+    pub tool: Option<Tool>,
+    /// The assumed-objects file.
+    pub assumed: Option<PathBuf>,
+}
+
+/// [`fold_directory`] from the tool's bookkeeping table and the
+/// assumed-objects file of `start`.
+pub fn fold_directory_from(
+    dir: &Path,
+    layout: Option<Layout>,
+    start: &Start,
+    display_base: &Path,
+) -> Result<FoldedDirectory, Error> {
     let discovered = discover::discover(dir, layout)?;
-    let folded = fold::fold(&discovered.migrations);
+    let assumed = match &start.assumed {
+        Some(path) => {
+            // Absolute, so that its diagnostics render whatever the
+            // migrations directory is.
+            let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            Some(AssumedFile::read(
+                &path,
+                &display_path(&path, display_base),
+            )?)
+        }
+        None => None,
+    };
+    let before = Before::new(discovered.layout, start.tool, assumed);
+    let folded = fold::fold_with(&before, &discovered.migrations);
     let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = folded
         .diagnostics
         .into_iter()

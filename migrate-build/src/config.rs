@@ -7,6 +7,12 @@
 //! [package.metadata.migrate]
 //! migrations = "db/migrations"   # relative to the package's directory
 //! layout = "sqlx"                # optional: detected when left out
+//! tool = "flyway"                # optional: the tool that applies them, whose
+//!                                # bookkeeping table exists before migration 1
+//!                                # (the layout's tool when left out; `migrate`
+//!                                # for none but migrate's own)
+//! assumed = "db/assumed.sql"     # optional: objects the migrations use and
+//!                                # never create, folded before migration 1
 //!
 //! [workspace.metadata.migrate]
 //! migrations = "migrations"      # relative to the workspace root
@@ -20,6 +26,7 @@ use std::path::{Path, PathBuf};
 use crate::Error;
 use crate::discover::Layout;
 use crate::lint::LintConfig;
+use crate::prelude::Tool;
 
 /// What `[package.metadata.migrate]` and `[workspace.metadata.migrate]` said,
 /// with paths already made absolute.
@@ -29,6 +36,11 @@ pub struct Config {
     pub migrations: Option<PathBuf>,
     /// The layout, when named.
     pub layout: Option<Layout>,
+    /// The tool that applies the migrations, when named (see
+    /// [`crate::prelude`]).
+    pub tool: Option<Tool>,
+    /// The assumed-objects file (see [`crate::prelude`]).
+    pub assumed: Option<PathBuf>,
     /// Lint levels (`[package.metadata.migrate.lint]`), see [`crate::lint`].
     pub lint: LintConfig,
 }
@@ -68,6 +80,8 @@ pub fn read(manifest_dir: &Path) -> Result<Config, Error> {
     Ok(Config {
         migrations: package.migrations.or(workspace.migrations),
         layout: package.layout.or(workspace.layout),
+        tool: package.tool.or(workspace.tool),
+        assumed: package.assumed.or(workspace.assumed),
         lint: workspace.lint.overridden_by(&package.lint),
     })
 }
@@ -107,13 +121,32 @@ pub fn from_table(
                         .map_err(|error| Error::Config(format!("{origin}: {error}")))?,
                 );
             }
+            "tool" => {
+                let Some(name) = value.as_str() else {
+                    return Err(Error::Config(format!(
+                        "`tool` in {origin} must be a string"
+                    )));
+                };
+                config.tool = Some(
+                    name.parse::<Tool>()
+                        .map_err(|error| Error::Config(format!("{origin}: {error}")))?,
+                );
+            }
+            "assumed" => {
+                let Some(file) = value.as_str() else {
+                    return Err(Error::Config(format!(
+                        "`assumed` in {origin} must be a string (a file)"
+                    )));
+                };
+                config.assumed = Some(base.join(file));
+            }
             "lint" => {
                 let origin = format!("{}.lint]", origin.trim_end_matches(']'));
                 config.lint = LintConfig::from_table(value, &origin)?;
             }
             other => {
                 return Err(Error::Config(format!(
-                    "unknown key `{other}` in {origin}: expected `migrations`, `layout` or `lint`"
+                    "unknown key `{other}` in {origin}: expected `migrations`, `layout`, `tool`, `assumed` or `lint`"
                 )));
             }
         }
@@ -149,7 +182,7 @@ mod tests {
     fn rejects_unknown_keys_and_layouts() {
         let bad_key = serde_json::json!({ "migrate": { "migration": "m" } });
         expect_test::expect![[
-            "unknown key `migration` in [workspace.metadata.migrate]: expected `migrations`, `layout` or `lint`"
+            "unknown key `migration` in [workspace.metadata.migrate]: expected `migrations`, `layout`, `tool`, `assumed` or `lint`"
         ]]
         .assert_eq(
             &from_table(&bad_key, Path::new("/"), "[workspace.metadata.migrate]")

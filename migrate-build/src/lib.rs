@@ -19,6 +19,7 @@ pub mod discover;
 mod error;
 pub mod fold;
 pub mod lint;
+pub mod prelude;
 pub mod render;
 pub mod split;
 pub mod syntax;

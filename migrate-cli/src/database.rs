@@ -11,7 +11,7 @@ use migrate_runtime::DriftPolicy;
 
 use crate::Failure;
 use crate::db::{DatabaseArgs, connect, redact_url};
-use crate::migrations::{MigrationsArgs, embedded};
+use crate::migrations::{MigrationsArgs, bookkeeping_snapshot, embedded};
 use crate::output::print;
 
 #[derive(Debug, clap::Args)]
@@ -90,7 +90,8 @@ pub fn reset(args: ResetArgs) -> Result<(), Failure> {
     let name = database_name(&url)?;
     drop_database(&url)?;
     create_database(&url)?;
-    let migrations = embedded(&folded.migrations, None);
+    let snapshot = bookkeeping_snapshot(args.migrations.tool_for(folded.layout)?);
+    let migrations = embedded(&folded.migrations, Some(&snapshot));
     let mut client = connect(&url)?;
     let report = args
         .database

@@ -29,7 +29,7 @@ use migrate_runtime::{DriftPolicy, Interrupt};
 
 use crate::Failure;
 use crate::db::DatabaseArgs;
-use crate::migrations::{MigrationsArgs, embedded, position};
+use crate::migrations::{MigrationsArgs, bookkeeping_snapshot, embedded, position};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -73,20 +73,25 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), Failure> {
     // Preflight: what PostgreSQL would reject never reaches it, not even
     // the first statements of a non-transactional migration.
-    let discovered = if args.no_check {
-        args.migrations.discover()?.migrations
+    let (discovered, layout) = if args.no_check {
+        let discovered = args.migrations.discover()?;
+        (discovered.migrations, discovered.layout)
     } else {
-        migrate_build::builder::fold_directory(
+        let folded = migrate_build::builder::fold_directory_from(
             &args.migrations.dir()?,
             args.migrations.layout()?,
+            &args.migrations.start()?,
             std::path::Path::new(""),
-        )?
-        .migrations
+        )?;
+        (folded.migrations, folded.layout)
     };
     if let Some(target) = &args.target {
         position(&discovered, target)?;
     }
-    let migrations = embedded(&discovered, None);
+    // The tool's bookkeeping table, which the fold assumed, is created with
+    // migrate's history table.
+    let snapshot = bookkeeping_snapshot(args.migrations.tool_for(layout)?);
+    let migrations = embedded(&discovered, Some(&snapshot));
     let (mut client, canceller) = args.database.connect_cancellable()?;
     // Should this process die, the server stops a running statement once it
     // sees the connection closed (PostgreSQL 14 and later; older ones
@@ -202,7 +207,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             "already_applied": report.already_applied,
             "elapsed_ms": started.elapsed().as_secs_f64() * 1000.0,
         })))?;
-        return check_drift(&args, &discovered, &mut client);
+        return check_drift(&args, &discovered, layout, &mut client);
     }
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(
@@ -214,7 +219,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     );
     let _ = stdout.flush();
     drop(stdout);
-    check_drift(&args, &discovered, &mut client)
+    check_drift(&args, &discovered, layout, &mut client)
 }
 
 /// A thread that turns the first SIGINT or SIGTERM into an interruption of
@@ -445,13 +450,29 @@ fn tick_elapsed_time(progress: Arc<Mutex<Progress>>, finished: Arc<AtomicBool>) 
 fn check_drift(
     args: &Args,
     migrations: &[migrate_core::Migration],
+    layout: migrate_build::discover::Layout,
     client: &mut postgres::Client,
 ) -> Result<(), Failure> {
     let last = match &args.target {
         Some(target) => position(migrations, target)?,
         None => migrations.len().saturating_sub(1),
     };
+    let start = args.migrations.start()?;
+    let assumed = match &start.assumed {
+        Some(path) => Some(migrate_build::prelude::AssumedFile::read(
+            path,
+            &path.display().to_string(),
+        )?),
+        None => None,
+    };
     let mut folder = Folder::new();
+    let before = migrate_build::prelude::Before::new(layout, start.tool, assumed);
+    if folder.start_from(&before).iter().any(|d| d.is_error()) {
+        eprintln!(
+            "warning: drift not checked: the assumed-objects file does not fold cleanly (see `migrate schema`)"
+        );
+        return Ok(());
+    }
     for migration in &migrations[..=last.min(migrations.len().saturating_sub(1))] {
         if folder.apply(migration).iter().any(|d| d.is_error()) {
             eprintln!(

@@ -169,6 +169,8 @@ fn load(args: &Args, source: &str) -> Result<Schema, Failure> {
     let migrations = MigrationsArgs {
         migrations: Some(PathBuf::from(source)),
         layout: args.layout,
+        tool: None,
+        assumed: None,
     };
     Ok(migrations.fold()?.schema)
 }

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use migrate_build::Diagnostic;
-use migrate_build::builder::{FoldedDirectory, fold_directory};
+use migrate_build::builder::{FoldedDirectory, Start, fold_directory_from};
 use migrate_build::discover::Layout;
+use migrate_build::prelude::Tool;
 use migrate_core::Migration;
 use migrate_runtime::Migrations;
 
@@ -26,6 +27,17 @@ pub struct MigrationsArgs {
     /// detected, when not given.
     #[arg(long, value_name = "LAYOUT")]
     pub layout: Option<Layout>,
+    /// The tool that applies the migrations, whose bookkeeping table exists
+    /// before migration 1 (sqlx, refinery, flyway, diesel, prisma, goose,
+    /// dbmate, or migrate for none but migrate's own); from Cargo.toml's
+    /// `tool`, else the layout's, when not given.
+    #[arg(long, value_name = "TOOL")]
+    pub tool: Option<Tool>,
+    /// The assumed-objects file: SQL stating what the migrations use and
+    /// never create, folded before migration 1, never applied, never
+    /// compared for drift. Default: `assumed` of Cargo.toml.
+    #[arg(long, value_name = "FILE")]
+    pub assumed: Option<PathBuf>,
 }
 
 impl MigrationsArgs {
@@ -52,11 +64,36 @@ impl MigrationsArgs {
     /// of them rendered.
     pub fn fold(&self) -> Result<FoldedDirectory, Failure> {
         let dir = self.dir()?;
-        let folded = fold_directory(&dir, self.layout()?, Path::new(""))?;
+        let folded = fold_directory_from(&dir, self.layout()?, &self.start()?, Path::new(""))?;
         for warning in &folded.warnings {
             eprintln!("{}\n", render(warning, &dir));
         }
         Ok(folded)
+    }
+}
+
+impl MigrationsArgs {
+    /// What the fold starts from: the flags, else the project's `tool` and
+    /// `assumed` (unless the directory was named by flag).
+    pub fn start(&self) -> Result<Start, Failure> {
+        let config = if self.migrations.is_some() {
+            None
+        } else {
+            project()?.map(|project| &project.config)
+        };
+        Ok(Start {
+            tool: self.tool.or(config.and_then(|config| config.tool)),
+            assumed: self
+                .assumed
+                .clone()
+                .or_else(|| config.and_then(|config| config.assumed.clone())),
+        })
+    }
+
+    /// The tool whose bookkeeping table the runtime creates before
+    /// migration 1, for a directory of `layout`.
+    pub fn tool_for(&self, layout: Layout) -> Result<Tool, Failure> {
+        Ok(self.start()?.tool.unwrap_or(Tool::of_layout(layout)))
     }
 }
 
@@ -173,6 +210,14 @@ fn strsim_closest<'a>(version: &str, known: &[&'a str]) -> Option<&'a str> {
 /// The migrations as the runtime takes them. The runtime's types hold
 /// `&'static` data (a binary embeds them); a command runs once and exits,
 /// so the strings are leaked rather than copied into a second model.
+/// A snapshot with nothing but what the runtime creates before migration
+/// 1: `tool`'s bookkeeping table, as the fold assumed it.
+pub fn bookkeeping_snapshot(tool: Tool) -> migrate_core::Schema {
+    let mut schema = migrate_core::Schema::new();
+    schema.prelude.bookkeeping_sql = tool.sql().to_owned();
+    schema
+}
+
 pub fn embedded(migrations: &[Migration], schema: Option<&migrate_core::Schema>) -> Migrations {
     let schema_json = schema
         .and_then(|schema| serde_json::to_string(schema).ok())

@@ -21,11 +21,13 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod ddl;
 mod history;
 mod migration;
+mod prelude;
 mod schema;
 mod types;
 
 pub use history::{Change, History};
 pub use migration::{Migration, checksum};
+pub use prelude::{Prelude, PreludeKind, PreludeObject, PreludeOrigin, history_table_sql};
 pub use schema::{
     Column, Constraint, ConstraintKind, Extension, ForeignKeyAction, Function, Identity, Index,
     Name, Namespace, Relation, RelationKind, Schema, Sequence, Trigger, TriggerEvent,

@@ -68,6 +68,10 @@ pub struct Schema {
     /// What the migrations renamed and dropped (never part of equality).
     #[serde(default, skip_serializing_if = "crate::History::is_empty")]
     pub history: crate::History,
+    /// What existed before migration 1 (the tool's bookkeeping table, the
+    /// assumed objects): in the maps above, but not made by the migrations.
+    #[serde(default, skip_serializing_if = "crate::Prelude::is_empty")]
+    pub prelude: crate::Prelude,
 }
 
 impl Schema {

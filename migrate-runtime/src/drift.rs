@@ -19,7 +19,9 @@
 //! differences in casts, parentheses, quoting and spacing between what the
 //! fold writes and what `pg_get_expr` prints. Not compared: view
 //! definitions (only their columns), comments, functions, trigger
-//! definitions, grants, column order.
+//! definitions, grants, column order, and what existed before migration 1
+//! (the migration tool's bookkeeping table, the assumed objects: the
+//! expected schema's [`migrate_core::Prelude`]), on both sides.
 //!
 //! What a fix cannot do by itself (recreate a function, a trigger, a
 //! partition key the schema keeps no definition of) is named in
@@ -253,6 +255,12 @@ pub fn compare_with_triggers(expected: &Schema, actual: &Schema) -> Vec<Differen
 }
 
 fn compare_schemas(expected: &Schema, actual: &Schema, triggers: bool) -> Vec<Difference> {
+    // What existed before migration 1 (the tool's bookkeeping table, the
+    // assumed objects) is not the migrations' to compare.
+    if !expected.prelude.objects.is_empty() {
+        let own = expected.without_prelude();
+        return compare_schemas(&own, &actual.without_prelude_of(expected), triggers);
+    }
     let mut out = Vec::new();
     compare_namespaces(expected, actual, &mut out);
     compare_extensions(expected, actual, &mut out);

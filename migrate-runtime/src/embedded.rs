@@ -136,6 +136,24 @@ impl Migrations {
         serde_json::from_str(self.schema_json).map_err(|source| Error::Snapshot { source })
     }
 
+    /// The SQL that creates the migration tool's bookkeeping table, as the
+    /// fold assumed it before migration 1 (see `migrate_core::Prelude`);
+    /// empty when there is none or the snapshot cannot be read. The runner
+    /// runs it when it creates its history table. Read from the snapshot
+    /// only then: a database migrated before pays nothing.
+    pub fn bookkeeping_sql(&self) -> String {
+        serde_json::from_str::<serde_json::Value>(self.schema_json)
+            .ok()
+            .and_then(|snapshot| {
+                snapshot
+                    .get("prelude")?
+                    .get("bookkeeping_sql")?
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default()
+    }
+
     /// A runner with options (history table, lock timeout, target, dry run,
     /// drift policy, ...). `runner().run(client)` is [`Migrations::run`].
     pub fn runner(&self) -> Runner<'_> {

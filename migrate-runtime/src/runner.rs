@@ -1023,6 +1023,9 @@ impl<'a> Runner<'a> {
         }
         if !acquired.history_exists && !self.dry_run {
             query.push_str(&sql::create_history(schema, table, !acquired.schema_exists));
+            // The migration tool's own table, which the fold assumed exists
+            // before migration 1: empty, unless the tool made it already.
+            query.push_str(&self.migrations.bookkeeping_sql());
         }
         let read_history = acquired.history_exists || !self.dry_run;
         if read_history {

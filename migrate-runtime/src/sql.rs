@@ -118,24 +118,10 @@ pub(crate) fn create_history(schema: &str, table: &str, create_schema: bool) -> 
     if create_schema {
         sql.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};\n", ident(schema)));
     }
+    // The fold starts from the same definition (a migration may read it).
+    sql.push_str(&migrate_core::history_table_sql(&qualified));
     sql.push_str(&format!(
-        "CREATE TABLE IF NOT EXISTS {qualified} (
-    installed_rank bigint GENERATED ALWAYS AS IDENTITY,
-    version text PRIMARY KEY,
-    name text NOT NULL,
-    checksum text NOT NULL,
-    transactional boolean NOT NULL,
-    started_at timestamptz NOT NULL,
-    finished_at timestamptz,
-    execution_ms bigint,
-    success boolean NOT NULL,
-    statements_done integer,
-    failed_statement integer,
-    error text,
-    applied_by text NOT NULL
-);
-COMMENT ON TABLE {qualified} IS {};
-",
+        "COMMENT ON TABLE {qualified} IS {};\n",
         literal(
             "migrations applied by migrate; failed_statement is 1-based; statements_done counts completed statements of a non-transactional migration"
         )

@@ -84,6 +84,7 @@
 
 mod aggregates;
 mod alter;
+mod before;
 mod defaults;
 mod history;
 mod names;
@@ -635,8 +636,16 @@ pub(crate) fn first_words(text: &str) -> String {
 
 /// Folds every migration in order.
 pub fn fold(migrations: &[Migration]) -> Folded {
+    fold_with(&crate::prelude::Before::default(), migrations)
+}
+
+/// Folds a whole history from what exists before migration 1 (see
+/// [`crate::prelude`]): the tool's bookkeeping table, migrate's history
+/// table and the assumed-objects file, in that order. The diagnostics of the
+/// assumed-objects file come first, with its path.
+pub fn fold_with(before: &crate::prelude::Before, migrations: &[Migration]) -> Folded {
     let mut folder = Folder::new();
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = folder.start_from(before);
     for migration in migrations {
         diagnostics.extend(folder.apply(migration));
     }
