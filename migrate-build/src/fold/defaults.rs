@@ -16,7 +16,7 @@ use super::{Folder, Stmt};
 
 impl Folder {
     /// The default as PostgreSQL prints it, or `None` for `DEFAULT NULL`
-    /// (PostgreSQL stores no default then).
+    /// where PostgreSQL stores no default (see [`stored_null`]).
     pub(crate) fn render_default(
         &self,
         stmt: &Stmt,
@@ -24,7 +24,7 @@ impl Folder {
         column_type: &SqlType,
     ) -> Option<String> {
         if is_null(expr) {
-            return None;
+            return stored_null(expr, column_type);
         }
         Some(self.deparse(stmt, expr, Some(column_type)))
     }
@@ -82,7 +82,10 @@ impl Folder {
                 Expr::Value(ValueWithSpan {
                     value: Value::SingleQuotedString(text),
                     span: _,
-                }) => format!("{}::interval", quote_literal(text)),
+                }) => {
+                    let text = normalise_interval(text).unwrap_or_else(|| text.clone());
+                    format!("{}::interval", quote_literal(&text))
+                }
                 _ => expr.to_string(),
             },
             Expr::TypedString(typed) => {
@@ -191,6 +194,76 @@ impl Folder {
     }
 }
 
+/// `DEFAULT NULL` as PostgreSQL stores it. It drops a default that is a
+/// null constant once coerced to the column's type, which is the case
+/// unless the coercion calls the type's length function: a column of
+/// `varchar(n)`, `char(n)`, `numeric(p, s)`, `timestamp(p)`, `time(p)`,
+/// `bit(n)`, `varbit(n)` (or an array of one) keeps `NULL::character
+/// varying`, `NULL::bpchar`, ... (checked against the server by
+/// `tests/fold_attributes_pg.rs`). A null cast to another type is left as
+/// no default.
+fn stored_null(expr: &Expr, column_type: &SqlType) -> Option<String> {
+    let length_coerced = matches!(
+        column_type.name.as_str(),
+        "varchar"
+            | "bpchar"
+            | "numeric"
+            | "timestamp"
+            | "timestamptz"
+            | "time"
+            | "timetz"
+            | "bit"
+            | "varbit"
+    );
+    if !column_type.is_builtin() || !length_coerced || column_type.modifiers.is_empty() {
+        return None;
+    }
+    let mut plain = column_type.clone();
+    plain.modifiers.clear();
+    let printed = match (plain.name.as_str(), plain.array) {
+        ("bit", false) => "\"bit\"".to_owned(),
+        ("bit", true) => "\"bit\"[]".to_owned(),
+        _ => type_for_cast_plain(&plain),
+    };
+    let mut inner = expr;
+    loop {
+        match inner {
+            Expr::Nested(nested) => inner = nested,
+            Expr::Cast { expr: casted, .. } => {
+                // Only a cast to the column's own type keeps the shape.
+                if !same_base_type(inner, column_type) {
+                    return None;
+                }
+                inner = casted;
+            }
+            _ => break,
+        }
+    }
+    Some(format!("NULL::{printed}"))
+}
+
+/// Whether the cast `expr` names `column_type`'s base type.
+fn same_base_type(expr: &Expr, column_type: &SqlType) -> bool {
+    let Expr::Cast { data_type, .. } = expr else {
+        return false;
+    };
+    let written = data_type.to_string().to_ascii_lowercase();
+    let base = written.split('(').next().unwrap_or("").trim();
+    let name = match base {
+        "varchar" | "character varying" => "varchar",
+        "char" | "character" | "bpchar" => "bpchar",
+        "numeric" | "decimal" => "numeric",
+        "timestamp" | "timestamp without time zone" => "timestamp",
+        "timestamptz" | "timestamp with time zone" => "timestamptz",
+        "time" | "time without time zone" => "time",
+        "timetz" | "time with time zone" => "timetz",
+        "bit" => "bit",
+        "varbit" | "bit varying" => "varbit",
+        _ => return false,
+    };
+    name == column_type.name
+}
+
 fn is_null(expr: &Expr) -> bool {
     match expr {
         Expr::Value(ValueWithSpan {
@@ -290,6 +363,63 @@ fn format_type_for_cast(_folder: &Folder, ty: &SqlType) -> String {
 
 pub(crate) use migrate_core::ddl::quote_ident;
 
+/// An interval constant as PostgreSQL prints it (`IntervalStyle`
+/// `postgres`): `'0'` is `00:00:00`, `'15 minutes'` is `00:15:00`,
+/// `'14 months'` is `1 year 2 mons`. Only whole, non-negative quantities of
+/// the usual units (and a bare number of seconds); `None` for anything
+/// else, which is then kept as written.
+fn normalise_interval(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let (mut months, mut days, mut seconds) = (0u64, 0u64, 0u64);
+    match words.as_slice() {
+        [] => return None,
+        [number] if number.bytes().all(|b| b.is_ascii_digit()) => seconds = number.parse().ok()?,
+        _ => {
+            if !words.len().is_multiple_of(2) {
+                return None;
+            }
+            for pair in words.chunks(2) {
+                if !pair[0].bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                let amount: u64 = pair[0].parse().ok()?;
+                match pair[1].to_ascii_lowercase().as_str() {
+                    "year" | "years" | "y" | "yr" | "yrs" => months += amount.checked_mul(12)?,
+                    "month" | "months" | "mon" | "mons" => months += amount,
+                    "week" | "weeks" | "w" => days += amount.checked_mul(7)?,
+                    "day" | "days" | "d" => days += amount,
+                    "hour" | "hours" | "h" | "hr" | "hrs" => seconds += amount.checked_mul(3600)?,
+                    "minute" | "minutes" | "min" | "mins" | "m" => {
+                        seconds += amount.checked_mul(60)?
+                    }
+                    "second" | "seconds" | "sec" | "secs" | "s" => seconds += amount,
+                    _ => return None,
+                }
+            }
+        }
+    }
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = Vec::new();
+    if months / 12 > 0 {
+        parts.push(plural(months / 12, "year", "years"));
+    }
+    if months % 12 > 0 {
+        parts.push(plural(months % 12, "mon", "mons"));
+    }
+    if days > 0 {
+        parts.push(plural(days, "day", "days"));
+    }
+    if seconds > 0 || parts.is_empty() {
+        parts.push(format!(
+            "{:02}:{:02}:{:02}",
+            seconds / 3600,
+            seconds % 3600 / 60,
+            seconds % 60
+        ));
+    }
+    Some(parts.join(" "))
+}
+
 /// A date or timestamp literal as PostgreSQL prints the stored value
 /// (session time zone UTC): `'epoch'` is `1970-01-01 00:00:00+00` for
 /// `timestamptz`. `None` when the literal is not a plain date and time
@@ -299,6 +429,9 @@ fn normalise_datetime(text: &str, ty: &SqlType) -> Option<String> {
         return None;
     }
     let kind = ty.name.as_str();
+    if kind == "interval" {
+        return normalise_interval(text);
+    }
     if !matches!(kind, "timestamp" | "timestamptz" | "date") {
         return None;
     }
