@@ -432,10 +432,13 @@ pub fn fold_directory_from(
             // Absolute, so that its diagnostics render whatever the
             // migrations directory is.
             let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-            Some(AssumedFile::read(
-                &path,
-                &display_path(&path, display_base),
-            )?)
+            // Shown relative to the base, else to the current directory.
+            let base = if display_base.as_os_str().is_empty() {
+                std::env::current_dir().unwrap_or_default()
+            } else {
+                display_base.to_path_buf()
+            };
+            Some(AssumedFile::read(&path, &display_path(&path, &base))?)
         }
         None => None,
     };

@@ -305,3 +305,71 @@ fn usage_errors_exit_2() {
     let output = migrate(&["frobnicate"], &project.path);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn bookkeeping_tables_are_left_out_and_assumed_objects_shown_as_assumed() {
+    // A project whose migrations copy sqlx's table and reference a table of
+    // a service beside it, stated in the assumed-objects file its
+    // Cargo.toml names.
+    let project = TempDir::with(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [package.metadata.migrate]\nassumed = \"db/assumed.sql\"\n",
+        ),
+        ("src/lib.rs", ""),
+        (
+            "db/assumed.sql",
+            "-- Supabase's auth schema, owned by Supabase.\n\
+             CREATE SCHEMA auth;\n\
+             CREATE TABLE auth.users (id uuid PRIMARY KEY);\n",
+        ),
+        (
+            "migrations/1_profiles.sql",
+            "CREATE TABLE profiles (id uuid PRIMARY KEY REFERENCES auth.users (id));\n\
+             CREATE TABLE history (LIKE _sqlx_migrations INCLUDING ALL);\n",
+        ),
+    ]);
+    let output = migrate(&["schema"], &project.path);
+    assert!(output.status.success(), "{}", stderr(&output));
+    expect![[r#"
+        -- tables
+        CREATE TABLE public.history (
+            version bigint NOT NULL,
+            description text NOT NULL,
+            installed_on timestamp with time zone DEFAULT now() NOT NULL,
+            success boolean NOT NULL,
+            checksum bytea NOT NULL,
+            execution_time bigint NOT NULL,
+            CONSTRAINT history_pkey PRIMARY KEY (version)
+        );
+        CREATE TABLE public.profiles (
+            id uuid NOT NULL,
+            CONSTRAINT profiles_pkey PRIMARY KEY (id)
+        );
+
+        -- foreign keys
+        ALTER TABLE public.profiles ADD CONSTRAINT profiles_id_fkey FOREIGN KEY (id) REFERENCES auth.users(id);
+
+        -- Assumed to exist before migration 1 (db/assumed.sql); the migrations never create them:
+        --   schema auth
+        --   relation auth.users
+        --   index auth.users_pkey
+    "#]]
+    .assert_eq(&stdout(&output));
+    // Without the file, the build fails as PostgreSQL would.
+    let bare = migrate(
+        &["schema", "--migrations", "migrations", "--layout", "sqlx"],
+        &project.path,
+    );
+    assert_eq!(bare.status.code(), Some(1), "{}", stdout(&bare));
+    assert!(stderr(&bare).contains("auth.users"), "{}", stderr(&bare));
+    // With --tool migrate, sqlx's table is not assumed.
+    let no_sqlx = migrate(&["schema", "--tool", "migrate"], &project.path);
+    assert_eq!(no_sqlx.status.code(), Some(1));
+    assert!(
+        stderr(&no_sqlx).contains("relation \"_sqlx_migrations\" does not exist"),
+        "{}",
+        stderr(&no_sqlx)
+    );
+}
