@@ -89,3 +89,45 @@ fn interval_defaults_as_postgresql_prints_them() {
     );
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+#[test]
+fn constraint_options() {
+    let found = differences(
+        "attr_constraints",
+        "CREATE TABLE a (id int PRIMARY KEY, code text UNIQUE, x int, y int, UNIQUE (x, y));\n\
+         CREATE TABLE b (\n\
+             id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n\
+             a1 int REFERENCES a ON DELETE SET NULL ON UPDATE CASCADE,\n\
+             a2 int REFERENCES a (id) ON DELETE RESTRICT,\n\
+             a3 text REFERENCES a (code) MATCH FULL ON DELETE SET DEFAULT,\n\
+             x int, y int,\n\
+             n int CHECK (n > 0),\n\
+             m int CONSTRAINT m_small CHECK (m < 10) NO INHERIT,\n\
+             FOREIGN KEY (x, y) REFERENCES a (x, y) ON DELETE CASCADE,\n\
+             UNIQUE NULLS NOT DISTINCT (n),\n\
+             EXCLUDE USING btree (m WITH =)\n\
+         );\n\
+         ALTER TABLE b ADD CONSTRAINT b_n_m CHECK (n < m) NOT VALID;\n\
+         ALTER TABLE b ADD CONSTRAINT b_a2_key UNIQUE (a2) DEFERRABLE INITIALLY DEFERRED;\n",
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn index_options() {
+    let found = differences(
+        "attr_indexes",
+        "CREATE TABLE t (id int, name text, body jsonb, at timestamptz, n int);\n\
+         CREATE INDEX t_desc ON t (at DESC NULLS LAST, id);\n\
+         CREATE INDEX t_nulls_first ON t (n NULLS FIRST);\n\
+         CREATE UNIQUE INDEX t_lower ON t (lower(name)) WHERE n > 0;\n\
+         CREATE INDEX t_gin ON t USING gin (body jsonb_path_ops);\n\
+         CREATE INDEX t_include ON t (id) INCLUDE (name);\n\
+         CREATE INDEX t_fill ON t (n) WITH (fillfactor = 70);\n\
+         CREATE INDEX t_hash ON t USING hash (name);\n\
+         CREATE INDEX t_brin ON t USING brin (at);\n\
+         CREATE INDEX t_collate ON t (name COLLATE \"C\" text_pattern_ops);\n\
+         CREATE UNIQUE INDEX t_nnd ON t (n) NULLS NOT DISTINCT;\n",
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

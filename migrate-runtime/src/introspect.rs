@@ -218,7 +218,13 @@ const fn indexes_query() -> &'static str {
          EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid), \
          array_to_json(ARRAY(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname::text END \
                FROM generate_series(1, i.indnkeyatts) k \
-               JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1] ORDER BY k)) \
+               JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1] ORDER BY k)), \
+         array_to_json(ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0 AND i.indcollation[k - 1] <> 0 \
+                 AND i.indcollation[k - 1] <> (SELECT a.attcollation FROM pg_attribute a \
+                       WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]) \
+                 THEN (SELECT pg_catalog.quote_ident(cl.collname) FROM pg_collation cl \
+                       WHERE cl.oid = i.indcollation[k - 1]) ELSE '' END \
+               FROM generate_series(1, i.indnkeyatts) k ORDER BY k)) \
          FROM pg_index i \
          JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_namespace n ON n.oid = ic.relnamespace \
@@ -754,14 +760,21 @@ fn assemble(results: &[Vec<SimpleQueryRow>], options: &IntrospectOptions) -> Res
         let mut columns: Vec<String> = get(row, 7, Q::INDEXES)?;
         let options: Vec<i16> = get(row, 8, Q::INDEXES)?;
         let operator_classes: Vec<String> = get(row, 13, Q::INDEXES)?;
+        let collations: Vec<String> = get(row, 14, Q::INDEXES)?;
         let method: String = get(row, 5, Q::INDEXES)?;
         let include = columns.split_off(n_key_columns.min(columns.len()));
         let keys = columns
             .into_iter()
             .enumerate()
             .map(|(position, mut key)| {
-                // A non-default operator class follows the key, as in
-                // pg_get_indexdef: `doc jsonb_path_ops`.
+                // A collation other than the column's, then a non-default
+                // operator class, follow the key as in pg_get_indexdef:
+                // `name COLLATE "C" text_pattern_ops`, `doc jsonb_path_ops`.
+                if let Some(collation) = collations.get(position)
+                    && !collation.is_empty()
+                {
+                    key = format!("{key} COLLATE {collation}");
+                }
                 if let Some(class) = operator_classes.get(position)
                     && !class.is_empty()
                 {
