@@ -98,6 +98,22 @@ fn each_bookkeeping_table_folds_as_postgresql_creates_it() {
         // nothing of it either way.
         assert!(compare(&folded.schema, &actual).is_empty());
         assert!(compare(&folded.schema, &introspect_empty()).is_empty());
+        // Queries may read it: the checker types it as the server does.
+        let query = format!("SELECT * FROM {table}");
+        let described = migrate_build::analyze::describe(&folded.schema, &query)
+            .unwrap_or_else(|errors| panic!("{}: {query}: {errors:?}", tool.name()));
+        let prepared = client.prepare(&query).unwrap();
+        let from_server: Vec<(String, String)> = prepared
+            .columns()
+            .iter()
+            .map(|column| (column.name().to_owned(), column.type_().name().to_owned()))
+            .collect();
+        let from_checker: Vec<(String, String)> = described
+            .columns
+            .iter()
+            .map(|column| (column.name.clone(), column.ty.udt_name().to_owned()))
+            .collect();
+        assert_eq!(from_checker, from_server, "{}: {query}", tool.name());
         let n_columns = expected.relations[&name].columns.len();
         checked.push(format!("{}: {table} ({n_columns} columns)", tool.name()));
     }
