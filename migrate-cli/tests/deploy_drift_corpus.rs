@@ -41,6 +41,9 @@ fn deploy_then_drift(set: &str, known: Expect) {
         text(&deploy.stdout),
         text(&deploy.stderr)
     );
+    // deploy checks drift itself once it has applied everything: it must
+    // find what `migrate drift` finds.
+    let deploy_saw_drift = text(&deploy.stderr).contains("differs from the migrations");
     let mut client = database.client();
     let n_applied: i64 = client
         .query_one(
@@ -74,6 +77,12 @@ fn deploy_then_drift(set: &str, known: Expect) {
             text(&drift.stderr)
         ),
     }
+    assert_eq!(
+        deploy_saw_drift,
+        !differences.is_empty(),
+        "{set}: deploy's own drift check disagrees:\n{}",
+        text(&deploy.stderr)
+    );
     let mut listing = String::new();
     for line in differences {
         listing.push_str(line);
