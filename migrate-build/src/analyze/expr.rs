@@ -88,7 +88,7 @@ impl Analyzer<'_> {
                 if nonvars.len() > 1 {
                     let mut all = vec![left.clone()];
                     all.extend(nonvars.iter().map(|&i| items[i].clone()));
-                    let types: Vec<Ty> = all.iter().map(|t| self.current(&t.ty)).collect();
+                    let types: Vec<Ty> = all.iter().map(|t| t.ty.clone()).collect();
                     if let Ok(common) = types::common_of(self.schema, &types) {
                         grouped = true;
                         if let Ty::Known(common) = &common {
@@ -111,43 +111,14 @@ impl Analyzer<'_> {
                     one_by_one.extend(nonvars);
                 }
                 one_by_one.sort_unstable();
-                // An undecided parameter on the left is deduced by each
-                // comparison separately; they must agree.
-                let left_param = match self.current(&left.ty) {
-                    Ty::Param(n) => Some(n),
-                    _ => None,
-                };
-                let mut deduced: Vec<SqlType> = Vec::new();
+                // An untyped parameter on the left is coerced by each
+                // comparison in turn; they must agree ([`Analyzer::set_param`]).
                 for index in one_by_one {
                     let mut left = left.clone();
                     left.span = left.span.start..keyword.start;
                     let mut item = items[index].clone();
                     item.span = keyword.end.max(item.span.start)..item.span.end;
-                    if let Some(n) = left_param {
-                        self.params[n - 1] = None;
-                    }
                     self.operator_at("=", &left, &item, keyword.clone());
-                    if let Some(n) = left_param
-                        && let Some(ty) = self.params[n - 1].clone()
-                    {
-                        deduced.push(ty);
-                    }
-                }
-                if let (Some(n), Some(first)) = (left_param, deduced.first().cloned()) {
-                    if let Some(other) = deduced.iter().find(|t| !types::same_type(t, &first)) {
-                        self.error(
-                            Diagnostic::error(
-                                format!("inconsistent types deduced for parameter ${n}"),
-                                left.span.clone(),
-                            )
-                            .with_help(format!(
-                                "{} versus {}",
-                                types::display(&first),
-                                types::display(other)
-                            )),
-                        );
-                    }
-                    self.params[n - 1] = Some(first);
                 }
                 Typed::new(Ty::known("bool"), nullable, span)
             }
@@ -190,10 +161,17 @@ impl Analyzer<'_> {
                 low,
                 high,
             } => {
+                // PostgreSQL rewrites `a BETWEEN b AND c` into `a >= b AND
+                // a <= c` before typing it: the first comparison is typed
+                // before `c` is, and `a` is typed again for the second
+                // (`id BETWEEN $1 AND $1 + 99` makes `$1` the type of `id`).
+                // NOT BETWEEN (`a < b OR a > c`) and SYMMETRIC (both orders)
+                // type the same.
                 let value = self.expr(inner);
                 let low = self.expr(low);
-                let high = self.expr(high);
                 self.operator(">=", &value, &low, span.clone());
+                let value = self.retyped(value);
+                let high = self.expr(high);
                 self.operator("<=", &value, &high, span.clone());
                 Typed::new(Ty::known("bool"), true, span)
             }
@@ -275,7 +253,7 @@ impl Analyzer<'_> {
                 let outputs = self.subquery(query);
                 match outputs.as_slice() {
                     [only] => {
-                        let ty = self.current(&only.typed.ty);
+                        let ty = only.typed.ty.clone();
                         let ty = if ty == Ty::Unknown {
                             Ty::known("text")
                         } else {
@@ -316,14 +294,14 @@ impl Analyzer<'_> {
                 let value = self.expr(timestamp);
                 let zone = self.expr(time_zone);
                 self.coerce_implicit(&zone, &SqlType::builtin("text"));
-                let ty = match self.current(&value.ty) {
+                let ty = match value.ty.clone() {
                     Ty::Known(ty) if ty.name == "timestamp" => Ty::known("timestamptz"),
                     Ty::Known(ty) if ty.name == "timetz" || ty.name == "time" => {
                         Ty::known("timetz")
                     }
                     Ty::Error => Ty::Error,
                     Ty::Param(n) => {
-                        self.set_param(n, &SqlType::builtin("timestamptz"));
+                        self.set_param(n, &SqlType::builtin("timestamptz"), value.span.clone());
                         Ty::known("timestamp")
                     }
                     _ => Ty::known("timestamp"),
@@ -337,8 +315,8 @@ impl Analyzer<'_> {
             } => {
                 let typed = self.expr(inner);
                 let _: &DateTimeField = field;
-                if let Ty::Param(n) = self.current(&typed.ty) {
-                    self.set_param(n, &SqlType::builtin("timestamptz"));
+                if let Ty::Param(n) = typed.ty.clone() {
+                    self.set_param(n, &SqlType::builtin("timestamptz"), typed.span.clone());
                 }
                 Typed::new(Ty::known("numeric"), true, span).named("extract")
             }
@@ -350,11 +328,11 @@ impl Analyzer<'_> {
                 } else {
                     "floor"
                 };
-                let ty = match self.current(&typed.ty) {
+                let ty = match typed.ty.clone() {
                     Ty::Known(ty) if ty.name == "numeric" => Ty::known("numeric"),
                     Ty::Error => Ty::Error,
                     Ty::Param(n) => {
-                        self.set_param(n, &SqlType::builtin("float8"));
+                        self.set_param(n, &SqlType::builtin("float8"), typed.span.clone());
                         Ty::known("float8")
                     }
                     _ => Ty::known("float8"),
@@ -381,7 +359,7 @@ impl Analyzer<'_> {
                     let typed = self.expr(part);
                     self.coerce_implicit(&typed, &SqlType::builtin("int4"));
                 }
-                let ty = match self.current(&value.ty) {
+                let ty = match value.ty.clone() {
                     Ty::Known(ty) if ty.name == "bytea" => Ty::known("bytea"),
                     _ => Ty::known("text"),
                 };
@@ -428,8 +406,8 @@ impl Analyzer<'_> {
             }
             Expr::Collate { expr: inner, .. } => {
                 let mut typed = self.expr(inner);
-                if let Ty::Param(n) = self.current(&typed.ty) {
-                    self.set_param(n, &SqlType::builtin("text"));
+                if let Ty::Param(n) = typed.ty.clone() {
+                    self.set_param(n, &SqlType::builtin("text"), typed.span.clone());
                     typed.ty = Ty::known("text");
                 }
                 typed
@@ -720,7 +698,15 @@ impl Analyzer<'_> {
         if self.param_spans[n - 1].is_none() {
             self.param_spans[n - 1] = Some(span.clone());
         }
-        let ty = self.current(&Ty::Param(n));
+        // Met after something decided its type, it has that type; met
+        // before, it stays untyped ([`Ty::Param`]).
+        let ty = match &self.params[n - 1] {
+            Some(ty) => Ty::Known(ty.clone()),
+            None => {
+                self.untyped_uses.push((n, span.clone()));
+                Ty::Param(n)
+            }
+        };
         Typed::new(ty, true, span)
     }
 
@@ -740,8 +726,8 @@ impl Analyzer<'_> {
                 return Typed::new(Ty::Error, typed.nullable, span);
             }
         };
-        match self.current(&typed.ty) {
-            Ty::Param(n) => self.set_param(n, &target),
+        match typed.ty.clone() {
+            Ty::Param(n) => self.set_param(n, &target, typed.span.clone()),
             Ty::Unknown => {
                 if let Some(text) = &typed.literal {
                     self.check_literal(text, &target, typed.span.clone());
@@ -912,8 +898,8 @@ impl Analyzer<'_> {
     /// An untyped expression used where `target` is expected: parameters take
     /// the type, string literals are checked against it.
     pub(crate) fn coerce_implicit(&mut self, typed: &Typed, target: &SqlType) {
-        match self.current(&typed.ty) {
-            Ty::Param(n) => self.set_param(n, target),
+        match typed.ty.clone() {
+            Ty::Param(n) => self.set_param(n, target, typed.span.clone()),
             Ty::Unknown => {
                 if let Some(text) = &typed.literal {
                     self.check_literal(text, target, typed.span.clone());
@@ -926,7 +912,7 @@ impl Analyzer<'_> {
     /// The common type of a list (IN, CASE results, COALESCE, ARRAY[..]):
     /// untyped members take it.
     pub(crate) fn common(&mut self, items: &[Typed], construct: &str) -> Ty {
-        let types: Vec<Ty> = items.iter().map(|t| self.current(&t.ty)).collect();
+        let types: Vec<Ty> = items.iter().map(|t| t.ty.clone()).collect();
         match types::common_of(self.schema, &types) {
             Ok(Ty::Known(ty)) => {
                 for item in items {
@@ -961,17 +947,32 @@ impl Analyzer<'_> {
         else_result: Option<&Expr>,
         span: std::ops::Range<usize>,
     ) -> Typed {
-        let operand = operand.map(|o| self.expr(o));
+        let mut operand = operand.map(|o| self.expr(o));
+        // An untyped operand is text before any WHEN is compared with it,
+        // as PostgreSQL's transformCaseExpr has it.
+        if let Some(operand) = &mut operand
+            && matches!(operand.ty, Ty::Param(_) | Ty::Unknown)
+        {
+            let text = SqlType::builtin("text");
+            self.coerce_implicit(operand, &text);
+            operand.ty = Ty::Known(text);
+            operand.literal = None;
+        }
         let mut results = Vec::new();
+        let mut previous_end = operand.as_ref().map_or(span.start, |o| o.span.end);
         for CaseWhen { condition, result } in conditions {
             let condition = self.expr(condition);
             match &operand {
                 Some(operand) => {
-                    self.operator("=", operand, &condition, condition.span.clone());
+                    // PostgreSQL reports the comparison at its WHEN.
+                    let when = self.keyword_between("when", previous_end, condition.span.start);
+                    self.operator_at("=", operand, &condition, when);
                 }
                 None => self.coerce_condition(&condition, "CASE/WHEN"),
             }
-            results.push(self.expr(result));
+            let result = self.expr(result);
+            previous_end = result.span.end;
+            results.push(result);
         }
         let mut nullable = else_result.is_none();
         // PostgreSQL unifies the ELSE branch first, then the THEN ones.
@@ -1025,7 +1026,7 @@ impl Analyzer<'_> {
             match access {
                 AccessExpr::Subscript(Subscript::Index { index }) => {
                     let index = self.expr(index);
-                    let ty = self.current(&typed.ty);
+                    let ty = typed.ty.clone();
                     match ty {
                         Ty::Known(ty) if ty.array => {
                             self.coerce_implicit(&index, &SqlType::builtin("int4"));
@@ -1065,7 +1066,7 @@ impl Analyzer<'_> {
                         Expr::Identifier(ident) => fold_ident(ident),
                         _ => String::new(),
                     };
-                    let field_ty = match self.current(&typed.ty) {
+                    let field_ty = match typed.ty.clone() {
                         Ty::Known(ty) => self.composite_field(&ty, &name),
                         _ => None,
                     };
@@ -1121,7 +1122,7 @@ impl Analyzer<'_> {
                 Typed::new(Ty::known("bool"), typed.nullable, span)
             }
             UnaryOperator::Minus | UnaryOperator::Plus => {
-                let ty = match self.current(&typed.ty) {
+                let ty = match typed.ty.clone() {
                     Ty::Known(ty) => {
                         let category = types::category(self.schema, &ty);
                         if !matches!(category, Category::Numeric | Category::Timespan) {
@@ -1142,7 +1143,7 @@ impl Analyzer<'_> {
                         }
                     }
                     Ty::Param(n) => {
-                        self.set_param(n, &SqlType::builtin("int4"));
+                        self.set_param(n, &SqlType::builtin("int4"), typed.span.clone());
                         Ty::known("int4")
                     }
                     other => other,
@@ -1157,7 +1158,7 @@ impl Analyzer<'_> {
                 }
             }
             _ => {
-                let ty = self.current(&typed.ty);
+                let ty = typed.ty.clone();
                 Typed::new(
                     if matches!(ty, Ty::Known(_)) {
                         ty
@@ -1238,8 +1239,8 @@ impl Analyzer<'_> {
             return Typed::new(Ty::known("bool"), true, span);
         }
         let right = self.expr(right);
-        let left_ty = self.current(&left.ty);
-        let right_ty = self.current(&right.ty);
+        let left_ty = left.ty.clone();
+        let right_ty = right.ty.clone();
         match (&left_ty, &right_ty) {
             (_, Ty::Known(array)) if array.array => {
                 let element = Typed::new(Ty::Known(array.element()), true, right.span.clone());
@@ -1275,15 +1276,19 @@ impl Analyzer<'_> {
                 let element = super::operators::untyped_operand(self.schema, &op, element, true);
                 let probe = Typed::new(Ty::Unknown, true, right.span.clone());
                 self.operator(&op, &left, &probe, span.clone());
-                self.set_param(*n, &element.into_array());
+                self.set_param(*n, &element.into_array(), right.span.clone());
             }
             (Ty::Known(element), Ty::Unknown) => {
                 // '{a,b}' literal: its elements are not checked.
                 let _ = element;
             }
             (Ty::Param(l), Ty::Param(r)) => {
-                self.set_param(*l, &SqlType::builtin("text"));
-                self.set_param(*r, &SqlType::builtin("text").into_array());
+                self.set_param(*l, &SqlType::builtin("text"), left.span.clone());
+                self.set_param(
+                    *r,
+                    &SqlType::builtin("text").into_array(),
+                    right.span.clone(),
+                );
             }
             _ => {}
         }

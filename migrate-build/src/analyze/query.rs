@@ -118,7 +118,7 @@ impl Analyzer<'_> {
         typed
     }
 
-    /// LIMIT, OFFSET and FETCH, each a bigint.
+    /// OFFSET, LIMIT and FETCH, each a bigint.
     fn limit(&mut self, tail: Tail) {
         if let Some(limit_clause) = tail.limit_clause {
             match limit_clause {
@@ -127,11 +127,12 @@ impl Analyzer<'_> {
                     offset,
                     limit_by,
                 } => {
-                    if let Some(limit) = limit {
-                        self.int8_expr("LIMIT", limit);
-                    }
+                    // PostgreSQL types OFFSET before LIMIT.
                     if let Some(Offset { value, rows: _ }) = offset {
                         self.int8_expr("OFFSET", value);
+                    }
+                    if let Some(limit) = limit {
+                        self.int8_expr("LIMIT", limit);
                     }
                     for expr in limit_by {
                         self.expr(expr);
@@ -159,9 +160,9 @@ impl Analyzer<'_> {
 
     fn resolve_unknown_outputs(&mut self, outputs: &mut [Out]) {
         for out in outputs.iter_mut() {
-            match self.current(&out.typed.ty) {
+            match out.typed.ty.clone() {
                 Ty::Param(n) => {
-                    self.set_param(n, &SqlType::builtin("text"));
+                    self.set_param(n, &SqlType::builtin("text"), out.typed.span.clone());
                     out.typed.ty = Ty::known("text");
                 }
                 Ty::Unknown => out.typed.ty = Ty::known("text"),
@@ -325,8 +326,8 @@ impl Analyzer<'_> {
         }
         let mut outputs = Vec::with_capacity(left.len());
         for (l, r) in left.into_iter().zip(right) {
-            let left_ty = self.current(&l.typed.ty);
-            let right_ty = self.current(&r.typed.ty);
+            let left_ty = l.typed.ty.clone();
+            let right_ty = r.typed.ty.clone();
             let ty = match types::common_of(self.schema, &[left_ty.clone(), right_ty.clone()]) {
                 Ok(ty) => ty,
                 Err(failure) => {
@@ -398,7 +399,7 @@ impl Analyzer<'_> {
         for column in 0..first.len() {
             let column_types: Vec<Ty> = rows_typed
                 .iter()
-                .map(|row| self.current(&row[column].ty))
+                .map(|row| row[column].ty.clone())
                 .collect();
             let all_untyped = column_types
                 .iter()
@@ -694,7 +695,7 @@ impl Analyzer<'_> {
         clause: &str,
         span: std::ops::Range<usize>,
     ) {
-        let Ty::Known(ty) = self.current(&typed.ty) else {
+        let Ty::Known(ty) = typed.ty.clone() else {
             return;
         };
         let base = types::base_type(self.schema, &ty);
@@ -1414,7 +1415,7 @@ impl Analyzer<'_> {
             .iter()
             .map(|out| ScopeColumn {
                 name: out.name.clone(),
-                ty: self.final_type(&self.current(&out.typed.ty)),
+                ty: self.final_type(&out.typed.ty.clone()),
                 nullable: out.typed.nullable,
                 merged_away: false,
             })
@@ -1530,7 +1531,7 @@ impl Analyzer<'_> {
     fn unnest_entry(&mut self, typed: Vec<Typed>, alias: Option<&TableAlias>, ordinality: bool) {
         let mut outputs: Vec<Out> = Vec::new();
         for t in &typed {
-            let ty = match self.current(&t.ty) {
+            let ty = match t.ty.clone() {
                 Ty::Known(ty) if ty.array => Ty::Known(ty.element()),
                 Ty::Known(ty) => {
                     self.error(Diagnostic::error(
@@ -1610,7 +1611,7 @@ impl Analyzer<'_> {
             "generate_series" => {
                 let ty = typed
                     .iter()
-                    .find_map(|t| self.current(&t.ty).as_known().cloned())
+                    .find_map(|t| t.ty.clone().as_known().cloned())
                     .unwrap_or_else(|| SqlType::builtin("int4"));
                 for t in &typed {
                     let target = if ty.name == "timestamptz" || ty.name == "timestamp" {
@@ -1657,7 +1658,7 @@ impl Analyzer<'_> {
             _ => None,
         };
         for t in &typed {
-            if let Ty::Param(_) = self.current(&t.ty) {
+            if let Ty::Param(_) = t.ty.clone() {
                 // Text arguments for the JSON/text set functions above.
                 if matches!(
                     function.as_str(),
@@ -1694,8 +1695,7 @@ impl Analyzer<'_> {
                     .and_then(|function| {
                         self.coerce_user_arguments(&function, &typed, &[], false);
                         let returns = function.returns.as_ref()?;
-                        let types: Vec<Ty> =
-                            typed.iter().map(|arg| self.current(&arg.ty)).collect();
+                        let types: Vec<Ty> = typed.iter().map(|arg| arg.ty.clone()).collect();
                         match self.polymorphic_result(&function, returns, &types) {
                             Ty::Known(ty) => Some(ty),
                             _ => None,
@@ -1853,8 +1853,8 @@ impl Analyzer<'_> {
 
     /// Conditions (WHERE, ON, HAVING) must be boolean.
     pub(crate) fn coerce_condition(&mut self, typed: &Typed, clause: &str) {
-        match self.current(&typed.ty) {
-            Ty::Param(n) => self.set_param(n, &SqlType::builtin("bool")),
+        match typed.ty.clone() {
+            Ty::Param(n) => self.set_param(n, &SqlType::builtin("bool"), typed.span.clone()),
             Ty::Unknown => {
                 if let Some(text) = &typed.literal {
                     self.check_literal(text, &SqlType::builtin("bool"), typed.span.clone());
