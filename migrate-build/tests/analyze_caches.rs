@@ -26,7 +26,7 @@ const SETS: &[(&str, usize)] = &[
     ("labrinth", 398),
     ("defguard", 413),
     ("bors", 45),
-    ("underway", 94),
+    ("underway", 96),
     ("zero2prod", 18),
 ];
 

@@ -477,7 +477,7 @@ impl Analyzer<'_> {
         entry
             .relation
             .as_ref()
-            .and_then(|name| self.schema.relation(name))
+            .and_then(|name| self.relation(name))
             .is_some_and(|relation| !relation.is_view())
     }
 

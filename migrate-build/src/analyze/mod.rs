@@ -54,6 +54,7 @@
 //! assert_eq!(errors[0].help.as_deref(), Some("did you mean \"email\"?"));
 //! ```
 
+mod catalog;
 mod expr;
 mod functions;
 mod grouping;
@@ -779,6 +780,20 @@ impl<'s> Analyzer<'s> {
     /// table), no parameter is reported as undeterminable.
     pub(crate) fn poison_all_params(&mut self) {
         self.poisoned.extend(1..=self.params.len());
+    }
+
+    /// A relation a query can read by `name`: one the migrations made, one
+    /// PostgreSQL has built in (`pg_catalog.pg_class`), or a sequence.
+    pub(crate) fn relation(&self, name: &Name) -> Option<&'s migrate_core::Relation> {
+        self.schema
+            .relation(name)
+            .or_else(|| catalog::system_relation(name))
+            .or_else(|| {
+                self.schema
+                    .sequences
+                    .contains_key(name)
+                    .then(catalog::sequence_relation)
+            })
     }
 
     /// `typed` as PostgreSQL types its expression again where it copies it

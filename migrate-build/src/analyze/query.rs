@@ -9,6 +9,7 @@ use sqlparser::ast::{
     TableFactor, TableWithJoins, Value, Values, With,
 };
 
+use super::catalog;
 use super::grouping::{argument_expr, is_aggregate_call};
 use super::scope::{
     Level, MergedColumn, RangeEntry, ScopeColumn, StarColumn, did_you_mean, fold_ident,
@@ -1469,14 +1470,27 @@ impl Analyzer<'_> {
             self.push_derived(outputs, Some(&alias_or_name));
             return None;
         }
-        let name = Name::new(schema.unwrap_or("public"), &table_name);
-        let Some(relation) = self.schema.relation(&name) else {
+        // pg_catalog comes first on PostgreSQL's search path.
+        let name = match schema {
+            Some(schema) => Name::new(schema, &table_name),
+            None => {
+                let system = Name::new("pg_catalog", &table_name);
+                if catalog::system_relation(&system).is_some() {
+                    system
+                } else {
+                    Name::public(&table_name)
+                }
+            }
+        };
+        let Some(relation) = self.relation(&name) else {
             let candidates: Vec<String> = self
                 .schema
                 .relations
                 .keys()
+                .chain(self.schema.sequences.keys())
                 .filter(|n| n.schema == name.schema)
                 .map(|n| n.name.clone())
+                .chain(catalog::system_relation_names(&name.schema).map(str::to_owned))
                 .chain(self.ctes.iter().flatten().map(|c| c.name.clone()))
                 .collect();
             let shown = match schema {
@@ -1490,7 +1504,11 @@ impl Analyzer<'_> {
             self.push_opaque(alias);
             return None;
         };
-        self.record_use(&name, None);
+        // Uses are of the migrations' relations; a sequence or a system
+        // relation is not one.
+        if self.schema.relation(&name).is_some() {
+            self.record_use(&name, None);
+        }
         let mut columns: Vec<ScopeColumn> = relation
             .columns
             .iter()
