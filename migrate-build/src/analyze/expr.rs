@@ -62,11 +62,48 @@ impl Analyzer<'_> {
                 self.coerce_condition(&typed, "IS TRUE");
                 Typed::new(Ty::known("bool"), false, span)
             }
+            Expr::IsDistinctFrom(left, right) | Expr::IsNotDistinctFrom(left, right)
+                if row_items(left).is_some() && row_items(right).is_some() =>
+            {
+                // Rows: member by member, as `=` would.
+                let at = self.between_operands(left, right, "is");
+                self.rows_compared(left, right, "=", at);
+                Typed::new(Ty::known("bool"), false, span)
+            }
             Expr::IsDistinctFrom(left, right) | Expr::IsNotDistinctFrom(left, right) => {
                 let left = self.expr(left);
                 let right = self.expr(right);
                 self.operator("=", &left, &right, span.clone());
                 Typed::new(Ty::known("bool"), false, span)
+            }
+            Expr::InList {
+                expr: inner,
+                list,
+                negated: _,
+            } if row_items(inner).is_some() => {
+                // (a, b) IN ((1, 'x'), ($1, $2)): each row compared with the
+                // left one member by member (PostgreSQL's transformAExprIn).
+                let lefts: Vec<Typed> = row_items(inner)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|e| self.expr(e))
+                    .collect();
+                let inner_span = self.span(inner.as_ref());
+                let keyword = self.keyword_between("in", inner_span.end, span.end);
+                for item in list {
+                    let Some(items) = row_items(item) else {
+                        let typed = self.expr(item);
+                        self.poison(&typed);
+                        self.warn(
+                            "migrate does not check a row compared with something other than a row",
+                            typed.span,
+                        );
+                        continue;
+                    };
+                    let rights: Vec<Typed> = items.iter().map(|e| self.expr(e)).collect();
+                    self.members_compared(&lefts, &rights, "=", keyword.clone());
+                }
+                Typed::new(Ty::known("bool"), true, span)
             }
             Expr::InList {
                 expr: inner,
@@ -127,23 +164,10 @@ impl Analyzer<'_> {
                 subquery,
                 negated: _,
             } => {
-                let left = self.expr(inner);
-                let outputs = self.subquery(subquery);
                 // PostgreSQL reports at the IN keyword.
-                let keyword = self.keyword_between("in", left.span.end, span.end);
-                match outputs.as_slice() {
-                    [only] => {
-                        let mut right = only.typed.clone();
-                        right.span = keyword.end..keyword.end;
-                        let mut left = left.clone();
-                        left.span = left.span.start..keyword.start;
-                        self.operator_at("=", &left, &right, keyword);
-                    }
-                    [] => {}
-                    _ => {
-                        self.error(Diagnostic::error("subquery has too many columns", keyword));
-                    }
-                }
+                let inner_span = self.span(inner.as_ref());
+                let keyword = self.keyword_between("in", inner_span.end, span.end);
+                self.against_subquery(inner, "=", subquery, keyword);
                 Typed::new(Ty::known("bool"), true, span)
             }
             Expr::InUnnest {
@@ -1179,23 +1203,21 @@ impl Analyzer<'_> {
         right: &Expr,
         span: std::ops::Range<usize>,
     ) -> Typed {
-        // (a, b) = ($1, $2): compared member by member.
-        if let (Expr::Tuple(lefts), Expr::Tuple(rights)) = (left, right)
+        // (a, b) = ($1, $2), ROW(a, b) < ROW(c, d): compared member by
+        // member; (a, b) = (SELECT x, y ...) against the subquery's columns.
+        if row_items(left).is_some()
             && let Some(name) = super::operators::operator_name(op)
         {
-            if lefts.len() != rights.len() {
-                self.error(Diagnostic::error(
-                    "unequal number of entries in row expressions",
-                    span.clone(),
-                ));
+            if let Expr::Subquery(query) = right {
+                let at = self.between_operands(left, right, &name);
+                self.against_subquery(left, &name, query, at);
                 return Typed::new(Ty::known("bool"), true, span);
             }
-            for (l, r) in lefts.iter().zip(rights) {
-                let l = self.expr(l);
-                let r = self.expr(r);
-                self.operator(&name, &l, &r, l.span.start..r.span.end);
+            if row_items(right).is_some() {
+                let at = self.between_operands(left, right, &name);
+                self.rows_compared(left, right, &name, at);
+                return Typed::new(Ty::known("bool"), true, span);
             }
-            return Typed::new(Ty::known("bool"), true, span);
         }
         let left = self.expr(left);
         let right = self.expr(right);
@@ -1225,19 +1247,17 @@ impl Analyzer<'_> {
         right: &Expr,
         span: std::ops::Range<usize>,
     ) -> Typed {
-        let left = self.expr(left);
         let Some(op) = super::operators::operator_name(op) else {
+            self.expr(left);
             self.expr(right);
             return Typed::new(Ty::known("bool"), true, span);
         };
         if let Expr::Subquery(query) = right {
-            let outputs = self.subquery(query);
-            if let [only] = outputs.as_slice() {
-                let element = only.typed.clone();
-                self.operator(&op, &left, &element, span.clone());
-            }
+            let at = self.between_operands(left, right, &op);
+            self.against_subquery(left, &op, query, at);
             return Typed::new(Ty::known("bool"), true, span);
         }
+        let left = self.expr(left);
         let right = self.expr(right);
         let left_ty = left.ty.clone();
         let right_ty = right.ty.clone();
@@ -1297,6 +1317,115 @@ impl Analyzer<'_> {
 }
 
 impl Analyzer<'_> {
+    /// `left op` each column of a subquery (`x IN (SELECT ..)`, `x = ANY
+    /// (SELECT ..)`, `(a, b) NOT IN (SELECT a, b ..)`, `(a, b) = (SELECT ..)`),
+    /// as PostgreSQL's transformSubLink: the subquery first, then the left
+    /// side, a row standing for its members, compared column by column.
+    /// Errors are reported at `at` (the operator).
+    fn against_subquery(
+        &mut self,
+        left: &Expr,
+        op: &str,
+        query: &sqlparser::ast::Query,
+        at: std::ops::Range<usize>,
+    ) {
+        let outputs = self.subquery(query);
+        let lefts: Vec<Typed> = match row_items(left) {
+            Some(items) => items.iter().map(|e| self.expr(e)).collect(),
+            None => vec![self.expr(left)],
+        };
+        if outputs.is_empty() {
+            return;
+        }
+        if lefts.len() != outputs.len() {
+            for left in &lefts {
+                self.poison(left);
+            }
+            let message = if lefts.len() < outputs.len() {
+                "subquery has too many columns"
+            } else {
+                "subquery has too few columns"
+            };
+            self.error(Diagnostic::error(message, at));
+            return;
+        }
+        for (left, output) in lefts.iter().zip(&outputs) {
+            let mut right = output.typed.clone();
+            right.span = at.end..at.end;
+            let mut left = left.clone();
+            left.span = left.span.start..at.start.max(left.span.start);
+            self.operator_at(op, &left, &right, at.clone());
+        }
+    }
+
+    /// Two row constructors compared member by member with `op`.
+    fn rows_compared(&mut self, left: &Expr, right: &Expr, op: &str, at: std::ops::Range<usize>) {
+        let lefts: Vec<Typed> = row_items(left)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| self.expr(e))
+            .collect();
+        let rights: Vec<Typed> = row_items(right)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| self.expr(e))
+            .collect();
+        self.members_compared(&lefts, &rights, op, at);
+    }
+
+    /// The members of two rows compared pairwise with `op`; rows of
+    /// different lengths are PostgreSQL's error, at `at` (the operator).
+    fn members_compared(
+        &mut self,
+        lefts: &[Typed],
+        rights: &[Typed],
+        op: &str,
+        at: std::ops::Range<usize>,
+    ) {
+        if lefts.len() != rights.len() {
+            for typed in lefts.iter().chain(rights) {
+                self.poison(typed);
+            }
+            self.error(Diagnostic::error(
+                "unequal number of entries in row expressions",
+                at,
+            ));
+            return;
+        }
+        for (l, r) in lefts.iter().zip(rights) {
+            self.operator_at(op, l, r, at.clone());
+        }
+    }
+
+    /// Where operator `op` is written between two expressions (for its
+    /// errors), or the start of the right one.
+    fn between_operands(&self, left: &Expr, right: &Expr, op: &str) -> std::ops::Range<usize> {
+        let (left, right) = (self.span(left), self.span(right));
+        let text = &self.source.text;
+        let from = left.end.min(text.len());
+        let to = right.start.min(text.len()).max(from);
+        if text.is_char_boundary(from) && text.is_char_boundary(to) {
+            let between = text[from..to].to_ascii_lowercase();
+            let spelled = match op {
+                "~~" => "like",
+                other => other,
+            };
+            if let Some(found) = between.find(spelled) {
+                return from + found..from + found + spelled.len();
+            }
+            // `= ANY`, `IN`: the first word or symbol after the left side.
+            let trimmed = between.trim_start();
+            let start = from + (between.len() - trimmed.len());
+            let len = trimmed
+                .find(|c: char| c.is_whitespace() || c == '(')
+                .unwrap_or(trimmed.len());
+            if len > 0 {
+                return start..start + len;
+            }
+        }
+        right.start..right.start
+    }
+
     /// The span of `keyword` (lower case) in the SQL between two offsets,
     /// or the start of that range.
     pub(crate) fn keyword_between(
@@ -1332,6 +1461,48 @@ impl Analyzer<'_> {
 
 /// Whether an expression refers to a column (PostgreSQL's
 /// `contain_vars_of_level(.., 0)`, without looking into subqueries).
+/// The members of a row constructor: `(a, b)` or `ROW(a, b)` (`ROW()`,
+/// `ROW(a)` too), which PostgreSQL's grammar reads as a row, not as a call
+/// of a function `row`. `None` for anything else.
+pub(crate) fn row_items(expr: &Expr) -> Option<Vec<&Expr>> {
+    match expr {
+        Expr::Tuple(items) => Some(items.iter().collect()),
+        Expr::Function(function) => row_constructor(function),
+        _ => None,
+    }
+}
+
+/// The members of `ROW(..)` written as a call.
+pub(crate) fn row_constructor(function: &sqlparser::ast::Function) -> Option<Vec<&Expr>> {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments, ObjectNamePart};
+    let [ObjectNamePart::Identifier(name)] = function.name.0.as_slice() else {
+        return None;
+    };
+    if name.quote_style.is_some()
+        || !name.value.eq_ignore_ascii_case("row")
+        || function.over.is_some()
+        || function.filter.is_some()
+        || !function.within_group.is_empty()
+    {
+        return None;
+    }
+    match &function.args {
+        FunctionArguments::None => Some(Vec::new()),
+        FunctionArguments::List(list)
+            if list.duplicate_treatment.is_none() && list.clauses.is_empty() =>
+        {
+            list.args
+                .iter()
+                .map(|arg| match arg {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => Some(expr),
+                    _ => None,
+                })
+                .collect()
+        }
+        _ => None,
+    }
+}
+
 fn mentions_column(expr: &Expr) -> bool {
     match expr {
         Expr::Identifier(ident) => {

@@ -428,6 +428,13 @@ impl Analyzer<'_> {
             null_treatment: _,
             over,
         } = function;
+        // ROW(a, b): a row, like (a, b).
+        if let Some(items) = super::expr::row_constructor(function) {
+            for item in items {
+                self.expr(item);
+            }
+            return Typed::new(Ty::known("record"), false, span).named("row");
+        }
         let parts = object_name_parts(name);
         let function_name = parts.last().cloned().unwrap_or_default();
         // ARRAY(SELECT x ...): an array of the subquery's one column.

@@ -10,7 +10,7 @@ use sqlparser::ast::{
 };
 
 use super::catalog;
-use super::grouping::{argument_expr, is_aggregate_call};
+use super::grouping::{argument_expr, group_by_items, is_aggregate_call};
 use super::scope::{
     Level, MergedColumn, RangeEntry, ScopeColumn, StarColumn, did_you_mean, fold_ident,
 };
@@ -556,7 +556,7 @@ impl Analyzer<'_> {
             GroupByExpr::Expressions(exprs, _) => {
                 let outer_clause = self.windowless_clause.replace("GROUP BY");
                 let outer_aggregate_clause = self.aggregateless_clause.replace("GROUP BY");
-                for expr in exprs {
+                for expr in group_by_items(exprs) {
                     self.group_by_expr(expr, &outputs, &made_by);
                 }
                 self.windowless_clause = outer_clause;
