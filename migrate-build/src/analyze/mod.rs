@@ -23,6 +23,12 @@
 //!   NULL columns an INSERT leaves out.
 //! - `merge.rs`: MERGE, whose WHEN clauses reuse the INSERT and UPDATE
 //!   checks; WHEN NOT MATCHED cannot see the target.
+//! - `utility.rs`: every other statement PostgreSQL's grammar takes
+//!   (TRUNCATE, LOCK, REFRESH MATERIALIZED VIEW, ALTER SEQUENCE, NOTIFY,
+//!   SET, SHOW, EXPLAIN, ...): the relations they name checked, their rows
+//!   described.
+//! - `catalog/`: the relations of `pg_catalog` and `information_schema`
+//!   (generated) and sequences, read as relations.
 //! - `types.rs`: type categories, implicit/assignment/explicit casts, the
 //!   common type of CASE/UNION, type names in messages.
 //!
@@ -67,6 +73,7 @@ mod provenance;
 mod query;
 pub(crate) mod scope;
 mod types;
+mod utility;
 mod window;
 
 use std::borrow::Cow;
@@ -145,7 +152,12 @@ pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>
                     None => diagnostic,
                 }]);
             }
-            // PostgreSQL takes it: not a syntax error, a gap of the checker.
+            // PostgreSQL takes it: a utility statement, checked by its
+            // leading words, or a gap of the checker.
+            let mut analyzer = Analyzer::new(schema, Source::new(sql));
+            if analyzer.unparsed_utility().is_some() {
+                return analyzer.finish(Vec::new());
+            }
             let mut gap = sqlparser;
             gap.message = format!(
                 "migrate cannot check this statement, which PostgreSQL's parser accepts: sqlparser stops here ({})",
@@ -608,14 +620,7 @@ impl<'s> Analyzer<'s> {
             Statement::Update(update) => self.update(update),
             Statement::Delete(delete) => self.delete(delete),
             Statement::Merge(merge) => self.merge(merge),
-            other => {
-                let span = self.span(other);
-                self.warn(
-                    "migrate checks SELECT, INSERT, UPDATE, DELETE and MERGE; this statement is not checked",
-                    span,
-                );
-                Vec::new()
-            }
+            other => self.utility(other),
         }
     }
 
