@@ -1335,6 +1335,56 @@ fn random_parameter_reuse_agrees_with_postgres() {
         };
         check(&mut client, &schema, &reuse_params(&sql), &mut tally);
     }
+    // Mostly well-typed: columns compared with small expressions of $1
+    // and $2, each parameter used two or three times.
+    const COLUMNS: &[&str] = &[
+        "x.id",
+        "x.age",
+        "x.score",
+        "x.email",
+        "x.name",
+        "x.created_at",
+        "y.priority",
+        "y.due",
+        "y.title",
+    ];
+    const USES: &[&str] = &[
+        "$N",
+        "$N + 1",
+        "1 + $N",
+        "$N * 2",
+        "coalesce($N, 0)",
+        "abs($N)",
+        "$N::int",
+        "$N::bigint",
+        "($N)",
+        "lower($N)",
+        "$N || 'x'",
+        "nullif($N, 0)",
+        "greatest($N, 1)",
+        "$N + interval '1 day'",
+        "length($N)",
+    ];
+    for _ in 0..2500 {
+        let pick = |random: &mut Random| {
+            let n = 1 + random.below(2);
+            random.pick(USES).replace("$N", &format!("${n}"))
+        };
+        let (a, b) = (random.pick(COLUMNS), random.pick(COLUMNS));
+        let (p, q, r) = (pick(&mut random), pick(&mut random), pick(&mut random));
+        let sql = match random.below(6) {
+            0 => format!("SELECT {a} FROM users x, tasks y WHERE {a} = {p} AND {b} = {q}"),
+            1 => format!("SELECT {a} FROM users x, tasks y WHERE {a} BETWEEN {p} AND {q}"),
+            2 => format!("SELECT {a} FROM users x, tasks y WHERE {a} IN ({p}, {q}) OR {b} = {r}"),
+            3 => format!("SELECT {p}, {q} FROM users x, tasks y WHERE {a} > {r}"),
+            4 => format!("SELECT {a} FROM users x, tasks y WHERE {a} = {p} LIMIT {q} OFFSET {r}"),
+            _ => {
+                let (a, b) = (a.replace("x.", "").replace("y.", ""), b.replace("y.", "x."));
+                format!("UPDATE users x SET {a} = {p} WHERE {b} = {q}")
+            }
+        };
+        check(&mut client, &schema, &sql, &mut tally);
+    }
     tally.report("random parameter reuse");
     assert!(
         tally.disagree.is_empty(),

@@ -152,11 +152,25 @@ impl Analyzer<'_> {
         }
     }
 
-    /// LIMIT or OFFSET (`clause`): a bigint, without aggregates or window
-    /// functions.
+    /// LIMIT or OFFSET (`clause`): a bigint, or what an assignment cast
+    /// makes one (PostgreSQL's coerce_to_specific_type), without aggregates
+    /// or window functions.
     fn int8_expr(&mut self, clause: &'static str, expr: &Expr) {
         let typed = self.scalar_expr(clause, expr);
-        self.coerce_implicit(&typed, &SqlType::builtin("int8"));
+        let int8 = SqlType::builtin("int8");
+        if let Ty::Known(ty) = &typed.ty
+            && !types::assignable(self.schema, ty, &int8)
+        {
+            self.error(Diagnostic::error(
+                format!(
+                    "argument of {clause} must be type bigint, not type {}",
+                    types::display(ty)
+                ),
+                typed.span.clone(),
+            ));
+            return;
+        }
+        self.coerce_implicit(&typed, &int8);
     }
 
     fn resolve_unknown_outputs(&mut self, outputs: &mut [Out]) {
