@@ -597,6 +597,105 @@ const QUERIES: &[&str] = &[
     "SELECT half($1), mysum($2) FROM users",
     "SELECT add2('x', 1)",
     "SELECT * FROM add2($1, 1)",
+    // A parameter used more than once takes the type PostgreSQL's parse
+    // analysis gives it at its first use, in PostgreSQL's order (BETWEEN
+    // is two comparisons, the low one first); a use that PostgreSQL
+    // met untyped and that later uses type otherwise is an error.
+    "SELECT id FROM users WHERE id BETWEEN $1 AND $1 + 99",
+    "SELECT id FROM users WHERE id NOT BETWEEN $1 AND $1 + 99",
+    "SELECT id FROM users WHERE id BETWEEN SYMMETRIC $1 AND $1 + 99",
+    "SELECT id FROM users WHERE id BETWEEN $1 + 1 AND $1",
+    "SELECT id FROM users WHERE $1 BETWEEN age AND id",
+    "SELECT id FROM users WHERE age BETWEEN $1 AND $2 AND id > $2",
+    "SELECT id FROM users WHERE age = $1 OR id = $1",
+    "SELECT id FROM users WHERE id = $1 OR age = $1",
+    "SELECT id FROM users WHERE $1 + 1 = id AND age = $1",
+    "SELECT $1 + 1, id = $1 FROM users",
+    "SELECT id = $1, $1 + 1 FROM users",
+    "SELECT id FROM users WHERE id IN ($1, $1 + 1)",
+    "SELECT id FROM users WHERE id IN ($1 + 1, $1)",
+    "SELECT id FROM users WHERE id IN ($1, $2) AND age = $2",
+    "SELECT CASE WHEN id = $1 THEN $1 + 1 END FROM users",
+    "SELECT CASE WHEN age = $1 THEN id ELSE $1 END FROM users",
+    "SELECT CASE $1 WHEN id THEN 1 WHEN age THEN 2 END FROM users",
+    "SELECT COALESCE($1, id), $1 + 1 FROM users",
+    "SELECT COALESCE($1 + 1, id, $1) FROM users",
+    "SELECT greatest($1, age), $1 FROM users",
+    "SELECT $1::int8, $1",
+    "SELECT $1, $1::int8",
+    "SELECT $1::text, length($1)",
+    "SELECT id FROM users WHERE id > $1 ORDER BY id LIMIT $1",
+    "SELECT id FROM users WHERE age > $1 LIMIT $1",
+    "SELECT id FROM users LIMIT $1 OFFSET $1",
+    "SELECT id FROM users LIMIT $1 + 1 OFFSET $1",
+    "SELECT id FROM users OFFSET $1 + 1 LIMIT $1",
+    "SELECT id FROM users ORDER BY id LIMIT $1 OFFSET $1 * 2",
+    "SELECT id FROM users WHERE email = $1 AND name = $1",
+    "SELECT id FROM users WHERE email LIKE $1 OR name = $1",
+    "SELECT id FROM users WHERE tags @> ARRAY[$1] AND name = $1",
+    "SELECT id FROM users WHERE id = ANY($1) AND age = $2",
+    "SELECT id FROM users u WHERE age = $1 AND EXISTS (SELECT 1 FROM tasks t WHERE t.owner_id = $1)",
+    "SELECT id FROM users WHERE id = (SELECT $1 + 1) AND age = $1",
+    "INSERT INTO users (email, name) VALUES ($1, $1)",
+    "INSERT INTO users (email, age) VALUES ($1, length($1))",
+    "INSERT INTO users (age, email) VALUES ($1 + 1, $1)",
+    "INSERT INTO users (email, age) VALUES ($1, $1 + 1)",
+    "INSERT INTO tasks (owner_id, title, priority) VALUES ($1, $2, $1)",
+    "INSERT INTO tasks (owner_id, title) SELECT id, $1 FROM users WHERE email = $1",
+    "UPDATE users SET age = $1 WHERE id = $1",
+    "UPDATE users SET age = $1 + 1 WHERE id = $1",
+    "UPDATE users SET name = $1 || 'x', email = $1 WHERE id = $2",
+    "UPDATE users SET email = $1, name = $1 || 'x' WHERE id = $2",
+    "DELETE FROM users WHERE id = $1 OR age = $1",
+    "SELECT id FROM users WHERE id = $1 UNION SELECT $1",
+    "SELECT $1 UNION SELECT id FROM users",
+    "SELECT $1, $1 + 1",
+    "SELECT $1 + 1, $1",
+    "SELECT id FROM users WHERE $1 IN (id, age)",
+    "SELECT id FROM users WHERE $1 IN (age, 1)",
+    "SELECT x FROM (SELECT $1 AS x) s WHERE x = $1",
+    "SELECT id FROM users WHERE name = $1 AND $1 IS NOT NULL",
+    "SELECT id FROM users WHERE id = $1 AND $1 IS NULL",
+    "SELECT x FROM (VALUES ($1), ($1 + 1)) v (x)",
+    // Row constructors, row comparisons, rows against subqueries.
+    "SELECT ROW(id, email) FROM users",
+    "SELECT ROW(1, 'a')",
+    "SELECT ROW()",
+    "SELECT (id, email) FROM users",
+    "SELECT array_agg(ROW(id, email)) FROM users",
+    "SELECT ROW(id, email) = ROW($1, $2) FROM users",
+    "SELECT id FROM users WHERE (id, email) = ($1, $2)",
+    "SELECT id FROM users WHERE (id, email) <> ($1, $2)",
+    "SELECT id FROM users WHERE (id, age) < ($1, $2)",
+    "SELECT id FROM users WHERE (id, email) > (1, 'a')",
+    "SELECT id FROM users WHERE (id, email) = (1, 2, 3)",
+    "SELECT id FROM users WHERE (id, email) IS NULL",
+    "SELECT id FROM users WHERE (id, email) IS DISTINCT FROM ($1, $2)",
+    "SELECT id FROM users WHERE (id, email) IN (($1, $2), (3, 'x'))",
+    "SELECT id FROM users WHERE (id, email) IN ((1, 'x', 2))",
+    "SELECT id FROM users WHERE (id, email) IS NOT DISTINCT FROM (1, 2)",
+    "SELECT id FROM users WHERE ROW(id, age) >= ROW($1, $2) AND ROW(email) = ROW($3)",
+    "SELECT id FROM users WHERE (id, email) = ANY (SELECT owner_id FROM tasks)",
+    "SELECT id FROM users WHERE id = ANY (SELECT owner_id, title FROM tasks)",
+    "SELECT id FROM users WHERE id IN (SELECT $1 + 1) AND age = $1",
+    "SELECT id FROM users WHERE $1 IN (SELECT owner_id FROM tasks WHERE title = $1)",
+    "SELECT id FROM users WHERE (id, email) IN (SELECT owner_id, title FROM tasks)",
+    "SELECT id FROM users WHERE (id, email) NOT IN (SELECT owner_id, title FROM tasks)",
+    "SELECT id FROM users WHERE (id, email) IN (SELECT owner_id FROM tasks)",
+    "SELECT id FROM users WHERE (id, email, age) IN (SELECT owner_id, title FROM tasks)",
+    "SELECT id FROM users WHERE (id, age) IN (SELECT owner_id, title FROM tasks)",
+    "SELECT id FROM users WHERE (id, email) = ANY (SELECT owner_id, title FROM tasks)",
+    "SELECT id FROM users WHERE (id, email) = (SELECT owner_id, title FROM tasks LIMIT 1)",
+    "SELECT id FROM users WHERE ROW(id, email) = (SELECT owner_id, title FROM tasks LIMIT 1)",
+    "DELETE FROM tasks WHERE due < $1 AND (owner_id, priority, due) NOT IN (SELECT owner_id, priority, MAX(due) FROM tasks GROUP BY owner_id, priority)",
+    // GROUP BY a parenthesised list.
+    "SELECT owner_id, status, count(*) FROM tasks GROUP BY (owner_id, status)",
+    "SELECT owner_id, count(*) FROM tasks GROUP BY (owner_id)",
+    "SELECT owner_id, status FROM tasks GROUP BY (owner_id)",
+    "SELECT owner_id AS o, count(*) FROM tasks GROUP BY (o)",
+    "SELECT owner_id AS o, status AS s, count(*) FROM tasks GROUP BY (o, s)",
+    "SELECT owner_id, count(*) FROM tasks GROUP BY ()",
+    "SELECT count(*) FROM tasks GROUP BY ()",
 ];
 
 /// sqlx-style overrides (`"id!"`, `"url?"`, `"n: i64"`) are part of the
@@ -1172,6 +1271,121 @@ fn random_expressions_agree_with_postgres() {
     // Random expressions are mostly wrong in several ways at once; PostgreSQL
     // stops at its first error, so only acceptance and types must agree here.
     tally.report("random expressions");
+    assert!(
+        tally.disagree.is_empty(),
+        "{} disagreements",
+        tally.disagree.len()
+    );
+}
+
+/// `$1`, `$2`, `$3`, ... of `sql` renumbered as `$1`, `$2`, `$1`, ...: the
+/// same parameter used again and again, in every position.
+fn reuse_params(sql: &str) -> String {
+    let mut out = String::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        let n: usize = digits.parse().unwrap_or(1);
+        out.push_str(&format!("${}", 1 + (n - 1) % 2));
+    }
+    out
+}
+
+/// Random expressions where two parameters are used over and over (and
+/// BETWEEN, which PostgreSQL types as two comparisons in turn): each must
+/// get the type PostgreSQL's parse analysis gives it at its first use, and
+/// a use PostgreSQL met untyped that a later use typed otherwise is
+/// rejected as PostgreSQL rejects it (`inconsistent types deduced`).
+#[test]
+fn random_parameter_reuse_agrees_with_postgres() {
+    let (db, schema) = schema_database();
+    let mut client = db.client();
+    let mut tally = Tally::default();
+    let mut random = Random(0xbe7);
+    for _ in 0..1500 {
+        let mut params = 0;
+        let depth = 1 + random.below(2);
+        let select = random_expression(&mut random, depth, &mut params);
+        let sql = match random.below(3) {
+            0 => {
+                let condition = random_expression(&mut random, depth, &mut params);
+                format!("SELECT {select} FROM users x, tasks y WHERE {condition}")
+            }
+            1 => {
+                let low = random_expression(&mut random, depth - 1, &mut params);
+                let high = random_expression(&mut random, depth - 1, &mut params);
+                format!(
+                    "SELECT {select} FROM users x, tasks y WHERE {select} BETWEEN {low} AND {high}"
+                )
+            }
+            _ => {
+                let value = random_expression(&mut random, depth - 1, &mut params)
+                    .replace("x.", "")
+                    .replace("y.", "");
+                format!("UPDATE users x SET age = {select}, name = {value} WHERE x.id = $1")
+            }
+        };
+        check(&mut client, &schema, &reuse_params(&sql), &mut tally);
+    }
+    // Mostly well-typed: columns compared with small expressions of $1
+    // and $2, each parameter used two or three times.
+    const COLUMNS: &[&str] = &[
+        "x.id",
+        "x.age",
+        "x.score",
+        "x.email",
+        "x.name",
+        "x.created_at",
+        "y.priority",
+        "y.due",
+        "y.title",
+    ];
+    const USES: &[&str] = &[
+        "$N",
+        "$N + 1",
+        "1 + $N",
+        "$N * 2",
+        "coalesce($N, 0)",
+        "abs($N)",
+        "$N::int",
+        "$N::bigint",
+        "($N)",
+        "lower($N)",
+        "$N || 'x'",
+        "nullif($N, 0)",
+        "greatest($N, 1)",
+        "$N + interval '1 day'",
+        "length($N)",
+    ];
+    for _ in 0..2500 {
+        let pick = |random: &mut Random| {
+            let n = 1 + random.below(2);
+            random.pick(USES).replace("$N", &format!("${n}"))
+        };
+        let (a, b) = (random.pick(COLUMNS), random.pick(COLUMNS));
+        let (p, q, r) = (pick(&mut random), pick(&mut random), pick(&mut random));
+        let sql = match random.below(6) {
+            0 => format!("SELECT {a} FROM users x, tasks y WHERE {a} = {p} AND {b} = {q}"),
+            1 => format!("SELECT {a} FROM users x, tasks y WHERE {a} BETWEEN {p} AND {q}"),
+            2 => format!("SELECT {a} FROM users x, tasks y WHERE {a} IN ({p}, {q}) OR {b} = {r}"),
+            3 => format!("SELECT {p}, {q} FROM users x, tasks y WHERE {a} > {r}"),
+            4 => format!("SELECT {a} FROM users x, tasks y WHERE {a} = {p} LIMIT {q} OFFSET {r}"),
+            _ => {
+                let (a, b) = (a.replace("x.", "").replace("y.", ""), b.replace("y.", "x."));
+                format!("UPDATE users x SET {a} = {p} WHERE {b} = {q}")
+            }
+        };
+        check(&mut client, &schema, &sql, &mut tally);
+    }
+    tally.report("random parameter reuse");
     assert!(
         tally.disagree.is_empty(),
         "{} disagreements",

@@ -62,11 +62,48 @@ impl Analyzer<'_> {
                 self.coerce_condition(&typed, "IS TRUE");
                 Typed::new(Ty::known("bool"), false, span)
             }
+            Expr::IsDistinctFrom(left, right) | Expr::IsNotDistinctFrom(left, right)
+                if row_items(left).is_some() && row_items(right).is_some() =>
+            {
+                // Rows: member by member, as `=` would.
+                let at = self.between_operands(left, right, "is");
+                self.rows_compared(left, right, "=", at);
+                Typed::new(Ty::known("bool"), false, span)
+            }
             Expr::IsDistinctFrom(left, right) | Expr::IsNotDistinctFrom(left, right) => {
                 let left = self.expr(left);
                 let right = self.expr(right);
                 self.operator("=", &left, &right, span.clone());
                 Typed::new(Ty::known("bool"), false, span)
+            }
+            Expr::InList {
+                expr: inner,
+                list,
+                negated: _,
+            } if row_items(inner).is_some() => {
+                // (a, b) IN ((1, 'x'), ($1, $2)): each row compared with the
+                // left one member by member (PostgreSQL's transformAExprIn).
+                let lefts: Vec<Typed> = row_items(inner)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|e| self.expr(e))
+                    .collect();
+                let inner_span = self.span(inner.as_ref());
+                let keyword = self.keyword_between("in", inner_span.end, span.end);
+                for item in list {
+                    let Some(items) = row_items(item) else {
+                        let typed = self.expr(item);
+                        self.poison(&typed);
+                        self.warn(
+                            "migrate does not check a row compared with something other than a row",
+                            typed.span,
+                        );
+                        continue;
+                    };
+                    let rights: Vec<Typed> = items.iter().map(|e| self.expr(e)).collect();
+                    self.members_compared(&lefts, &rights, "=", keyword.clone());
+                }
+                Typed::new(Ty::known("bool"), true, span)
             }
             Expr::InList {
                 expr: inner,
@@ -88,7 +125,7 @@ impl Analyzer<'_> {
                 if nonvars.len() > 1 {
                     let mut all = vec![left.clone()];
                     all.extend(nonvars.iter().map(|&i| items[i].clone()));
-                    let types: Vec<Ty> = all.iter().map(|t| self.current(&t.ty)).collect();
+                    let types: Vec<Ty> = all.iter().map(|t| t.ty.clone()).collect();
                     if let Ok(common) = types::common_of(self.schema, &types) {
                         grouped = true;
                         if let Ty::Known(common) = &common {
@@ -111,43 +148,14 @@ impl Analyzer<'_> {
                     one_by_one.extend(nonvars);
                 }
                 one_by_one.sort_unstable();
-                // An undecided parameter on the left is deduced by each
-                // comparison separately; they must agree.
-                let left_param = match self.current(&left.ty) {
-                    Ty::Param(n) => Some(n),
-                    _ => None,
-                };
-                let mut deduced: Vec<SqlType> = Vec::new();
+                // An untyped parameter on the left is coerced by each
+                // comparison in turn; they must agree ([`Analyzer::set_param`]).
                 for index in one_by_one {
                     let mut left = left.clone();
                     left.span = left.span.start..keyword.start;
                     let mut item = items[index].clone();
                     item.span = keyword.end.max(item.span.start)..item.span.end;
-                    if let Some(n) = left_param {
-                        self.params[n - 1] = None;
-                    }
                     self.operator_at("=", &left, &item, keyword.clone());
-                    if let Some(n) = left_param
-                        && let Some(ty) = self.params[n - 1].clone()
-                    {
-                        deduced.push(ty);
-                    }
-                }
-                if let (Some(n), Some(first)) = (left_param, deduced.first().cloned()) {
-                    if let Some(other) = deduced.iter().find(|t| !types::same_type(t, &first)) {
-                        self.error(
-                            Diagnostic::error(
-                                format!("inconsistent types deduced for parameter ${n}"),
-                                left.span.clone(),
-                            )
-                            .with_help(format!(
-                                "{} versus {}",
-                                types::display(&first),
-                                types::display(other)
-                            )),
-                        );
-                    }
-                    self.params[n - 1] = Some(first);
                 }
                 Typed::new(Ty::known("bool"), nullable, span)
             }
@@ -156,23 +164,10 @@ impl Analyzer<'_> {
                 subquery,
                 negated: _,
             } => {
-                let left = self.expr(inner);
-                let outputs = self.subquery(subquery);
                 // PostgreSQL reports at the IN keyword.
-                let keyword = self.keyword_between("in", left.span.end, span.end);
-                match outputs.as_slice() {
-                    [only] => {
-                        let mut right = only.typed.clone();
-                        right.span = keyword.end..keyword.end;
-                        let mut left = left.clone();
-                        left.span = left.span.start..keyword.start;
-                        self.operator_at("=", &left, &right, keyword);
-                    }
-                    [] => {}
-                    _ => {
-                        self.error(Diagnostic::error("subquery has too many columns", keyword));
-                    }
-                }
+                let inner_span = self.span(inner.as_ref());
+                let keyword = self.keyword_between("in", inner_span.end, span.end);
+                self.against_subquery(inner, "=", subquery, keyword);
                 Typed::new(Ty::known("bool"), true, span)
             }
             Expr::InUnnest {
@@ -190,10 +185,17 @@ impl Analyzer<'_> {
                 low,
                 high,
             } => {
+                // PostgreSQL rewrites `a BETWEEN b AND c` into `a >= b AND
+                // a <= c` before typing it: the first comparison is typed
+                // before `c` is, and `a` is typed again for the second
+                // (`id BETWEEN $1 AND $1 + 99` makes `$1` the type of `id`).
+                // NOT BETWEEN (`a < b OR a > c`) and SYMMETRIC (both orders)
+                // type the same.
                 let value = self.expr(inner);
                 let low = self.expr(low);
-                let high = self.expr(high);
                 self.operator(">=", &value, &low, span.clone());
+                let value = self.retyped(value);
+                let high = self.expr(high);
                 self.operator("<=", &value, &high, span.clone());
                 Typed::new(Ty::known("bool"), true, span)
             }
@@ -275,7 +277,7 @@ impl Analyzer<'_> {
                 let outputs = self.subquery(query);
                 match outputs.as_slice() {
                     [only] => {
-                        let ty = self.current(&only.typed.ty);
+                        let ty = only.typed.ty.clone();
                         let ty = if ty == Ty::Unknown {
                             Ty::known("text")
                         } else {
@@ -316,14 +318,14 @@ impl Analyzer<'_> {
                 let value = self.expr(timestamp);
                 let zone = self.expr(time_zone);
                 self.coerce_implicit(&zone, &SqlType::builtin("text"));
-                let ty = match self.current(&value.ty) {
+                let ty = match value.ty.clone() {
                     Ty::Known(ty) if ty.name == "timestamp" => Ty::known("timestamptz"),
                     Ty::Known(ty) if ty.name == "timetz" || ty.name == "time" => {
                         Ty::known("timetz")
                     }
                     Ty::Error => Ty::Error,
                     Ty::Param(n) => {
-                        self.set_param(n, &SqlType::builtin("timestamptz"));
+                        self.set_param(n, &SqlType::builtin("timestamptz"), value.span.clone());
                         Ty::known("timestamp")
                     }
                     _ => Ty::known("timestamp"),
@@ -337,8 +339,8 @@ impl Analyzer<'_> {
             } => {
                 let typed = self.expr(inner);
                 let _: &DateTimeField = field;
-                if let Ty::Param(n) = self.current(&typed.ty) {
-                    self.set_param(n, &SqlType::builtin("timestamptz"));
+                if let Ty::Param(n) = typed.ty.clone() {
+                    self.set_param(n, &SqlType::builtin("timestamptz"), typed.span.clone());
                 }
                 Typed::new(Ty::known("numeric"), true, span).named("extract")
             }
@@ -350,11 +352,11 @@ impl Analyzer<'_> {
                 } else {
                     "floor"
                 };
-                let ty = match self.current(&typed.ty) {
+                let ty = match typed.ty.clone() {
                     Ty::Known(ty) if ty.name == "numeric" => Ty::known("numeric"),
                     Ty::Error => Ty::Error,
                     Ty::Param(n) => {
-                        self.set_param(n, &SqlType::builtin("float8"));
+                        self.set_param(n, &SqlType::builtin("float8"), typed.span.clone());
                         Ty::known("float8")
                     }
                     _ => Ty::known("float8"),
@@ -381,7 +383,7 @@ impl Analyzer<'_> {
                     let typed = self.expr(part);
                     self.coerce_implicit(&typed, &SqlType::builtin("int4"));
                 }
-                let ty = match self.current(&value.ty) {
+                let ty = match value.ty.clone() {
                     Ty::Known(ty) if ty.name == "bytea" => Ty::known("bytea"),
                     _ => Ty::known("text"),
                 };
@@ -428,8 +430,8 @@ impl Analyzer<'_> {
             }
             Expr::Collate { expr: inner, .. } => {
                 let mut typed = self.expr(inner);
-                if let Ty::Param(n) = self.current(&typed.ty) {
-                    self.set_param(n, &SqlType::builtin("text"));
+                if let Ty::Param(n) = typed.ty.clone() {
+                    self.set_param(n, &SqlType::builtin("text"), typed.span.clone());
                     typed.ty = Ty::known("text");
                 }
                 typed
@@ -499,7 +501,7 @@ impl Analyzer<'_> {
         entry
             .relation
             .as_ref()
-            .and_then(|name| self.schema.relation(name))
+            .and_then(|name| self.relation(name))
             .is_some_and(|relation| !relation.is_view())
     }
 
@@ -720,7 +722,15 @@ impl Analyzer<'_> {
         if self.param_spans[n - 1].is_none() {
             self.param_spans[n - 1] = Some(span.clone());
         }
-        let ty = self.current(&Ty::Param(n));
+        // Met after something decided its type, it has that type; met
+        // before, it stays untyped ([`Ty::Param`]).
+        let ty = match &self.params[n - 1] {
+            Some(ty) => Ty::Known(ty.clone()),
+            None => {
+                self.untyped_uses.push((n, span.clone()));
+                Ty::Param(n)
+            }
+        };
         Typed::new(ty, true, span)
     }
 
@@ -740,8 +750,8 @@ impl Analyzer<'_> {
                 return Typed::new(Ty::Error, typed.nullable, span);
             }
         };
-        match self.current(&typed.ty) {
-            Ty::Param(n) => self.set_param(n, &target),
+        match typed.ty.clone() {
+            Ty::Param(n) => self.set_param(n, &target, typed.span.clone()),
             Ty::Unknown => {
                 if let Some(text) = &typed.literal {
                     self.check_literal(text, &target, typed.span.clone());
@@ -912,8 +922,8 @@ impl Analyzer<'_> {
     /// An untyped expression used where `target` is expected: parameters take
     /// the type, string literals are checked against it.
     pub(crate) fn coerce_implicit(&mut self, typed: &Typed, target: &SqlType) {
-        match self.current(&typed.ty) {
-            Ty::Param(n) => self.set_param(n, target),
+        match typed.ty.clone() {
+            Ty::Param(n) => self.set_param(n, target, typed.span.clone()),
             Ty::Unknown => {
                 if let Some(text) = &typed.literal {
                     self.check_literal(text, target, typed.span.clone());
@@ -926,7 +936,7 @@ impl Analyzer<'_> {
     /// The common type of a list (IN, CASE results, COALESCE, ARRAY[..]):
     /// untyped members take it.
     pub(crate) fn common(&mut self, items: &[Typed], construct: &str) -> Ty {
-        let types: Vec<Ty> = items.iter().map(|t| self.current(&t.ty)).collect();
+        let types: Vec<Ty> = items.iter().map(|t| t.ty.clone()).collect();
         match types::common_of(self.schema, &types) {
             Ok(Ty::Known(ty)) => {
                 for item in items {
@@ -961,17 +971,32 @@ impl Analyzer<'_> {
         else_result: Option<&Expr>,
         span: std::ops::Range<usize>,
     ) -> Typed {
-        let operand = operand.map(|o| self.expr(o));
+        let mut operand = operand.map(|o| self.expr(o));
+        // An untyped operand is text before any WHEN is compared with it,
+        // as PostgreSQL's transformCaseExpr has it.
+        if let Some(operand) = &mut operand
+            && matches!(operand.ty, Ty::Param(_) | Ty::Unknown)
+        {
+            let text = SqlType::builtin("text");
+            self.coerce_implicit(operand, &text);
+            operand.ty = Ty::Known(text);
+            operand.literal = None;
+        }
         let mut results = Vec::new();
+        let mut previous_end = operand.as_ref().map_or(span.start, |o| o.span.end);
         for CaseWhen { condition, result } in conditions {
             let condition = self.expr(condition);
             match &operand {
                 Some(operand) => {
-                    self.operator("=", operand, &condition, condition.span.clone());
+                    // PostgreSQL reports the comparison at its WHEN.
+                    let when = self.keyword_between("when", previous_end, condition.span.start);
+                    self.operator_at("=", operand, &condition, when);
                 }
                 None => self.coerce_condition(&condition, "CASE/WHEN"),
             }
-            results.push(self.expr(result));
+            let result = self.expr(result);
+            previous_end = result.span.end;
+            results.push(result);
         }
         let mut nullable = else_result.is_none();
         // PostgreSQL unifies the ELSE branch first, then the THEN ones.
@@ -1025,7 +1050,7 @@ impl Analyzer<'_> {
             match access {
                 AccessExpr::Subscript(Subscript::Index { index }) => {
                     let index = self.expr(index);
-                    let ty = self.current(&typed.ty);
+                    let ty = typed.ty.clone();
                     match ty {
                         Ty::Known(ty) if ty.array => {
                             self.coerce_implicit(&index, &SqlType::builtin("int4"));
@@ -1065,7 +1090,7 @@ impl Analyzer<'_> {
                         Expr::Identifier(ident) => fold_ident(ident),
                         _ => String::new(),
                     };
-                    let field_ty = match self.current(&typed.ty) {
+                    let field_ty = match typed.ty.clone() {
                         Ty::Known(ty) => self.composite_field(&ty, &name),
                         _ => None,
                     };
@@ -1121,7 +1146,7 @@ impl Analyzer<'_> {
                 Typed::new(Ty::known("bool"), typed.nullable, span)
             }
             UnaryOperator::Minus | UnaryOperator::Plus => {
-                let ty = match self.current(&typed.ty) {
+                let ty = match typed.ty.clone() {
                     Ty::Known(ty) => {
                         let category = types::category(self.schema, &ty);
                         if !matches!(category, Category::Numeric | Category::Timespan) {
@@ -1142,7 +1167,7 @@ impl Analyzer<'_> {
                         }
                     }
                     Ty::Param(n) => {
-                        self.set_param(n, &SqlType::builtin("int4"));
+                        self.set_param(n, &SqlType::builtin("int4"), typed.span.clone());
                         Ty::known("int4")
                     }
                     other => other,
@@ -1157,7 +1182,7 @@ impl Analyzer<'_> {
                 }
             }
             _ => {
-                let ty = self.current(&typed.ty);
+                let ty = typed.ty.clone();
                 Typed::new(
                     if matches!(ty, Ty::Known(_)) {
                         ty
@@ -1178,23 +1203,21 @@ impl Analyzer<'_> {
         right: &Expr,
         span: std::ops::Range<usize>,
     ) -> Typed {
-        // (a, b) = ($1, $2): compared member by member.
-        if let (Expr::Tuple(lefts), Expr::Tuple(rights)) = (left, right)
+        // (a, b) = ($1, $2), ROW(a, b) < ROW(c, d): compared member by
+        // member; (a, b) = (SELECT x, y ...) against the subquery's columns.
+        if row_items(left).is_some()
             && let Some(name) = super::operators::operator_name(op)
         {
-            if lefts.len() != rights.len() {
-                self.error(Diagnostic::error(
-                    "unequal number of entries in row expressions",
-                    span.clone(),
-                ));
+            if let Expr::Subquery(query) = right {
+                let at = self.between_operands(left, right, &name);
+                self.against_subquery(left, &name, query, at);
                 return Typed::new(Ty::known("bool"), true, span);
             }
-            for (l, r) in lefts.iter().zip(rights) {
-                let l = self.expr(l);
-                let r = self.expr(r);
-                self.operator(&name, &l, &r, l.span.start..r.span.end);
+            if row_items(right).is_some() {
+                let at = self.between_operands(left, right, &name);
+                self.rows_compared(left, right, &name, at);
+                return Typed::new(Ty::known("bool"), true, span);
             }
-            return Typed::new(Ty::known("bool"), true, span);
         }
         let left = self.expr(left);
         let right = self.expr(right);
@@ -1224,22 +1247,20 @@ impl Analyzer<'_> {
         right: &Expr,
         span: std::ops::Range<usize>,
     ) -> Typed {
-        let left = self.expr(left);
         let Some(op) = super::operators::operator_name(op) else {
+            self.expr(left);
             self.expr(right);
             return Typed::new(Ty::known("bool"), true, span);
         };
         if let Expr::Subquery(query) = right {
-            let outputs = self.subquery(query);
-            if let [only] = outputs.as_slice() {
-                let element = only.typed.clone();
-                self.operator(&op, &left, &element, span.clone());
-            }
+            let at = self.between_operands(left, right, &op);
+            self.against_subquery(left, &op, query, at);
             return Typed::new(Ty::known("bool"), true, span);
         }
+        let left = self.expr(left);
         let right = self.expr(right);
-        let left_ty = self.current(&left.ty);
-        let right_ty = self.current(&right.ty);
+        let left_ty = left.ty.clone();
+        let right_ty = right.ty.clone();
         match (&left_ty, &right_ty) {
             (_, Ty::Known(array)) if array.array => {
                 let element = Typed::new(Ty::Known(array.element()), true, right.span.clone());
@@ -1275,15 +1296,19 @@ impl Analyzer<'_> {
                 let element = super::operators::untyped_operand(self.schema, &op, element, true);
                 let probe = Typed::new(Ty::Unknown, true, right.span.clone());
                 self.operator(&op, &left, &probe, span.clone());
-                self.set_param(*n, &element.into_array());
+                self.set_param(*n, &element.into_array(), right.span.clone());
             }
             (Ty::Known(element), Ty::Unknown) => {
                 // '{a,b}' literal: its elements are not checked.
                 let _ = element;
             }
             (Ty::Param(l), Ty::Param(r)) => {
-                self.set_param(*l, &SqlType::builtin("text"));
-                self.set_param(*r, &SqlType::builtin("text").into_array());
+                self.set_param(*l, &SqlType::builtin("text"), left.span.clone());
+                self.set_param(
+                    *r,
+                    &SqlType::builtin("text").into_array(),
+                    right.span.clone(),
+                );
             }
             _ => {}
         }
@@ -1292,6 +1317,115 @@ impl Analyzer<'_> {
 }
 
 impl Analyzer<'_> {
+    /// `left op` each column of a subquery (`x IN (SELECT ..)`, `x = ANY
+    /// (SELECT ..)`, `(a, b) NOT IN (SELECT a, b ..)`, `(a, b) = (SELECT ..)`),
+    /// as PostgreSQL's transformSubLink: the subquery first, then the left
+    /// side, a row standing for its members, compared column by column.
+    /// Errors are reported at `at` (the operator).
+    fn against_subquery(
+        &mut self,
+        left: &Expr,
+        op: &str,
+        query: &sqlparser::ast::Query,
+        at: std::ops::Range<usize>,
+    ) {
+        let outputs = self.subquery(query);
+        let lefts: Vec<Typed> = match row_items(left) {
+            Some(items) => items.iter().map(|e| self.expr(e)).collect(),
+            None => vec![self.expr(left)],
+        };
+        if outputs.is_empty() {
+            return;
+        }
+        if lefts.len() != outputs.len() {
+            for left in &lefts {
+                self.poison(left);
+            }
+            let message = if lefts.len() < outputs.len() {
+                "subquery has too many columns"
+            } else {
+                "subquery has too few columns"
+            };
+            self.error(Diagnostic::error(message, at));
+            return;
+        }
+        for (left, output) in lefts.iter().zip(&outputs) {
+            let mut right = output.typed.clone();
+            right.span = at.end..at.end;
+            let mut left = left.clone();
+            left.span = left.span.start..at.start.max(left.span.start);
+            self.operator_at(op, &left, &right, at.clone());
+        }
+    }
+
+    /// Two row constructors compared member by member with `op`.
+    fn rows_compared(&mut self, left: &Expr, right: &Expr, op: &str, at: std::ops::Range<usize>) {
+        let lefts: Vec<Typed> = row_items(left)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| self.expr(e))
+            .collect();
+        let rights: Vec<Typed> = row_items(right)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| self.expr(e))
+            .collect();
+        self.members_compared(&lefts, &rights, op, at);
+    }
+
+    /// The members of two rows compared pairwise with `op`; rows of
+    /// different lengths are PostgreSQL's error, at `at` (the operator).
+    fn members_compared(
+        &mut self,
+        lefts: &[Typed],
+        rights: &[Typed],
+        op: &str,
+        at: std::ops::Range<usize>,
+    ) {
+        if lefts.len() != rights.len() {
+            for typed in lefts.iter().chain(rights) {
+                self.poison(typed);
+            }
+            self.error(Diagnostic::error(
+                "unequal number of entries in row expressions",
+                at,
+            ));
+            return;
+        }
+        for (l, r) in lefts.iter().zip(rights) {
+            self.operator_at(op, l, r, at.clone());
+        }
+    }
+
+    /// Where operator `op` is written between two expressions (for its
+    /// errors), or the start of the right one.
+    fn between_operands(&self, left: &Expr, right: &Expr, op: &str) -> std::ops::Range<usize> {
+        let (left, right) = (self.span(left), self.span(right));
+        let text = &self.source.text;
+        let from = left.end.min(text.len());
+        let to = right.start.min(text.len()).max(from);
+        if text.is_char_boundary(from) && text.is_char_boundary(to) {
+            let between = text[from..to].to_ascii_lowercase();
+            let spelled = match op {
+                "~~" => "like",
+                other => other,
+            };
+            if let Some(found) = between.find(spelled) {
+                return from + found..from + found + spelled.len();
+            }
+            // `= ANY`, `IN`: the first word or symbol after the left side.
+            let trimmed = between.trim_start();
+            let start = from + (between.len() - trimmed.len());
+            let len = trimmed
+                .find(|c: char| c.is_whitespace() || c == '(')
+                .unwrap_or(trimmed.len());
+            if len > 0 {
+                return start..start + len;
+            }
+        }
+        right.start..right.start
+    }
+
     /// The span of `keyword` (lower case) in the SQL between two offsets,
     /// or the start of that range.
     pub(crate) fn keyword_between(
@@ -1327,6 +1461,48 @@ impl Analyzer<'_> {
 
 /// Whether an expression refers to a column (PostgreSQL's
 /// `contain_vars_of_level(.., 0)`, without looking into subqueries).
+/// The members of a row constructor: `(a, b)` or `ROW(a, b)` (`ROW()`,
+/// `ROW(a)` too), which PostgreSQL's grammar reads as a row, not as a call
+/// of a function `row`. `None` for anything else.
+pub(crate) fn row_items(expr: &Expr) -> Option<Vec<&Expr>> {
+    match expr {
+        Expr::Tuple(items) => Some(items.iter().collect()),
+        Expr::Function(function) => row_constructor(function),
+        _ => None,
+    }
+}
+
+/// The members of `ROW(..)` written as a call.
+pub(crate) fn row_constructor(function: &sqlparser::ast::Function) -> Option<Vec<&Expr>> {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments, ObjectNamePart};
+    let [ObjectNamePart::Identifier(name)] = function.name.0.as_slice() else {
+        return None;
+    };
+    if name.quote_style.is_some()
+        || !name.value.eq_ignore_ascii_case("row")
+        || function.over.is_some()
+        || function.filter.is_some()
+        || !function.within_group.is_empty()
+    {
+        return None;
+    }
+    match &function.args {
+        FunctionArguments::None => Some(Vec::new()),
+        FunctionArguments::List(list)
+            if list.duplicate_treatment.is_none() && list.clauses.is_empty() =>
+        {
+            list.args
+                .iter()
+                .map(|arg| match arg {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => Some(expr),
+                    _ => None,
+                })
+                .collect()
+        }
+        _ => None,
+    }
+}
+
 fn mentions_column(expr: &Expr) -> bool {
     match expr {
         Expr::Identifier(ident) => {

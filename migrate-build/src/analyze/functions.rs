@@ -428,6 +428,13 @@ impl Analyzer<'_> {
             null_treatment: _,
             over,
         } = function;
+        // ROW(a, b): a row, like (a, b).
+        if let Some(items) = super::expr::row_constructor(function) {
+            for item in items {
+                self.expr(item);
+            }
+            return Typed::new(Ty::known("record"), false, span).named("row");
+        }
         let parts = object_name_parts(name);
         let function_name = parts.last().cloned().unwrap_or_default();
         // ARRAY(SELECT x ...): an array of the subquery's one column.
@@ -436,7 +443,7 @@ impl Analyzer<'_> {
         {
             let outputs = self.subquery(query);
             let ty = match outputs.as_slice() {
-                [only] => match self.current(&only.typed.ty) {
+                [only] => match only.typed.ty.clone() {
                     Ty::Known(ty) => Ty::Known(if ty.array { ty } else { ty.into_array() }),
                     Ty::Unknown | Ty::Param(_) => Ty::Known(SqlType::builtin("text").into_array()),
                     Ty::Error => Ty::Error,
@@ -694,7 +701,7 @@ impl Analyzer<'_> {
                     self.operator("=", &args[0], &args[1], span.clone());
                     // The result has the type the `=` operator took its left
                     // side as: varchar compares as text.
-                    let ty = match self.current(&args[0].ty) {
+                    let ty = match self.retyped(args[0].clone()).ty {
                         Ty::Unknown => Ty::known("text"),
                         Ty::Known(ty) => {
                             let mut base = types::base_type(self.schema, &ty);
@@ -734,7 +741,7 @@ impl Analyzer<'_> {
                 let types: Vec<Ty> = args
                     .iter()
                     .chain(shape.ordered)
-                    .map(|arg| self.current(&arg.ty))
+                    .map(|arg| arg.ty.clone())
                     .collect();
                 let ty = self.polymorphic_result(&function, returns, &types);
                 if let Ty::Known(resolved) = &ty {
@@ -817,7 +824,7 @@ impl Analyzer<'_> {
                 && args
                     .iter()
                     .chain(shape.ordered)
-                    .any(|arg| self.current(&arg.ty) == Ty::Error)
+                    .any(|arg| arg.ty.clone() == Ty::Error)
             {
                 for arg in args {
                     self.poison(arg);
@@ -839,7 +846,7 @@ impl Analyzer<'_> {
             return Typed::new(Ty::Error, true, span);
         };
         let _ = star;
-        let current: Vec<Ty> = args.iter().map(|a| self.current(&a.ty)).collect();
+        let current: Vec<Ty> = args.iter().map(|a| a.ty.clone()).collect();
         // Among the overloads that fit, the one with the most arguments of
         // exactly the right type wins (PostgreSQL's func_select_candidate).
         let exact = |overload: &Overload| {
@@ -924,7 +931,7 @@ impl Analyzer<'_> {
         for (index, arg) in args.iter().enumerate() {
             let spec = spec_at(overload, index);
             let polymorphic_spec = matches!(spec, "poly" | "array" | "elem" | "ord");
-            if polymorphic_spec && polymorphic.is_none() && self.current(&arg.ty) == Ty::Unknown {
+            if polymorphic_spec && polymorphic.is_none() && arg.ty.clone() == Ty::Unknown {
                 self.error(Diagnostic::error(
                     "could not determine polymorphic type because input has type unknown",
                     span.clone(),
@@ -949,7 +956,7 @@ impl Analyzer<'_> {
         let current: Vec<Ty> = args
             .iter()
             .zip(&targets)
-            .map(|(arg, target)| match (self.current(&arg.ty), target) {
+            .map(|(arg, target)| match (arg.ty.clone(), target) {
                 (Ty::Unknown, Some(target)) => Ty::Known(target.clone()),
                 (ty, _) => ty,
             })
@@ -1035,7 +1042,7 @@ impl Analyzer<'_> {
         let all: Vec<Typed> = args.iter().chain(shape.ordered).cloned().collect();
         let mut inputs = Vec::with_capacity(all.len());
         for arg in &all {
-            inputs.push(match self.current(&arg.ty) {
+            inputs.push(match arg.ty.clone() {
                 Ty::Known(ty) => Some(ty),
                 Ty::Unknown | Ty::Param(_) => None,
                 // Already reported, or not typed: nothing to say for sure.
@@ -1047,7 +1054,7 @@ impl Analyzer<'_> {
             args: &inputs,
             arg_names: shape.arg_names,
             within_group: !shape.ordered.is_empty(),
-            literal: matches!(all.as_slice(), [only] if self.current(&only.ty) == Ty::Unknown),
+            literal: matches!(all.as_slice(), [only] if only.ty.clone() == Ty::Unknown),
             variadic: shape.variadic,
         };
         let problem = match overloads::resolve(self.schema, &call) {
@@ -1146,7 +1153,7 @@ impl Analyzer<'_> {
         args.iter()
             .enumerate()
             .map(|(index, arg)| {
-                let ty = match self.current(&arg.ty) {
+                let ty = match arg.ty.clone() {
                     Ty::Known(ty) => types::display(&ty),
                     _ => "unknown".to_owned(),
                 };
@@ -1242,7 +1249,7 @@ impl Analyzer<'_> {
             ));
             return Typed::new(Ty::Error, true, span);
         };
-        let ty = match self.current(&arg.ty) {
+        let ty = match arg.ty.clone() {
             Ty::Known(ty) => {
                 let base = types::base_type(self.schema, &ty);
                 let result = match (base.name.as_str(), sum, base.array) {

@@ -235,11 +235,35 @@ pub(crate) fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr) -> bool) {
     }
 }
 
+/// The items of a GROUP BY list as PostgreSQL's flatten_grouping_sets reads
+/// them: a parenthesised list `(a, b)` (an implicit row) stands for its
+/// items, `()` for none (the empty grouping set), and parentheses around
+/// one item are only parentheses, so `GROUP BY (alias)` still names an
+/// output column.
+pub(crate) fn group_by_items(exprs: &[Expr]) -> Vec<&Expr> {
+    fn flatten<'e>(expr: &'e Expr, items: &mut Vec<&'e Expr>) {
+        match expr {
+            Expr::Tuple(members) => {
+                for member in members {
+                    flatten(member, items);
+                }
+            }
+            Expr::Nested(inner) => flatten(inner, items),
+            other => items.push(other),
+        }
+    }
+    let mut items = Vec::new();
+    for expr in exprs {
+        flatten(expr, &mut items);
+    }
+    items
+}
+
 impl Analyzer<'_> {
     /// The check itself, on a SELECT whose FROM items are the current level.
     pub(crate) fn check_grouping(&mut self, select: &Select) {
-        let group_exprs: Vec<&Expr> = match &select.group_by {
-            GroupByExpr::Expressions(exprs, _) => exprs.iter().collect(),
+        let (group_exprs, written): (Vec<&Expr>, bool) = match &select.group_by {
+            GroupByExpr::Expressions(exprs, _) => (group_by_items(exprs), !exprs.is_empty()),
             GroupByExpr::All(_) => return,
         };
         let projection: Vec<&Expr> = select
@@ -258,16 +282,15 @@ impl Analyzer<'_> {
                 .having
                 .as_ref()
                 .is_some_and(|having| has_aggregate(schema, having));
-        if group_exprs.is_empty() && !aggregates {
+        // `GROUP BY ()` groups by nothing: every row is one group.
+        if !written && !aggregates {
             return;
         }
         // GROUPING SETS, ROLLUP, CUBE: not checked.
-        if group_exprs.iter().any(|e| {
-            matches!(
-                e,
-                Expr::GroupingSets(_) | Expr::Rollup(_) | Expr::Cube(_) | Expr::Tuple(_)
-            )
-        }) {
+        if group_exprs
+            .iter()
+            .any(|e| matches!(e, Expr::GroupingSets(_) | Expr::Rollup(_) | Expr::Cube(_)))
+        {
             return;
         }
         let mut grouping = Grouping {

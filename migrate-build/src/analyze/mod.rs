@@ -23,6 +23,12 @@
 //!   NULL columns an INSERT leaves out.
 //! - `merge.rs`: MERGE, whose WHEN clauses reuse the INSERT and UPDATE
 //!   checks; WHEN NOT MATCHED cannot see the target.
+//! - `utility.rs`: every other statement PostgreSQL's grammar takes
+//!   (TRUNCATE, LOCK, REFRESH MATERIALIZED VIEW, ALTER SEQUENCE, NOTIFY,
+//!   SET, SHOW, EXPLAIN, ...): the relations they name checked, their rows
+//!   described.
+//! - `catalog/`: the relations of `pg_catalog` and `information_schema`
+//!   (generated) and sequences, read as relations.
 //! - `types.rs`: type categories, implicit/assignment/explicit casts, the
 //!   common type of CASE/UNION, type names in messages.
 //!
@@ -54,6 +60,7 @@
 //! assert_eq!(errors[0].help.as_deref(), Some("did you mean \"email\"?"));
 //! ```
 
+mod catalog;
 mod expr;
 mod functions;
 mod grouping;
@@ -66,6 +73,7 @@ mod provenance;
 mod query;
 pub(crate) mod scope;
 mod types;
+mod utility;
 mod window;
 
 use std::borrow::Cow;
@@ -144,7 +152,12 @@ pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>
                     None => diagnostic,
                 }]);
             }
-            // PostgreSQL takes it: not a syntax error, a gap of the checker.
+            // PostgreSQL takes it: a utility statement, checked by its
+            // leading words, or a gap of the checker.
+            let mut analyzer = Analyzer::new(schema, Source::new(sql));
+            if analyzer.unparsed_utility().is_some() {
+                return analyzer.finish(Vec::new());
+            }
             let mut gap = sqlparser;
             gap.message = format!(
                 "migrate cannot check this statement, which PostgreSQL's parser accepts: sqlparser stops here ({})",
@@ -241,7 +254,9 @@ struct Rewritten<'a> {
 ///   reads `INSERT INTO`, so `INSERT DEFAULT` is only ever MERGE's;
 /// - `f(a, VARIADIC arr)`, an array passed whole to a VARIADIC argument,
 ///   as `f(a,          arr)`, noted in [`Rewritten::variadic_args`]. Only
-///   on the last argument of a call, as PostgreSQL's grammar has it.
+///   on the last argument of a call, as PostgreSQL's grammar has it;
+/// - `BETWEEN SYMMETRIC` (and `ASYMMETRIC`) as `BETWEEN`, with the word
+///   blanked: both order the same operands and type them alike.
 ///
 /// A statement the tokenizer rejects is left as it is, for the parser to
 /// report.
@@ -252,7 +267,11 @@ fn rewrite_tokens(sql: &str) -> Rewritten<'_> {
         variadic_args: Vec::new(),
     };
     let lower = sql.to_ascii_lowercase();
-    if !sql.contains(":=") && !lower.contains("default") && !lower.contains("variadic") {
+    if !sql.contains(":=")
+        && !lower.contains("default")
+        && !lower.contains("variadic")
+        && !lower.contains("symmetric")
+    {
         return unchanged;
     }
     let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() else {
@@ -276,6 +295,18 @@ fn rewrite_tokens(sql: &str) -> Rewritten<'_> {
             let at = range(token);
             text.replace_range(at.clone(), &" ".repeat(at.len()));
             variadic_args.push(range(argument).start);
+            continue;
+        }
+        // `BETWEEN SYMMETRIC b AND c` types as `BETWEEN b AND c`.
+        if let Token::Word(word) = &token.token
+            && word.quote_style.is_none()
+            && (word.value.eq_ignore_ascii_case("symmetric")
+                || word.value.eq_ignore_ascii_case("asymmetric"))
+            && index > 0
+            && keyword(significant[index - 1], Keyword::BETWEEN)
+        {
+            let at = range(token);
+            text.replace_range(at.clone(), &" ".repeat(at.len()));
             continue;
         }
         if token.token == Token::Assignment {
@@ -498,6 +529,11 @@ pub(crate) struct Analyzer<'s> {
     pub params: Vec<Option<SqlType>>,
     /// Where `$n` first appears.
     pub param_spans: Vec<Option<Range<usize>>>,
+    /// Uses of a parameter met while its type was undecided and not yet
+    /// coerced to a type: `($n, span)`. One still here at the end, once
+    /// another use decided the type, is PostgreSQL's `could not determine
+    /// data type of parameter` (`SELECT $1 IS NULL, NOT $1`).
+    pub untyped_uses: Vec<(usize, Range<usize>)>,
     /// Parameters whose type would have come from something already
     /// reported as an error: not reported again.
     pub poisoned: Vec<usize>,
@@ -540,6 +576,7 @@ impl<'s> Analyzer<'s> {
             diagnostics: Vec::new(),
             params: Vec::new(),
             param_spans: Vec::new(),
+            untyped_uses: Vec::new(),
             poisoned: Vec::new(),
             reserved: Vec::new(),
             sqlx_overrides: true,
@@ -583,14 +620,7 @@ impl<'s> Analyzer<'s> {
             Statement::Update(update) => self.update(update),
             Statement::Delete(delete) => self.delete(delete),
             Statement::Merge(merge) => self.merge(merge),
-            other => {
-                let span = self.span(other);
-                self.warn(
-                    "migrate checks SELECT, INSERT, UPDATE, DELETE and MERGE; this statement is not checked",
-                    span,
-                );
-                Vec::new()
-            }
+            other => self.utility(other),
         }
     }
 
@@ -616,6 +646,19 @@ impl<'s> Analyzer<'s> {
                         "\"{word}\" is a reserved word in PostgreSQL; quote it to use it as a name: \"{word}\""
                     )),
             ]);
+        }
+        // As PostgreSQL's check_variable_parameters: a use left untyped
+        // while another use decided the parameter's type.
+        let mut reported = Vec::new();
+        for (n, span) in std::mem::take(&mut self.untyped_uses) {
+            if self.params[n - 1].is_some() && !self.poisoned.contains(&n) && !reported.contains(&n)
+            {
+                reported.push(n);
+                self.error(Diagnostic::error(
+                    format!("could not determine data type of parameter ${n}"),
+                    span,
+                ));
+            }
         }
         for index in 0..self.params.len() {
             if self.params[index].is_none() && !self.poisoned.contains(&(index + 1)) {
@@ -661,21 +704,40 @@ impl<'s> Analyzer<'s> {
         })
     }
 
-    /// Decides the type of `$n` if nothing did before.
-    pub(crate) fn set_param(&mut self, n: usize, ty: &SqlType) {
-        if let Some(slot) = self.params.get_mut(n - 1)
-            && slot.is_none()
-        {
-            let mut ty = ty.clone();
-            ty.modifiers.clear();
-            *slot = Some(ty);
+    /// `$n`, met at `span` while its type was still undecided, is coerced
+    /// to `ty`, as PostgreSQL's parse analysis coerces its Param node: the
+    /// first coercion decides the parameter's type; a later one of the same
+    /// node to another type is PostgreSQL's `inconsistent types deduced`
+    /// (`INSERT INTO t (a_varchar, b_text) VALUES ($1, $1)`).
+    pub(crate) fn set_param(&mut self, n: usize, ty: &SqlType, span: Range<usize>) {
+        // This use is coerced now (its span may take in parentheses).
+        self.untyped_uses
+            .retain(|(m, at)| !(*m == n && span.start <= at.start && at.end <= span.end));
+        let Some(slot) = self.params.get_mut(n - 1) else {
+            return;
+        };
+        let mut ty = ty.clone();
+        ty.modifiers.clear();
+        match slot {
+            None => *slot = Some(ty),
+            Some(decided) if types::same_type(decided, &ty) => {}
+            Some(decided) => {
+                let help = format!("{} versus {}", types::display(decided), types::display(&ty));
+                self.error(
+                    Diagnostic::error(
+                        format!("inconsistent types deduced for parameter ${n}"),
+                        span,
+                    )
+                    .with_help(help),
+                );
+            }
         }
     }
 
     /// `typed` is a parameter whose type would come from an erroneous
     /// construct: do not report it as undeterminable too.
     pub(crate) fn poison(&mut self, typed: &Typed) {
-        if let Ty::Param(n) = self.current(&typed.ty) {
+        if let Ty::Param(n) = typed.ty.clone() {
             self.poisoned.push(n);
         }
     }
@@ -725,15 +787,29 @@ impl<'s> Analyzer<'s> {
         self.poisoned.extend(1..=self.params.len());
     }
 
-    /// The current type of an expression, after parameters decided so far.
-    pub(crate) fn current(&self, ty: &Ty) -> Ty {
-        match ty {
-            Ty::Param(n) => match self.params.get(n - 1).cloned().flatten() {
-                Some(ty) => Ty::Known(ty),
-                None => Ty::Param(*n),
-            },
-            other => other.clone(),
+    /// A relation a query can read by `name`: one the migrations made, one
+    /// PostgreSQL has built in (`pg_catalog.pg_class`), or a sequence.
+    pub(crate) fn relation(&self, name: &Name) -> Option<&'s migrate_core::Relation> {
+        self.schema
+            .relation(name)
+            .or_else(|| catalog::system_relation(name))
+            .or_else(|| {
+                self.schema
+                    .sequences
+                    .contains_key(name)
+                    .then(catalog::sequence_relation)
+            })
+    }
+
+    /// `typed` as PostgreSQL types its expression again where it copies it
+    /// (BETWEEN's left side): a bare parameter decided since is now typed.
+    pub(crate) fn retyped(&self, mut typed: Typed) -> Typed {
+        if let Ty::Param(n) = typed.ty
+            && let Some(Some(ty)) = self.params.get(n - 1)
+        {
+            typed.ty = Ty::Known(ty.clone());
         }
+        typed
     }
 }
 

@@ -288,8 +288,8 @@ impl Analyzer<'_> {
 
     /// A value assigned to a column (INSERT, UPDATE SET, DO UPDATE SET).
     pub(crate) fn coerce_assign(&mut self, value: &Typed, column: &Column, relation: &Name) {
-        match self.current(&value.ty) {
-            Ty::Param(n) => self.set_param(n, &column.ty),
+        match value.ty.clone() {
+            Ty::Param(n) => self.set_param(n, &column.ty, value.span.clone()),
             Ty::Unknown => {
                 if let Some(text) = &value.literal {
                     self.check_literal(text, &column.ty, value.span.clone());
@@ -548,6 +548,7 @@ impl Analyzer<'_> {
         name: &Name,
         relation: &Relation,
     ) {
+        let mut typed = Vec::new();
         for Assignment { target, value } in assignments {
             let targets: Vec<&sqlparser::ast::ObjectName> = match target {
                 AssignmentTarget::ColumnName(column) => vec![column],
@@ -599,8 +600,13 @@ impl Analyzer<'_> {
                 }
                 _ => vec![self.scalar_expr("UPDATE", value)],
             };
+            typed.push((columns, values, self.span(value)));
+        }
+        // PostgreSQL (transformUpdateTargetList) types every value before it
+        // assigns any: in `SET a = $1, b = $1 || 'x'` the second use decides
+        // `$1`, and the first must then agree with it.
+        for (columns, values, span) in typed {
             if values.len() != columns.len() {
-                let span = self.span(value);
                 self.error(Diagnostic::error(
                     if values.len() > columns.len() {
                         "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression"
@@ -632,8 +638,12 @@ impl Analyzer<'_> {
             self.aggregateless_clause = outer_aggregate_clause;
         }
         for out in &mut outputs {
-            if let Ty::Param(n) = self.current(&out.typed.ty) {
-                self.set_param(n, &migrate_core::SqlType::builtin("text"));
+            if let Ty::Param(n) = out.typed.ty.clone() {
+                self.set_param(
+                    n,
+                    &migrate_core::SqlType::builtin("text"),
+                    out.typed.span.clone(),
+                );
             }
             if out.typed.ty == Ty::Unknown {
                 out.typed.ty = Ty::known("text");

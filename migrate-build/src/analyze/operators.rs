@@ -165,8 +165,8 @@ impl Analyzer<'_> {
         span: std::ops::Range<usize>,
         at: Option<std::ops::Range<usize>>,
     ) -> Typed {
-        let mut left_ty = self.current(&left.ty);
-        let mut right_ty = self.current(&right.ty);
+        let mut left_ty = left.ty.clone();
+        let mut right_ty = right.ty.clone();
         let (left_untyped, right_untyped) = (
             matches!(left_ty, Ty::Param(_) | Ty::Unknown),
             matches!(right_ty, Ty::Param(_) | Ty::Unknown),

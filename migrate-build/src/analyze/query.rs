@@ -9,7 +9,8 @@ use sqlparser::ast::{
     TableFactor, TableWithJoins, Value, Values, With,
 };
 
-use super::grouping::{argument_expr, is_aggregate_call};
+use super::catalog;
+use super::grouping::{argument_expr, group_by_items, is_aggregate_call};
 use super::scope::{
     Level, MergedColumn, RangeEntry, ScopeColumn, StarColumn, did_you_mean, fold_ident,
 };
@@ -118,7 +119,7 @@ impl Analyzer<'_> {
         typed
     }
 
-    /// LIMIT, OFFSET and FETCH, each a bigint.
+    /// OFFSET, LIMIT and FETCH, each a bigint.
     fn limit(&mut self, tail: Tail) {
         if let Some(limit_clause) = tail.limit_clause {
             match limit_clause {
@@ -127,11 +128,12 @@ impl Analyzer<'_> {
                     offset,
                     limit_by,
                 } => {
-                    if let Some(limit) = limit {
-                        self.int8_expr("LIMIT", limit);
-                    }
+                    // PostgreSQL types OFFSET before LIMIT.
                     if let Some(Offset { value, rows: _ }) = offset {
                         self.int8_expr("OFFSET", value);
+                    }
+                    if let Some(limit) = limit {
+                        self.int8_expr("LIMIT", limit);
                     }
                     for expr in limit_by {
                         self.expr(expr);
@@ -150,18 +152,32 @@ impl Analyzer<'_> {
         }
     }
 
-    /// LIMIT or OFFSET (`clause`): a bigint, without aggregates or window
-    /// functions.
+    /// LIMIT or OFFSET (`clause`): a bigint, or what an assignment cast
+    /// makes one (PostgreSQL's coerce_to_specific_type), without aggregates
+    /// or window functions.
     fn int8_expr(&mut self, clause: &'static str, expr: &Expr) {
         let typed = self.scalar_expr(clause, expr);
-        self.coerce_implicit(&typed, &SqlType::builtin("int8"));
+        let int8 = SqlType::builtin("int8");
+        if let Ty::Known(ty) = &typed.ty
+            && !types::assignable(self.schema, ty, &int8)
+        {
+            self.error(Diagnostic::error(
+                format!(
+                    "argument of {clause} must be type bigint, not type {}",
+                    types::display(ty)
+                ),
+                typed.span.clone(),
+            ));
+            return;
+        }
+        self.coerce_implicit(&typed, &int8);
     }
 
     fn resolve_unknown_outputs(&mut self, outputs: &mut [Out]) {
         for out in outputs.iter_mut() {
-            match self.current(&out.typed.ty) {
+            match out.typed.ty.clone() {
                 Ty::Param(n) => {
-                    self.set_param(n, &SqlType::builtin("text"));
+                    self.set_param(n, &SqlType::builtin("text"), out.typed.span.clone());
                     out.typed.ty = Ty::known("text");
                 }
                 Ty::Unknown => out.typed.ty = Ty::known("text"),
@@ -325,8 +341,8 @@ impl Analyzer<'_> {
         }
         let mut outputs = Vec::with_capacity(left.len());
         for (l, r) in left.into_iter().zip(right) {
-            let left_ty = self.current(&l.typed.ty);
-            let right_ty = self.current(&r.typed.ty);
+            let left_ty = l.typed.ty.clone();
+            let right_ty = r.typed.ty.clone();
             let ty = match types::common_of(self.schema, &[left_ty.clone(), right_ty.clone()]) {
                 Ok(ty) => ty,
                 Err(failure) => {
@@ -398,7 +414,7 @@ impl Analyzer<'_> {
         for column in 0..first.len() {
             let column_types: Vec<Ty> = rows_typed
                 .iter()
-                .map(|row| self.current(&row[column].ty))
+                .map(|row| row[column].ty.clone())
                 .collect();
             let all_untyped = column_types
                 .iter()
@@ -554,7 +570,7 @@ impl Analyzer<'_> {
             GroupByExpr::Expressions(exprs, _) => {
                 let outer_clause = self.windowless_clause.replace("GROUP BY");
                 let outer_aggregate_clause = self.aggregateless_clause.replace("GROUP BY");
-                for expr in exprs {
+                for expr in group_by_items(exprs) {
                     self.group_by_expr(expr, &outputs, &made_by);
                 }
                 self.windowless_clause = outer_clause;
@@ -694,7 +710,7 @@ impl Analyzer<'_> {
         clause: &str,
         span: std::ops::Range<usize>,
     ) {
-        let Ty::Known(ty) = self.current(&typed.ty) else {
+        let Ty::Known(ty) = typed.ty.clone() else {
             return;
         };
         let base = types::base_type(self.schema, &ty);
@@ -1414,7 +1430,7 @@ impl Analyzer<'_> {
             .iter()
             .map(|out| ScopeColumn {
                 name: out.name.clone(),
-                ty: self.final_type(&self.current(&out.typed.ty)),
+                ty: self.final_type(&out.typed.ty.clone()),
                 nullable: out.typed.nullable,
                 merged_away: false,
             })
@@ -1468,14 +1484,27 @@ impl Analyzer<'_> {
             self.push_derived(outputs, Some(&alias_or_name));
             return None;
         }
-        let name = Name::new(schema.unwrap_or("public"), &table_name);
-        let Some(relation) = self.schema.relation(&name) else {
+        // pg_catalog comes first on PostgreSQL's search path.
+        let name = match schema {
+            Some(schema) => Name::new(schema, &table_name),
+            None => {
+                let system = Name::new("pg_catalog", &table_name);
+                if catalog::system_relation(&system).is_some() {
+                    system
+                } else {
+                    Name::public(&table_name)
+                }
+            }
+        };
+        let Some(relation) = self.relation(&name) else {
             let candidates: Vec<String> = self
                 .schema
                 .relations
                 .keys()
+                .chain(self.schema.sequences.keys())
                 .filter(|n| n.schema == name.schema)
                 .map(|n| n.name.clone())
+                .chain(catalog::system_relation_names(&name.schema).map(str::to_owned))
                 .chain(self.ctes.iter().flatten().map(|c| c.name.clone()))
                 .collect();
             let shown = match schema {
@@ -1489,7 +1518,11 @@ impl Analyzer<'_> {
             self.push_opaque(alias);
             return None;
         };
-        self.record_use(&name, None);
+        // Uses are of the migrations' relations; a sequence or a system
+        // relation is not one.
+        if self.schema.relation(&name).is_some() {
+            self.record_use(&name, None);
+        }
         let mut columns: Vec<ScopeColumn> = relation
             .columns
             .iter()
@@ -1530,7 +1563,7 @@ impl Analyzer<'_> {
     fn unnest_entry(&mut self, typed: Vec<Typed>, alias: Option<&TableAlias>, ordinality: bool) {
         let mut outputs: Vec<Out> = Vec::new();
         for t in &typed {
-            let ty = match self.current(&t.ty) {
+            let ty = match t.ty.clone() {
                 Ty::Known(ty) if ty.array => Ty::Known(ty.element()),
                 Ty::Known(ty) => {
                     self.error(Diagnostic::error(
@@ -1610,7 +1643,7 @@ impl Analyzer<'_> {
             "generate_series" => {
                 let ty = typed
                     .iter()
-                    .find_map(|t| self.current(&t.ty).as_known().cloned())
+                    .find_map(|t| t.ty.clone().as_known().cloned())
                     .unwrap_or_else(|| SqlType::builtin("int4"));
                 for t in &typed {
                     let target = if ty.name == "timestamptz" || ty.name == "timestamp" {
@@ -1657,7 +1690,7 @@ impl Analyzer<'_> {
             _ => None,
         };
         for t in &typed {
-            if let Ty::Param(_) = self.current(&t.ty) {
+            if let Ty::Param(_) = t.ty.clone() {
                 // Text arguments for the JSON/text set functions above.
                 if matches!(
                     function.as_str(),
@@ -1694,8 +1727,7 @@ impl Analyzer<'_> {
                     .and_then(|function| {
                         self.coerce_user_arguments(&function, &typed, &[], false);
                         let returns = function.returns.as_ref()?;
-                        let types: Vec<Ty> =
-                            typed.iter().map(|arg| self.current(&arg.ty)).collect();
+                        let types: Vec<Ty> = typed.iter().map(|arg| arg.ty.clone()).collect();
                         match self.polymorphic_result(&function, returns, &types) {
                             Ty::Known(ty) => Some(ty),
                             _ => None,
@@ -1853,8 +1885,8 @@ impl Analyzer<'_> {
 
     /// Conditions (WHERE, ON, HAVING) must be boolean.
     pub(crate) fn coerce_condition(&mut self, typed: &Typed, clause: &str) {
-        match self.current(&typed.ty) {
-            Ty::Param(n) => self.set_param(n, &SqlType::builtin("bool")),
+        match typed.ty.clone() {
+            Ty::Param(n) => self.set_param(n, &SqlType::builtin("bool"), typed.span.clone()),
             Ty::Unknown => {
                 if let Some(text) = &typed.literal {
                     self.check_literal(text, &SqlType::builtin("bool"), typed.span.clone());

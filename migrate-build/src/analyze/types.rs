@@ -14,7 +14,12 @@ pub(crate) enum Ty {
     Known(SqlType),
     /// An untyped literal (`'abc'`, `NULL`): PostgreSQL's `unknown`.
     Unknown,
-    /// `$n` whose type is not decided yet (1-based).
+    /// A use of `$n` (1-based) met while its type was undecided. It stays
+    /// untyped even once a later use decides the type, as PostgreSQL's
+    /// Param node does: operators, functions and common types treat it as
+    /// unknown, and coercing it to another type than the one decided is an
+    /// error ([`super::Analyzer::set_param`]). A use met after the type was
+    /// decided is `Known`.
     Param(usize),
     /// After an error was reported or for a construct we do not type: accept anything.
     Error,

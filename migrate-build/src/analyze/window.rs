@@ -76,7 +76,7 @@ impl Analyzer<'_> {
             .iter()
             .map(|item| {
                 let typed = self.expr(&item.expr);
-                self.current(&typed.ty)
+                typed.ty.clone()
             })
             .collect();
         if let Some(frame) = window_frame {
@@ -197,7 +197,7 @@ impl Analyzer<'_> {
     /// the offset converts.
     fn coerce_to_int8(&mut self, typed: &Typed, construct: &str) -> bool {
         let int8 = SqlType::builtin("int8");
-        if let Ty::Known(ty) = self.current(&typed.ty)
+        if let Ty::Known(ty) = typed.ty.clone()
             && !types::assignable(self.schema, &ty, &int8)
         {
             self.error(Diagnostic::error(
@@ -240,7 +240,7 @@ impl Analyzer<'_> {
             ));
             return false;
         }
-        let offset_ty = self.current(&typed.ty);
+        let offset_ty = typed.ty.clone();
         let offset_known = offset_ty.as_known().cloned();
         let preferred = offset_known.clone().unwrap_or_else(|| column.clone());
         let candidates: Vec<SqlType> = offsets

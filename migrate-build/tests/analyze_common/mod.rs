@@ -64,7 +64,12 @@ pub struct CacheEntry {
 }
 
 pub fn sqlx_cache() -> Vec<CacheEntry> {
-    let dir = labrinth_dir().join("sqlx-cache");
+    sqlx_cache_of("labrinth")
+}
+
+/// The sqlx offline cache of one corpus set, sorted by file name.
+pub fn sqlx_cache_of(set: &str) -> Vec<CacheEntry> {
+    let dir = corpus_dir().join(set).join("sqlx-cache");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("sqlx-cache")
         .map(|entry| entry.expect("entry").path())
