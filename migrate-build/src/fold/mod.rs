@@ -187,7 +187,15 @@ impl Folder {
 
     /// Applies one migration; returns its diagnostics (errors and warnings),
     /// with `file` set to the migration's path and spans into that file.
+    ///
+    /// It runs on a thread with a large stack; a statement that chains more
+    /// than [`crate::MAX_CHAIN`] operators is not folded, with a warning
+    /// (see `depth.rs`).
     pub fn apply(&mut self, migration: &Migration) -> Vec<Diagnostic> {
+        crate::depth::on_large_stack(|| self.apply_on_this_stack(migration))
+    }
+
+    fn apply_on_this_stack(&mut self, migration: &Migration) -> Vec<Diagnostic> {
         // Each migration runs in a session of its own.
         self.search_path = vec!["public".to_owned()];
         self.current_path = migration.path.clone();
@@ -311,6 +319,17 @@ impl Folder {
             for piece in pieces {
                 self.statement(&Stmt::new(piece.text, stmt.base + piece.span.start));
             }
+            return;
+        }
+        let bound = crate::depth::chain_bound(stmt.text);
+        if bound > crate::depth::MAX_CHAIN {
+            self.diagnostics.push(Diagnostic::warning(
+                format!(
+                    "{}; the statement is not folded",
+                    crate::depth::too_deep_message(bound)
+                ),
+                stmt.base..stmt.base + stmt.text.len(),
+            ));
             return;
         }
         match Parser::parse_sql(&PostgreSqlDialect {}, stmt.text) {

@@ -40,6 +40,10 @@ const VOLATILE_FUNCTIONS: &[&str] = &[
 /// Every finding of every migration, before levels are applied (all at
 /// [`Level::Warn`]); suppressed ones are already left out.
 pub(super) fn check(migrations: &[Migration]) -> Vec<Finding> {
+    crate::depth::on_large_stack(|| check_on_this_stack(migrations))
+}
+
+fn check_on_this_stack(migrations: &[Migration]) -> Vec<Finding> {
     let mut folder = Folder::new();
     let mut findings = Vec::new();
     for migration in migrations {
@@ -294,6 +298,10 @@ impl<'a> Checker<'a> {
                     in_transaction_block,
                     mixed.then_some(n_statements),
                 );
+            }
+            if crate::depth::chain_bound(&text) > crate::depth::MAX_CHAIN {
+                // The fold has said it cannot follow it.
+                continue;
             }
             let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &text) else {
                 // What sqlparser cannot read is not linted (the fold has
