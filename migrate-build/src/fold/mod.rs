@@ -690,6 +690,9 @@ pub(crate) struct Stmt<'a> {
     pub base: usize,
     /// Byte offsets (in `text`) where each line starts.
     line_starts: Vec<usize>,
+    /// Every character is one byte: a column is a byte count, found
+    /// without walking its line (a 20,000-token line made that quadratic).
+    ascii: bool,
 }
 
 impl<'a> Stmt<'a> {
@@ -700,6 +703,7 @@ impl<'a> Stmt<'a> {
             text,
             base,
             line_starts,
+            ascii: text.is_ascii(),
         }
     }
 
@@ -712,6 +716,9 @@ impl<'a> Stmt<'a> {
         let line_start = *self.line_starts.get(location.line as usize - 1)?;
         let line = &self.text[line_start..];
         let column = location.column.saturating_sub(1) as usize;
+        if self.ascii {
+            return Some(line_start + column.min(line.len()));
+        }
         let within = line
             .char_indices()
             .nth(column)
