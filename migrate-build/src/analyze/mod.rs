@@ -719,10 +719,11 @@ impl<'s> Analyzer<'s> {
             let text = &self.source.text;
             // `SELECT order FROM t`: PostgreSQL reads an empty select list
             // and the start of ORDER BY, and fails at the token after it.
-            let after_select = text[..span.start.min(text.len())]
-                .trim_end()
-                .to_ascii_lowercase()
-                .ends_with("select");
+            // Only the word before is looked at (lowercasing all the text
+            // before each reserved word was quadratic).
+            let before = text[..span.start.min(text.len())].trim_end().as_bytes();
+            let after_select =
+                before.len() >= 6 && before[before.len() - 6..].eq_ignore_ascii_case(b"select");
             let clause = matches!(
                 word.as_str(),
                 "order" | "group" | "limit" | "offset" | "window" | "fetch" | "for" | "having"
