@@ -83,14 +83,23 @@ impl Diagnostic {
     ///    = help: did you mean "y"?
     /// ```
     pub fn render(&self, source: &str) -> String {
-        let start = self.span.start.min(source.len());
-        let end = self.span.end.clamp(start, source.len());
+        // Whatever the span: past the end, reversed, or inside a multi-byte
+        // character (sqlparser can stop in the middle of a no-break space),
+        // it is brought back onto the text's character boundaries.
+        let start = floor_char_boundary(source, self.span.start);
+        let end = ceil_char_boundary(source, self.span.end.max(start));
         let (line, column) = line_col(source, start);
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = source[start..]
             .find('\n')
             .map_or(source.len(), |i| start + i);
-        let text = source[line_start..line_end].trim_end_matches('\r');
+        // A CR shows as a space (a lone one would send the terminal back to
+        // the start of the line); the CR of a CRLF is not shown at all.
+        let text: String = source[line_start..line_end]
+            .trim_end_matches('\r')
+            .chars()
+            .map(|c| if c == '\r' { ' ' } else { c })
+            .collect();
         let width = source[start..end.min(line_end).max(start)]
             .chars()
             .count()
@@ -104,7 +113,7 @@ impl Diagnostic {
             Some(file) => format!("{}:{line}:{column}", file.display()),
             None => format!("{line}:{column}"),
         };
-        let indent: String = text[..start - line_start]
+        let indent: String = source[line_start..start]
             .chars()
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
@@ -140,11 +149,31 @@ impl fmt::Display for Diagnostic {
 
 /// 1-based line and character column of byte `offset` in `source`.
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(source.len());
+    let offset = floor_char_boundary(source, offset);
     let before = &source[..offset];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (line, before[line_start..].chars().count() + 1)
+}
+
+/// The largest character boundary of `source` at or before `offset`, the
+/// end of the text past it.
+fn floor_char_boundary(source: &str, offset: usize) -> usize {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// The smallest character boundary of `source` at or after `offset`, the
+/// end of the text past it.
+fn ceil_char_boundary(source: &str, offset: usize) -> usize {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
 }
 
 #[cfg(test)]
@@ -168,6 +197,61 @@ mod tests {
             2 | ALTER TABLE t DROP COLUMN x;
               |                           ^
               = help: did you mean "y"?"#]]
+        .assert_eq(&diagnostic.render(sql));
+    }
+
+    /// Every span over texts that once made rendering panic (a span ending
+    /// inside a no-break space or U+2028, a trailing CR, CRLF) and their
+    /// neighbours (tabs, empty lines, spans past the end or reversed).
+    #[test]
+    fn renders_any_span_of_any_text() {
+        let texts = [
+            "SELECT id FROM mods WHERE id = 1\u{a0}",
+            "SET m\u{2028}",
+            "SELECT\r",
+            "SELECT 1;\r\nSELECT x\r\n",
+            "\tSELECT\t1\n\n\u{e9}t\u{e9}\r\rx",
+            "",
+            "\n",
+            "\u{1f600}",
+        ];
+        let mut rendered = 0;
+        for text in texts {
+            for start in 0..=text.len() + 2 {
+                for end in 0..=text.len() + 2 {
+                    let diagnostic = Diagnostic::error("m", start..end).in_file("f.sql");
+                    let out = diagnostic.render(text);
+                    assert!(out.contains('^'), "{out}");
+                    let _ = diagnostic.line_col(text);
+                    rendered += 1;
+                }
+            }
+        }
+        assert!(rendered > 1000);
+    }
+
+    #[test]
+    fn renders_a_trailing_carriage_return_without_it() {
+        let diagnostic = Diagnostic::error("syntax error at end of input", 7..7);
+        expect_test::expect![[r#"
+            error: syntax error at end of input
+             --> 1:8
+              |
+            1 | SELECT
+              |        ^"#]]
+        .assert_eq(&diagnostic.render("SELECT\r"));
+    }
+
+    #[test]
+    fn renders_a_span_inside_a_no_break_space_on_its_character() {
+        let sql = "SELECT 1\u{a0}";
+        let diagnostic = Diagnostic::error("syntax error at or near \"\u{a0}\"", 9..10);
+        expect_test::expect![[r#"
+            error: syntax error at or near " "
+             --> 1:9
+              |
+            1 | SELECT 1 
+              |         ^"#]]
         .assert_eq(&diagnostic.render(sql));
     }
 }

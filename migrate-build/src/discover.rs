@@ -30,6 +30,11 @@
 //! directories, as diesel and Prisma themselves ignore them. Anything else
 //! that fits no layout is an error naming it.
 //!
+//! Migration files are read only when they are regular files (or symbolic
+//! links to them) of at most [`MAX_FILE_BYTES`] (64 MiB): a FIFO or a
+//! device named like a migration is an error naming it, never a read that
+//! blocks or runs on without end ([`read_sql_file`]).
+//!
 //! A migration runs outside a transaction ([`Migration::transactional`] is
 //! false, and [`Migration::statements`] lists its statements for the runtime
 //! to send one by one) when its layout says so (sqlx's `-- no-transaction`
@@ -617,11 +622,83 @@ fn does_not_fit(dir: &Path, entry: &Entry, layout: &LayoutChoice) -> Error {
     ))
 }
 
-fn read_text(path: &Path) -> Result<String, Error> {
-    fs::read_to_string(path).map_err(|source| Error::Io {
+/// The largest SQL file migrate reads: 64 MiB. A migration (or a
+/// `query_file!` file) larger than that is an error naming it rather than a
+/// build that reads on without end.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a file that migrate takes SQL (or a tool's settings) from: only a
+/// regular file, or a symbolic link to one, of at most [`MAX_FILE_BYTES`].
+///
+/// A FIFO, a socket or a device (a symbolic link to `/dev/zero`) is an error
+/// before it is opened, so that reading never blocks or runs on without end;
+/// the size is checked before reading and bounded while reading (a file that
+/// grows, or one whose size the system does not report).
+pub fn read_sql_file(path: &Path) -> Result<String, Error> {
+    use std::io::Read;
+
+    let io_error = |source| Error::Io {
         path: path.to_path_buf(),
         source,
+    };
+    let metadata = fs::metadata(path).map_err(io_error)?;
+    if !metadata.is_file() {
+        return Err(Error::NotAFile {
+            path: path.to_path_buf(),
+            kind: file_kind(&metadata.file_type()),
+        });
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            size: metadata.len(),
+        });
+    }
+    let file = fs::File::open(path).map_err(io_error)?;
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        io_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
     })
+}
+
+/// What a path that is not a regular file is, in words.
+fn file_kind(file_type: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+    }
+    if file_type.is_dir() {
+        return "a directory";
+    }
+    "not a regular file"
+}
+
+fn read_text(path: &Path) -> Result<String, Error> {
+    read_sql_file(path)
 }
 
 /// The text of a migration file without a leading byte order mark, and the

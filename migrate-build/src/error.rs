@@ -17,6 +17,21 @@ pub enum Error {
     /// The migrations directory does not fit a layout, or two files clash.
     #[error("{0}")]
     Layout(String),
+    /// A migration (or another file migrate reads SQL from) is not a
+    /// regular file nor a symbolic link to one: a FIFO, a device, a socket.
+    #[error(
+        "{} is {kind}: migrations are read only from regular files (or symbolic links to them)",
+        path.display()
+    )]
+    NotAFile { path: PathBuf, kind: &'static str },
+    /// A migration (or another file migrate reads SQL from) is larger than
+    /// [`crate::discover::MAX_FILE_BYTES`].
+    #[error(
+        "{} is {size} bytes, more than the {} bytes (64 MiB) migrate reads from one SQL file",
+        path.display(),
+        crate::discover::MAX_FILE_BYTES
+    )]
+    TooLarge { path: PathBuf, size: u64 },
     /// The migrations directory does not exist.
     #[error("migrations directory {} does not exist", dir.display())]
     MissingDirectory { dir: PathBuf },

@@ -14,6 +14,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod analyze;
 pub mod builder;
 pub mod config;
+mod depth;
 pub mod diagnostic;
 pub mod discover;
 mod error;
@@ -25,5 +26,6 @@ pub mod split;
 pub mod syntax;
 
 pub use builder::{Builder, Output, compile};
+pub use depth::MAX_CHAIN;
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::Error;

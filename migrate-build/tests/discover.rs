@@ -742,3 +742,69 @@ fn error_invalid_diesel_metadata() {
         ]],
     );
 }
+
+/// The error `discover` gives for `dir`, with the directory's path replaced
+/// by `<dir>`.
+fn discover_error(dir: &TempDir) -> String {
+    let error = discover(&dir.path, None).expect_err("discovery should refuse the directory");
+    error
+        .to_string()
+        .replace(&dir.path.display().to_string(), "<dir>")
+}
+
+/// A FIFO named like a migration is refused before it is opened: opening it
+/// would wait for a writer that never comes.
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_like_a_migration_is_an_error_not_a_wait() {
+    let dir = TempDir::with(&[("1_a.sql", "CREATE TABLE a (id int);")]);
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.path.join("2_b.sql"))
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success());
+    expect![[r#"<dir>/2_b.sql is a FIFO: migrations are read only from regular files (or symbolic links to them)"#]]
+        .assert_eq(&discover_error(&dir));
+}
+
+/// A symbolic link to `/dev/zero` would be read without end.
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_device_is_an_error_not_an_endless_read() {
+    let dir = TempDir::with(&[("1_a.sql", "CREATE TABLE a (id int);")]);
+    std::os::unix::fs::symlink("/dev/zero", dir.path.join("2_b.sql")).expect("symlink");
+    expect![[r#"<dir>/2_b.sql is a character device: migrations are read only from regular files (or symbolic links to them)"#]]
+        .assert_eq(&discover_error(&dir));
+}
+
+/// A symbolic link to a regular file is read, as the tools read it.
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_regular_file_is_read() {
+    let dir = TempDir::with(&[("1_a.sql", "CREATE TABLE a (id int);")]);
+    let shared = TempDir::with(&[("b.sql", "CREATE TABLE b (id int);")]);
+    std::os::unix::fs::symlink(shared.path.join("b.sql"), dir.path.join("2_b.sql"))
+        .expect("symlink");
+    let discovered = discover(&dir.path, None).expect("discover");
+    let ups: Vec<&str> = discovered
+        .migrations
+        .iter()
+        .map(|m| m.up.as_str())
+        .collect();
+    assert_eq!(
+        ups,
+        ["CREATE TABLE a (id int);", "CREATE TABLE b (id int);"]
+    );
+}
+
+/// A migration past the documented limit is refused by its size, before
+/// it is read (the file is sparse: nothing is written to disk).
+#[test]
+fn a_migration_larger_than_the_limit_is_refused_by_its_size() {
+    let dir = TempDir::with(&[("1_a.sql", "CREATE TABLE a (id int);")]);
+    let file = fs::File::create(dir.path.join("2_big.sql")).expect("create");
+    file.set_len(migrate_build::discover::MAX_FILE_BYTES + 1)
+        .expect("set length");
+    expect![[r#"<dir>/2_big.sql is 67108865 bytes, more than the 67108864 bytes (64 MiB) migrate reads from one SQL file"#]]
+        .assert_eq(&discover_error(&dir));
+}

@@ -38,9 +38,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut described_lines = String::new();
     let mut n_statements = 0;
     for file in &args.files {
-        let source = std::fs::read_to_string(file).map_err(|error| {
-            Failure::usage(format_args!("cannot read {}: {error}", file.display()))
-        })?;
+        let source = migrate_build::discover::read_sql_file(file)
+            .map_err(|error| Failure::usage(format_args!("{error}")))?;
         for statement in split_statements(&source) {
             n_statements += 1;
             let shift = |diagnostic: &Diagnostic| {

@@ -166,9 +166,21 @@ fn read_sql_file(
     {
         path = dir.join(relative);
     }
-    let sql = std::fs::read_to_string(&path).map_err(|error| {
+    let sql = migrate_build::discover::read_sql_file(&path).map_err(|error| {
+        // The error's own words name the absolute path; the user wrote `relative`.
+        let why = match error {
+            migrate_build::Error::Io { source, .. } => source.to_string(),
+            migrate_build::Error::NotAFile { kind, .. } => {
+                format!("it is {kind}, and SQL is read only from regular files")
+            }
+            migrate_build::Error::TooLarge { size, .. } => format!(
+                "it is {size} bytes, more than the {} bytes (64 MiB) read from one SQL file",
+                migrate_build::discover::MAX_FILE_BYTES
+            ),
+            other => other.to_string(),
+        };
         format!(
-            "cannot read {relative} (relative to CARGO_MANIFEST_DIR, or to the file calling the macro): {error}"
+            "cannot read {relative} (relative to CARGO_MANIFEST_DIR, or to the file calling the macro): {why}"
         )
     })?;
     Ok((sql, path))

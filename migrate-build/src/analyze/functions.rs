@@ -1355,6 +1355,12 @@ impl Analyzer<'_> {
             .filter(|known| !known.starts_with('_'))
             .chain(extension_names)
             .chain(user_names)
+            // The distance is at least the difference of the lengths: a
+            // name too long or too short for the limit is not compared (a
+            // 10,000-character name was compared with every function).
+            .filter(|known| {
+                name.len().abs_diff(known.len()) <= (name.len().min(known.len()) / 3).max(1)
+            })
             .map(|known| (strsim::damerau_levenshtein(name, known), known))
             .filter(|(distance, known)| *distance <= (name.len().min(known.len()) / 3).max(1))
             .min()

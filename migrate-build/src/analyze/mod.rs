@@ -72,6 +72,7 @@ mod pg_functions;
 mod provenance;
 mod query;
 pub(crate) mod scope;
+mod spans;
 mod types;
 mod utility;
 mod window;
@@ -129,7 +130,24 @@ pub struct ColumnUse {
 /// Returns every error found (warnings ride along in `Described::warnings`
 /// when there is no error, and are dropped otherwise). Spans are byte ranges
 /// into `sql`.
+///
+/// It runs on a thread with a large stack, and a statement that chains more
+/// than [`crate::MAX_CHAIN`] operators is an error without being walked
+/// (see `depth.rs`).
 pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>> {
+    let bound = crate::depth::chain_bound(sql);
+    if bound > crate::depth::MAX_CHAIN {
+        // PostgreSQL's parser is iterative: its verdict comes first.
+        let diagnostic = match crate::syntax::check(sql).into_iter().next() {
+            Some(syntax) => Diagnostic::error(syntax.message, syntax.span),
+            None => Diagnostic::error(crate::depth::too_deep_message(bound), 0..sql.len()),
+        };
+        return Err(vec![diagnostic]);
+    }
+    crate::depth::on_large_stack(|| describe_on_this_stack(schema, sql))
+}
+
+fn describe_on_this_stack(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>> {
     let locking = normalize_locking(sql);
     let rewritten = rewrite_tokens(&locking);
     let statements = match Parser::parse_sql(&PostgreSqlDialect {}, &rewritten.text) {
@@ -566,6 +584,8 @@ pub(crate) struct Analyzer<'s> {
     /// an aggregate of the enclosing query stands in when it is written in
     /// the subquery.
     pub suspended_aggregate_clauses: Vec<(usize, Option<&'static str>)>,
+    /// Spans of the links of long chains (`spans.rs`).
+    pub spans: spans::SpanCache,
 }
 
 impl<'s> Analyzer<'s> {
@@ -588,6 +608,7 @@ impl<'s> Analyzer<'s> {
             windowless_clause: None,
             aggregateless_clause: None,
             suspended_aggregate_clauses: Vec::new(),
+            spans: spans::SpanCache::default(),
         }
     }
 
@@ -599,8 +620,18 @@ impl<'s> Analyzer<'s> {
         self.diagnostics.push(Diagnostic::warning(message, span));
     }
 
-    pub(crate) fn span(&self, node: &impl sqlparser::ast::Spanned) -> Range<usize> {
-        self.source.range(node.span())
+    pub(crate) fn span(&self, node: &(impl sqlparser::ast::Spanned + 'static)) -> Range<usize> {
+        // An expression's span without walking its chain again per link
+        // (`spans.rs`).
+        let node_any = node as &dyn std::any::Any;
+        let span = if let Some(expr) = node_any.downcast_ref::<sqlparser::ast::Expr>() {
+            self.spans.span(expr)
+        } else if let Some(body) = node_any.downcast_ref::<sqlparser::ast::SetExpr>() {
+            self.spans.set_span(body)
+        } else {
+            node.span()
+        };
+        self.source.range(span)
     }
 
     pub(crate) fn record_use(&mut self, table: &Name, column: Option<&str>) {
@@ -750,10 +781,11 @@ impl<'s> Analyzer<'s> {
             let text = &self.source.text;
             // `SELECT order FROM t`: PostgreSQL reads an empty select list
             // and the start of ORDER BY, and fails at the token after it.
-            let after_select = text[..span.start.min(text.len())]
-                .trim_end()
-                .to_ascii_lowercase()
-                .ends_with("select");
+            // Only the word before is looked at (lowercasing all the text
+            // before each reserved word was quadratic).
+            let before = text[..span.start.min(text.len())].trim_end().as_bytes();
+            let after_select =
+                before.len() >= 6 && before[before.len() - 6..].eq_ignore_ascii_case(b"select");
             let clause = matches!(
                 word.as_str(),
                 "order" | "group" | "limit" | "offset" | "window" | "fetch" | "for" | "having"

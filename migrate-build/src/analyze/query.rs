@@ -1022,10 +1022,17 @@ impl Analyzer<'_> {
                 }
                 StarColumn::Merged(_) => !merged_star.contains(s),
             };
-            let mut next = merged_star.clone();
-            next.extend(star.iter().copied().filter(keep));
-            next.extend(right_star.iter().copied().filter(keep));
-            star = next;
+            if merged_star.is_empty() {
+                // Nothing merged away on the left: the columns so far stay
+                // as they are (rebuilding them at every join of a long
+                // chain was quadratic).
+                star.extend(right_star.iter().copied().filter(keep));
+            } else {
+                let mut next = merged_star.clone();
+                next.extend(star.iter().copied().filter(keep));
+                next.extend(right_star.iter().copied().filter(keep));
+                star = next;
+            }
         }
         if let Some(level) = self.levels.last_mut() {
             level.star.extend(star.iter().copied());

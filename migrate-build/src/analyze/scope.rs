@@ -159,9 +159,13 @@ pub(crate) fn did_you_mean<'c>(
     name: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<String> {
+    // PostgreSQL keeps 63 bytes of a name: comparing more only costs time
+    // (Jaro-Winkler is quadratic in the length).
+    let name: String = name.to_lowercase().chars().take(64).collect();
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
-        let score = strsim::jaro_winkler(&name.to_lowercase(), &candidate.to_lowercase());
+        let candidate_lower: String = candidate.to_lowercase().chars().take(64).collect();
+        let score = strsim::jaro_winkler(&name, &candidate_lower);
         if score >= 0.8 && best.is_none_or(|(best_score, _)| score > best_score) {
             best = Some((score, candidate));
         }

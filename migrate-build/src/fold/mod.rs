@@ -188,7 +188,15 @@ impl Folder {
 
     /// Applies one migration; returns its diagnostics (errors and warnings),
     /// with `file` set to the migration's path and spans into that file.
+    ///
+    /// It runs on a thread with a large stack; a statement that chains more
+    /// than [`crate::MAX_CHAIN`] operators is not folded, with a warning
+    /// (see `depth.rs`).
     pub fn apply(&mut self, migration: &Migration) -> Vec<Diagnostic> {
+        crate::depth::on_large_stack(|| self.apply_on_this_stack(migration))
+    }
+
+    fn apply_on_this_stack(&mut self, migration: &Migration) -> Vec<Diagnostic> {
         // Each migration runs in a session of its own.
         self.search_path = vec!["public".to_owned()];
         self.current_path = migration.path.clone();
@@ -312,6 +320,17 @@ impl Folder {
             for piece in pieces {
                 self.statement(&Stmt::new(piece.text, stmt.base + piece.span.start));
             }
+            return;
+        }
+        let bound = crate::depth::chain_bound(stmt.text);
+        if bound > crate::depth::MAX_CHAIN {
+            self.diagnostics.push(Diagnostic::warning(
+                format!(
+                    "{}; the statement is not folded",
+                    crate::depth::too_deep_message(bound)
+                ),
+                stmt.base..stmt.base + stmt.text.len(),
+            ));
             return;
         }
         match Parser::parse_sql(&PostgreSqlDialect {}, stmt.text) {
@@ -680,6 +699,9 @@ pub(crate) struct Stmt<'a> {
     pub base: usize,
     /// Byte offsets (in `text`) where each line starts.
     line_starts: Vec<usize>,
+    /// Every character is one byte: a column is a byte count, found
+    /// without walking its line (a 20,000-token line made that quadratic).
+    ascii: bool,
 }
 
 impl<'a> Stmt<'a> {
@@ -690,6 +712,7 @@ impl<'a> Stmt<'a> {
             text,
             base,
             line_starts,
+            ascii: text.is_ascii(),
         }
     }
 
@@ -702,6 +725,9 @@ impl<'a> Stmt<'a> {
         let line_start = *self.line_starts.get(location.line as usize - 1)?;
         let line = &self.text[line_start..];
         let column = location.column.saturating_sub(1) as usize;
+        if self.ascii {
+            return Some(line_start + column.min(line.len()));
+        }
         let within = line
             .char_indices()
             .nth(column)

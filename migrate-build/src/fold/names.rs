@@ -121,13 +121,16 @@ pub(crate) fn did_you_mean<'a>(
     wanted: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    let wanted_lower = wanted.to_lowercase();
+    // PostgreSQL keeps 63 bytes of a name: comparing more only costs time
+    // (Jaro-Winkler is quadratic in the length).
+    let wanted_lower: String = wanted.to_lowercase().chars().take(64).collect();
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
         if candidate == wanted {
             continue;
         }
-        let score = strsim::jaro_winkler(&wanted_lower, &candidate.to_lowercase());
+        let candidate_lower: String = candidate.to_lowercase().chars().take(64).collect();
+        let score = strsim::jaro_winkler(&wanted_lower, &candidate_lower);
         if score >= 0.8 && best.is_none_or(|(best_score, _)| score > best_score) {
             best = Some((score, candidate));
         }

@@ -77,6 +77,46 @@ enum Mode {
     Skip,
 }
 
+/// Byte offsets of sqlparser locations (1-based line, 1-based column in
+/// characters) asked for in increasing order, in one walk over the text.
+struct Cursor<'a> {
+    text: &'a str,
+    line: u64,
+    column: u64,
+    byte: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            line: 1,
+            column: 1,
+            byte: 0,
+        }
+    }
+
+    fn offset(&mut self, location: sqlparser::tokenizer::Location) -> Option<usize> {
+        if location.line == 0 {
+            return None;
+        }
+        if (location.line, location.column) < (self.line, self.column) {
+            *self = Self::new(self.text);
+        }
+        while (self.line, self.column) < (location.line, location.column) {
+            let character = self.text[self.byte..].chars().next()?;
+            self.byte += character.len_utf8();
+            if character == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        Some(self.byte)
+    }
+}
+
 /// The body of a `DO` block being read.
 struct Body<'a> {
     text: &'a str,
@@ -100,10 +140,21 @@ impl<'a> Body<'a> {
     fn new(text: &'a str, base: usize) -> Option<Self> {
         let tokens = Tokens::new(text)?;
         let probe = Stmt::new(text, 0);
+        // Tokens come in order: their locations are found in one walk over
+        // the text, not each by walking its line again from its start.
+        let mut cursor = Cursor::new(text);
         let ranges = tokens
             .tokens
             .iter()
-            .map(|token| probe.span(token.span))
+            .map(|token| {
+                match (
+                    cursor.offset(token.span.start),
+                    cursor.offset(token.span.end),
+                ) {
+                    (Some(start), Some(end)) if end >= start => start..end,
+                    _ => probe.span(token.span),
+                }
+            })
             .collect();
         Some(Self {
             text,

@@ -40,11 +40,23 @@ const VOLATILE_FUNCTIONS: &[&str] = &[
 /// Every finding of every migration, before levels are applied (all at
 /// [`Level::Warn`]); suppressed ones are already left out.
 pub(super) fn check(migrations: &[Migration]) -> Vec<Finding> {
+    crate::depth::on_large_stack(|| check_on_this_stack(migrations))
+}
+
+fn check_on_this_stack(migrations: &[Migration]) -> Vec<Finding> {
     let mut folder = Folder::new();
     let mut findings = Vec::new();
     for migration in migrations {
-        let before = folder.schema().clone();
-        let mut checker = Checker::new(migration, &before, &folder);
+        // The checker reads the schema before the migration from the folder,
+        // which applies it only afterwards; what must outlive that is the
+        // enum labels, and only a statement naming TYPE changes them (a copy
+        // of the whole schema per migration was quadratic).
+        let enums_before = if contains_word_type(&migration.up) {
+            enum_labels(folder.schema())
+        } else {
+            Vec::new()
+        };
+        let mut checker = Checker::new(migration, folder.schema(), &folder);
         checker.run();
         let Checker {
             findings: mut found,
@@ -71,7 +83,7 @@ pub(super) fn check(migrations: &[Migration]) -> Vec<Finding> {
             found.push((index, finding));
         }
         let _ = folder.apply(migration);
-        for (name, mut labels) in removed_enum_labels(&before, folder.schema()) {
+        for (name, mut labels) in removed_enum_labels(&enums_before, folder.schema()) {
             labels.retain(|label| !renamed_labels.contains(&(name.clone(), label.clone())));
             if labels.is_empty() {
                 continue;
@@ -183,14 +195,31 @@ fn statement_naming(
     (index, span)
 }
 
+/// Every enum type of `schema` with its labels.
+fn enum_labels(schema: &Schema) -> Vec<(Name, Vec<String>)> {
+    schema
+        .types
+        .iter()
+        .filter_map(|(name, user_type)| match &user_type.kind {
+            UserTypeKind::Enum { labels } => Some((name.clone(), labels.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `sql` holds the word `type` in any case (in a string too: a
+/// `DO` block's `EXECUTE 'ALTER TYPE ..'`).
+fn contains_word_type(sql: &str) -> bool {
+    sql.as_bytes()
+        .windows(4)
+        .any(|window| window.eq_ignore_ascii_case(b"type"))
+}
+
 /// Labels of enum types (existing before and after) that the migration
 /// removed; a type renamed away and recreated under its old name counts.
-fn removed_enum_labels(before: &Schema, after: &Schema) -> Vec<(Name, Vec<String>)> {
+fn removed_enum_labels(before: &[(Name, Vec<String>)], after: &Schema) -> Vec<(Name, Vec<String>)> {
     let mut removed = Vec::new();
-    for (name, user_type) in &before.types {
-        let UserTypeKind::Enum { labels: old } = &user_type.kind else {
-            continue;
-        };
+    for (name, old) in before {
         let Some(new_type) = after.types.get(name) else {
             continue;
         };
@@ -294,6 +323,10 @@ impl<'a> Checker<'a> {
                     in_transaction_block,
                     mixed.then_some(n_statements),
                 );
+            }
+            if crate::depth::chain_bound(&text) > crate::depth::MAX_CHAIN {
+                // The fold has said it cannot follow it.
+                continue;
             }
             let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &text) else {
                 // What sqlparser cannot read is not linted (the fold has

@@ -1,0 +1,197 @@
+//! How deep a statement's tree can be, and a stack deep enough to walk it.
+//!
+//! sqlparser reads a chain of operators (`1+1+...`, `x::int::int...`,
+//! `a AND b AND ...`, `SELECT .. UNION SELECT ..`, `int[][]...`) in a loop,
+//! but into a tree as deep as the chain is long; its `Display` and `Spanned`,
+//! the drop of that tree, the fold's deparse and the analyzer's walk then
+//! recurse once per link. In a debug build (how cargo builds proc macros)
+//! one link costs up to about 20 KiB of stack, so rustc's 8 MiB would end
+//! near 400 links. Nesting by parentheses is bounded elsewhere: PostgreSQL's
+//! grammar stops at 10,000 states and sqlparser at 50 nested expressions.
+//!
+//! Two things keep such chains from overflowing the stack:
+//! - [`on_large_stack`]: the fold of a migration and the description of a
+//!   query run on a thread of their own with [`STACK_BYTES`] of stack
+//!   (reserved, not used: pages are touched only by deep statements);
+//! - [`chain_bound`]: before a statement is parsed, an upper bound of how
+//!   deep its tree can be is counted from its tokens, without a tree; past
+//!   [`MAX_CHAIN`] the statement is not walked at all, and the caller says
+//!   so in a diagnostic.
+
+use std::cell::Cell;
+
+/// The stack of the thread the fold and `describe` run on: 1 GiB, of which
+/// a statement at [`MAX_CHAIN`] uses about a third in a debug build.
+pub(crate) const STACK_BYTES: usize = 1 << 30;
+
+/// The longest chain of operators migrate follows in one statement. At the
+/// default `max_stack_depth` (2 MB), PostgreSQL itself stops a chain of `+`
+/// before 5,000 terms, of `||` before 5,000, of `UNION` before 10,000 and
+/// of casts or `IS NULL` before 50,000; chains of `AND` and `OR` it
+/// flattens and takes at any length.
+pub const MAX_CHAIN: usize = 16_000;
+
+thread_local! {
+    /// Whether this thread is already one [`on_large_stack`] started.
+    static ON_LARGE_STACK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `work` on a thread with [`STACK_BYTES`] of stack, or in place when
+/// already on one (or when no thread can be started: then deep statements
+/// may still overflow, as before).
+pub(crate) fn on_large_stack<R: Send>(work: impl FnOnce() -> R + Send) -> R {
+    if ON_LARGE_STACK.with(Cell::get) {
+        return work();
+    }
+    let mut work = Some(work);
+    let slot = &mut work;
+    let result = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("migrate-deep-stack".to_owned())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, move || {
+                ON_LARGE_STACK.with(|flag| flag.set(true));
+                slot.take().map(|work| work())
+            });
+        match spawned {
+            Ok(handle) => Some(match handle.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }),
+            Err(_) => None,
+        }
+    });
+    match (result.flatten(), work) {
+        (Some(result), _) => result,
+        (None, Some(work)) => work(),
+        // The thread took the work and returned nothing: it cannot (a panic
+        // is resumed above), but run nothing twice.
+        (None, None) => unreachable!("the work ran and gave no result"),
+    }
+}
+
+/// An upper bound of the depth of the tree sqlparser builds for `sql`,
+/// counted from PostgreSQL's tokens in one pass: the operators chained at
+/// each parenthesis level (a `,`, `WHEN`, `THEN` or `ELSE` starts a new
+/// chain), the set operations of each level, the open parentheses and
+/// brackets. Text after a lexer error is not counted (PostgreSQL's grammar
+/// refuses the statement anyway).
+pub(crate) fn chain_bound(sql: &str) -> usize {
+    use crate::syntax::TokenClass;
+
+    /// Operators chained at one parenthesis level, and set operations.
+    #[derive(Default)]
+    struct Level {
+        operators: usize,
+        set_operations: usize,
+    }
+    let mut levels = vec![Level::default()];
+    // The sum over `levels` of both counts, kept as tokens come.
+    let mut depth = 0usize;
+    let mut bound = 0usize;
+    for (range, class) in crate::syntax::tokens(sql) {
+        match class {
+            TokenClass::Punctuation(b'(' | b'[') => {
+                if sql.as_bytes()[range.start] == b'[' {
+                    // `a[1][2]`, `int[][]`: each bracket is a link too.
+                    depth += 1;
+                    if let Some(level) = levels.last_mut() {
+                        level.operators += 1;
+                    }
+                }
+                levels.push(Level::default());
+                depth += 1;
+            }
+            TokenClass::Punctuation(b')' | b']') => {
+                if levels.len() > 1
+                    && let Some(level) = levels.pop()
+                {
+                    depth -= level.operators + level.set_operations + 1;
+                }
+            }
+            TokenClass::Punctuation(b',') => {
+                if let Some(level) = levels.last_mut() {
+                    depth -= level.operators;
+                    level.operators = 0;
+                }
+            }
+            TokenClass::Operator
+            | TokenClass::Punctuation(
+                b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'<' | b'>' | b'=' | b':',
+            ) => {
+                depth += 1;
+                if let Some(level) = levels.last_mut() {
+                    level.operators += 1;
+                }
+            }
+            TokenClass::Keyword => {
+                let word = &sql[range];
+                let is = |keyword: &str| word.eq_ignore_ascii_case(keyword);
+                if is("union") || is("intersect") || is("except") {
+                    depth += 1;
+                    if let Some(level) = levels.last_mut() {
+                        level.set_operations += 1;
+                    }
+                } else if is("when") || is("then") || is("else") {
+                    if let Some(level) = levels.last_mut() {
+                        depth -= level.operators;
+                        level.operators = 0;
+                    }
+                } else if [
+                    "and", "or", "not", "is", "isnull", "notnull", "like", "ilike", "similar",
+                    "between", "in", "collate", "at", "overlaps", "array",
+                ]
+                .iter()
+                .any(|keyword| is(keyword))
+                {
+                    depth += 1;
+                    if let Some(level) = levels.last_mut() {
+                        level.operators += 1;
+                    }
+                }
+            }
+            TokenClass::Punctuation(_) | TokenClass::Identifier | TokenClass::Literal => {}
+        }
+        bound = bound.max(depth);
+    }
+    bound
+}
+
+/// The words of the diagnostic for a statement past [`MAX_CHAIN`].
+pub(crate) fn too_deep_message(bound: usize) -> String {
+    format!(
+        "migrate cannot follow this statement: it chains up to {bound} operators, set operations or array brackets, more than the {MAX_CHAIN} it follows without running out of stack"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_chains_not_lists() {
+        assert_eq!(chain_bound("SELECT 1+1+1"), 2);
+        assert_eq!(chain_bound("SELECT 1+1, 1+1, 1+1"), 1);
+        assert_eq!(chain_bound("SELECT 1::int::int"), 2);
+        assert_eq!(chain_bound("SELECT (1+1)+(1+1)"), 3);
+        assert_eq!(chain_bound("SELECT 1 UNION SELECT 1, 2 UNION SELECT 3"), 2);
+        assert_eq!(
+            chain_bound("SELECT CASE WHEN a=1 THEN 1 WHEN a=2 THEN 2 END"),
+            1
+        );
+        assert_eq!(chain_bound("CREATE TABLE t (a int[][][])"), 5);
+        let values: Vec<String> = (0..1000).map(|i| format!("({i}, -{i})")).collect();
+        assert_eq!(
+            chain_bound(&format!("INSERT INTO t VALUES {}", values.join(", "))),
+            2
+        );
+        // Strings and comments hold no operators.
+        assert_eq!(chain_bound("SELECT '1+1+1' -- + + +\n"), 0);
+    }
+
+    #[test]
+    fn runs_nested_work_in_place() {
+        let depth = on_large_stack(|| on_large_stack(|| ON_LARGE_STACK.with(Cell::get)));
+        assert!(depth);
+    }
+}

@@ -1,0 +1,258 @@
+//! Hostile input (issue 13): the minimal forms a fuzzing campaign found,
+//! each run as rustc runs a proc macro: a debug build, on a thread of 8 MiB.
+//! Every one must end in diagnostics (or none), never in a panic or a stack
+//! overflow.
+
+use migrate_build::analyze::describe;
+use migrate_build::fold::fold_sql;
+use migrate_build::{Diagnostic, Severity};
+
+/// Runs `work` on a thread with the stack rustc gives a proc macro.
+fn on_proc_macro_stack<R: Send + 'static>(work: impl FnOnce() -> R + Send + 'static) -> R {
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(work)
+        .expect("spawn a thread")
+        .join()
+        .expect("the work panicked")
+}
+
+/// Describes `sql` against a small schema and renders every diagnostic.
+fn describe_and_render(sql: &str) -> Vec<Diagnostic> {
+    let sql = sql.to_owned();
+    on_proc_macro_stack(move || {
+        let schema = fold_sql("CREATE TABLE mods (id int PRIMARY KEY, x int);").schema;
+        let diagnostics = match describe(&schema, &sql) {
+            Ok(described) => described.warnings,
+            Err(errors) => errors,
+        };
+        for diagnostic in &diagnostics {
+            let rendered = diagnostic.render(&sql);
+            assert!(rendered.contains('^'), "{rendered}");
+        }
+        diagnostics
+    })
+}
+
+/// Folds `sql` and renders every diagnostic.
+fn fold_and_render(sql: &str) -> Vec<Diagnostic> {
+    let sql = sql.to_owned();
+    on_proc_macro_stack(move || {
+        let folded = fold_sql(&sql);
+        for diagnostic in &folded.diagnostics {
+            let rendered = diagnostic.render(&sql);
+            assert!(rendered.contains('^'), "{rendered}");
+        }
+        folded.diagnostics
+    })
+}
+
+fn errors(diagnostics: &[Diagnostic]) -> Vec<&str> {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.message.as_str())
+        .collect()
+}
+
+#[test]
+fn a_trailing_no_break_space_renders() {
+    // PostgreSQL's lexer takes the no-break space as part of a word after
+    // `1`: "trailing junk after numeric literal".
+    let sql = "SELECT id FROM mods WHERE id = 1\u{a0}";
+    let diagnostics = describe_and_render(sql);
+    assert!(!errors(&diagnostics).is_empty(), "{diagnostics:?}");
+    fold_and_render(sql);
+}
+
+#[test]
+fn a_line_separator_after_set_renders() {
+    let sql = "SET m\u{2028}";
+    describe_and_render(sql);
+    fold_and_render(sql);
+}
+
+#[test]
+fn a_statement_ending_in_a_carriage_return_renders() {
+    for sql in [
+        "SELECT\r",
+        "SELECT\r\n",
+        "SELECT x FROM\r",
+        "\r",
+        "SELECT 1;\r\nSELEC\r\n",
+    ] {
+        describe_and_render(sql);
+        fold_and_render(sql);
+    }
+}
+
+/// Describes `sql` against a table `t (x int, a int)` on a proc macro's
+/// stack; the errors' messages.
+fn describe_errors(sql: String) -> Vec<String> {
+    on_proc_macro_stack(move || {
+        let schema = fold_sql("CREATE TABLE t (x int, a int);").schema;
+        match describe(&schema, &sql) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|e| e.message).collect(),
+        }
+    })
+}
+
+/// Folds `sql` on a proc macro's stack: the schema and the diagnostics'
+/// messages.
+fn fold_on_stack(sql: String) -> (migrate_core::Schema, Vec<String>) {
+    on_proc_macro_stack(move || {
+        let folded = fold_sql(&sql);
+        let messages = folded.diagnostics.into_iter().map(|d| d.message).collect();
+        (folded.schema, messages)
+    })
+}
+
+fn relation<'a>(schema: &'a migrate_core::Schema, name: &str) -> &'a migrate_core::Relation {
+    schema
+        .relations
+        .get(&migrate_core::Name::new("public", name))
+        .unwrap_or_else(|| panic!("relation {name} not folded"))
+}
+
+#[test]
+fn a_chain_of_400_additions_is_described() {
+    let sql = format!("SELECT {}", vec!["1"; 400].join("+"));
+    assert_eq!(describe_errors(sql), Vec::<String>::new());
+}
+
+#[test]
+fn a_chain_of_500_casts_is_described() {
+    let sql = format!("SELECT 1{}", "::int".repeat(500));
+    assert_eq!(describe_errors(sql), Vec::<String>::new());
+}
+
+#[test]
+fn a_chain_of_500_is_null_is_described() {
+    let sql = format!("SELECT x{} FROM t", " IS NULL".repeat(500));
+    assert_eq!(describe_errors(sql), Vec::<String>::new());
+}
+
+#[test]
+fn a_chain_of_ands_and_of_unions_is_described() {
+    let sql = format!("SELECT x FROM t WHERE true{}", " AND a = 1".repeat(2_000));
+    assert_eq!(describe_errors(sql), Vec::<String>::new());
+    let sql = vec!["SELECT x FROM t"; 2_000].join(" UNION ");
+    assert_eq!(describe_errors(sql), Vec::<String>::new());
+}
+
+#[test]
+fn an_error_at_the_end_of_a_long_chain_is_still_found() {
+    // The chain is walked to its end: the unknown column is reported.
+    let sql = format!("SELECT {}+y FROM t", vec!["x"; 2_000].join("+"));
+    assert_eq!(describe_errors(sql), ["column \"y\" does not exist"]);
+}
+
+#[test]
+fn a_view_of_2000_terms_is_folded() {
+    let sql = format!(
+        "CREATE VIEW v AS SELECT {} AS s",
+        vec!["1"; 2_000].join("+")
+    );
+    let (schema, messages) = fold_on_stack(sql);
+    assert_eq!(messages, Vec::<String>::new());
+    assert_eq!(relation(&schema, "v").columns[0].name, "s");
+}
+
+#[test]
+fn a_generated_column_of_2000_terms_is_folded() {
+    let sql = format!(
+        "CREATE TABLE g (a int, b int GENERATED ALWAYS AS ({}) STORED)",
+        vec!["a"; 2_000].join("+")
+    );
+    let (schema, messages) = fold_on_stack(sql);
+    assert_eq!(messages, Vec::<String>::new());
+    assert_eq!(relation(&schema, "g").columns.len(), 2);
+}
+
+#[test]
+fn a_default_of_2000_terms_is_folded() {
+    let sql = format!(
+        "CREATE TABLE d (a int DEFAULT {})",
+        vec!["1"; 2_000].join("+")
+    );
+    let (schema, messages) = fold_on_stack(sql);
+    assert_eq!(messages, Vec::<String>::new());
+    assert!(relation(&schema, "d").columns[0].default.is_some());
+}
+
+#[test]
+fn an_index_predicate_of_2000_terms_is_folded() {
+    let sql = format!(
+        "CREATE TABLE i (a int); CREATE INDEX i_a ON i (a) WHERE {}",
+        vec!["a > 1"; 2_000].join(" AND ")
+    );
+    let (schema, messages) = fold_on_stack(sql);
+    assert_eq!(messages, Vec::<String>::new());
+    assert!(
+        schema
+            .indexes
+            .contains_key(&migrate_core::Name::new("public", "i_a"))
+    );
+}
+
+#[test]
+fn an_array_type_5000_deep_is_folded() {
+    let sql = format!("CREATE TABLE a (a int{})", "[]".repeat(5_000));
+    let (schema, messages) = fold_on_stack(sql);
+    assert_eq!(messages, Vec::<String>::new());
+    // PostgreSQL keeps no array dimensions: `int[][]` is `int[]`.
+    assert_eq!(
+        relation(&schema, "a").columns[0].ty.to_string(),
+        "integer[]"
+    );
+}
+
+#[test]
+fn a_check_of_1000_anded_conditions_is_folded() {
+    let sql = format!(
+        "CREATE TABLE c (a int CHECK ({}))",
+        vec!["a > 1"; 1_000].join(" AND ")
+    );
+    let (schema, messages) = fold_on_stack(sql);
+    assert_eq!(messages, Vec::<String>::new());
+    assert_eq!(relation(&schema, "c").constraints.len(), 1);
+}
+
+/// Past [`migrate_build::MAX_CHAIN`], the statement is not walked: an error
+/// for a query, a warning (the statement left unfolded) in a migration.
+#[test]
+fn a_chain_past_the_limit_is_a_diagnostic_not_a_crash() {
+    let n = migrate_build::MAX_CHAIN + 1;
+    let sql = format!("SELECT {}", vec!["1"; n + 1].join("+"));
+    let errors = describe_errors(sql);
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0]
+            .starts_with("migrate cannot follow this statement: it chains up to 16001 operators"),
+        "{errors:?}"
+    );
+    let sql = format!(
+        "CREATE VIEW v AS SELECT {} AS s",
+        vec!["1"; n + 1].join("+")
+    );
+    let (schema, messages) = fold_on_stack(sql);
+    assert!(schema.relations.is_empty());
+    assert_eq!(messages.len(), 1);
+    assert!(
+        messages[0].ends_with("; the statement is not folded"),
+        "{messages:?}"
+    );
+}
+
+/// Nesting by parentheses beyond what PostgreSQL's parser takes is
+/// PostgreSQL's error.
+#[test]
+fn nesting_beyond_postgresql_is_its_error() {
+    let sql = format!("SELECT {}1{}", "(".repeat(20_000), ")".repeat(20_000));
+    let errors = describe_errors(sql.clone());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (_, messages) = fold_on_stack(sql);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(errors[0], messages[0]);
+}
