@@ -64,6 +64,29 @@ CREATE TABLE d (
     as3 timestamp DEFAULT now()::timestamp,
     "CamelCase" text DEFAULT 'y'
 );
+CREATE TYPE retry AS (a int, b bigint, c numeric, d float8, e text, f varchar(5), g boolean, h int2);
+CREATE TABLE intervals (
+    i1 interval DEFAULT '0',
+    i2 interval DEFAULT interval '30 seconds',
+    i3 interval NOT NULL DEFAULT interval '15 minutes',
+    i4 interval DEFAULT '1 day 2 hours',
+    i5 interval DEFAULT '-1 hour',
+    i6 interval DEFAULT '1 year 13 months',
+    i7 interval DEFAULT '1.5 seconds',
+    i8 interval DEFAULT '36 hours',
+    i9 interval DEFAULT '1 week',
+    i10 interval DEFAULT '2 days ago',
+    i11 interval DEFAULT '-1 day 2 hours',
+    i12 interval DEFAULT '00:30',
+    i13 interval DEFAULT '1 mon -1 day',
+    i14 interval DEFAULT '100 ms',
+    i15 interval DEFAULT '14 days',
+    i16 interval DEFAULT '30 seconds'::interval,
+    r1 retry DEFAULT row(5, 5, 5, 2.0, 'x', 'y', true, 1)::retry,
+    r2 retry DEFAULT row(-1, 2.5, 2.5, 5, 'it''s', 'z', 't', 3)::retry,
+    r3 retry DEFAULT (1, 2, 3, 4, 'a', 'b', false, 5)::retry,
+    r4 retry DEFAULT row(null, null, null, null, null, null, null, null)::retry
+);
 CREATE TABLE "Other" (id serial PRIMARY KEY, d_a varchar(20));
 ALTER TABLE "Other" ADD COLUMN later int NOT NULL DEFAULT 7;
 ALTER TABLE "Other" ALTER COLUMN d_a TYPE text;
