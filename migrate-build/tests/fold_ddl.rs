@@ -1021,6 +1021,49 @@ END $$;
 }
 
 #[test]
+fn several_actions_are_folded_one_by_one() {
+    // sqlparser rejects each of these statements for one action; the
+    // others are folded all the same, in PostgreSQL's order of passes (a
+    // column added after the constraint or NOT NULL that names it), and an
+    // action the fold does not know is reported alone, where it stands.
+    check(
+        r#"CREATE TABLE parent (id int PRIMARY KEY);
+CREATE TABLE t (id int PRIMARY KEY, x int, c_ref int, CONSTRAINT c FOREIGN KEY (c_ref) REFERENCES parent (id) DEFERRABLE);
+CREATE INDEX t_x_idx ON t (x);
+ALTER TABLE t ALTER CONSTRAINT c NOT DEFERRABLE, ALTER COLUMN x SET NOT NULL;
+ALTER TABLE t ADD CONSTRAINT t_pid_fkey FOREIGN KEY (pid) REFERENCES parent (id), ADD COLUMN pid int;
+ALTER TABLE t ALTER COLUMN later SET NOT NULL, ADD COLUMN later int DEFAULT 0;
+ALTER TABLE t CLUSTER ON t_x_idx, ADD COLUMN y text, ALTER COLUMN x TYPE bigint, DROP COLUMN c_ref;
+ALTER TABLE t SET WITHOUT CLUSTER, ALTER COLUMN y SET DEFAULT 'a', ALTER CONSTRAINT t_pid_fkey DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE t INHERIT parent, ADD COLUMN z int;
+"#,
+        expect![[r#"
+            table public.parent
+              id integer [integer] not null
+              constraint parent_pkey: primary key (id)
+            table public.t
+              id integer [integer] not null
+              x bigint [bigint] not null
+              pid integer [integer]
+              later integer [integer] not null default 0
+              y text [text] default 'a'::text
+              z integer [integer]
+              constraint t_pkey: primary key (id)
+              constraint t_pid_fkey: foreign key (pid) references public.parent (id) on delete NoAction
+            index public.parent_pkey on public.parent unique using btree (id)
+            index public.t_pkey on public.t unique using btree (id)
+            index public.t_x_idx on public.t using btree (x)
+            warning: the fold cannot read this ALTER TABLE action and assumed it changes no table, column or type
+             --> inline.sql:9:15
+              |
+            9 | ALTER TABLE t INHERIT parent, ADD COLUMN z int;
+              |               ^^^^^^^^^^^^^^
+              = help: state what it changes with a `-- migrate:assume <SQL>;` comment line right before it, or silence this warning with `-- migrate:ignore`
+        "#]],
+    );
+}
+
+#[test]
 fn errors_use_postgres_wording_and_point_at_the_sql() {
     check(
         r#"CREATE TABLE users (id int PRIMARY KEY, email text, updated_at timestamptz);
