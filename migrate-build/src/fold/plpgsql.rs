@@ -8,10 +8,12 @@
 //! (`CREATE`, `ALTER`, `DROP`, `COMMENT`, ...) are folded as if they stood
 //! alone. What it cannot see it says so, and assumes no change:
 //!
-//! - a loop that runs DDL (through `EXECUTE` of SQL built at run time, or a
-//!   DDL statement that runs as many times as the loop turns), and an
-//!   `EXECUTE` outside a loop: one warning each, at the loop or the
-//!   `EXECUTE`; the statements around it are still folded. A
+//! - a loop that runs DDL (through `EXECUTE`, or a DDL statement that runs
+//!   as many times as the loop turns), and an `EXECUTE` outside a loop whose
+//!   SQL's shape depends on run-time data (see `execute.rs`; one built from
+//!   what the block knows before it runs is folded like static DDL): one
+//!   warning each, at the loop or the `EXECUTE`; the statements around it
+//!   are still folded. A
 //!   `-- migrate:assume <SQL>;` or `-- migrate:ignore` comment line inside
 //!   the body, right before the loop or the `EXECUTE`, states its effect or
 //!   silences the warning. When a statement after such a part then fails
