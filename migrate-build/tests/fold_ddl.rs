@@ -822,8 +822,8 @@ END $body$;
               = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
         "#]],
     );
-    // Loops that run no DDL change nothing; loops that do, and EXECUTE
-    // outside a loop, are warned about; directives inside the body state
+    // Loops that run no DDL change nothing; loops that do are warned about;
+    // an EXECUTE of constant SQL is folded; directives inside the body state
     // what they do or silence them.
     check(
         r#"CREATE TABLE t (id int);
@@ -851,6 +851,7 @@ END $$;
         expect![[r#"
             table public.t
               id integer [integer]
+              hidden integer [integer]
               tag text [text]
             index public.t_tag_idx on public.t using btree (tag)
             warning: this FOREACH loop runs DDL as many times as it turns, which the fold cannot know; the fold assumed the loop changes no table, column or type and folded the rest of the DO block
@@ -858,12 +859,6 @@ END $$;
                |
             10 |     FOREACH n IN ARRAY ARRAY[1, 2] LOOP
                |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
-               = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
-            warning: this EXECUTE runs SQL built at run time, which the fold cannot see; the fold assumed it changes no table, column or type and folded the rest of the DO block
-              --> inline.sql:13:5
-               |
-            13 |     EXECUTE 'ALTER TABLE t ADD COLUMN hidden int';
-               |     ^^^^^^^
                = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
         "#]],
     );
@@ -939,6 +934,131 @@ END $$;
             25 | DO $$
                | ^^
                = help: state what the block changes with a `-- migrate:assume <SQL>;` comment line right before it, or silence this warning with `-- migrate:ignore`
+        "#]],
+    );
+}
+
+#[test]
+fn execute_of_sql_known_before_the_block_runs_is_folded() {
+    // Constant strings, `||`, format() with %I/%s of constants and of
+    // variables assigned only literals, %L of anything (a placeholder
+    // value): folded as the statements they build. A name read at run time
+    // keeps the warning, pointing at its EXECUTE and saying why.
+    check(
+        r#"CREATE TABLE t (id int);
+DO $$
+DECLARE
+    suffix text := 'at';
+    owner_name text;
+    table_name text;
+BEGIN
+    SELECT current_user INTO owner_name;
+    EXECUTE 'ALTER TABLE t ADD COLUMN ' || 'created_' || suffix || ' timestamptz';
+    EXECUTE format('ALTER TABLE %I ADD COLUMN %I text NOT NULL DEFAULT %L', 't', 'Owner', owner_name);
+    EXECUTE format('ALTER TABLE %1$I ALTER COLUMN %2$I DROP DEFAULT, ADD COLUMN n%3$s int', 't', 'Owner', 2);
+    suffix := 'ed';
+    EXECUTE format('CREATE TABLE %s (id int)', 'logg' || suffix);
+    SELECT relname INTO table_name FROM pg_class LIMIT 1;
+    EXECUTE format('ALTER TABLE %I ADD COLUMN x int', table_name);
+END $$;
+"#,
+        expect![[r#"
+            table public.logged
+              id integer [integer]
+            table public.t
+              id integer [integer]
+              created_at timestamp with time zone [timestamp with time zone]
+              Owner text [text] not null
+              n2 integer [integer]
+            warning: this EXECUTE runs SQL whose shape depends on the variable "table_name" in a %I, which the fold cannot know before the block runs; it assumed the statement changes no table, column or type and folded the rest of the DO block
+              --> inline.sql:15:5
+               |
+            15 |     EXECUTE format('ALTER TABLE %I ADD COLUMN x int', table_name);
+               |     ^^^^^^^
+               = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
+        "#]],
+    );
+    // What PostgreSQL rejects when the block runs is an error: a syntax
+    // error in the built SQL (inside the string when it is written there),
+    // what the fold finds wrong with it, format()'s own errors.
+    check(
+        r#"CREATE TABLE t (id int);
+DO $$
+BEGIN
+    EXECUTE 'ALTER TABEL t ADD COLUMN a int';
+    EXECUTE format('ALTER TABLE %I ADD COLUMN id int', 't');
+    EXECUTE format('ALTER TABLE %I ADD COLUMN %s int', 't');
+    EXECUTE format('ALTER TABLE %I ADD COLUMN %I int', 't', 'x y') || ' NOT NUL';
+END $$;
+"#,
+        expect![[r#"
+            table public.t
+              id integer [integer]
+            error: syntax error at or near "TABEL"
+             --> inline.sql:4:20
+              |
+            4 |     EXECUTE 'ALTER TABEL t ADD COLUMN a int';
+              |                    ^^^^^
+              = help: did you mean "TABLE"?
+            error: column "id" of relation "t" already exists
+             --> inline.sql:5:47
+              |
+            5 |     EXECUTE format('ALTER TABLE %I ADD COLUMN id int', 't');
+              |                                               ^^
+            error: too few arguments for format()
+             --> inline.sql:6:5
+              |
+            6 |     EXECUTE format('ALTER TABLE %I ADD COLUMN %s int', 't');
+              |     ^^^^^^^
+            error: syntax error at or near "NUL"
+             --> inline.sql:7:77
+              |
+            7 |     EXECUTE format('ALTER TABLE %I ADD COLUMN %I int', 't', 'x y') || ' NOT NUL';
+              |                                                                             ^^^
+              = help: did you mean "NULL"?
+        "#]],
+    );
+}
+
+#[test]
+fn several_actions_are_folded_one_by_one() {
+    // sqlparser rejects each of these statements for one action; the
+    // others are folded all the same, in PostgreSQL's order of passes (a
+    // column added after the constraint or NOT NULL that names it), and an
+    // action the fold does not know is reported alone, where it stands.
+    check(
+        r#"CREATE TABLE parent (id int PRIMARY KEY);
+CREATE TABLE t (id int PRIMARY KEY, x int, c_ref int, CONSTRAINT c FOREIGN KEY (c_ref) REFERENCES parent (id) DEFERRABLE);
+CREATE INDEX t_x_idx ON t (x);
+ALTER TABLE t ALTER CONSTRAINT c NOT DEFERRABLE, ALTER COLUMN x SET NOT NULL;
+ALTER TABLE t ADD CONSTRAINT t_pid_fkey FOREIGN KEY (pid) REFERENCES parent (id), ADD COLUMN pid int;
+ALTER TABLE t ALTER COLUMN later SET NOT NULL, ADD COLUMN later int DEFAULT 0;
+ALTER TABLE t CLUSTER ON t_x_idx, ADD COLUMN y text, ALTER COLUMN x TYPE bigint, DROP COLUMN c_ref;
+ALTER TABLE t SET WITHOUT CLUSTER, ALTER COLUMN y SET DEFAULT 'a', ALTER CONSTRAINT t_pid_fkey DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE t INHERIT parent, ADD COLUMN z int;
+"#,
+        expect![[r#"
+            table public.parent
+              id integer [integer] not null
+              constraint parent_pkey: primary key (id)
+            table public.t
+              id integer [integer] not null
+              x bigint [bigint] not null
+              pid integer [integer]
+              later integer [integer] not null default 0
+              y text [text] default 'a'::text
+              z integer [integer]
+              constraint t_pkey: primary key (id)
+              constraint t_pid_fkey: foreign key (pid) references public.parent (id) on delete NoAction
+            index public.parent_pkey on public.parent unique using btree (id)
+            index public.t_pkey on public.t unique using btree (id)
+            index public.t_x_idx on public.t using btree (x)
+            warning: the fold cannot read this ALTER TABLE action and assumed it changes no table, column or type
+             --> inline.sql:9:15
+              |
+            9 | ALTER TABLE t INHERIT parent, ADD COLUMN z int;
+              |               ^^^^^^^^^^^^^^
+              = help: state what it changes with a `-- migrate:assume <SQL>;` comment line right before it, or silence this warning with `-- migrate:ignore`
         "#]],
     );
 }

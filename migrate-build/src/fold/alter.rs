@@ -27,8 +27,12 @@ impl Folder {
             }
             return Err(self.missing_relation(stmt, name, &object));
         };
+        // PostgreSQL runs the actions pass by pass (drops, type changes,
+        // new columns, constraints, ...), each pass in the order written.
+        let mut ordered: Vec<&AlterTableOperation> = operations.iter().collect();
+        ordered.sort_by_key(|operation| operation_pass(operation));
         let mut table = table;
-        for operation in operations {
+        for operation in ordered {
             table = self.alter_table_operation(stmt, &table, operation)?;
         }
         Ok(())
@@ -233,13 +237,16 @@ impl Folder {
             | AlterTableOperation::Algorithm { .. }
             | AlterTableOperation::Lock { .. }
             | AlterTableOperation::AutoIncrement { .. }) => {
-                return Err(stmt.error(
-                    stmt.start(),
-                    format!(
-                        "syntax error: ALTER TABLE {} is not PostgreSQL",
+                // PostgreSQL's grammar took the statement (see `syntax`):
+                // sqlparser read this action as another dialect's, and the
+                // fold does not know what PostgreSQL makes of it.
+                self.diagnostics.push(
+                    stmt.warning_at_start(format!(
+                        "the fold does not know the ALTER TABLE action `{}` and assumed it changes no table, column or type; the other actions are folded",
                         super::first_words(&other.to_string())
-                    ),
-                ));
+                    ))
+                    .with_help("state what it changes with a `-- migrate:assume <SQL>;` comment line right before the statement, or silence this warning with `-- migrate:ignore`"),
+                );
             }
         }
         Ok(table.clone())
@@ -721,6 +728,37 @@ impl Folder {
         }
     }
 }
+
+/// The pass of PostgreSQL's ALTER TABLE (`AlterTablePass` in
+/// `tablecmds.c`) an action runs in: drops first, then type changes, new
+/// columns, constraints, column attributes, defaults, the rest.
+fn operation_pass(operation: &AlterTableOperation) -> u8 {
+    match operation {
+        AlterTableOperation::DropColumn { .. } | AlterTableOperation::DropConstraint { .. } => {
+            PASS_DROP
+        }
+        AlterTableOperation::AddColumn { .. } => PASS_ADD_COLUMN,
+        AlterTableOperation::AddConstraint { .. } => PASS_ADD_CONSTRAINT,
+        AlterTableOperation::AlterColumn { op, .. } => match op {
+            AlterColumnOperation::DropNotNull | AlterColumnOperation::DropDefault => PASS_DROP,
+            AlterColumnOperation::SetDataType { .. } => PASS_ALTER_TYPE,
+            AlterColumnOperation::SetNotNull => PASS_COLUMN_ATTRIBUTES,
+            AlterColumnOperation::SetDefault { .. } | AlterColumnOperation::AddGenerated { .. } => {
+                PASS_DEFAULTS
+            }
+        },
+        _ => PASS_MISC,
+    }
+}
+
+/// The passes `operation_pass` and the fold of actions sqlparser rejects use.
+pub(crate) const PASS_DROP: u8 = 0;
+pub(crate) const PASS_ALTER_TYPE: u8 = 1;
+pub(crate) const PASS_ADD_COLUMN: u8 = 4;
+pub(crate) const PASS_ADD_CONSTRAINT: u8 = 5;
+pub(crate) const PASS_COLUMN_ATTRIBUTES: u8 = 6;
+pub(crate) const PASS_DEFAULTS: u8 = 9;
+pub(crate) const PASS_MISC: u8 = 10;
 
 /// Whether `text` mentions `word` as a whole identifier (quoted or not).
 pub(crate) fn mentions_word(text: &str, word: &str) -> bool {

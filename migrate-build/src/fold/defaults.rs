@@ -69,6 +69,11 @@ impl Folder {
                         format!("{}::{target}", quote_literal(&text))
                     }
                     Expr::Array(array) if array.elem.is_empty() => format!("ARRAY[]::{target}"),
+                    row if let Some(fields) = row_fields(row)
+                        && let Some(row) = self.row_of_composite(fields, &resolved.ty) =>
+                    {
+                        format!("{row}::{target}")
+                    }
                     Expr::Value(ValueWithSpan {
                         value: Value::Null,
                         span: _,
@@ -83,7 +88,14 @@ impl Folder {
                     value: Value::SingleQuotedString(text),
                     span: _,
                 }) => {
-                    let text = normalise_interval(text).unwrap_or_else(|| text.clone());
+                    let plain = interval.leading_field.is_none()
+                        && interval.last_field.is_none()
+                        && interval.leading_precision.is_none()
+                        && interval.fractional_seconds_precision.is_none();
+                    let text = plain
+                        .then(|| normalise_interval(text))
+                        .flatten()
+                        .unwrap_or_else(|| text.clone());
                     format!("{}::interval", quote_literal(&text))
                 }
                 _ => expr.to_string(),
@@ -132,6 +144,68 @@ impl Folder {
             Expr::Identifier(ident) => ident.value.clone(),
             other => other.to_string(),
         }
+    }
+
+    /// `ROW(..)` cast to a composite type, as PostgreSQL prints it: each
+    /// field coerced to its attribute's type, the coercion shown
+    /// (`ROW(5, (2.0)::double precision)`). `None` for fields other than
+    /// literals, or a type that is not a composite the fold knows.
+    fn row_of_composite(&self, fields: Vec<&Expr>, ty: &SqlType) -> Option<String> {
+        if ty.array || ty.is_builtin() {
+            return None;
+        }
+        let composite = self
+            .schema
+            .types
+            .get(&migrate_core::Name::new(&ty.schema, &ty.name))?;
+        let migrate_core::UserTypeKind::Composite { attributes } = &composite.kind else {
+            return None;
+        };
+        if attributes.len() != fields.len() {
+            return None;
+        }
+        let mut shown = Vec::new();
+        for (field, (_, attribute)) in fields.iter().zip(attributes) {
+            if attribute.array || !attribute.is_builtin() {
+                return None;
+            }
+            let cast = format_type_for_cast(self, attribute);
+            let (value, negative) = match field {
+                Expr::UnaryOp {
+                    op: UnaryOperator::Minus,
+                    expr,
+                } => (expr.as_ref(), true),
+                other => (*other, false),
+            };
+            let Expr::Value(ValueWithSpan { value, span: _ }) = value else {
+                return None;
+            };
+            shown.push(match value {
+                Value::Null if !negative => format!("NULL::{cast}"),
+                Value::Boolean(_) if !negative => literal(value, None, false),
+                Value::SingleQuotedString(text) if !negative => {
+                    if attribute.modifiers.is_empty() {
+                        literal(value, Some(attribute), false)
+                    } else {
+                        format!("{}::{cast}", quote_literal(text))
+                    }
+                }
+                Value::Number(number, _) => {
+                    let literal_type = number_type(number);
+                    let own = migrate_core::builtin_data_type(&attribute.name)
+                        == Some(literal_type)
+                        && attribute.modifiers.is_empty();
+                    match (own, negative) {
+                        (true, false) => number.clone(),
+                        (true, true) => format!("'-{number}'::{literal_type}"),
+                        (false, false) => format!("({number})::{cast}"),
+                        (false, true) => return None,
+                    }
+                }
+                _ => return None,
+            });
+        }
+        Some(format!("ROW({})", shown.join(", ")))
     }
 
     fn deparse_function(&self, stmt: &Stmt, function: &Function) -> String {
@@ -264,6 +338,30 @@ fn same_base_type(expr: &Expr, column_type: &SqlType) -> bool {
     name == column_type.name
 }
 
+/// The fields of `ROW(a, b)` or `(a, b)`.
+fn row_fields(expr: &Expr) -> Option<Vec<&Expr>> {
+    match expr {
+        Expr::Tuple(fields) => Some(fields.iter().collect()),
+        Expr::Nested(inner) => row_fields(inner),
+        Expr::Function(function)
+            if function.name.0.len() == 1
+                && function.name.to_string().eq_ignore_ascii_case("row") =>
+        {
+            let FunctionArguments::List(list) = &function.args else {
+                return None;
+            };
+            list.args
+                .iter()
+                .map(|arg| match arg {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(expr)) => Some(expr),
+                    _ => None,
+                })
+                .collect()
+        }
+        _ => None,
+    }
+}
+
 fn is_null(expr: &Expr) -> bool {
     match expr {
         Expr::Value(ValueWithSpan {
@@ -363,63 +461,6 @@ fn format_type_for_cast(_folder: &Folder, ty: &SqlType) -> String {
 
 pub(crate) use migrate_core::ddl::quote_ident;
 
-/// An interval constant as PostgreSQL prints it (`IntervalStyle`
-/// `postgres`): `'0'` is `00:00:00`, `'15 minutes'` is `00:15:00`,
-/// `'14 months'` is `1 year 2 mons`. Only whole, non-negative quantities of
-/// the usual units (and a bare number of seconds); `None` for anything
-/// else, which is then kept as written.
-fn normalise_interval(text: &str) -> Option<String> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let (mut months, mut days, mut seconds) = (0u64, 0u64, 0u64);
-    match words.as_slice() {
-        [] => return None,
-        [number] if number.bytes().all(|b| b.is_ascii_digit()) => seconds = number.parse().ok()?,
-        _ => {
-            if !words.len().is_multiple_of(2) {
-                return None;
-            }
-            for pair in words.chunks(2) {
-                if !pair[0].bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                let amount: u64 = pair[0].parse().ok()?;
-                match pair[1].to_ascii_lowercase().as_str() {
-                    "year" | "years" | "y" | "yr" | "yrs" => months += amount.checked_mul(12)?,
-                    "month" | "months" | "mon" | "mons" => months += amount,
-                    "week" | "weeks" | "w" => days += amount.checked_mul(7)?,
-                    "day" | "days" | "d" => days += amount,
-                    "hour" | "hours" | "h" | "hr" | "hrs" => seconds += amount.checked_mul(3600)?,
-                    "minute" | "minutes" | "min" | "mins" | "m" => {
-                        seconds += amount.checked_mul(60)?
-                    }
-                    "second" | "seconds" | "sec" | "secs" | "s" => seconds += amount,
-                    _ => return None,
-                }
-            }
-        }
-    }
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let mut parts = Vec::new();
-    if months / 12 > 0 {
-        parts.push(plural(months / 12, "year", "years"));
-    }
-    if months % 12 > 0 {
-        parts.push(plural(months % 12, "mon", "mons"));
-    }
-    if days > 0 {
-        parts.push(plural(days, "day", "days"));
-    }
-    if seconds > 0 || parts.is_empty() {
-        parts.push(format!(
-            "{:02}:{:02}:{:02}",
-            seconds / 3600,
-            seconds % 3600 / 60,
-            seconds % 60
-        ));
-    }
-    Some(parts.join(" "))
-}
-
 /// A date or timestamp literal as PostgreSQL prints the stored value
 /// (session time zone UTC): `'epoch'` is `1970-01-01 00:00:00+00` for
 /// `timestamptz`. `None` when the literal is not a plain date and time
@@ -429,7 +470,7 @@ fn normalise_datetime(text: &str, ty: &SqlType) -> Option<String> {
         return None;
     }
     let kind = ty.name.as_str();
-    if kind == "interval" {
+    if kind == "interval" && ty.modifiers.is_empty() {
         return normalise_interval(text);
     }
     if !matches!(kind, "timestamp" | "timestamptz" | "date") {
@@ -491,6 +532,164 @@ fn normalise_datetime(text: &str, ty: &SqlType) -> Option<String> {
         _ if utc => format!("{date} {time}+00"),
         _ => return None,
     })
+}
+
+/// An interval literal as PostgreSQL prints the stored value (IntervalStyle
+/// `postgres`): `'15 minutes'` is `00:15:00`, `'1 year 13 months'` is
+/// `2 years 1 mon`. `None` for a form it does not read (fractions of days
+/// or months, ISO 8601, units glued to numbers): kept as written.
+pub(crate) fn normalise_interval(text: &str) -> Option<String> {
+    const MICROS_PER_SECOND: i128 = 1_000_000;
+    let lower = text.trim().to_ascii_lowercase();
+    let mut words: Vec<&str> = lower.split_whitespace().collect();
+    if words.first() == Some(&"@") {
+        words.remove(0);
+    }
+    let ago = words.last() == Some(&"ago");
+    if ago {
+        words.pop();
+    }
+    if words.is_empty() {
+        return None;
+    }
+    let (mut months, mut days, mut micros) = (0i64, 0i64, 0i128);
+    let mut index = 0;
+    while index < words.len() {
+        let word = words[index];
+        if word.contains(':') {
+            micros += clock_micros(word)?;
+            index += 1;
+            continue;
+        }
+        let (sign, digits) = match word.strip_prefix('-') {
+            Some(rest) => (-1, rest),
+            None => (1, word.strip_prefix('+').unwrap_or(word)),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        if whole.is_empty() && fraction.is_empty()
+            || !whole
+                .bytes()
+                .chain(fraction.bytes())
+                .all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().ok()?
+        };
+        let unit = words.get(index + 1).copied();
+        index += 2;
+        let micros_per = match unit {
+            // A bare number is seconds.
+            None => {
+                index -= 1;
+                Some(MICROS_PER_SECOND)
+            }
+            Some("microsecond" | "microseconds" | "us" | "usec" | "usecs") => Some(1),
+            Some("millisecond" | "milliseconds" | "ms" | "msec" | "msecs") => Some(1_000),
+            Some("second" | "seconds" | "sec" | "secs" | "s") => Some(MICROS_PER_SECOND),
+            Some("minute" | "minutes" | "min" | "mins" | "m") => Some(60 * MICROS_PER_SECOND),
+            Some("hour" | "hours" | "hr" | "hrs" | "h") => Some(3_600 * MICROS_PER_SECOND),
+            _ => None,
+        };
+        if let Some(per) = micros_per {
+            let scale = 10i128.checked_pow(u32::try_from(fraction.len()).ok()?)?;
+            let fraction_value: i128 = if fraction.is_empty() {
+                0
+            } else {
+                fraction.parse().ok()?
+            };
+            if (fraction_value * per) % scale != 0 {
+                return None;
+            }
+            micros += i128::from(sign) * (i128::from(whole) * per + fraction_value * per / scale);
+            continue;
+        }
+        if !fraction.is_empty() {
+            return None;
+        }
+        let value = sign * whole;
+        match unit? {
+            "day" | "days" | "d" => days += value,
+            "week" | "weeks" | "w" => days += 7 * value,
+            "month" | "months" | "mon" | "mons" => months += value,
+            "year" | "years" | "yr" | "yrs" | "y" => months += 12 * value,
+            "decade" | "decades" => months += 120 * value,
+            "century" | "centuries" => months += 1_200 * value,
+            "millennium" | "millennia" | "millenniums" => months += 12_000 * value,
+            _ => return None,
+        }
+    }
+    if ago {
+        (months, days, micros) = (-months, -days, -micros);
+    }
+    let mut out = String::new();
+    let mut before_negative = false;
+    for (value, unit) in [(months / 12, "year"), (months % 12, "mon"), (days, "day")] {
+        if value == 0 {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if before_negative && value > 0 {
+            out.push('+');
+        }
+        out.push_str(&format!(
+            "{value} {unit}{}",
+            if value == 1 { "" } else { "s" }
+        ));
+        before_negative = value < 0;
+    }
+    if out.is_empty() || micros != 0 {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if micros < 0 {
+            out.push('-');
+        } else if before_negative {
+            out.push('+');
+        }
+        let total = micros.unsigned_abs();
+        let seconds = total / 1_000_000;
+        let fraction = total % 1_000_000;
+        out.push_str(&format!(
+            "{:02}:{:02}:{:02}",
+            seconds / 3_600,
+            seconds / 60 % 60,
+            seconds % 60
+        ));
+        if fraction != 0 {
+            let digits = format!("{fraction:06}");
+            out.push('.');
+            out.push_str(digits.trim_end_matches('0'));
+        }
+    }
+    Some(out)
+}
+
+/// `[-]hh:mm[:ss[.fraction]]` in microseconds.
+fn clock_micros(word: &str) -> Option<i128> {
+    let (sign, clock) = match word.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, word.strip_prefix('+').unwrap_or(word)),
+    };
+    let mut parts = clock.split(':');
+    let hours: i128 = parts.next()?.parse().ok()?;
+    let minutes: i128 = parts.next()?.parse().ok()?;
+    let seconds = parts.next().unwrap_or("0");
+    if parts.next().is_some() || minutes >= 60 {
+        return None;
+    }
+    let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, ""));
+    let whole: i128 = whole.parse().ok()?;
+    if whole >= 60 || fraction.len() > 6 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let fraction: i128 = format!("{fraction:0<6}").parse().ok()?;
+    Some(sign * (((hours * 60 + minutes) * 60 + whole) * 1_000_000 + fraction))
 }
 
 fn is_regclass(ty: &SqlType) -> bool {

@@ -31,7 +31,9 @@
 //!   suffixes on collision).
 //! - Every `ALTER TABLE` action PostgreSQL has that changes a shape (columns,
 //!   types, defaults, NOT NULL, constraints, identity, renames, `SET SCHEMA`,
-//!   `ATTACH`/`DETACH PARTITION`); `ALTER TYPE .. ADD VALUE [BEFORE|AFTER]`,
+//!   `ATTACH`/`DETACH PARTITION`), in PostgreSQL's order of passes; in a
+//!   statement with several actions, one the fold does not know is warned
+//!   about alone and the others are folded; `ALTER TYPE .. ADD VALUE [BEFORE|AFTER]`,
 //!   `RENAME VALUE`, `RENAME TO`, `SET SCHEMA`; `ALTER DOMAIN`, `ALTER VIEW`,
 //!   `ALTER INDEX`, `ALTER SEQUENCE`, `ALTER SCHEMA .. RENAME`.
 //! - Views and materialized views (output columns typed by
@@ -47,12 +49,14 @@
 //!   `information_schema.columns`/`tables`/`table_constraints`, `pg_type`,
 //!   `pg_class`, `pg_indexes`, `pg_constraint`, ...), with `ELSIF`/`ELSE`;
 //!   a block with `EXCEPTION WHEN duplicate_object THEN null` (the "create
-//!   if missing" idiom) is rolled back when it fails that way. A loop that
-//!   runs DDL (`EXECUTE` of SQL built at run time) and an `EXECUTE` outside
-//!   a loop are assumed to change nothing, with a warning at each; a
-//!   construct the reader does not know makes the whole block assumed to
-//!   change nothing, with a warning. A `DO` block without DDL changes
-//!   nothing.
+//!   if missing" idiom) is rolled back when it fails that way. An
+//!   `EXECUTE` of SQL the block builds from what it knows before it runs
+//!   (`EXECUTE 'ALTER TABLE ..'`, `EXECUTE format('.. %I .. %L', 't', v)`)
+//!   is folded as the statements it builds. A loop that runs DDL, and an
+//!   `EXECUTE` whose SQL's shape depends on run-time data, are assumed to
+//!   change nothing, with a warning at each; a construct the reader does
+//!   not know makes the whole block assumed to change nothing, with a
+//!   warning. A `DO` block without DDL changes nothing.
 //!
 //! # Directives
 //!

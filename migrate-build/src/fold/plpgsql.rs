@@ -8,10 +8,12 @@
 //! (`CREATE`, `ALTER`, `DROP`, `COMMENT`, ...) are folded as if they stood
 //! alone. What it cannot see it says so, and assumes no change:
 //!
-//! - a loop that runs DDL (through `EXECUTE` of SQL built at run time, or a
-//!   DDL statement that runs as many times as the loop turns), and an
-//!   `EXECUTE` outside a loop: one warning each, at the loop or the
-//!   `EXECUTE`; the statements around it are still folded. A
+//! - a loop that runs DDL (through `EXECUTE`, or a DDL statement that runs
+//!   as many times as the loop turns), and an `EXECUTE` outside a loop whose
+//!   SQL's shape depends on run-time data (see `execute.rs`; one built from
+//!   what the block knows before it runs is folded like static DDL): one
+//!   warning each, at the loop or the `EXECUTE`; the statements around it
+//!   are still folded. A
 //!   `-- migrate:assume <SQL>;` or `-- migrate:ignore` comment line inside
 //!   the body, right before the loop or the `EXECUTE`, states its effect or
 //!   silences the warning. When a statement after such a part then fails
@@ -29,9 +31,14 @@
 //! is an "already exists" one; so is the branch of an `IF NOT EXISTS (..)`
 //! the fold cannot evaluate (the "create if missing" idiom).
 
+mod execute;
+
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use sqlparser::tokenizer::Token;
+
+use execute::{Eval, Reader};
 
 use super::unparsed::{self, DDL_KEYWORDS, Directive, Tokens, may_run_ddl};
 use super::{Folder, Stmt, names};
@@ -131,9 +138,20 @@ struct Body<'a> {
     variables: Vec<String>,
     /// Whether PostgreSQL's parser takes the SQL statement at each token
     /// index checked so far (a block is read more than once).
-    checked: std::collections::HashMap<usize, bool>,
+    checked: HashMap<usize, bool>,
     /// Their syntax errors, which stand whatever the fold makes of the block.
     syntax_errors: Vec<Diagnostic>,
+    /// What each variable holds at the statement being read, as far as it
+    /// is known before the block runs.
+    values: HashMap<String, Eval>,
+    /// Where each variable is declared (token index of its name).
+    declared_at: HashMap<String, usize>,
+    /// Variables declared more than once (in nested blocks): which one a
+    /// name means is not followed, so their values are never known.
+    shadowed: HashSet<String>,
+    /// How many enclosing blocks have an exception handler, which may catch
+    /// what an `EXECUTE` raises when it runs.
+    handled_depth: usize,
 }
 
 impl<'a> Body<'a> {
@@ -163,8 +181,12 @@ impl<'a> Body<'a> {
             ranges,
             unseen: false,
             variables: Vec::new(),
-            checked: std::collections::HashMap::new(),
+            checked: HashMap::new(),
             syntax_errors: Vec::new(),
+            values: HashMap::new(),
+            declared_at: HashMap::new(),
+            shadowed: HashSet::new(),
+            handled_depth: 0,
         })
     }
 
@@ -255,19 +277,125 @@ impl<'a> Body<'a> {
     }
 
     /// Records the variables of the `DECLARE` section from `from` to the
-    /// `BEGIN` at `begin`: the first word of each declaration.
-    fn declare(&mut self, from: usize, begin: usize) {
-        let mut starts = vec![from];
-        starts.extend(
-            (from..begin)
-                .filter(|at| matches!(self.token(*at), Some(Token::SemiColon)))
-                .map(|at| at + 1),
-        );
-        for start in starts.into_iter().filter(|start| *start < begin) {
+    /// `BEGIN` at `begin` (the first word of each declaration), and, when
+    /// the block runs, the value each starts with.
+    fn declare(&mut self, from: usize, begin: usize, mode: Mode) {
+        let mut start = from;
+        while start < begin {
+            let end = (start..begin)
+                .find(|at| matches!(self.token(*at), Some(Token::SemiColon)))
+                .unwrap_or(begin);
             if let Some(name) = self.word(start) {
-                self.variables.push(name);
+                match self.declared_at.get(&name) {
+                    Some(site) if *site != start => {
+                        self.shadowed.insert(name.clone());
+                    }
+                    Some(_) => {}
+                    None => {
+                        self.declared_at.insert(name.clone(), start);
+                    }
+                }
+                if !self.variables.contains(&name) {
+                    self.variables.push(name.clone());
+                }
+                let value = match mode {
+                    Mode::Run => self.initial_value(&name, start + 1, end),
+                    Mode::Unsure => unknown_variable(&name),
+                    Mode::Skip => {
+                        start = end + 1;
+                        continue;
+                    }
+                };
+                self.values.insert(name, value);
+            }
+            start = end + 1;
+        }
+    }
+
+    /// The value a declaration (its tokens after the name, up to its `;`)
+    /// gives its variable: its `DEFAULT` or `:=` expression, else `NULL`.
+    fn initial_value(&self, name: &str, from: usize, end: usize) -> Eval {
+        let mut depth = 0i32;
+        for at in from..end {
+            match self.token(at) {
+                Some(Token::LParen) => depth += 1,
+                Some(Token::RParen) => depth -= 1,
+                Some(Token::Assignment | Token::Eq) if depth == 0 => {
+                    return self.known(name, at + 1..end);
+                }
+                Some(Token::Colon)
+                    if depth == 0 && matches!(self.token(at + 1), Some(Token::Eq)) =>
+                {
+                    return self.known(name, at + 2..end);
+                }
+                _ if depth == 0 && self.is(at, "DEFAULT") => {
+                    return self.known(name, at + 1..end);
+                }
+                _ if ["ALIAS", "CURSOR", "REFCURSOR"]
+                    .iter()
+                    .any(|word| self.is(at, word)) =>
+                {
+                    return unknown_variable(name);
+                }
+                _ => {}
             }
         }
+        Eval::Null
+    }
+
+    /// What variable `name` gets from the expression in `range`: its value
+    /// when it is known before the block runs.
+    fn known(&self, name: &str, range: Range<usize>) -> Eval {
+        match Reader::new(self, range).read() {
+            value @ (Eval::Text(_) | Eval::Null) => value,
+            Eval::Unknown(_) | Eval::Fails(_) => unknown_variable(name),
+        }
+    }
+
+    /// An assignment `target := expression;` from `at` to `end` (after
+    /// its `;`): the target's value changes, when the statement runs.
+    fn assign(&mut self, at: usize, end: usize, mode: Mode) {
+        let Some(name) = self.word(at) else {
+            return;
+        };
+        let simple = match self.token(at + 1) {
+            Some(Token::Assignment | Token::Eq) => Some(at + 2),
+            Some(Token::Colon) => Some(at + 3),
+            _ => None,
+        };
+        let value = match (mode, simple) {
+            (Mode::Skip, _) => return,
+            (Mode::Run, Some(from)) => self.known(&name, from..end - 1),
+            _ => unknown_variable(&name),
+        };
+        self.values.insert(name, value);
+    }
+
+    /// Every variable named in a range of tokens gets a value that is not
+    /// known before the block runs (loop variables, `INTO` targets), when
+    /// the statement runs.
+    fn clobber(&mut self, range: Range<usize>, mode: Mode) {
+        if mode == Mode::Skip {
+            return;
+        }
+        for at in range {
+            if let Some(name) = self.word(at)
+                && self.variables.contains(&name)
+            {
+                self.values.insert(name.clone(), unknown_variable(&name));
+            }
+        }
+    }
+
+    /// The value of a variable at the statement being read.
+    fn value_of(&self, name: &str) -> Eval {
+        if self.shadowed.contains(name) {
+            return unknown_variable(name);
+        }
+        self.values
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Eval::Unknown(format!("\"{name}\"")))
     }
 
     /// Whether a range of tokens names a variable of the body.
@@ -293,6 +421,11 @@ impl<'a> Body<'a> {
                 .is_some_and(|word| DDL_KEYWORDS.contains(&word.as_str()))
         })
     }
+}
+
+/// A variable whose value is not known before the block runs.
+fn unknown_variable(name: &str) -> Eval {
+    Eval::Unknown(format!("the variable \"{name}\""))
 }
 
 /// The body of `DO [LANGUAGE plpgsql] <string>` and its byte offset in the
@@ -372,7 +505,7 @@ impl Folder {
                 .tokens
                 .find_keyword(at + 1, "BEGIN")
                 .ok_or(Unreadable)?;
-            body.declare(at + 1, begin);
+            body.declare(at + 1, begin, mode);
             at = begin;
         }
         if !body.is(at, "BEGIN") {
@@ -386,9 +519,12 @@ impl Folder {
             body.is(end, "EXCEPTION")
         };
         at = if handled {
-            self.protected(body, |folder, body| {
+            body.handled_depth += 1;
+            let read = self.protected(body, |folder, body| {
                 folder.statements(body, first, mode, BLOCK_END)
-            })?
+            });
+            body.handled_depth -= 1;
+            read?
         } else {
             self.statements(body, first, mode, BLOCK_END)?
         };
@@ -437,24 +573,24 @@ impl Folder {
     /// One PL/pgSQL statement at `at`; returns the index after it.
     fn pl_statement(&mut self, body: &mut Body, at: usize, mode: Mode) -> Read<usize> {
         if body.is_assignment(at) {
-            return body.statement_end(at);
+            let end = body.statement_end(at)?;
+            body.assign(at, end, mode);
+            return Ok(end);
         }
         let start = body.skip_label(at);
         let word = body.keyword(start).ok_or(Unreadable)?;
         match word.as_str() {
             "BEGIN" | "DECLARE" => self.block(body, at, mode),
-            "LOOP" | "WHILE" | "FOR" | "FOREACH" => self.loop_statement(body, at, start, mode),
+            "LOOP" | "WHILE" | "FOR" | "FOREACH" => {
+                let end = self.loop_statement(body, at, start, mode)?;
+                body.clobber(at..end, mode);
+                Ok(end)
+            }
             _ if start != at => Err(Unreadable),
             "IF" => self.if_statement(body, at, mode),
             "EXECUTE" => {
                 let end = body.statement_end(at)?;
-                self.unseen(
-                    body,
-                    at,
-                    at,
-                    mode,
-                    "this EXECUTE runs SQL built at run time, which the fold cannot see; the fold assumed it changes no table, column or type and folded the rest of the DO block".to_owned(),
-                )?;
+                self.execute(body, at, end, mode)?;
                 Ok(end)
             }
             word if FOLDED.contains(&word) => {
@@ -484,6 +620,15 @@ impl Folder {
                 if SQL.contains(&word) {
                     self.pl_sql_syntax_holds(body, at, end);
                 }
+                // `SELECT .. INTO v`, `GET DIAGNOSTICS v = ..`: values set at run time.
+                if word == "GET" {
+                    body.clobber(at..end, mode);
+                } else if let Some(into) = (at + 1..end).find(|index| {
+                    body.is(*index, "INTO")
+                        && !(body.is(index - 1, "INSERT") || body.is(index - 1, "MERGE"))
+                }) {
+                    body.clobber(into..end, mode);
+                }
                 if let Some(function) = self.ddl_function_call(body, at..end) {
                     self.unseen(
                         body,
@@ -499,6 +644,113 @@ impl Folder {
             }
             _ => Err(Unreadable),
         }
+    }
+
+    /// `EXECUTE expression [INTO ..] [USING ..];` from `at` to `end` (after
+    /// its `;`). SQL built from what the block knows before it runs is
+    /// folded as if it stood there (see `execute.rs`); SQL whose shape
+    /// depends on run-time data is warned about.
+    fn execute(&mut self, body: &mut Body, at: usize, end: usize, mode: Mode) -> Read<()> {
+        let semicolon = end - 1;
+        let mut depth = 0i32;
+        let mut expression_end = semicolon;
+        let mut into = None;
+        for index in at + 1..semicolon {
+            match body.token(index) {
+                Some(Token::LParen) => depth += 1,
+                Some(Token::RParen) => depth -= 1,
+                _ if depth == 0 && (body.is(index, "INTO") || body.is(index, "USING")) => {
+                    expression_end = expression_end.min(index);
+                    if body.is(index, "INTO") {
+                        into = Some(index);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if mode == Mode::Skip {
+            return Ok(());
+        }
+        let value = Reader::new(body, at + 1..expression_end).read();
+        if let Some(into) = into {
+            body.clobber(into..semicolon, mode);
+        }
+        let directed = unparsed::directive(body.before(at).0).is_some();
+        let execute_range = body.file_range(at, at);
+        let built = match value {
+            Eval::Text(built) if !directed => built,
+            Eval::Null | Eval::Fails(_) if !directed => {
+                if mode == Mode::Run {
+                    let message = match value {
+                        Eval::Fails(message) => message,
+                        _ => "query string argument of EXECUTE is null".to_owned(),
+                    };
+                    self.diagnostics
+                        .push(run_time_error(body, message, execute_range));
+                }
+                return Ok(());
+            }
+            other => {
+                let what = match other {
+                    Eval::Unknown(what) => what,
+                    _ => "what it evaluates to".to_owned(),
+                };
+                return self.unseen(
+                    body,
+                    at,
+                    at,
+                    mode,
+                    format!(
+                        "this EXECUTE runs SQL whose shape depends on {what}, which the fold cannot know before the block runs; it assumed the statement changes no table, column or type and folded the rest of the DO block"
+                    ),
+                );
+            }
+        };
+        if mode == Mode::Unsure {
+            // Whether it runs is not known: DDL in it makes the block unreadable.
+            return if may_run_ddl(&built.text) {
+                Err(Unreadable)
+            } else {
+                Ok(())
+            };
+        }
+        let shown = built.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let note = format!("the SQL this EXECUTE builds: {shown}");
+        let place = |span: &Range<usize>| built.file_range(span);
+        let errors = crate::syntax::check(&built.text);
+        if !errors.is_empty() {
+            for error in errors {
+                let span = place(&error.span);
+                let mut diagnostic = run_time_error(
+                    body,
+                    error.message,
+                    span.clone().unwrap_or_else(|| execute_range.clone()),
+                );
+                if let Some(help) = error.help {
+                    diagnostic = diagnostic.with_help(help);
+                }
+                if span.is_none() {
+                    diagnostic = diagnostic.with_note(note.clone());
+                }
+                self.diagnostics.push(diagnostic);
+            }
+            return Ok(());
+        }
+        let before = self.diagnostics.len();
+        self.statement(&Stmt::new(&built.text, 0));
+        for diagnostic in &mut self.diagnostics[before..] {
+            match place(&diagnostic.span) {
+                Some(span) => diagnostic.span = span,
+                None => {
+                    diagnostic.span = execute_range.clone();
+                    diagnostic.note = Some(match diagnostic.note.take() {
+                        Some(earlier) => format!("{earlier}; {note}"),
+                        None => note.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// PL/pgSQL has PostgreSQL's parser check every SQL statement of a block
@@ -734,6 +986,19 @@ impl Folder {
             _ => None,
         })
     }
+}
+
+/// An error PostgreSQL raises when the statement runs; inside a block with
+/// an exception handler, which may catch it, only a warning.
+fn run_time_error(body: &Body, message: String, span: Range<usize>) -> Diagnostic {
+    if body.handled_depth == 0 {
+        return Diagnostic::error(message, span);
+    }
+    Diagnostic::warning(
+        format!("when this block runs, PostgreSQL raises here: {message}"),
+        span,
+    )
+    .with_help("the block's exception handler may catch it; the fold assumed the statement changes nothing")
 }
 
 /// `WHEN condition THEN <statements that change nothing> ..` up to the

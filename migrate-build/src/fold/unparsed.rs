@@ -242,6 +242,12 @@ impl Folder {
             );
             return Ok(());
         };
+        if let Some(actions) = alter_table_actions(&tokens)
+            && actions.len() > 1
+        {
+            self.actions_one_by_one(stmt, &tokens, &actions);
+            return Ok(());
+        }
         if let Some(handled) = self.aggregate_unparsed(stmt, &tokens)? {
             return Ok(handled);
         }
@@ -834,7 +840,139 @@ impl Folder {
     }
 }
 
+/// The token ranges of the actions of `ALTER TABLE [IF EXISTS] [ONLY] name
+/// [*] action, action ..`, split at the commas outside parentheses and
+/// brackets; `None` for another statement.
+fn alter_table_actions(tokens: &Tokens) -> Option<Vec<std::ops::Range<usize>>> {
+    if !tokens.keywords_at(0, &["ALTER", "TABLE"]) {
+        return None;
+    }
+    let mut at = 2;
+    if tokens.keywords_at(at, &["IF", "EXISTS"]) {
+        at += 2;
+    }
+    if tokens.keywords_at(at, &["ONLY"]) {
+        at += 1;
+    }
+    let (_, mut first) = tokens.object_name(at)?;
+    if matches!(tokens.tokens.get(first).map(|t| &t.token), Some(Token::Mul)) {
+        first += 1;
+    }
+    let mut start = first;
+    let mut end = tokens.tokens.len();
+    if matches!(
+        tokens.tokens.last().map(|t| &t.token),
+        Some(Token::SemiColon)
+    ) {
+        end -= 1;
+    }
+    let mut actions = Vec::new();
+    let mut depth = 0i32;
+    for index in first..end {
+        match tokens.tokens[index].token {
+            Token::LParen | Token::LBracket => depth += 1,
+            Token::RParen | Token::RBracket => depth -= 1,
+            Token::Comma if depth == 0 => {
+                actions.push(start..index);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    actions.push(start..end);
+    Some(actions)
+}
+
+/// The pass of PostgreSQL's ALTER TABLE an action (by its keywords) runs
+/// in, as `alter::operation_pass` gives it for the actions sqlparser reads.
+fn action_pass(tokens: &Tokens, action: &std::ops::Range<usize>) -> u8 {
+    use super::alter::{
+        PASS_ADD_COLUMN, PASS_ADD_CONSTRAINT, PASS_ALTER_TYPE, PASS_COLUMN_ATTRIBUTES,
+        PASS_DEFAULTS, PASS_DROP, PASS_MISC,
+    };
+    let at = action.start;
+    if tokens.keywords_at(at, &["DROP"]) {
+        return PASS_DROP;
+    }
+    if tokens.keywords_at(at, &["ADD"]) {
+        return match tokens.keyword(at + 1).as_deref() {
+            Some("CONSTRAINT" | "PRIMARY" | "UNIQUE" | "CHECK" | "FOREIGN" | "EXCLUDE") => {
+                PASS_ADD_CONSTRAINT
+            }
+            _ => PASS_ADD_COLUMN,
+        };
+    }
+    if !tokens.keywords_at(at, &["ALTER"]) || tokens.keywords_at(at + 1, &["CONSTRAINT"]) {
+        return PASS_MISC;
+    }
+    let column = if tokens.keywords_at(at + 1, &["COLUMN"]) {
+        at + 2
+    } else {
+        at + 1
+    };
+    let operation = column + 1;
+    if tokens.keywords_at(operation, &["DROP"]) {
+        PASS_DROP
+    } else if tokens.keywords_at(operation, &["TYPE"])
+        || tokens.keywords_at(operation, &["SET", "DATA", "TYPE"])
+    {
+        PASS_ALTER_TYPE
+    } else if tokens.keywords_at(operation, &["SET", "NOT", "NULL"]) {
+        PASS_COLUMN_ATTRIBUTES
+    } else if tokens.keywords_at(operation, &["SET", "DEFAULT"])
+        || tokens.keywords_at(operation, &["ADD", "GENERATED"])
+    {
+        PASS_DEFAULTS
+    } else {
+        PASS_MISC
+    }
+}
+
 impl Folder {
+    /// An ALTER TABLE with several actions that sqlparser rejects (one of
+    /// them is a form it does not read): each action is folded as an
+    /// ALTER TABLE of its own, in PostgreSQL's order of passes, so that the
+    /// ones the fold knows are folded and each other one is reported alone.
+    /// Offsets stay those of the file (the other actions are blanked).
+    fn actions_one_by_one(
+        &mut self,
+        stmt: &Stmt,
+        tokens: &Tokens,
+        actions: &[std::ops::Range<usize>],
+    ) {
+        let all: Vec<usize> = (actions[0].start..actions[actions.len() - 1].end).collect();
+        let mut ordered: Vec<&std::ops::Range<usize>> = actions.iter().collect();
+        ordered.sort_by_key(|action| action_pass(tokens, action));
+        for action in ordered {
+            let others: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|index| !action.contains(index))
+                .collect();
+            let alone = self.blanked(stmt, tokens, &others);
+            let before = self.diagnostics.len();
+            self.statement(&Stmt::new(&alone, stmt.base));
+            // A warning about the whole statement points at its first
+            // word: say which action it is about.
+            let shown = self
+                .token_range(stmt, tokens, action.start)
+                .zip(self.token_range(stmt, tokens, action.end.saturating_sub(1)))
+                .map(|(first, last)| stmt.base + first.start..stmt.base + last.end);
+            for diagnostic in &mut self.diagnostics[before..] {
+                if !diagnostic.is_error()
+                    && diagnostic.span == stmt.start()
+                    && let Some(span) = shown.clone()
+                {
+                    diagnostic.span = span;
+                    diagnostic.message = diagnostic
+                        .message
+                        .replace("this ALTER TABLE statement", "this ALTER TABLE action")
+                        .replace("this statement", "this action");
+                }
+            }
+        }
+    }
+
     /// ALTER TABLE forms sqlparser rejects; each recognised one is a
     /// single action.
     fn alter_table_unparsed(&mut self, stmt: &Stmt, tokens: &Tokens) -> Fallible<Option<()>> {
@@ -856,6 +994,25 @@ impl Folder {
             }
             return Err(self.missing_relation(stmt, &name, &object));
         };
+        // Actions that change no shape: storage, clustering, ownership.
+        let neutral: [&[&str]; 8] = [
+            &["CLUSTER", "ON"],
+            &["SET", "WITHOUT", "CLUSTER"],
+            &["SET", "WITHOUT", "OIDS"],
+            &["SET", "TABLESPACE"],
+            &["SET", "ACCESS", "METHOD"],
+            &["RESET"],
+            &["REPLICA", "IDENTITY"],
+            &["OWNER", "TO"],
+        ];
+        let sets_options = tokens.keywords_at(next, &["SET"])
+            && matches!(
+                tokens.tokens.get(next + 1).map(|t| &t.token),
+                Some(Token::LParen)
+            );
+        if sets_options || neutral.iter().any(|words| tokens.keywords_at(next, words)) {
+            return Ok(Some(()));
+        }
         // ATTACH / DETACH PARTITION child
         if tokens.keywords_at(next, &["ATTACH", "PARTITION"])
             || tokens.keywords_at(next, &["DETACH", "PARTITION"])
