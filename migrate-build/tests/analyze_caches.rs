@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 
 use migrate_build::analyze::describe;
 use migrate_build::discover::discover;
-use migrate_build::fold::fold;
+use migrate_build::fold::fold_with;
+use migrate_build::prelude::Before;
 use migrate_core::Schema;
 use migrate_test_support::corpus_dir;
 
@@ -35,7 +36,9 @@ const SETS: &[(&str, usize)] = &[
 /// too, and the error says why.
 fn folded(set: &str) -> (Schema, Vec<String>) {
     let discovered = discover(&corpus_dir().join(set).join("migrations"), None).expect("discover");
-    let folded = fold(&discovered.migrations);
+    // From the sqlx layout's own bookkeeping table, as the build starts.
+    let before = Before::new(discovered.layout, None, None);
+    let folded = fold_with(&before, &discovered.migrations);
     let errors = folded
         .diagnostics
         .iter()

@@ -151,6 +151,18 @@ pub fn sqlx_type(value: &serde_json::Value) -> String {
         "Uuid" => "uuid",
         "Inet" => "inet",
         "Void" => "void",
+        "Cidr" => "cidr",
+        "Macaddr" => "macaddr",
+        "Money" => "money",
+        "Bit" => "bit",
+        "Varbit" => "varbit",
+        "Int4Range" => "int4range",
+        "Int8Range" => "int8range",
+        "NumRange" => "numrange",
+        "TsRange" => "tsrange",
+        "TstzRange" => "tstzrange",
+        "DateRange" => "daterange",
+        "Record" => "record",
         other => other,
     };
     if array {
