@@ -103,18 +103,7 @@ fn crates_io_deploys_without_drift() {
 
 #[test]
 fn defguard_deploys_without_drift() {
-    // FIXME(issue 11, section 3): defguard adds these four columns inside a
-    // `DO` block with `EXECUTE format(...)`, which the fold warns it cannot
-    // follow; folding EXECUTE of constant SQL removes them.
-    deploy_then_drift(
-        "defguard",
-        expect![[r#"
-            -- LOSES DATA: column public.aclalias.modified_at exists (timestamp without time zone NOT NULL DEFAULT CURRENT_TIMESTAMP) but no migration creates it
-            -- LOSES DATA: column public.aclalias.modified_by exists (text NOT NULL) but no migration creates it
-            -- LOSES DATA: column public.aclrule.modified_at exists (timestamp without time zone NOT NULL DEFAULT CURRENT_TIMESTAMP) but no migration creates it
-            -- LOSES DATA: column public.aclrule.modified_by exists (text NOT NULL) but no migration creates it
-        "#]],
-    );
+    deploy_then_drift("defguard", expect![""]);
 }
 
 #[test]
