@@ -68,6 +68,7 @@ CREATE FUNCTION joined(sep text, VARIADIC parts text[]) RETURNS text LANGUAGE sq
 CREATE FUNCTION first_of(anyarray) RETURNS anyelement LANGUAGE sql IMMUTABLE AS 'SELECT $1[1]';
 CREATE FUNCTION either(x anycompatible, y anycompatible) RETURNS anycompatible LANGUAGE sql AS 'SELECT x';
 CREATE AGGREGATE pick(anyelement) (SFUNC = either, STYPE = anyelement);
+CREATE FUNCTION with_default(label text, n int DEFAULT 1) RETURNS int LANGUAGE sql AS 'SELECT n';
 CREATE SCHEMA billing;
 CREATE TABLE billing.invoices (id bigint PRIMARY KEY, user_id bigint NOT NULL, amount numeric NOT NULL, paid boolean NOT NULL DEFAULT false);
 "#;
@@ -597,6 +598,10 @@ const QUERIES: &[&str] = &[
     "SELECT half($1), mysum($2) FROM users",
     "SELECT add2('x', 1)",
     "SELECT * FROM add2($1, 1)",
+    // Trailing arguments left to their defaults (migrate warns: the schema
+    // does not record which arguments have defaults).
+    "SELECT with_default('x')",
+    "SELECT with_default($1), with_default('x', $2)",
     // A parameter used more than once takes the type PostgreSQL's parse
     // analysis gives it at its first use, in PostgreSQL's order (BETWEEN
     // is two comparisons, the low one first); a use that PostgreSQL

@@ -1794,6 +1794,26 @@ impl Analyzer<'_> {
             .cloned()
     }
 
+    /// The first user function named `parts` that takes more than `n_args`
+    /// arguments (the rest may have defaults), not variadic.
+    pub(crate) fn user_function_taking_more(
+        &self,
+        parts: &[String],
+        n_args: usize,
+    ) -> Option<migrate_core::Function> {
+        let name = match parts {
+            [name] => Name::public(name),
+            [schema, name] => Name::new(schema, name),
+            _ => return None,
+        };
+        self.schema
+            .functions
+            .get(&name)?
+            .iter()
+            .find(|f| !f.aggregate && !f.variadic && f.arguments.len() > n_args)
+            .cloned()
+    }
+
     /// Arguments of a call to the user function `function` (direct ones in
     /// `args`, aggregated ones in `ordered`) take their declared types, as
     /// PostgreSQL types them: parameters get the type, string literals are
