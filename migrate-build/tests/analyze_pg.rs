@@ -598,10 +598,11 @@ const QUERIES: &[&str] = &[
     "SELECT half($1), mysum($2) FROM users",
     "SELECT add2('x', 1)",
     "SELECT * FROM add2($1, 1)",
-    // Trailing arguments left to their defaults (migrate warns: the schema
-    // does not record which arguments have defaults).
+    // Trailing arguments left to their defaults.
     "SELECT with_default('x')",
     "SELECT with_default($1), with_default('x', $2)",
+    "SELECT with_default()",
+    "SELECT with_default('x', 1, 2)",
     // A parameter used more than once takes the type PostgreSQL's parse
     // analysis gives it at its first use, in PostgreSQL's order (BETWEEN
     // is two comparisons, the low one first); a use that PostgreSQL

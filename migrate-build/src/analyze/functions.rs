@@ -773,33 +773,6 @@ impl Analyzer<'_> {
             };
         let Some((kind, nulls, overloads)) = catalogue_entry else {
             let called = shape.called;
-            // The schema does not record which arguments have defaults: a
-            // call that leaves out trailing arguments of a user function
-            // may be valid, and is typed by that function, unchecked.
-            if shape.ordered.is_empty()
-                && !by_name
-                && let Some(function) = self.user_function_taking_more(parts, args.len())
-            {
-                for (arg, ty) in args.iter().zip(&function.arguments) {
-                    // Polymorphic arguments decide nothing here.
-                    if !(ty.is_builtin() && (ty.name.starts_with("any") || ty.name == "record")) {
-                        self.coerce_implicit(arg, ty);
-                    }
-                }
-                self.warn(
-                    format!(
-                        "{called} takes {} arguments and is called with {}; migrate does not know which have defaults, and did not check this call",
-                        function.arguments.len(),
-                        args.len()
-                    ),
-                    span.clone(),
-                );
-                let ty = match &function.returns {
-                    Some(returns) if !returns.name.starts_with("any") => Ty::Known(returns.clone()),
-                    _ => Ty::Error,
-                };
-                return Typed::new(ty, true, span);
-            }
             if self.schema.functions.keys().any(|n| n.name == name) {
                 let shown = self.argument_list(args, shape.arg_names);
                 self.error(

@@ -1793,26 +1793,6 @@ impl Analyzer<'_> {
             .cloned()
     }
 
-    /// The first user function named `parts` that takes more than `n_args`
-    /// arguments (the rest may have defaults), not variadic.
-    pub(crate) fn user_function_taking_more(
-        &self,
-        parts: &[String],
-        n_args: usize,
-    ) -> Option<migrate_core::Function> {
-        let name = match parts {
-            [name] => Name::public(name),
-            [schema, name] => Name::new(schema, name),
-            _ => return None,
-        };
-        self.schema
-            .functions
-            .get(&name)?
-            .iter()
-            .find(|f| !f.aggregate && !f.variadic && f.arguments.len() > n_args)
-            .cloned()
-    }
-
     /// Arguments of a call to the user function `function` (direct ones in
     /// `args`, aggregated ones in `ordered`) take their declared types, as
     /// PostgreSQL types them: parameters get the type, string literals are
@@ -1998,7 +1978,11 @@ fn takes(
             n_ordered > 0 && n_args == direct && declared.checked_sub(direct) == Some(n_ordered)
         }
         None if n_ordered > 0 => false,
-        None => n_args == declared || (function.variadic && n_args > declared),
+        // Trailing arguments with defaults may be left out.
+        None => {
+            (n_args <= declared && n_args + function.defaults >= declared)
+                || (function.variadic && n_args > declared)
+        }
     }
 }
 
