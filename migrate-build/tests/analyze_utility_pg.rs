@@ -44,6 +44,11 @@ const STATEMENTS: &[&str] = &[
     "ALTER SEQUENCE IF EXISTS nothing_seq RESTART",
     "ALTER SEQUENCE tickets_seq RESTART WITH 1",
     "ALTER SEQUENCE accounts RESTART WITH 1",
+    // A sequence is read as a relation, never written as one.
+    "SELECT last_value, is_called FROM ticket_seq",
+    "INSERT INTO ticket_seq VALUES (1, 0, true)",
+    "UPDATE ticket_seq SET is_called = false",
+    "DELETE FROM ticket_seq",
     // Nothing to check, nothing returned.
     "NOTIFY jobs",
     "NOTIFY jobs, 'payload'",

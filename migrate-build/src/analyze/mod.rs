@@ -173,7 +173,7 @@ fn describe_on_this_stack(schema: &Schema, sql: &str) -> Result<Described, Vec<D
             // PostgreSQL takes it: a utility statement, checked by its
             // leading words, or a gap of the checker.
             let mut analyzer = Analyzer::new(schema, Source::new(sql));
-            if analyzer.unparsed_utility().is_some() {
+            if analyzer.unparsed_utility() {
                 return analyzer.finish(Vec::new());
             }
             let mut gap = sqlparser;

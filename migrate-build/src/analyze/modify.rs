@@ -355,6 +355,14 @@ impl Analyzer<'_> {
         };
         match self.schema.relation(&name) {
             Some(relation) => Some((name, relation.clone())),
+            // PostgreSQL prepares it and refuses it when it runs.
+            None if self.schema.sequences.contains_key(&name) => {
+                self.error(Diagnostic::error(
+                    format!("cannot change sequence \"{}\"", name.name),
+                    span,
+                ));
+                None
+            }
             None => {
                 let candidates: Vec<&str> = self
                     .schema
