@@ -35,8 +35,12 @@
 //! It is checked against PostgreSQL itself by `tests/analyze_pg.rs`
 //! (hand-written, generated and randomly generated statements must be
 //! accepted exactly when `PREPARE` accepts them, with the same types and the
-//! same error position) and against sqlx's recorded descriptions of a real
-//! service's queries by `tests/analyze_corpus.rs`.
+//! same error position; parameters used again and again among them), by
+//! `tests/analyze_utility_pg.rs` (utility statements, run in rolled-back
+//! transactions) and `tests/catalog_pg.rs` (the system relations), and
+//! against sqlx's recorded descriptions of real services' queries by
+//! `tests/analyze_corpus.rs` (labrinth) and `tests/analyze_caches.rs` (the
+//! 982 queries of the five sqlx caches of the corpus, per set).
 //!
 //! ```
 //! use migrate_build::analyze::describe;
