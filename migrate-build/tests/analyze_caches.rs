@@ -2,8 +2,8 @@
 //! defguard, bors, underway, zero2prod: 982 queries that run in production
 //! against exactly these migrations) described against the schema the fold
 //! makes of its set's migrations: how many `describe` accepts, per set, why
-//! it refuses the others, and whether the parameter types it gives agree
-//! with the ones PostgreSQL gave sqlx.
+//! it refuses the others, and whether the parameter and column types it
+//! gives agree with the ones PostgreSQL gave sqlx.
 //!
 //! `cargo test -p pgfold-build --test analyze_caches -- --nocapture` prints
 //! the figures and every refusal.
@@ -48,7 +48,7 @@ fn folded(set: &str) -> (Schema, Vec<String>) {
     (folded.schema, errors)
 }
 
-/// sqlx's name of a parameter type as `SqlType::udt_name` gives it: sqlx
+/// sqlx's name of a type as `SqlType::udt_name` gives it: sqlx
 /// qualifies a type outside `public` (`underway.task_state`) and writes an
 /// array of a custom type as `header_pair[]`; the udt name is `_header_pair`.
 fn udt_name(sqlx: &str) -> String {
@@ -57,6 +57,12 @@ fn udt_name(sqlx: &str) -> String {
         None => (sqlx, false),
     };
     let element = element.rsplit('.').next().unwrap_or(element);
+    // sqlx names the anonymous row type `Record`.
+    let element = if element == "Record" {
+        "record"
+    } else {
+        element
+    };
     if array {
         format!("_{element}")
     } else {
@@ -86,6 +92,8 @@ fn sqlx_caches_describe_as_postgresql_did() {
     let mut summary = Vec::new();
     let mut shortfalls = Vec::new();
     let mut param_disagreements = Vec::new();
+    let mut column_disagreements = Vec::new();
+    let mut n_columns = 0;
     let mut n_total = 0;
     let mut n_accepted_total = 0;
     for &(set, floor) in SETS {
@@ -108,6 +116,20 @@ fn sqlx_caches_describe_as_postgresql_did() {
                         param_disagreements.push(format!(
                             "{set} {}: sqlx {:?}, ours {ours:?}",
                             entry.file, entry.params
+                        ));
+                    }
+                    let ours: Vec<String> =
+                        described.columns.iter().map(|c| c.ty.udt_name()).collect();
+                    let theirs: Vec<String> = entry
+                        .columns
+                        .iter()
+                        .map(|(_, ty, _)| udt_name(ty))
+                        .collect();
+                    n_columns += theirs.len();
+                    if ours != theirs {
+                        column_disagreements.push(format!(
+                            "{set} {}: sqlx {theirs:?}, ours {ours:?}",
+                            entry.file
                         ));
                     }
                 }
@@ -138,7 +160,19 @@ fn sqlx_caches_describe_as_postgresql_did() {
     for disagreement in &param_disagreements {
         println!("PARAM {disagreement}");
     }
+    println!(
+        "column types: {} queries differ from sqlx's ({n_columns} columns in accepted queries)",
+        column_disagreements.len()
+    );
+    for disagreement in &column_disagreements {
+        println!("COLUMNS {disagreement}");
+    }
     assert!(shortfalls.is_empty(), "{shortfalls:#?}");
+    assert!(
+        column_disagreements.is_empty(),
+        "{} queries typed with other column types than PostgreSQL's",
+        column_disagreements.len()
+    );
     assert!(
         param_disagreements.is_empty(),
         "{} queries typed with other parameters than PostgreSQL's",

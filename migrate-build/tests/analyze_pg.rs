@@ -68,6 +68,7 @@ CREATE FUNCTION joined(sep text, VARIADIC parts text[]) RETURNS text LANGUAGE sq
 CREATE FUNCTION first_of(anyarray) RETURNS anyelement LANGUAGE sql IMMUTABLE AS 'SELECT $1[1]';
 CREATE FUNCTION either(x anycompatible, y anycompatible) RETURNS anycompatible LANGUAGE sql AS 'SELECT x';
 CREATE AGGREGATE pick(anyelement) (SFUNC = either, STYPE = anyelement);
+CREATE FUNCTION with_default(label text, n int DEFAULT 1) RETURNS int LANGUAGE sql AS 'SELECT n';
 CREATE SCHEMA billing;
 CREATE TABLE billing.invoices (id bigint PRIMARY KEY, user_id bigint NOT NULL, amount numeric NOT NULL, paid boolean NOT NULL DEFAULT false);
 "#;
@@ -597,6 +598,11 @@ const QUERIES: &[&str] = &[
     "SELECT half($1), mysum($2) FROM users",
     "SELECT add2('x', 1)",
     "SELECT * FROM add2($1, 1)",
+    // Trailing arguments left to their defaults.
+    "SELECT with_default('x')",
+    "SELECT with_default($1), with_default('x', $2)",
+    "SELECT with_default()",
+    "SELECT with_default('x', 1, 2)",
     // A parameter used more than once takes the type PostgreSQL's parse
     // analysis gives it at its first use, in PostgreSQL's order (BETWEEN
     // is two comparisons, the low one first); a use that PostgreSQL
@@ -657,6 +663,22 @@ const QUERIES: &[&str] = &[
     "SELECT id FROM users WHERE name = $1 AND $1 IS NOT NULL",
     "SELECT id FROM users WHERE id = $1 AND $1 IS NULL",
     "SELECT x FROM (VALUES ($1), ($1 + 1)) v (x)",
+    "INSERT INTO users (email, age) VALUES ($1, $2), ($1, $2 + 1)",
+    "INSERT INTO users (email, age) VALUES ($1, $2 + 1), ($1, $2)",
+    "INSERT INTO users (email, name) VALUES ($1, 'a'), ('b', $1)",
+    "INSERT INTO users (email, age) VALUES ($1, $2) ON CONFLICT (email) DO UPDATE SET age = $2 + 1 RETURNING id",
+    "INSERT INTO users (email, age) VALUES ($1, $2) ON CONFLICT (email) DO UPDATE SET name = $1 RETURNING id",
+    "WITH a AS (SELECT $1 + 1 AS n) SELECT id FROM users, a WHERE id = $1",
+    "WITH a AS (SELECT id FROM users WHERE id = $1) SELECT $1 + 1 FROM a",
+    "SELECT id FROM users, (SELECT $1::int AS n) s WHERE id = $1",
+    "SELECT id FROM users WHERE id = $1 ORDER BY $1 + 1",
+    "SELECT count(*) FROM users GROUP BY age HAVING age > $1 AND sum(id) > $1",
+    "SELECT id FROM users WHERE EXISTS (SELECT 1 WHERE $1 + 1 > 0) AND id = $1",
+    "SELECT array_agg(id ORDER BY id) FILTER (WHERE age > $1) FROM users WHERE id > $1",
+    "SELECT id FROM users WHERE name ILIKE $1 || '%' AND email = $1",
+    "SELECT id FROM users WHERE email = $1 AND name ILIKE $1 || '%'",
+    "SELECT CASE WHEN $1 THEN id END FROM users WHERE $1",
+    "SELECT id FROM users WHERE created_at > now() - $1 * interval '1 day' AND age = $1",
     // Row constructors, row comparisons, rows against subqueries.
     "SELECT ROW(id, email) FROM users",
     "SELECT ROW(1, 'a')",

@@ -405,6 +405,14 @@ pub struct Function {
     /// `arguments` are direct (`aggnumdirectargs`); the rest are aggregated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direct_arguments: Option<usize>,
+    /// How many trailing input arguments have defaults
+    /// (`pronargdefaults`): a call may leave them out.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub defaults: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

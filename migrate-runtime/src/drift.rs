@@ -2893,6 +2893,7 @@ mod tests {
                 aggregate: false,
                 variadic: false,
                 direct_arguments: None,
+                defaults: 0,
             }],
         );
         let mut actual = expected.clone();

@@ -275,7 +275,8 @@ const fn functions_query() -> &'static str {
     concat!(
         "SELECT n.nspname, p.proname, array_to_json(p.proargtypes::oid[]::int8[]), p.prorettype::int8, \
          p.proretset, p.prokind::text, p.provariadic <> 0, \
-         (SELECT a.aggnumdirectargs::int8 FROM pg_aggregate a WHERE a.aggfnoid = p.oid AND a.aggkind <> 'n') \
+         (SELECT a.aggnumdirectargs::int8 FROM pg_aggregate a WHERE a.aggfnoid = p.oid AND a.aggkind <> 'n'), \
+         p.pronargdefaults::int8 \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ",
         user_namespace!(),
         " AND ",
@@ -945,6 +946,7 @@ fn assemble(results: &[Vec<SimpleQueryRow>], options: &IntrospectOptions) -> Res
             variadic: get(row, 6, Q::FUNCTIONS)?,
             direct_arguments: get::<Option<i64>>(row, 7, Q::FUNCTIONS)?
                 .and_then(|n| usize::try_from(n).ok()),
+            defaults: usize::try_from(get::<i64>(row, 8, Q::FUNCTIONS)?).unwrap_or(0),
         };
         schema.functions.entry(name).or_default().push(function);
     }

@@ -35,8 +35,12 @@
 //! It is checked against PostgreSQL itself by `tests/analyze_pg.rs`
 //! (hand-written, generated and randomly generated statements must be
 //! accepted exactly when `PREPARE` accepts them, with the same types and the
-//! same error position) and against sqlx's recorded descriptions of a real
-//! service's queries by `tests/analyze_corpus.rs`.
+//! same error position; parameters used again and again among them), by
+//! `tests/analyze_utility_pg.rs` (utility statements, run in rolled-back
+//! transactions) and `tests/catalog_pg.rs` (the system relations), and
+//! against sqlx's recorded descriptions of real services' queries by
+//! `tests/analyze_corpus.rs` (labrinth) and `tests/analyze_caches.rs` (the
+//! 982 queries of the five sqlx caches of the corpus, per set).
 //!
 //! ```
 //! use migrate_build::analyze::describe;
@@ -173,7 +177,7 @@ fn describe_on_this_stack(schema: &Schema, sql: &str) -> Result<Described, Vec<D
             // PostgreSQL takes it: a utility statement, checked by its
             // leading words, or a gap of the checker.
             let mut analyzer = Analyzer::new(schema, Source::new(sql));
-            if analyzer.unparsed_utility().is_some() {
+            if analyzer.unparsed_utility() {
                 return analyzer.finish(Vec::new());
             }
             let mut gap = sqlparser;

@@ -81,10 +81,14 @@ impl Analyzer<'_> {
                         && source.order_by.is_none()
                         && source.limit_clause.is_none() =>
                 {
-                    let rows = self.values_rows(values);
-                    for row in &rows {
+                    // PostgreSQL types each row and assigns it to the
+                    // columns before it types the next (transformInsertStmt):
+                    // in `VALUES ($1, 'a'), ('b', $1)` the second `$1` has
+                    // the type the first took.
+                    for row in &values.rows {
+                        let row = self.values_row(row);
                         self.insert_row(
-                            row,
+                            &row,
                             &targets,
                             &target_spans,
                             &name,
@@ -351,6 +355,14 @@ impl Analyzer<'_> {
         };
         match self.schema.relation(&name) {
             Some(relation) => Some((name, relation.clone())),
+            // PostgreSQL prepares it and refuses it when it runs.
+            None if self.schema.sequences.contains_key(&name) => {
+                self.error(Diagnostic::error(
+                    format!("cannot change sequence \"{}\"", name.name),
+                    span,
+                ));
+                None
+            }
             None => {
                 let candidates: Vec<&str> = self
                     .schema

@@ -462,24 +462,23 @@ impl Analyzer<'_> {
     /// For INSERT: each VALUES row as written, so that each value is
     /// coerced to its target column.
     pub(crate) fn values_rows(&mut self, values: &Values) -> Vec<Vec<Typed>> {
-        values
-            .rows
+        values.rows.iter().map(|row| self.values_row(row)).collect()
+    }
+
+    /// One VALUES row as written, `DEFAULT` marked by its name.
+    pub(crate) fn values_row(&mut self, row: &sqlparser::ast::Parens<Vec<Expr>>) -> Vec<Typed> {
+        row.content
             .iter()
-            .map(|row| {
-                row.content
-                    .iter()
-                    .map(|expr| match expr {
-                        Expr::Identifier(ident)
-                            if ident.quote_style.is_none()
-                                && ident.value.eq_ignore_ascii_case("default") =>
-                        {
-                            let mut typed = Typed::new(Ty::Error, true, self.span(expr));
-                            typed.name = Some("DEFAULT".to_owned());
-                            typed
-                        }
-                        _ => self.scalar_expr("VALUES", expr),
-                    })
-                    .collect()
+            .map(|expr| match expr {
+                Expr::Identifier(ident)
+                    if ident.quote_style.is_none()
+                        && ident.value.eq_ignore_ascii_case("default") =>
+                {
+                    let mut typed = Typed::new(Ty::Error, true, self.span(expr));
+                    typed.name = Some("DEFAULT".to_owned());
+                    typed
+                }
+                _ => self.scalar_expr("VALUES", expr),
             })
             .collect()
     }
@@ -1979,7 +1978,11 @@ fn takes(
             n_ordered > 0 && n_args == direct && declared.checked_sub(direct) == Some(n_ordered)
         }
         None if n_ordered > 0 => false,
-        None => n_args == declared || (function.variadic && n_args > declared),
+        // Trailing arguments with defaults may be left out.
+        None => {
+            (n_args <= declared && n_args + function.defaults >= declared)
+                || (function.variadic && n_args > declared)
+        }
     }
 }
 

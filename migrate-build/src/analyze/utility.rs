@@ -194,13 +194,14 @@ impl Analyzer<'_> {
     }
 
     /// A utility statement sqlparser cannot read and PostgreSQL's grammar
-    /// accepts, recognised by its leading words. `None` when it is not a
+    /// accepts, recognised by its leading words. False when it is not a
     /// utility statement (a query sqlparser cannot read: a gap of migrate's).
-    pub(crate) fn unparsed_utility(&mut self) -> Option<()> {
+    pub(crate) fn unparsed_utility(&mut self) -> bool {
         let text = self.source.text.clone();
-        let tokens = Tokenizer::new(&PostgreSqlDialect {}, &text)
-            .tokenize_with_location()
-            .ok()?;
+        let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, &text).tokenize_with_location()
+        else {
+            return false;
+        };
         let words: Vec<&TokenWithSpan> = tokens
             .iter()
             .filter(|t| !matches!(t.token, Token::Whitespace(_)))
@@ -220,7 +221,7 @@ impl Analyzer<'_> {
                 "select" | "with" | "insert" | "update" | "delete" | "merge" | "values" | "table"
             )
         {
-            return None;
+            return false;
         }
         let statement_span = 0..text.trim_end().trim_end_matches(';').len();
         match (first.as_str(), keyword(1).as_str(), keyword(2).as_str()) {
@@ -249,7 +250,7 @@ impl Analyzer<'_> {
                 statement_span,
             ),
         }
-        Some(())
+        true
     }
 
     /// A possibly qualified name starting at `words[index]`: its parts,

@@ -321,6 +321,7 @@ impl Folder {
             aggregate: true,
             variadic: list.variadic,
             direct_arguments: list.direct,
+            defaults: 0,
         });
         Ok(())
     }

@@ -694,10 +694,15 @@ impl Folder {
         }
         let mut arguments = Vec::new();
         let mut variadic = false;
+        let mut defaults = 0;
         for argument in create.args.iter().flatten() {
             let is_output = matches!(argument.mode, Some(sqlparser::ast::ArgMode::Out));
             if is_output {
                 continue;
+            }
+            // Arguments after one with a default have defaults too.
+            if argument.default_expr.is_some() {
+                defaults += 1;
             }
             // Only the last input argument can be VARIADIC.
             variadic = matches!(argument.mode, Some(sqlparser::ast::ArgMode::Variadic));
@@ -725,6 +730,7 @@ impl Folder {
             aggregate: false,
             variadic,
             direct_arguments: None,
+            defaults,
         });
         Ok(())
     }
