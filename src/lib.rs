@@ -72,10 +72,14 @@
 //! on the argument.
 //!
 //! Types: `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String` (also for
-//! enums), `Vec<u8>`, `Vec<T>` for arrays, `serde_json::Value` for json and
-//! jsonb, and with features: `uuid::Uuid` (`uuid`), `rust_decimal::Decimal`
+//! enums and `xml`), `Vec<u8>`, `Vec<T>` for arrays, `serde_json::Value` for
+//! json and jsonb, `IpAddr` for inet, `u32` for `oid`, `regclass` and their
+//! family, `postgres::types::PgLsn`, `()` for `void`, and from [`types`]:
+//! `Interval`, `TimeTz`, `Money`, `MacAddr`, `MacAddr8`, `Range<T>` for range
+//! types; with features: `uuid::Uuid` (`uuid`), `rust_decimal::Decimal`
 //! for numeric (`rust_decimal`), dates and times from `chrono` (`chrono`) or
-//! `time` (`time`). A column alias can override as sqlx spells it:
+//! `time` (`time`). A type with no Rust type is a compile error that says
+//! how to cast it or name a type of your own. A column alias can override as sqlx spells it:
 //! `"id!"` (not null), `"id?"` (nullable), `"kind: MyEnum"` (your type).
 //!
 //! # Where the macros find the schema
@@ -112,6 +116,7 @@
 //! did not change.
 
 pub mod query;
+pub mod types;
 
 pub use migrate_core as core;
 pub use migrate_macros::{
@@ -131,9 +136,9 @@ pub mod __private {
     pub use crate::query::{
         Arg, Columns1, Columns2, Columns3, Columns4, Columns5, Columns6, Columns7, Columns8,
         Columns9, Columns10, Columns11, Columns12, Error, InvalidQuery, MapRow, Mapped, Query,
-        Whole, arg, arg_text, field, get, get_text, get_text_array, get_text_array_opt,
-        get_text_opt,
+        Whole, arg, arg_lenient, field, get, get_lenient,
     };
+    pub use crate::types;
     pub use ::core::option::Option;
     pub use ::core::result::Result::{Err, Ok};
     pub use ::std::string::String;

@@ -698,7 +698,23 @@ encode!(Vec<u8>: Vec<u8>, &[u8]);
 encode!(Vec<Vec<u8>>: Vec<Vec<u8>>, Vec<&[u8]>, &[Vec<u8>], &[&[u8]]);
 encode_with_arrays!(serde_json::Value: serde_json::Value);
 encode!(std::time::SystemTime: std::time::SystemTime);
-encode!(std::net::IpAddr: std::net::IpAddr);
+encode_with_arrays!(std::net::IpAddr: std::net::IpAddr);
+encode_with_arrays!(postgres::types::PgLsn: postgres::types::PgLsn);
+encode_with_arrays!(crate::types::Interval: crate::types::Interval);
+encode_with_arrays!(crate::types::TimeTz: crate::types::TimeTz);
+encode_with_arrays!(crate::types::Money: crate::types::Money);
+encode_with_arrays!(crate::types::MacAddr: crate::types::MacAddr);
+encode_with_arrays!(crate::types::MacAddr8: crate::types::MacAddr8);
+
+/// A range over `T` takes a range over anything that encodes as `T`.
+#[diagnostic::do_not_recommend]
+impl<T, A: Encode<T>> Encode<crate::types::Range<T>> for crate::types::Range<A> {}
+#[diagnostic::do_not_recommend]
+impl<T, A: Encode<T>> Encode<crate::types::Range<T>> for Option<crate::types::Range<A>> {}
+#[diagnostic::do_not_recommend]
+impl<T, A: Encode<T>> Encode<Vec<crate::types::Range<T>>> for Vec<crate::types::Range<A>> {}
+#[diagnostic::do_not_recommend]
+impl<T, A: Encode<T>> Encode<Vec<crate::types::Range<T>>> for &[crate::types::Range<A>] {}
 
 #[cfg(feature = "uuid")]
 encode_with_arrays!(uuid::Uuid: uuid::Uuid);
@@ -731,7 +747,7 @@ pub fn arg<T: ?Sized, A: Encode<T>>(arg: &A) -> Arg<'_> {
 /// [`arg`] for a parameter whose SQL type the driver does not map to `T` by
 /// itself (an enum, passed as a `String`).
 #[doc(hidden)]
-pub fn arg_text<T: ?Sized, A: Encode<T>>(arg: &A) -> Arg<'_> {
+pub fn arg_lenient<T: ?Sized, A: Encode<T>>(arg: &A) -> Arg<'_> {
     Arg::lenient(arg)
 }
 
@@ -785,15 +801,24 @@ columns! {
     Columns12: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11;
 }
 
-/// A text value read from a column whose type the driver does not map to
-/// `String` by itself (an enum: its label). Generated code unwraps it.
+/// A value read whatever the column's SQL type says, where the compile-time
+/// check matched a Rust type whose binary form is the SQL type's although the
+/// driver does not map one to the other (an enum label as `String`, `xml` as
+/// `String`, `regclass` as `u32`). Generated code unwraps it.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct Text(pub String);
+pub struct LenientValue<T>(pub T);
 
-impl<'r> postgres::types::FromSql<'r> for Text {
-    fn from_sql(_: &Type, raw: &'r [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(Self(std::str::from_utf8(raw)?.to_owned()))
+impl<'r, T: postgres::types::FromSql<'r>> postgres::types::FromSql<'r> for LenientValue<T> {
+    fn from_sql(
+        ty: &Type,
+        raw: &'r [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        T::from_sql(ty, raw).map(LenientValue)
+    }
+
+    fn from_sql_null(ty: &Type) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        T::from_sql_null(ty).map(LenientValue)
     }
 
     fn accepts(_: &Type) -> bool {
@@ -801,32 +826,19 @@ impl<'r> postgres::types::FromSql<'r> for Text {
     }
 }
 
-/// Reads column `index` of `row` as a label of an enum (or any type whose
-/// binary form is its text).
+/// Reads column `index` of `row` as `T` without the driver's check of the
+/// SQL type (see [`LenientValue`]); `T` is left to inference, as with [`get`].
+/// `Option<T>` and `Vec<T>` read nullable and array columns: neither checks
+/// its element's type.
 #[doc(hidden)]
-pub fn get_text(row: &Row, index: usize) -> Result<String, Error> {
-    row.try_get::<_, Text>(index).map(|text| text.0)
-}
-
-/// [`get_text`] for a nullable column.
-#[doc(hidden)]
-pub fn get_text_opt(row: &Row, index: usize) -> Result<Option<String>, Error> {
-    row.try_get::<_, Option<Text>>(index)
-        .map(|text| text.map(|text| text.0))
-}
-
-/// [`get_text`] for an array of enum labels.
-#[doc(hidden)]
-pub fn get_text_array(row: &Row, index: usize) -> Result<Vec<String>, Error> {
-    row.try_get::<_, Vec<Text>>(index)
-        .map(|texts| texts.into_iter().map(|text| text.0).collect())
-}
-
-/// [`get_text_array`] for a nullable column.
-#[doc(hidden)]
-pub fn get_text_array_opt(row: &Row, index: usize) -> Result<Option<Vec<String>>, Error> {
-    row.try_get::<_, Option<Vec<Text>>>(index)
-        .map(|texts| texts.map(|texts| texts.into_iter().map(|text| text.0).collect()))
+pub fn get_lenient<'r, T: postgres::types::FromSql<'r>>(
+    row: &'r Row,
+    index: usize,
+) -> Result<T, Error> {
+    match row.try_get::<_, LenientValue<T>>(index) {
+        Ok(LenientValue(value)) => Ok(value),
+        Err(error) => Err(error),
+    }
 }
 
 /// The compile-time check of a `query_as!` field against its column.

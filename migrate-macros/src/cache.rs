@@ -162,7 +162,7 @@ fn render(prepared: &Prepared) -> Option<String> {
         if has_separator(&param.ty) {
             return None;
         }
-        let _ = writeln!(text, "p {} {}", u8::from(param.text), param.ty);
+        let _ = writeln!(text, "p {} {}", u8::from(param.lenient), param.ty);
     }
     for getter in &prepared.getters {
         let getter = getter.as_ref().ok()?;
@@ -213,7 +213,7 @@ fn parse(text: &str) -> Option<Prepared> {
         match kind {
             "p" if prepared.getters.is_empty() => prepared.params.push(Ok(Param {
                 ty: rest.to_owned(),
-                text: flag,
+                lenient: flag,
             })),
             "c" => {
                 let mut parts = rest.split('\t');
@@ -244,11 +244,11 @@ mod tests {
             params: vec![
                 Ok(Param {
                     ty: "i64".to_owned(),
-                    text: false,
+                    lenient: false,
                 }),
                 Ok(Param {
                     ty: "::std::string::String".to_owned(),
-                    text: true,
+                    lenient: true,
                 }),
             ],
             getters: vec![Ok(Getter {
@@ -265,7 +265,7 @@ mod tests {
         let params = prepared.params.iter().map(|param| {
             param
                 .as_ref()
-                .map(|param| format!("{} {}", param.text, param.ty))
+                .map(|param| format!("{} {}", param.lenient, param.ty))
         });
         let getters = prepared.getters.iter().map(|getter| {
             getter.as_ref().map(|getter| {

@@ -253,8 +253,8 @@ pub struct Prepared {
 pub struct Param {
     /// As code.
     pub ty: String,
-    /// See [`RustType::text`].
-    pub text: bool,
+    /// See [`RustType::lenient`].
+    pub lenient: bool,
 }
 
 fn prepare(schema: &Schema, described: &Described) -> Prepared {
@@ -262,21 +262,21 @@ fn prepare(schema: &Schema, described: &Described) -> Prepared {
         params: described
             .params
             .iter()
-            .map(|ty| {
-                rust_type(schema, ty).map(|rust| Param {
-                    ty: rust.ty,
-                    text: rust.text,
-                })
+            .enumerate()
+            .map(|(index, ty)| {
+                rust_type(schema, ty)
+                    .map(|rust| Param {
+                        ty: rust.ty,
+                        lenient: rust.lenient,
+                    })
+                    .map_err(|missing| missing.for_param(index + 1))
             })
             .collect(),
         getters: described
             .columns
             .iter()
             .enumerate()
-            .map(|(index, column)| {
-                column_getter(schema, index, column)
-                    .map_err(|message| format!("column \"{}\": {message}", column.name))
-            })
+            .map(|(index, column)| column_getter(schema, index, column))
             .collect(),
         warnings: described.warnings.clone(),
     }
@@ -316,7 +316,7 @@ fn generate(
         errors.push(compile_error(at, &message));
     }
     let mut args = Tokens::new(Span::call_site());
-    for (index, (arg, param)) in input.args.iter().zip(&prepared.params).enumerate() {
+    for (arg, param) in input.args.iter().zip(&prepared.params) {
         // The first token's span: what `Spanned::span` gives on stable
         // Rust, which cannot join spans, without walking the expression.
         let arg_tokens = arg.to_token_stream();
@@ -329,7 +329,7 @@ fn generate(
             Ok(rust) => {
                 // `::migrate::__private::arg::<T, _>(&(ARG)),` spanned at the
                 // argument: a type error points there.
-                let constructor = if rust.text { "arg_text" } else { "arg" };
+                let constructor = if rust.lenient { "arg_lenient" } else { "arg" };
                 args.span = arg_span;
                 args.path(&["migrate", "__private", constructor]);
                 args.punct_joint(':');
@@ -345,10 +345,7 @@ fn generate(
                 args.group(Delimiter::Parenthesis, value.into_stream());
                 args.punct(',');
             }
-            Err(message) => errors.push(compile_error(
-                arg_span,
-                &format!("parameter ${}: {message}", index + 1),
-            )),
+            Err(message) => errors.push(compile_error(arg_span, message)),
         }
     }
     let file_label = input.from_file.then(|| input.literal.value());
@@ -583,8 +580,12 @@ fn column_getter(
 ) -> Result<Getter, String> {
     let (ty, read, plain) = match &column.rust_type {
         Some(written) => {
-            syn::parse_str::<syn::Type>(written)
-                .map_err(|error| format!("`{written}` is not a Rust type: {error}"))?;
+            syn::parse_str::<syn::Type>(written).map_err(|error| {
+                format!(
+                    "column \"{}\": `{written}` is not a Rust type: {error}",
+                    column.name
+                )
+            })?;
             let ty = if column.nullable {
                 format!("::core::option::Option<{written}>")
             } else {
@@ -599,23 +600,28 @@ fn column_getter(
             )
         }
         None => {
-            let RustType { ty, text, array } = rust_type(schema, &column.ty)?;
+            let RustType { ty, lenient, .. } = rust_type(schema, &column.ty)
+                .map_err(|missing| missing.for_column(&column.name))?;
+            if ty == "()" {
+                // `void`: nothing to read, and never absent but for a
+                // function that was not called (NULL input to a strict one).
+                return Ok(Getter {
+                    name: column.name.clone(),
+                    ty,
+                    read: "()".to_owned(),
+                    plain: false,
+                });
+            }
             let full = if column.nullable {
                 format!("::core::option::Option<{ty}>")
             } else {
                 ty
             };
-            let getter = match (text, array, column.nullable) {
-                // The type comes from where the value goes (field, return
-                // type): fewer tokens per query, one `get` per Rust type.
-                (false, _, _) => "get",
-                (true, false, false) => "get_text",
-                (true, false, true) => "get_text_opt",
-                (true, true, false) => "get_text_array",
-                (true, true, true) => "get_text_array_opt",
-            };
+            // The type comes from where the value goes (field, return
+            // type): fewer tokens per query, one `get` per Rust type.
+            let getter = if lenient { "get_lenient" } else { "get" };
             let read = format!("::migrate::__private::{getter}(row, {index})?");
-            (full, read, !text)
+            (full, read, !lenient)
         }
     };
     Ok(Getter {

@@ -21,56 +21,100 @@ pub struct RustType {
     /// `::std::string::String`. Text, not tokens: the generated code is
     /// written as text and parsed once per query (see `expand`).
     pub ty: String,
-    /// The value's binary form is its text but the driver does not map the
-    /// SQL type to `String` by itself (an enum): read it with
-    /// `get_text*` and pass arguments leniently.
-    pub text: bool,
-    /// The type is an array (`Vec<..>`).
-    pub array: bool,
+    /// The Rust type's binary form is the SQL type's, but the driver does
+    /// not map one to the other by itself (an enum label as `String`, `xml`
+    /// as `String`, `regclass` as `u32`): read it with `get_lenient` and pass
+    /// arguments with `arg_lenient`, which skip the driver's type check.
+    pub lenient: bool,
+}
+
+/// Why a SQL type has no Rust type.
+#[derive(Clone, Debug)]
+pub enum NoRustType {
+    /// migrate maps the type to none: the user casts or overrides.
+    Unmapped(String),
+    /// Anything else, said in full (a feature to turn on).
+    Other(String),
+}
+
+impl NoRustType {
+    /// The message for column `name`, with the ways out.
+    pub fn for_column(&self, name: &str) -> String {
+        match self {
+            Self::Unmapped(ty) => format!(
+                "column \"{name}\" is of type {ty}, which has no Rust type in migrate: \
+                 cast it in SQL to a type that has one (`{name}::text AS {name}`), \
+                 or name a Rust type of your own that implements postgres' FromSql in its alias (`AS \"{name}: MyType\"`)"
+            ),
+            Self::Other(message) => format!("column \"{name}\": {message}"),
+        }
+    }
+
+    /// The message for parameter `$n`, with the way out.
+    pub fn for_param(&self, n: usize) -> String {
+        match self {
+            Self::Unmapped(ty) => format!(
+                "parameter ${n} is of type {ty}, which has no Rust type in migrate: \
+                 cast it in SQL from a type that has one (`${n}::text::{ty}`)"
+            ),
+            Self::Other(message) => format!("parameter ${n}: {message}"),
+        }
+    }
 }
 
 /// The Rust type of `ty`, or why there is none.
-pub fn rust_type(schema: &Schema, ty: &SqlType) -> Result<RustType, String> {
+pub fn rust_type(schema: &Schema, ty: &SqlType) -> Result<RustType, NoRustType> {
     let element = element_type(schema, &ty.element(), 0)?;
     if !ty.array {
         return Ok(element);
     }
+    if element.ty == "()" {
+        return Err(NoRustType::Unmapped(ty.to_string()));
+    }
     let inner = element.ty;
     Ok(RustType {
         ty: format!("::std::vec::Vec<{inner}>"),
-        text: element.text,
-        array: true,
+        lenient: element.lenient,
     })
 }
 
-fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType, String> {
+/// The functions and ranges of the facade's `types` module, as code.
+const TYPES: &str = "::migrate::__private::types";
+
+fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType, NoRustType> {
     let plain = |ty: &str| RustType {
         ty: ty.to_owned(),
-        text: false,
-        array: false,
+        lenient: false,
+    };
+    let lenient = |ty: &str| RustType {
+        ty: ty.to_owned(),
+        lenient: true,
     };
     if !ty.is_builtin() {
         let user = schema
             .user_type(&Name::new(&ty.schema, &ty.name))
-            .ok_or_else(|| format!("type {ty} is not known to migrate"))?;
+            .ok_or_else(|| NoRustType::Other(format!("type {ty} is not known to migrate")))?;
         return match &user.kind {
-            UserTypeKind::Enum { .. } => Ok(RustType {
-                ty: "::std::string::String".to_owned(),
-                text: true,
-                array: false,
-            }),
+            UserTypeKind::Enum { .. } => Ok(lenient("::std::string::String")),
             UserTypeKind::Domain { base, .. } if depth < 16 && !base.array => {
                 element_type(schema, base, depth + 1)
             }
             UserTypeKind::Domain { base, .. } => rust_type(schema, base),
-            UserTypeKind::Composite { .. } => Err(format!(
-                "composite type {ty} has no Rust type in migrate yet; select its fields one by one (`(x).field`)"
-            )),
-            UserTypeKind::Range { .. } => Err(format!(
-                "range type {ty} has no Rust type in migrate yet; select its bounds with lower() and upper()"
-            )),
+            UserTypeKind::Composite { .. } => Err(NoRustType::Unmapped(ty.to_string())),
+            UserTypeKind::Range { subtype } if depth < 16 => {
+                let bound = element_type(schema, subtype, depth + 1)?;
+                Ok(RustType {
+                    ty: format!("{TYPES}::Range<{}>", bound.ty),
+                    ..bound
+                })
+            }
+            UserTypeKind::Range { .. } => Err(NoRustType::Unmapped(ty.to_string())),
         };
     }
+    let range = |subtype: &str| -> Result<RustType, NoRustType> {
+        let bound = element_type(schema, &SqlType::builtin(subtype), depth + 1)?;
+        Ok(plain(&format!("{TYPES}::Range<{}>", bound.ty)))
+    };
     Ok(match ty.name.as_str() {
         "bool" => plain("bool"),
         "int2" => plain("i16"),
@@ -80,12 +124,32 @@ fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType,
         "float8" => plain("f64"),
         "char" => plain("i8"),
         "oid" => plain("u32"),
+        // The oid family, and the 32-bit transaction and command counters:
+        // an unsigned 32-bit integer on the wire, as `oid`.
+        "regclass" | "regtype" | "regproc" | "regprocedure" | "regoper" | "regoperator"
+        | "regconfig" | "regdictionary" | "regnamespace" | "regrole" | "regcollation" | "xid"
+        | "cid" => lenient("u32"),
         "text" | "varchar" | "bpchar" | "name" | "citext" | "unknown" => {
             plain("::std::string::String")
         }
+        // Sent as its text.
+        "xml" => lenient("::std::string::String"),
         "bytea" => plain("::std::vec::Vec<u8>"),
         "json" | "jsonb" => plain("::migrate::__private::serde_json::Value"),
         "inet" => plain("::std::net::IpAddr"),
+        "void" => plain("()"),
+        "interval" => plain(&format!("{TYPES}::Interval")),
+        "timetz" => plain(&format!("{TYPES}::TimeTz")),
+        "money" => plain(&format!("{TYPES}::Money")),
+        "macaddr" => plain(&format!("{TYPES}::MacAddr")),
+        "macaddr8" => plain(&format!("{TYPES}::MacAddr8")),
+        "pg_lsn" => plain("::migrate::__private::postgres::types::PgLsn"),
+        "int4range" => range("int4")?,
+        "int8range" => range("int8")?,
+        "numrange" => range("numeric")?,
+        "daterange" => range("date")?,
+        "tsrange" => range("timestamp")?,
+        "tstzrange" => range("timestamptz")?,
         "uuid" => gated(
             ty,
             "uuid",
@@ -99,30 +163,25 @@ fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType,
             "::migrate::__private::rust_decimal::Decimal",
         )?,
         "date" | "time" | "timestamp" | "timestamptz" => date_time(ty)?,
-        _ => {
-            return Err(format!(
-                "type {ty} has no Rust type in migrate yet; cast it in SQL (`::text`)"
-            ));
-        }
+        _ => return Err(NoRustType::Unmapped(ty.to_string())),
     })
 }
 
-fn gated(ty: &SqlType, feature: &str, enabled: bool, rust: &str) -> Result<RustType, String> {
+fn gated(ty: &SqlType, feature: &str, enabled: bool, rust: &str) -> Result<RustType, NoRustType> {
     if enabled {
         Ok(RustType {
             ty: rust.to_owned(),
-            text: false,
-            array: false,
+            lenient: false,
         })
     } else {
-        Err(format!(
+        Err(NoRustType::Other(format!(
             "type {} needs the `{feature}` feature of migrate (in Cargo.toml: `migrate = {{ features = [\"{feature}\"] }}`)",
             ty.element()
-        ))
+        )))
     }
 }
 
-fn date_time(ty: &SqlType) -> Result<RustType, String> {
+fn date_time(ty: &SqlType) -> Result<RustType, NoRustType> {
     let chrono = match ty.name.as_str() {
         "date" => "::migrate::__private::chrono::NaiveDate",
         "time" => "::migrate::__private::chrono::NaiveTime",
@@ -141,10 +200,10 @@ fn date_time(ty: &SqlType) -> Result<RustType, String> {
     if cfg!(feature = "time") {
         return gated(ty, "time", true, time);
     }
-    Err(format!(
+    Err(NoRustType::Other(format!(
         "type {} needs the `chrono` or the `time` feature of migrate (in Cargo.toml: `migrate = {{ features = [\"chrono\"] }}`)",
         ty.element()
-    ))
+    )))
 }
 
 #[cfg(test)]
@@ -155,8 +214,12 @@ mod tests {
 
     fn shown(schema: &Schema, ty: &SqlType) -> String {
         match rust_type(schema, ty) {
-            Ok(rust) => format!("{}{}", rust.ty, if rust.text { " (text)" } else { "" }),
-            Err(message) => format!("error: {message}"),
+            Ok(rust) => format!(
+                "{}{}",
+                rust.ty,
+                if rust.lenient { " (lenient)" } else { "" }
+            ),
+            Err(missing) => format!("error: {}", missing.for_column("x")),
         }
     }
 
@@ -193,6 +256,10 @@ mod tests {
             SqlType::user("public", "mood").into_array(),
             SqlType::user("public", "email"),
             SqlType::builtin("interval"),
+            SqlType::builtin("void"),
+            SqlType::builtin("int8range").into_array(),
+            SqlType::builtin("regclass"),
+            SqlType::builtin("tsvector"),
         ];
         let shown: Vec<String> = cases.iter().map(|ty| shown(&schema, ty)).collect();
         expect_test::expect![[r#"
@@ -201,10 +268,14 @@ mod tests {
                 "::std::vec::Vec<i32>",
                 "::std::vec::Vec<u8>",
                 "::migrate::__private::serde_json::Value",
-                "::std::string::String (text)",
-                "::std::vec::Vec<::std::string::String> (text)",
+                "::std::string::String (lenient)",
+                "::std::vec::Vec<::std::string::String> (lenient)",
                 "::std::string::String",
-                "error: type interval has no Rust type in migrate yet; cast it in SQL (`::text`)",
+                "::migrate::__private::types::Interval",
+                "()",
+                "::std::vec::Vec<::migrate::__private::types::Range<i64>>",
+                "u32 (lenient)",
+                "error: column \"x\" is of type tsvector, which has no Rust type in migrate: cast it in SQL to a type that has one (`x::text AS x`), or name a Rust type of your own that implements postgres' FromSql in its alias (`AS \"x: MyType\"`)",
             ]
         "#]]
         .assert_debug_eq(&shown);

@@ -1,0 +1,246 @@
+//! Every type migrate maps, through the macros and back against PostgreSQL:
+//! a value passed as a parameter and read back as a column, NULL and arrays
+//! too. A value that came back different, or a type the macros refuse,
+//! fails the test (the second at compile time).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::Bound;
+
+use migrate::types::{Interval, MacAddr, MacAddr8, Money, Range, TimeTz};
+use migrate_test_support::TestDatabase;
+use postgres::Client;
+
+fn database(prefix: &str) -> (TestDatabase, Client) {
+    let db = TestDatabase::new(prefix);
+    let mut client = db.client();
+    migrate_type_tests::MIGRATIONS
+        .run(&mut client)
+        .expect("the test migrations apply");
+    (db, client)
+}
+
+#[test]
+fn interval_keeps_months_days_and_microseconds_apart() {
+    let (_db, mut client) = database("interval");
+    let value = Interval::new(14, 3, 4_000_005);
+    let row = migrate::query!(
+        "SELECT $1::interval AS value, $1::interval::text AS text, NULL::interval AS absent",
+        value
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.value, Some(value));
+    assert_eq!(
+        row.text.as_deref(),
+        Some("1 year 2 mons 3 days 00:00:04.000005")
+    );
+    assert_eq!(row.absent, None);
+    // Not squashed: one month is not thirty days.
+    let equal: Option<bool> = migrate::query_scalar!(
+        "SELECT $1::interval::text = $2::interval::text",
+        Interval::new(1, 0, 0),
+        Interval::new(0, 30, 0)
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(equal, Some(false));
+    // As a column, NULL, and arrays.
+    let spans = vec![Interval::new(0, 1, 0), Interval::new(-1, 0, -7)];
+    let id: i32 = migrate::query_scalar!(
+        "INSERT INTO samples (span, spans) VALUES ($1, $2) RETURNING id",
+        None::<Interval>,
+        &spans
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let row = migrate::query!("SELECT span, spans FROM samples WHERE id = $1", id)
+        .fetch_one(&mut client)
+        .unwrap();
+    assert_eq!(row.span, None);
+    assert_eq!(row.spans, Some(spans));
+    let sum: Interval =
+        migrate::query_scalar!("SELECT now() - (now() - '2 days 1 hour'::interval)")
+            .fetch_one(&mut client)
+            .unwrap();
+    assert_eq!(sum, Interval::new(0, 2, 3_600_000_000));
+}
+
+#[test]
+fn void_is_unit() {
+    let (_db, mut client) = database("void");
+    let row = migrate::query!("SELECT pg_notify('channel', 'payload') AS notified")
+        .fetch_one(&mut client)
+        .unwrap();
+    let () = row.notified;
+    let locked: () = migrate::query_scalar!("SELECT pg_advisory_xact_lock($1)", 42_i64)
+        .fetch_one(&mut client)
+        .unwrap();
+    assert_eq!(locked, ());
+}
+
+#[test]
+fn timetz_money_and_mac_addresses() {
+    let (_db, mut client) = database("misc");
+    let at = TimeTz {
+        microseconds: (13 * 3600 + 5 * 60) * 1_000_000 + 7,
+        utc_offset_seconds: 2 * 3600,
+    };
+    let price = Money(12_345);
+    let mac = MacAddr([0x08, 0x00, 0x2b, 0x01, 0x02, 0x03]);
+    let mac8 = MacAddr8([0x08, 0x00, 0x2b, 0x01, 0x02, 0x03, 0x04, 0x05]);
+    let id: i32 = migrate::query_scalar!(
+        "INSERT INTO samples (at_zone, price, mac, mac8) VALUES ($1, $2, $3, $4) RETURNING id",
+        at,
+        price,
+        mac,
+        mac8
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let row = migrate::query!(
+        "SELECT at_zone, at_zone::text AS at_text, price, price::numeric::text AS price_text,
+                mac, mac::text AS mac_text, mac8, mac8::text AS mac8_text
+         FROM samples WHERE id = $1",
+        id
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.at_zone, Some(at));
+    assert_eq!(row.at_text.as_deref(), Some("13:05:00.000007+02"));
+    assert_eq!(row.price, Some(price));
+    assert_eq!(row.price_text.as_deref(), Some("123.45"));
+    assert_eq!(row.mac, Some(mac));
+    assert_eq!(row.mac_text.as_deref(), Some("08:00:2b:01:02:03"));
+    assert_eq!(row.mac8, Some(mac8));
+    assert_eq!(row.mac8_text.as_deref(), Some("08:00:2b:01:02:03:04:05"));
+    // NULL and arrays.
+    let row = migrate::query!(
+        "SELECT $1::money AS absent, ARRAY[$2::macaddr] AS macs, ARRAY[$3::timetz] AS times",
+        None::<Money>,
+        mac,
+        at
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.absent, None);
+    assert_eq!(row.times, vec![at]);
+    assert_eq!(row.macs, vec![mac]);
+    // FIXME: an array's elements are typed not null, which PostgreSQL does
+    // not promise; a NULL element fails the read instead of coming back.
+    let with_null =
+        migrate::query_scalar!("SELECT ARRAY[$1::macaddr, NULL]", mac).fetch_one(&mut client);
+    assert!(with_null.is_err());
+}
+
+#[test]
+fn pg_lsn_xml_and_the_oid_family() {
+    let (_db, mut client) = database("lsn");
+    let lsn = postgres::types::PgLsn::from(0x16_B374_D848_u64);
+    let row = migrate::query!(
+        "SELECT $1::pg_lsn AS lsn, $1::pg_lsn::text AS lsn_text, $2::xml AS doc,
+                'samples'::regclass AS relation, 'samples'::regclass::oid AS oid,
+                ARRAY['int4'::regtype, 'text'::regtype] AS types",
+        lsn,
+        "<a>b</a>"
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.lsn, Some(lsn));
+    assert_eq!(row.lsn_text.as_deref(), Some("16/B374D848"));
+    assert_eq!(row.doc.as_deref(), Some("<a>b</a>"));
+    assert_eq!(row.relation, row.oid);
+    assert_eq!(row.types, vec![23, 25]);
+    let relation: Option<String> =
+        migrate::query_scalar!("SELECT $1::regclass::text", row.relation)
+            .fetch_one(&mut client)
+            .unwrap();
+    assert_eq!(relation.as_deref(), Some("samples"));
+    let id: i32 = migrate::query_scalar!(
+        "INSERT INTO samples (doc, relation) VALUES ($1, $2) RETURNING id",
+        "<x/>",
+        None::<u32>
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let row = migrate::query!("SELECT doc, relation FROM samples WHERE id = $1", id)
+        .fetch_one(&mut client)
+        .unwrap();
+    assert_eq!(row.doc.as_deref(), Some("<x/>"));
+    assert_eq!(row.relation, None);
+}
+
+#[test]
+fn ranges_of_built_in_and_migrated_subtypes() {
+    let (_db, mut client) = database("range");
+    let ints = Range::closed_open(1, 10);
+    let day = chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
+    let row = migrate::query!(
+        "SELECT $1::int4range AS ints, int4range(3, 3) AS empty, int8range(NULL, 5, '[]') AS open,
+                daterange($2, $2, '[]') AS days, '[0.5,1.5)'::float_range AS floats",
+        ints,
+        day
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.ints, Some(ints));
+    assert_eq!(row.empty, Some(Range::Empty));
+    // PostgreSQL normalises discrete ranges to `[)`.
+    assert_eq!(
+        row.open,
+        Some(Range::Bounded(Bound::Unbounded, Bound::Excluded(6)))
+    );
+    assert_eq!(
+        row.days,
+        Some(Range::closed_open(day, day.succ_opt().unwrap()))
+    );
+    assert_eq!(
+        row.floats,
+        Range::Bounded(Bound::Included(0.5), Bound::Excluded(1.5))
+    );
+    let id: i32 = migrate::query_scalar!(
+        "INSERT INTO samples (ints) VALUES ($1) RETURNING id",
+        Range::Bounded(Bound::Excluded(0), Bound::Included(4))
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let ints = migrate::query_scalar!("SELECT ints FROM samples WHERE id = $1", id)
+        .fetch_one(&mut client)
+        .unwrap();
+    assert_eq!(ints, Some(Range::closed_open(1, 5)));
+    let many: Vec<Range<i32>> = migrate::query_scalar!(
+        "SELECT ARRAY[$1::int4range, 'empty']",
+        Range::closed_open(2, 3)
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(many, vec![Range::closed_open(2, 3), Range::Empty]);
+}
+
+#[test]
+fn inet_arrays_and_enum_arrays() {
+    let (_db, mut client) = database("inet");
+    let addresses = vec![
+        IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+        IpAddr::V6(Ipv6Addr::LOCALHOST),
+    ];
+    let id: i32 = migrate::query_scalar!(
+        "INSERT INTO samples (addresses, moods) VALUES ($1, $2) RETURNING id",
+        &addresses,
+        vec!["happy", "sad"]
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let row = migrate::query!("SELECT addresses, moods FROM samples WHERE id = $1", id)
+        .fetch_one(&mut client)
+        .unwrap();
+    assert_eq!(row.addresses, Some(addresses.clone()));
+    assert_eq!(row.moods, Some(vec!["happy".to_owned(), "sad".to_owned()]));
+    let found: Option<bool> = migrate::query_scalar!(
+        "SELECT $1::inet = ANY($2)",
+        addresses[1],
+        addresses.as_slice()
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(found, Some(true));
+}
