@@ -119,6 +119,40 @@ pub mod query;
 pub mod types;
 
 pub use migrate_core as core;
+/// A Rust struct that reads and writes a PostgreSQL composite type (or a
+/// table's row type), its fields checked at compile time against the
+/// attributes: each named as one (or `#[migrate(rename = "..")]`), of its
+/// Rust type or an `Option` of it. Map it in
+/// `[package.metadata.migrate.types]` as an enum is (see [`Enum`]).
+///
+/// ```ignore
+/// #[derive(migrate::Composite)]
+/// #[migrate(type_name = "header_pair")]
+/// struct HeaderPair { name: String, value: Vec<u8> }
+/// ```
+pub use migrate_macros::Composite;
+/// A Rust enum that reads and writes a PostgreSQL enum, its variants checked
+/// at compile time against the labels the migrations give it.
+///
+/// ```ignore
+/// #[derive(Debug, PartialEq, migrate::Enum)]
+/// #[migrate(type_name = "task_status", rename_all = "UPPERCASE")]
+/// enum TaskStatus { Todo, Done }
+/// ```
+///
+/// A label missing on either side is a compile error naming both lists.
+/// Map the type once in `Cargo.toml` so that columns of it come back as the
+/// enum and parameters of it take only the enum:
+///
+/// ```toml
+/// [package.metadata.migrate.types]
+/// task_status = "crate::TaskStatus"
+/// ```
+///
+/// Variants are labels as written, renamed by `#[migrate(rename = "..")]`
+/// or for all by `rename_all` (`lowercase`, `UPPERCASE`, `snake_case`,
+/// `SCREAMING_SNAKE_CASE`, `kebab-case`, `camelCase`, `PascalCase`).
+pub use migrate_macros::Enum;
 pub use migrate_macros::{
     embed, query, query_as, query_file, query_file_as, query_file_scalar, query_scalar, sql,
 };
@@ -134,9 +168,10 @@ pub use tokio_postgres;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::query::{
-        Arg, Columns1, Columns2, Columns3, Columns4, Columns5, Columns6, Columns7, Columns8,
-        Columns9, Columns10, Columns11, Columns12, Error, InvalidQuery, MapRow, Mapped, Query,
-        Whole, arg, arg_lenient, field, get, get_lenient,
+        Arg, AttributeField, Columns1, Columns2, Columns3, Columns4, Columns5, Columns6, Columns7,
+        Columns8, Columns9, Columns10, Columns11, Columns12, CompositeReader, CompositeWriter,
+        EncodeMapped, Error, InvalidQuery, MapRow, Mapped, MappedType, Query, Whole, arg,
+        arg_lenient, arg_mapped, attribute_field, field, get, get_lenient,
     };
     pub use crate::types;
     pub use ::core::option::Option;

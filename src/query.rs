@@ -737,6 +737,42 @@ encode_with_arrays!(time::PrimitiveDateTime: time::PrimitiveDateTime);
 #[cfg(feature = "time")]
 encode_with_arrays!(time::OffsetDateTime: time::OffsetDateTime);
 
+/// The compile-time check of an argument against a parameter whose
+/// PostgreSQL type the project maps to the Rust type `T`
+/// (`[package.metadata.migrate.types]`): implemented by `#[derive(migrate::Enum)]`
+/// and `#[derive(migrate::Composite)]` for `T`, `Option<T>`, `Vec<T>` and
+/// `&[T]`, and for references to them.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "mismatched types: the SQL parameter's type is mapped to `{T}`, this argument is `{Self}`",
+    label = "expected `{T}` (or `Option<{T}>`, or a reference to one)",
+    note = "the project maps this parameter's PostgreSQL type to `{T}` (`[package.metadata.migrate.types]` in Cargo.toml), so that a value the type does not have cannot be passed: convert the argument to `{T}`"
+)]
+pub trait EncodeMapped<T: ?Sized>: ToSql + Sync {}
+
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized, A: EncodeMapped<T>> EncodeMapped<T> for &A {}
+
+/// A Rust type a project maps a PostgreSQL type to, by a migrate derive
+/// (which also implements `EncodeMapped<Self>` for it).
+#[doc(hidden)]
+pub trait MappedType: ToSql + Sync {}
+
+#[diagnostic::do_not_recommend]
+impl<T: MappedType> EncodeMapped<T> for Option<T> {}
+#[diagnostic::do_not_recommend]
+impl<T: MappedType> EncodeMapped<Vec<T>> for Vec<T> {}
+#[diagnostic::do_not_recommend]
+impl<T: MappedType> EncodeMapped<Vec<T>> for Vec<Option<T>> {}
+#[diagnostic::do_not_recommend]
+impl<T: MappedType> EncodeMapped<Vec<T>> for &[T] {}
+
+/// [`arg`] for a parameter of a type the project maps (see [`EncodeMapped`]).
+#[doc(hidden)]
+pub fn arg_mapped<T: ?Sized, A: EncodeMapped<T>>(arg: &A) -> Arg<'_> {
+    Arg::new(arg)
+}
+
 /// Checks (at compile time) that `arg` fits the parameter type `T` and
 /// passes it on.
 #[doc(hidden)]
@@ -874,4 +910,146 @@ pub struct InvalidQuery;
 #[doc(hidden)]
 pub fn field<F, C: IntoField<F>>(value: C) -> F {
     value.into_field()
+}
+
+/// The compile-time check of a `#[derive(migrate::Composite)]` field against
+/// its attribute in the folded schema.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "mismatched types: the PostgreSQL attribute reads as `{Self}`, this field is `{F}`",
+    label = "this field does not have the Rust type of its attribute",
+    note = "each field must have the Rust type of the composite's attribute of the same name, or be an `Option` of it"
+)]
+pub trait AttributeField<F> {}
+
+impl<T> AttributeField<T> for T {}
+impl<T> AttributeField<Option<T>> for T {}
+
+/// Checks that an attribute of Rust type `A` fits a field of type `F`.
+#[doc(hidden)]
+pub const fn attribute_field<A: AttributeField<F>, F>() {}
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+/// Reads the binary form of a composite value (or of an anonymous record)
+/// one attribute at a time, for `#[derive(migrate::Composite)]`.
+#[doc(hidden)]
+pub struct CompositeReader<'a> {
+    raw: &'a [u8],
+    ty: &'a Type,
+    index: usize,
+}
+
+impl<'a> CompositeReader<'a> {
+    /// Starts reading `raw`, a value of `ty` that must have `expected`
+    /// attributes (the Rust struct's fields).
+    pub fn new(ty: &'a Type, raw: &'a [u8], expected: usize) -> Result<Self, BoxError> {
+        let mut raw = raw;
+        let count = read_i32(&mut raw)?;
+        if usize::try_from(count).ok() != Some(expected) {
+            return Err(format!(
+                "a value of {} has {count} attributes, the Rust struct {expected} fields",
+                ty.name()
+            )
+            .into());
+        }
+        Ok(Self { raw, ty, index: 0 })
+    }
+
+    /// The next attribute, as `T`.
+    pub fn attribute<T: postgres::types::FromSql<'a>>(&mut self) -> Result<T, BoxError> {
+        let oid = read_i32(&mut self.raw)? as u32;
+        let len = read_i32(&mut self.raw)?;
+        let value = if len < 0 {
+            None
+        } else {
+            let len = len as usize;
+            if self.raw.len() < len {
+                return Err("a composite value ends early".into());
+            }
+            let (value, rest) = self.raw.split_at(len);
+            self.raw = rest;
+            Some(value)
+        };
+        let declared = match self.ty.kind() {
+            postgres::types::Kind::Composite(fields) => {
+                fields.get(self.index).map(|field| field.type_().clone())
+            }
+            _ => None,
+        };
+        self.index += 1;
+        let member = declared.or_else(|| Type::from_oid(oid)).unwrap_or_else(|| {
+            Type::new(
+                "unknown".to_owned(),
+                oid,
+                postgres::types::Kind::Simple,
+                String::new(),
+            )
+        });
+        T::from_sql_nullable(&member, value)
+    }
+}
+
+fn read_i32(raw: &mut &[u8]) -> Result<i32, BoxError> {
+    let Some((head, rest)) = raw.split_first_chunk::<4>() else {
+        return Err("a composite value ends early".into());
+    };
+    *raw = rest;
+    Ok(i32::from_be_bytes(*head))
+}
+
+/// Writes the binary form of a composite value one attribute at a time,
+/// with the attribute types the server described.
+#[doc(hidden)]
+pub struct CompositeWriter<'a> {
+    out: &'a mut postgres::types::private::BytesMut,
+    fields: &'a [postgres::types::Field],
+    index: usize,
+}
+
+impl<'a> CompositeWriter<'a> {
+    pub fn new(
+        ty: &'a Type,
+        out: &'a mut postgres::types::private::BytesMut,
+        expected: usize,
+    ) -> Result<Self, BoxError> {
+        let postgres::types::Kind::Composite(fields) = ty.kind() else {
+            return Err(format!("{} is not a composite type", ty.name()).into());
+        };
+        if fields.len() != expected {
+            return Err(format!(
+                "{} has {} attributes, the Rust struct {expected} fields",
+                ty.name(),
+                fields.len()
+            )
+            .into());
+        }
+        out.extend_from_slice(&(expected as i32).to_be_bytes());
+        Ok(Self {
+            out,
+            fields,
+            index: 0,
+        })
+    }
+
+    /// Writes the next attribute.
+    pub fn field<T: ToSql>(&mut self, value: &T) -> Result<(), BoxError> {
+        let Some(field) = self.fields.get(self.index) else {
+            return Err("more fields than attributes".into());
+        };
+        self.index += 1;
+        self.out
+            .extend_from_slice(&field.type_().oid().to_be_bytes());
+        let start = self.out.len();
+        self.out.extend_from_slice(&[0; 4]);
+        // Unchecked: the build checked the field against the attribute, and a
+        // String passes for an enum label the driver does not know.
+        let len = match value.to_sql(field.type_(), self.out)? {
+            IsNull::Yes => -1,
+            IsNull::No => i32::try_from(self.out.len() - start - 4)
+                .map_err(|_| "a composite attribute is too large")?,
+        };
+        self.out[start..start + 4].copy_from_slice(&len.to_be_bytes());
+        Ok(())
+    }
 }

@@ -4,8 +4,10 @@
 //! Output, all under `$OUT_DIR/migrate/`:
 //! - `schema.json`: the folded [`Schema`] as JSON, which the query macros
 //!   load once per compiler process;
-//! - `schema.sha256`: its SHA-256, which keys what the macros keep across
-//!   rebuilds;
+//! - `schema.sha256`: its SHA-256 (with the mapped types'), which keys what
+//!   the macros keep across rebuilds;
+//! - `types.json`: the PostgreSQL types mapped to Rust types
+//!   (`[package.metadata.migrate.types]`, [`Builder::rust_type`]);
 //! - `embed.rs`: a Rust expression building
 //!   `migrate::Migrations` (every migration's version, name, SQL, checksum
 //!   and transaction mode, plus the schema), which `migrate::embed!()`
@@ -29,6 +31,10 @@ use crate::{Diagnostic, Error, config, fold};
 
 /// The directory under `OUT_DIR` the helper writes into.
 pub const OUT_SUBDIR: &str = "migrate";
+
+/// The file under [`OUT_SUBDIR`] that maps PostgreSQL types to Rust types:
+/// a JSON object of type name to Rust type path.
+pub const TYPES_FILE: &str = "types.json";
 
 /// Folds the migrations of the package being built and writes the result into
 /// `OUT_DIR`; for `build.rs`:
@@ -96,6 +102,8 @@ pub struct Builder {
     tool: Option<Tool>,
     /// The assumed-objects file; `assumed` of Cargo.toml when not given.
     assumed: Option<PathBuf>,
+    /// PostgreSQL types mapped to Rust types, beside `[package.metadata.migrate.types]`.
+    types: BTreeMap<String, String>,
 }
 
 /// What [`Builder::compile`] did.
@@ -173,6 +181,15 @@ impl Builder {
         self
     }
 
+    /// Maps a PostgreSQL type (`"task_status"`, `"underway.task_state"`) to
+    /// a Rust type (`"crate::TaskStatus"`): columns of that type come back
+    /// as it, parameters of it take it. Wins over
+    /// `[package.metadata.migrate.types]` for the same SQL type.
+    pub fn rust_type(mut self, sql_type: &str, rust_type: &str) -> Self {
+        self.types.insert(sql_type.to_owned(), rust_type.to_owned());
+        self
+    }
+
     /// Print no `cargo:` instructions (for use outside a build script).
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.quiet = quiet;
@@ -196,6 +213,7 @@ impl Builder {
             tool: self.tool,
             assumed: self.assumed.as_ref().map(|file| manifest_dir.join(file)),
         };
+        let mut types = BTreeMap::new();
         let (migrations_dir, layout) = match &self.migrations {
             Some(dir) => (manifest_dir.join(dir), self.layout),
             None => {
@@ -207,6 +225,7 @@ impl Builder {
                 if self.lint.is_none() {
                     lint_config = config.lint.clone();
                 }
+                types = config.types.clone();
                 // `[package.metadata.migrate]` may change where the migrations are.
                 self.emit(&format!(
                     "cargo:rerun-if-changed={}",
@@ -256,12 +275,19 @@ impl Builder {
         let schema_json = serde_json::to_string(&folded.schema)
             .map_err(|error| Error::Config(format!("cannot serialise the schema: {error}")))?;
         write_if_changed(&schema_path, &schema_json)?;
+        types.extend(self.types.clone());
+        let types_json = serde_json::to_string(&types)
+            .map_err(|error| Error::Config(format!("cannot serialise the types: {error}")))?;
+        write_if_changed(&dir.join(TYPES_FILE), &types_json)?;
         // Part of the key of what the macros keep across rebuilds: hashed
-        // here, when the schema changes, not by every rebuild.
-        write_if_changed(
-            &dir.join("schema.sha256"),
-            &migrate_core::checksum(&schema_json),
-        )?;
+        // here, when the schema changes, not by every rebuild. The mapped
+        // types choose Rust types as much as the schema does.
+        let digest = if types.is_empty() {
+            migrate_core::checksum(&schema_json)
+        } else {
+            migrate_core::checksum(&format!("{schema_json}\n{types_json}"))
+        };
+        write_if_changed(&dir.join("schema.sha256"), &digest)?;
         let embed_path = dir.join("embed.rs");
         let embed = embed_source(
             &folded.migrations,

@@ -14,13 +14,21 @@
 //! assumed = "db/assumed.sql"     # optional: objects the migrations use and
 //!                                # never create, folded before migration 1
 //!
+//! [package.metadata.migrate.types]
+//! task_status = "crate::TaskStatus"  # a PostgreSQL type's Rust type
+//!
 //! [workspace.metadata.migrate]
 //! migrations = "migrations"      # relative to the workspace root
 //! ```
 //!
+//! `types` maps a PostgreSQL type (its name, schema-qualified outside
+//! `public`: `"underway.task_state"`) to a Rust type path: every column of
+//! that type comes back as it, and every parameter of it takes it.
+//!
 //! The package's table wins over the workspace's, key by key. Both are read
 //! through `cargo metadata --no-deps`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::Error;
@@ -43,6 +51,8 @@ pub struct Config {
     pub assumed: Option<PathBuf>,
     /// Lint levels (`[package.metadata.migrate.lint]`), see [`crate::lint`].
     pub lint: LintConfig,
+    /// PostgreSQL type name to Rust type path (`[package.metadata.migrate.types]`).
+    pub types: BTreeMap<String, String>,
 }
 
 /// Reads the `migrate` metadata of the package whose manifest is in
@@ -83,6 +93,11 @@ pub fn read(manifest_dir: &Path) -> Result<Config, Error> {
         tool: package.tool.or(workspace.tool),
         assumed: package.assumed.or(workspace.assumed),
         lint: workspace.lint.overridden_by(&package.lint),
+        types: {
+            let mut types = workspace.types;
+            types.extend(package.types);
+            types
+        },
     })
 }
 
@@ -144,9 +159,23 @@ pub fn from_table(
                 let origin = format!("{}.lint]", origin.trim_end_matches(']'));
                 config.lint = LintConfig::from_table(value, &origin)?;
             }
+            "types" => {
+                let origin = format!("{}.types]", origin.trim_end_matches(']'));
+                let Some(table) = value.as_object() else {
+                    return Err(Error::Config(format!("{origin} must be a table")));
+                };
+                for (sql_type, rust_type) in table {
+                    let Some(rust_type) = rust_type.as_str() else {
+                        return Err(Error::Config(format!(
+                            "`{sql_type}` in {origin} must be a string: the path of a Rust type (`\"crate::TaskStatus\"`)"
+                        )));
+                    };
+                    config.types.insert(sql_type.clone(), rust_type.to_owned());
+                }
+            }
             other => {
                 return Err(Error::Config(format!(
-                    "unknown key `{other}` in {origin}: expected `migrations`, `layout`, `tool`, `assumed` or `lint`"
+                    "unknown key `{other}` in {origin}: expected `migrations`, `layout`, `tool`, `assumed`, `lint` or `types`"
                 )));
             }
         }
@@ -157,6 +186,34 @@ pub fn from_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_mapped_types() {
+        let metadata = serde_json::json!({
+            "migrate": { "types": { "task_status": "crate::TaskStatus", "jobs.state": "crate::State" } }
+        });
+        let config = from_table(&metadata, Path::new("/p"), "[package.metadata.migrate]").unwrap();
+        let types: Vec<(&str, &str)> = config
+            .types
+            .iter()
+            .map(|(sql, rust)| (sql.as_str(), rust.as_str()))
+            .collect();
+        assert_eq!(
+            types,
+            [
+                ("jobs.state", "crate::State"),
+                ("task_status", "crate::TaskStatus")
+            ]
+        );
+        let metadata = serde_json::json!({ "migrate": { "types": { "task_status": 1 } } });
+        let error = from_table(&metadata, Path::new("/p"), "[package.metadata.migrate]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`task_status` in [package.metadata.migrate.types] must be a string"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn reads_a_table_relative_to_its_base() {
@@ -181,9 +238,7 @@ mod tests {
     #[test]
     fn rejects_unknown_keys_and_layouts() {
         let bad_key = serde_json::json!({ "migrate": { "migration": "m" } });
-        expect_test::expect![[
-            "unknown key `migration` in [workspace.metadata.migrate]: expected `migrations`, `layout`, `tool`, `assumed` or `lint`"
-        ]]
+                    "unknown key `{other}` in {origin}: expected `migrations`, `layout`, `tool`, `assumed`, `lint` or `types`"
         .assert_eq(
             &from_table(&bad_key, Path::new("/"), "[workspace.metadata.migrate]")
                 .unwrap_err()

@@ -147,7 +147,7 @@ fn shared_prefix(dir: &Path, digest_file: &Path) -> Option<Sha256> {
     Some(hasher)
 }
 
-/// One line per parameter (`p <text> <type>`) and per column
+/// One line per parameter (`p <0 driver, 1 lenient, 2 mapped> <type>`) and per column
 /// (`c <plain> <name>\t<type>\t<read>`), between the format line and
 /// `end` (so that a cut entry is not taken for a shorter one); `None` for
 /// a result with an error or a warning, or with a tab or line break in a
@@ -162,7 +162,12 @@ fn render(prepared: &Prepared) -> Option<String> {
         if has_separator(&param.ty) {
             return None;
         }
-        let _ = writeln!(text, "p {} {}", u8::from(param.lenient), param.ty);
+        let flag = match (param.lenient, param.mapped) {
+            (true, _) => 1,
+            (false, true) => 2,
+            (false, false) => 0,
+        };
+        let _ = writeln!(text, "p {flag} {}", param.ty);
     }
     for getter in &prepared.getters {
         let getter = getter.as_ref().ok()?;
@@ -205,15 +210,17 @@ fn parse(text: &str) -> Option<Prepared> {
         }
         let (kind, rest) = line.split_once(' ')?;
         let (flag, rest) = rest.split_once(' ')?;
-        let flag = match flag {
-            "0" => false,
-            "1" => true,
+        let (flag, mapped) = match flag {
+            "0" => (false, false),
+            "1" => (true, false),
+            "2" if kind == "p" => (false, true),
             _ => return None,
         };
         match kind {
             "p" if prepared.getters.is_empty() => prepared.params.push(Ok(Param {
                 ty: rest.to_owned(),
                 lenient: flag,
+                mapped,
             })),
             "c" => {
                 let mut parts = rest.split('\t');
@@ -245,10 +252,12 @@ mod tests {
                 Ok(Param {
                     ty: "i64".to_owned(),
                     lenient: false,
+                    mapped: false,
                 }),
                 Ok(Param {
                     ty: "::std::string::String".to_owned(),
                     lenient: true,
+                    mapped: false,
                 }),
             ],
             getters: vec![Ok(Getter {

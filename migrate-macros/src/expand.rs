@@ -12,6 +12,7 @@ use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::{Expr, LitStr, Path, Token};
 
+use crate::schema::TypeMap;
 use crate::types::{RustType, rust_type};
 use crate::{cache, schema};
 
@@ -115,6 +116,7 @@ pub fn expand(input: Input) -> TokenStream {
 /// error messages, in the order of their place in the SQL.
 fn check(sql: &str, file_label: Option<&str>) -> Result<Prepared, Vec<String>> {
     let schema = schema::load().map_err(|message| vec![message])?;
+    let types = schema::types().map_err(|message| vec![message])?;
     let described = analyze::describe(&schema, sql).map_err(|mut diagnostics| {
         diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
         diagnostics
@@ -123,7 +125,7 @@ fn check(sql: &str, file_label: Option<&str>) -> Result<Prepared, Vec<String>> {
             .collect::<Vec<_>>()
     })?;
     record_uses(sql, file_label, &described);
-    Ok(prepare(&schema, &described))
+    Ok(prepare(&schema, &types, &described))
 }
 
 /// A diagnostic of the query as the user reads it: message, `line:col` in
@@ -255,19 +257,22 @@ pub struct Param {
     pub ty: String,
     /// See [`RustType::lenient`].
     pub lenient: bool,
+    /// See [`RustType::mapped`].
+    pub mapped: bool,
 }
 
-fn prepare(schema: &Schema, described: &Described) -> Prepared {
+fn prepare(schema: &Schema, types: &TypeMap, described: &Described) -> Prepared {
     Prepared {
         params: described
             .params
             .iter()
             .enumerate()
             .map(|(index, ty)| {
-                rust_type(schema, ty)
+                rust_type(schema, types, ty)
                     .map(|rust| Param {
                         ty: rust.ty,
                         lenient: rust.lenient,
+                        mapped: rust.mapped,
                     })
                     .map_err(|missing| missing.for_param(index + 1))
             })
@@ -276,7 +281,7 @@ fn prepare(schema: &Schema, described: &Described) -> Prepared {
             .columns
             .iter()
             .enumerate()
-            .map(|(index, column)| column_getter(schema, index, column))
+            .map(|(index, column)| column_getter(schema, types, index, column))
             .collect(),
         warnings: described.warnings.clone(),
     }
@@ -329,7 +334,11 @@ fn generate(
             Ok(rust) => {
                 // `::migrate::__private::arg::<T, _>(&(ARG)),` spanned at the
                 // argument: a type error points there.
-                let constructor = if rust.lenient { "arg_lenient" } else { "arg" };
+                let constructor = match (rust.lenient, rust.mapped) {
+                    (true, _) => "arg_lenient",
+                    (false, true) => "arg_mapped",
+                    (false, false) => "arg",
+                };
                 args.span = arg_span;
                 args.path(&["migrate", "__private", constructor]);
                 args.punct_joint(':');
@@ -575,6 +584,7 @@ pub struct Getter {
 
 fn column_getter(
     schema: &Schema,
+    types: &TypeMap,
     index: usize,
     column: &analyze::OutputColumn,
 ) -> Result<Getter, String> {
@@ -600,7 +610,7 @@ fn column_getter(
             )
         }
         None => {
-            let RustType { ty, lenient, .. } = rust_type(schema, &column.ty)
+            let RustType { ty, lenient, .. } = rust_type(schema, types, &column.ty)
                 .map_err(|missing| missing.for_column(&column.name))?;
             if ty == "()" {
                 // `void`: nothing to read, and never absent but for a

@@ -12,6 +12,7 @@ use proc_macro::TokenStream;
 use syn::parse::Parser;
 
 mod cache;
+mod derive;
 mod expand;
 mod schema;
 mod types;
@@ -95,4 +96,22 @@ pub fn embed(tokens: TokenStream) -> TokenStream {
         .into();
     }
     expand::embed().into()
+}
+
+/// See `migrate::Enum`.
+#[proc_macro_derive(Enum, attributes(migrate))]
+pub fn derive_enum(tokens: TokenStream) -> TokenStream {
+    match syn::parse::<syn::DeriveInput>(tokens) {
+        Ok(input) => derive::derive_enum(&input).into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
+
+/// See `migrate::Composite`.
+#[proc_macro_derive(Composite, attributes(migrate))]
+pub fn derive_composite(tokens: TokenStream) -> TokenStream {
+    match syn::parse::<syn::DeriveInput>(tokens) {
+        Ok(input) => derive::derive_composite(&input).into(),
+        Err(error) => error.to_compile_error().into(),
+    }
 }

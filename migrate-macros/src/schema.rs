@@ -23,6 +23,81 @@ use migrate_core::Schema;
 pub const MIGRATIONS_DIR_VAR: &str = "MIGRATE_MIGRATIONS_DIR";
 /// The layout of the directory in `MIGRATE_MIGRATIONS_DIR` (detected when unset).
 pub const LAYOUT_VAR: &str = "MIGRATE_LAYOUT";
+/// Without a build script: the PostgreSQL types mapped to Rust types, as
+/// the JSON object a build script writes (`{"task_status": "crate::TaskStatus"}`).
+pub const TYPES_VAR: &str = "MIGRATE_TYPES";
+
+/// PostgreSQL types mapped to Rust types by the project: what the build
+/// script wrote from `[package.metadata.migrate.types]`, or `MIGRATE_TYPES`.
+#[derive(Debug, Default)]
+pub struct TypeMap {
+    /// (schema, name, Rust type); the schema is `None` for an unqualified
+    /// name, which means `public` or a built-in type.
+    entries: Vec<(Option<String>, String, String)>,
+}
+
+impl TypeMap {
+    fn parse(json: &str) -> Result<Self, String> {
+        let map: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(json).map_err(|error| {
+                format!("the mapped types are not a JSON object of strings: {error}")
+            })?;
+        let entries = map
+            .into_iter()
+            .map(|(sql, rust)| match sql.split_once('.') {
+                Some((schema, name)) => (Some(schema.to_owned()), name.to_owned(), rust),
+                None => (None, sql, rust),
+            })
+            .collect();
+        Ok(Self { entries })
+    }
+
+    /// The Rust type the project maps `ty` (an element type) to.
+    pub fn get(&self, ty: &migrate_core::SqlType) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(schema, name, _)| {
+                *name == ty.name
+                    && match schema {
+                        Some(schema) => *schema == ty.schema,
+                        None => ty.schema == "public" || ty.is_builtin(),
+                    }
+            })
+            .map(|(_, _, rust)| rust.as_str())
+    }
+}
+
+/// The mapped types, read once per compiler process and crate (a proc
+/// macro server may serve several crates).
+pub fn types() -> Result<Arc<TypeMap>, String> {
+    type Loaded = (String, Result<Arc<TypeMap>, String>);
+    static TYPES: Mutex<Option<Loaded>> = Mutex::new(None);
+    let written = std::env::var_os("OUT_DIR")
+        .map(|dir| PathBuf::from(dir).join("migrate").join("types.json"));
+    let from_env = std::env::var(TYPES_VAR).ok();
+    let key = format!("{written:?} {from_env:?}");
+    let mut loaded = TYPES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((loaded_key, types)) = &*loaded
+        && *loaded_key == key
+    {
+        return types.clone();
+    }
+    let types = match (written, from_env) {
+        (Some(path), _) if path.is_file() => std::fs::read_to_string(&path)
+            .map_err(|error| error.to_string())
+            .and_then(|text| TypeMap::parse(&text))
+            .map(Arc::new)
+            .map_err(|error| format!("{}: {error}", path.display())),
+        (_, Some(text)) => TypeMap::parse(&text)
+            .map(Arc::new)
+            .map_err(|error| format!("{TYPES_VAR}: {error}")),
+        _ => Ok(Arc::new(TypeMap::default())),
+    };
+    *loaded = Some((key, types.clone()));
+    types
+}
 
 type Cached = (Option<SystemTime>, Result<Arc<Schema>, String>);
 

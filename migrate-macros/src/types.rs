@@ -2,6 +2,8 @@
 
 use migrate_core::{Name, Schema, SqlType, UserTypeKind};
 
+use crate::schema::TypeMap;
+
 /// The features that choose Rust types, for [`crate::cache`]'s key.
 pub const FEATURES: &str = concat!(
     "uuid=",
@@ -26,6 +28,9 @@ pub struct RustType {
     /// as `String`, `regclass` as `u32`): read it with `get_lenient` and pass
     /// arguments with `arg_lenient`, which skip the driver's type check.
     pub lenient: bool,
+    /// The project mapped the SQL type to this Rust type
+    /// (`[package.metadata.migrate.types]`): arguments must have it.
+    pub mapped: bool,
 }
 
 /// Why a SQL type has no Rust type.
@@ -63,8 +68,8 @@ impl NoRustType {
 }
 
 /// The Rust type of `ty`, or why there is none.
-pub fn rust_type(schema: &Schema, ty: &SqlType) -> Result<RustType, NoRustType> {
-    let element = element_type(schema, &ty.element(), 0)?;
+pub fn rust_type(schema: &Schema, types: &TypeMap, ty: &SqlType) -> Result<RustType, NoRustType> {
+    let element = element_type(schema, types, &ty.element(), 0)?;
     if !ty.array {
         return Ok(element);
     }
@@ -75,21 +80,38 @@ pub fn rust_type(schema: &Schema, ty: &SqlType) -> Result<RustType, NoRustType> 
     Ok(RustType {
         ty: format!("::std::vec::Vec<{inner}>"),
         lenient: element.lenient,
+        mapped: element.mapped,
     })
 }
 
 /// The functions and ranges of the facade's `types` module, as code.
 const TYPES: &str = "::migrate::__private::types";
 
-fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType, NoRustType> {
+fn element_type(
+    schema: &Schema,
+    types: &TypeMap,
+    ty: &SqlType,
+    depth: usize,
+) -> Result<RustType, NoRustType> {
     let plain = |ty: &str| RustType {
         ty: ty.to_owned(),
         lenient: false,
+        mapped: false,
     };
     let lenient = |ty: &str| RustType {
         ty: ty.to_owned(),
         lenient: true,
+        mapped: false,
     };
+    // The project's own choice first: its Rust type reads and writes the
+    // SQL type itself (a derive, or its own FromSql and ToSql).
+    if let Some(rust) = types.get(ty) {
+        return Ok(RustType {
+            ty: rust.to_owned(),
+            lenient: false,
+            mapped: true,
+        });
+    }
     if !ty.is_builtin() {
         let user = schema
             .user_type(&Name::new(&ty.schema, &ty.name))
@@ -97,12 +119,12 @@ fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType,
         return match &user.kind {
             UserTypeKind::Enum { .. } => Ok(lenient("::std::string::String")),
             UserTypeKind::Domain { base, .. } if depth < 16 && !base.array => {
-                element_type(schema, base, depth + 1)
+                element_type(schema, types, base, depth + 1)
             }
-            UserTypeKind::Domain { base, .. } => rust_type(schema, base),
+            UserTypeKind::Domain { base, .. } => rust_type(schema, types, base),
             UserTypeKind::Composite { .. } => Err(NoRustType::Unmapped(ty.to_string())),
             UserTypeKind::Range { subtype } if depth < 16 => {
-                let bound = element_type(schema, subtype, depth + 1)?;
+                let bound = element_type(schema, types, subtype, depth + 1)?;
                 Ok(RustType {
                     ty: format!("{TYPES}::Range<{}>", bound.ty),
                     ..bound
@@ -112,7 +134,7 @@ fn element_type(schema: &Schema, ty: &SqlType, depth: usize) -> Result<RustType,
         };
     }
     let range = |subtype: &str| -> Result<RustType, NoRustType> {
-        let bound = element_type(schema, &SqlType::builtin(subtype), depth + 1)?;
+        let bound = element_type(schema, types, &SqlType::builtin(subtype), depth + 1)?;
         Ok(plain(&format!("{TYPES}::Range<{}>", bound.ty)))
     };
     Ok(match ty.name.as_str() {
@@ -172,6 +194,7 @@ fn gated(ty: &SqlType, feature: &str, enabled: bool, rust: &str) -> Result<RustT
         Ok(RustType {
             ty: rust.to_owned(),
             lenient: false,
+            mapped: false,
         })
     } else {
         Err(NoRustType::Other(format!(
@@ -213,7 +236,7 @@ mod tests {
     use super::*;
 
     fn shown(schema: &Schema, ty: &SqlType) -> String {
-        match rust_type(schema, ty) {
+        match rust_type(schema, &TypeMap::default(), ty) {
             Ok(rust) => format!(
                 "{}{}",
                 rust.ty,

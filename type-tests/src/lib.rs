@@ -1,6 +1,6 @@
 //! Test-only: the round trip of every PostgreSQL type through migrate's
 //! query macros lives in `tests/`; the schema it needs is `migrations/`,
-//! folded by `build.rs`.
+//! folded by `build.rs`, and the types `Cargo.toml` maps live here.
 //!
 //! ```
 //! let _: &migrate::Migrations = &migrate_type_tests::MIGRATIONS;
@@ -8,3 +8,31 @@
 
 /// The migrations the tests apply before their queries run.
 pub static MIGRATIONS: migrate::Migrations = migrate::embed!();
+
+/// The PostgreSQL enum `task_status`, its labels spelt by `rename_all`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, migrate::Enum)]
+#[migrate(type_name = "task_status", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TaskStatus {
+    Todo,
+    InProgress,
+    #[migrate(rename = "DONE")]
+    Finished,
+}
+
+/// The composite type `header_pair`, its fields in another order than its
+/// attributes.
+#[derive(Clone, Debug, PartialEq, Eq, migrate::Composite)]
+#[migrate(type_name = "header_pair")]
+pub struct HeaderPair {
+    pub value: Option<Vec<u8>>,
+    pub name: String,
+}
+
+/// The row type of the table `builds`.
+#[derive(Clone, Debug, PartialEq, migrate::Composite)]
+#[migrate(type_name = "builds")]
+pub struct Build {
+    pub id: i32,
+    pub branch: String,
+    pub duration: Option<migrate::types::Interval>,
+}
