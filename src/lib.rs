@@ -130,6 +130,9 @@ pub use migrate_core as core;
 /// #[migrate(type_name = "header_pair")]
 /// struct HeaderPair { name: String, value: Vec<u8> }
 /// ```
+///
+/// Without `type_name`, the struct reads an anonymous record, its fields by
+/// position: `SELECT (a.id, a.name) AS "owner!: Owner"`.
 pub use migrate_macros::Composite;
 /// A Rust enum that reads and writes a PostgreSQL enum, its variants checked
 /// at compile time against the labels the migrations give it.
@@ -168,10 +171,10 @@ pub use tokio_postgres;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::query::{
-        Arg, AttributeField, Columns1, Columns2, Columns3, Columns4, Columns5, Columns6, Columns7,
-        Columns8, Columns9, Columns10, Columns11, Columns12, CompositeReader, CompositeWriter,
-        EncodeMapped, Error, InvalidQuery, MapRow, Mapped, MappedType, Query, Whole, arg,
-        arg_lenient, arg_mapped, attribute_field, field, get, get_lenient,
+        Accepts, Arg, AttributeField, Columns1, Columns2, Columns3, Columns4, Columns5, Columns6,
+        Columns7, Columns8, Columns9, Columns10, Columns11, Columns12, CompositeReader,
+        CompositeWriter, Encode, EncodeMapped, Error, IntoField, InvalidQuery, MapRow, Mapped,
+        MappedType, Query, Whole, get, get_lenient, get_records,
     };
     pub use crate::types;
     pub use ::core::option::Option;

@@ -663,17 +663,43 @@ async_executor!(
     label = "expected `{T}` (or `Option<{T}>`, or a reference to one)",
     note = "the parameter's type comes from the SQL (the column it is compared with or assigned to); convert the argument, or cast the parameter in SQL (`$1::bigint`)"
 )]
-pub trait Encode<T: ?Sized>: ToSql + Sync {}
+pub trait Encode<T: ?Sized>: ToSql + Sync {
+    /// The argument, checked by the driver again at run time.
+    #[doc(hidden)]
+    fn arg(&self) -> Arg<'_>
+    where
+        Self: Sized,
+    {
+        Arg::new(self)
+    }
+
+    /// The argument, for a parameter whose SQL type the driver does not map
+    /// to `T` by itself (an enum, passed as a `String`).
+    #[doc(hidden)]
+    fn arg_lenient(&self) -> Arg<'_>
+    where
+        Self: Sized,
+    {
+        Arg::lenient(self)
+    }
+}
+
+/// Which Rust types an argument of a parameter of Rust type `T` may have.
+/// [`Encode`] is implemented once, over this: when the check fails, the
+/// compiler then names no impl of migrate's own as a near miss, so its
+/// message ends at the user's argument.
+#[doc(hidden)]
+pub trait Accepts<T: ?Sized> {}
 
 #[diagnostic::do_not_recommend]
-impl<T: ?Sized, A: Encode<T>> Encode<T> for &A {}
+impl<T: ?Sized, A: Accepts<T> + ToSql + Sync> Encode<T> for A {}
+
+impl<T: ?Sized, A: Accepts<T>> Accepts<T> for &A {}
 
 macro_rules! encode {
     ($target:ty: $($arg:ty),*) => {$(
-        #[diagnostic::do_not_recommend]
-        impl Encode<$target> for $arg {}
-        #[diagnostic::do_not_recommend]
-        impl Encode<$target> for Option<$arg> {}
+        impl Accepts<$target> for $arg {}
+        impl Accepts<$target> for Option<$arg> {}
     )*};
 }
 
@@ -707,14 +733,10 @@ encode_with_arrays!(crate::types::MacAddr: crate::types::MacAddr);
 encode_with_arrays!(crate::types::MacAddr8: crate::types::MacAddr8);
 
 /// A range over `T` takes a range over anything that encodes as `T`.
-#[diagnostic::do_not_recommend]
-impl<T, A: Encode<T>> Encode<crate::types::Range<T>> for crate::types::Range<A> {}
-#[diagnostic::do_not_recommend]
-impl<T, A: Encode<T>> Encode<crate::types::Range<T>> for Option<crate::types::Range<A>> {}
-#[diagnostic::do_not_recommend]
-impl<T, A: Encode<T>> Encode<Vec<crate::types::Range<T>>> for Vec<crate::types::Range<A>> {}
-#[diagnostic::do_not_recommend]
-impl<T, A: Encode<T>> Encode<Vec<crate::types::Range<T>>> for &[crate::types::Range<A>] {}
+impl<T, A: Encode<T>> Accepts<crate::types::Range<T>> for crate::types::Range<A> {}
+impl<T, A: Encode<T>> Accepts<crate::types::Range<T>> for Option<crate::types::Range<A>> {}
+impl<T, A: Encode<T>> Accepts<Vec<crate::types::Range<T>>> for Vec<crate::types::Range<A>> {}
+impl<T, A: Encode<T>> Accepts<Vec<crate::types::Range<T>>> for &[crate::types::Range<A>] {}
 
 #[cfg(feature = "uuid")]
 encode_with_arrays!(uuid::Uuid: uuid::Uuid);
@@ -748,7 +770,16 @@ encode_with_arrays!(time::OffsetDateTime: time::OffsetDateTime);
     label = "expected `{T}` (or `Option<{T}>`, or a reference to one)",
     note = "the project maps this parameter's PostgreSQL type to `{T}` (`[package.metadata.migrate.types]` in Cargo.toml), so that a value the type does not have cannot be passed: convert the argument to `{T}`"
 )]
-pub trait EncodeMapped<T: ?Sized>: ToSql + Sync {}
+pub trait EncodeMapped<T: ?Sized>: ToSql + Sync {
+    /// The argument.
+    #[doc(hidden)]
+    fn arg(&self) -> Arg<'_>
+    where
+        Self: Sized,
+    {
+        Arg::new(self)
+    }
+}
 
 #[diagnostic::do_not_recommend]
 impl<T: ?Sized, A: EncodeMapped<T>> EncodeMapped<T> for &A {}
@@ -766,26 +797,6 @@ impl<T: MappedType> EncodeMapped<Vec<T>> for Vec<T> {}
 impl<T: MappedType> EncodeMapped<Vec<T>> for Vec<Option<T>> {}
 #[diagnostic::do_not_recommend]
 impl<T: MappedType> EncodeMapped<Vec<T>> for &[T] {}
-
-/// [`arg`] for a parameter of a type the project maps (see [`EncodeMapped`]).
-#[doc(hidden)]
-pub fn arg_mapped<T: ?Sized, A: EncodeMapped<T>>(arg: &A) -> Arg<'_> {
-    Arg::new(arg)
-}
-
-/// Checks (at compile time) that `arg` fits the parameter type `T` and
-/// passes it on.
-#[doc(hidden)]
-pub fn arg<T: ?Sized, A: Encode<T>>(arg: &A) -> Arg<'_> {
-    Arg::new(arg)
-}
-
-/// [`arg`] for a parameter whose SQL type the driver does not map to `T` by
-/// itself (an enum, passed as a `String`).
-#[doc(hidden)]
-pub fn arg_lenient<T: ?Sized, A: Encode<T>>(arg: &A) -> Arg<'_> {
-    Arg::lenient(arg)
-}
 
 /// Reads column `index` of `row` as `T`, which the generated code leaves to
 /// inference (the field or value the column goes to).
@@ -862,6 +873,66 @@ impl<'r, T: postgres::types::FromSql<'r>> postgres::types::FromSql<'r> for Lenie
     }
 }
 
+/// A `record[]` column read as `C` (`Vec<T>` or `Option<Vec<T>>`): the
+/// driver takes `record[]` for a pseudo-type rather than an array, so its
+/// `Vec` does not read it; this reads the array itself, each element as `T`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct RecordArray<C>(pub C);
+
+fn record_elements<'r, T: postgres::types::FromSql<'r>>(
+    raw: &'r [u8],
+) -> Result<Vec<T>, Box<dyn std::error::Error + Sync + Send>> {
+    let array = postgres_protocol::types::array_from_sql(raw)?;
+    if postgres::fallible_iterator::FallibleIterator::count(array.dimensions())? > 1 {
+        return Err("array contains too many dimensions".into());
+    }
+    let mut values = array.values();
+    let mut out = Vec::new();
+    while let Some(value) = postgres::fallible_iterator::FallibleIterator::next(&mut values)? {
+        out.push(T::from_sql_nullable(&Type::RECORD, value)?);
+    }
+    Ok(out)
+}
+
+impl<'r, T: postgres::types::FromSql<'r>> postgres::types::FromSql<'r> for RecordArray<Vec<T>> {
+    fn from_sql(_: &Type, raw: &'r [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        record_elements(raw).map(RecordArray)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+impl<'r, T: postgres::types::FromSql<'r>> postgres::types::FromSql<'r>
+    for RecordArray<Option<Vec<T>>>
+{
+    fn from_sql(_: &Type, raw: &'r [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        record_elements(raw).map(|values| RecordArray(Some(values)))
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(RecordArray(None))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// Reads a `record[]` column (see [`RecordArray`]).
+#[doc(hidden)]
+pub fn get_records<'r, C>(row: &'r Row, index: usize) -> Result<C, Error>
+where
+    RecordArray<C>: postgres::types::FromSql<'r>,
+{
+    match row.try_get::<_, RecordArray<C>>(index) {
+        Ok(RecordArray(value)) => Ok(value),
+        Err(error) => Err(error),
+    }
+}
+
 /// Reads column `index` of `row` as `T` without the driver's check of the
 /// SQL type (see [`LenientValue`]); `T` is left to inference, as with [`get`].
 /// `Option<T>` and `Vec<T>` read nullable and array columns: neither checks
@@ -877,25 +948,28 @@ pub fn get_lenient<'r, T: postgres::types::FromSql<'r>>(
     }
 }
 
-/// The compile-time check of a `query_as!` field against its column.
+/// The compile-time check of a `query_as!` field against its column. `N`
+/// is a type the macro names after the column, so that the message names
+/// it; the macro calls `IntoField::<_, N>::into_field` (a trait method, not a
+/// function with a bound, so that the error ends at the query).
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
-    message = "mismatched types: a column of the query is `{Self}`, the struct's field is `{F}`",
-    label = "a field of this struct does not have the type of its column",
+    message = "mismatched types: column `{N}` of the query is `{Self}`, the struct's field `{N}` is `{F}`",
+    label = "field `{N}` of this struct does not have the type of column `{N}`",
     note = "each field must have the Rust type of the column of the same name, and be an `Option` when the column is nullable"
 )]
-pub trait IntoField<F> {
+pub trait IntoField<F, N> {
     fn into_field(self) -> F;
 }
 
-impl<T> IntoField<T> for T {
+impl<T, N> IntoField<T, N> for T {
     fn into_field(self) -> T {
         self
     }
 }
 
 /// A column that is never null may fill an `Option` field.
-impl<T> IntoField<Option<T>> for T {
+impl<T, N> IntoField<Option<T>, N> for T {
     fn into_field(self) -> Option<T> {
         Some(self)
     }
@@ -906,12 +980,6 @@ impl<T> IntoField<Option<T>> for T {
 #[derive(Debug)]
 pub struct InvalidQuery;
 
-/// Moves a column's value into a `query_as!` field of the same type.
-#[doc(hidden)]
-pub fn field<F, C: IntoField<F>>(value: C) -> F {
-    value.into_field()
-}
-
 /// The compile-time check of a `#[derive(migrate::Composite)]` field against
 /// its attribute in the folded schema.
 #[doc(hidden)]
@@ -920,14 +988,13 @@ pub fn field<F, C: IntoField<F>>(value: C) -> F {
     label = "this field does not have the Rust type of its attribute",
     note = "each field must have the Rust type of the composite's attribute of the same name, or be an `Option` of it"
 )]
-pub trait AttributeField<F> {}
+pub trait AttributeField<F> {
+    /// Named by the derive's check: `<A as AttributeField<F>>::FITS`.
+    const FITS: () = ();
+}
 
 impl<T> AttributeField<T> for T {}
 impl<T> AttributeField<Option<T>> for T {}
-
-/// Checks that an attribute of Rust type `A` fits a field of type `F`.
-#[doc(hidden)]
-pub const fn attribute_field<A: AttributeField<F>, F>() {}
 
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
 

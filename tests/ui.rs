@@ -13,7 +13,7 @@ fn ui() {
     // the environment while it is written.
     unsafe { std::env::set_var("MIGRATE_MIGRATIONS_DIR", migrations) };
     let cases = trybuild::TestCases::new();
-    for category in ["unknown", "arity", "types", "syntax", "setup"] {
+    for category in ["unknown", "arity", "types", "syntax", "setup", "derive"] {
         cases.compile_fail(format!("tests/ui/{category}/*.rs"));
     }
     cases.pass("tests/ui/pass/*.rs");
@@ -26,6 +26,17 @@ fn ui() {
     }
     // Runs the cases above now, before the migrations change.
     drop(cases);
+
+    // A project that maps "TaskStatus" to its own enum, as
+    // `[package.metadata.migrate.types]` does through a build script.
+    // SAFETY: as above.
+    unsafe { std::env::set_var("MIGRATE_TYPES", r#"{"TaskStatus": "crate::TaskStatus"}"#) };
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("tests/ui/mapped/str_*.rs");
+    cases.pass("tests/ui/mapped/pass_*.rs");
+    drop(cases);
+    // SAFETY: as above.
+    unsafe { std::env::remove_var("MIGRATE_TYPES") };
 
     // Migrations with typos: PostgreSQL's syntax errors, all of them.
     let typos = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ui/typo_migrations");

@@ -136,6 +136,24 @@ fn quoted_list(labels: &[String]) -> String {
         .join(", ")
 }
 
+/// `tokens` with every span set to `span`.
+fn respanned(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respanned(group.stream(), span));
+                inner.set_span(span);
+                tree = inner.into();
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
 fn error(span: Span, message: &str) -> TokenStream {
     quote_spanned!(span=> ::core::compile_error!(#message);)
 }
@@ -361,14 +379,6 @@ fn composite_tokens(input: &DeriveInput) -> syn::Result<TokenStream> {
         ));
     };
     let attrs = attributes(&input.attrs)?;
-    let Some(type_name) = attrs.type_name else {
-        return Err(syn::Error::new(
-            ident.span(),
-            format!(
-                "name the PostgreSQL composite type (or table) `{ident}` reads and writes: #[migrate(type_name = \"...\")]"
-            ),
-        ));
-    };
     let mut fields = Vec::new();
     for field in &named.named {
         let own = attributes(&field.attrs)?;
@@ -381,13 +391,18 @@ fn composite_tokens(input: &DeriveInput) -> syn::Result<TokenStream> {
         );
         fields.push((field_ident, &field.ty, sql));
     }
-    let sql_name = type_name.value();
+    // Without a type name: an anonymous record (`(a, b) AS "x: Pair"`),
+    // read by position; nothing to check it against.
+    let sql_name = attrs
+        .type_name
+        .as_ref()
+        .map_or_else(|| "record".to_owned(), LitStr::value);
     let (schema, name) = schema_and_name(&sql_name);
     let mut tokens = TokenStream::new();
     // The fields in the attributes' order, which is the order of the binary
     // form; without a schema, in the struct's order.
     let mut ordered: Vec<usize> = (0..fields.len()).collect();
-    if let Some(schema) = schema {
+    if let (Some(schema), Some(type_name)) = (schema, &attrs.type_name) {
         let types = schema::types().unwrap_or_default();
         match composite_attributes(&schema, &name) {
             Some(sql_attributes) => {
@@ -430,12 +445,15 @@ fn composite_tokens(input: &DeriveInput) -> syn::Result<TokenStream> {
                     for (index, (_, sql_ty)) in sql_attributes.iter().enumerate() {
                         let (_, field_ty, _) = &fields[ordered[index]];
                         if let Ok(expected) = rust_type(&schema, &types, sql_ty) {
-                            let expected: TokenStream = match expected.ty.parse() {
-                                Ok(expected) => expected,
-                                Err(_) => continue,
+                            let Ok(expected) = expected.ty.parse::<TokenStream>() else {
+                                continue;
                             };
-                            tokens.extend(quote_spanned!(field_ty.span()=>
-                                const _: () = ::migrate::__private::attribute_field::<#expected, #field_ty>();
+                            // Spanned at the field, so that a mismatch
+                            // points there.
+                            let span = field_ty.span();
+                            let expected = respanned(expected, span);
+                            tokens.extend(quote_spanned!(span=>
+                                const _: () = <#expected as ::migrate::__private::AttributeField<#field_ty>>::FITS;
                             ));
                         }
                     }

@@ -332,22 +332,26 @@ fn generate(
             .map_or(span, |first| first.span());
         match param {
             Ok(rust) => {
-                // `::migrate::__private::arg::<T, _>(&(ARG)),` spanned at the
-                // argument: a type error points there.
-                let constructor = match (rust.lenient, rust.mapped) {
-                    (true, _) => "arg_lenient",
-                    (false, true) => "arg_mapped",
-                    (false, false) => "arg",
+                // Spanned at the argument: a type error points there.
+                // `::migrate::__private::Encode::<T>::arg(&(ARG)),`: a trait
+                // method rather than a function with a bound, so that a type
+                // error ends at the argument instead of going on into
+                // migrate's own source.
+                let (check, method) = match (rust.lenient, rust.mapped) {
+                    (true, _) => ("Encode", "arg_lenient"),
+                    (false, true) => ("EncodeMapped", "arg"),
+                    (false, false) => ("Encode", "arg"),
                 };
                 args.span = arg_span;
-                args.path(&["migrate", "__private", constructor]);
+                args.path(&["migrate", "__private", check]);
                 args.punct_joint(':');
                 args.punct(':');
                 args.punct('<');
                 args.ty(&rust.ty);
-                args.punct(',');
-                args.ident("_");
                 args.punct('>');
+                args.punct_joint(':');
+                args.punct(':');
+                args.ident(method);
                 let mut value = Tokens::new(arg_span);
                 value.punct('&');
                 value.group(Delimiter::Parenthesis, arg_tokens);
@@ -601,11 +605,19 @@ fn column_getter(
             } else {
                 written.clone()
             };
+            // `record[]` (`array_agg(ROW(..))`), which the driver's `Vec`
+            // does not read: each element through the user's type.
+            let getter = if column.ty.is_builtin() && column.ty.array && column.ty.name == "record"
+            {
+                "get_records"
+            } else {
+                "get"
+            };
             // Not `plain`: a type of the user's own that the driver cannot
             // read is reported on its own column, not on a tuple of all.
             (
                 ty,
-                format!("::migrate::__private::get(row, {index})?"),
+                format!("::migrate::__private::{getter}(row, {index})?"),
                 false,
             )
         }
@@ -746,8 +758,20 @@ fn as_map(path: &Path, getters: &[&Getter]) -> Result<TokenStream, String> {
         let ty = code(&getter.ty);
         // The value is bound first so that a type error spans only the
         // tokens spanned at the struct's path, not the whole macro call.
-        let value = quote_spanned!(path_span=> ::migrate::__private::field::<_, #ty>(value));
-        quote!(#ident: { let value: #ty = #read; #value })
+        // A type named after the column names it in that error; braced, it
+        // shadows nothing in the value namespace (`row`), and its block
+        // names no other type it could shadow.
+        let value = quote_spanned!(path_span=>
+            ::migrate::__private::IntoField::<_, #ident>::into_field(value)
+        );
+        quote!(#ident: {
+            let value: #ty = #read;
+            {
+                #[allow(non_camel_case_types, dead_code)]
+                struct #ident {}
+                #value
+            }
+        })
     });
     Ok(quote!(
         #[allow(clippy::all)]

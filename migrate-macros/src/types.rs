@@ -38,6 +38,9 @@ pub struct RustType {
 pub enum NoRustType {
     /// migrate maps the type to none: the user casts or overrides.
     Unmapped(String),
+    /// A composite type, a table's row or an anonymous record, which a
+    /// struct with `#[derive(migrate::Composite)]` reads.
+    Row(String),
     /// Anything else, said in full (a feature to turn on).
     Other(String),
 }
@@ -51,6 +54,12 @@ impl NoRustType {
                  cast it in SQL to a type that has one (`{name}::text AS {name}`), \
                  or name a Rust type of your own that implements postgres' FromSql in its alias (`AS \"{name}: MyType\"`)"
             ),
+            Self::Row(ty) => format!(
+                "column \"{name}\" is of type {ty}, which has no Rust type in migrate: \
+                 read it into a struct with #[derive(migrate::Composite)], named in its alias \
+                 (`AS \"{name}: MyRow\"`) or mapped once in `[package.metadata.migrate.types]`, \
+                 or select its fields one by one"
+            ),
             Self::Other(message) => format!("column \"{name}\": {message}"),
         }
     }
@@ -61,6 +70,10 @@ impl NoRustType {
             Self::Unmapped(ty) => format!(
                 "parameter ${n} is of type {ty}, which has no Rust type in migrate: \
                  cast it in SQL from a type that has one (`${n}::text::{ty}`)"
+            ),
+            Self::Row(ty) => format!(
+                "parameter ${n} is of type {ty}, which has no Rust type in migrate: \
+                 map it to a struct with #[derive(migrate::Composite)] in `[package.metadata.migrate.types]`"
             ),
             Self::Other(message) => format!("parameter ${n}: {message}"),
         }
@@ -113,8 +126,13 @@ fn element_type(
         });
     }
     if !ty.is_builtin() {
+        let name = Name::new(&ty.schema, &ty.name);
+        // A table's row type (`SELECT b FROM builds b`).
+        if schema.user_type(&name).is_none() && schema.relation(&name).is_some() {
+            return Err(NoRustType::Row(ty.to_string()));
+        }
         let user = schema
-            .user_type(&Name::new(&ty.schema, &ty.name))
+            .user_type(&name)
             .ok_or_else(|| NoRustType::Other(format!("type {ty} is not known to migrate")))?;
         return match &user.kind {
             UserTypeKind::Enum { .. } => Ok(lenient("::std::string::String")),
@@ -122,7 +140,7 @@ fn element_type(
                 element_type(schema, types, base, depth + 1)
             }
             UserTypeKind::Domain { base, .. } => rust_type(schema, types, base),
-            UserTypeKind::Composite { .. } => Err(NoRustType::Unmapped(ty.to_string())),
+            UserTypeKind::Composite { .. } => Err(NoRustType::Row(ty.to_string())),
             UserTypeKind::Range { subtype } if depth < 16 => {
                 let bound = element_type(schema, types, subtype, depth + 1)?;
                 Ok(RustType {
@@ -185,6 +203,7 @@ fn element_type(
             "::migrate::__private::rust_decimal::Decimal",
         )?,
         "date" | "time" | "timestamp" | "timestamptz" => date_time(ty)?,
+        "record" => return Err(NoRustType::Row(ty.to_string())),
         _ => return Err(NoRustType::Unmapped(ty.to_string())),
     })
 }

@@ -12,3 +12,4 @@ CREATE TABLE builds (
     branch text NOT NULL,
     duration interval
 );
+CREATE TYPE task_ref AS (id integer, status task_status);

@@ -6,6 +6,10 @@
 //! let _: &migrate::Migrations = &migrate_type_tests::MIGRATIONS;
 //! ```
 
+// The mapped types are named `migrate_type_tests::..` in Cargo.toml, so that
+// the path resolves in the tests and, through this, in the crate itself.
+extern crate self as migrate_type_tests;
+
 /// The migrations the tests apply before their queries run.
 pub static MIGRATIONS: migrate::Migrations = migrate::embed!();
 
@@ -35,4 +39,19 @@ pub struct Build {
     pub id: i32,
     pub branch: String,
     pub duration: Option<migrate::types::Interval>,
+}
+
+/// A composite with an enum inside: `task_ref`.
+#[derive(Clone, Debug, PartialEq, Eq, migrate::Composite)]
+#[migrate(type_name = "task_ref")]
+pub struct TaskRef {
+    pub id: i32,
+    pub status: TaskStatus,
+}
+
+/// An anonymous record (`(id, status)`), read by position.
+#[derive(Clone, Debug, PartialEq, Eq, migrate::Composite)]
+pub struct IdAndLabel {
+    pub id: i32,
+    pub label: String,
 }

@@ -4,7 +4,7 @@
 
 use migrate::types::Interval;
 use migrate_test_support::TestDatabase;
-use migrate_type_tests::{Build, HeaderPair, TaskStatus};
+use migrate_type_tests::{Build, HeaderPair, IdAndLabel, TaskRef, TaskStatus};
 use postgres::Client;
 
 fn database(prefix: &str) -> (TestDatabase, Client) {
@@ -115,5 +115,42 @@ fn a_table_row_and_an_anonymous_record_read_as_derived_structs() {
             name: "x-id".to_owned(),
             value: Some(vec![1, 2]),
         }
+    );
+}
+
+#[test]
+fn an_enum_inside_a_composite_and_records_as_structs() {
+    let (_db, mut client) = database("nested");
+    let task = TaskRef {
+        id: 7,
+        status: TaskStatus::Finished,
+    };
+    let row = migrate::query!(
+        "SELECT $1::task_ref AS task, ARRAY[$1::task_ref] AS tasks, ($1::task_ref).status AS status",
+        &task
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.task, Some(task.clone()));
+    assert_eq!(row.tasks, vec![task]);
+    assert_eq!(row.status, Some(TaskStatus::Finished));
+    let records = migrate::query_scalar!(
+        r#"SELECT array_agg((t.id, t.label) ORDER BY t.id) AS "records!: Vec<migrate_type_tests::IdAndLabel>"
+           FROM (VALUES (1, 'one'), (2, 'two')) AS t (id, label)"#
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(
+        records,
+        vec![
+            IdAndLabel {
+                id: 1,
+                label: "one".to_owned()
+            },
+            IdAndLabel {
+                id: 2,
+                label: "two".to_owned()
+            }
+        ]
     );
 }

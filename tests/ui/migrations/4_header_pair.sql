@@ -1,0 +1,1 @@
+CREATE TYPE header_pair AS (name text, value bytea);

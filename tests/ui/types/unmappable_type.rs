@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query!("SELECT to_tsvector(title) AS words FROM tasks");
+}
