@@ -75,8 +75,10 @@
 //! enums and `xml`), `Vec<u8>`, `Vec<T>` for arrays, `serde_json::Value` for
 //! json and jsonb, `IpAddr` for inet, `u32` for `oid`, `regclass` and their
 //! family, `postgres::types::PgLsn`, `()` for `void`, and from [`types`]:
-//! `Interval`, `TimeTz`, `Money`, `MacAddr`, `MacAddr8`, `Range<T>` for range
-//! types; with features: `uuid::Uuid` (`uuid`), `rust_decimal::Decimal`
+//! `Interval`, `TimeTz`, `Money`, `MacAddr`, `MacAddr8`, `Range<T>` and
+//! `Multirange<T>`, the geometric types (`Point`, `Rect` for `box`, ...);
+//! enums and composites mapped to your own types with [`Enum`] and
+//! [`Composite`]; with features: `uuid::Uuid` (`uuid`), `rust_decimal::Decimal`
 //! for numeric (`rust_decimal`), dates and times from `chrono` (`chrono`) or
 //! `time` (`time`). A type with no Rust type is a compile error that says
 //! how to cast it or name a type of your own. A column alias can override as sqlx spells it:

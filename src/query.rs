@@ -737,6 +737,15 @@ impl<T, A: Encode<T>> Accepts<crate::types::Range<T>> for crate::types::Range<A>
 impl<T, A: Encode<T>> Accepts<crate::types::Range<T>> for Option<crate::types::Range<A>> {}
 impl<T, A: Encode<T>> Accepts<Vec<crate::types::Range<T>>> for Vec<crate::types::Range<A>> {}
 impl<T, A: Encode<T>> Accepts<Vec<crate::types::Range<T>>> for &[crate::types::Range<A>] {}
+impl<T, A: Encode<T>> Accepts<crate::types::Multirange<T>> for crate::types::Multirange<A> {}
+impl<T, A: Encode<T>> Accepts<crate::types::Multirange<T>> for Option<crate::types::Multirange<A>> {}
+encode_with_arrays!(crate::types::Point: crate::types::Point);
+encode_with_arrays!(crate::types::Line: crate::types::Line);
+encode_with_arrays!(crate::types::LineSegment: crate::types::LineSegment);
+encode_with_arrays!(crate::types::Rect: crate::types::Rect);
+encode_with_arrays!(crate::types::Path: crate::types::Path);
+encode_with_arrays!(crate::types::Polygon: crate::types::Polygon);
+encode_with_arrays!(crate::types::Circle: crate::types::Circle);
 
 #[cfg(feature = "uuid")]
 encode_with_arrays!(uuid::Uuid: uuid::Uuid);

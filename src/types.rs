@@ -9,7 +9,10 @@
 //! - [`Money`]: `money`, in the currency's smallest unit;
 //! - [`MacAddr`], [`MacAddr8`]: `macaddr`, `macaddr8`;
 //! - [`Range`]: any range type (`int4range`, `tstzrange`, a range type of
-//!   the migrations) over the Rust type of its subtype.
+//!   the migrations) over the Rust type of its subtype, and [`Multirange`];
+//! - the geometric types: [`Point`], [`Line`], [`LineSegment`], [`Rect`],
+//!   [`Path`], [`Polygon`], [`Circle`] (the driver's `geo-types` support
+//!   covers three of the seven).
 //!
 //! ```
 //! use migrate::types::Interval;
@@ -24,6 +27,10 @@ use std::ops::Bound;
 use postgres::types::private::BytesMut;
 use postgres::types::{FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 use postgres_protocol::types as wire;
+
+mod geometry;
+
+pub use geometry::{Circle, Line, LineSegment, Path, Point, Polygon, Rect};
 
 type Result<T> = std::result::Result<T, Box<dyn Error + Sync + Send>>;
 
@@ -286,16 +293,32 @@ fn subtype(ty: &Type) -> Option<&Type> {
     }
 }
 
+fn range_from_sql<'a, T: FromSql<'a>>(subtype: &Type, raw: &'a [u8]) -> Result<Range<T>> {
+    Ok(match wire::range_from_sql(raw)? {
+        wire::Range::Empty => Range::Empty,
+        wire::Range::Nonempty(lower, upper) => Range::Bounded(
+            bound_from_sql(subtype, lower)?,
+            bound_from_sql(subtype, upper)?,
+        ),
+    })
+}
+
+fn range_to_sql<T: ToSql>(range: &Range<T>, subtype: &Type, out: &mut BytesMut) -> Result<()> {
+    match range {
+        Range::Empty => wire::empty_range_to_sql(out),
+        Range::Bounded(lower, upper) => wire::range_to_sql(
+            |out| bound_to_sql(lower, subtype, out),
+            |out| bound_to_sql(upper, subtype, out),
+            out,
+        )?,
+    }
+    Ok(())
+}
+
 impl<'a, T: FromSql<'a>> FromSql<'a> for Range<T> {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self> {
         let subtype = subtype(ty).ok_or("not a range type")?;
-        Ok(match wire::range_from_sql(raw)? {
-            wire::Range::Empty => Self::Empty,
-            wire::Range::Nonempty(lower, upper) => Self::Bounded(
-                bound_from_sql(subtype, lower)?,
-                bound_from_sql(subtype, upper)?,
-            ),
-        })
+        range_from_sql(subtype, raw)
     }
 
     fn accepts(ty: &Type) -> bool {
@@ -306,19 +329,77 @@ impl<'a, T: FromSql<'a>> FromSql<'a> for Range<T> {
 impl<T: ToSql> ToSql for Range<T> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull> {
         let subtype = subtype(ty).ok_or("not a range type")?;
-        match self {
-            Self::Empty => wire::empty_range_to_sql(out),
-            Self::Bounded(lower, upper) => wire::range_to_sql(
-                |out| bound_to_sql(lower, subtype, out),
-                |out| bound_to_sql(upper, subtype, out),
-                out,
-            )?,
-        }
+        range_to_sql(self, subtype, out)?;
         Ok(IsNull::No)
     }
 
     fn accepts(ty: &Type) -> bool {
         subtype(ty).is_some_and(T::accepts)
+    }
+
+    to_sql_checked!();
+}
+
+/// A value of a multirange type (`int4multirange`, `tstzmultirange`, ...):
+/// its ranges, in PostgreSQL's order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Multirange<T>(pub Vec<Range<T>>);
+
+fn multirange_subtype(ty: &Type) -> Option<&Type> {
+    match ty.kind() {
+        Kind::Multirange(subtype) => Some(subtype),
+        Kind::Domain(base) => multirange_subtype(base),
+        _ => None,
+    }
+}
+
+impl<'a, T: FromSql<'a>> FromSql<'a> for Multirange<T> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self> {
+        let subtype = multirange_subtype(ty).ok_or("not a multirange type")?;
+        let mut raw = raw;
+        let take = |raw: &mut &'a [u8], n: usize| -> Result<&'a [u8]> {
+            if raw.len() < n {
+                return Err("invalid multirange value: it ends early".into());
+            }
+            let (head, rest) = raw.split_at(n);
+            *raw = rest;
+            Ok(head)
+        };
+        let count = i32::from_be_bytes(exact(take(&mut raw, 4)?, "multirange")?);
+        let mut ranges = Vec::new();
+        for _ in 0..count {
+            let len = i32::from_be_bytes(exact(take(&mut raw, 4)?, "multirange")?);
+            let len = usize::try_from(len).map_err(|_| "invalid multirange value")?;
+            ranges.push(range_from_sql(subtype, take(&mut raw, len)?)?);
+        }
+        if !raw.is_empty() {
+            return Err("invalid multirange value: bytes left over".into());
+        }
+        Ok(Self(ranges))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        multirange_subtype(ty).is_some_and(T::accepts)
+    }
+}
+
+impl<T: ToSql> ToSql for Multirange<T> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull> {
+        let subtype = multirange_subtype(ty).ok_or("not a multirange type")?;
+        let count = i32::try_from(self.0.len()).map_err(|_| "too many ranges")?;
+        out.extend_from_slice(&count.to_be_bytes());
+        for range in &self.0 {
+            let start = out.len();
+            out.extend_from_slice(&[0; 4]);
+            range_to_sql(range, subtype, out)?;
+            let len = i32::try_from(out.len() - start - 4).map_err(|_| "a range is too large")?;
+            out[start..start + 4].copy_from_slice(&len.to_be_bytes());
+        }
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        multirange_subtype(ty).is_some_and(T::accepts)
     }
 
     to_sql_checked!();

@@ -155,6 +155,10 @@ fn element_type(
         let bound = element_type(schema, types, &SqlType::builtin(subtype), depth + 1)?;
         Ok(plain(&format!("{TYPES}::Range<{}>", bound.ty)))
     };
+    let multirange = |subtype: &str| -> Result<RustType, NoRustType> {
+        let bound = element_type(schema, types, &SqlType::builtin(subtype), depth + 1)?;
+        Ok(plain(&format!("{TYPES}::Multirange<{}>", bound.ty)))
+    };
     Ok(match ty.name.as_str() {
         "bool" => plain("bool"),
         "int2" => plain("i16"),
@@ -184,6 +188,19 @@ fn element_type(
         "macaddr" => plain(&format!("{TYPES}::MacAddr")),
         "macaddr8" => plain(&format!("{TYPES}::MacAddr8")),
         "pg_lsn" => plain("::migrate::__private::postgres::types::PgLsn"),
+        "point" => plain(&format!("{TYPES}::Point")),
+        "line" => plain(&format!("{TYPES}::Line")),
+        "lseg" => plain(&format!("{TYPES}::LineSegment")),
+        "box" => plain(&format!("{TYPES}::Rect")),
+        "path" => plain(&format!("{TYPES}::Path")),
+        "polygon" => plain(&format!("{TYPES}::Polygon")),
+        "circle" => plain(&format!("{TYPES}::Circle")),
+        "int4multirange" => multirange("int4")?,
+        "int8multirange" => multirange("int8")?,
+        "nummultirange" => multirange("numeric")?,
+        "datemultirange" => multirange("date")?,
+        "tsmultirange" => multirange("timestamp")?,
+        "tstzmultirange" => multirange("timestamptz")?,
         "int4range" => range("int4")?,
         "int8range" => range("int8")?,
         "numrange" => range("numeric")?,

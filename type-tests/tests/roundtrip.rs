@@ -244,3 +244,86 @@ fn inet_arrays_and_enum_arrays() {
     .unwrap();
     assert_eq!(found, Some(true));
 }
+
+#[test]
+fn geometric_types_and_multiranges() {
+    use migrate::types::{Circle, Line, LineSegment, Multirange, Path, Point, Polygon, Rect};
+    let (_db, mut client) = database("geometry");
+    let point = Point { x: 1.5, y: -2.0 };
+    let line = Line {
+        a: 1.0,
+        b: -1.0,
+        c: 0.5,
+    };
+    let segment = LineSegment {
+        start: Point { x: 0.0, y: 0.0 },
+        end: point,
+    };
+    let rectangle = Rect {
+        high: Point { x: 2.0, y: 3.0 },
+        low: Point { x: 0.0, y: 1.0 },
+    };
+    let path = Path {
+        closed: false,
+        points: vec![Point { x: 0.0, y: 0.0 }, point],
+    };
+    let polygon = Polygon {
+        points: vec![
+            Point { x: 0.0, y: 0.0 },
+            Point { x: 1.0, y: 0.0 },
+            Point { x: 0.0, y: 1.0 },
+        ],
+    };
+    let circle = Circle {
+        center: point,
+        radius: 4.0,
+    };
+    let row = migrate::query!(
+        "SELECT $1::point AS point, $1::point::text AS point_text, $2::line AS line,
+                $3::lseg AS segment, $4::box AS rectangle, $4::box::text AS box_text,
+                $5::path AS path, $5::path::text AS path_text, $6::polygon AS polygon,
+                $7::circle AS circle, $7::circle::text AS circle_text,
+                ARRAY[$1::point] AS points, NULL::circle AS absent",
+        point,
+        line,
+        segment,
+        rectangle,
+        &path,
+        &polygon,
+        circle
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.point, Some(point));
+    assert_eq!(row.point_text.as_deref(), Some("(1.5,-2)"));
+    assert_eq!(row.line, Some(line));
+    assert_eq!(row.segment, Some(segment));
+    assert_eq!(row.rectangle, Some(rectangle));
+    assert_eq!(row.box_text.as_deref(), Some("(2,3),(0,1)"));
+    assert_eq!(row.path, Some(path));
+    assert_eq!(row.path_text.as_deref(), Some("[(0,0),(1.5,-2)]"));
+    assert_eq!(row.polygon, Some(polygon));
+    assert_eq!(row.circle, Some(circle));
+    assert_eq!(row.circle_text.as_deref(), Some("<(1.5,-2),4>"));
+    assert_eq!(row.points, vec![point]);
+    assert_eq!(row.absent, None);
+
+    let ranges = Multirange(vec![Range::closed_open(1, 3), Range::closed_open(5, 8)]);
+    let row = migrate::query!(
+        "SELECT $1::int4multirange AS ranges, $1::int4multirange::text AS text,
+                '{}'::int4multirange AS empty, int4multirange(int4range(7, 9), int4range(1, 2)) AS built",
+        &ranges
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.ranges, Some(ranges));
+    assert_eq!(row.text.as_deref(), Some("{[1,3),[5,8)}"));
+    assert_eq!(row.empty, Multirange(Vec::new()));
+    assert_eq!(
+        row.built,
+        Some(Multirange(vec![
+            Range::closed_open(1, 2),
+            Range::closed_open(7, 9)
+        ]))
+    );
+}
