@@ -14,6 +14,8 @@ pub const FEATURES: &str = concat!(
     cfg!(feature = "chrono"),
     " time=",
     cfg!(feature = "time"),
+    " bit-vec=",
+    cfg!(feature = "bit-vec"),
 );
 
 /// How a value of a SQL type is read from a row and passed as an argument.
@@ -220,6 +222,12 @@ fn element_type(
             "::migrate::__private::rust_decimal::Decimal",
         )?,
         "date" | "time" | "timestamp" | "timestamptz" => date_time(ty)?,
+        "bit" | "varbit" => gated(
+            ty,
+            "bit-vec",
+            cfg!(feature = "bit-vec"),
+            "::migrate::__private::bit_vec::BitVec",
+        )?,
         "record" => return Err(NoRustType::Row(ty.to_string())),
         _ => return Err(NoRustType::Unmapped(ty.to_string())),
     })

@@ -327,3 +327,23 @@ fn geometric_types_and_multiranges() {
         ]))
     );
 }
+
+#[test]
+fn bit_strings_with_the_bit_vec_feature() {
+    let (_db, mut client) = database("bits");
+    let mut bits = bit_vec::BitVec::from_bytes(&[0b1010_0000]);
+    bits.truncate(3);
+    let row = migrate::query!(
+        "SELECT $1::varbit AS bits, $1::varbit::text AS text, '1100'::bit(4) AS fixed,
+                ARRAY[$1::varbit] AS many",
+        &bits
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.bits, Some(bits.clone()));
+    assert_eq!(row.text.as_deref(), Some("101"));
+    let mut fixed = bit_vec::BitVec::from_bytes(&[0b1100_0000]);
+    fixed.truncate(4);
+    assert_eq!(row.fixed, fixed);
+    assert_eq!(row.many, vec![bits]);
+}
