@@ -80,7 +80,8 @@
 //! enums and composites mapped to your own types with [`Enum`] and
 //! [`Composite`]; with features: `uuid::Uuid` (`uuid`), `rust_decimal::Decimal`
 //! for numeric (`rust_decimal`), dates and times from `chrono` (`chrono`) or
-//! `time` (`time`), `bit_vec::BitVec` for bit and varbit (`bit-vec`). A type with no Rust type is a compile error that says
+//! `time` (`time`), `bit_vec::BitVec` for bit and varbit (`bit-vec`),
+//! `cidr::IpCidr` for cidr (`cidr`). A type with no Rust type is a compile error that says
 //! how to cast it or name a type of your own. A column alias can override as sqlx spells it:
 //! `"id!"` (not null), `"id?"` (nullable), `"kind: MyEnum"` (your type).
 //!
@@ -186,6 +187,8 @@ pub mod __private {
     pub use bit_vec;
     #[cfg(feature = "chrono")]
     pub use chrono;
+    #[cfg(feature = "cidr")]
+    pub use cidr;
     pub use migrate_core;
     pub use migrate_runtime;
     pub use postgres;

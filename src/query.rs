@@ -751,6 +751,8 @@ encode_with_arrays!(crate::types::Circle: crate::types::Circle);
 encode_with_arrays!(uuid::Uuid: uuid::Uuid);
 #[cfg(feature = "bit-vec")]
 encode_with_arrays!(bit_vec::BitVec: bit_vec::BitVec);
+#[cfg(feature = "cidr")]
+encode_with_arrays!(cidr::IpCidr: cidr::IpCidr);
 #[cfg(feature = "rust_decimal")]
 encode_with_arrays!(rust_decimal::Decimal: rust_decimal::Decimal);
 #[cfg(feature = "chrono")]

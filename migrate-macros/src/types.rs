@@ -16,6 +16,8 @@ pub const FEATURES: &str = concat!(
     cfg!(feature = "time"),
     " bit-vec=",
     cfg!(feature = "bit-vec"),
+    " cidr=",
+    cfg!(feature = "cidr"),
 );
 
 /// How a value of a SQL type is read from a row and passed as an argument.
@@ -222,6 +224,14 @@ fn element_type(
             "::migrate::__private::rust_decimal::Decimal",
         )?,
         "date" | "time" | "timestamp" | "timestamptz" => date_time(ty)?,
+        // The driver reads an inet into an `IpAddr` without its netmask; a
+        // cidr is its netmask, so it needs the `cidr` crate's type.
+        "cidr" => gated(
+            ty,
+            "cidr",
+            cfg!(feature = "cidr"),
+            "::migrate::__private::cidr::IpCidr",
+        )?,
         "bit" | "varbit" => gated(
             ty,
             "bit-vec",

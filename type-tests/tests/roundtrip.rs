@@ -347,3 +347,18 @@ fn bit_strings_with_the_bit_vec_feature() {
     assert_eq!(row.fixed, fixed);
     assert_eq!(row.many, vec![bits]);
 }
+
+#[test]
+fn cidr_with_the_cidr_feature() {
+    let (_db, mut client) = database("cidr");
+    let network: cidr::IpCidr = "10.1.0.0/16".parse().unwrap();
+    let row = migrate::query!(
+        "SELECT $1::cidr AS network, $1::cidr::text AS text, ARRAY[$1::cidr] AS many",
+        network
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.network, Some(network));
+    assert_eq!(row.text.as_deref(), Some("10.1.0.0/16"));
+    assert_eq!(row.many, vec![network]);
+}
