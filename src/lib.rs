@@ -97,6 +97,10 @@
 //!    not know the macros read it: after editing the migrations, touch the
 //!    crate (or use the build script, which tells Cargo).
 //!
+//! The types a project maps (`[package.metadata.migrate.types]`, see
+//! [`Enum`]) come the same way: written by the build script, or without one
+//! from `MIGRATE_TYPES`, a JSON object (`{"task_status": "crate::TaskStatus"}`).
+//!
 //! # Compile time
 //!
 //! The schema is loaded once per compiler process and each query is checked

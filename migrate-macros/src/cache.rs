@@ -259,6 +259,11 @@ mod tests {
                     lenient: true,
                     mapped: false,
                 }),
+                Ok(Param {
+                    ty: "crate::TaskStatus".to_owned(),
+                    lenient: false,
+                    mapped: true,
+                }),
             ],
             getters: vec![Ok(Getter {
                 name: "display name".to_owned(),
@@ -274,7 +279,7 @@ mod tests {
         let params = prepared.params.iter().map(|param| {
             param
                 .as_ref()
-                .map(|param| format!("{} {}", param.lenient, param.ty))
+                .map(|param| format!("{} {} {}", param.lenient, param.mapped, param.ty))
         });
         let getters = prepared.getters.iter().map(|getter| {
             getter.as_ref().map(|getter| {
