@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn rejects_unknown_keys_and_layouts() {
         let bad_key = serde_json::json!({ "migrate": { "migration": "m" } });
-                    "unknown key `{other}` in {origin}: expected `migrations`, `layout`, `tool`, `assumed`, `lint` or `types`"
+        expect_test::expect!["unknown key `migration` in [workspace.metadata.migrate]: expected `migrations`, `layout`, `tool`, `assumed`, `lint` or `types`"]
         .assert_eq(
             &from_table(&bad_key, Path::new("/"), "[workspace.metadata.migrate]")
                 .unwrap_err()
