@@ -960,6 +960,10 @@ BEGIN
     EXECUTE format('CREATE TABLE %s (id int)', 'logg' || suffix);
     SELECT relname INTO table_name FROM pg_class LIMIT 1;
     EXECUTE format('ALTER TABLE %I ADD COLUMN x int', table_name);
+    -- No shape, whatever the run-time parts: no warning.
+    EXECUTE format('GRANT SELECT ON %I TO %I', table_name, current_user);
+    -- Enum labels are shape: a value known only at run time is warned about.
+    EXECUTE format('CREATE TYPE mood AS ENUM (%L)', owner_name);
 END $$;
 "#,
         expect![[r#"
@@ -974,6 +978,12 @@ END $$;
               --> inline.sql:15:5
                |
             15 |     EXECUTE format('ALTER TABLE %I ADD COLUMN x int', table_name);
+               |     ^^^^^^^
+               = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
+            warning: this EXECUTE runs SQL whose shape depends on a value known only at run time in a type's definition, which the fold cannot know before the block runs; it assumed the statement changes no table, column or type and folded the rest of the DO block
+              --> inline.sql:19:5
+               |
+            19 |     EXECUTE format('CREATE TYPE mood AS ENUM (%L)', owner_name);
                |     ^^^^^^^
                = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
         "#]],

@@ -55,6 +55,26 @@ const NEUTRAL: [&str; 15] = [
     "GET", "ASSERT", "TRUNCATE", "NOTIFY", "ANALYZE",
 ];
 
+/// Statements an `EXECUTE` may build from run-time data without changing
+/// a shape, whatever that data is.
+const NEUTRAL_WHATEVER_THE_DATA: [&[&str]; 15] = [
+    &["GRANT"],
+    &["REVOKE"],
+    &["ANALYZE"],
+    &["ANALYSE"],
+    &["VACUUM"],
+    &["REINDEX"],
+    &["CLUSTER"],
+    &["INSERT"],
+    &["UPDATE"],
+    &["DELETE"],
+    &["TRUNCATE"],
+    &["NOTIFY"],
+    &["LOCK"],
+    &["REFRESH", "MATERIALIZED", "VIEW"],
+    &["CHECKPOINT"],
+];
+
 /// The SQL statements among those (the others are PL/pgSQL's own).
 const SQL: [&str; 11] = [
     "SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "PERFORM", "LOCK", "TRUNCATE",
@@ -677,6 +697,31 @@ impl Folder {
         }
         let directed = unparsed::directive(body.before(at).0).is_some();
         let execute_range = body.file_range(at, at);
+        // Enum labels are shape: a placeholder cannot stand for them.
+        let value = match value {
+            Eval::Text(built)
+                if built.placeholders
+                    && Tokens::new(&built.text).is_some_and(|tokens| {
+                        tokens.keywords_at(0, &["CREATE", "TYPE"])
+                            || tokens.keywords_at(0, &["ALTER", "TYPE"])
+                    }) =>
+            {
+                Eval::Unknown("a value known only at run time in a type's definition".to_owned())
+            }
+            other => other,
+        };
+        // SQL that changes no shape whatever the run-time parts are.
+        if matches!(value, Eval::Unknown(_))
+            && !directed
+            && let Eval::Text(lenient) = Reader::lenient(body, at + 1..expression_end).read()
+            && Tokens::new(&lenient.text).is_some_and(|tokens| {
+                NEUTRAL_WHATEVER_THE_DATA
+                    .iter()
+                    .any(|words| tokens.keywords_at(0, words))
+            })
+        {
+            return Ok(());
+        }
         let built = match value {
             Eval::Text(built) if !directed => built,
             Eval::Null | Eval::Fails(_) if !directed => {
