@@ -964,6 +964,8 @@ BEGIN
     EXECUTE format('GRANT SELECT ON %I TO %I', table_name, current_user);
     -- Enum labels are shape: a value known only at run time is warned about.
     EXECUTE format('CREATE TYPE mood AS ENUM (%L)', owner_name);
+    -- So is a default from one that stays when the block ends.
+    EXECUTE format('ALTER TABLE t ADD COLUMN made_by text DEFAULT %L', owner_name);
 END $$;
 "#,
         expect![[r#"
@@ -974,6 +976,7 @@ END $$;
               created_at timestamp with time zone [timestamp with time zone]
               Owner text [text] not null
               n2 integer [integer]
+              made_by text [text] default '?'::text
             warning: this EXECUTE runs SQL whose shape depends on the variable "table_name" in a %I, which the fold cannot know before the block runs; it assumed the statement changes no table, column or type and folded the rest of the DO block
               --> inline.sql:15:5
                |
@@ -986,6 +989,12 @@ END $$;
             19 |     EXECUTE format('CREATE TYPE mood AS ENUM (%L)', owner_name);
                |     ^^^^^^^
                = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
+            warning: this DO block gives column "made_by" of relation "t" a default built from a value it knows only when it runs; the fold holds '?' in its place
+             --> inline.sql:2:1
+              |
+            2 | DO $$
+              | ^^
+              = help: if the default matters, state the statement with its value in a `-- migrate:assume <SQL>;` comment line right before its EXECUTE, inside the DO block
         "#]],
     );
     // What PostgreSQL rejects when the block runs is an error: a syntax

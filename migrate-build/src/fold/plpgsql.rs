@@ -172,6 +172,9 @@ struct Body<'a> {
     /// How many enclosing blocks have an exception handler, which may catch
     /// what an `EXECUTE` raises when it runs.
     handled_depth: usize,
+    /// Whether an `EXECUTE` folded SQL with a placeholder for a value known
+    /// only at run time.
+    placeholders: bool,
 }
 
 impl<'a> Body<'a> {
@@ -207,6 +210,7 @@ impl<'a> Body<'a> {
             declared_at: HashMap::new(),
             shadowed: HashSet::new(),
             handled_depth: 0,
+            placeholders: false,
         })
     }
 
@@ -509,10 +513,46 @@ impl Folder {
                     "state what the block changes with a `-- migrate:assume <SQL>;` comment line right before it, or silence this warning with `-- migrate:ignore`",
                 ),
             );
+        } else if body.placeholders {
+            self.placeholder_defaults(stmt, &saved);
         }
         // Syntax errors stand whatever the fold made of the block.
         self.diagnostics.append(&mut body.syntax_errors);
         true
+    }
+
+    /// A default the block built from a value it knows only when it runs
+    /// (`DEFAULT %L`) and did not drop again: the fold holds the
+    /// placeholder there, and says so.
+    fn placeholder_defaults(&mut self, stmt: &Stmt, before: &Folder) {
+        let mut warnings = Vec::new();
+        for (name, relation) in &self.schema.relations {
+            for column in &relation.columns {
+                let Some(default) = column.default.as_deref() else {
+                    continue;
+                };
+                let earlier = before
+                    .schema
+                    .relations
+                    .get(name)
+                    .and_then(|relation| relation.column(&column.name))
+                    .and_then(|column| column.default.as_deref());
+                if default.contains(execute::PLACEHOLDER) && earlier != Some(default) {
+                    warnings.push(
+                        stmt.warning_at_start(format!(
+                            "this DO block gives column \"{}\" of relation \"{}\" a default built from a value it knows only when it runs; the fold holds {} in its place",
+                            column.name,
+                            name.name,
+                            execute::PLACEHOLDER
+                        ))
+                        .with_help(
+                            "if the default matters, state the statement with its value in a `-- migrate:assume <SQL>;` comment line right before its EXECUTE, inside the DO block",
+                        ),
+                    );
+                }
+            }
+        }
+        self.diagnostics.append(&mut warnings);
     }
 
     /// `[<<label>>] [DECLARE ..] BEGIN .. [EXCEPTION ..] END [label];` at
@@ -781,6 +821,7 @@ impl Folder {
             }
             return Ok(());
         }
+        body.placeholders |= built.placeholders;
         let before = self.diagnostics.len();
         self.statement(&Stmt::new(&built.text, 0));
         for diagnostic in &mut self.diagnostics[before..] {
