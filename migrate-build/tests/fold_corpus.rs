@@ -446,3 +446,34 @@ fn default_normalisation_removes_casts_and_spaces() {
     assert!(!is_date_partition("v1_dags_olap"));
     let _ = Path::new(".");
 }
+
+/// defguard adds its ACL tables' audit columns in a `DO` block, through
+/// `EXECUTE format(.. %L ..)` and `EXECUTE '..'`: every query of its sqlx
+/// cache that names them is described against the fold without an error.
+#[test]
+fn defguard_queries_see_the_columns_its_do_block_adds() {
+    let dir = migrate_test_support::corpus_dir().join("defguard");
+    let discovered = discover(&dir.join("migrations"), None).expect("defguard discovers");
+    let folded = fold(&discovered.migrations);
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(dir.join("sqlx-cache")).expect("sqlx-cache") {
+        let path = entry.expect("an entry").path();
+        let text = std::fs::read_to_string(&path).expect("a cache file");
+        let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let Some(sql) = json["query"].as_str() else {
+            continue;
+        };
+        if !(sql.contains("modified_at") || sql.contains("modified_by")) {
+            continue;
+        }
+        checked += 1;
+        if let Err(errors) = migrate_build::analyze::describe(&folded.schema, sql) {
+            let messages: Vec<String> = errors.into_iter().map(|error| error.message).collect();
+            failures.push(format!("{}: {}", path.display(), messages.join("; ")));
+        }
+    }
+    println!("defguard: {checked} queries name the audit columns");
+    assert!(checked >= 7, "the cache holds the queries that name them");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
