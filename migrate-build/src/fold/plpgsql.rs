@@ -411,6 +411,79 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// The variable of the loop header from `start` (`FOR`/`FOREACH`) to
+    /// `open` (its `LOOP`) and the values it takes, when they are known
+    /// before the block runs: an integer range of literals, or an `ARRAY[..]`
+    /// of values the block knows.
+    fn constant_iterations(&self, start: usize, open: usize) -> Option<(String, Vec<Eval>)> {
+        let variable = self.word(start + 1)?;
+        if !self.is(start + 2, "IN") {
+            return None;
+        }
+        if self.is(start, "FOREACH") {
+            let array_literal = self.is(start + 3, "ARRAY")
+                && self.is(start + 4, "ARRAY")
+                && matches!(self.token(start + 5), Some(Token::LBracket))
+                && matches!(self.token(open - 1), Some(Token::RBracket));
+            if !array_literal {
+                return None;
+            }
+            let mut values = Vec::new();
+            let mut from = start + 6;
+            let mut depth = 0i32;
+            for at in start + 6..open {
+                match self.token(at) {
+                    Some(Token::LParen | Token::LBracket) => depth += 1,
+                    Some(Token::RParen) => depth -= 1,
+                    Some(Token::RBracket) if depth > 0 => depth -= 1,
+                    Some(Token::Comma | Token::RBracket) if depth == 0 => {
+                        match Reader::new(self, from..at).read() {
+                            value @ (Eval::Text(_) | Eval::Null) => values.push(value),
+                            _ => return None,
+                        }
+                        from = at + 1;
+                    }
+                    _ => {}
+                }
+            }
+            return Some((variable, values));
+        }
+        if !self.is(start, "FOR") || open <= start + 3 {
+            return None;
+        }
+        // `[REVERSE] low .. high [BY step]`, read from its text.
+        let text = self
+            .text
+            .get(self.ranges[start + 3].start..self.ranges[open - 1].end)?
+            .to_ascii_lowercase();
+        let (reverse, range) = match text.trim().strip_prefix("reverse") {
+            Some(rest) if rest.starts_with(char::is_whitespace) => (true, rest),
+            _ => (false, text.trim()),
+        };
+        let (bounds, step) = match range.split_once(" by ") {
+            Some((bounds, step)) => (bounds, step.trim().parse::<i64>().ok()?),
+            None => (range, 1),
+        };
+        let (low, high) = bounds.split_once("..")?;
+        let (low, high) = (
+            low.trim().parse::<i64>().ok()?,
+            high.trim().parse::<i64>().ok()?,
+        );
+        if step <= 0 {
+            return None;
+        }
+        let mut values = Vec::new();
+        let mut value = low;
+        while (!reverse && value <= high) || (reverse && value >= high) {
+            values.push(Eval::Text(execute::Built::number(value)));
+            if values.len() > 1_000 {
+                break;
+            }
+            value = if reverse { value - step } else { value + step };
+        }
+        Some((variable, values))
+    }
+
     /// The value of a variable at the statement being read.
     fn value_of(&self, name: &str) -> Eval {
         if self.shadowed.contains(name) {
@@ -915,7 +988,21 @@ impl Folder {
             return Err(Unreadable);
         }
         let inside = open + 1..close;
-        let reason = if body.executes(inside.clone()) {
+        let runs_ddl = body.executes(inside.clone())
+            || body.has_ddl(inside.clone())
+            || self.ddl_function_call(body, inside.clone()).is_some();
+        let mut failed_turn = None;
+        if runs_ddl {
+            match self.unrolled(body, at, start, open, close, mode) {
+                Ok(()) => return Ok(end),
+                Err(failure) => failed_turn = failure,
+            }
+        }
+        let reason = if let Some(failure) = failed_turn {
+            format!(
+                "turns over values known before the block runs, but a turn does not fold cleanly ({failure})"
+            )
+        } else if body.executes(inside.clone()) {
             "runs SQL built at run time (EXECUTE), which the fold cannot see".to_owned()
         } else if body.has_ddl(inside.clone()) {
             "runs DDL as many times as it turns, which the fold cannot know".to_owned()
@@ -940,6 +1027,56 @@ impl Folder {
             ),
         )?;
         Ok(end)
+    }
+
+    /// A loop over values known before the block runs (`FOR i IN 1..3`,
+    /// `FOREACH t IN ARRAY ARRAY['a', 'b']`), read once per value with its
+    /// variable bound to it. When it is not (a statement the reader does
+    /// not know, `EXIT`, any diagnostic: the first one is returned), the
+    /// fold is as it was before the loop.
+    fn unrolled(
+        &mut self,
+        body: &mut Body,
+        at: usize,
+        start: usize,
+        open: usize,
+        close: usize,
+        mode: Mode,
+    ) -> Result<(), Option<String>> {
+        /// Beyond this many turns the loop is warned about, not unrolled.
+        const MAX_TURNS: usize = 1_000;
+        if mode != Mode::Run || unparsed::directive(body.before(at).0).is_some() {
+            return Err(None);
+        }
+        let Some((variable, values)) = body.constant_iterations(start, open) else {
+            return Err(None);
+        };
+        if values.len() > MAX_TURNS || body.shadowed.contains(&variable) {
+            return Err(None);
+        }
+        let saved = self.clone();
+        let before = self.diagnostics.len();
+        let (saved_values, saved_unseen, saved_placeholders) =
+            (body.values.clone(), body.unseen, body.placeholders);
+        for value in values {
+            body.values.insert(variable.clone(), value);
+            let read = self.statements(body, open + 1, Mode::Run, &["END"]);
+            // Only a loop that folds cleanly each time is taken as unrolled:
+            // a part it cannot see, or a statement that fails (which may
+            // need what that part made), leaves the loop warned about whole.
+            if !matches!(read, Ok(index) if index == close) || self.diagnostics.len() > before {
+                let failure = self
+                    .diagnostics
+                    .get(before)
+                    .map(|diagnostic| diagnostic.message.clone());
+                *self = saved;
+                body.values = saved_values;
+                body.unseen = saved_unseen;
+                body.placeholders = saved_placeholders;
+                return Err(failure);
+            }
+        }
+        Ok(())
     }
 
     /// `IF .. THEN .. [ELSIF .. THEN ..] [ELSE ..] END IF;` at `at`.

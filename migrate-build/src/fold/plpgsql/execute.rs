@@ -45,6 +45,11 @@ impl Built {
         }
     }
 
+    /// An integer's text, as `%s` prints it.
+    pub(super) fn number(value: i64) -> Self {
+        Self::plain(&value.to_string())
+    }
+
     /// Text written as it is in the file from offset `at` on.
     fn written(text: &str, at: usize) -> Self {
         Self {
