@@ -72,7 +72,7 @@ mod merge;
 mod modify;
 mod operators;
 mod overloads;
-mod pg_functions;
+pub(crate) mod pg_functions;
 mod provenance;
 mod query;
 pub(crate) mod scope;

@@ -314,20 +314,3 @@ fn builtin_by_name(name: &str, modifiers: &[i64]) -> Option<ResolvedType> {
         serial: false,
     })
 }
-
-/// The types an extension brings, by extension name: created in the
-/// extension's schema when `CREATE EXTENSION` is folded.
-pub(crate) fn extension_types(extension: &str) -> &'static [&'static str] {
-    match extension {
-        "citext" => &["citext"],
-        "ltree" => &["ltree", "lquery", "ltxtquery"],
-        "hstore" => &["hstore"],
-        "vector" => &["vector", "halfvec", "sparsevec"],
-        "cube" => &["cube"],
-        "isn" => &["ean13", "isbn", "ismn", "issn", "upc"],
-        "postgis" => &["geometry", "geography", "box2d", "box3d"],
-        "pg_trgm" => &["gtrgm"],
-        "seg" => &["seg"],
-        _ => &[],
-    }
-}
