@@ -502,7 +502,14 @@ fn resolve_type_name_str(
             return Ok(SqlType::builtin(builtin).with_modifiers(modifiers.to_vec()));
         }
     }
+    let qualified = schema_name;
     let schema_name = schema_name.unwrap_or("public");
+    if schema.user_type(&Name::new(schema_name, name)).is_none()
+        && let Some((ty, ..)) = crate::extensions::by_typname(schema, name)
+        && qualified.is_none_or(|qualified| qualified == ty.schema)
+    {
+        return Ok(ty.with_modifiers(modifiers.to_vec()));
+    }
     if schema.user_type(&Name::new(schema_name, name)).is_some() {
         return Ok(SqlType::user(schema_name, name));
     }

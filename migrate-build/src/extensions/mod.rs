@@ -24,7 +24,9 @@ use crate::analyze::pg_functions::Proc;
 /// What one extension brings.
 pub(crate) struct Extension {
     pub(crate) name: &'static str,
-    /// The version the catalogue was read from.
+    /// The version the catalogue was read from (provenance; not compared
+    /// with a server's).
+    #[allow(dead_code)]
     pub(crate) version: &'static str,
     /// Extensions that must exist first (`CASCADE` creates them).
     pub(crate) requires: &'static [&'static str],
@@ -53,6 +55,7 @@ pub(crate) struct ExtensionType {
     /// Takes type modifiers (`vector(3)`, `geometry(Point, 4326)`).
     pub(crate) modifiers: bool,
     /// For a domain, the `typname` of its base type; `""` otherwise.
+    #[allow(dead_code)]
     pub(crate) base: &'static str,
 }
 

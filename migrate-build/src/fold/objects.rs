@@ -648,6 +648,11 @@ impl Folder {
         Ok(())
     }
 
+    /// Whether an extension's type takes modifiers (`vector(3)`).
+    pub(crate) fn extension_type_takes_modifiers(&self, ty: &SqlType) -> bool {
+        extensions::type_of(&self.schema, ty).is_some_and(|(_, found)| found.modifiers)
+    }
+
     /// The type an extension installed gives a name, if any.
     pub(crate) fn extension_type(&self, schema: Option<&str>, name: &str) -> Option<SqlType> {
         self.schema

@@ -180,6 +180,12 @@ impl Folder {
             });
         }
         if let Some(ty) = self.extension_type(schema.as_deref(), &type_name) {
+            if !modifiers.is_empty() && !self.extension_type_takes_modifiers(&ty) {
+                return Err(stmt.error(
+                    span,
+                    format!("type modifier is not allowed for type \"{type_name}\""),
+                ));
+            }
             return Ok(ResolvedType {
                 ty: ty.with_modifiers(numeric_modifiers),
                 serial: false,
