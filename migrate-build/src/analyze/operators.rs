@@ -54,6 +54,25 @@ pub(crate) fn operator_name(op: &BinaryOperator) -> Option<String> {
             BinaryOperator::Question => "?",
             BinaryOperator::QuestionAnd => "?&",
             BinaryOperator::QuestionPipe => "?|",
+            // The geometric ones sqlparser names, which extensions also
+            // define (`<->` of pg_trgm and pgvector, `<=>` of pgvector).
+            BinaryOperator::Spaceship => "<=>",
+            BinaryOperator::DoubleHash => "##",
+            BinaryOperator::LtDashGt => "<->",
+            BinaryOperator::AndLt => "&<",
+            BinaryOperator::AndGt => "&>",
+            BinaryOperator::LtLtPipe => "<<|",
+            BinaryOperator::PipeGtGt => "|>>",
+            BinaryOperator::AndLtPipe => "&<|",
+            BinaryOperator::PipeAndGt => "|&>",
+            BinaryOperator::LtCaret => "<^",
+            BinaryOperator::GtCaret => ">^",
+            BinaryOperator::QuestionHash => "?#",
+            BinaryOperator::QuestionDash => "?-",
+            BinaryOperator::QuestionDashPipe => "?-|",
+            BinaryOperator::QuestionDoublePipe => "?||",
+            BinaryOperator::At => "@",
+            BinaryOperator::TildeEq => "~=",
             BinaryOperator::PGCustomBinaryOperator(parts) => {
                 return parts.last().cloned();
             }
