@@ -754,7 +754,14 @@ impl Analyzer<'_> {
         // decides whether the call exists and its type; the hand catalogue
         // adds what it knows of nullability, and types the calls migrate
         // cannot resolve for sure.
-        if builtin_schema {
+        // A call qualified by the schema an extension of the catalogue was
+        // created in resolves over the overloads the catalogue has.
+        let in_extension_schema = !builtin_schema
+            && crate::extensions::installed(self.schema).any(|(extension, in_schema)| {
+                in_schema == parts[0] && extension.functions.binary_search(&name).is_ok()
+            })
+            && !self.schema.functions.keys().any(|n| n.name == name);
+        if builtin_schema || in_extension_schema {
             let never_null = shape.ordered.is_empty()
                 && catalogue(name).is_some_and(|(_, nulls, _)| nulls == Nulls::Never);
             if let Some(typed) =
@@ -1245,6 +1252,16 @@ impl Analyzer<'_> {
             ));
             return Typed::new(Ty::Error, true, span);
         };
+        // pgvector's sum(vector) and avg(vector) return the vector type.
+        if let Ty::Known(ty) = arg.ty.clone()
+            && let Some(ext) = crate::extensions::typname(self.schema, &ty)
+            && let Some(proc) = crate::extensions::installed(self.schema)
+                .flat_map(|(extension, _)| extension.procs)
+                .find(|proc| proc.name == name && proc.args == [ext.as_str()])
+        {
+            let returns = crate::extensions::sql_type(self.schema, proc.returns);
+            return Typed::new(Ty::Known(returns), true, span);
+        }
         let ty = match arg.ty.clone() {
             Ty::Known(ty) => {
                 let base = types::base_type(self.schema, &ty);

@@ -235,6 +235,10 @@ pub(crate) fn explicitly_castable(schema: &Schema, from: &SqlType, to: &SqlType)
     if assignable(schema, from, to) {
         return true;
     }
+    let (from_base, to_base) = (base_type(schema, from), base_type(schema, to));
+    if crate::extensions::cast_context(schema, &from_base, &to_base).is_some() {
+        return true;
+    }
     let from = base_type(schema, from);
     let to = base_type(schema, to);
     if from.array != to.array {
