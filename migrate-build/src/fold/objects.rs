@@ -615,12 +615,15 @@ impl Folder {
             .relations
             .iter()
             .flat_map(|(table, relation)| {
-                relation.columns.iter().filter_map(|column| {
-                    (column.ty.schema == installed.schema
-                        && !column.ty.is_builtin()
-                        && type_names.contains(&column.ty.name.as_str()))
-                    .then(|| (table.clone(), column.name.clone(), column.ty.name.clone()))
-                })
+                relation
+                    .columns
+                    .iter()
+                    .filter(|column| {
+                        column.ty.schema == installed.schema
+                            && !column.ty.is_builtin()
+                            && type_names.contains(&column.ty.name.as_str())
+                    })
+                    .map(|column| (table.clone(), column.name.clone(), column.ty.name.clone()))
             })
             .collect();
         if let Some((table, column, type_name)) = users.first()
