@@ -194,6 +194,16 @@ pub(crate) fn operators<'s>(
     })
 }
 
+/// Whether an extension of the catalogue has an operator spelled `name`.
+pub(crate) fn is_operator(name: &str) -> bool {
+    all().any(|extension| {
+        extension
+            .operators
+            .binary_search_by(|operator| operator.name.cmp(name))
+            .is_ok()
+    })
+}
+
 /// Whether an installed extension of the catalogue has a function called
 /// `name` with overloads left out of its `procs`.
 pub(crate) fn partial(schema: &Schema, name: &str) -> bool {
