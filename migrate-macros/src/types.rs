@@ -136,7 +136,7 @@ fn extension_type(schema: &Schema, ty: &SqlType) -> Option<Result<RustType, Stri
             "::std::collections::HashMap<::std::string::String, ::core::option::Option<::std::string::String>>",
         )),
         name => Err(format!(
-            "type {name} of the extension {extension} has no Rust type in migrate; cast it in SQL (`::text`), or name a Rust type that implements the postgres driver's `FromSql` with an override (`AS \"column: MyType\"`)"
+            "type {name} of the extension {extension} has no Rust type in migrate; cast it through text in SQL (`column::text`, `$1::text::{name}`), or for a column name a Rust type that implements the postgres driver's `FromSql` with an override (`AS \"column: MyType\"`)"
         )),
     })
 }
