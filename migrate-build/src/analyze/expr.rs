@@ -1106,7 +1106,12 @@ impl Analyzer<'_> {
 
     fn composite_field(&self, ty: &SqlType, field: &str) -> Option<SqlType> {
         let name = migrate_core::Name::new(&ty.schema, &ty.name);
-        if let Some(relation) = self.schema.relation(&name) {
+        if let Some(relation) = self
+            .schema
+            .relation(&name)
+            .or_else(|| crate::extensions::relation(self.schema, &name))
+            .or_else(|| crate::extensions::composite(self.schema, &name))
+        {
             return relation.column(field).map(|c| c.ty.clone());
         }
         match &self.schema.user_type(&name)?.kind {

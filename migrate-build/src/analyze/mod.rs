@@ -907,11 +907,13 @@ impl<'s> Analyzer<'s> {
     }
 
     /// A relation a query can read by `name`: one the migrations made, one
-    /// PostgreSQL has built in (`pg_catalog.pg_class`), or a sequence.
+    /// PostgreSQL has built in (`pg_catalog.pg_class`), one an extension
+    /// created (postgis' `spatial_ref_sys`), or a sequence.
     pub(crate) fn relation(&self, name: &Name) -> Option<&'s migrate_core::Relation> {
         self.schema
             .relation(name)
             .or_else(|| catalog::system_relation(name))
+            .or_else(|| crate::extensions::relation(self.schema, name))
             .or_else(|| {
                 self.schema
                     .sequences

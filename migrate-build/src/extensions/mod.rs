@@ -17,7 +17,10 @@
 mod generated;
 mod pgvector;
 
-use migrate_core::{Schema, SqlType};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use migrate_core::{Column, Name, Relation, RelationKind, Schema, SqlType};
 
 use crate::analyze::pg_functions::Proc;
 
@@ -39,9 +42,21 @@ pub(crate) struct Extension {
     pub(crate) procs: &'static [Proc],
     /// Every function name the extension installs, sorted.
     pub(crate) functions: &'static [&'static str],
+    /// The tables and views it creates, sorted by name.
+    pub(crate) relations: &'static [ExtensionRelation],
     /// Function names with overloads left out of `procs` (they take a type
     /// internal to the server), sorted.
     pub(crate) partial: &'static [&'static str],
+}
+
+/// A table or view an extension creates (postgis' `spatial_ref_sys`), or
+/// the fields of one of its composite types (`geometry_dump`).
+pub(crate) struct ExtensionRelation {
+    pub(crate) name: &'static str,
+    /// `pg_class.relkind`: `r` table, `v` view, `c` composite type, ...
+    pub(crate) kind: char,
+    /// `(name, typname, modifiers, not null)` in `attnum` order.
+    pub(crate) columns: &'static [(&'static str, &'static str, &'static [i64], bool)],
 }
 
 /// A type an extension creates.
@@ -192,6 +207,57 @@ pub(crate) fn operators<'s>(
             .iter()
             .take_while(move |o| o.name == name)
     })
+}
+
+/// A table or view an installed extension created, by its qualified name,
+/// as the model holds relations. Built once per extension and schema.
+pub(crate) fn relation(schema: &Schema, name: &Name) -> Option<&'static Relation> {
+    built_relation(schema, name, false)
+}
+
+/// The fields of a composite type an installed extension created, as a
+/// relation's columns.
+pub(crate) fn composite(schema: &Schema, name: &Name) -> Option<&'static Relation> {
+    built_relation(schema, name, true)
+}
+
+fn built_relation(schema: &Schema, name: &Name, composite: bool) -> Option<&'static Relation> {
+    type Built = HashMap<(String, String), &'static Relation>;
+    static BUILT: OnceLock<Mutex<Built>> = OnceLock::new();
+    let (extension, found) = installed(schema)
+        .filter(|(_, in_schema)| *in_schema == name.schema)
+        .find_map(|(extension, _)| {
+            extension
+                .relations
+                .iter()
+                .find(|relation| relation.name == name.name && (relation.kind == 'c') == composite)
+                .map(|relation| (extension, relation))
+        })?;
+    let key = (
+        format!("{}.{}", extension.name, found.name),
+        name.schema.clone(),
+    );
+    let mut built = BUILT
+        .get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let relation = built.entry(key).or_insert_with(|| {
+        let mut relation = Relation::new(match found.kind {
+            'v' => RelationKind::View,
+            'm' => RelationKind::MaterializedView,
+            'f' => RelationKind::ForeignTable,
+            'p' => RelationKind::PartitionedTable,
+            _ => RelationKind::Table,
+        });
+        for (column_name, typname, modifiers, not_null) in found.columns {
+            let ty = sql_type(schema, typname).with_modifiers(modifiers.to_vec());
+            let mut column = Column::new(column_name, ty);
+            column.not_null = *not_null;
+            relation.columns.push(column);
+        }
+        Box::leak(Box::new(relation))
+    });
+    Some(*relation)
 }
 
 /// Whether an extension of the catalogue has an operator spelled `name`.

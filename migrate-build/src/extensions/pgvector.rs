@@ -292,6 +292,7 @@ pub(crate) const VECTOR: Extension = Extension {
         "vector_to_sparsevec",
         "vector_typmod_in",
     ],
+    relations: &[],
     // Their internal overloads (input/output, index support, operator
     // implementations) are not listed.
     partial: &[
