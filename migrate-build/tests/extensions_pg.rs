@@ -571,3 +571,20 @@ fn pgvector_types_operators_and_functions_from_its_documentation() {
           columns ["?column? float8"]
     "#]].assert_eq(&shown);
 }
+
+/// The migration above deployed and introspected: drift finds nothing the
+/// fold and the server disagree on (extension types, their modifiers).
+#[test]
+fn a_migration_over_extensions_shows_no_drift() {
+    use migrate_runtime::introspect::{IntrospectOptions, introspect};
+    let db = TestDatabase::new("ext_drift");
+    let mut client = db.client();
+    client.batch_execute(MIGRATION).expect("migration");
+    let expected = fold_ok(MIGRATION);
+    let actual = introspect(&mut client, &IntrospectOptions::default()).expect("introspect");
+    let differences: Vec<String> = migrate_runtime::drift::compare(&expected, &actual)
+        .iter()
+        .map(|difference| format!("{difference:?}"))
+        .collect();
+    assert!(differences.is_empty(), "{differences:#?}");
+}

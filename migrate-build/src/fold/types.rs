@@ -186,8 +186,17 @@ impl Folder {
                     format!("type modifier is not allowed for type \"{type_name}\""),
                 ));
             }
+            // The model keeps a modifier as the server's introspection
+            // reads it back: pgvector's dimensions (`atttypmod` is the
+            // number); postgis' `geometry(Point, 4326)` packs the shape and
+            // the SRID into one number migrate does not decode, so none.
+            let modifiers = if matches!(ty.name.as_str(), "vector" | "halfvec" | "sparsevec") {
+                numeric_modifiers
+            } else {
+                Vec::new()
+            };
             return Ok(ResolvedType {
-                ty: ty.with_modifiers(numeric_modifiers),
+                ty: ty.with_modifiers(modifiers),
                 serial: false,
             });
         }
