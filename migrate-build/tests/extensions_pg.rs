@@ -476,7 +476,7 @@ fn an_extension_outside_the_catalogue_is_named_in_a_warning() {
         .collect();
     expect_test::expect![[r#"
         [
-            "Warning: extension \"timescaledb\" is not in migrate's extension catalogue: the types, functions and operators it creates are not known to the fold, and queries that use them are checked only in part / state the objects of \"timescaledb\" that your migrations and queries use as SQL the fold reads before your migrations (the assumed-objects file), or with `-- migrate:assume CREATE FUNCTION ...;` lines right after this statement",
+            "Warning: extension \"timescaledb\" is not in migrate's extension catalogue: the types, functions and operators it creates are not known to the fold, and queries that use them are checked only in part / state the objects of \"timescaledb\" that your migrations and queries use (`CREATE TYPE ...;`, `CREATE FUNCTION ...;`) in the assumed-objects file (`assumed` in `[package.metadata.migrate]`), which the fold reads before migration 1 and the runtime never applies",
         ]
     "#]]
     .assert_debug_eq(&messages);

@@ -534,7 +534,7 @@ impl Folder {
                     stmt.find(name),
                 )
                 .with_help(format!(
-                    "state the objects of \"{name}\" that your migrations and queries use as SQL the fold reads before your migrations (the assumed-objects file), or with `-- migrate:assume CREATE FUNCTION ...;` lines right after this statement"
+                    "state the objects of \"{name}\" that your migrations and queries use (`CREATE TYPE ...;`, `CREATE FUNCTION ...;`) in the assumed-objects file (`assumed` in `[package.metadata.migrate]`), which the fold reads before migration 1 and the runtime never applies"
                 )),
             ),
         }
