@@ -110,7 +110,7 @@ pub fn mutate(rng: &mut Rng, text: &str, others: &[String]) -> String {
     let mut out = text.to_owned();
     for _ in 0..=rng.below(4) {
         let (start, end) = range(rng, &out, 64);
-        out = match rng.below(7) {
+        out = match rng.below(8) {
             0 => format!("{}{}", &out[..start], &out[end..]),
             1 => format!("{}{}{}", &out[..start], rng.pick(HOSTILE), &out[start..]),
             2 => {
@@ -126,6 +126,9 @@ pub fn mutate(rng: &mut Rng, text: &str, others: &[String]) -> String {
                 format!("{}{}{}", &out[..start], &other[from..to], &out[end..])
             }
             4 => out[..start].to_owned(),
+            // Cut, and end on something hostile: a statement ending in a CR
+            // or a no-break space made the error's rendering panic.
+            7 => format!("{}{}", &out[..start], rng.pick(HOSTILE)),
             5 => format!(
                 "{}{}{}",
                 &out[..start],
