@@ -144,6 +144,10 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The deepest nesting of blocks PostgreSQL 15's PL/pgSQL parser takes
+/// (its bison stack of 10,000 states); one more is "memory exhausted".
+const MAX_BLOCK_NESTING: usize = 3_331;
+
 /// The body of a `DO` block being read.
 struct Body<'a> {
     text: &'a str,
@@ -175,6 +179,11 @@ struct Body<'a> {
     /// Whether an `EXECUTE` folded SQL with a placeholder for a value known
     /// only at run time.
     placeholders: bool,
+    /// Where the statements of the block whose `BEGIN` is before each
+    /// index end, as a skipping read found them.
+    block_ends: HashMap<usize, usize>,
+    /// How many blocks enclose the one being read.
+    depth: usize,
 }
 
 impl<'a> Body<'a> {
@@ -211,6 +220,8 @@ impl<'a> Body<'a> {
             shadowed: HashSet::new(),
             handled_depth: 0,
             placeholders: false,
+            block_ends: HashMap::new(),
+            depth: 0,
         })
     }
 
@@ -629,8 +640,29 @@ impl Folder {
     }
 
     /// `[<<label>>] [DECLARE ..] BEGIN .. [EXCEPTION ..] END [label];` at
-    /// `at`; returns the index after it.
+    /// `at`; returns the index after it. Blocks nested deeper than
+    /// PostgreSQL's PL/pgSQL parser takes are its error.
     fn block(&mut self, body: &mut Body, at: usize, mode: Mode) -> Read<usize> {
+        body.depth += 1;
+        if body.depth > MAX_BLOCK_NESTING {
+            body.depth -= 1;
+            const MESSAGE: &str = "memory exhausted at or near \"BEGIN\"";
+            if !body
+                .syntax_errors
+                .iter()
+                .any(|error| error.message == MESSAGE)
+            {
+                let range = body.file_range(at, at);
+                body.syntax_errors.push(Diagnostic::error(MESSAGE, range));
+            }
+            return Err(Unreadable);
+        }
+        let read = self.block_at_depth(body, at, mode);
+        body.depth -= 1;
+        read
+    }
+
+    fn block_at_depth(&mut self, body: &mut Body, at: usize, mode: Mode) -> Read<usize> {
         let mut at = body.skip_label(at);
         if body.is(at, "DECLARE") {
             // Declarations run no DDL.
@@ -648,10 +680,19 @@ impl Folder {
         // A block with a handler is rolled back when a statement fails: know
         // it before folding them.
         let handled = mode != Mode::Skip && {
-            let end = self.statements(body, first, Mode::Skip, BLOCK_END)?;
+            // Known when an enclosing block was read for its handler: each
+            // level reading all it holds again was quadratic in the nesting.
+            let end = match body.block_ends.get(&first) {
+                Some(end) => *end,
+                None => self.statements(body, first, Mode::Skip, BLOCK_END)?,
+            };
             body.is(end, "EXCEPTION")
         };
-        at = if handled {
+        at = if mode == Mode::Skip {
+            let end = self.statements(body, first, mode, BLOCK_END)?;
+            body.block_ends.insert(first, end);
+            end
+        } else if handled {
             body.handled_depth += 1;
             let read = self.protected(body, |folder, body| {
                 folder.statements(body, first, mode, BLOCK_END)
