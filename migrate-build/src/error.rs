@@ -20,7 +20,7 @@ pub enum Error {
     /// A migration (or another file migrate reads SQL from) is not a
     /// regular file nor a symbolic link to one: a FIFO, a device, a socket.
     #[error(
-        "{} is {kind}: migrations are read only from regular files (or symbolic links to them)",
+        "{} is {kind}: SQL is read only from regular files (or symbolic links to them)",
         path.display()
     )]
     NotAFile { path: PathBuf, kind: &'static str },

@@ -18,6 +18,7 @@ mod depth;
 pub mod diagnostic;
 pub mod discover;
 mod error;
+mod extensions;
 pub mod fold;
 pub mod lint;
 pub mod prelude;

@@ -25,7 +25,7 @@ use analyze_common::sqlx_cache_of;
 /// must accept at least (raise it when a fix lands; it never goes down).
 const SETS: &[(&str, usize)] = &[
     ("labrinth", 398),
-    ("defguard", 414),
+    ("defguard", 425),
     ("bors", 45),
     ("underway", 96),
     ("zero2prod", 18),

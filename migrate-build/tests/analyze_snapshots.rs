@@ -1295,14 +1295,9 @@ fn schema_qualified_calls_name_a_function_of_that_schema() {
         &folded.schema,
         "SELECT public.st_makepoint(1, 2)",
         expect![[r#"
-        params: []
-        st_makepoint: text null
-        warning: migrate does not know the function st_makepoint; its result is not typed
-         --> 1:8
-          |
-        1 | SELECT public.st_makepoint(1, 2)
-          |        ^^^^^^^^^^^^^^^^^^^^^^^^
-    "#]],
+            params: []
+            st_makepoint: geometry null
+        "#]],
     );
 }
 

@@ -763,7 +763,7 @@ fn a_fifo_named_like_a_migration_is_an_error_not_a_wait() {
         .status()
         .expect("run mkfifo");
     assert!(status.success());
-    expect![[r#"<dir>/2_b.sql is a FIFO: migrations are read only from regular files (or symbolic links to them)"#]]
+    expect![[r#"<dir>/2_b.sql is a FIFO: SQL is read only from regular files (or symbolic links to them)"#]]
         .assert_eq(&discover_error(&dir));
 }
 
@@ -773,7 +773,7 @@ fn a_fifo_named_like_a_migration_is_an_error_not_a_wait() {
 fn a_link_to_a_device_is_an_error_not_an_endless_read() {
     let dir = TempDir::with(&[("1_a.sql", "CREATE TABLE a (id int);")]);
     std::os::unix::fs::symlink("/dev/zero", dir.path.join("2_b.sql")).expect("symlink");
-    expect![[r#"<dir>/2_b.sql is a character device: migrations are read only from regular files (or symbolic links to them)"#]]
+    expect![[r#"<dir>/2_b.sql is a character device: SQL is read only from regular files (or symbolic links to them)"#]]
         .assert_eq(&discover_error(&dir));
 }
 

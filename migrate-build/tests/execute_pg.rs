@@ -1,7 +1,8 @@
 //! `EXECUTE` in `DO` blocks against PostgreSQL itself: the fold of SQL that
 //! a block builds from what it knows before it runs (constant strings,
 //! `||`, `format()` with `%I`, `%s`, `%L`, positions and widths, variables
-//! assigned only literals, `quote_ident` and friends) equals what the
+//! assigned only literals, `quote_ident` and friends, loops over constant
+//! ranges and arrays) equals what the
 //! server holds after running the same blocks; and where the server
 //! rejects a block when it runs it, the fold fails with the same words.
 
@@ -22,6 +23,7 @@ DECLARE
     owner_column text := 'Owner';
     suffix text := 'at';
     kind text;
+    target text;
 BEGIN
     SELECT 'somebody' INTO admin_name;
     admin_name := coalesce(admin_name, 'admin');
@@ -53,6 +55,12 @@ BEGIN
     kind := 'account_kind';
     EXECUTE format('ALTER TABLE accounts ADD COLUMN kind %s NOT NULL DEFAULT %L', kind, 'team');
     EXECUTE format('CREATE TABLE %I.%I (LIKE %I INCLUDING DEFAULTS)', 'public', 'Accounts Copy', 'accounts');
+    -- Loops over values known before the block runs.
+    FOREACH target IN ARRAY ARRAY['audit', 'Accounts Copy'] LOOP
+        FOR i IN 1..5 BY 2 LOOP
+            EXECUTE format('ALTER TABLE %I ADD COLUMN extra_%s int', target, i);
+        END LOOP;
+    END LOOP;
 END $$;
 "#;
 

@@ -5,9 +5,7 @@
 //! on every row; the test prints the agreement per set and fails below
 //! 100 %.
 //!
-//! Exclusions: `public.__diesel_schema_migrations` and
-//! `public._sqlx_migrations`, which diesel and sqlx themselves create (no
-//! migration file does), and two of hatchet's:
+//! Exclusions, two of hatchet's:
 //! - tables named after a date (`v1_tasks_olap_20261121`,
 //!   `v1_dags_olap_20261121_running`): partitions that the service's
 //!   `SELECT create_..._partition(...)` calls made at run time, on the day the
@@ -20,18 +18,15 @@
 //!   happened, so the file needs no exclusion; the test only requires that
 //!   no *error* comes of it.
 //!
-//! FIXME(issue 11, section 2): underway's first migration creates
-//! `underway._sqlx_migrations (LIKE public._sqlx_migrations INCLUDING ALL)`,
-//! which needs the fold to start from sqlx's bookkeeping table. Until it
-//! does, that one error (`relation "public._sqlx_migrations" does not
-//! exist`) is listed as known, and the table's rows are compared only when
-//! the fold has the table.
+//! Each set folds from what its tool creates before migration 1 (its
+//! bookkeeping table), as the build does.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use migrate_build::discover::discover;
-use migrate_build::fold::fold;
+use migrate_build::fold::fold_with;
+use migrate_build::prelude::Before;
 use migrate_build::render::columns_tsv;
 
 const SETS: [&str; 9] = [
@@ -45,10 +40,6 @@ const SETS: [&str; 9] = [
     "underway",
     "zero2prod",
 ];
-
-/// The error a sqlx set's reference to sqlx's own table gives until the
-/// fold starts from it (see the FIXME above).
-const KNOWN_BOOKKEEPING_ERROR: &str = "relation \"public._sqlx_migrations\" does not exist";
 
 /// One row of columns.tsv: the key (schema, table, column) and the rest.
 type Rows = BTreeMap<(String, String, String), Vec<String>>;
@@ -221,8 +212,6 @@ struct Agreement {
     defaults: usize,
     /// Rows equal in shape and default.
     agreeing: usize,
-    /// Known gaps owned elsewhere (see the FIXME above): printed, not failed on.
-    known: Vec<String>,
     report: Vec<String>,
 }
 
@@ -249,9 +238,9 @@ fn check_set(set: &str) -> Agreement {
         "{set}: discover orders the files as the tool did"
     );
 
-    let folded = fold(&discovered.migrations);
+    let before = Before::new(discovered.layout, None, None);
+    let folded = fold_with(&before, &discovered.migrations);
     let mut report = Vec::new();
-    let mut known = Vec::new();
     for diagnostic in &folded.diagnostics {
         let file = diagnostic
             .file
@@ -259,16 +248,7 @@ fn check_set(set: &str) -> Agreement {
             .expect("fold diagnostics name their file");
         let source = std::fs::read_to_string(dir.join("migrations").join(file)).unwrap_or_default();
         if diagnostic.is_error() {
-            if set == "underway" && diagnostic.message == KNOWN_BOOKKEEPING_ERROR {
-                known.push(format!(
-                    "{}:{}: {}",
-                    file.display(),
-                    diagnostic.line_col(&source).0,
-                    diagnostic.message
-                ));
-            } else {
-                report.push(diagnostic.render(&source));
-            }
+            report.push(diagnostic.render(&source));
         }
     }
     let errors = report.len();
@@ -288,30 +268,27 @@ fn check_set(set: &str) -> Agreement {
         .collect();
 
     let expected_text = std::fs::read_to_string(dir.join("columns.tsv")).expect("columns.tsv");
-    // diesel's and sqlx's own bookkeeping tables: made by the tool, not by
-    // a migration.
-    let exclude = |table: &str| {
-        (set == "hatchet" && is_date_partition(table)) || table == "__diesel_schema_migrations"
+    let exclude = |table: &str| set == "hatchet" && is_date_partition(table);
+    // The bookkeeping tables the fold starts from: compared where the tool
+    // made its table when the corpus was built (sqlx's, diesel's), so the
+    // fold's DDL of each is held to what the tool really created.
+    let tool_table = |key: &(String, String, String)| {
+        key.0 == "public"
+            && matches!(
+                key.1.as_str(),
+                "_sqlx_migrations"
+                    | "__diesel_schema_migrations"
+                    | "_migrate_history"
+                    | "refinery_schema_history"
+                    | "flyway_schema_history"
+                    | "goose_db_version"
+                    | "schema_migrations"
+                    | "_prisma_migrations"
+            )
     };
-    let tool_table =
-        |key: &(String, String, String)| key.0 == "public" && key.1 == "_sqlx_migrations";
-    let mut expected = rows(&expected_text, exclude);
-    expected.retain(|key, _| !tool_table(key));
+    let expected = rows(&expected_text, exclude);
     let mut actual = rows(&columns_tsv(&folded.schema), exclude);
-    actual.retain(|key, _| !tool_table(key));
-    // A bookkeeping-named table a migration made in a schema of its own
-    // (underway's) is the migrations' and compared; until the fold can
-    // make it, its absence is a known gap (see the FIXME above).
-    let fold_has_copy = actual.keys().any(|key| key.1 == "_sqlx_migrations");
-    if !fold_has_copy {
-        expected.retain(|key, _| {
-            let copy = key.1 == "_sqlx_migrations";
-            if copy {
-                known.push(format!("not folded yet: {key:?}"));
-            }
-            !copy
-        });
-    }
+    actual.retain(|key, _| !tool_table(key) || expected.contains_key(key));
     let mut shape = 0;
     let mut defaults = 0;
     let mut agreeing = 0;
@@ -392,7 +369,6 @@ fn check_set(set: &str) -> Agreement {
         shape,
         defaults,
         agreeing,
-        known,
         report,
     }
 }
@@ -414,9 +390,6 @@ fn every_corpus_set_folds_to_what_postgres_made() {
             agreement.warnings.len()
         );
         println!("  also compared: {}", agreement.counts);
-        for known in &agreement.known {
-            println!("  known, FIXME(issue 11, section 2): {known}");
-        }
         for warning in &agreement.warnings {
             println!("{warning}");
         }
@@ -445,4 +418,38 @@ fn default_normalisation_removes_casts_and_spaces() {
     assert!(is_date_partition("v1_dags_olap_20261121_running"));
     assert!(!is_date_partition("v1_dags_olap"));
     let _ = Path::new(".");
+}
+
+/// defguard adds its ACL tables' audit columns in a `DO` block, through
+/// `EXECUTE format(.. %L ..)` and `EXECUTE '..'`: every query of its sqlx
+/// cache that names them is described against the fold without an error.
+#[test]
+fn defguard_queries_see_the_columns_its_do_block_adds() {
+    let dir = migrate_test_support::corpus_dir().join("defguard");
+    let discovered = discover(&dir.join("migrations"), None).expect("defguard discovers");
+    let folded = fold_with(
+        &Before::new(discovered.layout, None, None),
+        &discovered.migrations,
+    );
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(dir.join("sqlx-cache")).expect("sqlx-cache") {
+        let path = entry.expect("an entry").path();
+        let text = std::fs::read_to_string(&path).expect("a cache file");
+        let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let Some(sql) = json["query"].as_str() else {
+            continue;
+        };
+        if !(sql.contains("modified_at") || sql.contains("modified_by")) {
+            continue;
+        }
+        checked += 1;
+        if let Err(errors) = migrate_build::analyze::describe(&folded.schema, sql) {
+            let messages: Vec<String> = errors.into_iter().map(|error| error.message).collect();
+            failures.push(format!("{}: {}", path.display(), messages.join("; ")));
+        }
+    }
+    println!("defguard: {checked} queries name the audit columns");
+    assert!(checked >= 7, "the cache holds the queries that name them");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -822,9 +822,10 @@ END $body$;
               = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
         "#]],
     );
-    // Loops that run no DDL change nothing; loops that do are warned about;
-    // an EXECUTE of constant SQL is folded; directives inside the body state
-    // what they do or silence them.
+    // Loops that run no DDL change nothing; loops over constants are
+    // unrolled; other loops that run DDL are warned about; an EXECUTE of
+    // constant SQL is folded; directives inside the body state what they do
+    // or silence them.
     check(
         r#"CREATE TABLE t (id int);
 DO $$
@@ -838,6 +839,10 @@ BEGIN
     FOREACH n IN ARRAY ARRAY[1, 2] LOOP
         CREATE TABLE IF NOT EXISTS made_in_a_loop (id int);
     END LOOP;
+    WHILE n < 3 LOOP
+        CREATE TABLE IF NOT EXISTS made_in_a_while (id int);
+        n := n + 1;
+    END LOOP;
     EXECUTE 'ALTER TABLE t ADD COLUMN hidden int';
     -- migrate:assume ALTER TABLE t ADD COLUMN tag text;
     EXECUTE format('ALTER TABLE %I ADD COLUMN tag text', 't');
@@ -849,16 +854,18 @@ BEGIN
 END $$;
 "#,
         expect![[r#"
+            table public.made_in_a_loop
+              id integer [integer]
             table public.t
               id integer [integer]
               hidden integer [integer]
               tag text [text]
             index public.t_tag_idx on public.t using btree (tag)
-            warning: this FOREACH loop runs DDL as many times as it turns, which the fold cannot know; the fold assumed the loop changes no table, column or type and folded the rest of the DO block
-              --> inline.sql:10:5
+            warning: this WHILE loop runs DDL as many times as it turns, which the fold cannot know; the fold assumed the loop changes no table, column or type and folded the rest of the DO block
+              --> inline.sql:13:5
                |
-            10 |     FOREACH n IN ARRAY ARRAY[1, 2] LOOP
-               |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+            13 |     WHILE n < 3 LOOP
+               |     ^^^^^^^^^^^^^^^^
                = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
         "#]],
     );
@@ -951,6 +958,7 @@ DECLARE
     suffix text := 'at';
     owner_name text;
     table_name text;
+    n int;
 BEGIN
     SELECT current_user INTO owner_name;
     EXECUTE 'ALTER TABLE t ADD COLUMN ' || 'created_' || suffix || ' timestamptz';
@@ -958,24 +966,63 @@ BEGIN
     EXECUTE format('ALTER TABLE %1$I ALTER COLUMN %2$I DROP DEFAULT, ADD COLUMN n%3$s int', 't', 'Owner', 2);
     suffix := 'ed';
     EXECUTE format('CREATE TABLE %s (id int)', 'logg' || suffix);
+    FOREACH table_name IN ARRAY ARRAY['logged', 't'] LOOP
+        FOR n IN REVERSE 3..1 BY 2 LOOP
+            EXECUTE format('ALTER TABLE %I ADD COLUMN c%s int', table_name, n);
+        END LOOP;
+    END LOOP;
+    -- A loop over constants that does not fold cleanly each time (here
+    -- PostgreSQL fails on "nowhere") is warned about whole, not unrolled.
+    FOREACH table_name IN ARRAY ARRAY['t', 'nowhere'] LOOP
+        EXECUTE format('ALTER TABLE %I ADD COLUMN half int', table_name);
+    END LOOP;
     SELECT relname INTO table_name FROM pg_class LIMIT 1;
     EXECUTE format('ALTER TABLE %I ADD COLUMN x int', table_name);
+    -- No shape, whatever the run-time parts: no warning.
+    EXECUTE format('GRANT SELECT ON %I TO %I', table_name, current_user);
+    -- Enum labels are shape: a value known only at run time is warned about.
+    EXECUTE format('CREATE TYPE mood AS ENUM (%L)', owner_name);
+    -- So is a default from one that stays when the block ends.
+    EXECUTE format('ALTER TABLE t ADD COLUMN made_by text DEFAULT %L', owner_name);
 END $$;
 "#,
         expect![[r#"
             table public.logged
               id integer [integer]
+              c3 integer [integer]
+              c1 integer [integer]
             table public.t
               id integer [integer]
               created_at timestamp with time zone [timestamp with time zone]
               Owner text [text] not null
               n2 integer [integer]
-            warning: this EXECUTE runs SQL whose shape depends on the variable "table_name" in a %I, which the fold cannot know before the block runs; it assumed the statement changes no table, column or type and folded the rest of the DO block
-              --> inline.sql:15:5
+              c3 integer [integer]
+              c1 integer [integer]
+              made_by text [text] default '?'::text
+            warning: this FOREACH loop turns over values known before the block runs, but a turn does not fold cleanly (relation "nowhere" does not exist); the fold assumed the loop changes no table, column or type and folded the rest of the DO block
+              --> inline.sql:22:5
                |
-            15 |     EXECUTE format('ALTER TABLE %I ADD COLUMN x int', table_name);
+            22 |     FOREACH table_name IN ARRAY ARRAY['t', 'nowhere'] LOOP
+               |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+               = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
+            warning: this EXECUTE runs SQL whose shape depends on the variable "table_name" in a %I, which the fold cannot know before the block runs; it assumed the statement changes no table, column or type and folded the rest of the DO block
+              --> inline.sql:26:5
+               |
+            26 |     EXECUTE format('ALTER TABLE %I ADD COLUMN x int', table_name);
                |     ^^^^^^^
                = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
+            warning: this EXECUTE runs SQL whose shape depends on a value known only at run time in a type's definition, which the fold cannot know before the block runs; it assumed the statement changes no table, column or type and folded the rest of the DO block
+              --> inline.sql:30:5
+               |
+            30 |     EXECUTE format('CREATE TYPE mood AS ENUM (%L)', owner_name);
+               |     ^^^^^^^
+               = help: if it changes the schema, state what with a `-- migrate:assume <SQL>;` comment line right before it, inside the DO block; or silence this warning there with `-- migrate:ignore`
+            warning: this DO block gives column "made_by" of relation "t" a default built from a value it knows only when it runs; the fold holds '?' in its place
+             --> inline.sql:2:1
+              |
+            2 | DO $$
+              | ^^
+              = help: if the default matters, state the statement with its value in a `-- migrate:assume <SQL>;` comment line right before its EXECUTE, inside the DO block
         "#]],
     );
     // What PostgreSQL rejects when the block runs is an error: a syntax

@@ -256,3 +256,33 @@ fn nesting_beyond_postgresql_is_its_error() {
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert_eq!(errors[0], messages[0]);
 }
+
+/// PL/pgSQL blocks nested as deep as PostgreSQL takes (3,331): read, in
+/// linear time (each level read all it held again); one deeper is
+/// PostgreSQL's error, found without running out of stack.
+#[test]
+fn deeply_nested_do_blocks_are_read_up_to_postgresqls_limit() {
+    let nested = |n: usize| {
+        format!(
+            "CREATE TABLE d (a int);\nDO $$ {} ALTER TABLE d ADD COLUMN b int; {} $$;",
+            "BEGIN ".repeat(n),
+            "END; ".repeat(n)
+        )
+    };
+    let (schema, messages) = fold_on_stack(nested(3_331));
+    assert_eq!(messages, Vec::<String>::new());
+    let columns: Vec<&str> = relation(&schema, "d")
+        .columns
+        .iter()
+        .map(|column| column.name.as_str())
+        .collect();
+    assert_eq!(columns, ["a", "b"]);
+    for n in [3_332, 20_000] {
+        let (schema, messages) = fold_on_stack(nested(n));
+        assert!(
+            messages.contains(&"memory exhausted at or near \"BEGIN\"".to_owned()),
+            "{messages:?}"
+        );
+        assert_eq!(relation(&schema, "d").columns.len(), 1);
+    }
+}

@@ -131,6 +131,11 @@ fn element_type(
     }
     if !ty.is_builtin() {
         let name = Name::new(&ty.schema, &ty.name);
+        if schema.user_type(&name).is_none()
+            && let Some(mapped) = extension_type(schema, ty)
+        {
+            return mapped.map_err(NoRustType::Other);
+        }
         // A table's row type (`SELECT b FROM builds b`).
         if schema.user_type(&name).is_none() && schema.relation(&name).is_some() {
             return Err(NoRustType::Row(ty.to_string()));
@@ -242,6 +247,59 @@ fn element_type(
         _ => return Err(NoRustType::Unmapped(ty.to_string())),
     })
 }
+
+/// The extension types a driver or a well-kept crate reads: the postgres
+/// driver takes citext and ltree's types as `String` (it matches them by
+/// name) and hstore as `HashMap<String, Option<String>>`. The others
+/// (pgvector's `vector`, postgis' `geometry`, ...) have no mapping here: the
+/// error names the two ways out. `None` for a type no extension made.
+fn extension_type(schema: &Schema, ty: &SqlType) -> Option<Result<RustType, String>> {
+    let (_, extension) = EXTENSION_TYPES.iter().find(|(name, extension)| {
+        *name == ty.name
+            && schema
+                .extensions
+                .get(*extension)
+                .is_some_and(|installed| installed.schema == ty.schema)
+    })?;
+    let plain = |rust: &str| RustType {
+        ty: rust.to_owned(),
+        lenient: false,
+        mapped: false,
+    };
+    Some(match ty.name.as_str() {
+        "citext" | "ltree" | "lquery" | "ltxtquery" => Ok(plain("::std::string::String")),
+        "hstore" => Ok(plain(
+            "::std::collections::HashMap<::std::string::String, ::core::option::Option<::std::string::String>>",
+        )),
+        name => Err(format!(
+            "type {name} of the extension {extension} has no Rust type in migrate; cast it through text in SQL (`column::text`, `$1::text::{name}`), or for a column name a Rust type that implements the postgres driver's `FromSql` with an override (`AS \"column: MyType\"`)"
+        )),
+    })
+}
+
+/// Extension types the error above is worded for: those of the extension
+/// catalogue a column is likely to have.
+const EXTENSION_TYPES: &[(&str, &str)] = &[
+    ("citext", "citext"),
+    ("ltree", "ltree"),
+    ("lquery", "ltree"),
+    ("ltxtquery", "ltree"),
+    ("hstore", "hstore"),
+    ("vector", "vector"),
+    ("halfvec", "vector"),
+    ("sparsevec", "vector"),
+    ("geometry", "postgis"),
+    ("geography", "postgis"),
+    ("box2d", "postgis"),
+    ("box3d", "postgis"),
+    ("cube", "cube"),
+    ("seg", "seg"),
+    ("ean13", "isn"),
+    ("isbn", "isn"),
+    ("issn", "isn"),
+    ("ismn", "isn"),
+    ("upc", "isn"),
+];
 
 fn gated(ty: &SqlType, feature: &str, enabled: bool, rust: &str) -> Result<RustType, NoRustType> {
     if enabled {

@@ -432,6 +432,8 @@ fn decode_typmod(typname: &str, typmod: i32) -> Vec<i64> {
             vec![precision, scale]
         }
         "time" | "timetz" | "timestamp" | "timestamptz" | "bit" | "varbit" => vec![typmod],
+        // pgvector's dimensions, as the fold keeps them (`vector(3)`).
+        "vector" | "halfvec" | "sparsevec" => vec![typmod],
         "interval" => {
             let precision = typmod & 0xffff;
             if precision == 0xffff {

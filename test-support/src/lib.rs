@@ -10,6 +10,8 @@
 //! client.batch_execute("CREATE TABLE t (id int)").unwrap();
 //! ```
 
+pub mod fuzz;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -1106,7 +1106,12 @@ impl Analyzer<'_> {
 
     fn composite_field(&self, ty: &SqlType, field: &str) -> Option<SqlType> {
         let name = migrate_core::Name::new(&ty.schema, &ty.name);
-        if let Some(relation) = self.schema.relation(&name) {
+        if let Some(relation) = self
+            .schema
+            .relation(&name)
+            .or_else(|| crate::extensions::relation(self.schema, &name))
+            .or_else(|| crate::extensions::composite(self.schema, &name))
+        {
             return relation.column(field).map(|c| c.ty.clone());
         }
         match &self.schema.user_type(&name)?.kind {
@@ -1232,11 +1237,23 @@ impl Analyzer<'_> {
                 self.coerce_condition(&right, clause);
                 Typed::new(Ty::known("bool"), left.nullable || right.nullable, span)
             }
-            _ => match super::operators::operator_name(op) {
+            _ => match self
+                .joined_operator(&left, &right)
+                .or_else(|| super::operators::operator_name(op))
+            {
                 Some(name) => self.operator(&name, &left, &right, span),
                 None => Typed::new(Ty::Error, true, span),
             },
         }
+    }
+
+    /// The operator written between two operands where sqlparser read a
+    /// stand-in for one it splits (see `join_operators`).
+    fn joined_operator(&self, left: &Typed, right: &Typed) -> Option<String> {
+        self.joined_operators
+            .iter()
+            .find(|(at, _)| (left.span.end..right.span.start).contains(at))
+            .map(|(_, name)| name.clone())
     }
 
     /// `left op ANY (right)` / `ALL`: right is an array or a subquery.

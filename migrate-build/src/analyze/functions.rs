@@ -754,7 +754,14 @@ impl Analyzer<'_> {
         // decides whether the call exists and its type; the hand catalogue
         // adds what it knows of nullability, and types the calls migrate
         // cannot resolve for sure.
-        if builtin_schema {
+        // A call qualified by the schema an extension of the catalogue was
+        // created in resolves over the overloads the catalogue has.
+        let in_extension_schema = !builtin_schema
+            && crate::extensions::installed(self.schema).any(|(extension, in_schema)| {
+                in_schema == parts[0] && extension.functions.binary_search(&name).is_ok()
+            })
+            && !self.schema.functions.keys().any(|n| n.name == name);
+        if builtin_schema || in_extension_schema {
             let never_null = shape.ordered.is_empty()
                 && catalogue(name).is_some_and(|(_, nulls, _)| nulls == Nulls::Never);
             if let Some(typed) =
@@ -785,20 +792,18 @@ impl Analyzer<'_> {
                 && !self.may_exist_in(schema, name)
             {
                 let shown = self.argument_list(args, shape.arg_names);
-                let extension = pg_functions::EXTENSIONS
-                    .iter()
-                    .find(|(_, names)| names.binary_search(&name).is_ok());
-                let installed_in = extension.and_then(|(extension, _)| {
+                let extension = extension_with_function(name);
+                let installed_in = extension.and_then(|extension| {
                     self.schema
                         .extensions
-                        .get(*extension)
+                        .get(extension)
                         .map(|installed| installed.schema.clone())
                 });
                 let help = match (extension, installed_in) {
-                    (Some((extension, _)), Some(installed_in)) => format!(
+                    (Some(extension), Some(installed_in)) => format!(
                         "the extension {extension} has {name} in schema {installed_in}: call {installed_in}.{name}"
                     ),
-                    (Some((extension, _)), None) if schema != "pg_catalog" => format!(
+                    (Some(extension), None) if schema != "pg_catalog" => format!(
                         "{name} comes with the extension {extension}, which no migration creates: add `CREATE EXTENSION \"{extension}\" SCHEMA {schema};` to a migration"
                     ),
                     _ => "no function matches the given name and argument types; you might need to add explicit type casts".to_owned(),
@@ -807,11 +812,9 @@ impl Analyzer<'_> {
             }
             if builtin_schema && !self.may_exist(name) {
                 let shown = self.argument_list(args, shape.arg_names);
-                let extension = pg_functions::EXTENSIONS
-                    .iter()
-                    .find(|(_, names)| names.binary_search(&name).is_ok());
+                let extension = extension_with_function(name);
                 let help = match (extension, self.closest_function(name)) {
-                    (Some((extension, _)), _) => format!(
+                    (Some(extension), _) => format!(
                         "{name} comes with the extension {extension}, which no migration creates: add `CREATE EXTENSION \"{extension}\";` to a migration"
                     ),
                     (None, Some(known)) => format!("did you mean \"{known}\"?"),
@@ -1249,6 +1252,16 @@ impl Analyzer<'_> {
             ));
             return Typed::new(Ty::Error, true, span);
         };
+        // pgvector's sum(vector) and avg(vector) return the vector type.
+        if let Ty::Known(ty) = arg.ty.clone()
+            && let Some(ext) = crate::extensions::typname(self.schema, &ty)
+            && let Some(proc) = crate::extensions::installed(self.schema)
+                .flat_map(|(extension, _)| extension.procs)
+                .find(|proc| proc.name == name && proc.args == [ext.as_str()])
+        {
+            let returns = crate::extensions::sql_type(self.schema, proc.returns);
+            return Typed::new(Ty::Known(returns), true, span);
+        }
         let ty = match arg.ty.clone() {
             Ty::Known(ty) => {
                 let base = types::base_type(self.schema, &ty);
@@ -1297,11 +1310,8 @@ impl Analyzer<'_> {
         pg_functions::BUILTIN.binary_search(&name).is_ok()
             || self.schema.functions.keys().any(|n| n.name == name)
             || self.schema.extensions.keys().any(|extension| {
-                match pg_functions::EXTENSIONS
-                    .iter()
-                    .find(|(e, _)| e == extension)
-                {
-                    Some((_, names)) => names.binary_search(&name).is_ok(),
+                match extension_function_names(extension) {
+                    Some(names) => names.binary_search(&name).is_ok(),
                     None => extension != "plpgsql",
                 }
             })
@@ -1328,14 +1338,9 @@ impl Analyzer<'_> {
                 .extensions
                 .iter()
                 .filter(|(_, extension)| extension.schema == schema)
-                .any(|(extension, _)| {
-                    match pg_functions::EXTENSIONS
-                        .iter()
-                        .find(|(e, _)| e == extension)
-                    {
-                        Some((_, names)) => names.binary_search(&name).is_ok(),
-                        None => extension != "plpgsql",
-                    }
+                .any(|(extension, _)| match extension_function_names(extension) {
+                    Some(names) => names.binary_search(&name).is_ok(),
+                    None => extension != "plpgsql",
                 })
     }
 
@@ -1343,10 +1348,10 @@ impl Analyzer<'_> {
     /// exist: the nearest built-in, user or extension function name.
     fn closest_function(&self, name: &str) -> Option<String> {
         let extension_names = self.schema.extensions.keys().flat_map(|extension| {
-            pg_functions::EXTENSIONS
+            extension_function_names(extension)
+                .unwrap_or_default()
                 .iter()
-                .filter(move |(e, _)| e == extension)
-                .flat_map(|(_, names)| names.iter().copied())
+                .copied()
         });
         let user_names = self.schema.functions.keys().map(|n| n.name.as_str());
         pg_functions::BUILTIN
@@ -1366,6 +1371,28 @@ impl Analyzer<'_> {
             .min()
             .map(|(_, known)| known.to_owned())
     }
+}
+
+/// The function names an extension installs: from the extension
+/// catalogue, else from the names of the contrib modules.
+fn extension_function_names(extension: &str) -> Option<&'static [&'static str]> {
+    crate::extensions::find(extension)
+        .map(|entry| entry.functions)
+        .or_else(|| {
+            pg_functions::EXTENSIONS
+                .iter()
+                .find(|(e, _)| *e == extension)
+                .map(|(_, names)| *names)
+        })
+}
+
+/// The extension that has a function called `name`.
+fn extension_with_function(name: &str) -> Option<&'static str> {
+    pg_functions::EXTENSIONS
+        .iter()
+        .find(|(_, names)| names.binary_search(&name).is_ok())
+        .map(|(extension, _)| *extension)
+        .or_else(|| crate::extensions::providing_function(name).map(|entry| entry.name))
 }
 
 /// Whether migrate knows the built-in function `name` (and so whether it

@@ -72,7 +72,7 @@ mod merge;
 mod modify;
 mod operators;
 mod overloads;
-mod pg_functions;
+pub(crate) mod pg_functions;
 mod provenance;
 mod query;
 pub(crate) mod scope;
@@ -154,7 +154,17 @@ pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>
 fn describe_on_this_stack(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>> {
     let locking = normalize_locking(sql);
     let rewritten = rewrite_tokens(&locking);
-    let statements = match Parser::parse_sql(&PostgreSqlDialect {}, &rewritten.text) {
+    // Only extensions' operators are joined: without any, nothing to do.
+    let joined = if schema.extensions.is_empty() {
+        JoinedOperators {
+            text: None,
+            operators: Vec::new(),
+        }
+    } else {
+        join_operators(&rewritten.text)
+    };
+    let parsed_text = joined.text.as_deref().unwrap_or(&rewritten.text);
+    let statements = match Parser::parse_sql(&PostgreSqlDialect {}, parsed_text) {
         Ok(statements) => statements,
         Err(error) => {
             // PostgreSQL's grammar says whether it is a syntax error, in its
@@ -208,6 +218,7 @@ fn describe_on_this_stack(schema: &Schema, sql: &str) -> Result<Described, Vec<D
     let mut analyzer = Analyzer::new(schema, Source::new(sql));
     analyzer.default_values = rewritten.default_values;
     analyzer.variadic_args = rewritten.variadic_args;
+    analyzer.joined_operators = joined.operators;
     let outputs = analyzer.statement(statement);
     analyzer
         .finish(outputs)
@@ -252,6 +263,75 @@ fn normalize_locking(sql: &str) -> Cow<'_, str> {
         Some(text) => Cow::Owned(text),
         None => Cow::Borrowed(sql),
     }
+}
+
+/// Operators sqlparser's tokenizer splits in two or three (pgvector's
+/// `<#>` and `<+>`, ltree's `^<@`, postgis' `@>>`), each replaced by one it
+/// reads of the same length (`&<`, `|>>`), so that every offset still
+/// points at the same place; [`JoinedOperators::operators`] says which
+/// operator stands at each.
+struct JoinedOperators {
+    text: Option<String>,
+    operators: Vec<(usize, String)>,
+}
+
+/// The stand-in for a joined operator, by its length.
+fn operator_stand_in(length: usize) -> Option<&'static str> {
+    match length {
+        2 => Some("&<"),
+        3 => Some("|>>"),
+        _ => None,
+    }
+}
+
+fn join_operators(sql: &str) -> JoinedOperators {
+    let mut joined = JoinedOperators {
+        text: None,
+        operators: Vec::new(),
+    };
+    let operator_char = |c: char| "+-*/<>=~!@#%^&|`?".contains(c);
+    if !sql.contains(['<', '>', '^', '?', '@', '&', '|', '~']) {
+        return joined;
+    }
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location() else {
+        return joined;
+    };
+    let source = Source::new(sql);
+    let ranges: Vec<Range<usize>> = tokens.iter().map(|t| source.range(t.span)).collect();
+    let is_operator = |index: usize| {
+        let range = &ranges[index];
+        !range.is_empty()
+            && range.end <= sql.len()
+            && sql[range.clone()].chars().all(operator_char)
+            && !matches!(tokens[index].token, Token::Whitespace(_))
+    };
+    let mut index = 0;
+    while index < tokens.len() {
+        if !is_operator(index) {
+            index += 1;
+            continue;
+        }
+        let mut end = index;
+        while end + 1 < tokens.len()
+            && is_operator(end + 1)
+            && ranges[end + 1].start == ranges[end].end
+        {
+            end += 1;
+        }
+        if end > index {
+            let range = ranges[index].start..ranges[end].end;
+            let spelled = &sql[range.clone()];
+            if crate::extensions::is_operator(spelled)
+                && let Some(stand_in) = operator_stand_in(spelled.len())
+            {
+                let text = joined.text.get_or_insert_with(|| sql.to_owned());
+                text.replace_range(range.clone(), stand_in);
+                joined.operators.push((range.start, spelled.to_owned()));
+            }
+        }
+        index = end + 1;
+    }
+    joined
 }
 
 /// A statement with what sqlparser 0.63 cannot parse of PostgreSQL's
@@ -575,6 +655,8 @@ pub(crate) struct Analyzer<'s> {
     pub default_values: Vec<usize>,
     /// Offsets of arguments passed with `VARIADIC` ([`Rewritten::variadic_args`]).
     pub variadic_args: Vec<usize>,
+    /// Operators sqlparser splits, by offset ([`JoinedOperators`]).
+    pub joined_operators: Vec<(usize, String)>,
     /// The clause being typed, in PostgreSQL's words, when it is one where
     /// PostgreSQL forbids window functions (`WHERE`, `JOIN conditions`..).
     /// A subquery starts afresh.
@@ -609,6 +691,7 @@ impl<'s> Analyzer<'s> {
             ctes: Vec::new(),
             default_values: Vec::new(),
             variadic_args: Vec::new(),
+            joined_operators: Vec::new(),
             windowless_clause: None,
             aggregateless_clause: None,
             suspended_aggregate_clauses: Vec::new(),
@@ -824,11 +907,13 @@ impl<'s> Analyzer<'s> {
     }
 
     /// A relation a query can read by `name`: one the migrations made, one
-    /// PostgreSQL has built in (`pg_catalog.pg_class`), or a sequence.
+    /// PostgreSQL has built in (`pg_catalog.pg_class`), one an extension
+    /// created (postgis' `spatial_ref_sys`), or a sequence.
     pub(crate) fn relation(&self, name: &Name) -> Option<&'s migrate_core::Relation> {
         self.schema
             .relation(name)
             .or_else(|| catalog::system_relation(name))
+            .or_else(|| crate::extensions::relation(self.schema, name))
             .or_else(|| {
                 self.schema
                     .sequences
@@ -1026,6 +1111,23 @@ mod tests {
         assert_eq!(
             rewritten.variadic_args,
             vec![sql.find("g(").unwrap(), sql.find("x)").unwrap()]
+        );
+
+        // Operators sqlparser splits become a stand-in of the same length;
+        // not inside a literal, nor an operator no extension has; `<#>` it
+        // reads whole.
+        let sql = "SELECT a <#> b, a<+>b, p ^<@ q, '<+>', x =- 1";
+        let joined = join_operators(sql);
+        assert_eq!(
+            joined.text.as_deref(),
+            Some("SELECT a <#> b, a|>>b, p |>> q, '<+>', x =- 1")
+        );
+        assert_eq!(
+            joined.operators,
+            vec![
+                (sql.find("<+>").unwrap(), "<+>".to_owned()),
+                (sql.find("^<@").unwrap(), "^<@".to_owned()),
+            ]
         );
 
         let sql = "SELECT f(a := 1), ':=', 'INSERT DEFAULT VALUES' -- b := 2";

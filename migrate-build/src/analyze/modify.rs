@@ -353,7 +353,11 @@ impl Analyzer<'_> {
             [schema, table] => Name::new(schema, table),
             _ => return None,
         };
-        match self.schema.relation(&name) {
+        let relation = self
+            .schema
+            .relation(&name)
+            .or_else(|| crate::extensions::relation(self.schema, &name));
+        match relation {
             Some(relation) => Some((name, relation.clone())),
             // PostgreSQL prepares it and refuses it when it runs.
             None if self.schema.sequences.contains_key(&name) => {

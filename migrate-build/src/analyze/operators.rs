@@ -8,6 +8,7 @@ use sqlparser::ast::BinaryOperator;
 use super::types::{self, Category, Ty};
 use super::{Analyzer, Typed};
 use crate::diagnostic::Diagnostic;
+use crate::extensions::{self, Operator};
 
 /// The operator as PostgreSQL spells it, `None` for ones we do not type.
 pub(crate) fn operator_name(op: &BinaryOperator) -> Option<String> {
@@ -53,6 +54,25 @@ pub(crate) fn operator_name(op: &BinaryOperator) -> Option<String> {
             BinaryOperator::Question => "?",
             BinaryOperator::QuestionAnd => "?&",
             BinaryOperator::QuestionPipe => "?|",
+            // The geometric ones sqlparser names, which extensions also
+            // define (`<->` of pg_trgm and pgvector, `<=>` of pgvector).
+            BinaryOperator::Spaceship => "<=>",
+            BinaryOperator::DoubleHash => "##",
+            BinaryOperator::LtDashGt => "<->",
+            BinaryOperator::AndLt => "&<",
+            BinaryOperator::AndGt => "&>",
+            BinaryOperator::LtLtPipe => "<<|",
+            BinaryOperator::PipeGtGt => "|>>",
+            BinaryOperator::AndLtPipe => "&<|",
+            BinaryOperator::PipeAndGt => "|&>",
+            BinaryOperator::LtCaret => "<^",
+            BinaryOperator::GtCaret => ">^",
+            BinaryOperator::QuestionHash => "?#",
+            BinaryOperator::QuestionDash => "?-",
+            BinaryOperator::QuestionDashPipe => "?-|",
+            BinaryOperator::QuestionDoublePipe => "?||",
+            BinaryOperator::At => "@",
+            BinaryOperator::TildeEq => "~=",
             BinaryOperator::PGCustomBinaryOperator(parts) => {
                 return parts.last().cloned();
             }
@@ -187,6 +207,11 @@ impl Analyzer<'_> {
             };
             return Typed::new(ty, nullable, span);
         }
+        if let Some(typed) =
+            self.extension_operator(op, (left, &left_ty), (right, &right_ty), nullable, &span)
+        {
+            return typed;
+        }
         // date + unknown: date + integer, date + interval and date + time all fit.
         let date = |t: &Ty| {
             t.as_known()
@@ -287,6 +312,109 @@ impl Analyzer<'_> {
 }
 
 impl Analyzer<'_> {
+    /// `left op right` by an operator of an extension the schema creates
+    /// (`<->` of pg_trgm or pgvector, `@>` of ltree, `->` of hstore), as
+    /// PostgreSQL's `oper_select_candidate` picks among them: an exact
+    /// match (an untyped side taking the other side's type), else the one
+    /// candidate the typed sides convert to implicitly, untyped sides
+    /// preferring a string type. `None` when no extension operator
+    /// applies, or when both sides are built-in types a built-in operator
+    /// already takes: the built-in rules decide then.
+    fn extension_operator(
+        &mut self,
+        op: &str,
+        (left, left_ty): (&Typed, &Ty),
+        (right, right_ty): (&Typed, &Ty),
+        nullable: bool,
+        span: &std::ops::Range<usize>,
+    ) -> Option<Typed> {
+        let candidates: Vec<&Operator> = extensions::operators(self.schema, op)
+            .filter(|candidate| !candidate.left.is_empty())
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        let known = |t: &Ty| t.as_known().map(|t| types::base_type(self.schema, t));
+        let (l, r) = (known(left_ty), known(right_ty));
+        let extension_type = |t: &Option<SqlType>| {
+            t.as_ref()
+                .is_some_and(|t| extensions::type_of(self.schema, t).is_some())
+        };
+        if !extension_type(&l) && !extension_type(&r) {
+            let (l, r) = match (&l, &r) {
+                (Some(l), Some(r)) => (l.clone(), r.clone()),
+                (Some(l), None) => (l.clone(), untyped_operand(self.schema, op, l, true)),
+                (None, Some(r)) => (untyped_operand(self.schema, op, r, false), r.clone()),
+                (None, None) => return None,
+            };
+            if let Outcome::Returns(_) = binary_result(self.schema, op, &l, &r) {
+                return None;
+            }
+        }
+        let name = |t: &Option<SqlType>| {
+            t.as_ref()
+                .and_then(|t| extensions::any_typname(self.schema, t))
+        };
+        let (l_name, r_name) = (name(&l), name(&r));
+        let (l_exact, r_exact) = (
+            l_name.clone().or_else(|| r_name.clone()),
+            r_name.clone().or_else(|| l_name.clone()),
+        );
+        let exact = candidates.iter().copied().find(|candidate| {
+            Some(candidate.left) == l_exact.as_deref()
+                && Some(candidate.right) == r_exact.as_deref()
+        });
+        let chosen = match exact {
+            Some(chosen) => chosen,
+            None => {
+                let fits = |input: &Option<SqlType>, declared: &str| match input {
+                    None => true,
+                    Some(input) => types::implicitly_castable(
+                        self.schema,
+                        input,
+                        &extensions::sql_type(self.schema, declared),
+                    ),
+                };
+                let fitting: Vec<&Operator> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|candidate| fits(&l, candidate.left) && fits(&r, candidate.right))
+                    .collect();
+                let exact_count = |candidate: &Operator| {
+                    usize::from(l_name.as_deref() == Some(candidate.left))
+                        + usize::from(r_name.as_deref() == Some(candidate.right))
+                };
+                let best = fitting.iter().map(|c| exact_count(c)).max()?;
+                let mut fitting: Vec<&Operator> = fitting
+                    .into_iter()
+                    .filter(|c| exact_count(c) == best)
+                    .collect();
+                if fitting.len() > 1 {
+                    // An untyped side prefers the string category.
+                    let string = |declared: &str| {
+                        types::category(self.schema, &extensions::sql_type(self.schema, declared))
+                            == Category::String
+                    };
+                    fitting.retain(|c| {
+                        (l.is_some() || string(c.left)) && (r.is_some() || string(c.right))
+                    });
+                }
+                match fitting.as_slice() {
+                    [only] => *only,
+                    _ => return None,
+                }
+            }
+        };
+        if l.is_none() {
+            self.coerce_implicit(left, &extensions::sql_type(self.schema, chosen.left));
+        }
+        if r.is_none() {
+            self.coerce_implicit(right, &extensions::sql_type(self.schema, chosen.right));
+        }
+        let returns = extensions::sql_type(self.schema, chosen.returns);
+        Some(Typed::new(Ty::Known(returns), nullable, span.clone()))
+    }
+
     /// Where `op` is written between its operands.
     pub(crate) fn operator_span(
         &self,

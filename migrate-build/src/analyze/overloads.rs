@@ -10,6 +10,7 @@ use super::pg_functions::{
     self, BUILTIN_OVERLOADS, CASTS, EXTENSION_OVERLOADS, Proc, ProcKind, RANGES, TYPES,
 };
 use super::types;
+use crate::extensions;
 
 /// What resolving a call against the generated overloads gives.
 #[derive(Debug)]
@@ -58,8 +59,13 @@ pub(crate) struct Call<'a> {
 /// Whether PostgreSQL has overloads of `name` that the generated table
 /// leaves out (they take or return a type internal to the server, or a type
 /// of an extension): then "does not exist" cannot be told for sure.
-fn partial(name: &str) -> bool {
-    pg_functions::PARTIAL.binary_search(&name).is_ok()
+fn partial(schema: &Schema, name: &str) -> bool {
+    let listed = pg_functions::PARTIAL.binary_search(&name).is_ok();
+    // An extension function of the catalogue: its own list tells.
+    let from_catalogue = pg_functions::BUILTIN.binary_search(&name).is_err()
+        && extensions::installed(schema)
+            .any(|(extension, _)| extension.functions.binary_search(&name).is_ok());
+    (listed && !from_catalogue) || extensions::partial(schema, name)
 }
 
 /// A candidate: an overload with its argument list expanded to the call's
@@ -80,13 +86,14 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
     // Every extension the schema installs is one migrate has the overloads of.
     let extensions_known = schema.extensions.keys().all(|extension| {
         extension == "plpgsql"
+            || extensions::find(extension).is_some()
             || pg_functions::EXTENSIONS
                 .iter()
                 .any(|(name, _)| name == extension)
     });
     // Functions of that name the migrations create are candidates too.
     let user_overloads = schema.functions.keys().any(|name| name.name == call.name);
-    let sure = extensions_known && !user_overloads && !partial(call.name);
+    let sure = extensions_known && !user_overloads && !partial(schema, call.name);
     let procs = named(BUILTIN_OVERLOADS, call.name)
         .iter()
         .chain(extensions.iter().flat_map(|procs| named(procs, call.name)));
@@ -162,7 +169,7 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
     }
     // A type name called as a function with one argument may be a cast
     // (`text(1)`), which PostgreSQL tries before inexact matches.
-    let maybe_cast = n_args == 1 && !by_name && type_info(call.name).is_some();
+    let maybe_cast = n_args == 1 && !by_name && resolver.type_info(call.name).is_some();
     let inputs: Vec<Option<SqlType>> = call
         .args
         .iter()
@@ -174,7 +181,7 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
             .zip(&candidate.args)
             .all(|(arg, declared)| {
                 arg.as_ref().is_some_and(|ty| {
-                    !polymorphic(declared) && typname(ty).as_deref() == Some(declared)
+                    !polymorphic(declared) && resolver.typname(ty).as_deref() == Some(declared)
                 })
             })
     });
@@ -184,7 +191,7 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
         // the cast is no function of its own: from an untyped literal,
         // between binary-compatible types, or by text I/O.
         None if maybe_cast && resolver.is_cast(call, &inputs[0]) => {
-            let ty = sql_type(call.name);
+            let ty = resolver.sql_type(call.name);
             return Resolution::Found(Chosen {
                 returns: ty.clone(),
                 targets: vec![Some(ty)],
@@ -260,7 +267,7 @@ fn named<'p>(procs: &'p [Proc], name: &str) -> &'p [Proc] {
 }
 
 /// `(castcontext, castmethod)` of the cast from `source` to `target`.
-fn cast(source: &str, target: &str) -> Option<(char, char)> {
+fn builtin_cast(source: &str, target: &str) -> Option<(char, char)> {
     CASTS
         .binary_search_by(|(s, t, ..)| (*s, *t).cmp(&(source, target)))
         .ok()
@@ -268,7 +275,7 @@ fn cast(source: &str, target: &str) -> Option<(char, char)> {
 }
 
 /// `(typcategory, typispreferred, array element)` of a built-in type.
-fn type_info(typname: &str) -> Option<(char, bool, &'static str)> {
+fn builtin_type_info(typname: &str) -> Option<(char, bool, &'static str)> {
     TYPES
         .binary_search_by(|(name, ..)| name.cmp(&typname))
         .ok()
@@ -297,7 +304,7 @@ fn polymorphic(declared: &str) -> bool {
 }
 
 /// `int4`, `_text` for a built-in type; `None` for a user type.
-fn typname(ty: &SqlType) -> Option<String> {
+fn builtin_typname(ty: &SqlType) -> Option<String> {
     if !ty.is_builtin() {
         return None;
     }
@@ -309,8 +316,8 @@ fn typname(ty: &SqlType) -> Option<String> {
 }
 
 /// The type a `typname` of the generated tables stands for.
-fn sql_type(typname: &str) -> SqlType {
-    match type_info(typname) {
+fn builtin_sql_type(typname: &str) -> SqlType {
+    match builtin_type_info(typname) {
         Some((_, _, element)) if !element.is_empty() => SqlType::builtin(element).into_array(),
         _ => SqlType::builtin(typname),
     }
@@ -337,36 +344,84 @@ struct Resolver<'s> {
 }
 
 impl Resolver<'_> {
+    /// The `typname` of a type as the tables name it: built in, or a type
+    /// of an extension the schema creates; `None` for a user type.
+    fn typname(&self, ty: &SqlType) -> Option<String> {
+        builtin_typname(ty).or_else(|| extensions::typname(self.schema, ty))
+    }
+
+    /// `(typcategory, typispreferred, array element)` of a `typname`.
+    fn type_info(&self, typname: &str) -> Option<(char, bool, &'static str)> {
+        if let Some(info) = builtin_type_info(typname) {
+            return Some(info);
+        }
+        let (ty, category, preferred) = extensions::by_typname(self.schema, typname)?;
+        let element = if ty.array {
+            extensions::installed(self.schema)
+                .flat_map(|(extension, _)| extension.types)
+                .find(|t| t.array == typname)
+                .map_or("", |t| t.name)
+        } else {
+            ""
+        };
+        Some((category, preferred, element))
+    }
+
+    /// `(castcontext, castmethod)` of a cast, built in or an extension's.
+    fn cast(&self, source: &str, target: &str) -> Option<(char, char)> {
+        builtin_cast(source, target).or_else(|| {
+            extensions::casts(self.schema)
+                .find(|(s, t, ..)| *s == source && *t == target)
+                .map(|(.., context, method)| (*context, *method))
+        })
+    }
+
+    /// The type a `typname` of the tables stands for.
+    fn sql_type(&self, typname: &str) -> SqlType {
+        if builtin_type_info(typname).is_none()
+            && let Some((ty, ..)) = extensions::by_typname(self.schema, typname)
+        {
+            return ty;
+        }
+        builtin_sql_type(typname)
+    }
+
     /// Whether `name(arg)` is a cast (`func_get_detail`'s coercion case):
     /// from an untyped literal, or when `find_coercion_pathway` finds a
     /// binary-compatible cast or one through text (not from a row to a
     /// string type).
     fn is_cast(&self, call: &Call<'_>, input: &Option<SqlType>) -> bool {
-        let Some((target_category, ..)) = type_info(call.name) else {
+        let Some((target_category, ..)) = self.type_info(call.name) else {
             return false;
         };
         let Some(input) = input else {
             // An untyped parameter converts through text to a string type.
             return call.literal || target_category == 'S';
         };
-        if typname(input).as_deref() == Some(call.name) {
+        if self.typname(input).as_deref() == Some(call.name) {
             return true;
         }
         let (category, _) = self.category(input);
-        let declared = typname(input).and_then(|source| cast(&source, call.name));
+        let declared = self
+            .typname(input)
+            .and_then(|source| self.cast(&source, call.name));
         match declared {
             Some((_, method)) => method == 'b' || (method == 'i' && category != 'C'),
             // Arrays convert element by element: a function of its own.
-            None if input.array && type_info(call.name).is_some_and(|(c, ..)| c == 'A') => false,
+            None if input.array && self.type_info(call.name).is_some_and(|(c, ..)| c == 'A') => {
+                false
+            }
             None => (target_category == 'S' && category != 'C') || category == 'S',
         }
     }
 
     fn category(&self, ty: &SqlType) -> (char, bool) {
-        if let Some(name) = typname(ty) {
-            return type_info(&name).map_or(('U', false), |(category, preferred, _)| {
-                (category, preferred)
-            });
+        if let Some(name) = self.typname(ty) {
+            return self
+                .type_info(&name)
+                .map_or(('U', false), |(category, preferred, _)| {
+                    (category, preferred)
+                });
         }
         if ty.array {
             return ('A', false);
@@ -397,7 +452,12 @@ impl Resolver<'_> {
         }
         if ty.is_builtin() {
             return RANGES.iter().find(|(range, ..)| *range == ty.name).map(
-                |(_, subtype, multirange)| (sql_type(subtype), Some(SqlType::builtin(multirange))),
+                |(_, subtype, multirange)| {
+                    (
+                        builtin_sql_type(subtype),
+                        Some(SqlType::builtin(multirange)),
+                    )
+                },
             );
         }
         match &self
@@ -411,11 +471,11 @@ impl Resolver<'_> {
     }
 
     fn multirange_subtype(&self, ty: &SqlType) -> Option<(SqlType, SqlType)> {
-        let name = typname(ty)?;
+        let name = self.typname(ty)?;
         RANGES
             .iter()
             .find(|(.., multirange)| *multirange == name)
-            .map(|(range, subtype, _)| (sql_type(subtype), SqlType::builtin(range)))
+            .map(|(range, subtype, _)| (builtin_sql_type(subtype), SqlType::builtin(range)))
     }
 
     /// Whether `from` goes where `to` is expected without a cast written
@@ -434,8 +494,10 @@ impl Resolver<'_> {
         {
             return true;
         }
-        match (typname(from), typname(to)) {
-            (Some(from), Some(to)) => cast(&from, &to).is_some_and(|(context, _)| context == 'i'),
+        match (self.typname(from), self.typname(to)) {
+            (Some(from), Some(to)) => self
+                .cast(&from, &to)
+                .is_some_and(|(context, _)| context == 'i'),
             _ => false,
         }
     }
@@ -448,7 +510,7 @@ impl Resolver<'_> {
             if *declared == "any" || polymorphic(declared) {
                 continue;
             }
-            if !self.implicit(input, &sql_type(declared)) {
+            if !self.implicit(input, &self.sql_type(declared)) {
                 return false;
             }
         }
@@ -593,11 +655,14 @@ impl Resolver<'_> {
         inputs: &[Option<SqlType>],
         candidates: &[&'c Candidate],
     ) -> Option<&'c Candidate> {
-        let info = |declared: &str| type_info(declared).map_or(('U', false), |(c, p, _)| (c, p));
+        let info = |declared: &str| {
+            self.type_info(declared)
+                .map_or(('U', false), |(c, p, _)| (c, p))
+        };
         let same = |input: &Option<SqlType>, declared: &str| {
             input
                 .as_ref()
-                .is_some_and(|ty| typname(ty).as_deref() == Some(declared))
+                .is_some_and(|ty| self.typname(ty).as_deref() == Some(declared))
         };
         // Most exact matches.
         let keep_best = |candidates: Vec<&'c Candidate>, score: &dyn Fn(&Candidate) -> usize| {
@@ -751,7 +816,7 @@ impl Resolver<'_> {
                 },
                 "anycompatiblerange" => found.compatible_range.clone().ok_or(())?,
                 other if polymorphic(other) => return Err(()),
-                other => sql_type(other),
+                other => self.sql_type(other),
             }))
         };
         let mut targets = Vec::with_capacity(chosen.args.len());
@@ -798,9 +863,13 @@ pub(crate) fn argument_names(schema: &Schema, name: &str) -> Vec<&'static str> {
     names
 }
 
-/// The overloads of the extensions the schema creates.
+/// The overloads of the extensions the schema creates: the catalogue's,
+/// which include those over the extension's own types.
 fn installed(schema: &Schema) -> impl Iterator<Item = &'static [Proc]> + '_ {
     schema.extensions.keys().filter_map(|extension| {
+        if let Some(entry) = extensions::find(extension) {
+            return Some(entry.procs);
+        }
         EXTENSION_OVERLOADS
             .iter()
             .find(|(name, _)| name == extension)
@@ -812,5 +881,7 @@ fn installed(schema: &Schema) -> impl Iterator<Item = &'static [Proc]> + '_ {
 /// (not an aggregate or window function).
 pub(crate) fn only_scalar(name: &str) -> bool {
     let procs = named(BUILTIN_OVERLOADS, name);
-    !procs.is_empty() && !partial(name) && procs.iter().all(|p| p.kind == ProcKind::Scalar)
+    !procs.is_empty()
+        && pg_functions::PARTIAL.binary_search(&name).is_err()
+        && procs.iter().all(|p| p.kind == ProcKind::Scalar)
 }

@@ -70,7 +70,22 @@ pub(crate) fn category(schema: &Schema, ty: &SqlType) -> Category {
             Some(UserTypeKind::Domain { base, .. }) => category(schema, base),
             Some(UserTypeKind::Range { .. }) => Category::Range,
             Some(UserTypeKind::Composite { .. }) => Category::Composite,
-            None => Category::User,
+            // An extension's type has the category the catalogue records
+            // (citext is a string type).
+            None => match crate::extensions::type_of(schema, ty) {
+                Some((_, found)) => match found.category {
+                    'S' => Category::String,
+                    'N' => Category::Numeric,
+                    'B' => Category::Boolean,
+                    'D' => Category::DateTime,
+                    'G' => Category::Geometric,
+                    'I' => Category::Network,
+                    'V' => Category::BitString,
+                    'T' => Category::Timespan,
+                    _ => Category::User,
+                },
+                None => Category::User,
+            },
         };
     }
     match ty.name.as_str() {
@@ -156,7 +171,7 @@ pub(crate) fn implicitly_castable(schema: &Schema, from: &SqlType, to: &SqlType)
             || same_type(&from.element(), &to_base.element());
     }
     if !from.is_builtin() || !to_base.is_builtin() {
-        return false;
+        return crate::extensions::cast_context(schema, &from, &to_base) == Some('i');
     }
     let (f, t) = (from.name.as_str(), to_base.name.as_str());
     if let (Some(a), Some(b)) = (numeric_rank(f), numeric_rank(t)) {
@@ -210,7 +225,7 @@ pub(crate) fn assignable(schema: &Schema, from: &SqlType, to: &SqlType) -> bool 
     matches!(
         (from.name.as_str(), to.name.as_str()),
         ("json", "jsonb") | ("jsonb", "json")
-    )
+    ) || crate::extensions::cast_context(schema, &from, &to) == Some('a')
 }
 
 /// Whether `CAST(x AS to)` exists for an `x` of type `from`: implicit and
@@ -218,6 +233,10 @@ pub(crate) fn assignable(schema: &Schema, from: &SqlType, to: &SqlType) -> bool 
 /// the date/time family, json to jsonb and jsonb to scalars.
 pub(crate) fn explicitly_castable(schema: &Schema, from: &SqlType, to: &SqlType) -> bool {
     if assignable(schema, from, to) {
+        return true;
+    }
+    let (from_base, to_base) = (base_type(schema, from), base_type(schema, to));
+    if crate::extensions::cast_context(schema, &from_base, &to_base).is_some() {
         return true;
     }
     let from = base_type(schema, from);
@@ -487,7 +506,14 @@ fn resolve_type_name_str(
             return Ok(SqlType::builtin(builtin).with_modifiers(modifiers.to_vec()));
         }
     }
+    let qualified = schema_name;
     let schema_name = schema_name.unwrap_or("public");
+    if schema.user_type(&Name::new(schema_name, name)).is_none()
+        && let Some((ty, ..)) = crate::extensions::by_typname(schema, name)
+        && qualified.is_none_or(|qualified| qualified == ty.schema)
+    {
+        return Ok(ty.with_modifiers(modifiers.to_vec()));
+    }
     if schema.user_type(&Name::new(schema_name, name)).is_some() {
         return Ok(SqlType::user(schema_name, name));
     }

@@ -52,7 +52,9 @@
 //!   if missing" idiom) is rolled back when it fails that way. An
 //!   `EXECUTE` of SQL the block builds from what it knows before it runs
 //!   (`EXECUTE 'ALTER TABLE ..'`, `EXECUTE format('.. %I .. %L', 't', v)`)
-//!   is folded as the statements it builds. A loop that runs DDL, and an
+//!   is folded as the statements it builds, and a loop over constants
+//!   (`FOR i IN 1..3`, `FOREACH t IN ARRAY ARRAY['a', 'b']`) is unrolled
+//!   when every turn folds cleanly. Any other loop that runs DDL, and an
 //!   `EXECUTE` whose SQL's shape depends on run-time data, are assumed to
 //!   change nothing, with a warning at each; a construct the reader does
 //!   not know makes the whole block assumed to change nothing, with a

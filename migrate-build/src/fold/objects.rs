@@ -18,7 +18,9 @@ use sqlparser::ast::{
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-use super::{Fallible, Folder, Stmt, names, types};
+use super::{Fallible, Folder, Stmt, names};
+use crate::diagnostic::Diagnostic;
+use crate::extensions;
 
 impl Folder {
     pub(crate) fn create_schema(
@@ -458,7 +460,7 @@ impl Folder {
         let CreateExtension {
             name,
             if_not_exists,
-            cascade: _, // required extensions bring no types we model
+            cascade,
             schema,
             version,
         } = create;
@@ -467,14 +469,25 @@ impl Folder {
             None => self.creation_schema(stmt, stmt.start())?,
         };
         let version = version.as_ref().map(|v| v.value.clone());
-        self.add_extension(stmt, &names::ident(name), *if_not_exists, schema, version)
+        self.add_extension(
+            stmt,
+            &names::ident(name),
+            *if_not_exists,
+            *cascade,
+            schema,
+            version,
+        )
     }
 
+    /// `CREATE EXTENSION`: the extension and, through the catalogue, its
+    /// types, functions and operators. One outside the catalogue is
+    /// recorded with a warning: what it creates is not known.
     pub(crate) fn add_extension(
         &mut self,
         stmt: &Stmt,
         name: &str,
         if_not_exists: bool,
+        cascade: bool,
         schema: String,
         version: Option<String>,
     ) -> Fallible<()> {
@@ -493,6 +506,38 @@ impl Folder {
                 format!("schema \"{schema}\" does not exist"),
             ));
         }
+        match extensions::find(name) {
+            Some(entry) => {
+                for required in entry.requires {
+                    if self.schema.extensions.contains_key(*required) {
+                        continue;
+                    }
+                    if !cascade {
+                        return Err(stmt
+                            .error(
+                                stmt.find(name),
+                                format!("required extension \"{required}\" is not installed"),
+                            )
+                            .with_help(
+                                "Use CREATE EXTENSION ... CASCADE to install required extensions too.",
+                            ));
+                    }
+                    self.add_extension(stmt, required, false, true, schema.clone(), None)?;
+                }
+            }
+            None if name == "plpgsql" => {}
+            None => self.diagnostics.push(
+                Diagnostic::warning(
+                    format!(
+                        "extension \"{name}\" is not in migrate's extension catalogue: the types, functions and operators it creates are not known to the fold, and queries that use them are checked only in part"
+                    ),
+                    stmt.find(name),
+                )
+                .with_help(format!(
+                    "state the objects of \"{name}\" that your migrations and queries use (`CREATE TYPE ...;`, `CREATE FUNCTION ...;`) in the assumed-objects file (`assumed` in `[package.metadata.migrate]`), which the fold reads before migration 1 and the runtime never applies"
+                )),
+            ),
+        }
         self.schema
             .extensions
             .insert(name.to_owned(), Extension { schema, version });
@@ -503,18 +548,112 @@ impl Folder {
         let DropExtension {
             names: extension_names,
             if_exists,
-            cascade_or_restrict: _,
+            cascade_or_restrict,
         } = drop;
-        for name in extension_names {
-            let name = names::ident(name);
-            if self.schema.extensions.remove(&name).is_none() && !if_exists {
+        let cascade = matches!(
+            cascade_or_restrict,
+            Some(sqlparser::ast::ReferentialAction::Cascade)
+        );
+        let dropped: Vec<String> = extension_names.iter().map(names::ident).collect();
+        for name in &dropped {
+            if !self.schema.extensions.contains_key(name) {
+                if *if_exists {
+                    continue;
+                }
                 return Err(stmt.error(
-                    stmt.find(&name),
+                    stmt.find(name),
                     format!("extension \"{name}\" does not exist"),
                 ));
             }
         }
+        for name in &dropped {
+            self.drop_one_extension(stmt, name, &dropped, cascade)?;
+        }
         Ok(())
+    }
+
+    /// Drops an extension and what it created; what depends on those (a
+    /// column of one of its types, an extension that requires it) fails
+    /// the statement, or goes too with `CASCADE`.
+    fn drop_one_extension(
+        &mut self,
+        stmt: &Stmt,
+        name: &str,
+        dropped: &[String],
+        cascade: bool,
+    ) -> Fallible<()> {
+        let Some(installed) = self.schema.extensions.get(name).cloned() else {
+            return Ok(());
+        };
+        let requiring: Vec<&str> = self
+            .schema
+            .extensions
+            .keys()
+            .filter(|other| !dropped.contains(other))
+            .filter(|other| {
+                extensions::find(other).is_some_and(|entry| entry.requires.contains(&name))
+            })
+            .map(|other| extensions::find(other).map_or("", |entry| entry.name))
+            .collect();
+        if let Some(other) = requiring.first()
+            && !cascade
+        {
+            return Err(stmt
+                .error(
+                    stmt.find(name),
+                    format!("cannot drop extension {name} because other objects depend on it"),
+                )
+                .with_help(format!(
+                    "extension {other} depends on extension {name}; use DROP ... CASCADE to drop the dependent objects too"
+                )));
+        }
+        let type_names: Vec<&str> = extensions::find(name)
+            .map(|entry| entry.types.iter().map(|t| t.name).collect())
+            .unwrap_or_default();
+        let users: Vec<(Name, String, String)> = self
+            .schema
+            .relations
+            .iter()
+            .flat_map(|(table, relation)| {
+                relation
+                    .columns
+                    .iter()
+                    .filter(|column| {
+                        column.ty.schema == installed.schema
+                            && !column.ty.is_builtin()
+                            && type_names.contains(&column.ty.name.as_str())
+                    })
+                    .map(|column| (table.clone(), column.name.clone(), column.ty.name.clone()))
+            })
+            .collect();
+        if let Some((table, column, type_name)) = users.first()
+            && !cascade
+        {
+            return Err(stmt
+                .error(
+                    stmt.find(name),
+                    format!("cannot drop extension {name} because other objects depend on it"),
+                )
+                .with_help(format!(
+                    "column {column} of table {} depends on type {type_name}; use DROP ... CASCADE to drop the dependent objects too",
+                    table.name
+                )));
+        }
+        for (table, column, _) in users {
+            if let Some(relation) = self.schema.relations.get_mut(&table) {
+                relation.columns.retain(|c| c.name != column);
+            }
+        }
+        self.schema.extensions.remove(name);
+        for other in requiring {
+            self.drop_one_extension(stmt, other, dropped, cascade)?;
+        }
+        Ok(())
+    }
+
+    /// Whether an extension's type takes modifiers (`vector(3)`).
+    pub(crate) fn extension_type_takes_modifiers(&self, ty: &SqlType) -> bool {
+        extensions::type_of(&self.schema, ty).is_some_and(|(_, found)| found.modifiers)
     }
 
     /// The type an extension installed gives a name, if any.
@@ -523,7 +662,8 @@ impl Folder {
             .extensions
             .iter()
             .find_map(|(extension, installed)| {
-                let provides = types::extension_types(extension).contains(&name);
+                let provides = extensions::find(extension)
+                    .is_some_and(|entry| entry.types.iter().any(|t| t.name == name));
                 let visible = match schema {
                     Some(schema) => schema == installed.schema,
                     None => self.search_path.contains(&installed.schema),

@@ -55,6 +55,26 @@ const NEUTRAL: [&str; 15] = [
     "GET", "ASSERT", "TRUNCATE", "NOTIFY", "ANALYZE",
 ];
 
+/// Statements an `EXECUTE` may build from run-time data without changing
+/// a shape, whatever that data is.
+const NEUTRAL_WHATEVER_THE_DATA: [&[&str]; 15] = [
+    &["GRANT"],
+    &["REVOKE"],
+    &["ANALYZE"],
+    &["ANALYSE"],
+    &["VACUUM"],
+    &["REINDEX"],
+    &["CLUSTER"],
+    &["INSERT"],
+    &["UPDATE"],
+    &["DELETE"],
+    &["TRUNCATE"],
+    &["NOTIFY"],
+    &["LOCK"],
+    &["REFRESH", "MATERIALIZED", "VIEW"],
+    &["CHECKPOINT"],
+];
+
 /// The SQL statements among those (the others are PL/pgSQL's own).
 const SQL: [&str; 11] = [
     "SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "PERFORM", "LOCK", "TRUNCATE",
@@ -124,6 +144,10 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The deepest nesting of blocks PostgreSQL 15's PL/pgSQL parser takes
+/// (its bison stack of 10,000 states); one more is "memory exhausted".
+const MAX_BLOCK_NESTING: usize = 3_331;
+
 /// The body of a `DO` block being read.
 struct Body<'a> {
     text: &'a str,
@@ -152,6 +176,14 @@ struct Body<'a> {
     /// How many enclosing blocks have an exception handler, which may catch
     /// what an `EXECUTE` raises when it runs.
     handled_depth: usize,
+    /// Whether an `EXECUTE` folded SQL with a placeholder for a value known
+    /// only at run time.
+    placeholders: bool,
+    /// Where the statements of the block whose `BEGIN` is before each
+    /// index end, as a skipping read found them.
+    block_ends: HashMap<usize, usize>,
+    /// How many blocks enclose the one being read.
+    depth: usize,
 }
 
 impl<'a> Body<'a> {
@@ -187,6 +219,9 @@ impl<'a> Body<'a> {
             declared_at: HashMap::new(),
             shadowed: HashSet::new(),
             handled_depth: 0,
+            placeholders: false,
+            block_ends: HashMap::new(),
+            depth: 0,
         })
     }
 
@@ -387,6 +422,79 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// The variable of the loop header from `start` (`FOR`/`FOREACH`) to
+    /// `open` (its `LOOP`) and the values it takes, when they are known
+    /// before the block runs: an integer range of literals, or an `ARRAY[..]`
+    /// of values the block knows.
+    fn constant_iterations(&self, start: usize, open: usize) -> Option<(String, Vec<Eval>)> {
+        let variable = self.word(start + 1)?;
+        if !self.is(start + 2, "IN") {
+            return None;
+        }
+        if self.is(start, "FOREACH") {
+            let array_literal = self.is(start + 3, "ARRAY")
+                && self.is(start + 4, "ARRAY")
+                && matches!(self.token(start + 5), Some(Token::LBracket))
+                && matches!(self.token(open - 1), Some(Token::RBracket));
+            if !array_literal {
+                return None;
+            }
+            let mut values = Vec::new();
+            let mut from = start + 6;
+            let mut depth = 0i32;
+            for at in start + 6..open {
+                match self.token(at) {
+                    Some(Token::LParen | Token::LBracket) => depth += 1,
+                    Some(Token::RParen) => depth -= 1,
+                    Some(Token::RBracket) if depth > 0 => depth -= 1,
+                    Some(Token::Comma | Token::RBracket) if depth == 0 => {
+                        match Reader::new(self, from..at).read() {
+                            value @ (Eval::Text(_) | Eval::Null) => values.push(value),
+                            _ => return None,
+                        }
+                        from = at + 1;
+                    }
+                    _ => {}
+                }
+            }
+            return Some((variable, values));
+        }
+        if !self.is(start, "FOR") || open <= start + 3 {
+            return None;
+        }
+        // `[REVERSE] low .. high [BY step]`, read from its text.
+        let text = self
+            .text
+            .get(self.ranges[start + 3].start..self.ranges[open - 1].end)?
+            .to_ascii_lowercase();
+        let (reverse, range) = match text.trim().strip_prefix("reverse") {
+            Some(rest) if rest.starts_with(char::is_whitespace) => (true, rest),
+            _ => (false, text.trim()),
+        };
+        let (bounds, step) = match range.split_once(" by ") {
+            Some((bounds, step)) => (bounds, step.trim().parse::<i64>().ok()?),
+            None => (range, 1),
+        };
+        let (low, high) = bounds.split_once("..")?;
+        let (low, high) = (
+            low.trim().parse::<i64>().ok()?,
+            high.trim().parse::<i64>().ok()?,
+        );
+        if step <= 0 {
+            return None;
+        }
+        let mut values = Vec::new();
+        let mut value = low;
+        while (!reverse && value <= high) || (reverse && value >= high) {
+            values.push(Eval::Text(execute::Built::number(value)));
+            if values.len() > 1_000 {
+                break;
+            }
+            value = if reverse { value - step } else { value + step };
+        }
+        Some((variable, values))
+    }
+
     /// The value of a variable at the statement being read.
     fn value_of(&self, name: &str) -> Eval {
         if self.shadowed.contains(name) {
@@ -489,15 +597,72 @@ impl Folder {
                     "state what the block changes with a `-- migrate:assume <SQL>;` comment line right before it, or silence this warning with `-- migrate:ignore`",
                 ),
             );
+        } else if body.placeholders {
+            self.placeholder_defaults(stmt, &saved);
         }
         // Syntax errors stand whatever the fold made of the block.
         self.diagnostics.append(&mut body.syntax_errors);
         true
     }
 
+    /// A default the block built from a value it knows only when it runs
+    /// (`DEFAULT %L`) and did not drop again: the fold holds the
+    /// placeholder there, and says so.
+    fn placeholder_defaults(&mut self, stmt: &Stmt, before: &Folder) {
+        let mut warnings = Vec::new();
+        for (name, relation) in &self.schema.relations {
+            for column in &relation.columns {
+                let Some(default) = column.default.as_deref() else {
+                    continue;
+                };
+                let earlier = before
+                    .schema
+                    .relations
+                    .get(name)
+                    .and_then(|relation| relation.column(&column.name))
+                    .and_then(|column| column.default.as_deref());
+                if default.contains(execute::PLACEHOLDER) && earlier != Some(default) {
+                    warnings.push(
+                        stmt.warning_at_start(format!(
+                            "this DO block gives column \"{}\" of relation \"{}\" a default built from a value it knows only when it runs; the fold holds {} in its place",
+                            column.name,
+                            name.name,
+                            execute::PLACEHOLDER
+                        ))
+                        .with_help(
+                            "if the default matters, state the statement with its value in a `-- migrate:assume <SQL>;` comment line right before its EXECUTE, inside the DO block",
+                        ),
+                    );
+                }
+            }
+        }
+        self.diagnostics.append(&mut warnings);
+    }
+
     /// `[<<label>>] [DECLARE ..] BEGIN .. [EXCEPTION ..] END [label];` at
-    /// `at`; returns the index after it.
+    /// `at`; returns the index after it. Blocks nested deeper than
+    /// PostgreSQL's PL/pgSQL parser takes are its error.
     fn block(&mut self, body: &mut Body, at: usize, mode: Mode) -> Read<usize> {
+        body.depth += 1;
+        if body.depth > MAX_BLOCK_NESTING {
+            body.depth -= 1;
+            const MESSAGE: &str = "memory exhausted at or near \"BEGIN\"";
+            if !body
+                .syntax_errors
+                .iter()
+                .any(|error| error.message == MESSAGE)
+            {
+                let range = body.file_range(at, at);
+                body.syntax_errors.push(Diagnostic::error(MESSAGE, range));
+            }
+            return Err(Unreadable);
+        }
+        let read = self.block_at_depth(body, at, mode);
+        body.depth -= 1;
+        read
+    }
+
+    fn block_at_depth(&mut self, body: &mut Body, at: usize, mode: Mode) -> Read<usize> {
         let mut at = body.skip_label(at);
         if body.is(at, "DECLARE") {
             // Declarations run no DDL.
@@ -515,10 +680,19 @@ impl Folder {
         // A block with a handler is rolled back when a statement fails: know
         // it before folding them.
         let handled = mode != Mode::Skip && {
-            let end = self.statements(body, first, Mode::Skip, BLOCK_END)?;
+            // Known when an enclosing block was read for its handler: each
+            // level reading all it holds again was quadratic in the nesting.
+            let end = match body.block_ends.get(&first) {
+                Some(end) => *end,
+                None => self.statements(body, first, Mode::Skip, BLOCK_END)?,
+            };
             body.is(end, "EXCEPTION")
         };
-        at = if handled {
+        at = if mode == Mode::Skip {
+            let end = self.statements(body, first, mode, BLOCK_END)?;
+            body.block_ends.insert(first, end);
+            end
+        } else if handled {
             body.handled_depth += 1;
             let read = self.protected(body, |folder, body| {
                 folder.statements(body, first, mode, BLOCK_END)
@@ -677,6 +851,31 @@ impl Folder {
         }
         let directed = unparsed::directive(body.before(at).0).is_some();
         let execute_range = body.file_range(at, at);
+        // Enum labels are shape: a placeholder cannot stand for them.
+        let value = match value {
+            Eval::Text(built)
+                if built.placeholders
+                    && Tokens::new(&built.text).is_some_and(|tokens| {
+                        tokens.keywords_at(0, &["CREATE", "TYPE"])
+                            || tokens.keywords_at(0, &["ALTER", "TYPE"])
+                    }) =>
+            {
+                Eval::Unknown("a value known only at run time in a type's definition".to_owned())
+            }
+            other => other,
+        };
+        // SQL that changes no shape whatever the run-time parts are.
+        if matches!(value, Eval::Unknown(_))
+            && !directed
+            && let Eval::Text(lenient) = Reader::lenient(body, at + 1..expression_end).read()
+            && Tokens::new(&lenient.text).is_some_and(|tokens| {
+                NEUTRAL_WHATEVER_THE_DATA
+                    .iter()
+                    .any(|words| tokens.keywords_at(0, words))
+            })
+        {
+            return Ok(());
+        }
         let built = match value {
             Eval::Text(built) if !directed => built,
             Eval::Null | Eval::Fails(_) if !directed => {
@@ -736,6 +935,7 @@ impl Folder {
             }
             return Ok(());
         }
+        body.placeholders |= built.placeholders;
         let before = self.diagnostics.len();
         self.statement(&Stmt::new(&built.text, 0));
         for diagnostic in &mut self.diagnostics[before..] {
@@ -829,7 +1029,21 @@ impl Folder {
             return Err(Unreadable);
         }
         let inside = open + 1..close;
-        let reason = if body.executes(inside.clone()) {
+        let runs_ddl = body.executes(inside.clone())
+            || body.has_ddl(inside.clone())
+            || self.ddl_function_call(body, inside.clone()).is_some();
+        let mut failed_turn = None;
+        if runs_ddl {
+            match self.unrolled(body, at, start, open, close, mode) {
+                Ok(()) => return Ok(end),
+                Err(failure) => failed_turn = failure,
+            }
+        }
+        let reason = if let Some(failure) = failed_turn {
+            format!(
+                "turns over values known before the block runs, but a turn does not fold cleanly ({failure})"
+            )
+        } else if body.executes(inside.clone()) {
             "runs SQL built at run time (EXECUTE), which the fold cannot see".to_owned()
         } else if body.has_ddl(inside.clone()) {
             "runs DDL as many times as it turns, which the fold cannot know".to_owned()
@@ -854,6 +1068,56 @@ impl Folder {
             ),
         )?;
         Ok(end)
+    }
+
+    /// A loop over values known before the block runs (`FOR i IN 1..3`,
+    /// `FOREACH t IN ARRAY ARRAY['a', 'b']`), read once per value with its
+    /// variable bound to it. When it is not (a statement the reader does
+    /// not know, `EXIT`, any diagnostic: the first one is returned), the
+    /// fold is as it was before the loop.
+    fn unrolled(
+        &mut self,
+        body: &mut Body,
+        at: usize,
+        start: usize,
+        open: usize,
+        close: usize,
+        mode: Mode,
+    ) -> Result<(), Option<String>> {
+        /// Beyond this many turns the loop is warned about, not unrolled.
+        const MAX_TURNS: usize = 1_000;
+        if mode != Mode::Run || unparsed::directive(body.before(at).0).is_some() {
+            return Err(None);
+        }
+        let Some((variable, values)) = body.constant_iterations(start, open) else {
+            return Err(None);
+        };
+        if values.len() > MAX_TURNS || body.shadowed.contains(&variable) {
+            return Err(None);
+        }
+        let saved = self.clone();
+        let before = self.diagnostics.len();
+        let (saved_values, saved_unseen, saved_placeholders) =
+            (body.values.clone(), body.unseen, body.placeholders);
+        for value in values {
+            body.values.insert(variable.clone(), value);
+            let read = self.statements(body, open + 1, Mode::Run, &["END"]);
+            // Only a loop that folds cleanly each time is taken as unrolled:
+            // a part it cannot see, or a statement that fails (which may
+            // need what that part made), leaves the loop warned about whole.
+            if !matches!(read, Ok(index) if index == close) || self.diagnostics.len() > before {
+                let failure = self
+                    .diagnostics
+                    .get(before)
+                    .map(|diagnostic| diagnostic.message.clone());
+                *self = saved;
+                body.values = saved_values;
+                body.unseen = saved_unseen;
+                body.placeholders = saved_placeholders;
+                return Err(failure);
+            }
+        }
+        Ok(())
     }
 
     /// `IF .. THEN .. [ELSIF .. THEN ..] [ELSE ..] END IF;` at `at`.

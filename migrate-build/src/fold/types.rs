@@ -180,8 +180,23 @@ impl Folder {
             });
         }
         if let Some(ty) = self.extension_type(schema.as_deref(), &type_name) {
+            if !modifiers.is_empty() && !self.extension_type_takes_modifiers(&ty) {
+                return Err(stmt.error(
+                    span,
+                    format!("type modifier is not allowed for type \"{type_name}\""),
+                ));
+            }
+            // The model keeps a modifier as the server's introspection
+            // reads it back: pgvector's dimensions (`atttypmod` is the
+            // number); postgis' `geometry(Point, 4326)` packs the shape and
+            // the SRID into one number migrate does not decode, so none.
+            let modifiers = if matches!(ty.name.as_str(), "vector" | "halfvec" | "sparsevec") {
+                numeric_modifiers
+            } else {
+                Vec::new()
+            };
             return Ok(ResolvedType {
-                ty: ty.with_modifiers(numeric_modifiers),
+                ty: ty.with_modifiers(modifiers),
                 serial: false,
             });
         }
@@ -313,21 +328,4 @@ fn builtin_by_name(name: &str, modifiers: &[i64]) -> Option<ResolvedType> {
         ty: SqlType::builtin(typname).with_modifiers(modifiers),
         serial: false,
     })
-}
-
-/// The types an extension brings, by extension name: created in the
-/// extension's schema when `CREATE EXTENSION` is folded.
-pub(crate) fn extension_types(extension: &str) -> &'static [&'static str] {
-    match extension {
-        "citext" => &["citext"],
-        "ltree" => &["ltree", "lquery", "ltxtquery"],
-        "hstore" => &["hstore"],
-        "vector" => &["vector", "halfvec", "sparsevec"],
-        "cube" => &["cube"],
-        "isn" => &["ean13", "isbn", "ismn", "issn", "upc"],
-        "postgis" => &["geometry", "geography", "box2d", "box3d"],
-        "pg_trgm" => &["gtrgm"],
-        "seg" => &["seg"],
-        _ => &[],
-    }
 }

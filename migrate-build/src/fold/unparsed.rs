@@ -519,7 +519,8 @@ impl Folder {
                 Some((schema, _)) => names::object_name_parts(&schema).join("."),
                 None => self.creation_schema(stmt, stmt.start())?,
             };
-            self.add_extension(stmt, &extension, if_not_exists, schema, None)?;
+            let cascade = tokens.find_keyword(at, "CASCADE").is_some();
+            self.add_extension(stmt, &extension, if_not_exists, cascade, schema, None)?;
             return Ok(Some(()));
         }
         // CREATE SEQUENCE [IF NOT EXISTS] name [options in any order]

@@ -32,6 +32,8 @@ pub(super) const PLACEHOLDER: &str = "'?'";
 pub(super) struct Built {
     pub text: String,
     origin: Vec<Option<usize>>,
+    /// Whether a placeholder stands for a value known only at run time.
+    pub placeholders: bool,
 }
 
 impl Built {
@@ -39,7 +41,13 @@ impl Built {
         Self {
             text: text.to_owned(),
             origin: vec![None; text.len()],
+            placeholders: false,
         }
+    }
+
+    /// An integer's text, as `%s` prints it.
+    pub(super) fn number(value: i64) -> Self {
+        Self::plain(&value.to_string())
     }
 
     /// Text written as it is in the file from offset `at` on.
@@ -47,12 +55,14 @@ impl Built {
         Self {
             text: text.to_owned(),
             origin: (at..at + text.len()).map(Some).collect(),
+            placeholders: false,
         }
     }
 
     fn push(&mut self, other: &Built) {
         self.text.push_str(&other.text);
         self.origin.extend_from_slice(&other.origin);
+        self.placeholders |= other.placeholders;
     }
 
     fn push_plain(&mut self, text: &str) {
@@ -96,7 +106,10 @@ impl Eval {
     fn literal(self) -> Self {
         match self {
             Eval::Text(text) => Eval::Text(Built::plain(&quote_literal(&text.text))),
-            Eval::Unknown(_) => Eval::Text(Built::plain(PLACEHOLDER)),
+            Eval::Unknown(_) => Eval::Text(Built {
+                placeholders: true,
+                ..Built::plain(PLACEHOLDER)
+            }),
             other => other,
         }
     }
@@ -118,6 +131,9 @@ pub(super) struct Reader<'b, 'a> {
     body: &'b Body<'a>,
     at: usize,
     end: usize,
+    /// Whether what is not known reads as a placeholder word, to see the
+    /// kind of statement a text built from run-time data is.
+    lenient: bool,
 }
 
 impl<'b, 'a> Reader<'b, 'a> {
@@ -126,6 +142,15 @@ impl<'b, 'a> Reader<'b, 'a> {
             body,
             at: range.start,
             end: range.end,
+            lenient: false,
+        }
+    }
+
+    /// A reader that takes what is not known for a placeholder word.
+    pub(super) fn lenient(body: &'b Body<'a>, range: Range<usize>) -> Self {
+        Self {
+            lenient: true,
+            ..Self::new(body, range)
         }
     }
 
@@ -167,6 +192,17 @@ impl<'b, 'a> Reader<'b, 'a> {
 
     /// A primary with `::type` casts: to a text type it stays as it is.
     fn cast(&mut self) -> Eval {
+        let value = self.cast_unless_lenient();
+        match value {
+            Eval::Unknown(_) if self.lenient => Eval::Text(Built {
+                placeholders: true,
+                ..Built::plain("x")
+            }),
+            other => other,
+        }
+    }
+
+    fn cast_unless_lenient(&mut self) -> Eval {
         let mut value = self.primary();
         while matches!(self.token(), Some(Token::DoubleColon)) {
             self.at += 1;
@@ -442,6 +478,7 @@ fn slice(built: &Built, range: Range<usize>) -> Built {
     Built {
         text: built.text[range.clone()].to_owned(),
         origin: built.origin[range].to_vec(),
+        placeholders: false,
     }
 }
 

@@ -1,0 +1,12 @@
+CREATE EXTENSION IF NOT EXISTS citext;
+CREATE EXTENSION IF NOT EXISTS ltree;
+CREATE EXTENSION IF NOT EXISTS hstore;
+CREATE EXTENSION IF NOT EXISTS vector;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE TABLE extension_samples (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email citext NOT NULL,
+    path ltree NOT NULL,
+    attributes hstore,
+    embedding vector(3) NOT NULL
+);

@@ -1,0 +1,3 @@
+fn main() {
+    let _ = migrate::query!("SELECT id, embedding FROM extension_samples");
+}
