@@ -139,8 +139,7 @@ pub struct ColumnUse {
 /// than [`crate::MAX_CHAIN`] operators is an error without being walked
 /// (see `depth.rs`).
 pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>> {
-    let bound = crate::depth::chain_bound(sql);
-    if bound > crate::depth::MAX_CHAIN {
+    if let Some(bound) = crate::depth::past_max_chain(sql) {
         // PostgreSQL's parser is iterative: its verdict comes first.
         let diagnostic = match crate::syntax::check(sql).into_iter().next() {
             Some(syntax) => Diagnostic::error(syntax.message, syntax.span),

@@ -328,8 +328,7 @@ impl Folder {
             }
             return;
         }
-        let bound = crate::depth::chain_bound(stmt.text);
-        if bound > crate::depth::MAX_CHAIN {
+        if let Some(bound) = crate::depth::past_max_chain(stmt.text) {
             self.diagnostics.push(Diagnostic::warning(
                 format!(
                     "{}; the statement is not folded",

@@ -324,7 +324,7 @@ impl<'a> Checker<'a> {
                     mixed.then_some(n_statements),
                 );
             }
-            if crate::depth::chain_bound(&text) > crate::depth::MAX_CHAIN {
+            if crate::depth::past_max_chain(&text).is_some() {
                 // The fold has said it cannot follow it.
                 continue;
             }
