@@ -149,18 +149,22 @@ fn maintenance(url: &str) -> Result<postgres::Client, Failure> {
     connect(&with_database(url, "postgres"))
 }
 
-/// Creates the URL's database; false when it exists.
-fn create_database(url: &str) -> Result<bool, Failure> {
-    let name = database_name(url)?;
-    let mut admin = maintenance(url)?;
-    let exists = admin
+/// Whether the server holds a database of that name.
+fn database_exists(admin: &mut postgres::Client, name: &str) -> Result<bool, Failure> {
+    admin
         .query_opt(
             "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
             &[&name],
         )
-        .map_err(|error| Failure::usage(format_args!("cannot list the databases: {error}")))?
-        .is_some();
-    if exists {
+        .map(|row| row.is_some())
+        .map_err(|error| Failure::usage(format_args!("cannot list the databases: {error}")))
+}
+
+/// Creates the URL's database; false when it exists.
+fn create_database(url: &str) -> Result<bool, Failure> {
+    let name = database_name(url)?;
+    let mut admin = maintenance(url)?;
+    if database_exists(&mut admin, &name)? {
         return Ok(false);
     }
     admin
@@ -178,14 +182,7 @@ fn create_database(url: &str) -> Result<bool, Failure> {
 fn drop_database(url: &str) -> Result<bool, Failure> {
     let name = database_name(url)?;
     let mut admin = maintenance(url)?;
-    let exists = admin
-        .query_opt(
-            "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
-            &[&name],
-        )
-        .map_err(|error| Failure::usage(format_args!("cannot list the databases: {error}")))?
-        .is_some();
-    if !exists {
+    if !database_exists(&mut admin, &name)? {
         return Ok(false);
     }
     admin
