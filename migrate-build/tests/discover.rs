@@ -3,53 +3,11 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
 
 use expect_test::{Expect, expect};
 use migrate_build::discover::{Discovered, Layout, discover};
-
-/// A directory under the system's temporary directory, removed on drop.
-struct TempDir {
-    path: PathBuf,
-}
-
-impl TempDir {
-    fn new() -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "migrate-discover-test-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("create temporary directory");
-        Self { path }
-    }
-
-    /// Writes `files` (relative path, contents), creating directories.
-    fn with(files: &[(&str, &str)]) -> Self {
-        let dir = Self::new();
-        for (file, contents) in files {
-            dir.write(file, contents.as_bytes());
-        }
-        dir
-    }
-
-    fn write(&self, file: &str, contents: &[u8]) {
-        let path = self.path.join(file);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).expect("create directory");
-        }
-        fs::write(path, contents).expect("write file");
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
-    }
-}
+use migrate_test_support::TempDir;
 
 fn render(discovered: &Discovered) -> String {
     let mut out = format!("layout: {}\n", discovered.layout);
@@ -84,11 +42,11 @@ fn render(discovered: &Discovered) -> String {
 
 fn check(files: &[(&str, &str)], layout: Option<Layout>, expect: Expect) {
     let dir = TempDir::with(files);
-    let discovered = discover(&dir.path, layout).unwrap_or_else(|error| panic!("{error}"));
+    let discovered = discover(dir.path(), layout).unwrap_or_else(|error| panic!("{error}"));
     // `up` is where the file says it is (a file's own BEGIN and COMMIT
     // blanked out), and the checksum is the file's.
     for migration in &discovered.migrations {
-        let file = fs::read_to_string(dir.path.join(&migration.path)).expect("readable");
+        let file = fs::read_to_string(dir.path().join(&migration.path)).expect("readable");
         let in_file = &file[migration.up_offset..migration.up_offset + migration.up.len()];
         assert_eq!(migration.checksum, migrate_core::checksum(in_file));
         assert_eq!(
@@ -122,7 +80,7 @@ fn error_text(dir: &Path, layout: Option<Layout>) -> String {
 
 fn check_error(files: &[(&str, &str)], layout: Option<Layout>, expect: Expect) {
     let dir = TempDir::with(files);
-    expect.assert_eq(&error_text(&dir.path, layout));
+    expect.assert_eq(&error_text(dir.path(), layout));
 }
 
 #[test]
@@ -501,11 +459,11 @@ fn layouts_parse_from_their_tool_names() {
 #[test]
 fn error_missing_directory() {
     let dir = TempDir::new();
-    let error = discover(&dir.path.join("missing"), None).unwrap_err();
+    let error = discover(&dir.path().join("missing"), None).unwrap_err();
     expect![[r#"migrations directory $DIR/missing does not exist"#]].assert_eq(
         &error
             .to_string()
-            .replace(&dir.path.display().to_string(), "$DIR"),
+            .replace(&dir.path().display().to_string(), "$DIR"),
     );
 }
 
@@ -569,7 +527,7 @@ fn error_unreadable_file() {
     let dir = TempDir::with(&[("1_a.sql", "SELECT 1;")]);
     dir.write("2_latin1.sql", b"COMMENT ON TABLE t IS 'caf\xe9';");
     expect![[r#"cannot read $DIR/2_latin1.sql: stream did not contain valid UTF-8"#]]
-        .assert_eq(&error_text(&dir.path, None));
+        .assert_eq(&error_text(dir.path(), None));
 }
 
 #[test]
@@ -746,10 +704,10 @@ fn error_invalid_diesel_metadata() {
 /// The error `discover` gives for `dir`, with the directory's path replaced
 /// by `<dir>`.
 fn discover_error(dir: &TempDir) -> String {
-    let error = discover(&dir.path, None).expect_err("discovery should refuse the directory");
+    let error = discover(dir.path(), None).expect_err("discovery should refuse the directory");
     error
         .to_string()
-        .replace(&dir.path.display().to_string(), "<dir>")
+        .replace(&dir.path().display().to_string(), "<dir>")
 }
 
 /// A FIFO named like a migration is refused before it is opened: opening it
@@ -759,7 +717,7 @@ fn discover_error(dir: &TempDir) -> String {
 fn a_fifo_named_like_a_migration_is_an_error_not_a_wait() {
     let dir = TempDir::with(&[("1_a.sql", "CREATE TABLE a (id int);")]);
     let status = std::process::Command::new("mkfifo")
-        .arg(dir.path.join("2_b.sql"))
+        .arg(dir.path().join("2_b.sql"))
         .status()
         .expect("run mkfifo");
     assert!(status.success());
@@ -772,7 +730,7 @@ fn a_fifo_named_like_a_migration_is_an_error_not_a_wait() {
 #[test]
 fn a_link_to_a_device_is_an_error_not_an_endless_read() {
     let dir = TempDir::with(&[("1_a.sql", "CREATE TABLE a (id int);")]);
-    std::os::unix::fs::symlink("/dev/zero", dir.path.join("2_b.sql")).expect("symlink");
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("2_b.sql")).expect("symlink");
     expect![[r#"<dir>/2_b.sql is a character device: SQL is read only from regular files (or symbolic links to them)"#]]
         .assert_eq(&discover_error(&dir));
 }
@@ -783,9 +741,9 @@ fn a_link_to_a_device_is_an_error_not_an_endless_read() {
 fn a_link_to_a_regular_file_is_read() {
     let dir = TempDir::with(&[("1_a.sql", "CREATE TABLE a (id int);")]);
     let shared = TempDir::with(&[("b.sql", "CREATE TABLE b (id int);")]);
-    std::os::unix::fs::symlink(shared.path.join("b.sql"), dir.path.join("2_b.sql"))
+    std::os::unix::fs::symlink(shared.path().join("b.sql"), dir.path().join("2_b.sql"))
         .expect("symlink");
-    let discovered = discover(&dir.path, None).expect("discover");
+    let discovered = discover(dir.path(), None).expect("discover");
     let ups: Vec<&str> = discovered
         .migrations
         .iter()
@@ -802,7 +760,7 @@ fn a_link_to_a_regular_file_is_read() {
 #[test]
 fn a_migration_larger_than_the_limit_is_refused_by_its_size() {
     let dir = TempDir::with(&[("1_a.sql", "CREATE TABLE a (id int);")]);
-    let file = fs::File::create(dir.path.join("2_big.sql")).expect("create");
+    let file = fs::File::create(dir.path().join("2_big.sql")).expect("create");
     file.set_len(migrate_build::discover::MAX_FILE_BYTES + 1)
         .expect("set length");
     expect![[r#"<dir>/2_big.sql is 67108865 bytes, more than the 67108864 bytes (64 MiB) migrate reads from one SQL file"#]]

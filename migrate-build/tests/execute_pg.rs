@@ -8,7 +8,7 @@
 
 use migrate_build::fold::fold_sql;
 use migrate_build::render::columns_tsv;
-use migrate_test_support::TestDatabase;
+use migrate_test_support::{TestDatabase, tsv_unquoted};
 
 const MIGRATION: &str = r#"
 CREATE TABLE accounts (id int PRIMARY KEY);
@@ -66,28 +66,10 @@ END $$;
 
 /// information_schema.columns as psql prints it.
 fn postgres_rows(db: &TestDatabase) -> Vec<String> {
-    let mut client = db.client();
-    client
+    db.client()
         .batch_execute(MIGRATION)
-        .expect("PostgreSQL runs the blocks");
-    client
-        .query(
-            "SELECT table_schema::text, table_name::text, column_name::text, data_type::text,
-                    udt_name::text, is_nullable::text, coalesce(column_default, '')
-             FROM information_schema.columns
-             WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
-             ORDER BY table_schema, table_name COLLATE \"C\", ordinal_position",
-            &[],
-        )
-        .expect("information_schema.columns")
-        .iter()
-        .map(|row| {
-            (0..7)
-                .map(|index| row.get::<_, String>(index))
-                .collect::<Vec<_>>()
-                .join("\t")
-        })
-        .collect()
+        .expect("PostgreSQL runs the migration");
+    db.information_schema_columns()
 }
 
 /// The fold's rows with the CSV quoting of `columns_tsv` undone.
@@ -98,21 +80,7 @@ fn fold_rows() -> Vec<String> {
         "every EXECUTE is folded, none warned about: {:#?}",
         folded.diagnostics
     );
-    columns_tsv(&folded.schema)
-        .lines()
-        .skip(1)
-        .map(|line| {
-            line.split('\t')
-                .map(
-                    |field| match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
-                        Some(quoted) => quoted.replace("\"\"", "\""),
-                        None => field.to_owned(),
-                    },
-                )
-                .collect::<Vec<_>>()
-                .join("\t")
-        })
-        .collect()
+    tsv_unquoted(&columns_tsv(&folded.schema))
 }
 
 #[test]

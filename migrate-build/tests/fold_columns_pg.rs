@@ -6,7 +6,7 @@
 
 use migrate_build::fold::fold_sql;
 use migrate_build::render::columns_tsv;
-use migrate_test_support::TestDatabase;
+use migrate_test_support::{TestDatabase, tsv_unquoted};
 
 const MIGRATION: &str = r#"
 CREATE TYPE "Status" AS ENUM ('PENDING', 'DONE');
@@ -95,49 +95,17 @@ CREATE VIEW v AS SELECT id, d_a AS label FROM "Other";
 
 /// The rows as psql prints them: tab-separated, no quoting.
 fn postgres_rows(db: &TestDatabase, migration: &str) -> Vec<String> {
-    let mut client = db.client();
-    client
+    db.client()
         .batch_execute(migration)
-        .expect("PostgreSQL accepts the migration");
-    client
-        .query(
-            "SELECT table_schema::text, table_name::text, column_name::text, data_type::text,
-                    udt_name::text, is_nullable::text, coalesce(column_default, '')
-             FROM information_schema.columns
-             WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
-             ORDER BY table_schema, table_name COLLATE \"C\", ordinal_position",
-            &[],
-        )
-        .expect("information_schema.columns")
-        .iter()
-        .map(|row| {
-            (0..7)
-                .map(|index| row.get::<_, String>(index))
-                .collect::<Vec<_>>()
-                .join("\t")
-        })
-        .collect()
+        .expect("PostgreSQL runs the migration");
+    db.information_schema_columns()
 }
 
 /// The fold's rows with the CSV quoting of `columns_tsv` undone.
 fn fold_rows(migration: &str) -> Vec<String> {
     let folded = fold_sql(migration);
     assert!(folded.diagnostics.is_empty(), "{:?}", folded.diagnostics);
-    columns_tsv(&folded.schema)
-        .lines()
-        .skip(1)
-        .map(|line| {
-            line.split('\t')
-                .map(
-                    |field| match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
-                        Some(quoted) => quoted.replace("\"\"", "\""),
-                        None => field.to_owned(),
-                    },
-                )
-                .collect::<Vec<_>>()
-                .join("\t")
-        })
-        .collect()
+    tsv_unquoted(&columns_tsv(&folded.schema))
 }
 
 #[test]

@@ -13,15 +13,15 @@
 
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use migrate_build::analyze::describe;
 use migrate_build::discover::discover;
 use migrate_build::fold::{fold, fold_sql};
 use migrate_build::split::split_statements;
 use migrate_core::Schema;
-use migrate_test_support::corpus_dir;
 use migrate_test_support::fuzz::{Rng, mutate};
+use migrate_test_support::{TempDir, corpus_dir};
 
 /// Runs `work` on an 8 MiB thread; the panic's message if it panicked.
 fn run_on_proc_macro_stack(work: impl FnOnce() + Send) -> Option<String> {
@@ -205,15 +205,6 @@ const NAMES: &[&str] = &[
     "_1.sql",
 ];
 
-/// A temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 fn write(dir: &Path, name: &str, contents: &str) {
     let path = dir.join(name);
     if let Some(parent) = path.parent() {
@@ -229,13 +220,8 @@ fn fuzz_discover() {
     let names: Vec<String> = NAMES.iter().map(|name| (*name).to_owned()).collect();
     let mut rng = Rng(seed ^ 0xd15c);
     let mut failures = Vec::new();
-    for index in 0..n_inputs {
-        let dir = TempDir(std::env::temp_dir().join(format!(
-            "migrate-fuzz-discover-{}-{index}",
-            std::process::id()
-        )));
-        let _ = fs::remove_dir_all(&dir.0);
-        fs::create_dir_all(&dir.0).expect("create a temporary directory");
+    for _ in 0..n_inputs {
+        let dir = TempDir::new();
         let mut written = Vec::new();
         for _ in 0..1 + rng.below(4) {
             let name = (*rng.pick(NAMES)).to_owned();
@@ -249,10 +235,10 @@ fn fuzz_discover() {
             if name.is_empty() || name.starts_with('/') || name.contains("..") {
                 continue;
             }
-            write(&dir.0, &name, &contents);
+            write(dir.path(), &name, &contents);
             written.push(name);
         }
-        let path = dir.0.clone();
+        let path = dir.path().to_path_buf();
         if let Some(panic) = run_on_proc_macro_stack(move || {
             let _ = discover(&path, None);
         }) {

@@ -2,11 +2,13 @@
 //! the tests create on the real PostgreSQL, as a team runs it.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use migrate_test_support::{TestDatabase, corpus_dir};
+use migrate_test_support::{TempDir, TestDatabase, corpus_dir};
+
+mod common;
+use common::{expect_code, stderr, stdout};
 
 /// Runs the binary in `dir` with `DATABASE_URL` set to `url` (when given)
 /// and no `DIRECT_URL`.
@@ -21,92 +23,6 @@ fn migrate(dir: &Path, url: Option<&str>, args: &[&str]) -> Output {
         command.env("DATABASE_URL", url);
     }
     command.output().expect("run the migrate binary")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("UTF-8 stdout")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("UTF-8 stderr")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("an exit code")
-}
-
-/// Asserts the exit code, showing both streams when it is not the one.
-#[track_caller]
-fn expect_code(output: &Output, expected: i32) {
-    assert_eq!(
-        code(output),
-        expected,
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
-/// A directory under the system's temporary directory, removed on drop.
-struct TempDir {
-    path: PathBuf,
-}
-
-impl TempDir {
-    fn with(files: &[(&str, &str)]) -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "migrate-cli-commands-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("create directory");
-        let dir = Self { path };
-        for (file, contents) in files {
-            dir.write(file, contents);
-        }
-        dir
-    }
-
-    fn write(&self, file: &str, contents: &str) {
-        let file = self.path.join(file);
-        fs::create_dir_all(file.parent().expect("a parent")).expect("create directory");
-        fs::write(file, contents).expect("write file");
-    }
-
-    fn files(&self, under: &str) -> Vec<String> {
-        let mut names: Vec<String> = walk(&self.path.join(under))
-            .into_iter()
-            .map(|path| {
-                path.strip_prefix(self.path.join(under))
-                    .expect("inside")
-                    .to_string_lossy()
-                    .replace('\\', "/")
-            })
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir(dir).expect("read dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            found.extend(walk(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
-    }
 }
 
 const USERS: &str = "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);\n";
@@ -152,14 +68,14 @@ fn status_deploy_drift_and_rollback_sql() {
     let url = Some(database.url.as_str());
 
     // Pending migrations are a finding: CI gates on them.
-    let status = migrate(&project.path, url, &["status"]);
+    let status = migrate(project.path(), url, &["status"]);
     expect_code(&status, 1);
     assert_eq!(
         states(&status),
         pairs(&[("pending", "1"), ("pending", "2"), ("pending", "3")])
     );
 
-    let dry = migrate(&project.path, url, &["deploy", "--dry-run"]);
+    let dry = migrate(project.path(), url, &["deploy", "--dry-run"]);
     expect_code(&dry, 0);
     assert!(
         stdout(&dry).contains("would apply 1 (1_users.sql)"),
@@ -167,7 +83,7 @@ fn status_deploy_drift_and_rollback_sql() {
         stdout(&dry)
     );
 
-    let deploy = migrate(&project.path, url, &["deploy", "--target", "2"]);
+    let deploy = migrate(project.path(), url, &["deploy", "--target", "2"]);
     expect_code(&deploy, 0);
     let text = stdout(&deploy);
     assert!(text.contains("[1/2] applied 1 (1_users.sql) in "), "{text}");
@@ -182,7 +98,7 @@ fn status_deploy_drift_and_rollback_sql() {
         stderr(&deploy)
     );
 
-    let status = migrate(&project.path, url, &["status", "--json"]);
+    let status = migrate(project.path(), url, &["status", "--json"]);
     expect_code(&status, 1);
     let json: serde_json::Value = serde_json::from_str(&stdout(&status)).expect("JSON");
     assert_eq!(json["counts"]["applied"], 2);
@@ -190,11 +106,11 @@ fn status_deploy_drift_and_rollback_sql() {
     assert_eq!(json["migrations"][2]["state"], "pending");
     assert_eq!(json["migrations"][2]["path"], "3_posts.sql");
 
-    let deploy = migrate(&project.path, url, &["deploy"]);
+    let deploy = migrate(project.path(), url, &["deploy"]);
     expect_code(&deploy, 0);
     assert!(stdout(&deploy).contains("[1/1] applied 3 (3_posts.sql)"));
     assert!(stdout(&deploy).contains("2 were applied already"));
-    let again = migrate(&project.path, url, &["deploy"]);
+    let again = migrate(project.path(), url, &["deploy"]);
     expect_code(&again, 0);
     assert!(
         stdout(&again).starts_with("0 applied"),
@@ -202,7 +118,7 @@ fn status_deploy_drift_and_rollback_sql() {
         stdout(&again)
     );
 
-    let drift = migrate(&project.path, url, &["drift"]);
+    let drift = migrate(project.path(), url, &["drift"]);
     expect_code(&drift, 0);
     assert_eq!(
         stdout(&drift),
@@ -216,7 +132,7 @@ fn status_deploy_drift_and_rollback_sql() {
             "ALTER TABLE users DROP COLUMN email; CREATE INDEX users_name_idx ON users (name);",
         )
         .expect("drift by hand");
-    let drift = migrate(&project.path, url, &["drift"]);
+    let drift = migrate(project.path(), url, &["drift"]);
     expect_code(&drift, 1);
     let sql = stdout(&drift);
     assert!(
@@ -224,17 +140,17 @@ fn status_deploy_drift_and_rollback_sql() {
         "{sql}"
     );
     assert!(sql.contains("DROP INDEX public.users_name_idx;"), "{sql}");
-    let json = migrate(&project.path, url, &["drift", "--json"]);
+    let json = migrate(project.path(), url, &["drift", "--json"]);
     expect_code(&json, 1);
     let json: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON");
     assert_eq!(json["drift"], true);
     assert_eq!(json["differences"].as_array().map(Vec::len), Some(2));
     // The printed SQL removes the drift.
     client.batch_execute(&sql).expect("run the drift's fix");
-    expect_code(&migrate(&project.path, url, &["drift"]), 0);
+    expect_code(&migrate(project.path(), url, &["drift"]), 0);
 
     // Rolling back the last migration with the SQL the command derives.
-    let rollback = migrate(&project.path, None, &["rollback-sql"]);
+    let rollback = migrate(project.path(), None, &["rollback-sql"]);
     expect_code(&rollback, 0);
     let sql = stdout(&rollback);
     assert!(
@@ -244,27 +160,27 @@ fn status_deploy_drift_and_rollback_sql() {
     assert!(sql.contains("-- LOSES DATA: drop table public.posts, created by the migration\nDROP TABLE public.posts;"), "{sql}");
     client.batch_execute(&sql).expect("run the rollback SQL");
     expect_code(
-        &migrate(&project.path, url, &["resolve", "--rolled-back", "3"]),
+        &migrate(project.path(), url, &["resolve", "--rolled-back", "3"]),
         0,
     );
-    let status = migrate(&project.path, url, &["status"]);
+    let status = migrate(project.path(), url, &["status"]);
     expect_code(&status, 1);
     assert_eq!(
         states(&status),
         pairs(&[("applied", "1"), ("applied", "2"), ("pending", "3")])
     );
-    expect_code(&migrate(&project.path, url, &["deploy"]), 0);
-    expect_code(&migrate(&project.path, url, &["drift"]), 0);
-    expect_code(&migrate(&project.path, url, &["status"]), 0);
+    expect_code(&migrate(project.path(), url, &["deploy"]), 0);
+    expect_code(&migrate(project.path(), url, &["drift"]), 0);
+    expect_code(&migrate(project.path(), url, &["status"]), 0);
 
-    let middle = migrate(&project.path, None, &["rollback-sql", "2"]);
+    let middle = migrate(project.path(), None, &["rollback-sql", "2"]);
     expect_code(&middle, 0);
     assert!(
         stdout(&middle).contains("ALTER TABLE public.users DROP COLUMN email;"),
         "{}",
         stdout(&middle)
     );
-    let unknown = migrate(&project.path, None, &["rollback-sql", "9"]);
+    let unknown = migrate(project.path(), None, &["rollback-sql", "9"]);
     expect_code(&unknown, 2);
     assert!(stderr(&unknown).contains("no migration has version 9"));
 }
@@ -275,13 +191,13 @@ fn rollback_sql_prefers_the_down_file() {
         ("migrations/1_users.up.sql", USERS),
         ("migrations/1_users.down.sql", "DROP TABLE users;\n"),
     ]);
-    let output = migrate(&project.path, None, &["rollback-sql", "1"]);
+    let output = migrate(project.path(), None, &["rollback-sql", "1"]);
     expect_code(&output, 0);
     assert_eq!(
         stdout(&output),
         "-- rollback of migration 1 (1_users.up.sql)\n-- from its down file, as written\nDROP TABLE users;\n"
     );
-    let derived = migrate(&project.path, None, &["rollback-sql", "1", "--derive"]);
+    let derived = migrate(project.path(), None, &["rollback-sql", "1", "--derive"]);
     expect_code(&derived, 0);
     assert!(
         stdout(&derived).contains("DROP SEQUENCE")
@@ -298,7 +214,7 @@ fn rollback_sql_of_a_data_migration_says_rows_are_not_undone() {
             "-- the first user\nINSERT INTO users (name) VALUES ('admin');\nUPDATE users SET name = 'root';\n",
         ),
     ]);
-    let output = migrate(&project.path, None, &["rollback-sql", "2"]);
+    let output = migrate(project.path(), None, &["rollback-sql", "2"]);
     expect_code(&output, 0);
     assert_eq!(
         stdout(&output),
@@ -325,7 +241,7 @@ fn rollback_sql_names_aggregates_as_aggregates() {
         ),
         ("migrations/3_unsum.sql", "DROP AGGREGATE mysum(int);\n"),
     ]);
-    let created = migrate(&project.path, None, &["rollback-sql", "2"]);
+    let created = migrate(project.path(), None, &["rollback-sql", "2"]);
     expect_code(&created, 0);
     let sql = stdout(&created);
     assert!(
@@ -346,7 +262,7 @@ fn rollback_sql_names_aggregates_as_aggregates() {
         sql.contains("--   DROP AGGREGATE public.mysum(integer);\n"),
         "{sql}"
     );
-    let dropped = migrate(&project.path, None, &["rollback-sql", "3"]);
+    let dropped = migrate(project.path(), None, &["rollback-sql", "3"]);
     expect_code(&dropped, 1);
     let sql = stdout(&dropped);
     assert!(
@@ -372,7 +288,7 @@ fn rollback_sql_names_manual_steps_and_exits_1() {
         ),
     ]);
     // Undoing the creation: the trigger goes, the function is named.
-    let created = migrate(&project.path, None, &["rollback-sql", "2"]);
+    let created = migrate(project.path(), None, &["rollback-sql", "2"]);
     expect_code(&created, 0);
     let sql = stdout(&created);
     assert!(
@@ -381,7 +297,7 @@ fn rollback_sql_names_manual_steps_and_exits_1() {
     );
     assert!(sql.contains("--   DROP FUNCTION public.touch();"), "{sql}");
     // Undoing the drop: neither definition is in the schema.
-    let dropped = migrate(&project.path, None, &["rollback-sql", "3"]);
+    let dropped = migrate(project.path(), None, &["rollback-sql", "3"]);
     expect_code(&dropped, 1);
     expect_test::expect![[r#"
         -- rollback of migration 3 (3_untouch.sql)
@@ -401,7 +317,7 @@ fn status_shows_failed_edited_and_missing_and_resolve_recovers() {
     let url = Some(database.url.as_str());
     let project = project();
     expect_code(
-        &migrate(&project.path, url, &["deploy", "--target", "2"]),
+        &migrate(project.path(), url, &["deploy", "--target", "2"]),
         0,
     );
 
@@ -412,7 +328,7 @@ fn status_shows_failed_edited_and_missing_and_resolve_recovers() {
     );
     // (The fold refuses it before the database sees it; --no-check lets
     // the server fail it, as it fails what the fold cannot foresee.)
-    let deploy = migrate(&project.path, url, &["deploy", "--no-check"]);
+    let deploy = migrate(project.path(), url, &["deploy", "--no-check"]);
     expect_code(&deploy, 1);
     assert!(
         stdout(&deploy).contains("[1/1] FAILED 3 (3_posts.sql)"),
@@ -425,7 +341,7 @@ fn status_shows_failed_edited_and_missing_and_resolve_recovers() {
         stderr(&deploy)
     );
 
-    let status = migrate(&project.path, url, &["status"]);
+    let status = migrate(project.path(), url, &["status"]);
     expect_code(&status, 1);
     assert_eq!(
         states(&status),
@@ -437,7 +353,7 @@ fn status_shows_failed_edited_and_missing_and_resolve_recovers() {
         stdout(&status)
     );
     // A deploy refuses until a person resolves it.
-    let refused = migrate(&project.path, url, &["deploy", "--no-check"]);
+    let refused = migrate(project.path(), url, &["deploy", "--no-check"]);
     expect_code(&refused, 1);
     assert!(stderr(&refused).contains("resolve"), "{}", stderr(&refused));
 
@@ -447,19 +363,19 @@ fn status_shows_failed_edited_and_missing_and_resolve_recovers() {
         .batch_execute("DROP TABLE posts")
         .expect("undo by hand");
     expect_code(
-        &migrate(&project.path, url, &["resolve", "--rolled-back", "3"]),
+        &migrate(project.path(), url, &["resolve", "--rolled-back", "3"]),
         0,
     );
     project.write("migrations/3_posts.sql", POSTS);
-    expect_code(&migrate(&project.path, url, &["deploy"]), 0);
+    expect_code(&migrate(project.path(), url, &["deploy"]), 0);
 
     // An applied migration edited afterwards, another deleted.
     project.write(
         "migrations/2_email.sql",
         "ALTER TABLE users ADD COLUMN email varchar(255);\n",
     );
-    fs::remove_file(project.path.join("migrations/3_posts.sql")).expect("delete");
-    let status = migrate(&project.path, url, &["status", "--json"]);
+    fs::remove_file(project.path().join("migrations/3_posts.sql")).expect("delete");
+    let status = migrate(project.path(), url, &["status", "--json"]);
     expect_code(&status, 1);
     let json: serde_json::Value = serde_json::from_str(&stdout(&status)).expect("JSON");
     let states: Vec<&str> = json["migrations"]
@@ -482,15 +398,15 @@ fn status_shows_failed_edited_and_missing_and_resolve_recovers() {
         .batch_execute("CREATE TABLE tags (name text PRIMARY KEY)")
         .expect("applied by hand");
     expect_code(
-        &migrate(&project.path, url, &["resolve", "--applied", "4"]),
+        &migrate(project.path(), url, &["resolve", "--applied", "4"]),
         0,
     );
-    let status = migrate(&project.path, url, &["status"]);
+    let status = migrate(project.path(), url, &["status"]);
     expect_code(&status, 0);
     assert!(states_all(&status, "applied"), "{}", stdout(&status));
-    expect_code(&migrate(&project.path, url, &["drift"]), 0);
+    expect_code(&migrate(project.path(), url, &["drift"]), 0);
 
-    let usage = migrate(&project.path, url, &["resolve"]);
+    let usage = migrate(project.path(), url, &["resolve"]);
     expect_code(&usage, 2);
 }
 
@@ -509,7 +425,7 @@ fn baseline_adopts_a_database_only_when_it_matches() {
         .client()
         .batch_execute(USERS)
         .expect("users by hand");
-    let refused = migrate(&project.path, url, &["baseline", "2"]);
+    let refused = migrate(project.path(), url, &["baseline", "2"]);
     expect_code(&refused, 1);
     assert!(
         stderr(&refused)
@@ -518,7 +434,7 @@ fn baseline_adopts_a_database_only_when_it_matches() {
         stderr(&refused)
     );
     assert!(stderr(&refused).contains("ALTER TABLE public.users ADD COLUMN email text;"));
-    let status = migrate(&project.path, url, &["status"]);
+    let status = migrate(project.path(), url, &["status"]);
     expect_code(&status, 1);
     assert!(states_all(&status, "pending"), "{}", stdout(&status));
 
@@ -526,22 +442,22 @@ fn baseline_adopts_a_database_only_when_it_matches() {
         .client()
         .batch_execute(EMAIL)
         .expect("email by hand");
-    let adopted = migrate(&project.path, url, &["baseline", "2"]);
+    let adopted = migrate(project.path(), url, &["baseline", "2"]);
     expect_code(&adopted, 0);
     assert!(
         stdout(&adopted).contains("2 recorded as applied"),
         "{}",
         stdout(&adopted)
     );
-    let status = migrate(&project.path, url, &["status"]);
+    let status = migrate(project.path(), url, &["status"]);
     expect_code(&status, 1);
     assert_eq!(
         states(&status),
         pairs(&[("applied", "1"), ("applied", "2"), ("pending", "3")])
     );
-    expect_code(&migrate(&project.path, url, &["deploy"]), 0);
-    expect_code(&migrate(&project.path, url, &["drift"]), 0);
-    expect_code(&migrate(&project.path, url, &["status"]), 0);
+    expect_code(&migrate(project.path(), url, &["deploy"]), 0);
+    expect_code(&migrate(project.path(), url, &["drift"]), 0);
+    expect_code(&migrate(project.path(), url, &["status"]), 0);
 }
 
 #[test]
@@ -549,11 +465,11 @@ fn diff_between_directories_databases_and_empty() {
     let database = TestDatabase::new("cli_diff");
     let project = project();
     let older = TempDir::with(&[("migrations/1_users.sql", USERS)]);
-    let older_dir = older.path.join("migrations");
-    let newer_dir = project.path.join("migrations");
+    let older_dir = older.path().join("migrations");
+    let newer_dir = project.path().join("migrations");
 
     let output = migrate(
-        &project.path,
+        project.path(),
         None,
         &[
             "diff",
@@ -574,7 +490,7 @@ fn diff_between_directories_databases_and_empty() {
 
     // The SQL from empty builds the schema.
     let from_empty = migrate(
-        &project.path,
+        project.path(),
         None,
         &["diff", "--from", "empty", "--to", "migrations"],
     );
@@ -589,14 +505,14 @@ fn diff_between_directories_databases_and_empty() {
         .client()
         .batch_execute(&script)
         .unwrap_or_else(|error| panic!("{error}\n{script}"));
-    let drift = migrate(&project.path, Some(built.url.as_str()), &["drift"]);
+    let drift = migrate(project.path(), Some(built.url.as_str()), &["drift"]);
     expect_code(&drift, 0);
     expect_code(
-        &migrate(&project.path, Some(database.url.as_str()), &["deploy"]),
+        &migrate(project.path(), Some(database.url.as_str()), &["deploy"]),
         0,
     );
     let same = migrate(
-        &project.path,
+        project.path(),
         None,
         &[
             "diff",
@@ -615,7 +531,7 @@ fn diff_between_directories_databases_and_empty() {
     );
     assert!(stdout(&same).ends_with("\n-- the schemas are the same\n"));
     let back = migrate(
-        &project.path,
+        project.path(),
         None,
         &[
             "diff",
@@ -644,7 +560,7 @@ fn diff_between_directories_databases_and_empty() {
         stdout(&back)
     );
     let from_empty = migrate(
-        &project.path,
+        project.path(),
         None,
         &["diff", "--from", "empty", "--to", &database.url],
     );
@@ -663,7 +579,7 @@ fn check_reports_errors_at_their_place_and_describes() {
         "queries.sql",
         "SELECT id, name, email FROM users WHERE id = $1;\n\nSELECT nme FROM users;\nSELECT p.title, u.name FROM posts p LEFT JOIN users u ON u.id = p.user_id WHERE p.id = $1;\n",
     );
-    let output = migrate(&project.path, None, &["check", "queries.sql"]);
+    let output = migrate(project.path(), None, &["check", "queries.sql"]);
     expect_code(&output, 1);
     let text = stdout(&output);
     assert!(
@@ -673,7 +589,11 @@ fn check_reports_errors_at_their_place_and_describes() {
     assert!(text.contains("did you mean \"name\"?"), "{text}");
     assert!(text.ends_with("3 statements checked, 1 error\n"), "{text}");
 
-    let described = migrate(&project.path, None, &["check", "--describe", "queries.sql"]);
+    let described = migrate(
+        project.path(),
+        None,
+        &["check", "--describe", "queries.sql"],
+    );
     expect_code(&described, 1);
     let lines: Vec<serde_json::Value> = stdout(&described)
         .lines()
@@ -691,20 +611,20 @@ fn check_reports_errors_at_their_place_and_describes() {
     assert!(lines[1]["error"].as_str().expect("error").contains("nme"));
     assert_eq!(lines[2]["columns"][1]["nullable"], true, "{}", lines[2]);
 
-    let json = migrate(&project.path, None, &["check", "--json", "queries.sql"]);
+    let json = migrate(project.path(), None, &["check", "--json", "queries.sql"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON");
     assert_eq!(json["errors"], 1);
     assert_eq!(json["problems"][0]["line"], 3);
 
     project.write("good.sql", "SELECT name FROM users;\n");
-    expect_code(&migrate(&project.path, None, &["check", "good.sql"]), 0);
+    expect_code(&migrate(project.path(), None, &["check", "good.sql"]), 0);
 }
 
 #[test]
 fn new_follows_the_directory_layout_and_numbering() {
     // A new project: sqlx, a timestamp.
     let empty = TempDir::with(&[]);
-    let output = migrate(&empty.path, None, &["new", "Create users!"]);
+    let output = migrate(empty.path(), None, &["new", "Create users!"]);
     expect_code(&output, 0);
     let files = empty.files("migrations");
     assert_eq!(files.len(), 1);
@@ -713,15 +633,15 @@ fn new_follows_the_directory_layout_and_numbering() {
     assert!(version.starts_with("20"), "{}", files[0]);
     assert_eq!(rest, "create_users.sql");
     // The next one sorts after it and the directory still folds.
-    expect_code(&migrate(&empty.path, None, &["new", "add email"]), 0);
+    expect_code(&migrate(empty.path(), None, &["new", "add email"]), 0);
     let files = empty.files("migrations");
     assert_eq!(files.len(), 2);
     assert!(files[0] < files[1], "{files:?}");
-    expect_code(&migrate(&empty.path, None, &["schema"]), 0);
+    expect_code(&migrate(empty.path(), None, &["schema"]), 0);
 
     // Small sequential numbers stay sequential.
     let numbered = project();
-    expect_code(&migrate(&numbered.path, None, &["new", "tags"]), 0);
+    expect_code(&migrate(numbered.path(), None, &["new", "tags"]), 0);
     assert!(
         numbered
             .files("migrations")
@@ -733,7 +653,7 @@ fn new_follows_the_directory_layout_and_numbering() {
         ("migrations/1_users.up.sql", USERS),
         ("migrations/1_users.down.sql", "DROP TABLE users;\n"),
     ]);
-    expect_code(&migrate(&reversible.path, None, &["new", "email"]), 0);
+    expect_code(&migrate(reversible.path(), None, &["new", "email"]), 0);
     let files = reversible.files("migrations");
     assert!(
         files.iter().any(|f| f.ends_with("_email.up.sql")),
@@ -747,7 +667,7 @@ fn new_follows_the_directory_layout_and_numbering() {
     // Flyway: the next V number.
     let flyway = TempDir::with(&[("db/V1_9__a.sql", USERS), ("db/V1_10__b.sql", EMAIL)]);
     expect_code(
-        &migrate(&flyway.path, None, &["new", "posts", "--migrations", "db"]),
+        &migrate(flyway.path(), None, &["new", "posts", "--migrations", "db"]),
         0,
     );
     assert!(
@@ -764,7 +684,7 @@ fn new_follows_the_directory_layout_and_numbering() {
             "DROP TABLE users;\n",
         ),
     ]);
-    expect_code(&migrate(&diesel.path, None, &["new", "email"]), 0);
+    expect_code(&migrate(diesel.path(), None, &["new", "email"]), 0);
     let files = diesel.files("migrations");
     assert_eq!(files.len(), 4, "{files:?}");
     assert!(
@@ -780,7 +700,7 @@ fn new_follows_the_directory_layout_and_numbering() {
     );
 
     let prisma = TempDir::with(&[("migrations/20200101000000_init/migration.sql", USERS)]);
-    expect_code(&migrate(&prisma.path, None, &["new", "email"]), 0);
+    expect_code(&migrate(prisma.path(), None, &["new", "email"]), 0);
     assert!(
         prisma
             .files("migrations")
@@ -792,14 +712,14 @@ fn new_follows_the_directory_layout_and_numbering() {
         "migrations/20200101000000_init.sql",
         &format!("-- +goose Up\n{USERS}-- +goose Down\nDROP TABLE users;\n"),
     )]);
-    expect_code(&migrate(&goose.path, None, &["new", "email"]), 0);
+    expect_code(&migrate(goose.path(), None, &["new", "email"]), 0);
     let file = goose
         .files("migrations")
         .into_iter()
         .find(|f| f.ends_with("_email.sql"))
         .expect("goose file");
     assert!(
-        fs::read_to_string(goose.path.join("migrations").join(file))
+        fs::read_to_string(goose.path().join("migrations").join(file))
             .expect("read")
             .starts_with("-- +goose Up\n")
     );
@@ -808,20 +728,20 @@ fn new_follows_the_directory_layout_and_numbering() {
         "migrations/20200101000000_init.sql",
         &format!("-- migrate:up\n{USERS}-- migrate:down\nDROP TABLE users;\n"),
     )]);
-    expect_code(&migrate(&dbmate.path, None, &["new", "email"]), 0);
+    expect_code(&migrate(dbmate.path(), None, &["new", "email"]), 0);
     let file = dbmate
         .files("migrations")
         .into_iter()
         .find(|f| f.ends_with("_email.sql"))
         .expect("dbmate file");
     assert!(
-        fs::read_to_string(dbmate.path.join("migrations").join(file))
+        fs::read_to_string(dbmate.path().join("migrations").join(file))
             .expect("read")
             .starts_with("-- migrate:up\n")
     );
-    expect_code(&migrate(&dbmate.path, None, &["schema"]), 0);
+    expect_code(&migrate(dbmate.path(), None, &["schema"]), 0);
 
-    expect_code(&migrate(&empty.path, None, &["new", "!!!"]), 2);
+    expect_code(&migrate(empty.path(), None, &["new", "!!!"]), 2);
 }
 
 #[test]
@@ -831,7 +751,7 @@ fn urls_come_from_direct_url_database_url_and_dotenv() {
     // DIRECT_URL wins over a pooled DATABASE_URL that would not work.
     let output = Command::new(env!("CARGO_BIN_EXE_migrate"))
         .args(["deploy"])
-        .current_dir(&project.path)
+        .current_dir(project.path())
         .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/pooled")
         .env("DIRECT_URL", &database.url)
         .output()
@@ -839,14 +759,14 @@ fn urls_come_from_direct_url_database_url_and_dotenv() {
     expect_code(&output, 0);
 
     // A .env file, when the environment has neither.
-    project.write(".env", &format!("DATABASE_URL={}\n", database.url));
-    let status = migrate(&project.path, None, &["status"]);
+    project.write(".env", format!("DATABASE_URL={}\n", database.url));
+    let status = migrate(project.path(), None, &["status"]);
     expect_code(&status, 0);
     assert!(states_all(&status, "applied"), "{}", stdout(&status));
 
     // Neither: a usage error.
-    fs::remove_file(project.path.join(".env")).expect("remove .env");
-    let none = migrate(&project.path, None, &["status"]);
+    fs::remove_file(project.path().join(".env")).expect("remove .env");
+    let none = migrate(project.path(), None, &["status"]);
     expect_code(&none, 2);
     assert!(
         stderr(&none).contains("set DATABASE_URL"),
@@ -870,7 +790,7 @@ fn no_command_prints_a_password() {
             &["resolve", "--applied", "1"],
             &["baseline", "1"],
         ] {
-            let output = migrate(&project.path, Some(url), args);
+            let output = migrate(project.path(), Some(url), args);
             expect_code(&output, 2);
             let all = format!("{}{}", stdout(&output), stderr(&output));
             assert!(all.contains("cannot connect to"), "{args:?}: {all}");
@@ -880,7 +800,7 @@ fn no_command_prints_a_password() {
             );
         }
         let diff = migrate(
-            &project.path,
+            project.path(),
             None,
             &["diff", "--from", url, "--to", "migrations"],
         );
@@ -888,11 +808,11 @@ fn no_command_prints_a_password() {
         let all = format!("{}{}", stdout(&diff), stderr(&diff));
         assert!(!all.contains(secret), "diff printed the password: {all}");
     }
-    let help = migrate(&project.path, Some(&unreachable), &["deploy", "--help"]);
+    let help = migrate(project.path(), Some(&unreachable), &["deploy", "--help"]);
     expect_code(&help, 0);
     assert!(!stdout(&help).contains(secret));
     assert!(stdout(&help).contains("DIRECT_URL"));
-    let help = migrate(&project.path, None, &["--help"]);
+    let help = migrate(project.path(), None, &["--help"]);
     assert!(
         stdout(&help).contains("Exit status: 0"),
         "{}",

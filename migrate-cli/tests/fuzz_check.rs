@@ -9,29 +9,10 @@
 //! `migrate-build/tests/fuzz.rs`.
 
 use std::fs;
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use migrate_test_support::corpus_dir;
 use migrate_test_support::fuzz::{Rng, mutate};
-
-/// A temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("migrate-cli-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("create a temporary directory");
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+use migrate_test_support::{TempDir, corpus_dir};
 
 fn check(dir: &TempDir, files: &[String]) -> Output {
     let migrations = corpus_dir().join("labrinth").join("migrations");
@@ -40,7 +21,7 @@ fn check(dir: &TempDir, files: &[String]) -> Output {
         .arg("--migrations")
         .arg(&migrations)
         .args(files)
-        .current_dir(&dir.0)
+        .current_dir(dir.path())
         .env_remove("DATABASE_URL")
         .output()
         .expect("run the migrate binary")
@@ -73,7 +54,7 @@ fn fuzz_check_on_files() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(13);
     let queries = queries();
-    let dir = TempDir::new("fuzz-check");
+    let dir = TempDir::new();
     let mut rng = Rng(seed);
     let mut failures = Vec::new();
     let batch = 50;
@@ -83,7 +64,7 @@ fn fuzz_check_on_files() {
             let original = rng.pick(&queries).clone();
             let mutant = mutate(&mut rng, &original, &queries);
             let name = format!("q{index}.sql");
-            fs::write(dir.0.join(&name), &mutant).expect("write a query file");
+            fs::write(dir.path().join(&name), &mutant).expect("write a query file");
             files.push(name);
         }
         let output = check(&dir, &files);
@@ -106,13 +87,13 @@ fn fuzz_check_on_files() {
 #[cfg(unix)]
 #[test]
 fn check_refuses_a_fifo_and_a_device() {
-    let dir = TempDir::new("check-special");
+    let dir = TempDir::new();
     let status = Command::new("mkfifo")
-        .arg(dir.0.join("fifo.sql"))
+        .arg(dir.path().join("fifo.sql"))
         .status()
         .expect("run mkfifo");
     assert!(status.success());
-    std::os::unix::fs::symlink("/dev/zero", dir.0.join("zero.sql")).expect("symlink");
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.sql")).expect("symlink");
     for (file, kind) in [("fifo.sql", "a FIFO"), ("zero.sql", "a character device")] {
         let output = check(&dir, &[file.to_owned()]);
         let stderr = String::from_utf8_lossy(&output.stderr);

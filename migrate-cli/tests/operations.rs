@@ -5,11 +5,13 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use migrate_test_support::TestDatabase;
+use migrate_test_support::{TempDir, TestDatabase};
+
+mod common;
+use common::all_output;
 
 /// Runs the binary in `dir` with `DATABASE_URL` set to `url`.
 fn migrate(dir: &Path, url: &str, args: &[&str]) -> Output {
@@ -27,45 +29,6 @@ fn command(dir: &Path, url: &str, args: &[&str]) -> Command {
         .env("DATABASE_URL", url)
         .env("NO_COLOR", "1");
     command
-}
-
-fn all_output(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// A directory under the system's temporary directory, removed on drop.
-struct TempDir {
-    path: PathBuf,
-}
-
-impl TempDir {
-    fn with(files: &[(&str, &str)]) -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "migrate-cli-operations-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("create directory");
-        let dir = Self { path };
-        for (file, contents) in files {
-            let file = dir.path.join(file);
-            fs::create_dir_all(file.parent().expect("a parent")).expect("create directory");
-            fs::write(file, contents).expect("write file");
-        }
-        dir
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
-    }
 }
 
 /// A local port where something that is not PostgreSQL listens.
@@ -94,7 +57,7 @@ fn no_command_hangs_on_a_port_that_is_not_postgresql() {
     });
     for args in [&["status"][..], &["deploy"], &["drift"]] {
         let url = format!("postgres://u:p4ssw0rd@127.0.0.1:{silent}/x?connect_timeout=1");
-        let output = migrate(&project.path, &url, args);
+        let output = migrate(project.path(), &url, args);
         let text = all_output(&output);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
         assert!(
@@ -106,7 +69,7 @@ fn no_command_hangs_on_a_port_that_is_not_postgresql() {
         assert!(!text.contains("p4ssw0rd"), "{text}");
 
         let url = format!("postgres://u:p4ssw0rd@127.0.0.1:{garbage}/x?sslmode=disable");
-        let output = migrate(&project.path, &url, args);
+        let output = migrate(project.path(), &url, args);
         let text = all_output(&output);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
         assert!(
@@ -205,11 +168,11 @@ fn an_interrupted_transactional_deploy_rolls_back_unlocks_and_says_so() {
     for (signal, exit_code) in [("INT", 130), ("TERM", 143)] {
         let db = TestDatabase::new("cli_ops_sigint_tx");
         let mut admin = db.client();
-        let deploy = spawn_deploy(&project.path, &sleeping_url(&db));
+        let deploy = spawn_deploy(project.path(), &sleeping_url(&db));
         wait_for_sleep(&mut admin);
 
         // status shows the migration as running, with the server process.
-        let status = migrate(&project.path, &db.url, &["status"]);
+        let status = migrate(project.path(), &db.url, &["status"]);
         let text = all_output(&status);
         assert_eq!(status.status.code(), Some(1), "{text}");
         assert!(
@@ -224,7 +187,7 @@ fn an_interrupted_transactional_deploy_rolls_back_unlocks_and_says_so() {
 
         // A second deploy waits for the lock, says who holds it, and stops
         // at once on a signal.
-        let mut waiting = spawn_deploy(&project.path, &db.url);
+        let mut waiting = spawn_deploy(project.path(), &db.url);
         let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
         let mut line = String::new();
         std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
@@ -271,10 +234,10 @@ fn an_interrupted_transactional_deploy_rolls_back_unlocks_and_says_so() {
         assert_eq!(advisory_locks(&mut admin), 0);
         assert!(!relation_exists(&mut admin, "slow"));
 
-        let status = migrate(&project.path, &db.url, &["status"]);
+        let status = migrate(project.path(), &db.url, &["status"]);
         let text = all_output(&status);
         assert!(text.contains("pending  2  2_slow.sql\n"), "{text}");
-        let again = migrate(&project.path, &db.url, &["deploy"]);
+        let again = migrate(project.path(), &db.url, &["deploy"]);
         assert_eq!(again.status.code(), Some(0), "{}", all_output(&again));
         assert!(relation_exists(&mut admin, "after"));
     }
@@ -286,9 +249,9 @@ fn an_interrupted_non_transactional_deploy_is_recorded_at_its_statement() {
     for (signal, exit_code) in [("INT", 130), ("TERM", 143)] {
         let db = TestDatabase::new("cli_ops_sigint_notx");
         let mut admin = db.client();
-        let deploy = spawn_deploy(&project.path, &sleeping_url(&db));
+        let deploy = spawn_deploy(project.path(), &sleeping_url(&db));
         wait_for_sleep(&mut admin);
-        let status = migrate(&project.path, &db.url, &["status"]);
+        let status = migrate(project.path(), &db.url, &["status"]);
         let text = all_output(&status);
         assert!(
             text.contains("running  2  2_slow.sql: being applied by server process pid "),
@@ -310,7 +273,7 @@ fn an_interrupted_non_transactional_deploy_is_recorded_at_its_statement() {
         assert!(relation_exists(&mut admin, "slow"));
         assert!(!relation_exists(&mut admin, "never"));
 
-        let status = migrate(&project.path, &db.url, &["status"]);
+        let status = migrate(project.path(), &db.url, &["status"]);
         let text = all_output(&status);
         assert!(
             text.contains("failed   2  2_slow.sql: statement 2 failed: canceling statement due to user request"),
@@ -318,9 +281,9 @@ fn an_interrupted_non_transactional_deploy_is_recorded_at_its_statement() {
         );
         // Undo by hand what it did, say so, and deploy again.
         admin.batch_execute("DROP TABLE slow").unwrap();
-        let resolve = migrate(&project.path, &db.url, &["resolve", "--rolled-back", "2"]);
+        let resolve = migrate(project.path(), &db.url, &["resolve", "--rolled-back", "2"]);
         assert_eq!(resolve.status.code(), Some(0), "{}", all_output(&resolve));
-        let again = migrate(&project.path, &db.url, &["deploy"]);
+        let again = migrate(project.path(), &db.url, &["deploy"]);
         assert_eq!(again.status.code(), Some(0), "{}", all_output(&again));
         assert!(relation_exists(&mut admin, "never"));
         assert!(relation_exists(&mut admin, "after"));
@@ -337,7 +300,7 @@ fn deploy_refuses_what_the_fold_rejects_before_touching_the_database() {
         ),
     ]);
     let db = TestDatabase::new("cli_ops_preflight");
-    let output = migrate(&project.path, &db.url, &["deploy"]);
+    let output = migrate(project.path(), &db.url, &["deploy"]);
     let text = all_output(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
@@ -361,26 +324,26 @@ fn an_edited_migration_is_accepted_explicitly_and_resolve_checks_what_is_left() 
         ),
     ]);
     let db = TestDatabase::new("cli_ops_edited");
-    let deploy = migrate(&project.path, &db.url, &["deploy"]);
+    let deploy = migrate(project.path(), &db.url, &["deploy"]);
     assert_eq!(deploy.status.code(), Some(0), "{}", all_output(&deploy));
 
     // A comment added afterwards: edited, and deploy refuses.
     fs::write(
-        project.path.join("migrations/2_email.sql"),
+        project.path().join("migrations/2_email.sql"),
         "-- the address users sign in with\nALTER TABLE users ADD COLUMN email text;\n",
     )
     .unwrap();
-    let status = migrate(&project.path, &db.url, &["status"]);
+    let status = migrate(project.path(), &db.url, &["status"]);
     assert!(
         all_output(&status).contains("edited   2"),
         "{}",
         all_output(&status)
     );
-    let refused = migrate(&project.path, &db.url, &["deploy"]);
+    let refused = migrate(project.path(), &db.url, &["deploy"]);
     assert_eq!(refused.status.code(), Some(1));
 
     // resolve --applied on an applied version says so, and names the way out.
-    let applied = migrate(&project.path, &db.url, &["resolve", "--applied", "2"]);
+    let applied = migrate(project.path(), &db.url, &["resolve", "--applied", "2"]);
     let text = all_output(&applied);
     assert_eq!(applied.status.code(), Some(1), "{text}");
     assert!(
@@ -392,7 +355,7 @@ fn an_edited_migration_is_accepted_explicitly_and_resolve_checks_what_is_left() 
         "{text}"
     );
     let accept = migrate(
-        &project.path,
+        project.path(),
         &db.url,
         &["resolve", "--accept-checksum", "2"],
     );
@@ -403,16 +366,16 @@ fn an_edited_migration_is_accepted_explicitly_and_resolve_checks_what_is_left() 
         "{text}"
     );
     assert!(text.contains(" as postgres at 20"), "{text}");
-    let status = migrate(&project.path, &db.url, &["status"]);
+    let status = migrate(project.path(), &db.url, &["status"]);
     assert_eq!(status.status.code(), Some(0), "{}", all_output(&status));
-    let again = migrate(&project.path, &db.url, &["resolve", "--applied", "1"]);
+    let again = migrate(project.path(), &db.url, &["resolve", "--applied", "1"]);
     assert_eq!(again.status.code(), Some(0));
     assert!(
         all_output(&again).starts_with("migration 1 is already recorded as applied (finished at ")
     );
 
     // baseline on a database past the version: says so, exit 0.
-    let baseline = migrate(&project.path, &db.url, &["baseline", "1"]);
+    let baseline = migrate(project.path(), &db.url, &["baseline", "1"]);
     let text = all_output(&baseline);
     assert_eq!(baseline.status.code(), Some(0), "{text}");
     assert_eq!(
@@ -422,13 +385,13 @@ fn an_edited_migration_is_accepted_explicitly_and_resolve_checks_what_is_left() 
 
     // resolve --rolled-back checks, by the fold, that what it created is gone.
     fs::write(
-        project.path.join("migrations/3_posts.sql"),
+        project.path().join("migrations/3_posts.sql"),
         "CREATE TABLE posts (id serial PRIMARY KEY);\nALTER TABLE users ADD COLUMN nickname text;\n",
     )
     .unwrap();
-    let deploy = migrate(&project.path, &db.url, &["deploy"]);
+    let deploy = migrate(project.path(), &db.url, &["deploy"]);
     assert_eq!(deploy.status.code(), Some(0), "{}", all_output(&deploy));
-    let refused = migrate(&project.path, &db.url, &["resolve", "--rolled-back", "3"]);
+    let refused = migrate(project.path(), &db.url, &["resolve", "--rolled-back", "3"]);
     let text = all_output(&refused);
     assert_eq!(refused.status.code(), Some(1), "{text}");
     assert!(
@@ -439,9 +402,9 @@ fn an_edited_migration_is_accepted_explicitly_and_resolve_checks_what_is_left() 
     admin
         .batch_execute("DROP TABLE posts; ALTER TABLE users DROP COLUMN nickname")
         .unwrap();
-    let resolved = migrate(&project.path, &db.url, &["resolve", "--rolled-back", "3"]);
+    let resolved = migrate(project.path(), &db.url, &["resolve", "--rolled-back", "3"]);
     assert_eq!(resolved.status.code(), Some(0), "{}", all_output(&resolved));
-    let status = migrate(&project.path, &db.url, &["status"]);
+    let status = migrate(project.path(), &db.url, &["status"]);
     assert!(
         all_output(&status).contains("pending  3"),
         "{}",
@@ -460,7 +423,7 @@ fn the_cli_finds_the_project_from_a_subdirectory_and_flags_override() {
         ("db/migs/1_users.sql", "CREATE TABLE users (id int);\n"),
     ]);
     let db = TestDatabase::new("cli_ops_project");
-    let subdirectory = project.path.join("src");
+    let subdirectory = project.path().join("src");
     let status = migrate(&subdirectory, &db.url, &["status"]);
     let text = all_output(&status);
     assert_eq!(status.status.code(), Some(1), "{text}");
@@ -476,8 +439,8 @@ fn the_cli_finds_the_project_from_a_subdirectory_and_flags_override() {
         "{text}"
     );
     assert!(!subdirectory.join("migrations").exists());
-    assert!(!project.path.join("migrations").exists());
-    let created: Vec<_> = fs::read_dir(project.path.join("db/migs"))
+    assert!(!project.path().join("migrations").exists());
+    let created: Vec<_> = fs::read_dir(project.path().join("db/migs"))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -495,11 +458,15 @@ fn the_cli_finds_the_project_from_a_subdirectory_and_flags_override() {
         &["status", "--migrations", "nowhere"],
     );
     assert_eq!(missing.status.code(), Some(2), "{}", all_output(&missing));
-    fs::create_dir_all(project.path.join("empty")).unwrap();
-    let empty = migrate(&project.path, &db.url, &["schema", "--migrations", "empty"]);
+    fs::create_dir_all(project.path().join("empty")).unwrap();
+    let empty = migrate(
+        project.path(),
+        &db.url,
+        &["schema", "--migrations", "empty"],
+    );
     assert_eq!(empty.status.code(), Some(2), "{}", all_output(&empty));
     fs::write(
-        project.path.join("db/migs/9_bad.sql"),
+        project.path().join("db/migs/9_bad.sql"),
         "ALTER TABLE nope ADD COLUMN x int;\n",
     )
     .unwrap();
@@ -518,7 +485,7 @@ fn the_cli_finds_the_project_from_a_subdirectory_and_flags_override() {
         "baseline",
         "rollback-sql",
     ] {
-        let help = migrate(&project.path, &db.url, &[command, "--help"]);
+        let help = migrate(project.path(), &db.url, &[command, "--help"]);
         let text = all_output(&help);
         assert!(
             text.contains("2 for usage and setup errors"),
@@ -538,7 +505,7 @@ fn every_reporting_command_speaks_json_with_its_version() {
     ]);
     let db = TestDatabase::new("cli_ops_json");
     let document = |args: &[&str]| -> serde_json::Value {
-        let output = migrate(&project.path, &db.url, args);
+        let output = migrate(project.path(), &db.url, args);
         let document: serde_json::Value = serde_json::from_slice(&output.stdout)
             .unwrap_or_else(|error| panic!("{args:?}: {error}: {}", all_output(&output)));
         assert_eq!(
@@ -577,7 +544,7 @@ fn reset_database_create_drop_and_completions() {
     let mut admin = db.client();
     admin.batch_execute("CREATE TABLE stray (id int)").unwrap();
     drop(admin);
-    let reset = migrate(&project.path, &db.url, &["reset"]);
+    let reset = migrate(project.path(), &db.url, &["reset"]);
     assert_eq!(reset.status.code(), Some(0), "{}", all_output(&reset));
     assert_eq!(
         all_output(&reset),
@@ -592,7 +559,7 @@ fn reset_database_create_drop_and_completions() {
     drop(admin);
 
     let remote = "postgres://app:secret@db.example.com/app";
-    let refused = migrate(&project.path, remote, &["reset"]);
+    let refused = migrate(project.path(), remote, &["reset"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(
         all_output(&refused).contains("refusing to reset a database on another machine (postgres://app:***@db.example.com/app)"),
@@ -600,25 +567,25 @@ fn reset_database_create_drop_and_completions() {
         all_output(&refused)
     );
 
-    let dropped = migrate(&project.path, &db.url, &["database", "drop"]);
+    let dropped = migrate(project.path(), &db.url, &["database", "drop"]);
     assert_eq!(dropped.status.code(), Some(0), "{}", all_output(&dropped));
     assert_eq!(
         all_output(&dropped),
         format!("dropped database {}\n", db.name)
     );
-    let created = migrate(&project.path, &db.url, &["database", "create"]);
+    let created = migrate(project.path(), &db.url, &["database", "create"]);
     assert_eq!(
         all_output(&created),
         format!("created database {}\n", db.name)
     );
-    let again = migrate(&project.path, &db.url, &["database", "create"]);
+    let again = migrate(project.path(), &db.url, &["database", "create"]);
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(
         all_output(&again),
         format!("database exists already: {}\n", db.name)
     );
 
-    let completions = migrate(&project.path, &db.url, &["completions", "bash"]);
+    let completions = migrate(project.path(), &db.url, &["completions", "bash"]);
     assert_eq!(completions.status.code(), Some(0));
     let script = String::from_utf8_lossy(&completions.stdout);
     assert!(script.contains("rollback-sql"), "{script}");
@@ -629,7 +596,7 @@ fn colours_where_asked_never_with_no_color() {
     let project = TempDir::with(&[("migrations/1_users.sql", "CREATE TABLE users (id int);\n")]);
     let db = TestDatabase::new("cli_ops_colour");
     let run = |no_color: bool| {
-        let mut command = command(&project.path, &db.url, &["status"]);
+        let mut command = command(project.path(), &db.url, &["status"]);
         command.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
         if no_color {
             command.env("NO_COLOR", "1");
@@ -673,7 +640,7 @@ fn a_second_signal_exits_at_once_when_the_server_ignores_the_cancel() {
     ]);
     let db = TestDatabase::new("cli_ops_second_signal");
     let mut admin = db.client();
-    let mut deploy = spawn_deploy(&project.path, &sleeping_url(&db));
+    let mut deploy = spawn_deploy(project.path(), &sleeping_url(&db));
     wait_for_sleep(&mut admin);
     let mut stderr = std::io::BufReader::new(deploy.stderr.take().unwrap());
 
@@ -712,7 +679,7 @@ fn a_second_signal_exits_at_once_when_the_server_ignores_the_cancel() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let status = migrate(&project.path, &db.url, &["status"]);
+    let status = migrate(project.path(), &db.url, &["status"]);
     let text = all_output(&status);
     assert!(text.contains("pending  2  2_stubborn.sql\n"), "{text}");
 }
@@ -726,7 +693,7 @@ fn on_a_terminal_the_running_migration_shows_its_elapsed_time() {
     let shell_command = format!("'{}' deploy", env!("CARGO_BIN_EXE_migrate"));
     let output = Command::new("script")
         .args(["-q", "-e", "-c", &shell_command, "/dev/null"])
-        .current_dir(&project.path)
+        .current_dir(project.path())
         .env_remove("DIRECT_URL")
         .env("DATABASE_URL", &url)
         .env("NO_COLOR", "1")

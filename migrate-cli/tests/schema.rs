@@ -2,12 +2,14 @@
 //! small directories, as a user runs it.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use expect_test::expect;
-use migrate_test_support::{TestDatabase, corpus_dir};
+use migrate_test_support::{TempDir, TestDatabase, corpus_dir};
+
+mod common;
+use common::{stderr, stdout};
 
 fn migrate(args: &[&str], current_dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_migrate"))
@@ -15,44 +17,6 @@ fn migrate(args: &[&str], current_dir: &Path) -> Output {
         .current_dir(current_dir)
         .output()
         .expect("run the migrate binary")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("UTF-8 stdout")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("UTF-8 stderr")
-}
-
-/// A directory under the system's temporary directory, removed on drop.
-struct TempDir {
-    path: PathBuf,
-}
-
-impl TempDir {
-    fn with(files: &[(&str, &str)]) -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "migrate-cli-test-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&path);
-        for (file, contents) in files {
-            let file = path.join(file);
-            fs::create_dir_all(file.parent().expect("a parent")).expect("create directory");
-            fs::write(file, contents).expect("write file");
-        }
-        fs::create_dir_all(&path).expect("create directory");
-        Self { path }
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
-    }
 }
 
 fn check_tsv_equals_corpus(set: &str) {
@@ -190,7 +154,7 @@ fn migrations_default_to_the_migrations_directory() {
         "migrations/20240101000000_users.sql",
         "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL);",
     )]);
-    let output = migrate(&["schema", "--format", "tsv"], &project.path);
+    let output = migrate(&["schema", "--format", "tsv"], project.path());
     assert!(output.status.success(), "{}", stderr(&output));
     expect![[r#"
         table_schema	table_name	column_name	data_type	udt_name	is_nullable	column_default
@@ -212,7 +176,7 @@ fn fold_errors_are_rendered_and_exit_1() {
             "-- fix the name\nALTER TABLE users RENAME COLUMN emial TO mail;\nALTER TABLE accounts ADD COLUMN x int;\n",
         ),
     ]);
-    let output = migrate(&["schema"], &project.path);
+    let output = migrate(&["schema"], project.path());
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stdout(&output), "");
     // For RENAME COLUMN PostgreSQL names no relation.
@@ -247,7 +211,7 @@ fn typos_are_postgres_syntax_errors_all_at_once() {
             "CREATE TABLE tags (id bigserial PRIMARY KEY, name text NOT NULL);\nALTER TABLE tags ADD COLUM color text;\nALTER TABLE notes ADD COLUMN tag_id bigint;\n",
         ),
     ]);
-    let output = migrate(&["schema"], &project.path);
+    let output = migrate(&["schema"], project.path());
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stdout(&output), "");
     // Only the first error of a statement: PostgreSQL stops there. The
@@ -281,7 +245,7 @@ fn typos_are_postgres_syntax_errors_all_at_once() {
 #[test]
 fn discovery_errors_are_setup_errors_and_exit_2() {
     let project = TempDir::with(&[("README.md", "")]);
-    let output = migrate(&["schema", "--migrations", "db/migrations"], &project.path);
+    let output = migrate(&["schema", "--migrations", "db/migrations"], project.path());
     assert_eq!(output.status.code(), Some(2));
     expect![[r#"
         error: migrations directory db/migrations does not exist
@@ -292,7 +256,7 @@ fn discovery_errors_are_setup_errors_and_exit_2() {
 #[test]
 fn usage_errors_exit_2() {
     let project = TempDir::with(&[("migrations/1_a.sql", "SELECT 1;")]);
-    let output = migrate(&["schema", "--layout", "liquibase"], &project.path);
+    let output = migrate(&["schema", "--layout", "liquibase"], project.path());
     assert_eq!(output.status.code(), Some(2));
     expect![[r#"
         error: invalid value 'liquibase' for '--layout <LAYOUT>': unknown migrations layout `liquibase`: expected one of sqlx, refinery, flyway, diesel, prisma, goose, dbmate
@@ -300,9 +264,9 @@ fn usage_errors_exit_2() {
         For more information, try '--help'.
     "#]]
     .assert_eq(&stderr(&output));
-    let output = migrate(&["schema", "--format", "yaml"], &project.path);
+    let output = migrate(&["schema", "--format", "yaml"], project.path());
     assert_eq!(output.status.code(), Some(2));
-    let output = migrate(&["frobnicate"], &project.path);
+    let output = migrate(&["frobnicate"], project.path());
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -330,7 +294,7 @@ fn bookkeeping_tables_are_left_out_and_assumed_objects_shown_as_assumed() {
              CREATE TABLE history (LIKE _sqlx_migrations INCLUDING ALL);\n",
         ),
     ]);
-    let output = migrate(&["schema"], &project.path);
+    let output = migrate(&["schema"], project.path());
     assert!(output.status.success(), "{}", stderr(&output));
     expect![[r#"
         -- tables
@@ -360,12 +324,12 @@ fn bookkeeping_tables_are_left_out_and_assumed_objects_shown_as_assumed() {
     // Without the file, the build fails as PostgreSQL would.
     let bare = migrate(
         &["schema", "--migrations", "migrations", "--layout", "sqlx"],
-        &project.path,
+        project.path(),
     );
     assert_eq!(bare.status.code(), Some(1), "{}", stdout(&bare));
     assert!(stderr(&bare).contains("auth.users"), "{}", stderr(&bare));
     // With --tool migrate, sqlx's table is not assumed.
-    let no_sqlx = migrate(&["schema", "--tool", "migrate"], &project.path);
+    let no_sqlx = migrate(&["schema", "--tool", "migrate"], project.path());
     assert_eq!(no_sqlx.status.code(), Some(1));
     assert!(
         stderr(&no_sqlx).contains("relation \"_sqlx_migrations\" does not exist"),

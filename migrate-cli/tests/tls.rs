@@ -6,6 +6,9 @@ use std::process::{Command, Output};
 
 use migrate_test_support::TestDatabase;
 
+mod common;
+use common::{all_output, code};
+
 /// A project with one migration, removed on drop.
 struct Project {
     path: PathBuf,
@@ -42,18 +45,6 @@ impl Drop for Project {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
     }
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("an exit code")
-}
-
-fn all_output(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Whether the session that applied the migration was encrypted.

@@ -12,7 +12,8 @@
 
 pub mod fuzz;
 
-use std::path::PathBuf;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -34,6 +35,85 @@ pub fn corpus_dir() -> PathBuf {
 /// The project root (the workspace).
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A temporary directory for a test's project files, removed when
+/// dropped.
+pub struct TempDir {
+    dir: tempfile::TempDir,
+}
+
+impl TempDir {
+    /// A fresh, empty directory.
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("migrate-test-")
+            .tempdir()
+            .unwrap_or_else(|error| panic!("cannot create a temporary directory: {error}"));
+        Self { dir }
+    }
+
+    /// A fresh directory holding `files` (path relative to it, contents).
+    pub fn with(files: &[(&str, &str)]) -> Self {
+        let dir = Self::new();
+        for (file, contents) in files {
+            dir.write(file, contents);
+        }
+        dir
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `contents` to `file` (relative), creating its directories.
+    pub fn write(&self, file: &str, contents: impl AsRef<[u8]>) {
+        let path = self.path().join(file);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .unwrap_or_else(|error| panic!("cannot create {}: {error}", parent.display()));
+        }
+        fs::write(&path, contents)
+            .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+    }
+
+    /// The files under `under` (relative), as sorted `/`-separated paths
+    /// relative to it.
+    pub fn files(&self, under: &str) -> Vec<String> {
+        let root = self.path().join(under);
+        let mut names: Vec<String> = walk(&root)
+            .into_iter()
+            .map(|path| {
+                path.strip_prefix(&root)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Default for TempDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let entries =
+        fs::read_dir(dir).unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()));
+    for entry in entries {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
 }
 
 /// A database created for one test and dropped (forcibly) when this is dropped.
@@ -72,6 +152,53 @@ impl TestDatabase {
         Client::connect(&self.url, NoTls)
             .unwrap_or_else(|error| panic!("cannot connect to {}: {error}", self.name))
     }
+}
+
+impl TestDatabase {
+    /// `information_schema.columns` of the user's schemas as psql prints
+    /// it: one tab-separated line per column (schema, table, column,
+    /// `data_type`, `udt_name`, `is_nullable`, default or empty), in the
+    /// order of `columns_tsv` in migrate-build.
+    pub fn information_schema_columns(&self) -> Vec<String> {
+        self.client()
+            .query(
+                "SELECT table_schema::text, table_name::text, column_name::text, data_type::text,
+                        udt_name::text, is_nullable::text, coalesce(column_default, '')
+                 FROM information_schema.columns
+                 WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+                 ORDER BY table_schema, table_name COLLATE \"C\", ordinal_position",
+                &[],
+            )
+            .unwrap_or_else(|error| panic!("information_schema.columns of {}: {error}", self.name))
+            .iter()
+            .map(|row| {
+                (0..7)
+                    .map(|index| row.get::<_, String>(index))
+                    .collect::<Vec<_>>()
+                    .join("\t")
+            })
+            .collect()
+    }
+}
+
+/// The data lines of a TSV whose fields may be CSV-quoted (as
+/// `columns_tsv` writes them), with the quoting undone, so that they
+/// compare with [`TestDatabase::information_schema_columns`].
+pub fn tsv_unquoted(tsv: &str) -> Vec<String> {
+    tsv.lines()
+        .skip(1)
+        .map(|line| {
+            line.split('\t')
+                .map(
+                    |field| match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+                        Some(quoted) => quoted.replace("\"\"", "\""),
+                        None => field.to_owned(),
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect()
 }
 
 impl Drop for TestDatabase {
