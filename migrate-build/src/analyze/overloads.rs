@@ -7,7 +7,7 @@
 use migrate_core::{Name, Schema, SqlType, UserTypeKind};
 
 use super::pg_functions::{
-    self, BUILTIN_OVERLOADS, CASTS, EXTENSION_OVERLOADS, Proc, ProcKind, RANGES, TYPES,
+    self, BUILTIN_OVERLOADS, CASTS, Proc, ProcKind, RANGES, TYPES,
 };
 use super::types;
 use crate::extensions;
@@ -60,12 +60,7 @@ pub(crate) struct Call<'a> {
 /// leaves out (they take or return a type internal to the server, or a type
 /// of an extension): then "does not exist" cannot be told for sure.
 fn partial(schema: &Schema, name: &str) -> bool {
-    let listed = pg_functions::PARTIAL.binary_search(&name).is_ok();
-    // An extension function of the catalogue: its own list tells.
-    let from_catalogue = pg_functions::BUILTIN.binary_search(&name).is_err()
-        && extensions::installed(schema)
-            .any(|(extension, _)| extension.functions.binary_search(&name).is_ok());
-    (listed && !from_catalogue) || extensions::partial(schema, name)
+    pg_functions::PARTIAL.binary_search(&name).is_ok() || extensions::partial(schema, name)
 }
 
 /// A candidate: an overload with its argument list expanded to the call's
@@ -85,11 +80,7 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
     let extensions: Vec<&[Proc]> = installed(schema).collect();
     // Every extension the schema installs is one migrate has the overloads of.
     let extensions_known = schema.extensions.keys().all(|extension| {
-        extension == "plpgsql"
-            || extensions::find(extension).is_some()
-            || pg_functions::EXTENSIONS
-                .iter()
-                .any(|(name, _)| name == extension)
+        extension == "plpgsql" || extensions::find(extension).is_some()
     });
     // Functions of that name the migrations create are candidates too.
     let user_overloads = schema.functions.keys().any(|name| name.name == call.name);
@@ -866,15 +857,7 @@ pub(crate) fn argument_names(schema: &Schema, name: &str) -> Vec<&'static str> {
 /// The overloads of the extensions the schema creates: the catalogue's,
 /// which include those over the extension's own types.
 fn installed(schema: &Schema) -> impl Iterator<Item = &'static [Proc]> + '_ {
-    schema.extensions.keys().filter_map(|extension| {
-        if let Some(entry) = extensions::find(extension) {
-            return Some(entry.procs);
-        }
-        EXTENSION_OVERLOADS
-            .iter()
-            .find(|(name, _)| name == extension)
-            .map(|(_, procs)| *procs)
-    })
+    extensions::installed(schema).map(|(entry, _)| entry.procs)
 }
 
 /// Whether every built-in function called `name` is a plain scalar one
