@@ -13,6 +13,7 @@
 //! migrate rollback-sql [<V>] [--derive]
 //! migrate reset [--force]
 //! migrate database create|drop [--force]
+//! migrate sqlx-prepare [--check] [--workspace] [--nullability migrate|sqlx]
 //! migrate completions <SHELL>
 //! ```
 //!
@@ -40,6 +41,7 @@ mod output;
 mod resolve;
 mod rollback;
 mod schema;
+mod sqlx;
 mod status;
 mod tls;
 
@@ -115,6 +117,10 @@ enum Command {
     /// Create or drop the database the URL names (for development).
     #[command(after_help = EXIT_STATUS)]
     Database(database::Args),
+    /// Write sqlx's offline query cache (`.sqlx/`) from the migrations,
+    /// with no database: every sqlx query macro of the workspace described.
+    #[command(name = "sqlx-prepare", after_help = EXIT_STATUS)]
+    SqlxPrepare(sqlx::Args),
     /// Print a shell's completion script for migrate (bash, zsh, fish,
     /// elvish, powershell): `migrate completions bash > /etc/bash_completion.d/migrate`.
     #[command(after_help = EXIT_STATUS)]
@@ -141,6 +147,7 @@ fn main() -> ExitCode {
         Command::RollbackSql(args) => rollback::run(args),
         Command::Reset(args) => database::reset(args),
         Command::Database(args) => database::run(args),
+        Command::SqlxPrepare(args) => sqlx::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -152,7 +152,7 @@ pub fn project_migrations_dir(project: Option<&Project>) -> PathBuf {
 
 /// A diagnostic of a migration file rendered against that file, its path
 /// shown as the user named the directory.
-fn render(diagnostic: &Diagnostic, dir: &Path) -> String {
+pub fn render(diagnostic: &Diagnostic, dir: &Path) -> String {
     let Some(file) = &diagnostic.file else {
         return diagnostic.to_string();
     };

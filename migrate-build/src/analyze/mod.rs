@@ -116,6 +116,9 @@ pub struct OutputColumn {
     /// As PostgreSQL names it (alias, column, function name, `?column?`),
     /// with a sqlx-style override suffix (`!`, `?`, `: Type`) stripped.
     pub name: String,
+    /// The name exactly as PostgreSQL returns it, override suffix kept
+    /// (`id!`): what sqlx records in its offline cache.
+    pub label: String,
     pub ty: SqlType,
     pub nullable: bool,
     /// The Rust type from a sqlx-style override `"name: Type"`.
@@ -797,6 +800,7 @@ impl<'s> Analyzer<'s> {
                 };
                 OutputColumn {
                     name,
+                    label: out.name.clone(),
                     ty: self.final_type(&out.typed.ty),
                     nullable,
                     rust_type,

@@ -1,0 +1,242 @@
+//! `migrate sqlx-prepare` against the five sqlx offline caches of the
+//! corpus (labrinth, defguard, bors, underway, zero2prod: each written by
+//! sqlx 0.8 against a live database migrated by exactly these migrations):
+//! a crate calling `sqlx::query!` with every cached query is prepared from
+//! the migrations alone, and its `.sqlx` is compared with the committed
+//! cache file by file. File names (hashes), queries, parameter types,
+//! column names and `type_info` must be equal; nullability is counted per
+//! set, each difference by kind (sqlx's unknown against migrate's proof,
+//! and the rest listed). Plus the command's own behaviour on a small crate:
+//! the macro forms sqlx reads, `--check`, unused entries, errors at their
+//! Rust line.
+//!
+//! `cargo test -p pgfold-cli --test sqlx_prepare -- --nocapture` prints the
+//! figures.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use migrate_test_support::corpus_dir;
+use serde_json::Value;
+
+const SETS: &[&str] = &["labrinth", "defguard", "bors", "underway", "zero2prod"];
+
+/// A crate under the system's temporary directory, removed on drop.
+struct Crate {
+    path: PathBuf,
+}
+
+impl Crate {
+    fn new(manifest_extra: &str, files: &[(&str, &str)]) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "migrate-sqlx-prepare-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(path.join("src")).expect("create the crate");
+        fs::write(
+            path.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"prepared\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n{manifest_extra}"
+            ),
+        )
+        .expect("write Cargo.toml");
+        for (name, contents) in files {
+            let file = path.join(name);
+            fs::create_dir_all(file.parent().unwrap()).expect("create a directory");
+            fs::write(file, contents).expect("write a file");
+        }
+        Self { path }
+    }
+
+    fn prepare(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_migrate"))
+            .arg("sqlx-prepare")
+            .args(args)
+            .current_dir(&self.path)
+            .env_remove("SQLX_OFFLINE_DIR")
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("run the migrate binary")
+    }
+
+    fn cache(&self) -> BTreeMap<String, Value> {
+        read_cache(&self.path.join(".sqlx"))
+    }
+}
+
+impl Drop for Crate {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+fn read_cache(dir: &Path) -> BTreeMap<String, Value> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return BTreeMap::new();
+    };
+    entries
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .map(|path| {
+            let text = fs::read_to_string(&path).expect("read a cache file");
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                serde_json::from_str(&text).expect("a cache file is JSON"),
+            )
+        })
+        .collect()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[track_caller]
+fn expect_code(output: &Output, expected: i32) {
+    assert_eq!(output.status.code(), Some(expected), "{}", text(output));
+}
+
+/// A raw string literal holding `sql` verbatim.
+fn raw_literal(sql: &str) -> String {
+    let mut hashes = String::from("#");
+    while sql.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    format!("r{hashes}\"{sql}\"{hashes}")
+}
+
+/// Nullability per column: how migrate's value stands to sqlx's.
+#[derive(Default)]
+struct Nullability {
+    equal: usize,
+    /// sqlx recorded null (unknown: an expression); migrate proves a value.
+    sqlx_unknown_migrate_false: usize,
+    sqlx_unknown_migrate_true: usize,
+    /// The column's alias overrides it (`"id!"`, `"name?"`): sqlx's macros
+    /// never read the recorded value.
+    overridden: usize,
+    /// sqlx knew, and migrate says otherwise.
+    other: Vec<String>,
+}
+
+#[test]
+fn corpus_caches_are_written_as_sqlx_wrote_them() {
+    let mut failures = Vec::new();
+    let mut summary = Vec::new();
+    for set in SETS {
+        let committed = read_cache(&corpus_dir().join(set).join("sqlx-cache"));
+        let mut source = String::from("// Every query of the committed cache.\nfn queries() {\n");
+        for entry in committed.values() {
+            let sql = entry["query"].as_str().expect("query");
+            source.push_str(&format!("    sqlx::query!({});\n", raw_literal(sql)));
+        }
+        source.push_str("}\n");
+        let migrations = corpus_dir().join(set).join("migrations");
+        let krate = Crate::new(
+            &format!(
+                "\n[package.metadata.migrate]\nmigrations = {:?}\n",
+                migrations.display().to_string()
+            ),
+            &[("src/lib.rs", &source)],
+        );
+        let output = krate.prepare(&[]);
+        if output.status.code() != Some(0) {
+            failures.push(format!("{set}: sqlx-prepare failed:\n{}", text(&output)));
+            continue;
+        }
+        let written = krate.cache();
+        let names_equal = committed
+            .keys()
+            .filter(|k| written.contains_key(*k))
+            .count();
+        for name in committed.keys().filter(|k| !written.contains_key(*k)) {
+            failures.push(format!("{set}: {name} not written"));
+        }
+        for name in written.keys().filter(|k| !committed.contains_key(*k)) {
+            failures.push(format!("{set}: {name} written but not in sqlx's cache"));
+        }
+        // Where the whole description agrees, the bytes must too: sqlx's
+        // pretty-printing, key order and final newline.
+        let mut n_identical = 0;
+        for (name, theirs) in &committed {
+            if written.get(name) == Some(theirs) {
+                let path = |dir: &Path| dir.join(name);
+                let ours = fs::read(path(&krate.path.join(".sqlx"))).expect("ours");
+                let theirs =
+                    fs::read(path(&corpus_dir().join(set).join("sqlx-cache"))).expect("theirs");
+                if ours == theirs {
+                    n_identical += 1;
+                } else {
+                    failures.push(format!("{set}: {name}: same JSON, other bytes"));
+                }
+            }
+        }
+        let mut n_types_equal = 0;
+        let mut nullability = Nullability::default();
+        for (name, theirs) in &committed {
+            let Some(ours) = written.get(name) else {
+                continue;
+            };
+            let fields_equal = ["db_name", "query", "hash"]
+                .iter()
+                .all(|field| ours[field] == theirs[field]);
+            let ours_describe = &ours["describe"];
+            let theirs_describe = &theirs["describe"];
+            if fields_equal
+                && ours_describe["parameters"] == theirs_describe["parameters"]
+                && ours_describe["columns"] == theirs_describe["columns"]
+            {
+                n_types_equal += 1;
+            } else {
+                failures.push(format!(
+                    "{set}: {name} differs:\nsqlx:    {theirs}\nmigrate: {ours}"
+                ));
+                continue;
+            }
+            let columns = theirs_describe["columns"].as_array().expect("columns");
+            for (index, column) in columns.iter().enumerate() {
+                let label = column["name"].as_str().unwrap_or_default();
+                let sqlx = theirs_describe["nullable"][index].as_bool();
+                let migrate = ours_describe["nullable"][index].as_bool();
+                let overridden =
+                    label.ends_with('!') || label.ends_with('?') || label.contains(':');
+                match (sqlx, migrate) {
+                    _ if sqlx == migrate => nullability.equal += 1,
+                    _ if overridden => nullability.overridden += 1,
+                    (None, Some(false)) => nullability.sqlx_unknown_migrate_false += 1,
+                    (None, Some(true)) => nullability.sqlx_unknown_migrate_true += 1,
+                    _ => nullability.other.push(format!(
+                        "{set} {name} column {label:?}: sqlx {sqlx:?}, migrate {migrate:?}"
+                    )),
+                }
+            }
+        }
+        summary.push(format!(
+            "{set}: {names_equal}/{} file names equal, {n_types_equal}/{} with equal query, parameter types, column names and type_info, {n_identical} byte for byte; nullability: {} equal, {} overridden by the alias, {} sqlx unknown where migrate proves non-null, {} sqlx unknown where migrate says nullable, {} other",
+            committed.len(),
+            committed.len(),
+            nullability.equal,
+            nullability.overridden,
+            nullability.sqlx_unknown_migrate_false,
+            nullability.sqlx_unknown_migrate_true,
+            nullability.other.len(),
+        ));
+        for other in &nullability.other {
+            summary.push(format!("    {other}"));
+        }
+    }
+    for line in &summary {
+        println!("{line}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
