@@ -131,6 +131,16 @@ struct Nullability {
 
 #[test]
 fn corpus_caches_are_written_as_sqlx_wrote_them() {
+    corpus_caches(&[]);
+}
+
+/// `--nullability sqlx`: the same files, nullability by sqlx's rule.
+#[test]
+fn corpus_caches_with_sqlx_nullability() {
+    corpus_caches(&["--nullability", "sqlx"]);
+}
+
+fn corpus_caches(args: &[&str]) {
     let mut failures = Vec::new();
     let mut summary = Vec::new();
     for set in SETS {
@@ -149,7 +159,7 @@ fn corpus_caches_are_written_as_sqlx_wrote_them() {
             ),
             &[("src/lib.rs", &source)],
         );
-        let output = krate.prepare(&[]);
+        let output = krate.prepare(args);
         if output.status.code() != Some(0) {
             failures.push(format!("{set}: sqlx-prepare failed:\n{}", text(&output)));
             continue;
@@ -212,7 +222,12 @@ fn corpus_caches_are_written_as_sqlx_wrote_them() {
                     label.ends_with('!') || label.ends_with('?') || label.contains(':');
                 match (sqlx, migrate) {
                     _ if sqlx == migrate => nullability.equal += 1,
-                    _ if overridden => nullability.overridden += 1,
+                    _ if overridden => {
+                        nullability.overridden += 1;
+                        println!(
+                            "OVERRIDDEN {set} {name} {label:?}: sqlx {sqlx:?}, migrate {migrate:?}"
+                        );
+                    }
                     (None, Some(false)) => nullability.sqlx_unknown_migrate_false += 1,
                     (None, Some(true)) => nullability.sqlx_unknown_migrate_true += 1,
                     _ => nullability.other.push(format!(
@@ -234,9 +249,170 @@ fn corpus_caches_are_written_as_sqlx_wrote_them() {
         for other in &nullability.other {
             summary.push(format!("    {other}"));
         }
+        // sqlx knew, and migrate says otherwise: never, in either mode.
+        failures.extend(nullability.other);
+        // With sqlx's rule, every column sqlx's macros read agrees.
+        if args.contains(&"sqlx")
+            && nullability.sqlx_unknown_migrate_false + nullability.sqlx_unknown_migrate_true > 0
+        {
+            failures.push(format!(
+                "{set}: sqlx's rule left columns otherwise than sqlx"
+            ));
+        }
     }
     for line in &summary {
         println!("{line}");
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn sha256(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+const MIGRATION: &str = "\
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE users (
+    id bigserial PRIMARY KEY,
+    name text NOT NULL,
+    email text,
+    mood mood
+);
+";
+
+const BAD_QUERY: &str = r#"    let _ = sqlx::query!(
+        "SELECT id,
+                emial FROM users"
+    );
+"#;
+
+fn sources(bad: bool) -> String {
+    format!(
+        r##"use sqlx::query_as;
+
+pub fn queries() {{
+    let _ = sqlx::query!("SELECT id, name FROM users WHERE id = $1", 1i64);
+    let _ = query_as!(User, r#"SELECT email as "email?" FROM users"#);
+    let _ = sqlx::query_scalar_unchecked!("SELECT count(*) " + "FROM users");
+    let _ = tokio::join!(sqlx::query_file!("queries/mood.sql"));
+    let _ = other::query!("SELECT this is not sqlx's");
+    let _ = sqlx::query!(SQL);
+{}}}
+"##,
+        if bad { BAD_QUERY } else { "" }
+    )
+}
+
+/// The macro forms sqlx reads, an error at its Rust line, `--check`, and an
+/// entry no query uses.
+#[test]
+fn prepares_checks_and_removes() {
+    let sources_with_error = sources(true);
+    let krate = Crate::new(
+        "",
+        &[
+            ("migrations/20240101000000_init.sql", MIGRATION),
+            ("queries/mood.sql", "SELECT mood FROM users\n"),
+            ("src/lib.rs", &sources_with_error),
+        ],
+    );
+    let output = krate.prepare(&[]);
+    expect_code(&output, 1);
+    let printed = text(&output);
+    // The literal opens on line 11; the misspelt column is on the next.
+    assert!(
+        printed.contains(
+            "src/lib.rs:12:17: column \"emial\" does not exist (help: did you mean \"email\"?)"
+        ),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(
+            "src/lib.rs:9:19: warning: query macro not prepared: the SQL is not a string literal"
+        ),
+        "{printed}"
+    );
+    let expected: Vec<String> = [
+        "SELECT id, name FROM users WHERE id = $1",
+        r#"SELECT email as "email?" FROM users"#,
+        "SELECT count(*) FROM users",
+        "SELECT mood FROM users\n",
+    ]
+    .iter()
+    .map(|sql| format!("query-{}.json", sha256(sql)))
+    .collect();
+    let cache = krate.cache();
+    let mut names: Vec<&String> = cache.keys().collect();
+    names.sort();
+    let mut wanted: Vec<&String> = expected.iter().collect();
+    wanted.sort();
+    assert_eq!(names, wanted, "{printed}");
+    let first = &cache[&expected[0]];
+    assert_eq!(
+        first["describe"],
+        serde_json::json!({
+            "columns": [
+                {"ordinal": 0, "name": "id", "type_info": "Int8"},
+                {"ordinal": 1, "name": "name", "type_info": "Text"}
+            ],
+            "parameters": {"Left": ["Int8"]},
+            "nullable": [false, false]
+        })
+    );
+    assert_eq!(
+        cache[&expected[3]]["describe"]["columns"][0]["type_info"],
+        serde_json::json!({"Custom": {"name": "mood", "kind": {"Enum": ["happy", "sad"]}}})
+    );
+    // `count(*)` is never null: migrate proves it, sqlx leaves it unknown.
+    assert_eq!(
+        cache[&expected[2]]["describe"]["nullable"],
+        serde_json::json!([false])
+    );
+    let sqlx_rule = krate.prepare(&["--check", "--nullability", "sqlx"]);
+    expect_code(&sqlx_rule, 1);
+    assert!(
+        text(&sqlx_rule).contains(&format!(".sqlx/{}: differs", expected[2])),
+        "{}",
+        text(&sqlx_rule)
+    );
+
+    // Without the bad query: clean, and `--check` agrees.
+    fs::write(krate.path.join("src/lib.rs"), sources(false)).unwrap();
+    expect_code(&krate.prepare(&[]), 0);
+    expect_code(&krate.prepare(&["--check"]), 0);
+
+    // An entry no query uses, and one edited by hand.
+    let stale = krate.path.join(".sqlx/query-0000.json");
+    fs::write(&stale, "{}\n").unwrap();
+    let edited = krate.path.join(".sqlx").join(&expected[0]);
+    let original = fs::read_to_string(&edited).unwrap();
+    fs::write(&edited, original.replace("\"Int8\"", "\"Int4\"")).unwrap();
+    let check = krate.prepare(&["--check"]);
+    expect_code(&check, 1);
+    let printed = text(&check);
+    assert!(
+        printed.contains(".sqlx/query-0000.json: no query uses it"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!(
+            ".sqlx/{}: differs from what the migrations give",
+            expected[0]
+        )),
+        "{printed}"
+    );
+    assert!(stale.exists(), "--check writes nothing");
+    let output = krate.prepare(&[]);
+    expect_code(&output, 0);
+    assert!(
+        text(&output).contains("(1 changed, 1 removed)"),
+        "{}",
+        text(&output)
+    );
+    assert!(!stale.exists());
+    assert_eq!(fs::read_to_string(&edited).unwrap(), original);
 }

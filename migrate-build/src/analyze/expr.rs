@@ -547,8 +547,10 @@ impl Analyzer<'_> {
                     };
                     let entry = &self.levels[depth].entries[entry_index];
                     if let Some(column) = entry.columns.iter().find(|c| c.name == name) {
-                        let typed = Typed::new(Ty::Known(column.ty.clone()), column.nullable, span)
-                            .named(name);
+                        let mut typed =
+                            Typed::new(Ty::Known(column.ty.clone()), column.nullable, span)
+                                .named(name);
+                        typed.origin = column.origin.clone();
                         if let Some(relation) = entry.relation.clone() {
                             self.record_use(&relation, Some(name));
                         }
@@ -579,11 +581,15 @@ impl Analyzer<'_> {
                 for depth in (0..self.levels.len()).rev() {
                     match self.levels[depth].lookup(name) {
                         Lookup::Found(resolved) => {
+                            let resolved = *resolved;
                             if let Some(relation) = &resolved.relation {
                                 self.record_use(relation, Some(name));
                             }
-                            return Typed::new(Ty::Known(resolved.ty), resolved.nullable, span)
-                                .named(name);
+                            let mut typed =
+                                Typed::new(Ty::Known(resolved.ty), resolved.nullable, span)
+                                    .named(name);
+                            typed.origin = resolved.origin;
+                            return typed;
                         }
                         Lookup::Ambiguous => {
                             self.error(Diagnostic::error(
@@ -815,6 +821,7 @@ impl Analyzer<'_> {
             span,
             literal: None,
             weak_name,
+            origin: None,
         }
     }
 
@@ -1184,6 +1191,7 @@ impl Analyzer<'_> {
                     span,
                     literal: None,
                     weak_name: false,
+                    origin: None,
                 }
             }
             _ => {

@@ -123,6 +123,11 @@ pub struct OutputColumn {
     pub nullable: bool,
     /// The Rust type from a sqlx-style override `"name: Type"`.
     pub rust_type: Option<String>,
+    /// The table or view column the output is a plain reference to, through
+    /// subqueries and CTEs, as PostgreSQL reports it in a row description
+    /// (its table OID and attribute number); `None` for any other
+    /// expression and for set operations. sqlx's nullability reads it.
+    pub origin: Option<ColumnUse>,
 }
 
 /// A table or view (and optionally one of its columns) a statement uses.
@@ -590,6 +595,9 @@ pub(crate) struct Typed {
     /// A name PostgreSQL gives only for want of a better one (a cast's type
     /// name, `case`): an enclosing cast or CASE replaces it.
     pub weak_name: bool,
+    /// The table or view column this is a plain reference to (see
+    /// [`OutputColumn::origin`]).
+    pub origin: Option<ColumnUse>,
 }
 
 impl Typed {
@@ -601,6 +609,7 @@ impl Typed {
             span,
             literal: None,
             weak_name: false,
+            origin: None,
         }
     }
 
@@ -801,6 +810,7 @@ impl<'s> Analyzer<'s> {
                 OutputColumn {
                     name,
                     label: out.name.clone(),
+                    origin: out.typed.origin.clone(),
                     ty: self.final_type(&out.typed.ty),
                     nullable,
                     rust_type,

@@ -395,6 +395,10 @@ impl Analyzer<'_> {
                 ty: column.ty.clone(),
                 nullable: !column.not_null,
                 merged_away: false,
+                origin: Some(super::ColumnUse {
+                    table: name.clone(),
+                    column: Some(column.name.clone()),
+                }),
             })
             .collect();
         if let Some(level) = self.levels.last_mut() {
@@ -497,6 +501,7 @@ impl Analyzer<'_> {
                         ty: column.ty.clone(),
                         nullable: !column.not_null,
                         merged_away: false,
+                        origin: None,
                     })
                     .collect();
                 if let Some(level) = self.levels.last_mut() {

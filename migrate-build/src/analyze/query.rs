@@ -376,6 +376,8 @@ impl Analyzer<'_> {
                     span: l.typed.span,
                     literal: None,
                     weak_name: false,
+                    // A set operation's columns come from no table.
+                    origin: None,
                 },
             });
         }
@@ -453,6 +455,7 @@ impl Analyzer<'_> {
                     span: first[column].span.clone(),
                     literal: first[column].literal.clone(),
                     weak_name: false,
+                    origin: None,
                 },
             });
         }
@@ -1439,6 +1442,7 @@ impl Analyzer<'_> {
                 ty: self.final_type(&out.typed.ty.clone()),
                 nullable: out.typed.nullable,
                 merged_away: false,
+                origin: out.typed.origin.clone(),
             })
             .collect();
         if let Some(level) = self.levels.last_mut() {
@@ -1537,6 +1541,10 @@ impl Analyzer<'_> {
                 ty: column.ty.clone(),
                 nullable: !column.not_null,
                 merged_away: false,
+                origin: Some(super::ColumnUse {
+                    table: name.clone(),
+                    column: Some(column.name.clone()),
+                }),
             })
             .collect();
         if let Some(alias) = alias {
@@ -1987,10 +1995,12 @@ fn takes(
 }
 
 fn scope_out(column: &ScopeColumn, span: std::ops::Range<usize>) -> Out {
+    let mut typed =
+        Typed::new(Ty::Known(column.ty.clone()), column.nullable, span).named(column.name.clone());
+    typed.origin = column.origin.clone();
     Out {
         name: column.name.clone(),
-        typed: Typed::new(Ty::Known(column.ty.clone()), column.nullable, span)
-            .named(column.name.clone()),
+        typed,
     }
 }
 

@@ -2,6 +2,8 @@
 //! the blocks around it (for correlated subqueries), and the CTEs in force.
 
 use migrate_core::{Name, SqlType};
+
+use super::ColumnUse;
 use sqlparser::ast::{Ident, WindowSpec};
 
 /// An identifier as PostgreSQL stores it: unquoted ones fold to lower case.
@@ -20,6 +22,8 @@ pub(crate) struct ScopeColumn {
     pub nullable: bool,
     /// Merged into a USING/NATURAL join column: reachable only qualified.
     pub merged_away: bool,
+    /// The table or view column it reads (see `OutputColumn::origin`).
+    pub origin: Option<ColumnUse>,
 }
 
 /// A FROM item by the name queries refer to it with (its alias, or the
@@ -86,10 +90,12 @@ pub(crate) struct Resolved {
     pub nullable: bool,
     /// The base relation and column, for use-tracking.
     pub relation: Option<Name>,
+    /// The table or view column it reads (see `OutputColumn::origin`).
+    pub origin: Option<ColumnUse>,
 }
 
 pub(crate) enum Lookup {
-    Found(Resolved),
+    Found(Box<Resolved>),
     Ambiguous,
     NotFound,
 }
@@ -108,6 +114,9 @@ impl Level {
                     ty: merged.ty.clone(),
                     nullable: merged.nullable,
                     relation,
+                    // COALESCE of the joined columns, or one of them: which
+                    // one PostgreSQL reports is not followed.
+                    origin: None,
                 });
             }
         }
@@ -118,13 +127,14 @@ impl Level {
                         ty: column.ty.clone(),
                         nullable: column.nullable,
                         relation: entry.relation.clone(),
+                        origin: column.origin.clone(),
                     });
                 }
             }
         }
         match found.len() {
             0 => Lookup::NotFound,
-            1 => Lookup::Found(found.remove(0)),
+            1 => Lookup::Found(Box::new(found.remove(0))),
             _ => Lookup::Ambiguous,
         }
     }

@@ -299,7 +299,7 @@ fn query_data(
             .iter()
             .map(|column| Some(column.nullable))
             .collect(),
-        Nullability::Sqlx => nullability::sqlx_nullable(schema, sql, described),
+        Nullability::Sqlx => nullability::sqlx_nullable(schema, described),
     };
     QueryData::new(
         sql,
