@@ -1,0 +1,1 @@
+UPDATE subscriptions SET status = 'confirmed' WHERE id = $1
