@@ -406,6 +406,18 @@ fn prepares_checks_and_removes() {
         "{printed}"
     );
     assert!(stale.exists(), "--check writes nothing");
+    let json = krate.prepare(&["--check", "--json"]);
+    expect_code(&json, 1);
+    let document: Value = serde_json::from_slice(&json.stdout).expect("one JSON document");
+    let mut kinds: Vec<&str> = document["differences"]
+        .as_array()
+        .expect("differences")
+        .iter()
+        .map(|difference| difference["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["differs", "unused"], "{document}");
+    assert_eq!(document["entries"], 4, "{document}");
     let output = krate.prepare(&[]);
     expect_code(&output, 0);
     assert!(

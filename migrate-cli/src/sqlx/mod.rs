@@ -28,6 +28,7 @@ use migrate_build::Diagnostic;
 use migrate_build::analyze::{Described, describe};
 use migrate_build::builder::{Start, fold_directory_from};
 use migrate_core::Schema;
+use serde_json::json;
 
 use crate::Failure;
 use crate::migrations::MigrationsArgs;
@@ -53,6 +54,11 @@ pub struct Args {
     /// nullable, every other expression unknown).
     #[arg(long, value_enum, default_value = "migrate")]
     nullability: Nullability,
+    /// Print the result as one JSON document: counts, `problems` (file,
+    /// line, column, severity, message, help) and, with --check,
+    /// `differences` (file, kind: missing, differs or unused).
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     migrations: MigrationsArgs,
 }
@@ -117,13 +123,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let dir = out_dir(package);
         let cache = caches.entry(dir.clone()).or_default();
         for skipped in &package.scan.skipped {
-            report.warning(format!(
-                "{}:{}:{}: warning: query macro not prepared: {}",
-                shown(&skipped.file),
-                skipped.line,
-                skipped.column,
-                skipped.reason
-            ));
+            report.problems.push(Problem {
+                file: shown(&skipped.file),
+                line: skipped.line,
+                column: skipped.column,
+                error: false,
+                message: format!("query macro not prepared: {}", skipped.reason),
+                help: None,
+                note: None,
+            });
         }
         if package.scan.calls.is_empty() {
             continue;
@@ -138,14 +146,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
             match describe(schema, &call.sql) {
                 Ok(described) => {
                     for warning in &described.warnings {
-                        report.warning(locate(call, warning, true));
+                        report.problems.push(locate(call, warning));
                     }
                     let data = query_data(schema, &call.sql, &described, args.nullability);
                     cache.insert(data.file_name(), data.to_json());
                 }
                 Err(errors) => {
                     for error in &errors {
-                        report.error(locate(call, error, false));
+                        report.problems.push(locate(call, error));
                     }
                 }
             }
@@ -166,20 +174,65 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
     }
 
+    let n_errors = report.problems.iter().filter(|p| p.error).count();
+    let n_entries: usize = caches.values().map(BTreeMap::len).sum();
+    if args.json {
+        let problems: Vec<_> = report.problems.iter().map(Problem::json).collect();
+        let listed: Vec<_> = differences
+            .iter()
+            .map(|(file, kind)| json!({ "file": file, "kind": kind }))
+            .collect();
+        let mut fields = json!({
+            "queries": report.n_queries,
+            "entries": n_entries,
+            "errors": n_errors,
+            "problems": problems,
+        });
+        if args.check {
+            fields["differences"] = json!(listed);
+        } else {
+            fields["changed"] = json!(report.n_changed);
+            fields["removed"] = json!(report.n_removed);
+        }
+        print(&crate::output::json_document(fields))?;
+    } else {
+        print(&summary(&args, &report, &differences, n_entries, n_errors))?;
+    }
+    if n_errors > 0 || !differences.is_empty() {
+        return Err(Failure::findings());
+    }
+    Ok(())
+}
+
+/// The problems, the differences and a closing count, one per line.
+fn summary(
+    args: &Args,
+    report: &Report,
+    differences: &[(String, &str)],
+    n_entries: usize,
+    n_errors: usize,
+) -> String {
     let mut text = String::new();
-    for line in report.lines.iter().chain(&differences) {
-        text.push_str(line);
+    for problem in &report.problems {
+        text.push_str(&problem.line());
         text.push('\n');
     }
-    let n_entries: usize = caches.values().map(BTreeMap::len).sum();
+    for (file, kind) in differences {
+        let words = match *kind {
+            "missing" => "missing",
+            "differs" => "differs from what the migrations give",
+            _ => "no query uses it",
+        };
+        text.push_str(&format!("{file}: {words}\n"));
+    }
     let verb = if args.check { "checked" } else { "written" };
     text.push_str(&format!(
         "{} quer{} found, {n_entries} cache entr{} {verb}, {} error{}",
         report.n_queries,
         if report.n_queries == 1 { "y" } else { "ies" },
         if n_entries == 1 { "y" } else { "ies" },
-        report.n_errors,
-        if report.n_errors == 1 { "" } else { "s" },
+        n_errors,
+        if n_errors == 1 { "" } else { "s" },
     ));
     if args.check {
         text.push_str(&format!(
@@ -194,30 +247,55 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ));
     }
     text.push('\n');
-    print(&text)?;
-    if report.n_errors > 0 || !differences.is_empty() {
-        return Err(Failure::findings());
-    }
-    Ok(())
+    text
 }
 
 #[derive(Default)]
 struct Report {
-    lines: Vec<String>,
+    problems: Vec<Problem>,
     n_queries: usize,
-    n_errors: usize,
     n_changed: usize,
     n_removed: usize,
 }
 
-impl Report {
-    fn warning(&mut self, line: String) {
-        self.lines.push(line);
+/// A diagnostic located in a Rust or SQL file.
+struct Problem {
+    file: String,
+    line: usize,
+    column: usize,
+    error: bool,
+    message: String,
+    help: Option<String>,
+    note: Option<String>,
+}
+
+impl Problem {
+    /// `file:line:col: message`, as `migrate check` prints it.
+    fn line(&self) -> String {
+        let mut line = format!("{}:{}:{}: ", self.file, self.line, self.column);
+        if !self.error {
+            line.push_str("warning: ");
+        }
+        line.push_str(&self.message);
+        if let Some(help) = &self.help {
+            line.push_str(&format!(" (help: {help})"));
+        }
+        if let Some(note) = &self.note {
+            line.push_str(&format!(" ({note})"));
+        }
+        line
     }
 
-    fn error(&mut self, line: String) {
-        self.n_errors += 1;
-        self.lines.push(line);
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "severity": if self.error { "error" } else { "warning" },
+            "message": self.message,
+            "help": self.help,
+            "note": self.note,
+        })
     }
 }
 
@@ -318,10 +396,10 @@ fn query_data(
 }
 
 /// A diagnostic of a query at its place in the Rust file (or in the SQL
-/// file of a `query_file!`), as `migrate check` prints it.
-fn locate(call: &scan::Call, diagnostic: &Diagnostic, warning: bool) -> String {
+/// file of a `query_file!`).
+fn locate(call: &scan::Call, diagnostic: &Diagnostic) -> Problem {
     let (sql_line, sql_column) = diagnostic.line_col(&call.sql);
-    let (file, line, column, note) = match &call.origin {
+    let (file, line, column, place) = match &call.origin {
         scan::Origin::Literal {
             opening: Some(opening),
         } => {
@@ -351,21 +429,20 @@ fn locate(call: &scan::Call, diagnostic: &Diagnostic, warning: bool) -> String {
             )),
         ),
     };
-    let mut line = format!("{file}:{line}:{column}: ");
-    if warning {
-        line.push_str("warning: ");
+    let note = match (&diagnostic.note, place) {
+        (Some(note), Some(place)) => Some(format!("note: {note}; {place}")),
+        (Some(note), None) => Some(format!("note: {note}")),
+        (None, place) => place,
+    };
+    Problem {
+        file,
+        line,
+        column,
+        error: diagnostic.is_error(),
+        message: diagnostic.message.clone(),
+        help: diagnostic.help.clone(),
+        note,
     }
-    line.push_str(&diagnostic.message);
-    if let Some(help) = &diagnostic.help {
-        line.push_str(&format!(" (help: {help})"));
-    }
-    if let Some(note) = &diagnostic.note {
-        line.push_str(&format!(" (note: {note})"));
-    }
-    if let Some(note) = note {
-        line.push_str(&format!(" ({note})"));
-    }
-    line
 }
 
 /// The `query-*.json` files in `dir` (sqlx's own pattern: other files are
@@ -389,29 +466,26 @@ fn compare(
     dir: &Path,
     wanted: &BTreeMap<String, String>,
     present: &BTreeMap<String, PathBuf>,
-) -> Vec<String> {
+) -> Vec<(String, &'static str)> {
     let mut differences = Vec::new();
     for (name, contents) in wanted {
         let path = dir.join(name);
         match present.get(name) {
-            None => differences.push(format!("{}: missing", shown(&path))),
+            None => differences.push((shown(&path), "missing")),
             Some(path) => {
                 let old: Option<serde_json::Value> = std::fs::read_to_string(path)
                     .ok()
                     .and_then(|text| serde_json::from_str(&text).ok());
                 let new: Option<serde_json::Value> = serde_json::from_str(contents).ok();
                 if old != new {
-                    differences.push(format!(
-                        "{}: differs from what the migrations give",
-                        shown(path)
-                    ));
+                    differences.push((shown(path), "differs"));
                 }
             }
         }
     }
     for (name, path) in present {
         if !wanted.contains_key(name) {
-            differences.push(format!("{}: no query uses it", shown(path)));
+            differences.push((shown(path), "unused"));
         }
     }
     differences
