@@ -6,9 +6,7 @@
 
 use migrate_core::{Name, Schema, SqlType, UserTypeKind};
 
-use super::pg_functions::{
-    self, BUILTIN_OVERLOADS, CASTS, Proc, ProcKind, RANGES, TYPES,
-};
+use super::pg_functions::{self, BUILTIN_OVERLOADS, CASTS, Proc, ProcKind, RANGES, TYPES};
 use super::types;
 use crate::extensions;
 
@@ -79,9 +77,10 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
     let resolver = Resolver { schema };
     let extensions: Vec<&[Proc]> = installed(schema).collect();
     // Every extension the schema installs is one migrate has the overloads of.
-    let extensions_known = schema.extensions.keys().all(|extension| {
-        extension == "plpgsql" || extensions::find(extension).is_some()
-    });
+    let extensions_known = schema
+        .extensions
+        .keys()
+        .all(|extension| extension == "plpgsql" || extensions::find(extension).is_some());
     // Functions of that name the migrations create are candidates too.
     let user_overloads = schema.functions.keys().any(|name| name.name == call.name);
     let sure = extensions_known && !user_overloads && !partial(schema, call.name);
