@@ -394,6 +394,7 @@ impl Analyzer<'_> {
                 name: column.name.clone(),
                 ty: column.ty.clone(),
                 nullable: !column.not_null,
+                element_nullable: true,
                 merged_away: false,
             })
             .collect();
@@ -496,6 +497,7 @@ impl Analyzer<'_> {
                         name: column.name.clone(),
                         ty: column.ty.clone(),
                         nullable: !column.not_null,
+                        element_nullable: true,
                         merged_away: false,
                     })
                     .collect();

@@ -376,6 +376,8 @@ impl Analyzer<'_> {
                     span: l.typed.span,
                     literal: None,
                     weak_name: false,
+                    element_nullable: l.typed.element_nullable || r.typed.element_nullable,
+                    fields: None,
                 },
             });
         }
@@ -453,6 +455,8 @@ impl Analyzer<'_> {
                     span: first[column].span.clone(),
                     literal: first[column].literal.clone(),
                     weak_name: false,
+                    element_nullable: rows_typed.iter().any(|row| row[column].element_nullable),
+                    fields: None,
                 },
             });
         }
@@ -1438,6 +1442,7 @@ impl Analyzer<'_> {
                 name: out.name.clone(),
                 ty: self.final_type(&out.typed.ty.clone()),
                 nullable: out.typed.nullable,
+                element_nullable: out.typed.element_nullable,
                 merged_away: false,
             })
             .collect();
@@ -1536,6 +1541,7 @@ impl Analyzer<'_> {
                 name: column.name.clone(),
                 ty: column.ty.clone(),
                 nullable: !column.not_null,
+                element_nullable: true,
                 merged_away: false,
             })
             .collect();
@@ -1987,10 +1993,12 @@ fn takes(
 }
 
 fn scope_out(column: &ScopeColumn, span: std::ops::Range<usize>) -> Out {
+    let mut typed =
+        Typed::new(Ty::Known(column.ty.clone()), column.nullable, span).named(column.name.clone());
+    typed.element_nullable = column.element_nullable;
     Out {
         name: column.name.clone(),
-        typed: Typed::new(Ty::Known(column.ty.clone()), column.nullable, span)
-            .named(column.name.clone()),
+        typed,
     }
 }
 

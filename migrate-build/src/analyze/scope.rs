@@ -18,6 +18,8 @@ pub(crate) struct ScopeColumn {
     pub name: String,
     pub ty: SqlType,
     pub nullable: bool,
+    /// See [`super::Typed::element_nullable`].
+    pub element_nullable: bool,
     /// Merged into a USING/NATURAL join column: reachable only qualified.
     pub merged_away: bool,
 }
@@ -84,6 +86,7 @@ pub(crate) struct Level {
 pub(crate) struct Resolved {
     pub ty: SqlType,
     pub nullable: bool,
+    pub element_nullable: bool,
     /// The base relation and column, for use-tracking.
     pub relation: Option<Name>,
 }
@@ -107,6 +110,7 @@ impl Level {
                 found.push(Resolved {
                     ty: merged.ty.clone(),
                     nullable: merged.nullable,
+                    element_nullable: true,
                     relation,
                 });
             }
@@ -117,6 +121,7 @@ impl Level {
                     found.push(Resolved {
                         ty: column.ty.clone(),
                         nullable: column.nullable,
+                        element_nullable: column.element_nullable,
                         relation: entry.relation.clone(),
                     });
                 }
