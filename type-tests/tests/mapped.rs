@@ -49,9 +49,12 @@ fn enums_and_composites_round_trip_as_their_rust_types() {
     assert_eq!(row.label, "IN_PROGRESS");
     assert_eq!(
         row.statuses,
-        Some(vec![TaskStatus::Todo, TaskStatus::Finished])
+        Some(vec![Some(TaskStatus::Todo), Some(TaskStatus::Finished)])
     );
-    assert_eq!(row.headers, Some(headers.clone()));
+    assert_eq!(
+        row.headers,
+        Some(headers.iter().cloned().map(Some).collect())
+    );
     assert_eq!(row.main_header, None);
     let done: i64 = migrate::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM tasks WHERE status = $1 OR $2 = ANY(statuses)"#,
@@ -132,7 +135,7 @@ fn an_enum_inside_a_composite_and_records_as_structs() {
     .fetch_one(&mut client)
     .unwrap();
     assert_eq!(row.task, Some(task.clone()));
-    assert_eq!(row.tasks, vec![task]);
+    assert_eq!(row.tasks, vec![Some(task)]);
     assert_eq!(row.status, Some(TaskStatus::Finished));
     let records = migrate::query_scalar!(
         r#"SELECT array_agg((t.id, t.label) ORDER BY t.id) AS "records!: Vec<migrate_type_tests::IdAndLabel>"
