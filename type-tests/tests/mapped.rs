@@ -4,7 +4,7 @@
 
 use migrate::types::Interval;
 use migrate_test_support::TestDatabase;
-use migrate_type_tests::{Build, HeaderPair, IdAndLabel, TaskRef, TaskStatus};
+use migrate_type_tests::{Build, HeaderPair, IdAndLabel, Priority, TaskRef, TaskStatus};
 use postgres::Client;
 
 fn database(prefix: &str) -> (TestDatabase, Client) {
@@ -156,4 +156,29 @@ fn an_enum_inside_a_composite_and_records_as_structs() {
             }
         ]
     );
+}
+
+#[test]
+fn a_type_mapped_by_its_derive_alone() {
+    let (_db, mut client) = database("derived");
+    // `priority` is in no `[package.metadata.migrate.types]`: the derive in
+    // the library maps it, so its column comes back as `Priority` and its
+    // parameter takes one (a `&str` would not compile).
+    let id: i32 = migrate::query_scalar!(
+        "INSERT INTO documents (title, priority) VALUES ('urgent', $1) RETURNING id",
+        Priority::High
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let row = migrate::query!(
+        "SELECT priority, priority::text AS label, ARRAY[priority] AS all_of_them FROM documents WHERE id = $1",
+        id
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let priority: Priority = row.priority;
+    assert_eq!(priority, Priority::High);
+    assert_eq!(row.label, "high");
+    let all: Vec<Priority> = row.all_of_them;
+    assert_eq!(all, vec![Priority::High]);
 }
