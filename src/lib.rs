@@ -181,7 +181,7 @@ pub mod __private {
         Accepts, Arg, AttributeField, Columns1, Columns2, Columns3, Columns4, Columns5, Columns6,
         Columns7, Columns8, Columns9, Columns10, Columns11, Columns12, CompositeReader,
         CompositeWriter, Encode, EncodeMapped, Error, IntoField, InvalidQuery, MapRow, Mapped,
-        MappedType, Query, Whole, get, get_lenient, get_records,
+        MappedType, Query, RecordTuple, Whole, get, get_lenient, get_record, get_records,
     };
     pub use crate::types;
     pub use ::core::option::Option;

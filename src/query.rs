@@ -731,6 +731,11 @@ encode_with_arrays!(crate::types::TimeTz: crate::types::TimeTz);
 encode_with_arrays!(crate::types::Money: crate::types::Money);
 encode_with_arrays!(crate::types::MacAddr: crate::types::MacAddr);
 encode_with_arrays!(crate::types::MacAddr8: crate::types::MacAddr8);
+encode_with_arrays!(crate::types::TsVector: crate::types::TsVector);
+encode_with_arrays!(crate::types::TsQuery: crate::types::TsQuery);
+encode_with_arrays!(crate::types::JsonPath: crate::types::JsonPath);
+encode_with_arrays!(crate::types::Xid8: crate::types::Xid8);
+encode_with_arrays!(crate::types::Tid: crate::types::Tid);
 
 /// A range over `T` takes a range over anything that encodes as `T`.
 impl<T, A: Encode<T>> Accepts<crate::types::Range<T>> for crate::types::Range<A> {}
@@ -946,6 +951,96 @@ where
     }
 }
 
+/// An anonymous record column (`ROW(a, b)`, `(t.a, t.b)`) read as `C`: a
+/// tuple of its fields' Rust types, an `Option` of one, or a `Vec` of
+/// either for `record[]` (`array_agg(ROW(..))`). The macro writes the tuple
+/// from the fields' types the query gives them; each field is read by the
+/// type its oid in the record's binary form names.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct RecordTuple<C>(pub C);
+
+macro_rules! record_tuples {
+    ($($n:literal: $($field:ident),+;)*) => {$(
+        impl<'r, $($field: postgres::types::FromSql<'r>),+> postgres::types::FromSql<'r>
+            for RecordTuple<($($field,)+)>
+        {
+            fn from_sql(ty: &Type, raw: &'r [u8]) -> Result<Self, BoxError> {
+                let mut reader = CompositeReader::new(ty, raw, $n)?;
+                Ok(RecordTuple(($(reader.attribute::<$field>()?,)+)))
+            }
+
+            fn accepts(_: &Type) -> bool {
+                true
+            }
+        }
+    )*};
+}
+
+record_tuples! {
+    1: A;
+    2: A, B;
+    3: A, B, C;
+    4: A, B, C, D;
+    5: A, B, C, D, E;
+    6: A, B, C, D, E, F;
+    7: A, B, C, D, E, F, G;
+    8: A, B, C, D, E, F, G, H;
+    9: A, B, C, D, E, F, G, H, I;
+    10: A, B, C, D, E, F, G, H, I, J;
+    11: A, B, C, D, E, F, G, H, I, J, K;
+    12: A, B, C, D, E, F, G, H, I, J, K, L;
+}
+
+impl<'r, C> postgres::types::FromSql<'r> for RecordTuple<Option<C>>
+where
+    RecordTuple<C>: postgres::types::FromSql<'r>,
+{
+    fn from_sql(ty: &Type, raw: &'r [u8]) -> Result<Self, BoxError> {
+        let RecordTuple(value) = RecordTuple::<C>::from_sql(ty, raw)?;
+        Ok(RecordTuple(Some(value)))
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
+        Ok(RecordTuple(None))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+impl<'r, C> postgres::types::FromSql<'r> for RecordTuple<Vec<C>>
+where
+    RecordTuple<C>: postgres::types::FromSql<'r>,
+{
+    fn from_sql(_: &Type, raw: &'r [u8]) -> Result<Self, BoxError> {
+        let elements: Vec<RecordTuple<C>> = record_elements(raw)?;
+        Ok(RecordTuple(
+            elements
+                .into_iter()
+                .map(|RecordTuple(value)| value)
+                .collect(),
+        ))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// Reads an anonymous record column (see [`RecordTuple`]).
+#[doc(hidden)]
+pub fn get_record<'r, C>(row: &'r Row, index: usize) -> Result<C, Error>
+where
+    RecordTuple<C>: postgres::types::FromSql<'r>,
+{
+    match row.try_get::<_, RecordTuple<C>>(index) {
+        Ok(RecordTuple(value)) => Ok(value),
+        Err(error) => Err(error),
+    }
+}
+
 /// Reads column `index` of `row` as `T` without the driver's check of the
 /// SQL type (see [`LenientValue`]); `T` is left to inference, as with [`get`].
 /// `Option<T>` and `Vec<T>` read nullable and array columns: neither checks
@@ -969,7 +1064,7 @@ pub fn get_lenient<'r, T: postgres::types::FromSql<'r>>(
 #[diagnostic::on_unimplemented(
     message = "mismatched types: column `{N}` of the query is `{Self}`, the struct's field `{N}` is `{F}`",
     label = "field `{N}` of this struct does not have the type of column `{N}`",
-    note = "each field must have the Rust type of the column of the same name, and be an `Option` when the column is nullable"
+    note = "each field must have the Rust type of the column of the same name, and be an `Option` when the column is nullable (an array's elements `Option`s when they may be NULL)"
 )]
 pub trait IntoField<F, N> {
     fn into_field(self) -> F;
@@ -1014,16 +1109,16 @@ type BoxError = Box<dyn std::error::Error + Sync + Send>;
 /// Reads the binary form of a composite value (or of an anonymous record)
 /// one attribute at a time, for `#[derive(migrate::Composite)]`.
 #[doc(hidden)]
-pub struct CompositeReader<'a> {
+pub struct CompositeReader<'a, 't> {
     raw: &'a [u8],
-    ty: &'a Type,
+    ty: &'t Type,
     index: usize,
 }
 
-impl<'a> CompositeReader<'a> {
+impl<'a, 't> CompositeReader<'a, 't> {
     /// Starts reading `raw`, a value of `ty` that must have `expected`
     /// attributes (the Rust struct's fields).
-    pub fn new(ty: &'a Type, raw: &'a [u8], expected: usize) -> Result<Self, BoxError> {
+    pub fn new(ty: &'t Type, raw: &'a [u8], expected: usize) -> Result<Self, BoxError> {
         let mut raw = raw;
         let count = read_i32(&mut raw)?;
         if usize::try_from(count).ok() != Some(expected) {

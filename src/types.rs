@@ -12,7 +12,12 @@
 //!   the migrations) over the Rust type of its subtype, and [`Multirange`];
 //! - the geometric types: [`Point`], [`Line`], [`LineSegment`], [`Rect`],
 //!   [`Path`], [`Polygon`], [`Circle`] (the driver's `geo-types` support
-//!   covers three of the seven).
+//!   covers three of the seven);
+//! - text search: [`TsVector`] (lexemes, positions and weights) and
+//!   [`TsQuery`] (operands and operators in PostgreSQL's prefix order);
+//! - [`JsonPath`]: `jsonpath`, as its text;
+//! - [`Xid8`]: a 64-bit transaction id, [`Tid`]: a row's physical place
+//!   (`ctid`).
 //!
 //! ```
 //! use migrate::types::Interval;
@@ -29,8 +34,10 @@ use postgres::types::{FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 use postgres_protocol::types as wire;
 
 mod geometry;
+mod text_search;
 
 pub use geometry::{Circle, Line, LineSegment, Path, Point, Polygon, Rect};
+pub use text_search::{Lexeme, Position, TsQuery, TsQueryItem, TsVector, Weight};
 
 type Result<T> = std::result::Result<T, Box<dyn Error + Sync + Send>>;
 
@@ -235,6 +242,109 @@ mac_address!(
     /// `macaddr8`: an 8-byte (EUI-64) MAC address.
     MacAddr8, 8, MACADDR8, "macaddr8"
 );
+
+/// `jsonpath`: an SQL/JSON path, as the text PostgreSQL prints for it
+/// (`$."a"[*]?(@ > 1)`). PostgreSQL parses it when it receives it, so a
+/// path that does not parse is an error of the query that passes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JsonPath(pub String);
+
+/// The version byte of `jsonpath`'s binary form.
+const JSONPATH_VERSION: u8 = 1;
+
+impl<'a> FromSql<'a> for JsonPath {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self> {
+        match raw.split_first() {
+            Some((&JSONPATH_VERSION, text)) => Ok(Self(std::str::from_utf8(text)?.to_owned())),
+            Some((version, _)) => {
+                Err(format!("unsupported jsonpath version number {version}").into())
+            }
+            None => Err("invalid jsonpath value: no version byte".into()),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::JSONPATH
+    }
+}
+
+impl ToSql for JsonPath {
+    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull> {
+        out.extend_from_slice(&[JSONPATH_VERSION]);
+        out.extend_from_slice(self.0.as_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::JSONPATH
+    }
+
+    to_sql_checked!();
+}
+
+/// `xid8`: a transaction id with its epoch (`pg_current_xact_id()`), which
+/// never wraps around.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Xid8(pub u64);
+
+impl<'a> FromSql<'a> for Xid8 {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self> {
+        Ok(Self(u64::from_be_bytes(exact(raw, "xid8")?)))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::XID8
+    }
+}
+
+impl ToSql for Xid8 {
+    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull> {
+        out.extend_from_slice(&self.0.to_be_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::XID8
+    }
+
+    to_sql_checked!();
+}
+
+/// `tid`: where a row version stands in its table (`ctid`), a block number
+/// and an item's offset in it (from 1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tid {
+    pub block: u32,
+    pub offset: u16,
+}
+
+impl<'a> FromSql<'a> for Tid {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self> {
+        let bytes: [u8; 6] = exact(raw, "tid")?;
+        Ok(Self {
+            block: u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
+            offset: u16::from_be_bytes([bytes[4], bytes[5]]),
+        })
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::TID
+    }
+}
+
+impl ToSql for Tid {
+    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull> {
+        out.extend_from_slice(&self.block.to_be_bytes());
+        out.extend_from_slice(&self.offset.to_be_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::TID
+    }
+
+    to_sql_checked!();
+}
 
 /// A value of a range type: empty, or between two bounds, each inclusive,
 /// exclusive or absent (`[1,10)`, `(,now()]`).

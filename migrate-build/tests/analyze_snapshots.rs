@@ -56,7 +56,9 @@ fn schema() -> &'static Schema {
 }
 
 /// The description (`$n` types, then one line per column: name, type,
-/// `null`/`not null`, Rust override), or every diagnostic rendered.
+/// `null`/`not null`, for an array whether its elements may be null, for
+/// an anonymous record its fields, Rust override), or every diagnostic
+/// rendered.
 fn check(sql: &str, expected: Expect) {
     check_in(schema(), sql, expected);
 }
@@ -69,8 +71,26 @@ fn check_in(schema: &Schema, sql: &str, expected: Expect) {
             let params: Vec<String> = described.params.iter().map(|p| p.udt_name()).collect();
             out.push_str(&format!("params: [{}]\n", params.join(", ")));
             for column in &described.columns {
+                let elements = match (column.ty.array, column.element_nullable) {
+                    (false, _) => "",
+                    (true, true) => ", elements null",
+                    (true, false) => ", elements not null",
+                };
+                let fields = column.fields.as_ref().map_or(String::new(), |fields| {
+                    let fields: Vec<String> = fields
+                        .iter()
+                        .map(|field| {
+                            format!(
+                                "{} {}",
+                                field.ty.udt_name(),
+                                if field.nullable { "null" } else { "not null" }
+                            )
+                        })
+                        .collect();
+                    format!(" ({})", fields.join(", "))
+                });
                 out.push_str(&format!(
-                    "{}: {} {}{}\n",
+                    "{}: {} {}{elements}{fields}{}\n",
                     column.name,
                     column.ty.udt_name(),
                     if column.nullable { "null" } else { "not null" },
@@ -95,6 +115,62 @@ fn check_in(schema: &Schema, sql: &str, expected: Expect) {
 }
 
 // ---- constructs ----
+
+#[test]
+fn array_elements_are_null_unless_the_query_builds_them_not_null() {
+    // A column's elements: PostgreSQL's catalog promises nothing of them.
+    check(
+        "SELECT tags, ARRAY[id, 2] AS built, ARRAY[id, age] AS with_age, \
+         '{1,2}'::int[] AS literal, '{1,NULL}'::int[] AS literal_null, \
+         ARRAY(SELECT email FROM users) AS emails, ARRAY(SELECT name FROM users) AS names, \
+         (SELECT array_agg(id) FROM tasks) AS ids, ARRAY[ARRAY[1], ARRAY[2]] AS nested \
+         FROM users",
+        expect![[r#"
+            params: []
+            tags: _text not null, elements null
+            built: _int8 not null, elements not null
+            with_age: _int8 not null, elements null
+            literal: _int4 not null, elements not null
+            literal_null: _int4 not null, elements null
+            emails: _varchar not null, elements not null
+            names: _text not null, elements null
+            ids: _int4 null, elements not null
+            nested: _int4 not null, elements not null
+        "#]],
+    );
+    // array_agg of a nullable value, unless FILTER leaves its NULLs out;
+    // through a derived table and a CTE.
+    check(
+        "WITH agg AS (SELECT owner_id, array_agg(due) AS dues, \
+                                array_agg(due) FILTER (WHERE due IS NOT NULL) AS known, \
+                                array_agg(title ORDER BY id) AS titles \
+                         FROM tasks GROUP BY owner_id) \
+         SELECT a.dues, a.known, d.titles FROM agg a JOIN (SELECT * FROM agg) d USING (owner_id)",
+        expect![[r#"
+            params: []
+            dues: _date null, elements null
+            known: _date null, elements not null
+            titles: _text null, elements not null
+        "#]],
+    );
+}
+
+#[test]
+fn anonymous_records_carry_their_fields() {
+    check(
+        "SELECT ROW(id, name) AS pair, (email, age, 'x') AS triple, \
+         (SELECT array_agg((t.id, t.due)) FROM tasks t) AS records, \
+         ARRAY[ROW(1, name), ROW(2, NULL)] AS built \
+         FROM users",
+        expect![[r#"
+            params: []
+            pair: record not null (int8 not null, text null)
+            triple: record not null (varchar not null, int4 null, text not null)
+            records: _record null, elements not null (int4 not null, date null)
+            built: _record not null, elements not null (int4 not null, text null)
+        "#]],
+    );
+}
 
 #[test]
 fn select_columns_and_parameters() {
@@ -197,7 +273,7 @@ fn using_merges_the_join_column() {
             email: varchar not null
             name: text null
             age: int4 null
-            tags: _text not null
+            tags: _text not null, elements null
             settings: jsonb null
             created_at: timestamptz not null
             updated_at: timestamptz null
@@ -278,7 +354,7 @@ fn aggregates_group_by_and_ordinals() {
             sum: int8 null
             avg: numeric null
             max: date null
-            array_agg: _text null
+            array_agg: _text null, elements not null
             string_agg: text null
         "#]],
     );
@@ -347,7 +423,7 @@ fn expressions_name_their_columns_as_postgres_does() {
             case: text null
             age: text null
             int4: int4 not null
-            array: _int4 not null
+            array: _int4 not null, elements not null
             ?column?: text null
         "#]],
     );

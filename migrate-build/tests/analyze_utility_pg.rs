@@ -59,8 +59,45 @@ const STATEMENTS: &[&str] = &[
     "RESET ALL",
     "SAVEPOINT a",
     "DISCARD SEQUENCES",
+    // Relations and columns named by ANALYZE, COMMENT ON, GRANT and REVOKE.
     "ANALYZE accounts",
+    "ANALYZE VERBOSE accounts (id, name), audit.log",
+    "ANALYZE (SKIP_LOCKED) accounts (nme)",
+    "ANALYZE acounts",
+    "ANALYZE account_names",
+    "ANALYZE ticket_seq",
+    "ANALYZE pg_class",
+    "ANALYZE",
     "COMMENT ON TABLE accounts IS 'people'",
+    "COMMENT ON TABLE account_names IS 'x'",
+    "COMMENT ON TABLE ticket_seq IS 'x'",
+    "COMMENT ON TABLE acounts IS 'x'",
+    "COMMENT ON VIEW account_names IS 'names'",
+    "COMMENT ON VIEW accounts IS 'x'",
+    "COMMENT ON MATERIALIZED VIEW account_count IS 'n'",
+    "COMMENT ON MATERIALIZED VIEW accounts IS 'n'",
+    "COMMENT ON SEQUENCE ticket_seq IS 'tickets'",
+    "COMMENT ON SEQUENCE accounts IS 'x'",
+    "COMMENT ON COLUMN accounts.name IS 'full name'",
+    "COMMENT ON COLUMN public.accounts.name IS NULL",
+    "COMMENT ON COLUMN account_names.name IS 'x'",
+    "COMMENT ON COLUMN accounts.nme IS 'x'",
+    "COMMENT ON COLUMN acounts.name IS 'x'",
+    "COMMENT ON COLUMN name IS 'x'",
+    "COMMENT ON INDEX account_count_n IS 'unique'",
+    "GRANT SELECT ON accounts TO postgres",
+    "GRANT SELECT, UPDATE (name) ON TABLE accounts, account_names TO postgres",
+    "GRANT SELECT (nme) ON accounts TO postgres",
+    "GRANT INSERT ON acounts TO postgres",
+    "GRANT USAGE ON SEQUENCE ticket_seq TO postgres",
+    "GRANT USAGE ON SEQUENCE accounts TO postgres",
+    "GRANT SELECT ON ticket_seq TO PUBLIC",
+    "GRANT SELECT ON pg_catalog.pg_class TO postgres",
+    "GRANT SELECT ON ALL TABLES IN SCHEMA public TO postgres",
+    "REVOKE ALL ON accounts FROM PUBLIC",
+    "REVOKE GRANT OPTION FOR SELECT (id) ON accounts FROM postgres",
+    "REVOKE UPDATE (idd) ON accounts FROM postgres",
+    "REVOKE SELECT ON audit.logs FROM postgres",
     // Rows described.
     "SHOW search_path",
     "SHOW TimeZone",
@@ -72,8 +109,17 @@ const STATEMENTS: &[&str] = &[
 
 /// Statements PostgreSQL will not run inside a transaction block: prepared
 /// only, and run on their own.
-const OUTSIDE_TRANSACTION: &[&str] =
-    &["VACUUM accounts", "VACUUM (ANALYZE) accounts", "CHECKPOINT"];
+const OUTSIDE_TRANSACTION: &[&str] = &[
+    "VACUUM accounts",
+    "VACUUM (ANALYZE) accounts",
+    "VACUUM (ANALYZE, VERBOSE) accounts (name), audit.log",
+    "VACUUM FULL VERBOSE ANALYZE accounts (id)",
+    "VACUUM ANALYZE accounts (nme)",
+    "VACUUM acounts",
+    "VACUUM account_names",
+    "VACUUM",
+    "CHECKPOINT",
+];
 
 /// Parameter type names, and (name, type name) of each result column.
 type Description = (Vec<String>, Vec<(String, String)>);

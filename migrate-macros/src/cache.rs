@@ -45,6 +45,8 @@ impl Key {
     pub fn new(sql: &str) -> Option<Self> {
         let (dir, digest_file) = schema::digest_file()?;
         let mut hasher = shared_prefix(&dir, &digest_file)?;
+        // Types mapped by a derive alone choose Rust types as the manifest's do.
+        hash_part(&mut hasher, &schema::derived_fingerprint());
         hash_part(&mut hasher, sql);
         Some(Self::named(&dir, hasher))
     }

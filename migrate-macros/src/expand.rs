@@ -13,7 +13,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, LitStr, Path, Token};
 
 use crate::schema::TypeMap;
-use crate::types::{RustType, rust_type};
+use crate::types::{NoRustType, RustType, column_rust_type, rust_type};
 use crate::{cache, schema};
 
 /// Which macro is expanding.
@@ -621,9 +621,29 @@ fn column_getter(
                 false,
             )
         }
+        None if column.ty.is_builtin() && column.ty.name == "record" && column.fields.is_some() => {
+            let tuple = record_tuple(schema, types, column)?;
+            let ty = match (column.ty.array, column.element_nullable) {
+                (false, _) => tuple,
+                (true, true) => {
+                    format!("::std::vec::Vec<::core::option::Option<{tuple}>>")
+                }
+                (true, false) => format!("::std::vec::Vec<{tuple}>"),
+            };
+            let ty = if column.nullable {
+                format!("::core::option::Option<{ty}>")
+            } else {
+                ty
+            };
+            // Named, not inferred: `RecordTuple`'s impls over `Option` and
+            // `Vec` would send inference round them without end.
+            let read = format!("::migrate::__private::get_record::<{ty}>(row, {index})?");
+            (ty, read, false)
+        }
         None => {
-            let RustType { ty, lenient, .. } = rust_type(schema, types, &column.ty)
-                .map_err(|missing| missing.for_column(&column.name))?;
+            let RustType { ty, lenient, .. } =
+                column_rust_type(schema, types, &column.ty, column.element_nullable)
+                    .map_err(|missing| missing.for_column(&column.name))?;
             if ty == "()" {
                 // `void`: nothing to read, and never absent but for a
                 // function that was not called (NULL input to a strict one).
@@ -652,6 +672,65 @@ fn column_getter(
         read,
         plain,
     })
+}
+
+/// The widest anonymous record read as a tuple (the facade's `RecordTuple`).
+const MAX_RECORD_TUPLE: usize = 12;
+
+/// The tuple an anonymous record column's rows come back as: each field's
+/// Rust type, an `Option` where the field may be NULL.
+fn record_tuple(
+    schema: &Schema,
+    types: &TypeMap,
+    column: &analyze::OutputColumn,
+) -> Result<String, String> {
+    let name = &column.name;
+    let fields = column.fields.as_deref().unwrap_or_default();
+    let ways_out = format!(
+        "read it into a struct with #[derive(migrate::Composite)] named in its alias (`AS \"{name}: MyRow\"`), or select its fields one by one"
+    );
+    if fields.is_empty() || fields.len() > MAX_RECORD_TUPLE {
+        return Err(format!(
+            "column \"{name}\" is a record of {} fields, and migrate reads records of 1 to {MAX_RECORD_TUPLE} fields as tuples: {ways_out}",
+            fields.len()
+        ));
+    }
+    let mut tuple = String::from("(");
+    for (position, field) in fields.iter().enumerate() {
+        let number = position + 1;
+        // The record's binary form names each field's type by its oid,
+        // which for a type of the migrations the driver does not know: an
+        // array of one could not be read.
+        if field.ty.array && !field.ty.is_builtin() {
+            return Err(format!(
+                "field {number} of the record in column \"{name}\" is of type {}, an array of a type of the migrations, which migrate cannot read inside an anonymous record: {ways_out}",
+                field.ty
+            ));
+        }
+        let rust = column_rust_type(schema, types, &field.ty, true).map_err(|missing| {
+            let why = match missing {
+                NoRustType::Unmapped(ty) | NoRustType::Row(ty) => {
+                    format!("is of type {ty}, which has no Rust type in migrate")
+                }
+                NoRustType::Other(message) => format!("cannot be read: {message}"),
+            };
+            format!(
+                "field {number} of the record in column \"{name}\" {why}: cast the field in SQL, or {ways_out}"
+            )
+        })?;
+        if rust.ty == "()" {
+            return Err(format!(
+                "field {number} of the record in column \"{name}\" is of type void, which a record cannot carry to Rust: {ways_out}"
+            ));
+        }
+        if field.nullable {
+            tuple.push_str(&format!("::core::option::Option<{}>,", rust.ty));
+        } else {
+            tuple.push_str(&format!("{},", rust.ty));
+        }
+    }
+    tuple.push(')');
+    Ok(tuple)
 }
 
 /// A Rust identifier for a column name, as code: raw for keywords, an error

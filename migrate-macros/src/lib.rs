@@ -13,6 +13,7 @@ use syn::parse::Parser;
 
 mod cache;
 mod derive;
+mod derived;
 mod expand;
 mod schema;
 mod types;

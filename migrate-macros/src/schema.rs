@@ -52,6 +52,26 @@ impl TypeMap {
         Ok(Self { entries })
     }
 
+    /// Adds the mappings of derives, but for SQL types the project already
+    /// mapped.
+    fn add_derived(&mut self, derived: &[crate::derived::Derived]) {
+        for mapping in derived {
+            let (schema, name) = match mapping.sql_type.split_once('.') {
+                Some((schema, name)) => (Some(schema.to_owned()), name.to_owned()),
+                None => (None, mapping.sql_type.clone()),
+            };
+            let taken = self.entries.iter().any(|(s, n, _)| {
+                *n == name
+                    && (s == &schema
+                        || s.as_deref().unwrap_or("public")
+                            == schema.as_deref().unwrap_or("public"))
+            });
+            if !taken {
+                self.entries.push((schema, name, mapping.rust_type.clone()));
+            }
+        }
+    }
+
     /// The Rust type the project maps `ty` (an element type) to.
     pub fn get(&self, ty: &migrate_core::SqlType) -> Option<&str> {
         self.entries
@@ -88,15 +108,46 @@ pub fn types() -> Result<Arc<TypeMap>, String> {
         (Some(path), _) if path.is_file() => std::fs::read_to_string(&path)
             .map_err(|error| error.to_string())
             .and_then(|text| TypeMap::parse(&text))
-            .map(Arc::new)
             .map_err(|error| format!("{}: {error}", path.display())),
-        (_, Some(text)) => TypeMap::parse(&text)
-            .map(Arc::new)
-            .map_err(|error| format!("{TYPES_VAR}: {error}")),
-        _ => Ok(Arc::new(TypeMap::default())),
+        (_, Some(text)) => TypeMap::parse(&text).map_err(|error| format!("{TYPES_VAR}: {error}")),
+        _ => Ok(TypeMap::default()),
     };
+    let types = types.map(|mut types| {
+        types.add_derived(derived());
+        Arc::new(types)
+    });
     *loaded = Some((key, types.clone()));
     types
+}
+
+/// The types the crate's library maps by their derive alone (see
+/// [`crate::derived`]), found once per compiler process and crate.
+pub fn derived() -> &'static [crate::derived::Derived] {
+    type Found = HashMap<String, &'static [crate::derived::Derived]>;
+    static FOUND: Mutex<Option<Found>> = Mutex::new(None);
+    let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+        return &[];
+    };
+    let crate_name = std::env::var("CARGO_CRATE_NAME").unwrap_or_default();
+    let is_binary = std::env::var_os("CARGO_BIN_NAME").is_some();
+    let key = format!("{manifest_dir:?} {crate_name} {is_binary}");
+    let mut found = FOUND
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let found = found.get_or_insert_with(HashMap::new);
+    found.entry(key).or_insert_with(|| {
+        let scanned = crate::derived::scan(Path::new(&manifest_dir), &crate_name, is_binary);
+        // Kept for the life of the process, as the schema is.
+        Box::leak(scanned.into_boxed_slice())
+    })
+}
+
+/// The derive-found mappings as text, for [`crate::cache`]'s key.
+pub fn derived_fingerprint() -> String {
+    derived()
+        .iter()
+        .map(|mapping| format!("{}={}\n", mapping.sql_type, mapping.rust_type))
+        .collect()
 }
 
 type Cached = (Option<SystemTime>, Result<Arc<Schema>, String>);

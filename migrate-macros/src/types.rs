@@ -84,8 +84,22 @@ impl NoRustType {
     }
 }
 
-/// The Rust type of `ty`, or why there is none.
+/// The Rust type of a parameter of type `ty`, or why there is none. An
+/// array is a `Vec` of its element's type (which also takes a `Vec` of
+/// `Option`s, see the facade's `Accepts`).
 pub fn rust_type(schema: &Schema, types: &TypeMap, ty: &SqlType) -> Result<RustType, NoRustType> {
+    column_rust_type(schema, types, ty, false)
+}
+
+/// The Rust type of a column of type `ty`: an array whose elements may be
+/// NULL (`element_nullable`, see the analyzer's `OutputColumn`) is a `Vec`
+/// of `Option`s, so that every value PostgreSQL holds can be read.
+pub fn column_rust_type(
+    schema: &Schema,
+    types: &TypeMap,
+    ty: &SqlType,
+    element_nullable: bool,
+) -> Result<RustType, NoRustType> {
     let element = element_type(schema, types, &ty.element(), 0)?;
     if !ty.array {
         return Ok(element);
@@ -94,8 +108,13 @@ pub fn rust_type(schema: &Schema, types: &TypeMap, ty: &SqlType) -> Result<RustT
         return Err(NoRustType::Unmapped(ty.to_string()));
     }
     let inner = element.ty;
+    let ty = if element_nullable {
+        format!("::std::vec::Vec<::core::option::Option<{inner}>>")
+    } else {
+        format!("::std::vec::Vec<{inner}>")
+    };
     Ok(RustType {
-        ty: format!("::std::vec::Vec<{inner}>"),
+        ty,
         lenient: element.lenient,
         mapped: element.mapped,
     })
@@ -204,6 +223,11 @@ fn element_type(
         "path" => plain(&format!("{TYPES}::Path")),
         "polygon" => plain(&format!("{TYPES}::Polygon")),
         "circle" => plain(&format!("{TYPES}::Circle")),
+        "tsvector" => plain(&format!("{TYPES}::TsVector")),
+        "tsquery" => plain(&format!("{TYPES}::TsQuery")),
+        "jsonpath" => plain(&format!("{TYPES}::JsonPath")),
+        "xid8" => plain(&format!("{TYPES}::Xid8")),
+        "tid" => plain(&format!("{TYPES}::Tid")),
         "int4multirange" => multirange("int4")?,
         "int8multirange" => multirange("int8")?,
         "nummultirange" => multirange("numeric")?,
@@ -395,6 +419,7 @@ mod tests {
             SqlType::builtin("int8range").into_array(),
             SqlType::builtin("regclass"),
             SqlType::builtin("tsvector"),
+            SqlType::builtin("aclitem"),
         ];
         let shown: Vec<String> = cases.iter().map(|ty| shown(&schema, ty)).collect();
         expect_test::expect![[r#"
@@ -410,7 +435,8 @@ mod tests {
                 "()",
                 "::std::vec::Vec<::migrate::__private::types::Range<i64>>",
                 "u32 (lenient)",
-                "error: column \"x\" is of type tsvector, which has no Rust type in migrate: cast it in SQL to a type that has one (`x::text AS x`), or name a Rust type of your own that implements postgres' FromSql in its alias (`AS \"x: MyType\"`)",
+                "::migrate::__private::types::TsVector",
+                "error: column \"x\" is of type aclitem, which has no Rust type in migrate: cast it in SQL to a type that has one (`x::text AS x`), or name a Rust type of your own that implements postgres' FromSql in its alias (`AS \"x: MyType\"`)",
             ]
         "#]]
         .assert_debug_eq(&shown);

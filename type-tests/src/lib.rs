@@ -49,6 +49,15 @@ pub struct TaskRef {
     pub status: TaskStatus,
 }
 
+/// The PostgreSQL enum `priority`, mapped by this derive alone: Cargo.toml
+/// does not name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, migrate::Enum)]
+#[migrate(type_name = "priority", rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    High,
+}
+
 /// An anonymous record (`(id, status)`), read by position.
 #[derive(Clone, Debug, PartialEq, Eq, migrate::Composite)]
 pub struct IdAndLabel {

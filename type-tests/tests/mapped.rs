@@ -4,7 +4,7 @@
 
 use migrate::types::Interval;
 use migrate_test_support::TestDatabase;
-use migrate_type_tests::{Build, HeaderPair, IdAndLabel, TaskRef, TaskStatus};
+use migrate_type_tests::{Build, HeaderPair, IdAndLabel, Priority, TaskRef, TaskStatus};
 use postgres::Client;
 
 fn database(prefix: &str) -> (TestDatabase, Client) {
@@ -49,9 +49,12 @@ fn enums_and_composites_round_trip_as_their_rust_types() {
     assert_eq!(row.label, "IN_PROGRESS");
     assert_eq!(
         row.statuses,
-        Some(vec![TaskStatus::Todo, TaskStatus::Finished])
+        Some(vec![Some(TaskStatus::Todo), Some(TaskStatus::Finished)])
     );
-    assert_eq!(row.headers, Some(headers.clone()));
+    assert_eq!(
+        row.headers,
+        Some(headers.iter().cloned().map(Some).collect())
+    );
     assert_eq!(row.main_header, None);
     let done: i64 = migrate::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM tasks WHERE status = $1 OR $2 = ANY(statuses)"#,
@@ -132,7 +135,7 @@ fn an_enum_inside_a_composite_and_records_as_structs() {
     .fetch_one(&mut client)
     .unwrap();
     assert_eq!(row.task, Some(task.clone()));
-    assert_eq!(row.tasks, vec![task]);
+    assert_eq!(row.tasks, vec![Some(task)]);
     assert_eq!(row.status, Some(TaskStatus::Finished));
     let records = migrate::query_scalar!(
         r#"SELECT array_agg((t.id, t.label) ORDER BY t.id) AS "records!: Vec<migrate_type_tests::IdAndLabel>"
@@ -153,4 +156,29 @@ fn an_enum_inside_a_composite_and_records_as_structs() {
             }
         ]
     );
+}
+
+#[test]
+fn a_type_mapped_by_its_derive_alone() {
+    let (_db, mut client) = database("derived");
+    // `priority` is in no `[package.metadata.migrate.types]`: the derive in
+    // the library maps it, so its column comes back as `Priority` and its
+    // parameter takes one (a `&str` would not compile).
+    let id: i32 = migrate::query_scalar!(
+        "INSERT INTO documents (title, priority) VALUES ('urgent', $1) RETURNING id",
+        Priority::High
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let row = migrate::query!(
+        "SELECT priority, priority::text AS label, ARRAY[priority] AS all_of_them FROM documents WHERE id = $1",
+        id
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let priority: Priority = row.priority;
+    assert_eq!(priority, Priority::High);
+    assert_eq!(row.label, "high");
+    let all: Vec<Priority> = row.all_of_them;
+    assert_eq!(all, vec![Priority::High]);
 }

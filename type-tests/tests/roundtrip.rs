@@ -57,7 +57,7 @@ fn interval_keeps_months_days_and_microseconds_apart() {
         .fetch_one(&mut client)
         .unwrap();
     assert_eq!(row.span, None);
-    assert_eq!(row.spans, Some(spans));
+    assert_eq!(row.spans, Some(spans.into_iter().map(Some).collect()));
     let sum: Interval =
         migrate::query_scalar!("SELECT now() - (now() - '2 days 1 hour'::interval)")
             .fetch_one(&mut client)
@@ -123,13 +123,14 @@ fn timetz_money_and_mac_addresses() {
     .fetch_one(&mut client)
     .unwrap();
     assert_eq!(row.absent, None);
-    assert_eq!(row.times, vec![at]);
-    assert_eq!(row.macs, vec![mac]);
-    // FIXME: an array's elements are typed not null, which PostgreSQL does
-    // not promise; a NULL element fails the read instead of coming back.
-    let with_null =
-        migrate::query_scalar!("SELECT ARRAY[$1::macaddr, NULL]", mac).fetch_one(&mut client);
-    assert!(with_null.is_err());
+    // A parameter may be NULL, so an array of it may hold NULL.
+    assert_eq!(row.times, vec![Some(at)]);
+    assert_eq!(row.macs, vec![Some(mac)]);
+    let with_null: Vec<Option<MacAddr>> =
+        migrate::query_scalar!("SELECT ARRAY[$1::macaddr, NULL]", mac)
+            .fetch_one(&mut client)
+            .unwrap();
+    assert_eq!(with_null, vec![Some(mac), None]);
 }
 
 #[test]
@@ -149,6 +150,7 @@ fn pg_lsn_xml_and_the_oid_family() {
     assert_eq!(row.lsn_text.as_deref(), Some("16/B374D848"));
     assert_eq!(row.doc.as_deref(), Some("<a>b</a>"));
     assert_eq!(row.relation, row.oid);
+    // Elements built of values that are never NULL are not `Option`s.
     assert_eq!(row.types, vec![23, 25]);
     let relation: Option<String> =
         migrate::query_scalar!("SELECT $1::regclass::text", row.relation)
@@ -207,13 +209,16 @@ fn ranges_of_built_in_and_migrated_subtypes() {
         .fetch_one(&mut client)
         .unwrap();
     assert_eq!(ints, Some(Range::closed_open(1, 5)));
-    let many: Vec<Range<i32>> = migrate::query_scalar!(
+    let many: Vec<Option<Range<i32>>> = migrate::query_scalar!(
         "SELECT ARRAY[$1::int4range, 'empty']",
         Range::closed_open(2, 3)
     )
     .fetch_one(&mut client)
     .unwrap();
-    assert_eq!(many, vec![Range::closed_open(2, 3), Range::Empty]);
+    assert_eq!(
+        many,
+        vec![Some(Range::closed_open(2, 3)), Some(Range::Empty)]
+    );
 }
 
 #[test]
@@ -233,8 +238,15 @@ fn inet_arrays_and_enum_arrays() {
     let row = migrate::query!("SELECT addresses, moods FROM samples WHERE id = $1", id)
         .fetch_one(&mut client)
         .unwrap();
-    assert_eq!(row.addresses, Some(addresses.clone()));
-    assert_eq!(row.moods, Some(vec!["happy".to_owned(), "sad".to_owned()]));
+    // Array columns may hold NULL elements: PostgreSQL promises nothing else.
+    assert_eq!(
+        row.addresses,
+        Some(addresses.iter().copied().map(Some).collect())
+    );
+    assert_eq!(
+        row.moods,
+        Some(vec![Some("happy".to_owned()), Some("sad".to_owned())])
+    );
     let found: Option<bool> = migrate::query_scalar!(
         "SELECT $1::inet = ANY($2)",
         addresses[1],
@@ -305,7 +317,7 @@ fn geometric_types_and_multiranges() {
     assert_eq!(row.polygon, Some(polygon));
     assert_eq!(row.circle, Some(circle));
     assert_eq!(row.circle_text.as_deref(), Some("<(1.5,-2),4>"));
-    assert_eq!(row.points, vec![point]);
+    assert_eq!(row.points, vec![Some(point)]);
     assert_eq!(row.absent, None);
 
     let ranges = Multirange(vec![Range::closed_open(1, 3), Range::closed_open(5, 8)]);
@@ -345,7 +357,7 @@ fn bit_strings_with_the_bit_vec_feature() {
     let mut fixed = bit_vec::BitVec::from_bytes(&[0b1100_0000]);
     fixed.truncate(4);
     assert_eq!(row.fixed, fixed);
-    assert_eq!(row.many, vec![bits]);
+    assert_eq!(row.many, vec![Some(bits)]);
 }
 
 #[test]
@@ -360,5 +372,235 @@ fn cidr_with_the_cidr_feature() {
     .unwrap();
     assert_eq!(row.network, Some(network));
     assert_eq!(row.text.as_deref(), Some("10.1.0.0/16"));
-    assert_eq!(row.many, vec![network]);
+    assert_eq!(row.many, vec![Some(network)]);
+}
+
+#[test]
+fn array_elements_that_may_be_null_come_back_as_options() {
+    let (_db, mut client) = database("elements");
+    // A column's elements may be NULL whatever its own NOT NULL says.
+    let tags = vec![Some("a".to_owned()), None];
+    let id: i32 = migrate::query_scalar!(
+        "INSERT INTO documents (tags, title) VALUES ($1, 'first') RETURNING id",
+        &tags
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    migrate::query!("INSERT INTO documents (title) VALUES ('second')")
+        .execute(&mut client)
+        .unwrap();
+    let stored: Vec<Option<String>> =
+        migrate::query_scalar!("SELECT tags FROM documents WHERE id = $1", id)
+            .fetch_one(&mut client)
+            .unwrap();
+    assert_eq!(stored, tags);
+    // What the query builds of values that are never NULL holds no Option;
+    // array_agg of a nullable value does, unless FILTER leaves NULLs out.
+    let row = migrate::query!(
+        "SELECT array_agg(title ORDER BY id) AS titles,
+                array_agg(NULLIF(title, 'first') ORDER BY id) AS some_titles,
+                array_agg(NULLIF(title, 'first') ORDER BY id)
+                    FILTER (WHERE NULLIF(title, 'first') IS NOT NULL) AS known
+         FROM documents"
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let titles: Option<Vec<String>> = row.titles;
+    assert_eq!(titles, Some(vec!["first".to_owned(), "second".to_owned()]));
+    assert_eq!(row.some_titles, Some(vec![None, Some("second".to_owned())]));
+    assert_eq!(row.known, Some(vec!["second".to_owned()]));
+}
+
+#[test]
+fn text_search_types_jsonpath_xid8_and_tid() {
+    use migrate::types::{
+        JsonPath, Lexeme, Position, Tid, TsQuery, TsQueryItem, TsVector, Weight, Xid8,
+    };
+    let (_db, mut client) = database("textsearch");
+    let body = TsVector(vec![
+        Lexeme {
+            word: "cat".to_owned(),
+            positions: Vec::new(),
+        },
+        Lexeme {
+            word: "fat".to_owned(),
+            positions: vec![
+                Position {
+                    position: 2,
+                    weight: Weight::D,
+                },
+                Position {
+                    position: 4,
+                    weight: Weight::C,
+                },
+            ],
+        },
+    ]);
+    let search = TsQuery(vec![
+        TsQueryItem::And,
+        TsQueryItem::Not,
+        TsQueryItem::Operand {
+            word: "rat".to_owned(),
+            weights: 0,
+            prefix: false,
+        },
+        TsQueryItem::Operand {
+            word: "fat".to_owned(),
+            weights: 0,
+            prefix: true,
+        },
+    ]);
+    let path = JsonPath("$.\"a\"[*]?(@ > 1)".to_owned());
+    let row = migrate::query!(
+        "SELECT $1::tsvector AS body, $1::tsvector::text AS body_text,
+                $2::tsquery AS search, $2::tsquery::text AS search_text,
+                $1::tsvector @@ $2::tsquery AS matches,
+                $3::jsonpath AS path, jsonb_path_query_array('{\"a\": [1, 2, 3]}', $3) AS found,
+                ARRAY[$1::tsvector] AS bodies, NULL::tsquery AS absent",
+        &body,
+        &search,
+        &path
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.body, Some(body.clone()));
+    assert_eq!(row.body_text.as_deref(), Some("'cat' 'fat':2,4C"));
+    assert_eq!(row.search, Some(search.clone()));
+    assert_eq!(row.search_text.as_deref(), Some("'fat':* & !'rat'"));
+    assert_eq!(row.matches, Some(true));
+    assert_eq!(row.path, Some(path.clone()));
+    assert_eq!(row.found, Some(serde_json::json!([2, 3])));
+    assert_eq!(row.bodies, vec![Some(body.clone())]);
+    assert_eq!(row.absent, None);
+    // What PostgreSQL parses from text reads back as it stores it.
+    let parsed = migrate::query_scalar!("SELECT 'a:1A fat:2,4C cat'::tsvector AS \"v!\"")
+        .fetch_one(&mut client)
+        .unwrap();
+    assert_eq!(parsed.0.len(), 3);
+    assert_eq!(
+        parsed.0[0].positions,
+        vec![Position {
+            position: 1,
+            weight: Weight::A
+        }]
+    );
+    let phrase = migrate::query_scalar!("SELECT 'a <2> b:A'::tsquery AS \"q!\"")
+        .fetch_one(&mut client)
+        .unwrap();
+    assert_eq!(
+        phrase.0,
+        vec![
+            TsQueryItem::Phrase { distance: 2 },
+            TsQueryItem::Operand {
+                word: "b".to_owned(),
+                weights: 8,
+                prefix: false
+            },
+            TsQueryItem::Operand {
+                word: "a".to_owned(),
+                weights: 0,
+                prefix: false
+            },
+        ]
+    );
+    // As columns, NULL and arrays.
+    let id: i32 = migrate::query_scalar!(
+        "INSERT INTO documents (body, search, path, bodies, title) VALUES ($1, $2, $3, $4, 't') RETURNING id",
+        &body,
+        None::<TsQuery>,
+        &path,
+        vec![Some(body.clone()), None]
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let row = migrate::query!(
+        "SELECT body, search, path, bodies, ctid, pg_current_xact_id() AS xact FROM documents WHERE id = $1",
+        id
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.body, Some(body.clone()));
+    assert_eq!(row.search, None);
+    assert_eq!(row.path, Some(path));
+    assert_eq!(row.bodies, Some(vec![Some(body), None]));
+    let ctid: Tid = row.ctid;
+    let xact: Xid8 = row.xact.unwrap();
+    let row = migrate::query!(
+        "SELECT $1::tid AS ctid, $1::tid::text AS ctid_text, $2::xid8 AS xact,
+                $2::xid8::text AS xact_text, ARRAY[$1::tid] AS tids, NULL::xid8 AS absent",
+        ctid,
+        xact
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.ctid, Some(ctid));
+    assert_eq!(
+        row.ctid_text,
+        Some(format!("({},{})", ctid.block, ctid.offset))
+    );
+    assert_eq!(row.xact, Some(xact));
+    assert_eq!(row.xact_text, Some(xact.0.to_string()));
+    assert_eq!(row.tids, vec![Some(ctid)]);
+    assert_eq!(row.absent, None);
+    let found: String = migrate::query_scalar!(
+        "SELECT title FROM documents WHERE ctid = $1",
+        Tid {
+            block: ctid.block,
+            offset: ctid.offset
+        }
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(found, "t");
+}
+
+/// A row of `array_agg((d.id, d.title, d.tags, d.body))`.
+type DocumentRecord = (
+    i32,
+    String,
+    Vec<Option<String>>,
+    Option<migrate::types::TsVector>,
+);
+
+#[test]
+fn anonymous_records_come_back_as_tuples() {
+    let (_db, mut client) = database("records");
+    migrate::query!("INSERT INTO documents (title, tags) VALUES ('one', '{x}'), ('two', '{}')")
+        .execute(&mut client)
+        .unwrap();
+    let row = migrate::query!(
+        "SELECT ROW(d.id, d.title) AS pair, (d.title, NULLIF(d.id, 1), $1::int8) AS triple
+         FROM documents d ORDER BY d.id LIMIT 1",
+        7_i64
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let pair: (i32, String) = row.pair;
+    assert_eq!(pair, (1, "one".to_owned()));
+    let triple: (String, Option<i32>, Option<i64>) = row.triple;
+    assert_eq!(triple, ("one".to_owned(), None, Some(7)));
+    // record[]: array_agg of rows, each a tuple; NULL fields and arrays in them.
+    let records = migrate::query_scalar!(
+        "SELECT array_agg((d.id, d.title, d.tags, d.body) ORDER BY d.id) FROM documents d"
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let records: Vec<DocumentRecord> = records.unwrap();
+    assert_eq!(
+        records,
+        vec![
+            (1, "one".to_owned(), vec![Some("x".to_owned())], None),
+            (2, "two".to_owned(), Vec::new(), None),
+        ]
+    );
+    // NULL records, and records whose fields all agree in an ARRAY.
+    let row = migrate::query!(
+        "SELECT (SELECT ROW(1) WHERE false) AS nothing,
+                ARRAY[ROW(1, 'a'::text), ROW(2, NULL::text)] AS built"
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert!(row.nothing.is_none());
+    let built: Vec<(i32, Option<String>)> = row.built;
+    assert_eq!(built, vec![(1, Some("a".to_owned())), (2, None)]);
 }

@@ -9,7 +9,7 @@ use sqlparser::ast::{
 
 use super::scope::{Lookup, did_you_mean, fold_ident};
 use super::types::{self, Category, Ty};
-use super::{Analyzer, Typed};
+use super::{Analyzer, Typed, TypedField};
 use crate::diagnostic::Diagnostic;
 
 impl Analyzer<'_> {
@@ -283,7 +283,10 @@ impl Analyzer<'_> {
                         } else {
                             ty
                         };
-                        Typed::new(ty, true, span).named(only.name.clone())
+                        let mut typed = Typed::new(ty, true, span).named(only.name.clone());
+                        typed.element_nullable = only.typed.element_nullable;
+                        typed.fields = only.typed.fields.clone();
+                        typed
                     }
                     [] => Typed::new(Ty::Error, true, span),
                     _ => {
@@ -301,10 +304,8 @@ impl Analyzer<'_> {
             }
             Expr::Array(Array { elem, named: _ }) => self.array(elem, span),
             Expr::Tuple(items) => {
-                for item in items {
-                    self.expr(item);
-                }
-                Typed::new(Ty::known("record"), false, span).named("row")
+                let items: Vec<Typed> = items.iter().map(|item| self.expr(item)).collect();
+                self.row(&items, span)
             }
             Expr::Interval(Interval { value, .. }) => {
                 let typed = self.expr(value);
@@ -551,6 +552,7 @@ impl Analyzer<'_> {
                             Typed::new(Ty::Known(column.ty.clone()), column.nullable, span)
                                 .named(name);
                         typed.origin = column.origin.clone();
+                        typed.element_nullable = column.element_nullable;
                         if let Some(relation) = entry.relation.clone() {
                             self.record_use(&relation, Some(name));
                         }
@@ -589,6 +591,7 @@ impl Analyzer<'_> {
                                 Typed::new(Ty::Known(resolved.ty), resolved.nullable, span)
                                     .named(name);
                             typed.origin = resolved.origin;
+                            typed.element_nullable = resolved.element_nullable;
                             return typed;
                         }
                         Lookup::Ambiguous => {
@@ -814,6 +817,18 @@ impl Analyzer<'_> {
             Some(name) if !typed.weak_name => (name.clone(), false),
             _ => (types::type_column_name(&target), true),
         };
+        // An array cast element by element keeps its NULL elements and
+        // makes none; an array literal has one where its text says NULL.
+        let element_nullable = match (&typed.ty, &typed.literal) {
+            (Ty::Known(from), _) if from.array => typed.element_nullable,
+            (Ty::Unknown, Some(text)) => text.to_ascii_uppercase().contains("NULL"),
+            _ => true,
+        };
+        let fields = if target.is_builtin() && target.name == "record" {
+            typed.fields.clone()
+        } else {
+            None
+        };
         Typed {
             ty: Ty::Known(target),
             nullable: typed.nullable,
@@ -822,6 +837,8 @@ impl Analyzer<'_> {
             literal: None,
             weak_name,
             origin: None,
+            element_nullable,
+            fields,
         }
     }
 
@@ -1030,6 +1047,25 @@ impl Analyzer<'_> {
         typed
     }
 
+    /// A row constructor, `ROW(a, b)` or `(a, b)`: an anonymous record of
+    /// its items' types. An item of unknown type (`'x'`) is text, as
+    /// PostgreSQL resolves it when the row is output.
+    pub(crate) fn row(&mut self, items: &[Typed], span: std::ops::Range<usize>) -> Typed {
+        let fields = items
+            .iter()
+            .map(|item| TypedField {
+                ty: match &item.ty {
+                    Ty::Unknown => Ty::known("text"),
+                    other => other.clone(),
+                },
+                nullable: item.nullable,
+            })
+            .collect();
+        let mut typed = Typed::new(Ty::known("record"), false, span).named("row");
+        typed.fields = Some(fields);
+        typed
+    }
+
     fn array(&mut self, elements: &[Expr], span: std::ops::Range<usize>) -> Typed {
         let typed: Vec<Typed> = elements.iter().map(|e| self.expr(e)).collect();
         if typed.is_empty() {
@@ -1043,7 +1079,15 @@ impl Analyzer<'_> {
             Ty::Unknown | Ty::Param(_) => Ty::Known(SqlType::builtin("text").into_array()),
             Ty::Error => Ty::Error,
         };
-        Typed::new(ty, false, span).named("array")
+        let mut array = Typed::new(ty, false, span).named("array");
+        // `ARRAY[ARRAY[..], ..]` holds the inner arrays' elements.
+        array.element_nullable = typed.iter().any(|element| {
+            element.nullable
+                || (element.ty.as_known().is_some_and(|ty| ty.array) && element.element_nullable)
+        });
+        // An array of rows keeps their fields when they agree.
+        array.fields = common_fields(&typed);
+        array
     }
 
     fn field_access(
@@ -1192,6 +1236,8 @@ impl Analyzer<'_> {
                     literal: None,
                     weak_name: false,
                     origin: None,
+                    element_nullable: true,
+                    fields: None,
                 }
             }
             _ => {
@@ -1641,4 +1687,25 @@ fn valid_uuid(text: &str) -> bool {
         .unwrap_or(text);
     let hex: String = text.chars().filter(|c| *c != '-').collect();
     hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// The fields of an array of rows: those of its elements when each is a row
+/// of known fields and they agree in number and type (their nullability
+/// joined), else none.
+pub(crate) fn common_fields(elements: &[Typed]) -> Option<Vec<TypedField>> {
+    let (first, rest) = elements.split_first()?;
+    let mut fields = first.fields.clone()?;
+    for element in rest {
+        let other = element.fields.as_ref()?;
+        if other.len() != fields.len() {
+            return None;
+        }
+        for (field, other) in fields.iter_mut().zip(other) {
+            if field.ty != other.ty {
+                return None;
+            }
+            field.nullable |= other.nullable;
+        }
+    }
+    Some(fields)
 }

@@ -430,10 +430,8 @@ impl Analyzer<'_> {
         } = function;
         // ROW(a, b): a row, like (a, b).
         if let Some(items) = super::expr::row_constructor(function) {
-            for item in items {
-                self.expr(item);
-            }
-            return Typed::new(Ty::known("record"), false, span).named("row");
+            let items: Vec<Typed> = items.iter().map(|item| self.expr(item)).collect();
+            return self.row(&items, span);
         }
         let parts = object_name_parts(name);
         let function_name = parts.last().cloned().unwrap_or_default();
@@ -442,6 +440,15 @@ impl Analyzer<'_> {
             && let FunctionArguments::Subquery(query) = args
         {
             let outputs = self.subquery(query);
+            let (element_nullable, fields) = match outputs.as_slice() {
+                [only] => (
+                    only.typed.nullable
+                        || (only.typed.ty.as_known().is_some_and(|ty| ty.array)
+                            && only.typed.element_nullable),
+                    only.typed.fields.clone(),
+                ),
+                _ => (true, None),
+            };
             let ty = match outputs.as_slice() {
                 [only] => match only.typed.ty.clone() {
                     Ty::Known(ty) => Ty::Known(if ty.array { ty } else { ty.into_array() }),
@@ -456,7 +463,10 @@ impl Analyzer<'_> {
                     Ty::Error
                 }
             };
-            return Typed::new(ty, false, span).named("array");
+            let mut array = Typed::new(ty, false, span).named("array");
+            array.element_nullable = element_nullable;
+            array.fields = fields;
+            return array;
         }
         // Written like a call, but a construct of PostgreSQL's grammar that
         // takes no argument names.
@@ -603,8 +613,61 @@ impl Analyzer<'_> {
             variadic,
         };
         let mut typed = self.call(&parts, &function_name, &typed_args, star, &shape, span);
+        if function_name == "array_agg"
+            && parts.len() == 1
+            && over.is_none()
+            && let [element] = typed_args.as_slice()
+        {
+            // The array holds the aggregated values (or, for arrays, their
+            // elements: PostgreSQL refuses to accumulate a NULL array).
+            let element_is_array = element.ty.as_known().is_some_and(|ty| ty.array);
+            let filtered_not_null = filter
+                .as_deref()
+                .is_some_and(|filter| self.filters_out_null(filter, element));
+            typed.element_nullable = if element_is_array {
+                element.element_nullable
+            } else {
+                element.nullable && !filtered_not_null
+            };
+            typed.fields = element.fields.clone();
+        }
         typed.name = Some(function_name);
         typed
+    }
+
+    /// Whether the aggregate's `FILTER (WHERE ..)` keeps only rows where
+    /// `argument` is not null: `x IS NOT NULL`, alone or in an AND, over
+    /// the argument's very text.
+    fn filters_out_null(&self, filter: &Expr, argument: &Typed) -> bool {
+        let text = |span: std::ops::Range<usize>| {
+            self.source
+                .text
+                .get(span)
+                .map(|text| text.trim().to_owned())
+        };
+        let argument_text = text(argument.span.clone());
+        let mut conditions = vec![filter];
+        while let Some(condition) = conditions.pop() {
+            match condition {
+                Expr::Nested(inner) => conditions.push(inner),
+                Expr::BinaryOp {
+                    left,
+                    op: sqlparser::ast::BinaryOperator::And,
+                    right,
+                } => {
+                    conditions.push(left);
+                    conditions.push(right);
+                }
+                Expr::IsNotNull(tested) => {
+                    let tested = text(self.span(tested.as_ref()));
+                    if tested.is_some() && tested == argument_text {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
     }
 
     /// The name an argument is passed by, folded as PostgreSQL folds names,

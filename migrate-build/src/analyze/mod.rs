@@ -128,6 +128,24 @@ pub struct OutputColumn {
     /// (its table OID and attribute number); `None` for any other
     /// expression and for set operations. sqlx's nullability reads it.
     pub origin: Option<ColumnUse>,
+    /// For an array: whether an element may be NULL. PostgreSQL promises
+    /// nothing of an array column's elements, so this is true but where the
+    /// query builds the array of values proven not null (`ARRAY[1, 2]`,
+    /// `array_agg(not_null_column)`, `array_agg(x) FILTER (WHERE x IS NOT
+    /// NULL)`, `ARRAY(SELECT not_null_column ..)`).
+    pub element_nullable: bool,
+    /// For an anonymous record or an array of them (`ROW(a, b)`,
+    /// `array_agg((t.a, t.b))`): each field's type and nullability, as the
+    /// query builds it; `None` where the fields are not known (a function
+    /// returning `record`).
+    pub fields: Option<Vec<RecordField>>,
+}
+
+/// A field of an anonymous record column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordField {
+    pub ty: SqlType,
+    pub nullable: bool,
 }
 
 /// A table or view (and optionally one of its columns) a statement uses.
@@ -598,6 +616,20 @@ pub(crate) struct Typed {
     /// The table or view column this is a plain reference to (see
     /// [`OutputColumn::origin`]).
     pub origin: Option<ColumnUse>,
+    /// For an array: whether an element may be NULL. PostgreSQL's catalog
+    /// says nothing about elements (an `int[]` column may hold `{1,NULL}`),
+    /// so only what builds the array proves them not null.
+    pub element_nullable: bool,
+    /// For an anonymous record (`ROW(a, b)`, `(a, b)`) or an array of them:
+    /// its fields, with their nullability.
+    pub fields: Option<Vec<TypedField>>,
+}
+
+/// A field of an anonymous record while the statement is analysed.
+#[derive(Clone, Debug)]
+pub(crate) struct TypedField {
+    pub ty: Ty,
+    pub nullable: bool,
 }
 
 impl Typed {
@@ -610,6 +642,8 @@ impl Typed {
             literal: None,
             weak_name: false,
             origin: None,
+            element_nullable: true,
+            fields: None,
         }
     }
 
@@ -807,6 +841,22 @@ impl<'s> Analyzer<'s> {
                 } else {
                     sqlx_override(&out.name, out.typed.nullable)
                 };
+                // A field the analyzer could not type leaves the record's
+                // fields unknown, rather than typed wrong.
+                let fields = out
+                    .typed
+                    .fields
+                    .as_ref()
+                    .filter(|fields| fields.iter().all(|field| field.ty != Ty::Error))
+                    .map(|fields| {
+                        fields
+                            .iter()
+                            .map(|field| RecordField {
+                                ty: self.final_type(&field.ty),
+                                nullable: field.nullable,
+                            })
+                            .collect()
+                    });
                 OutputColumn {
                     name,
                     label: out.name.clone(),
@@ -814,6 +864,8 @@ impl<'s> Analyzer<'s> {
                     ty: self.final_type(&out.typed.ty),
                     nullable,
                     rust_type,
+                    element_nullable: out.typed.element_nullable,
+                    fields,
                 }
             })
             .collect();

@@ -394,6 +394,7 @@ impl Analyzer<'_> {
                 name: column.name.clone(),
                 ty: column.ty.clone(),
                 nullable: !column.not_null,
+                element_nullable: true,
                 merged_away: false,
                 origin: Some(super::ColumnUse {
                     table: name.clone(),
@@ -500,6 +501,7 @@ impl Analyzer<'_> {
                         name: column.name.clone(),
                         ty: column.ty.clone(),
                         nullable: !column.not_null,
+                        element_nullable: true,
                         merged_away: false,
                         origin: None,
                     })

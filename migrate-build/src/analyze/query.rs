@@ -378,6 +378,8 @@ impl Analyzer<'_> {
                     weak_name: false,
                     // A set operation's columns come from no table.
                     origin: None,
+                    element_nullable: l.typed.element_nullable || r.typed.element_nullable,
+                    fields: None,
                 },
             });
         }
@@ -456,6 +458,8 @@ impl Analyzer<'_> {
                     literal: first[column].literal.clone(),
                     weak_name: false,
                     origin: None,
+                    element_nullable: rows_typed.iter().any(|row| row[column].element_nullable),
+                    fields: None,
                 },
             });
         }
@@ -1441,6 +1445,7 @@ impl Analyzer<'_> {
                 name: out.name.clone(),
                 ty: self.final_type(&out.typed.ty.clone()),
                 nullable: out.typed.nullable,
+                element_nullable: out.typed.element_nullable,
                 merged_away: false,
                 origin: out.typed.origin.clone(),
             })
@@ -1540,6 +1545,7 @@ impl Analyzer<'_> {
                 name: column.name.clone(),
                 ty: column.ty.clone(),
                 nullable: !column.not_null,
+                element_nullable: true,
                 merged_away: false,
                 origin: Some(super::ColumnUse {
                     table: name.clone(),
@@ -1998,6 +2004,7 @@ fn scope_out(column: &ScopeColumn, span: std::ops::Range<usize>) -> Out {
     let mut typed =
         Typed::new(Ty::Known(column.ty.clone()), column.nullable, span).named(column.name.clone());
     typed.origin = column.origin.clone();
+    typed.element_nullable = column.element_nullable;
     Out {
         name: column.name.clone(),
         typed,

@@ -20,6 +20,8 @@ pub(crate) struct ScopeColumn {
     pub name: String,
     pub ty: SqlType,
     pub nullable: bool,
+    /// See [`super::Typed::element_nullable`].
+    pub element_nullable: bool,
     /// Merged into a USING/NATURAL join column: reachable only qualified.
     pub merged_away: bool,
     /// The table or view column it reads (see `OutputColumn::origin`).
@@ -88,6 +90,7 @@ pub(crate) struct Level {
 pub(crate) struct Resolved {
     pub ty: SqlType,
     pub nullable: bool,
+    pub element_nullable: bool,
     /// The base relation and column, for use-tracking.
     pub relation: Option<Name>,
     /// The table or view column it reads (see `OutputColumn::origin`).
@@ -113,6 +116,7 @@ impl Level {
                 found.push(Resolved {
                     ty: merged.ty.clone(),
                     nullable: merged.nullable,
+                    element_nullable: true,
                     relation,
                     // COALESCE of the joined columns, or one of them: which
                     // one PostgreSQL reports is not followed.
@@ -126,6 +130,7 @@ impl Level {
                     found.push(Resolved {
                         ty: column.ty.clone(),
                         nullable: column.nullable,
+                        element_nullable: column.element_nullable,
                         relation: entry.relation.clone(),
                         origin: column.origin.clone(),
                     });

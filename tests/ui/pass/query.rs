@@ -8,7 +8,7 @@ struct Task {
     id: i32,
     title: String,
     status: String,
-    tags: Vec<String>,
+    tags: Vec<Option<String>>,
     details: Option<serde_json::Value>,
 }
 

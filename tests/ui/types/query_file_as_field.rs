@@ -1,7 +1,7 @@
 struct Task {
     id: i64,
     title: String,
-    tags: Vec<String>,
+    tags: Vec<Option<String>>,
     estimate: Option<f32>,
 }
 

@@ -1,3 +1,3 @@
 fn main() {
-    let _ = migrate::query!("SELECT to_tsvector(title) AS words FROM tasks");
+    let _ = migrate::query!("SELECT txid_current_snapshot() AS snapshot FROM tasks");
 }
