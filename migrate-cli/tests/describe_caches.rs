@@ -4,7 +4,10 @@
 //! column types it prints are the ones PostgreSQL gave sqlx, and so is each
 //! column's nullability where sqlx recorded one (`true` or `false`). Where
 //! sqlx recorded `null` ("unknown", which its macros read as nullable)
-//! migrate may prove the column non-null; those are counted, not failures.
+//! migrate may prove the column non-null (`EXISTS`, `count()`, a constant,
+//! `COALESCE` with a non-null argument, a `UNION` of non-null columns);
+//! each such column is given its reason below, so that a wrong proof,
+//! which would fail at run time, cannot pass unseen.
 //! A column whose alias carries sqlx's `!` or `?` takes its nullability from
 //! the alias in both, and is counted apart.
 //!
@@ -128,6 +131,42 @@ fn plain_name(name: &str) -> (&str, bool) {
 }
 
 /// Nullability of one set's columns, compared.
+/// Why migrate proves non-null a column sqlx recorded as unknown, or
+/// `None` when nobody said (a failure: a wrong proof makes a non-`Option`
+/// field that fails at run time).
+fn proven_because(file: &str, column: &str) -> Option<&'static str> {
+    match column {
+        // `EXISTS (...)` is true or false.
+        "exists" => Some("EXISTS is never null"),
+        // Every `count` column of the caches is a top-level `count(..)`.
+        "count" => Some("count() is 0 over no rows, never null"),
+        _ => PROVEN
+            .iter()
+            .find(|(prefix, name, _)| file.starts_with(prefix) && *name == column)
+            .map(|(_, _, reason)| *reason),
+    }
+}
+
+/// Single columns migrate proves non-null where sqlx recorded unknown.
+const PROVEN: &[(&str, &str, &str)] = &[
+    (
+        "query-4838777a",
+        "mod_id",
+        "COALESCE(vd.mod_id, 0) has a non-null argument",
+    ),
+    (
+        "query-5942afe6",
+        "id",
+        "both UNION branches select NOT NULL mods.id through inner joins",
+    ),
+    (
+        "query-5942afe6",
+        "team_id",
+        "both UNION branches select NOT NULL mods.team_id through inner joins",
+    ),
+    ("query-698f8c60", "_output", "the constant 1"),
+];
+
 #[derive(Default, Debug)]
 struct Nullability {
     /// sqlx recorded true or false, and migrate says the same.
@@ -248,15 +287,20 @@ fn check_describe_agrees_with_the_sqlx_caches() {
                     (true, _) => nullability.overridden += 1,
                     (false, Some(known)) if *known == our_nullable => nullability.equal += 1,
                     (false, None) if our_nullable => nullability.unknown_nullable += 1,
-                    (false, None) => {
-                        nullability.proven_non_null += 1;
-                        println!("NON-NULL {described}");
-                    }
+                    (false, None) => match proven_because(&entry.file, plain) {
+                        Some(_) => {
+                            nullability.proven_non_null += 1;
+                            explained_seen.push((entry.file.clone(), plain.to_owned()));
+                        }
+                        None => nullability
+                            .unexplained
+                            .push(format!("{described}: proven non-null, and nobody said why")),
+                    },
                     (false, Some(_)) => match EXPLAINED.iter().find(|(prefix, column, _)| {
                         entry.file.starts_with(prefix) && *column == plain
                     }) {
-                        Some((prefix, column, reason)) => {
-                            explained_seen.push((*prefix, *column));
+                        Some((_, column, reason)) => {
+                            explained_seen.push((entry.file.clone(), column.to_string()));
                             nullability.explained.push(format!("{described}: {reason}"));
                         }
                         None => nullability.unexplained.push(described),
@@ -286,8 +330,11 @@ fn check_describe_agrees_with_the_sqlx_caches() {
         problems.extend(nullability.unexplained);
     }
     let _ = std::fs::remove_dir_all(&work);
-    for (prefix, column, _) in EXPLAINED {
-        if !explained_seen.contains(&(*prefix, *column)) {
+    for (prefix, column, _) in EXPLAINED.iter().chain(PROVEN) {
+        let seen = explained_seen
+            .iter()
+            .any(|(file, name)| file.starts_with(prefix) && name == column);
+        if !seen {
             problems.push(format!(
                 "{prefix} {column} no longer differs: remove its explanation"
             ));
