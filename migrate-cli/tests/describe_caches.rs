@@ -14,11 +14,15 @@
 //! `cargo test -p pgfold-cli --test describe_caches -- --nocapture` prints
 //! the figures per set.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
-use migrate_test_support::corpus_dir;
+use migrate_test_support::{TempDir, corpus_dir};
 use serde_json::Value;
+
+use common::{expect_code, stdout};
 
 const SETS: &[&str] = &["labrinth", "defguard", "bors", "underway", "zero2prod"];
 
@@ -185,8 +189,7 @@ struct Nullability {
 
 #[test]
 fn check_describe_agrees_with_the_sqlx_caches() {
-    let work = std::env::temp_dir().join(format!("migrate-describe-caches-{}", std::process::id()));
-    std::fs::create_dir_all(&work).unwrap();
+    let work = TempDir::new();
     let mut problems = Vec::new();
     let mut explained_seen = Vec::new();
     for &set in SETS {
@@ -197,8 +200,8 @@ fn check_describe_agrees_with_the_sqlx_caches() {
             .iter()
             .map(|entry| format!("{}\n;\n", entry.query.trim().trim_end_matches(';')))
             .collect();
-        let file = work.join(format!("{set}.sql"));
-        std::fs::write(&file, sql).unwrap();
+        let file = format!("{set}.sql");
+        work.write(&file, sql);
         let migrations = corpus_dir().join(set).join("migrations");
         let output = Command::new(env!("CARGO_BIN_EXE_migrate"))
             .arg("check")
@@ -206,11 +209,12 @@ fn check_describe_agrees_with_the_sqlx_caches() {
             .arg("--migrations")
             .arg(&migrations)
             .arg(&file)
-            .current_dir(&work)
+            .current_dir(work.path())
             .output()
             .expect("run migrate check");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let lines: Vec<Value> = stdout
+        // Every query is accepted (warnings aside).
+        expect_code(&output, 0);
+        let lines: Vec<Value> = stdout(&output)
             .lines()
             .map(|line| serde_json::from_str(line).expect("a JSON line"))
             .collect();
@@ -329,7 +333,6 @@ fn check_describe_agrees_with_the_sqlx_caches() {
         }
         problems.extend(nullability.unexplained);
     }
-    let _ = std::fs::remove_dir_all(&work);
     for (prefix, column, _) in EXPLAINED.iter().chain(PROVEN) {
         let seen = explained_seen
             .iter()
