@@ -249,6 +249,28 @@ fn a_strict_where_condition_undoes_the_outer_join() {
 }
 
 #[test]
+fn a_whole_row_of_an_outer_joined_table_is_nullable() {
+    // bors: `LEFT JOIN build AS try_build ...` selecting `try_build`; with no
+    // matching row PostgreSQL gives NULL, not a row of NULLs.
+    check(
+        "SELECT u, t FROM users u LEFT JOIN tasks t ON t.owner_id = u.id",
+        expect![[r#"
+            params: []
+            u: users not null
+            t: tasks null
+        "#]],
+    );
+    // A strict WHERE condition on it makes the join inner again.
+    check(
+        "SELECT t FROM users u LEFT JOIN tasks t ON t.owner_id = u.id WHERE t.title = $1",
+        expect![[r#"
+            params: [text]
+            t: tasks not null
+        "#]],
+    );
+}
+
+#[test]
 fn the_select_list_types_a_parameter_before_where() {
     // PostgreSQL reaches the select list first, so $1 is int4 (and then
     // `owner_id = $1` is int8 = int4); the strict WHERE condition still
@@ -474,6 +496,15 @@ fn sqlx_overrides() {
             n: int8 not null
             max: int4 null
             status: TaskStatus not null as TaskStatus
+        "#]],
+    );
+    // sqlx's wildcard names no Rust type: the column keeps its own.
+    check(
+        "SELECT status AS \"status: _\", title AS \"title?: _\" FROM tasks",
+        expect![[r#"
+            params: []
+            status: TaskStatus not null
+            title: text null
         "#]],
     );
 }

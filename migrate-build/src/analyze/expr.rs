@@ -631,15 +631,18 @@ impl Analyzer<'_> {
                         }
                     }
                 }
-                // A whole-row reference: `SELECT u FROM users u`.
+                // A whole-row reference: `SELECT u FROM users u`. Null where
+                // an outer join null-extends the entry (no row matched).
                 for depth in (0..self.levels.len()).rev() {
-                    if let Some(entry_index) = self.levels[depth].entry(None, name) {
-                        let entry = &self.levels[depth].entries[entry_index];
+                    let level = &self.levels[depth];
+                    if let Some(entry_index) = level.entry(None, name) {
+                        let entry = &level.entries[entry_index];
                         let ty = match &entry.relation {
                             Some(relation) => SqlType::user(&relation.schema, &relation.name),
                             None => SqlType::builtin("record"),
                         };
-                        return Typed::new(Ty::Known(ty), false, span).named(name);
+                        let nullable = level.nulled.iter().any(|(e, _)| *e == entry_index);
+                        return Typed::new(Ty::Known(ty), nullable, span).named(name);
                     }
                 }
                 let candidates: Vec<String> = self

@@ -518,9 +518,11 @@ impl Analyzer<'_> {
             return;
         };
         for entry in strict_entries {
-            if let Some((_, before)) = level.nulled.iter().find(|(e, _)| *e == entry) {
+            if let Some(at) = level.nulled.iter().position(|(e, _)| *e == entry) {
+                // No longer null-extended: its whole-row value is not null either.
+                let (_, before) = level.nulled.remove(at);
                 for (column, nullable) in level.entries[entry].columns.iter_mut().zip(before) {
-                    column.nullable = *nullable;
+                    column.nullable = nullable;
                 }
             }
         }

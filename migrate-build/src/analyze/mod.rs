@@ -121,7 +121,8 @@ pub struct OutputColumn {
     pub label: String,
     pub ty: SqlType,
     pub nullable: bool,
-    /// The Rust type from a sqlx-style override `"name: Type"`.
+    /// The Rust type from a sqlx-style override `"name: Type"` (`None` for
+    /// sqlx's wildcard `"name: _"`).
     pub rust_type: Option<String>,
     /// The table or view column the output is a plain reference to, through
     /// subqueries and CTEs, as PostgreSQL reports it in a row description
@@ -1108,10 +1109,15 @@ fn is_reserved(word: &str) -> bool {
 }
 
 /// Applies sqlx's column overrides: `"name!"` (non-null), `"name?"`
-/// (nullable), `"name: Type"` / `"name!: Type"` (Rust type).
+/// (nullable), `"name: Type"` / `"name!: Type"` (Rust type). sqlx's
+/// wildcard `"name: _"` names no type: the column keeps the one migrate
+/// gives it (a mapped enum's Rust type, for the enums it is written for).
 fn sqlx_override(name: &str, nullable: bool) -> (String, bool, Option<String>) {
     let (name, rust_type) = match name.split_once(':') {
-        Some((name, ty)) => (name.trim_end(), Some(ty.trim().to_owned())),
+        Some((name, ty)) => (
+            name.trim_end(),
+            Some(ty.trim().to_owned()).filter(|ty| ty != "_"),
+        ),
         None => (name, None),
     };
     if let Some(name) = name.strip_suffix('!') {
@@ -1212,5 +1218,14 @@ mod tests {
         );
         assert_eq!(sqlx_override("n?", false), ("n".to_owned(), true, None));
         assert_eq!(sqlx_override("n", true), ("n".to_owned(), true, None));
+        // defguard's `"device_type: _"`: the column's own type.
+        assert_eq!(
+            sqlx_override("device_type: _", false),
+            ("device_type".to_owned(), false, None)
+        );
+        assert_eq!(
+            sqlx_override("ip?: _", false),
+            ("ip".to_owned(), true, None)
+        );
     }
 }
