@@ -425,10 +425,6 @@ mod trace {
             }
         }
 
-        pub fn span(&self) -> &tracing::Span {
-            &self.span
-        }
-
         pub fn end(&self, rows: Option<u64>) {
             let elapsed = self.started.elapsed().as_secs_f64() * 1000.0;
             self.span.record("elapsed_ms", elapsed);
