@@ -64,10 +64,12 @@
 //! - [`sql!`]`(SQL)`: checks, and yields the SQL as `&'static str`.
 //!
 //! They return a [`Query`]; run it with `fetch_all`, `fetch_one`,
-//! `fetch_optional` or `execute` on a `&mut postgres::Client` or
-//! `&mut postgres::Transaction`, or (feature `tokio`) on a
-//! `&tokio_postgres::Client` or `&tokio_postgres::Transaction` and `.await`
-//! it. Errors name the line and column inside the SQL, with the line and
+//! `fetch_optional`, `fetch` (rows one at a time) or `execute` on a
+//! `&mut postgres::Client` or `&mut postgres::Transaction`, or (feature
+//! `tokio`) on a `&tokio_postgres::Client` or `&tokio_postgres::Transaction`
+//! and `.await` it; also on the connections of deadpool-postgres, bb8 and
+//! r2d2 (features `deadpool`, `bb8`, `r2d2`) and on a [`Cached`] client. A
+//! query is one round trip: see [`execute`]. Errors name the line and column inside the SQL, with the line and
 //! carets, in PostgreSQL's words; an argument of the wrong type is reported
 //! on the argument.
 //!
