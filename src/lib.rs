@@ -64,10 +64,12 @@
 //! - [`sql!`]`(SQL)`: checks, and yields the SQL as `&'static str`.
 //!
 //! They return a [`Query`]; run it with `fetch_all`, `fetch_one`,
-//! `fetch_optional` or `execute` on a `&mut postgres::Client` or
-//! `&mut postgres::Transaction`, or (feature `tokio`) on a
-//! `&tokio_postgres::Client` or `&tokio_postgres::Transaction` and `.await`
-//! it. Errors name the line and column inside the SQL, with the line and
+//! `fetch_optional`, `fetch` (rows one at a time) or `execute` on a
+//! `&mut postgres::Client` or `&mut postgres::Transaction`, or (feature
+//! `tokio`) on a `&tokio_postgres::Client` or `&tokio_postgres::Transaction`
+//! and `.await` it; also on the connections of deadpool-postgres, bb8 and
+//! r2d2 (features `deadpool`, `bb8`, `r2d2`) and on a [`Cached`] client. A
+//! query is one round trip: see [`execute`]. Errors name the line and column inside the SQL, with the line and
 //! carets, in PostgreSQL's words; an argument of the wrong type is reported
 //! on the argument.
 //!
@@ -122,9 +124,11 @@
 //! does not parse and check SQL that did not change against a schema that
 //! did not change.
 
+pub mod execute;
 pub mod query;
 pub mod types;
 
+pub use execute::{Cached, Executor};
 pub use migrate_core as core;
 /// A Rust struct that reads and writes a PostgreSQL composite type (or a
 /// table's row type), its fields checked at compile time against the
@@ -169,7 +173,7 @@ pub use migrate_macros::{
 pub use migrate_runtime::*;
 /// The driver the queries run on, re-exported so that its version matches.
 pub use postgres;
-pub use query::{Executor, Query};
+pub use query::Query;
 /// The async driver (feature `tokio`), re-exported so that its version matches.
 #[cfg(feature = "tokio")]
 pub use tokio_postgres;
@@ -177,6 +181,7 @@ pub use tokio_postgres;
 /// Items the macros expand to. Not a public API: may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::execute::Sql;
     pub use crate::query::{
         Accepts, Arg, AttributeField, Columns1, Columns2, Columns3, Columns4, Columns5, Columns6,
         Columns7, Columns8, Columns9, Columns10, Columns11, Columns12, CompositeReader,

@@ -1,12 +1,7 @@
-//! Running the queries the macros check.
+//! The queries the macros check.
 //!
 //! `query!`, `query_as!`, `query_scalar!` and `query_file*!` build a
-//! [`Query`]; run it on any [`Executor`]:
-//!
-//! - sync: `&mut postgres::Client`, `&mut postgres::Transaction`: the methods
-//!   return `Result<T, postgres::Error>`;
-//! - async (feature `tokio`): `&tokio_postgres::Client`,
-//!   `&tokio_postgres::Transaction`: the methods return a future of it.
+//! [`Query`]; run it on any [`Executor`] (see [`crate::execute`]):
 //!
 //! ```no_run
 //! # fn f(client: &mut postgres::Client) -> Result<(), postgres::Error> {
@@ -17,12 +12,13 @@
 //! ```
 
 use std::fmt;
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
+use std::panic::Location;
 
 use postgres::Row;
 use postgres::types::{IsNull, ToSql, Type};
+
+use crate::execute::{Executor, Sql, read_whole};
 
 /// The error of every query: the driver's own.
 pub type Error = postgres::Error;
@@ -36,10 +32,9 @@ pub type MapRow<R> = fn(&Row) -> Result<R, Error>;
 /// the macro: by a function of its own ([`Mapped`]: `query_as!`,
 /// `query_scalar!`), or read whole into a record of the same layout
 /// ([`Whole`]: `query!`).
-#[must_use = "a query does nothing until it is run with fetch_all, fetch_one, fetch_optional or execute"]
+#[must_use = "a query does nothing until it is run with fetch_all, fetch_one, fetch_optional, fetch or execute"]
 pub struct Query<'a, R, Read = Mapped<R>> {
-    sql: &'static str,
-    args: Vec<Arg<'a>>,
+    statement: Sql<'a>,
     read: Read,
     row: PhantomData<fn() -> R>,
 }
@@ -53,7 +48,7 @@ pub struct Mapped<R>(MapRow<R>);
 /// rebuild does not compile that code again for every query. Holding one is
 /// the proof that `R` has `C`'s layout.
 #[doc(hidden)]
-pub struct Whole<C, R>(PhantomData<fn() -> (C, R)>);
+pub struct Whole<C, R>(pub(crate) PhantomData<fn() -> (C, R)>);
 
 impl<C: Columns, R> Whole<C, R> {
     /// # Safety
@@ -70,7 +65,12 @@ impl<C: Columns, R> Whole<C, R> {
 impl<'a, R, Read> Query<'a, R, Read> {
     /// The SQL, as checked.
     pub fn sql(&self) -> &'static str {
-        self.sql
+        self.statement.text
+    }
+
+    /// Where the macro that built the query was called (for tracing).
+    pub fn location(&self) -> &'static Location<'static> {
+        self.statement.location
     }
 
     /// Runs the statement and returns the number of rows it affected.
@@ -79,16 +79,23 @@ impl<'a, R, Read> Query<'a, R, Read> {
         E: Executor<'e>,
         'a: 'e,
     {
-        executor.execute(self.sql, self.args)
+        executor.execute(self.statement)
     }
 }
 
 impl<'a, R> Query<'a, R> {
+    /// `types`: the parameters' wire types as the macro writes them
+    /// (`typname`s separated by spaces, `?` for one the server must name).
     #[doc(hidden)]
-    pub fn new<const N: usize>(sql: &'static str, args: [Arg<'a>; N], map: MapRow<R>) -> Self {
+    #[track_caller]
+    pub fn new<const N: usize>(
+        sql: &'static str,
+        types: &'static str,
+        args: [Arg<'a>; N],
+        map: MapRow<R>,
+    ) -> Self {
         Self {
-            sql,
-            args: Vec::from(args),
+            statement: Sql::new(sql, types, Vec::from(args), Location::caller()),
             read: Mapped(map),
             row: PhantomData,
         }
@@ -97,7 +104,7 @@ impl<'a, R> Query<'a, R> {
     /// What a macro expands to after reporting an error: never run.
     #[doc(hidden)]
     pub fn stub() -> Self {
-        Self::new("", [], |_| {
+        Self::new("", "", [], |_| {
             unreachable!("a query that failed its compile-time check never compiles")
         })
     }
@@ -109,7 +116,7 @@ impl<'a, R> Query<'a, R> {
         'a: 'e,
         R: Send + 'e,
     {
-        executor.fetch_all(self.sql, self.args, self.read.0)
+        executor.fetch_all(self.statement, self.read.0)
     }
 
     /// Exactly one row: an error when there is none or more than one.
@@ -119,7 +126,7 @@ impl<'a, R> Query<'a, R> {
         'a: 'e,
         R: Send + 'e,
     {
-        executor.fetch_one(self.sql, self.args, self.read.0)
+        executor.fetch_one(self.statement, self.read.0)
     }
 
     /// At most one row: an error when there is more than one.
@@ -129,7 +136,18 @@ impl<'a, R> Query<'a, R> {
         'a: 'e,
         R: Send + 'e,
     {
-        executor.fetch_optional(self.sql, self.args, self.read.0)
+        executor.fetch_optional(self.statement, self.read.0)
+    }
+
+    /// The rows one at a time, as the server sends them: an iterator on a
+    /// sync executor, a `Stream` on an async one.
+    pub fn fetch<'e, E>(self, executor: E) -> E::Rows<R>
+    where
+        E: Executor<'e>,
+        'a: 'e,
+        R: Send + 'e,
+    {
+        executor.fetch(self.statement, self.read.0)
     }
 }
 
@@ -142,14 +160,15 @@ where
     /// same column types) and moved into `R` whole, as `whole` vouches it
     /// can be.
     #[doc(hidden)]
+    #[track_caller]
     pub fn record<const N: usize>(
         sql: &'static str,
+        types: &'static str,
         args: [Arg<'a>; N],
         whole: Whole<C, R>,
     ) -> Self {
         Self {
-            sql,
-            args: Vec::from(args),
+            statement: Sql::new(sql, types, Vec::from(args), Location::caller()),
             read: whole,
             row: PhantomData,
         }
@@ -161,8 +180,9 @@ where
         E: Executor<'e>,
         'a: 'e,
         R: Send + 'e,
+        C: 'e,
     {
-        executor.fetch_all_whole(self.sql, self.args, self.read)
+        executor.fetch_all_whole(self.statement, self.read)
     }
 
     /// Exactly one row: an error when there is none or more than one.
@@ -171,8 +191,9 @@ where
         E: Executor<'e>,
         'a: 'e,
         R: Send + 'e,
+        C: 'e,
     {
-        executor.fetch_one_whole(self.sql, self.args, self.read)
+        executor.fetch_one_whole(self.statement, self.read)
     }
 
     /// At most one row: an error when there is more than one.
@@ -181,144 +202,29 @@ where
         E: Executor<'e>,
         'a: 'e,
         R: Send + 'e,
+        C: 'e,
     {
-        executor.fetch_optional_whole(self.sql, self.args, self.read)
+        executor.fetch_optional_whole(self.statement, self.read)
     }
-}
 
-// The functions generic over the row type `R` are instantiated once per
-// query, so they are kept few and small: plain loops and `match` instead of
-// iterator adapters and `?` (each of which is one more function per query),
-// and the driver called from functions that do not depend on `R`. A record
-// read whole costs less still: its rows are read by functions generic over
-// its `Columns` only, which every query with the same column types shares.
-
-/// Every row through `map`.
-#[cfg(feature = "tokio")]
-#[allow(
-    clippy::question_mark,
-    reason = "`?` would be one more function per row type"
-)]
-fn map_rows<R>(rows: Result<Vec<Row>, Error>, map: MapRow<R>) -> Result<Vec<R>, Error> {
-    let rows = match rows {
-        Ok(rows) => rows,
-        Err(error) => return Err(error),
-    };
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        match map(row) {
-            Ok(value) => out.push(value),
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(out)
-}
-
-/// The one row through `map`.
-#[allow(
-    clippy::question_mark,
-    reason = "`?` would be one more function per row type"
-)]
-fn map_one<R>(row: Result<Row, Error>, map: MapRow<R>) -> Result<R, Error> {
-    match row {
-        Ok(row) => map(&row),
-        Err(error) => Err(error),
-    }
-}
-
-/// The row, if any, through `map`.
-#[allow(
-    clippy::question_mark,
-    reason = "`?` would be one more function per row type"
-)]
-fn map_optional<R>(row: Result<Option<Row>, Error>, map: MapRow<R>) -> Result<Option<R>, Error> {
-    match row {
-        Ok(Some(row)) => match map(&row) {
-            Ok(value) => Ok(Some(value)),
-            Err(error) => Err(error),
-        },
-        Ok(None) => Ok(None),
-        Err(error) => Err(error),
-    }
-}
-
-/// Every row as `C`: shared by every query whose columns have these types.
-#[allow(
-    clippy::question_mark,
-    reason = "`?` would be one more function per tuple of column types"
-)]
-fn read_all<C: for<'r> FromRow<'r>>(rows: Result<Vec<Row>, Error>) -> Result<Vec<C>, Error> {
-    let rows = match rows {
-        Ok(rows) => rows,
-        Err(error) => return Err(error),
-    };
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        match C::from_row(row) {
-            Ok(columns) => out.push(columns),
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(out)
-}
-
-/// The `Vec<C>` read by [`read_all`] as the `Vec<R>` it is, given the
-/// [`Whole<C, R>`] that proves the two types have one layout; without a
-/// function per `R` beyond `Vec::from_raw_parts`.
-macro_rules! into_records {
-    ($whole:expr, $columns:expr) => {{
-        let Whole(_) = $whole;
-        let mut columns = std::mem::ManuallyDrop::new($columns);
-        // SAFETY: the `Whole<C, R>` vouches that `R` has the layout of `C`
-        // (size and alignment included), so the buffer of a `Vec<C>` is one
-        // of a `Vec<R>` with the same length and capacity, and its values
-        // are valid `R`s holding the same data, which the new `Vec` now
-        // owns (the old one is never dropped).
-        unsafe {
-            Vec::from_raw_parts(
-                columns.as_mut_ptr() as *mut R,
-                columns.len(),
-                columns.capacity(),
-            )
-        }
-    }};
-}
-
-/// One row read whole as `C` and moved into `R`. Private: only the
-/// executors name it, for a query that holds a [`Whole<C, R>`].
-#[allow(
-    clippy::question_mark,
-    reason = "`?` would be one more function per row type"
-)]
-fn read_whole<C, R>(row: &Row) -> Result<R, Error>
-where
-    C: for<'r> FromRow<'r> + Columns,
-{
-    /// One value seen as either type.
-    union Cast<C, R> {
-        columns: std::mem::ManuallyDrop<C>,
-        record: std::mem::ManuallyDrop<R>,
-    }
-    match C::from_row(row) {
-        Ok(columns) => {
-            let cast = Cast::<C, R> {
-                columns: std::mem::ManuallyDrop::new(columns),
-            };
-            // SAFETY: the `Whole<C, R>` the query holds vouches that `R` has
-            // the layout of `C`, so the bits of the columns are a valid `R`
-            // holding the same values, which the record now owns (the
-            // columns are never dropped).
-            Ok(std::mem::ManuallyDrop::into_inner(unsafe { cast.record }))
-        }
-        Err(error) => Err(error),
+    /// The rows one at a time, as the server sends them: an iterator on a
+    /// sync executor, a `Stream` on an async one.
+    pub fn fetch<'e, E>(self, executor: E) -> E::Rows<R>
+    where
+        E: Executor<'e>,
+        'a: 'e,
+        R: Send + 'e,
+    {
+        let Whole(_) = self.read;
+        executor.fetch(self.statement, read_whole::<C, R>)
     }
 }
 
 impl<R, Read> fmt::Debug for Query<'_, R, Read> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Query")
-            .field("sql", &self.sql)
-            .field("args", &self.args)
+            .field("sql", &self.statement.text)
+            .field("args", &self.statement.args)
             .finish()
     }
 }
@@ -401,258 +307,6 @@ impl<A: ToSql> ToSql for Lenient<'_, A> {
 
     postgres::types::to_sql_checked!();
 }
-
-fn params<'b>(args: &'b [Arg<'_>]) -> Vec<&'b (dyn ToSql + Sync)> {
-    args.iter().map(|arg| arg as &(dyn ToSql + Sync)).collect()
-}
-
-/// A future returned by the async executors.
-pub type BoxFuture<'e, T> = Pin<Box<dyn Future<Output = T> + Send + 'e>>;
-
-/// A connection or transaction a [`Query`] runs on: `&mut postgres::Client`,
-/// `&mut postgres::Transaction`, and with the feature `tokio`,
-/// `&tokio_postgres::Client` and `&tokio_postgres::Transaction`.
-///
-/// Sync executors give `Result<T, Error>`, async ones a future of it.
-pub trait Executor<'e>: Sized + private::Sealed {
-    /// `Result<T, Error>`, or a future of it.
-    type Output<T: Send + 'e>;
-
-    // Each method maps the rows itself, so that a query instantiates one
-    // generic function per row type and executor, not a chain of closures.
-    #[doc(hidden)]
-    fn fetch_all<R: Send + 'e>(
-        self,
-        sql: &'e str,
-        args: Vec<Arg<'e>>,
-        map: MapRow<R>,
-    ) -> Self::Output<Vec<R>>;
-    #[doc(hidden)]
-    fn fetch_one<R: Send + 'e>(
-        self,
-        sql: &'e str,
-        args: Vec<Arg<'e>>,
-        map: MapRow<R>,
-    ) -> Self::Output<R>;
-    #[doc(hidden)]
-    fn fetch_optional<R: Send + 'e>(
-        self,
-        sql: &'e str,
-        args: Vec<Arg<'e>>,
-        map: MapRow<R>,
-    ) -> Self::Output<Option<R>>;
-    #[doc(hidden)]
-    fn fetch_all_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
-        self,
-        sql: &'e str,
-        args: Vec<Arg<'e>>,
-        whole: Whole<C, R>,
-    ) -> Self::Output<Vec<R>>;
-    #[doc(hidden)]
-    fn fetch_one_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
-        self,
-        sql: &'e str,
-        args: Vec<Arg<'e>>,
-        whole: Whole<C, R>,
-    ) -> Self::Output<R>;
-    #[doc(hidden)]
-    fn fetch_optional_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
-        self,
-        sql: &'e str,
-        args: Vec<Arg<'e>>,
-        whole: Whole<C, R>,
-    ) -> Self::Output<Option<R>>;
-    #[doc(hidden)]
-    fn execute(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<u64>;
-}
-
-mod private {
-    pub trait Sealed {}
-}
-
-macro_rules! sync_executor {
-    ($($client:ty),*) => {$(
-        impl<'e> private::Sealed for $client {}
-
-        impl<'e> Executor<'e> for $client {
-            type Output<T: Send + 'e> = Result<T, Error>;
-
-            #[allow(clippy::question_mark, reason = "`?` would be one more function per row type")]
-            fn fetch_all<R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                map: MapRow<R>,
-            ) -> Self::Output<Vec<R>> {
-                // `map_rows` written out: one function fewer per query.
-                let rows = match postgres::GenericClient::query(self, sql, &params(&args)) {
-                    Ok(rows) => rows,
-                    Err(error) => return Err(error),
-                };
-                let mut out = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    match map(row) {
-                        Ok(value) => out.push(value),
-                        Err(error) => return Err(error),
-                    }
-                }
-                Ok(out)
-            }
-
-            fn fetch_one<R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                map: MapRow<R>,
-            ) -> Self::Output<R> {
-                map_one(postgres::GenericClient::query_one(self, sql, &params(&args)), map)
-            }
-
-            fn fetch_optional<R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                map: MapRow<R>,
-            ) -> Self::Output<Option<R>> {
-                map_optional(postgres::GenericClient::query_opt(self, sql, &params(&args)), map)
-            }
-
-            fn fetch_all_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                whole: Whole<C, R>,
-            ) -> Self::Output<Vec<R>> {
-                let rows = postgres::GenericClient::query(self, sql, &params(&args));
-                match read_all::<C>(rows) {
-                    Ok(columns) => Ok(into_records!(whole, columns)),
-                    Err(error) => Err(error),
-                }
-            }
-
-            fn fetch_one_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                whole: Whole<C, R>,
-            ) -> Self::Output<R> {
-                let Whole(_) = whole;
-                map_one(postgres::GenericClient::query_one(self, sql, &params(&args)), read_whole::<C, R>)
-            }
-
-            fn fetch_optional_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                whole: Whole<C, R>,
-            ) -> Self::Output<Option<R>> {
-                let Whole(_) = whole;
-                map_optional(postgres::GenericClient::query_opt(self, sql, &params(&args)), read_whole::<C, R>)
-            }
-
-            fn execute(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<u64> {
-                postgres::GenericClient::execute(self, sql, &params(&args))
-            }
-        }
-    )*};
-}
-
-sync_executor!(&'e mut postgres::Client, &'e mut postgres::Transaction<'_>);
-
-#[cfg(feature = "tokio")]
-macro_rules! async_executor {
-    ($($client:ty),*) => {$(
-        impl<'e> private::Sealed for $client {}
-
-        impl<'e> Executor<'e> for $client {
-            type Output<T: Send + 'e> = BoxFuture<'e, Result<T, Error>>;
-
-            fn fetch_all<R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                map: MapRow<R>,
-            ) -> Self::Output<Vec<R>> {
-                Box::pin(async move {
-                    map_rows(tokio_postgres::GenericClient::query(self, sql, &params(&args)).await, map)
-                })
-            }
-
-            fn fetch_one<R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                map: MapRow<R>,
-            ) -> Self::Output<R> {
-                Box::pin(async move {
-                    map_one(tokio_postgres::GenericClient::query_one(self, sql, &params(&args)).await, map)
-                })
-            }
-
-            fn fetch_optional<R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                map: MapRow<R>,
-            ) -> Self::Output<Option<R>> {
-                Box::pin(async move {
-                    map_optional(tokio_postgres::GenericClient::query_opt(self, sql, &params(&args)).await, map)
-                })
-            }
-
-            fn fetch_all_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                whole: Whole<C, R>,
-            ) -> Self::Output<Vec<R>> {
-                Box::pin(async move {
-                    let rows = tokio_postgres::GenericClient::query(self, sql, &params(&args)).await;
-                    match read_all::<C>(rows) {
-                        Ok(columns) => Ok(into_records!(whole, columns)),
-                        Err(error) => Err(error),
-                    }
-                })
-            }
-
-            fn fetch_one_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                whole: Whole<C, R>,
-            ) -> Self::Output<R> {
-                let Whole(_) = whole;
-                Box::pin(async move {
-                    map_one(tokio_postgres::GenericClient::query_one(self, sql, &params(&args)).await, read_whole::<C, R>)
-                })
-            }
-
-            fn fetch_optional_whole<C: for<'r> FromRow<'r> + Columns, R: Send + 'e>(
-                self,
-                sql: &'e str,
-                args: Vec<Arg<'e>>,
-                whole: Whole<C, R>,
-            ) -> Self::Output<Option<R>> {
-                let Whole(_) = whole;
-                Box::pin(async move {
-                    map_optional(tokio_postgres::GenericClient::query_opt(self, sql, &params(&args)).await, read_whole::<C, R>)
-                })
-            }
-
-            fn execute(self, sql: &'e str, args: Vec<Arg<'e>>) -> Self::Output<u64> {
-                Box::pin(async move {
-                    tokio_postgres::GenericClient::execute(self, sql, &params(&args)).await
-                })
-            }
-        }
-    )*};
-}
-
-#[cfg(feature = "tokio")]
-async_executor!(
-    &'e tokio_postgres::Client,
-    &'e tokio_postgres::Transaction<'_>
-);
 
 /// The compile-time check of an argument against its parameter's Rust type
 /// `T`: implemented for `T`, `Option<T>`, references to them, and borrowed
@@ -833,6 +487,10 @@ pub trait FromRow<'r>: Sized {
 /// `#[repr(C)]` record with the same fields has the same layout.
 #[doc(hidden)]
 pub trait Columns: private::Sealed {}
+
+mod private {
+    pub trait Sealed {}
+}
 
 macro_rules! columns {
     ($($name:ident: $($column:ident $index:tt),+;)*) => {$(

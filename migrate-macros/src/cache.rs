@@ -32,7 +32,7 @@ use crate::expand::{Getter, Param, Prepared};
 use crate::schema;
 
 /// Changes when the format of an entry does.
-const FORMAT: &str = "migrate-prepared 1";
+const FORMAT: &str = "migrate-prepared 2";
 
 /// Where one query's entry is.
 pub struct Key {
@@ -149,7 +149,7 @@ fn shared_prefix(dir: &Path, digest_file: &Path) -> Option<Sha256> {
     Some(hasher)
 }
 
-/// One line per parameter (`p <0 driver, 1 lenient, 2 mapped> <type>`) and per column
+/// One line per parameter (`p <0 driver, 1 lenient, 2 mapped> <wire type or ?> <type>`) and per column
 /// (`c <plain> <name>\t<type>\t<read>`), between the format line and
 /// `end` (so that a cut entry is not taken for a shorter one); `None` for
 /// a result with an error or a warning, or with a tab or line break in a
@@ -169,7 +169,11 @@ fn render(prepared: &Prepared) -> Option<String> {
             (false, true) => 2,
             (false, false) => 0,
         };
-        let _ = writeln!(text, "p {flag} {}", param.ty);
+        let wire = param.wire.as_deref().unwrap_or("?");
+        if wire.contains(' ') {
+            return None;
+        }
+        let _ = writeln!(text, "p {flag} {wire} {}", param.ty);
     }
     for getter in &prepared.getters {
         let getter = getter.as_ref().ok()?;
@@ -219,11 +223,15 @@ fn parse(text: &str) -> Option<Prepared> {
             _ => return None,
         };
         match kind {
-            "p" if prepared.getters.is_empty() => prepared.params.push(Ok(Param {
-                ty: rest.to_owned(),
-                lenient: flag,
-                mapped,
-            })),
+            "p" if prepared.getters.is_empty() => {
+                let (wire, ty) = rest.split_once(' ')?;
+                prepared.params.push(Ok(Param {
+                    ty: ty.to_owned(),
+                    lenient: flag,
+                    mapped,
+                    wire: (wire != "?").then(|| wire.to_owned()),
+                }));
+            }
             "c" => {
                 let mut parts = rest.split('\t');
                 let (Some(name), Some(ty), Some(read), None) =
@@ -255,16 +263,19 @@ mod tests {
                     ty: "i64".to_owned(),
                     lenient: false,
                     mapped: false,
+                    wire: Some("int8".to_owned()),
                 }),
                 Ok(Param {
                     ty: "::std::string::String".to_owned(),
                     lenient: true,
                     mapped: false,
+                    wire: None,
                 }),
                 Ok(Param {
                     ty: "crate::TaskStatus".to_owned(),
                     lenient: false,
                     mapped: true,
+                    wire: None,
                 }),
             ],
             getters: vec![Ok(Getter {
@@ -279,9 +290,12 @@ mod tests {
 
     fn lines(prepared: &Prepared) -> Vec<String> {
         let params = prepared.params.iter().map(|param| {
-            param
-                .as_ref()
-                .map(|param| format!("{} {} {}", param.lenient, param.mapped, param.ty))
+            param.as_ref().map(|param| {
+                format!(
+                    "{} {} {:?} {}",
+                    param.lenient, param.mapped, param.wire, param.ty
+                )
+            })
         });
         let getters = prepared.getters.iter().map(|getter| {
             getter.as_ref().map(|getter| {

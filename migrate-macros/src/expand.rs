@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use migrate_build::Diagnostic;
 use migrate_build::analyze::{self, Described};
-use migrate_core::Schema;
+use migrate_core::{Schema, SqlType};
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::ParseStream;
@@ -259,6 +259,11 @@ pub struct Param {
     pub lenient: bool,
     /// See [`RustType::mapped`].
     pub mapped: bool,
+    /// The built-in type the parameter is sent as (`pg_type.typname`:
+    /// `int8`, `_text`), so that the query runs without a round trip to ask
+    /// the server; `None` for a type of the schema's own (an enum, a
+    /// domain, a composite), whose OID only the server knows.
+    pub wire: Option<String>,
 }
 
 fn prepare(schema: &Schema, types: &TypeMap, described: &Described) -> Prepared {
@@ -273,6 +278,7 @@ fn prepare(schema: &Schema, types: &TypeMap, described: &Described) -> Prepared 
                         ty: rust.ty,
                         lenient: rust.lenient,
                         mapped: rust.mapped,
+                        wire: wire_type(ty),
                     })
                     .map_err(|missing| missing.for_param(index + 1))
             })
@@ -285,6 +291,34 @@ fn prepare(schema: &Schema, types: &TypeMap, described: &Described) -> Prepared 
             .collect(),
         warnings: described.warnings.clone(),
     }
+}
+
+/// See [`Param::wire`].
+fn wire_type(ty: &SqlType) -> Option<String> {
+    if !ty.is_builtin() || ty.name.contains(' ') {
+        return None;
+    }
+    Some(if ty.array {
+        format!("_{}", ty.name)
+    } else {
+        ty.name.clone()
+    })
+}
+
+/// The parameters' wire types as the facade reads them: `typname`s
+/// separated by spaces, `?` for one the server must name.
+fn wire_types(params: &[Result<Param, String>]) -> String {
+    let mut out = String::new();
+    for (index, param) in params.iter().enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        match param.as_ref().ok().and_then(|param| param.wire.as_deref()) {
+            Some(name) => out.push_str(name),
+            None => out.push('?'),
+        }
+    }
+    out
 }
 
 fn generate(
@@ -428,11 +462,14 @@ fn generate(
         // `sql!` returned above.
         Kind::Sql => "new",
     };
-    // `::migrate::__private::Query::CONSTRUCTOR(SQL, [ARGS], { BLOCK })`,
+    // `::migrate::__private::Query::CONSTRUCTOR(SQL, TYPES, [ARGS], { BLOCK })`,
     // built token by token and handed to the compiler at once: `quote!`
     // crosses from the macro to the compiler at each interpolation.
     let mut body = Tokens::new(Span::call_site());
     body.trees.push(sql_literal(input, sql).into());
+    body.punct(',');
+    body.trees
+        .push(Literal::string(&wire_types(&prepared.params)).into());
     body.punct(',');
     body.group(Delimiter::Bracket, args.into_stream());
     body.punct(',');

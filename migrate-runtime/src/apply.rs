@@ -177,7 +177,8 @@ fn report_retry(
         Some(holder) => format!(", held by {holder}"),
         None => String::new(),
     };
-    log::warn!(
+    event!(
+        warn,
         "migration {} ({}) waited {} for its table locks{by}: rolled back so that queries do not queue behind it; retry {attempt} of {} in {:.1} s",
         migration.version,
         migration.path,
@@ -257,7 +258,8 @@ async fn try_transactional<C: Conn>(
                 row.first().and_then(|v| v.as_deref()) == Some(TRANSACTION_ENDED.trim_matches('\''))
             });
             if ended {
-                log::warn!(
+                event!(
+                    warn,
                     "migration {} ({}) ends the runner's transaction itself (its own BEGIN/COMMIT): it was applied and recorded, but not in one transaction with its history row; remove its transaction statements",
                     migration.version,
                     migration.path
@@ -320,7 +322,8 @@ pub(crate) async fn apply_statements<C: Conn>(
     let (qualified, applied_by) = (options.qualified, options.applied_by);
     let whole = [migration.sql];
     let statements: &[&str] = if migration.statements.is_empty() {
-        log::warn!(
+        event!(
+            warn,
             "non-transactional migration {} ({}) was embedded without its statements: sending its SQL as one statement",
             migration.version,
             migration.path
@@ -430,7 +433,8 @@ async fn run_statements<C: Conn>(
                 literal("interrupted before this statement started"),
             );
             if let Err(record_error) = session.conn.simple_query(&record).await {
-                log::error!(
+                event!(
+                    error,
                     "cannot record the interruption of migration {} ({}): {record_error}",
                     migration.version,
                     migration.path
@@ -462,7 +466,8 @@ async fn run_statements<C: Conn>(
             for _ in 0..2 {
                 match session.conn.simple_query(&record).await {
                     Ok(_) => break,
-                    Err(record_error) => log::error!(
+                    Err(record_error) => event!(
+                        error,
                         "cannot record the failure of migration {} ({}): {record_error}",
                         migration.version,
                         migration.path

@@ -40,10 +40,23 @@
 //!
 //! # Events
 //!
-//! Through the `log` crate: waiting for the lock (info), each migration
-//! applied with its duration (info), drift found (warn).
+//! Through the `log` crate, or with the feature `tracing` as `tracing`
+//! events (which still reach `log` while no tracing subscriber is set):
+//! waiting for the lock (info), each migration applied with its duration
+//! (info), drift found (warn).
 //! For progress output, [`Runner::on_progress`] calls back as each
 //! migration starts and ends, under the run's one hold of the lock.
+
+/// An event through `tracing` (feature `tracing`) or `log`: `event!(info,
+/// "..", args)`.
+macro_rules! event {
+    ($level:ident, $($message:tt)+) => {{
+        #[cfg(feature = "tracing")]
+        tracing::$level!($($message)+);
+        #[cfg(not(feature = "tracing"))]
+        log::$level!($($message)+);
+    }};
+}
 
 mod apply;
 mod conn;

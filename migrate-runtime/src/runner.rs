@@ -517,7 +517,7 @@ impl<'a> Runner<'a> {
                 version: version.to_owned(),
             });
         }
-        log::info!("resolved migration {version} as {resolution:?}");
+        event!(info, "resolved migration {version} as {resolution:?}");
         session.unlock().await
     }
 
@@ -542,14 +542,14 @@ impl<'a> Runner<'a> {
             Ok(differences) => differences,
             Err(error) if self.drift == DriftPolicy::Fail => return Err(error),
             Err(error) => {
-                log::warn!("cannot check the schema for drift: {error}");
+                event!(warn, "cannot check the schema for drift: {error}");
                 return Ok(());
             }
         };
         report.drift_checked = true;
         report.drift = differences;
         if report.drift.is_empty() {
-            log::debug!("no schema drift");
+            event!(debug, "no schema drift");
             return Ok(());
         }
         if self.drift == DriftPolicy::Fail {
@@ -559,7 +559,7 @@ impl<'a> Runner<'a> {
             });
         }
         for difference in &report.drift {
-            log::warn!("schema drift: {difference}");
+            event!(warn, "schema drift: {difference}");
         }
         Ok(())
     }
@@ -783,7 +783,8 @@ impl<'a> Runner<'a> {
                     });
                 }
                 if next_report.is_some() {
-                    log::info!(
+                    event!(
+                        info,
                         "took the migration lock after waiting {:?}",
                         started.elapsed()
                     );
@@ -816,7 +817,8 @@ impl<'a> Runner<'a> {
                     Some(holder) => holder.to_string(),
                     None => "another session".to_owned(),
                 };
-                log::info!(
+                event!(
+                    info,
                     "waiting for the migration lock held by {who} (waited {} s of {} s)",
                     waited.as_secs(),
                     self.lock_wait.as_secs()
@@ -891,7 +893,8 @@ impl<'a> Runner<'a> {
             other => other?,
         };
         for version in &planned.missing {
-            log::warn!(
+            event!(
+                warn,
                 "migration {version} is recorded in {qualified} but not carried by this binary (allowed)"
             );
         }
@@ -908,7 +911,8 @@ impl<'a> Runner<'a> {
                 .map(|&index| applied(&migrations[index], Duration::ZERO))
                 .collect();
             for migration in &report.applied {
-                log::info!(
+                event!(
+                    info,
                     "dry run: would apply migration {} ({})",
                     migration.version,
                     migration.path
@@ -959,7 +963,8 @@ impl<'a> Runner<'a> {
                 apply_statements(session, &apply, migration).await?;
             }
             let duration = started.elapsed();
-            log::info!(
+            event!(
+                info,
                 "applied migration {} ({}) in {:.1} ms",
                 migration.version,
                 migration.path,
@@ -975,7 +980,8 @@ impl<'a> Runner<'a> {
             }
         }
         if report.applied.is_empty() {
-            log::debug!(
+            event!(
+                debug,
                 "database is up to date ({} migrations applied)",
                 report.already_applied
             );

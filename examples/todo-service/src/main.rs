@@ -206,10 +206,9 @@ impl IntoResponse for AppError {
 
 async fn migration_status(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
     let conn = state.pool.get().await?;
-    let client: &tokio_postgres::Client = &conn;
     // The history table belongs to the runtime, not to the migrations, so the
     // checked macros do not know it: a plain query.
-    let rows = client
+    let rows = conn
         .query(
             "SELECT version, name, success FROM public._migrate_history ORDER BY installed_rank",
             &[],
@@ -246,12 +245,11 @@ async fn migration_status(State(state): State<AppState>) -> Result<Json<Value>, 
 
 async fn list_todos(State(state): State<AppState>) -> Result<Json<Vec<Todo>>, AppError> {
     let conn = state.pool.get().await?;
-    let client: &tokio_postgres::Client = &conn;
     let todos = migrate::query_as!(
         Todo,
         "SELECT id, title, state, notes FROM todos ORDER BY id"
     )
-    .fetch_all(client)
+    .fetch_all(&conn)
     .await?;
     Ok(Json(todos))
 }
@@ -261,14 +259,13 @@ async fn create_todo(
     Json(new): Json<NewTodo>,
 ) -> Result<(StatusCode, Json<Todo>), AppError> {
     let conn = state.pool.get().await?;
-    let client: &tokio_postgres::Client = &conn;
     let todo = migrate::query_as!(
         Todo,
         "INSERT INTO todos (title, notes) VALUES ($1, $2) RETURNING id, title, state, notes",
         &new.title,
         &new.notes
     )
-    .fetch_one(client)
+    .fetch_one(&conn)
     .await?;
     Ok((StatusCode::CREATED, Json(todo)))
 }
@@ -278,12 +275,11 @@ async fn finish_todo(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let conn = state.pool.get().await?;
-    let client: &tokio_postgres::Client = &conn;
     let done = migrate::query!(
         "UPDATE todos SET state = 'done' WHERE id = $1 RETURNING id, state",
         id
     )
-    .fetch_optional(client)
+    .fetch_optional(&conn)
     .await?;
     Ok(match done {
         Some(row) => Json(json!({ "id": row.id, "state": row.state })).into_response(),

@@ -1,0 +1,476 @@
+//! Running a [`Query`](crate::Query): the executors, and how a query goes
+//! over the wire.
+//!
+//! A query runs on any [`Executor`]:
+//!
+//! - sync: `&mut postgres::Client`, `&mut postgres::Transaction`, and with
+//!   the feature `r2d2`, `&mut r2d2::PooledConnection` of `r2d2_postgres`:
+//!   the methods return `Result<T, postgres::Error>`, `fetch` an iterator;
+//! - async (feature `tokio`): `&tokio_postgres::Client`,
+//!   `&tokio_postgres::Transaction`, and with the features `deadpool` and
+//!   `bb8`, `&deadpool_postgres::Object`, `&deadpool_postgres::Transaction`
+//!   and `&bb8::PooledConnection` of `bb8_postgres`: the methods return a
+//!   future of it, `fetch` a `Stream`;
+//! - [`Cached`] around a client: the same, with statements prepared once
+//!   per connection (see below).
+//!
+//! # On the wire
+//!
+//! The macros know every parameter's type at compile time, so by default a
+//! query is sent with its parameter types in one message (Parse, Bind,
+//! Describe, Execute, Sync: `query_typed` in the driver's words) and costs
+//! one round trip, with nothing left on the server: it works behind
+//! transaction-mode poolers (PgBouncer), where a named prepared statement
+//! may be gone by the next transaction. The server parses and plans the
+//! statement on every call.
+//!
+//! A parameter of a type of the schema's own (an enum, a domain, a
+//! composite) has an OID only the server knows: such a query is prepared,
+//! run and closed by the driver (two round trips), as hand-written
+//! `client.query(sql, ..)` is.
+//!
+//! [`Cached`] owns a connection and prepares each query once on it, keyed by
+//! its SQL (`'static`, so the cache holds at most one statement per query of
+//! the program): one round trip and no parse from the second call on. A
+//! schema change that makes a cached statement's result type wrong
+//! (`cached plan must not change result type`) drops it and runs the query
+//! again once, prepared anew. Not behind a transaction-mode pooler.
+//!
+//! # Tracing
+//!
+//! With the feature `tracing`, each query runs in a `DEBUG` span `query`
+//! with the fields `sql`, `file` and `line` (of the macro call), and, when
+//! it ends, `rows` (returned or affected) and `elapsed_ms`.
+
+use std::collections::HashMap;
+use std::panic::Location;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use postgres::Row;
+use postgres::error::SqlState;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::{ToSql, Type};
+
+use crate::query::{Arg, Columns, Error, FromRow, MapRow, Whole};
+
+/// A query as it goes to an executor: the SQL, its parameters' wire types
+/// and the arguments.
+#[doc(hidden)]
+pub struct Sql<'a> {
+    pub(crate) text: &'static str,
+    types: &'static str,
+    pub(crate) args: Vec<Arg<'a>>,
+    pub(crate) location: &'static Location<'static>,
+}
+
+impl<'a> Sql<'a> {
+    pub(crate) fn new(
+        text: &'static str,
+        types: &'static str,
+        args: Vec<Arg<'a>>,
+        location: &'static Location<'static>,
+    ) -> Self {
+        Self {
+            text,
+            types,
+            args,
+            location,
+        }
+    }
+
+    /// The arguments with the types they are sent as, or `None` when one of
+    /// them has a type only the server can name.
+    fn typed(&self) -> Option<Vec<(&(dyn ToSql + Sync), Type)>> {
+        let mut out = Vec::with_capacity(self.args.len());
+        let mut names = self.types.split(' ').filter(|name| !name.is_empty());
+        for arg in &self.args {
+            let ty = builtin_type(names.next()?)?;
+            out.push((arg as &(dyn ToSql + Sync), ty));
+        }
+        match names.next() {
+            Some(_) => None,
+            None => Some(out),
+        }
+    }
+
+    /// The types to prepare the statement with: empty (the server infers
+    /// them all) when one is not built in.
+    fn prepare_types(&self) -> Vec<Type> {
+        match self.typed() {
+            Some(typed) => typed.into_iter().map(|(_, ty)| ty).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.args
+            .iter()
+            .map(|arg| arg as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
+/// A built-in type by its `typname` (`int8`, `_text`): every type the
+/// driver knows, by name, built once.
+fn builtin_type(name: &str) -> Option<Type> {
+    static BY_NAME: OnceLock<HashMap<String, Type>> = OnceLock::new();
+    let by_name = BY_NAME.get_or_init(|| {
+        // Built-in OIDs are below FirstNormalObjectId (16384).
+        (0..16_384)
+            .filter_map(Type::from_oid)
+            .map(|ty| (ty.name().to_owned(), ty))
+            .collect()
+    });
+    by_name.get(name).cloned()
+}
+
+/// Whether `error` is the server's refusal of a prepared statement whose
+/// result type the schema changed.
+fn is_stale_plan(error: &Error) -> bool {
+    error.code() == Some(&SqlState::FEATURE_NOT_SUPPORTED)
+        && error.as_db_error().is_some_and(|db| {
+            db.message()
+                .starts_with("cached plan must not change result type")
+        })
+}
+
+// The functions generic over the row type `R` are instantiated once per
+// query, so they are kept few and small: plain loops and `match` instead of
+// iterator adapters and `?` (each of which is one more function per query),
+// and the driver called from functions that do not depend on `R`. A record
+// read whole costs less still: its rows are read by functions generic over
+// its `Columns` only, which every query with the same column types shares.
+
+/// Every row through `map`.
+#[allow(
+    clippy::question_mark,
+    reason = "`?` would be one more function per row type"
+)]
+fn map_rows<R>(rows: Result<Vec<Row>, Error>, map: MapRow<R>) -> Result<Vec<R>, Error> {
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(error) => return Err(error),
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        match map(row) {
+            Ok(value) => out.push(value),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(out)
+}
+
+/// The one row through `map`.
+#[allow(
+    clippy::question_mark,
+    reason = "`?` would be one more function per row type"
+)]
+fn map_one<R>(row: Result<Row, Error>, map: MapRow<R>) -> Result<R, Error> {
+    match row {
+        Ok(row) => map(&row),
+        Err(error) => Err(error),
+    }
+}
+
+/// The row, if any, through `map`.
+#[allow(
+    clippy::question_mark,
+    reason = "`?` would be one more function per row type"
+)]
+fn map_optional<R>(row: Result<Option<Row>, Error>, map: MapRow<R>) -> Result<Option<R>, Error> {
+    match row {
+        Ok(Some(row)) => match map(&row) {
+            Ok(value) => Ok(Some(value)),
+            Err(error) => Err(error),
+        },
+        Ok(None) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Every row as `C`: shared by every query whose columns have these types.
+#[allow(
+    clippy::question_mark,
+    reason = "`?` would be one more function per tuple of column types"
+)]
+fn read_all<C: for<'r> FromRow<'r>>(rows: Result<Vec<Row>, Error>) -> Result<Vec<C>, Error> {
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(error) => return Err(error),
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        match C::from_row(row) {
+            Ok(columns) => out.push(columns),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(out)
+}
+
+/// The `Vec<C>` read by [`read_all`] as the `Vec<R>` it is, given the
+/// [`Whole<C, R>`] that proves the two types have one layout; without a
+/// function per `R` beyond `Vec::from_raw_parts`.
+macro_rules! into_records {
+    ($whole:expr, $columns:expr) => {{
+        let Whole(_) = $whole;
+        let mut columns = std::mem::ManuallyDrop::new($columns);
+        // SAFETY: the `Whole<C, R>` vouches that `R` has the layout of `C`
+        // (size and alignment included), so the buffer of a `Vec<C>` is one
+        // of a `Vec<R>` with the same length and capacity, and its values
+        // are valid `R`s holding the same data, which the new `Vec` now
+        // owns (the old one is never dropped).
+        unsafe {
+            Vec::from_raw_parts(
+                columns.as_mut_ptr() as *mut R,
+                columns.len(),
+                columns.capacity(),
+            )
+        }
+    }};
+}
+
+/// The rows read as `C`, moved into `R`s as `whole` vouches they can be.
+fn records<C, R>(rows: Result<Vec<Row>, Error>, whole: Whole<C, R>) -> Result<Vec<R>, Error>
+where
+    C: for<'r> FromRow<'r> + Columns,
+{
+    match read_all::<C>(rows) {
+        Ok(columns) => Ok(into_records!(whole, columns)),
+        Err(error) => Err(error),
+    }
+}
+
+/// One row read whole as `C` and moved into `R`. Only called for a query
+/// that holds a [`Whole<C, R>`].
+#[allow(
+    clippy::question_mark,
+    reason = "`?` would be one more function per row type"
+)]
+pub(crate) fn read_whole<C, R>(row: &Row) -> Result<R, Error>
+where
+    C: for<'r> FromRow<'r> + Columns,
+{
+    /// One value seen as either type.
+    union Cast<C, R> {
+        columns: std::mem::ManuallyDrop<C>,
+        record: std::mem::ManuallyDrop<R>,
+    }
+    match C::from_row(row) {
+        Ok(columns) => {
+            let cast = Cast::<C, R> {
+                columns: std::mem::ManuallyDrop::new(columns),
+            };
+            // SAFETY: the `Whole<C, R>` the query holds vouches that `R` has
+            // the layout of `C`, so the bits of the columns are a valid `R`
+            // holding the same values, which the record now owns (the
+            // columns are never dropped).
+            Ok(std::mem::ManuallyDrop::into_inner(unsafe { cast.record }))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// A connection or transaction a [`Query`](crate::Query) runs on: see the
+/// [module](self).
+///
+/// Sync executors give `Result<T, Error>`, async ones a future of it.
+pub trait Executor<'e>: Sized + private::Sealed {
+    /// `Result<T, Error>`, or a future of it.
+    type Output<T: Send + 'e>;
+    /// What `fetch` gives: an iterator of `Result<R, Error>` ([`RowIter`]),
+    /// or a `Stream` of them ([`RowStream`]).
+    type Rows<R: Send + 'e>;
+
+    // Each method maps the rows itself, so that a query instantiates one
+    // generic function per row type and executor, not a chain of closures.
+    #[doc(hidden)]
+    fn fetch_all<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Vec<R>>;
+    #[doc(hidden)]
+    fn fetch_one<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<R>;
+    #[doc(hidden)]
+    fn fetch_optional<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Option<R>>;
+    #[doc(hidden)]
+    fn fetch_all_whole<C: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+        self,
+        sql: Sql<'e>,
+        whole: Whole<C, R>,
+    ) -> Self::Output<Vec<R>>;
+    #[doc(hidden)]
+    fn fetch_one_whole<C: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+        self,
+        sql: Sql<'e>,
+        whole: Whole<C, R>,
+    ) -> Self::Output<R>;
+    #[doc(hidden)]
+    fn fetch_optional_whole<C: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+        self,
+        sql: Sql<'e>,
+        whole: Whole<C, R>,
+    ) -> Self::Output<Option<R>>;
+    #[doc(hidden)]
+    fn fetch<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Rows<R>;
+    #[doc(hidden)]
+    fn execute(self, sql: Sql<'e>) -> Self::Output<u64>;
+}
+
+mod private {
+    pub trait Sealed {}
+}
+
+/// A connection that prepares each query once and keeps the statement,
+/// keyed by the query's SQL: see the [module](self). It owns the client, so
+/// a statement is never used on another connection, and goes with it.
+///
+/// ```no_run
+/// let client = postgres::Client::connect("postgres://postgres@127.0.0.1/app", postgres::NoTls)?;
+/// let mut client = migrate::Cached::new(client);
+/// // migrate::query!("SELECT id FROM users WHERE id = $1", 7_i64).fetch_one(&mut client)?;
+/// client.client_mut().batch_execute("SELECT 1")?;
+/// # Ok::<(), postgres::Error>(())
+/// ```
+pub struct Cached<C: Prepares> {
+    client: C,
+    statements: Mutex<HashMap<&'static str, C::Statement>>,
+}
+
+/// A client whose statements [`Cached`] keeps.
+#[doc(hidden)]
+pub trait Prepares {
+    type Statement: Clone;
+}
+
+impl Prepares for postgres::Client {
+    type Statement = postgres::Statement;
+}
+
+#[cfg(feature = "tokio")]
+impl Prepares for tokio_postgres::Client {
+    type Statement = tokio_postgres::Statement;
+}
+
+impl<C: Prepares> Cached<C> {
+    /// Wraps `client`, with no statement prepared yet.
+    pub fn new(client: C) -> Self {
+        Self {
+            client,
+            statements: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The client, for what the macros do not check.
+    pub fn client(&self) -> &C {
+        &self.client
+    }
+
+    /// The client, for what the macros do not check.
+    pub fn client_mut(&mut self) -> &mut C {
+        &mut self.client
+    }
+
+    /// The client, and the statements prepared on it are closed with it.
+    pub fn into_inner(self) -> C {
+        self.client
+    }
+
+    /// How many statements are prepared.
+    pub fn prepared(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, C::Statement>> {
+        self.statements
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self, sql: &'static str) -> Option<C::Statement> {
+        self.lock().get(sql).cloned()
+    }
+
+    fn keep(&self, sql: &'static str, statement: C::Statement) {
+        self.lock().insert(sql, statement);
+    }
+
+    fn forget(&self, sql: &'static str) {
+        self.lock().remove(sql);
+    }
+}
+
+/// Timing and row counts of a query in a `tracing` span.
+mod trace {
+    use super::Sql;
+
+    #[cfg(feature = "tracing")]
+    pub struct Trace {
+        span: tracing::Span,
+        started: std::time::Instant,
+    }
+
+    #[cfg(feature = "tracing")]
+    impl Trace {
+        pub fn start(sql: &Sql<'_>) -> Self {
+            let span = tracing::debug_span!(
+                "query",
+                sql = sql.text,
+                file = sql.location.file(),
+                line = sql.location.line(),
+                rows = tracing::field::Empty,
+                elapsed_ms = tracing::field::Empty,
+            );
+            Self {
+                span,
+                started: std::time::Instant::now(),
+            }
+        }
+
+        pub fn end(&self, rows: Option<u64>) {
+            let elapsed = self.started.elapsed().as_secs_f64() * 1000.0;
+            self.span.record("elapsed_ms", elapsed);
+            if let Some(rows) = rows {
+                self.span.record("rows", rows);
+            }
+        }
+    }
+
+    #[cfg(not(feature = "tracing"))]
+    pub struct Trace;
+
+    #[cfg(not(feature = "tracing"))]
+    impl Trace {
+        #[inline(always)]
+        pub fn start(_: &Sql<'_>) -> Self {
+            Self
+        }
+
+        #[inline(always)]
+        pub fn end(&self, _: Option<u64>) {}
+    }
+}
+
+use trace::Trace;
+
+fn count<T>(result: &Result<Vec<T>, Error>) -> Option<u64> {
+    result.as_ref().ok().map(|rows| rows.len() as u64)
+}
+
+fn count_optional<T>(result: &Result<Option<T>, Error>) -> Option<u64> {
+    result.as_ref().ok().map(|row| u64::from(row.is_some()))
+}
+
+fn count_one<T>(result: &Result<T, Error>) -> Option<u64> {
+    result.as_ref().ok().map(|_| 1)
+}
+
+fn count_affected(result: &Result<u64, Error>) -> Option<u64> {
+    result.as_ref().ok().copied()
+}
+
+mod sync;
+pub use sync::RowIter;
+
+#[cfg(feature = "tokio")]
+mod nonblocking;
+#[cfg(feature = "tokio")]
+pub use nonblocking::RowStream;

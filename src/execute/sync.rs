@@ -1,0 +1,343 @@
+//! The sync executors: `&mut C` for every [`SyncClient`] `C`.
+
+use postgres::GenericClient;
+
+use super::*;
+
+/// A sync connection or transaction that runs a query's statement and
+/// hands back rows: what a [`Query`](crate::Query) needs of it, so that
+/// the executors above are written once.
+#[doc(hidden)]
+pub trait SyncClient: private::Sealed {
+    fn rows(&mut self, sql: &Sql<'_>) -> Result<Vec<Row>, Error>;
+    fn one(&mut self, sql: &Sql<'_>) -> Result<Row, Error>;
+    fn optional(&mut self, sql: &Sql<'_>) -> Result<Option<Row>, Error>;
+    fn affected(&mut self, sql: &Sql<'_>) -> Result<u64, Error>;
+    fn iter(&mut self, sql: &Sql<'_>) -> Result<postgres::RowIter<'_>, Error>;
+}
+
+/// A statement sent with its parameter types when they are all built in
+/// (one round trip), else by the driver's `query` (prepare, then run).
+macro_rules! typed_or_prepared {
+    ($client:expr, $sql:expr, $typed:ident, $untyped:ident) => {{
+        let sql = $sql;
+        match sql.typed() {
+            Some(params) => $client.$typed(sql.text, &params),
+            None => $client.$untyped(sql.text, &sql.params()),
+        }
+    }};
+}
+
+fn rows<C: GenericClient>(client: &mut C, sql: &Sql<'_>) -> Result<Vec<Row>, Error> {
+    let trace = Trace::start(sql);
+    let result = typed_or_prepared!(client, sql, query_typed, query);
+    trace.end(count(&result));
+    result
+}
+
+fn one<C: GenericClient>(client: &mut C, sql: &Sql<'_>) -> Result<Row, Error> {
+    let trace = Trace::start(sql);
+    let result = typed_or_prepared!(client, sql, query_typed_one, query_one);
+    trace.end(count_one(&result));
+    result
+}
+
+fn optional<C: GenericClient>(client: &mut C, sql: &Sql<'_>) -> Result<Option<Row>, Error> {
+    let trace = Trace::start(sql);
+    let result = typed_or_prepared!(client, sql, query_typed_opt, query_opt);
+    trace.end(count_optional(&result));
+    result
+}
+
+fn affected<C: GenericClient>(client: &mut C, sql: &Sql<'_>) -> Result<u64, Error> {
+    let trace = Trace::start(sql);
+    let result = typed_or_prepared!(client, sql, execute_typed, execute);
+    trace.end(count_affected(&result));
+    result
+}
+
+fn iter<'c, C: GenericClient>(
+    client: &'c mut C,
+    sql: &Sql<'_>,
+) -> Result<postgres::RowIter<'c>, Error> {
+    match sql.typed() {
+        Some(params) => client.query_typed_raw(sql.text, params),
+        None => client.query_raw(sql.text, sql.args.iter()),
+    }
+}
+
+macro_rules! generic_client {
+    ($($client:ty),*) => {$(
+        impl private::Sealed for $client {}
+
+        impl SyncClient for $client {
+            fn rows(&mut self, sql: &Sql<'_>) -> Result<Vec<Row>, Error> {
+                rows(self, sql)
+            }
+            fn one(&mut self, sql: &Sql<'_>) -> Result<Row, Error> {
+                one(self, sql)
+            }
+            fn optional(&mut self, sql: &Sql<'_>) -> Result<Option<Row>, Error> {
+                optional(self, sql)
+            }
+            fn affected(&mut self, sql: &Sql<'_>) -> Result<u64, Error> {
+                affected(self, sql)
+            }
+            fn iter(&mut self, sql: &Sql<'_>) -> Result<postgres::RowIter<'_>, Error> {
+                iter(self, sql)
+            }
+        }
+    )*};
+}
+
+generic_client!(postgres::Client, postgres::Transaction<'_>);
+
+#[cfg(feature = "r2d2")]
+impl<T> private::Sealed
+    for r2d2_postgres::r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<T>>
+where
+    T: postgres::tls::MakeTlsConnect<postgres::Socket> + Clone + 'static + Sync + Send,
+    T::TlsConnect: Send,
+    T::Stream: Send,
+    <T::TlsConnect as postgres::tls::TlsConnect<postgres::Socket>>::Future: Send,
+{
+}
+
+/// A connection of an r2d2 pool: the client it holds.
+#[cfg(feature = "r2d2")]
+impl<T> SyncClient
+    for r2d2_postgres::r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<T>>
+where
+    T: postgres::tls::MakeTlsConnect<postgres::Socket> + Clone + 'static + Sync + Send,
+    T::TlsConnect: Send,
+    T::Stream: Send,
+    <T::TlsConnect as postgres::tls::TlsConnect<postgres::Socket>>::Future: Send,
+{
+    fn rows(&mut self, sql: &Sql<'_>) -> Result<Vec<Row>, Error> {
+        rows::<postgres::Client>(self, sql)
+    }
+    fn one(&mut self, sql: &Sql<'_>) -> Result<Row, Error> {
+        one::<postgres::Client>(self, sql)
+    }
+    fn optional(&mut self, sql: &Sql<'_>) -> Result<Option<Row>, Error> {
+        optional::<postgres::Client>(self, sql)
+    }
+    fn affected(&mut self, sql: &Sql<'_>) -> Result<u64, Error> {
+        affected::<postgres::Client>(self, sql)
+    }
+    fn iter(&mut self, sql: &Sql<'_>) -> Result<postgres::RowIter<'_>, Error> {
+        iter::<postgres::Client>(self, sql)
+    }
+}
+
+impl Cached<postgres::Client> {
+    /// The query's statement, prepared on this connection once.
+    fn statement(&mut self, sql: &Sql<'_>) -> Result<postgres::Statement, Error> {
+        if let Some(statement) = self.get(sql.text) {
+            return Ok(statement);
+        }
+        let statement = self.client.prepare_typed(sql.text, &sql.prepare_types())?;
+        self.keep(sql.text, statement.clone());
+        Ok(statement)
+    }
+}
+
+/// Runs `$run(client, &statement, params)` on the cached statement; when
+/// the schema changed its result type, prepares it again and runs it once
+/// more (unless the first failure aborted a transaction, then the first
+/// error stands).
+macro_rules! cached {
+    ($cached:expr, $sql:expr, |$client:ident, $statement:ident, $params:ident| $run:expr) => {{
+        let cached = $cached;
+        let sql = $sql;
+        let $params = sql.params();
+        let first = {
+            let $statement = cached.statement(sql)?;
+            let $client = &mut cached.client;
+            $run
+        };
+        match first {
+            Err(error) if is_stale_plan(&error) => {
+                cached.forget(sql.text);
+                let $statement = match cached.statement(sql) {
+                    Ok(statement) => statement,
+                    Err(_) => return Err(error),
+                };
+                let $client = &mut cached.client;
+                match $run {
+                    Err(again) if again.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION) => {
+                        Err(error)
+                    }
+                    other => other,
+                }
+            }
+            other => other,
+        }
+    }};
+}
+
+impl private::Sealed for Cached<postgres::Client> {}
+
+impl SyncClient for Cached<postgres::Client> {
+    fn rows(&mut self, sql: &Sql<'_>) -> Result<Vec<Row>, Error> {
+        let trace = Trace::start(sql);
+        let result = (|| {
+            cached!(self, sql, |client, statement, params| client
+                .query(&statement, &params))
+        })();
+        trace.end(count(&result));
+        result
+    }
+    fn one(&mut self, sql: &Sql<'_>) -> Result<Row, Error> {
+        let trace = Trace::start(sql);
+        let result = (|| {
+            cached!(self, sql, |client, statement, params| client
+                .query_one(&statement, &params))
+        })();
+        trace.end(count_one(&result));
+        result
+    }
+    fn optional(&mut self, sql: &Sql<'_>) -> Result<Option<Row>, Error> {
+        let trace = Trace::start(sql);
+        let result = (|| {
+            cached!(self, sql, |client, statement, params| client
+                .query_opt(&statement, &params))
+        })();
+        trace.end(count_optional(&result));
+        result
+    }
+    fn affected(&mut self, sql: &Sql<'_>) -> Result<u64, Error> {
+        let trace = Trace::start(sql);
+        let result = (|| {
+            cached!(self, sql, |client, statement, params| client
+                .execute(&statement, &params))
+        })();
+        trace.end(count_affected(&result));
+        result
+    }
+    fn iter(&mut self, sql: &Sql<'_>) -> Result<postgres::RowIter<'_>, Error> {
+        // The first call's rows borrow the client: prepare (and check the
+        // plan with a Bind) through the map before borrowing it for good.
+        let statement = match self.statement(sql) {
+            Ok(statement) => statement,
+            Err(error) => return Err(error),
+        };
+        self.client.query_raw(&statement, sql.args.iter())
+    }
+}
+
+/// The rows of a query on a sync executor, one at a time as the server
+/// sends them (`Query::fetch`): each a `Result<R, Error>`; a failed query
+/// gives its error as the only item.
+#[must_use = "an iterator does nothing until it is consumed"]
+pub struct RowIter<'e, R> {
+    source: Source<'e>,
+    map: MapRow<R>,
+}
+
+/// What a [`RowIter`] reads from, not generic over the row type.
+struct Source<'e> {
+    rows: Result<postgres::RowIter<'e>, Option<Error>>,
+    trace: Trace,
+    n_rows: u64,
+}
+
+impl Source<'_> {
+    fn next_row(&mut self) -> Option<Result<Row, Error>> {
+        let rows = match &mut self.rows {
+            Ok(rows) => rows,
+            Err(error) => return error.take().map(Err),
+        };
+        match rows.next() {
+            Ok(Some(row)) => {
+                self.n_rows += 1;
+                Some(Ok(row))
+            }
+            Ok(None) => {
+                self.trace.end(Some(self.n_rows));
+                None
+            }
+            Err(error) => {
+                self.rows = Err(None);
+                Some(Err(error))
+            }
+        }
+    }
+}
+
+impl<R> Iterator for RowIter<'_, R> {
+    type Item = Result<R, Error>;
+
+    fn next(&mut self) -> Option<Result<R, Error>> {
+        match self.source.next_row() {
+            Some(Ok(row)) => Some((self.map)(&row)),
+            Some(Err(error)) => Some(Err(error)),
+            None => None,
+        }
+    }
+}
+
+fn source<'e, C: SyncClient>(client: &'e mut C, sql: &Sql<'_>) -> Source<'e> {
+    let trace = Trace::start(sql);
+    Source {
+        rows: client.iter(sql).map_err(Some),
+        trace,
+        n_rows: 0,
+    }
+}
+
+impl<'e, C: SyncClient> private::Sealed for &'e mut C {}
+
+impl<'e, C: SyncClient> Executor<'e> for &'e mut C {
+    type Output<T: Send + 'e> = Result<T, Error>;
+    type Rows<R: Send + 'e> = RowIter<'e, R>;
+
+    fn fetch_all<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Vec<R>> {
+        map_rows(self.rows(&sql), map)
+    }
+
+    fn fetch_one<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<R> {
+        map_one(self.one(&sql), map)
+    }
+
+    fn fetch_optional<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Option<R>> {
+        map_optional(self.optional(&sql), map)
+    }
+
+    fn fetch_all_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+        self,
+        sql: Sql<'e>,
+        whole: Whole<C2, R>,
+    ) -> Self::Output<Vec<R>> {
+        records(self.rows(&sql), whole)
+    }
+
+    fn fetch_one_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+        self,
+        sql: Sql<'e>,
+        whole: Whole<C2, R>,
+    ) -> Self::Output<R> {
+        let Whole(_) = whole;
+        map_one(self.one(&sql), read_whole::<C2, R>)
+    }
+
+    fn fetch_optional_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+        self,
+        sql: Sql<'e>,
+        whole: Whole<C2, R>,
+    ) -> Self::Output<Option<R>> {
+        let Whole(_) = whole;
+        map_optional(self.optional(&sql), read_whole::<C2, R>)
+    }
+
+    fn fetch<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Rows<R> {
+        RowIter {
+            source: source(self, &sql),
+            map,
+        }
+    }
+
+    fn execute(self, sql: Sql<'e>) -> Self::Output<u64> {
+        self.affected(&sql)
+    }
+}

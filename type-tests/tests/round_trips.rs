@@ -1,0 +1,451 @@
+//! How many times a checked query waits for the server: counted by a TCP
+//! proxy the test starts between the client and PostgreSQL (or PgBouncer),
+//! which reads the client's messages and counts each Sync and each simple
+//! Query, the messages after which a client waits for the server's answer.
+//!
+//! A warm query is one round trip on every executor, behind PgBouncer in
+//! transaction mode too; the driver's own `query(&str)`, what the macros
+//! called before, is counted beside it so that the counter is seen to count.
+//!
+//! PgBouncer: see `migrate-runtime/tests/pgbouncer.rs` (`.ci/ensure-services`
+//! installs it).
+
+#![cfg(unix)]
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use migrate_test_support::TestDatabase;
+
+/// A proxy on a port of its own that forwards every connection to
+/// `upstream` and counts the round trips clients start.
+struct CountingProxy {
+    port: u16,
+    round_trips: Arc<AtomicUsize>,
+}
+
+impl CountingProxy {
+    fn start(upstream: (String, u16)) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let round_trips = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&round_trips);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = TcpStream::connect((upstream.0.as_str(), upstream.1)) else {
+                    return;
+                };
+                client.set_nodelay(true).unwrap();
+                server.set_nodelay(true).unwrap();
+                let (client_in, server_out) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let counter = Arc::clone(&counter);
+                std::thread::spawn(move || forward_counting(client_in, server_out, &counter));
+                std::thread::spawn(move || forward(server, client));
+            }
+        });
+        Self { port, round_trips }
+    }
+
+    /// The round trips since the last call.
+    fn take(&self) -> usize {
+        self.round_trips.swap(0, Ordering::SeqCst)
+    }
+}
+
+fn forward(mut from: TcpStream, mut to: TcpStream) {
+    let mut buffer = [0; 16 * 1024];
+    while let Ok(n) = from.read(&mut buffer) {
+        if n == 0 || to.write_all(&buffer[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown(Shutdown::Write);
+}
+
+/// Forwards the client's bytes, counting each Sync (`S`) and simple Query
+/// (`Q`) before the bytes that hold it go on, so that a count is complete by
+/// the time the client has its answer.
+fn forward_counting(mut from: TcpStream, mut to: TcpStream, round_trips: &AtomicUsize) {
+    const SSL_REQUEST: u32 = 80_877_103;
+    const GSSENC_REQUEST: u32 = 80_877_104;
+    let mut pending: Vec<u8> = Vec::new();
+    // Before the startup message, messages have no type byte.
+    let mut startup = true;
+    let mut buffer = [0; 16 * 1024];
+    while let Ok(n) = from.read(&mut buffer) {
+        if n == 0 {
+            break;
+        }
+        pending.extend_from_slice(&buffer[..n]);
+        loop {
+            let header = if startup { 4 } else { 5 };
+            if pending.len() < header {
+                break;
+            }
+            let at = header - 4;
+            let length = u32::from_be_bytes(pending[at..at + 4].try_into().unwrap()) as usize;
+            let total = at + length;
+            if pending.len() < total {
+                break;
+            }
+            if startup {
+                let code = u32::from_be_bytes(pending[4..8].try_into().unwrap());
+                startup = code == SSL_REQUEST || code == GSSENC_REQUEST;
+            } else if matches!(pending[0], b'S' | b'Q') {
+                round_trips.fetch_add(1, Ordering::SeqCst);
+            }
+            pending.drain(..total);
+        }
+        if to.write_all(&buffer[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown(Shutdown::Write);
+}
+
+fn database(prefix: &str) -> TestDatabase {
+    let db = TestDatabase::new(prefix);
+    let mut client = db.client();
+    migrate_type_tests::MIGRATIONS
+        .run(&mut client)
+        .expect("the test migrations apply");
+    client
+        .batch_execute("INSERT INTO notes SELECT n, 'note ' || n FROM generate_series(1, 3) n")
+        .unwrap();
+    db
+}
+
+/// A proxy in front of the server `url` names, and `url` through it.
+fn through_proxy(url: &str) -> (CountingProxy, String) {
+    let config: postgres::Config = url.parse().unwrap();
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(host)) => host.clone(),
+        _ => "127.0.0.1".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let proxy = CountingProxy::start((host, port));
+    let user = config.get_user().unwrap_or("postgres");
+    let password = config
+        .get_password()
+        .map(|password| format!(":{}", String::from_utf8_lossy(password)))
+        .unwrap_or_default();
+    let dbname = config.get_dbname().unwrap_or("postgres");
+    let url = format!(
+        "postgres://{user}{password}@127.0.0.1:{}/{dbname}",
+        proxy.port
+    );
+    (proxy, url)
+}
+
+/// Runs each of the four ways to read a query twice on the sync executor
+/// `$conn` and returns the round trips of the second run of each:
+/// `[fetch_one, fetch_all, fetch_optional, execute, fetch]`.
+macro_rules! sync_round_trips {
+    ($proxy:expr, $conn:expr) => {{
+        let mut counts = Vec::new();
+        for run in 0..2 {
+            let _ = $proxy.take();
+            let note = migrate::query!("SELECT id, body FROM notes WHERE id = $1", 2_i64)
+                .fetch_one(&mut $conn)
+                .unwrap();
+            assert_eq!(note.body, "note 2");
+            let one = $proxy.take();
+            let all = migrate::query_scalar!("SELECT body FROM notes WHERE id > $1", 0_i64)
+                .fetch_all(&mut $conn)
+                .unwrap();
+            assert_eq!(all.len(), 3);
+            let many = $proxy.take();
+            let missing = migrate::query_scalar!("SELECT id FROM notes WHERE body = $1", "none")
+                .fetch_optional(&mut $conn)
+                .unwrap();
+            assert_eq!(missing, None);
+            let optional = $proxy.take();
+            let updated = migrate::query!("UPDATE notes SET body = body WHERE id <= $1", 2_i64)
+                .execute(&mut $conn)
+                .unwrap();
+            assert_eq!(updated, 2);
+            let execute = $proxy.take();
+            let streamed = migrate::query_scalar!("SELECT id FROM notes WHERE id >= $1", 2_i64)
+                .fetch(&mut $conn)
+                .count();
+            assert_eq!(streamed, 2);
+            let fetch = $proxy.take();
+            if run == 1 {
+                counts = vec![one, many, optional, execute, fetch];
+            }
+        }
+        counts
+    }};
+}
+
+/// The same on an async executor (`&$conn`).
+macro_rules! async_round_trips {
+    ($proxy:expr, $conn:expr) => {{
+        let mut counts = Vec::new();
+        for run in 0..2 {
+            let _ = $proxy.take();
+            let note = migrate::query!("SELECT id, body FROM notes WHERE id = $1", 2_i64)
+                .fetch_one(&$conn)
+                .await
+                .unwrap();
+            assert_eq!(note.body, "note 2");
+            let one = $proxy.take();
+            let all = migrate::query_scalar!("SELECT body FROM notes WHERE id > $1", 0_i64)
+                .fetch_all(&$conn)
+                .await
+                .unwrap();
+            assert_eq!(all.len(), 3);
+            let many = $proxy.take();
+            let missing = migrate::query_scalar!("SELECT id FROM notes WHERE body = $1", "none")
+                .fetch_optional(&$conn)
+                .await
+                .unwrap();
+            assert_eq!(missing, None);
+            let optional = $proxy.take();
+            let updated = migrate::query!("UPDATE notes SET body = body WHERE id <= $1", 2_i64)
+                .execute(&$conn)
+                .await
+                .unwrap();
+            assert_eq!(updated, 2);
+            let execute = $proxy.take();
+            let mut rows =
+                migrate::query_scalar!("SELECT id FROM notes WHERE id >= $1", 2_i64).fetch(&$conn);
+            let mut streamed = 0;
+            while let Some(id) = rows.next().await {
+                id.unwrap();
+                streamed += 1;
+            }
+            assert_eq!(streamed, 2);
+            let fetch = $proxy.take();
+            if run == 1 {
+                counts = vec![one, many, optional, execute, fetch];
+            }
+        }
+        counts
+    }};
+}
+
+fn block_on<F: std::future::Future>(test: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(test)
+}
+
+async fn tokio_client(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+#[test]
+fn the_drivers_query_takes_two_round_trips_or_more() {
+    let db = database("rt_driver");
+    let (proxy, url) = through_proxy(&db.url);
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    for _ in 0..2 {
+        let _ = proxy.take();
+        let rows = client
+            .query("SELECT id, body FROM notes WHERE id = $1", &[&2_i64])
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(proxy.take() >= 2, "prepare, then bind and execute");
+    }
+}
+
+#[test]
+fn a_warm_query_is_one_round_trip_on_a_postgres_client() {
+    let db = database("rt_client");
+    let (proxy, url) = through_proxy(&db.url);
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    assert_eq!(sync_round_trips!(proxy, client), [1; 5]);
+    let mut transaction = client.transaction().unwrap();
+    assert_eq!(sync_round_trips!(proxy, transaction), [1; 5]);
+}
+
+#[test]
+fn a_warm_query_is_one_round_trip_on_a_cached_client() {
+    let db = database("rt_cached");
+    let (proxy, url) = through_proxy(&db.url);
+    let mut client =
+        migrate::Cached::new(postgres::Client::connect(&url, postgres::NoTls).unwrap());
+    // The first run prepares: one round trip more.
+    let _ = proxy.take();
+    migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+        .fetch_one(&mut client)
+        .unwrap();
+    assert_eq!(proxy.take(), 2);
+    assert_eq!(sync_round_trips!(proxy, client), [1; 5]);
+}
+
+#[test]
+fn a_warm_query_is_one_round_trip_on_tokio_postgres_and_deadpool() {
+    let db = database("rt_tokio");
+    let (proxy, url) = through_proxy(&db.url);
+    block_on(async {
+        let client = tokio_client(&url).await;
+        assert_eq!(async_round_trips!(proxy, client), [1; 5]);
+        let cached = migrate::Cached::new(tokio_client(&url).await);
+        assert_eq!(async_round_trips!(proxy, cached), [1; 5]);
+        let manager = deadpool_postgres::Manager::from_config(
+            url.parse().unwrap(),
+            tokio_postgres::NoTls,
+            deadpool_postgres::ManagerConfig {
+                recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+            },
+        );
+        let pool = deadpool_postgres::Pool::builder(manager)
+            .max_size(1)
+            .build()
+            .unwrap();
+        // A connection taken from the pool for each query, as a service does.
+        let conn = pool.get().await.unwrap();
+        assert_eq!(async_round_trips!(proxy, conn), [1; 5]);
+        drop(conn);
+        let _ = proxy.take();
+        for _ in 0..3 {
+            let conn = pool.get().await.unwrap();
+            migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+                .fetch_one(&conn)
+                .await
+                .unwrap();
+        }
+        assert_eq!(proxy.take(), 3, "no round trip to check out a connection");
+    });
+}
+
+#[test]
+fn a_warm_query_is_one_round_trip_behind_pgbouncer_in_transaction_mode() {
+    let db = database("rt_pgbouncer");
+    let bouncer = PgBouncer::start("transaction");
+    let proxy = CountingProxy::start(("127.0.0.1".to_owned(), bouncer.port));
+    let url = format!("postgres://postgres@127.0.0.1:{}/{}", proxy.port, db.name);
+    // Two clients whose transactions take turns on PgBouncer's two server
+    // connections: a statement kept on one is not on the other.
+    let mut first = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut second = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    for _ in 0..3 {
+        assert_eq!(sync_round_trips!(proxy, first), [1; 5]);
+        assert_eq!(sync_round_trips!(proxy, second), [1; 5]);
+    }
+    block_on(async {
+        let client = tokio_client(&url).await;
+        assert_eq!(async_round_trips!(proxy, client), [1; 5]);
+    });
+}
+
+#[test]
+fn a_cached_statement_whose_result_type_changed_is_prepared_again() {
+    let db = database("rt_stale");
+    let mut client = migrate::Cached::new(db.client());
+    let body = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+        .fetch_one(&mut client)
+        .unwrap();
+    assert_eq!(body, "note 1");
+    // What a statement prepared before the change meets after it.
+    let stale = client
+        .client_mut()
+        .prepare("SELECT body FROM notes WHERE id = $1")
+        .unwrap();
+    client
+        .client_mut()
+        .batch_execute("ALTER TABLE notes ALTER COLUMN body TYPE varchar(100)")
+        .unwrap();
+    let error = client.client_mut().query(&stale, &[&1_i64]).unwrap_err();
+    assert_eq!(
+        error.as_db_error().map(|db| db.message()),
+        Some("cached plan must not change result type")
+    );
+    let body = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+        .fetch_one(&mut client)
+        .unwrap();
+    assert_eq!(body, "note 1");
+    assert_eq!(client.prepared(), 1);
+}
+
+struct PgBouncer {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl PgBouncer {
+    fn start(pool_mode: &str) -> Self {
+        let port = {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let dir = std::env::temp_dir().join(format!(
+            "migrate_round_trips_pgbouncer_{}_{port}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("pgbouncer.ini");
+        std::fs::write(
+            &config,
+            format!(
+                "[databases]\n* = host=127.0.0.1 port=5432 user=postgres\n\n\
+                 [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n\
+                 auth_type = any\npool_mode = {pool_mode}\ndefault_pool_size = 2\nmin_pool_size = 0\n\
+                 server_round_robin = 1\nignore_startup_parameters = extra_float_digits\n\
+                 logfile = {}\n",
+                dir.join("pgbouncer.log").display()
+            ),
+        )
+        .unwrap();
+        let mut command = Command::new("pgbouncer");
+        command
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some((uid, gid)) = postgres_user_when_root() {
+            Command::new("chmod")
+                .arg("-R")
+                .arg("a+rwx")
+                .arg(&dir)
+                .status()
+                .unwrap();
+            command.uid(uid).gid(gid);
+        }
+        let child = command
+            .spawn()
+            .expect("pgbouncer is installed (apt-get install pgbouncer)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "pgbouncer did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { child, port, dir }
+    }
+}
+
+/// The `postgres` user's ids when running as root (PgBouncer refuses root).
+fn postgres_user_when_root() -> Option<(u32, u32)> {
+    let id = |args: &[&str]| -> Option<u32> {
+        let output = Command::new("id").args(args).output().ok()?;
+        String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+    };
+    if id(&["-u"])? != 0 {
+        return None;
+    }
+    Some((id(&["-u", "postgres"])?, id(&["-g", "postgres"])?))
+}
+
+impl Drop for PgBouncer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
