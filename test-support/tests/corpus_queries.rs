@@ -10,7 +10,8 @@
 //! the enum or composite type below for a user type), and reading each
 //! column of the rows as the type sqlx's user reads it (`Option<T>` where
 //! sqlx recorded the column nullable, `T` or `Option<T>` where it did not
-//! know). The PostgreSQL enums and composites the cache names become
+//! know; an array's elements as `T` or, where migrate cannot prove them
+//! non-null, `Option<T>`). The PostgreSQL enums and composites the cache names become
 //! `#[derive(migrate::Enum)]` and `#[derive(migrate::Composite)]` types
 //! spelt from sqlx's own record of their labels and fields (so the derives
 //! hold the fold's labels and attributes to PostgreSQL's), mapped to their
@@ -417,11 +418,22 @@ fn generate(entries: &[Entry]) -> Generated {
         lib.push('\n');
     }
     lib.push_str("use types::*;\n\n");
+    // migrate reads an array whose elements it cannot prove non-null as
+    // `Vec<Option<T>>` (any PostgreSQL array may hold NULL; sqlx's `Vec<T>`
+    // fails at run time on one): where sqlx's user reads `Vec<T>`, either.
     lib.push_str(
-        "/// A column read as `T`, or as `Option<T>` where sqlx did not know whether it is nullable.\n\
+        "/// A column read as `T` (an array's elements as `Option` too).\n\
+         pub trait Same<T> {}\n\
+         impl<T> Same<T> for T {}\n\
+         impl<T> Same<Vec<T>> for Vec<Option<T>> {}\n\
+         impl<T> Same<Option<Vec<T>>> for Option<Vec<Option<T>>> {}\n\
+         pub fn same<T, C: Same<T>>(_: &C) {}\n\
+         /// A column read as `T` or `Option<T>`, where sqlx did not know whether it is nullable.\n\
          pub trait Is<T> {}\n\
          impl<T> Is<T> for T {}\n\
          impl<T> Is<T> for Option<T> {}\n\
+         impl<T> Is<Vec<T>> for Vec<Option<T>> {}\n\
+         impl<T> Is<Vec<T>> for Option<Vec<Option<T>>> {}\n\
          pub fn column<T, C: Is<T>>(_: &C) {}\n\n",
     );
 
@@ -544,9 +556,9 @@ fn generate(entries: &[Entry]) -> Generated {
                 // `!` and sqlx's "not null": the type itself. migrate may
                 // know more than sqlx only where sqlx did not know.
                 Some(false) if rust_override.is_none() || nullable_override.is_some() => {
-                    format!("        let _: {rust} = row.{field};")
+                    format!("        same::<{rust}, _>(&row.{field});")
                 }
-                Some(true) => format!("        let _: Option<{rust}> = row.{field};"),
+                Some(true) => format!("        same::<Option<{rust}>, _>(&row.{field});"),
                 _ => format!("        column::<{rust}, _>(&row.{field});"),
             };
             lib.push_str(&line);
