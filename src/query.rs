@@ -761,6 +761,9 @@ pub trait AttributeField<F> {
 
 impl<T> AttributeField<T> for T {}
 impl<T> AttributeField<Option<T>> for T {}
+/// An array attribute may hold NULL elements: a field may say so.
+impl<T> AttributeField<Vec<Option<T>>> for Vec<T> {}
+impl<T> AttributeField<Option<Vec<Option<T>>>> for Vec<T> {}
 
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
 

@@ -88,6 +88,17 @@ impl NoRustType {
 /// array is a `Vec` of its element's type (which also takes a `Vec` of
 /// `Option`s, see the facade's `Accepts`).
 pub fn rust_type(schema: &Schema, types: &TypeMap, ty: &SqlType) -> Result<RustType, NoRustType> {
+    // Read, never received: PostgreSQL takes an int2vector or oidvector
+    // only with a lower bound of 0 (the driver sends 1), and no
+    // pg_node_tree at all.
+    if ty.is_builtin()
+        && matches!(
+            ty.name.as_str(),
+            "int2vector" | "oidvector" | "pg_node_tree"
+        )
+    {
+        return Err(NoRustType::Unmapped(ty.to_string()));
+    }
     column_rust_type(schema, types, ty, false)
 }
 
@@ -204,8 +215,11 @@ fn element_type(
         "text" | "varchar" | "bpchar" | "name" | "citext" | "unknown" => {
             plain("::std::string::String")
         }
-        // Sent as its text.
-        "xml" => lenient("::std::string::String"),
+        // Sent as their text.
+        "xml" | "refcursor" | "pg_node_tree" => lenient("::std::string::String"),
+        // Sent as arrays of their element, which the driver takes them for.
+        "int2vector" => plain("::std::vec::Vec<i16>"),
+        "oidvector" => plain("::std::vec::Vec<u32>"),
         "bytea" => plain("::std::vec::Vec<u8>"),
         "json" | "jsonb" => plain("::migrate::__private::serde_json::Value"),
         "inet" => plain("::std::net::IpAddr"),

@@ -604,3 +604,26 @@ fn anonymous_records_come_back_as_tuples() {
     let built: Vec<(i32, Option<String>)> = row.built;
     assert_eq!(built, vec![(1, Some("a".to_owned())), (2, None)]);
 }
+
+#[test]
+fn catalog_vectors_node_trees_and_cursors() {
+    let (_db, mut client) = database("catalog");
+    let row = migrate::query!(
+        "SELECT '1 3'::int2vector AS keys, '23 25'::oidvector AS oids,
+                $1::refcursor AS cursor, NULL::refcursor AS absent,
+                (SELECT count(*) FROM pg_index WHERE indkey = '1'::int2vector) AS indexes",
+        "name"
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.keys, vec![1_i16, 3]);
+    assert_eq!(row.oids, vec![23_u32, 25]);
+    assert_eq!(row.cursor.as_deref(), Some("name"));
+    assert_eq!(row.absent, None);
+    assert!(row.indexes.is_some());
+    let tree: Option<String> =
+        migrate::query_scalar!("SELECT adbin FROM pg_attrdef WHERE adrelid = 'samples'::regclass")
+            .fetch_optional(&mut client)
+            .unwrap();
+    assert!(tree.is_some_and(|tree| tree.starts_with("{FUNCEXPR")));
+}
