@@ -1292,13 +1292,8 @@ pub(super) const DDL_KEYWORDS: [&str; 6] =
     ["CREATE", "ALTER", "DROP", "EXECUTE", "COMMENT", "RENAME"];
 
 /// Whether SQL or PL/pgSQL text holds a statement that may change a shape.
+/// Read with PostgreSQL's lexer, as PL/pgSQL reads a body: text it cannot
+/// read may hold anything.
 pub(crate) fn may_run_ddl(text: &str) -> bool {
-    let Some(tokens) = Tokens::new(text) else {
-        return true;
-    };
-    (0..tokens.tokens.len()).any(|index| {
-        tokens
-            .keyword(index)
-            .is_some_and(|word| DDL_KEYWORDS.contains(&word.as_str()))
-    })
+    crate::syntax::has_keyword(text, &DDL_KEYWORDS).unwrap_or(true)
 }
