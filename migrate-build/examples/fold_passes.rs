@@ -63,5 +63,8 @@ fn main() {
             n_diagnostics += folded.diagnostics.len();
         }
     }
-    println!("{passes} passes over {} sets, {n_diagnostics} diagnostics", SETS.len());
+    println!(
+        "{passes} passes over {} sets, {n_diagnostics} diagnostics",
+        SETS.len()
+    );
 }
