@@ -15,7 +15,9 @@
 #
 # Needs git, cargo and valgrind. The base's checkout and target directory live
 # in a temporary directory removed at the end; the work tree's binary is built
-# in its own target directory.
+# in its own target directory. MIGRATE_BENCH_BASE_TARGET names a target
+# directory for the base to keep between runs instead (its dependencies then
+# build once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,9 +44,10 @@ echo "== building the base"
 git worktree add --detach --quiet "$work/base" "$base_commit"
 mkdir -p "$work/base/migrate-build/examples"
 cp "$example" "$work/base/$example"
+base_target="${MIGRATE_BENCH_BASE_TARGET:-$work/base-target}"
 cargo build -q --release --manifest-path "$work/base/migrate-build/Cargo.toml" \
-    --target-dir "$work/base-target" --example fold_passes
-cp "$work/base-target/release/examples/fold_passes" "$work/fold-base"
+    --target-dir "$base_target" --example fold_passes
+cp "$base_target/release/examples/fold_passes" "$work/fold-base"
 
 echo "== building the work tree"
 cargo build -q --release --manifest-path migrate-build/Cargo.toml --example fold_passes
