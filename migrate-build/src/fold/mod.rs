@@ -348,7 +348,7 @@ impl Folder {
             }
             Err(parse_error) => {
                 self.note_function_body(stmt);
-                if let Err(error) = self.unparsed(stmt, &parse_error.to_string()) {
+                if let Err(error) = self.unparsed(stmt, &parse_error) {
                     self.diagnostics.push(error);
                 }
             }
@@ -702,8 +702,9 @@ pub(crate) struct Stmt<'a> {
     pub text: &'a str,
     /// Byte offset of `text` in the migration file.
     pub base: usize,
-    /// Byte offsets (in `text`) where each line starts.
-    line_starts: Vec<usize>,
+    /// Byte offsets (in `text`) where each line starts, found when a span
+    /// is first asked for: most statements never need one.
+    line_starts: std::cell::OnceCell<Vec<usize>>,
     /// Every character is one byte: a column is a byte count, found
     /// without walking its line (a 20,000-token line made that quadratic).
     ascii: bool,
@@ -711,14 +712,20 @@ pub(crate) struct Stmt<'a> {
 
 impl<'a> Stmt<'a> {
     pub(crate) fn new(text: &'a str, base: usize) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Self {
             text,
             base,
-            line_starts,
+            line_starts: std::cell::OnceCell::new(),
             ascii: text.is_ascii(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let mut line_starts = vec![0];
+            line_starts.extend(self.text.match_indices('\n').map(|(i, _)| i + 1));
+            line_starts
+        })
     }
 
     /// Byte offset in `text` of a sqlparser location (1-based line and
@@ -727,7 +734,7 @@ impl<'a> Stmt<'a> {
         if location.line == 0 {
             return None;
         }
-        let line_start = *self.line_starts.get(location.line as usize - 1)?;
+        let line_start = *self.line_starts().get(location.line as usize - 1)?;
         let line = &self.text[line_start..];
         let column = location.column.saturating_sub(1) as usize;
         if self.ascii {

@@ -86,17 +86,28 @@ impl Tokens {
         }
     }
 
+    /// Whether the token at `index` is the keyword `word` (upper case), as
+    /// [`Tokens::keyword`] would say without building the upper-cased copy.
+    pub(super) fn is_keyword(&self, index: usize, word: &str) -> bool {
+        match self.tokens.get(index).map(|token| &token.token) {
+            Some(Token::Word(found)) if found.quote_style.is_none() => {
+                found.value.eq_ignore_ascii_case(word)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the keywords starting at `index` are `words`.
     pub(super) fn keywords_at(&self, index: usize, words: &[&str]) -> bool {
         words
             .iter()
             .enumerate()
-            .all(|(offset, word)| self.keyword(index + offset).as_deref() == Some(*word))
+            .all(|(offset, word)| self.is_keyword(index + offset, word))
     }
 
     /// Position of the first occurrence of keyword `word` at or after `from`.
     pub(super) fn find_keyword(&self, from: usize, word: &str) -> Option<usize> {
-        (from..self.tokens.len()).find(|index| self.keyword(*index).as_deref() == Some(word))
+        (from..self.tokens.len()).find(|index| self.is_keyword(*index, word))
     }
 
     /// The indexes of the tokens from the `(` at `open` to its matching `)`.
@@ -228,7 +239,13 @@ const SHAPE_NEUTRAL: &[&[&str]] = &[
 
 impl Folder {
     /// A statement sqlparser rejected.
-    pub(crate) fn unparsed(&mut self, stmt: &Stmt, parse_error: &str) -> Fallible<()> {
+    /// Its error is put in words only if the warning needs it: most such
+    /// statements are recognised, and the wording costs more than the test.
+    pub(crate) fn unparsed(
+        &mut self,
+        stmt: &Stmt,
+        parse_error: &sqlparser::parser::ParserError,
+    ) -> Fallible<()> {
         // PostgreSQL's parser took the statement (see `syntax`): what sqlparser
         // cannot even tokenise is still valid SQL the fold cannot read.
         let Some(tokens) = Tokens::new(stmt.text) else {
@@ -1292,13 +1309,8 @@ pub(super) const DDL_KEYWORDS: [&str; 6] =
     ["CREATE", "ALTER", "DROP", "EXECUTE", "COMMENT", "RENAME"];
 
 /// Whether SQL or PL/pgSQL text holds a statement that may change a shape.
+/// Read with PostgreSQL's lexer, as PL/pgSQL reads a body: text it cannot
+/// read may hold anything.
 pub(crate) fn may_run_ddl(text: &str) -> bool {
-    let Some(tokens) = Tokens::new(text) else {
-        return true;
-    };
-    (0..tokens.tokens.len()).any(|index| {
-        tokens
-            .keyword(index)
-            .is_some_and(|word| DDL_KEYWORDS.contains(&word.as_str()))
-    })
+    crate::syntax::has_keyword(text, &DDL_KEYWORDS).unwrap_or(true)
 }

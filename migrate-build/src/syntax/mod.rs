@@ -170,6 +170,44 @@ pub fn tokens(sql: &str) -> Vec<(Range<usize>, TokenClass)> {
         .collect()
 }
 
+/// Whether PostgreSQL's lexer reads one of `words` (keywords of its list,
+/// in upper case) as a keyword in `sql`; `None` when it stops at an error
+/// before finding one. One pass, nothing allocated: the fold asks this of
+/// every function body.
+pub(crate) fn has_keyword(sql: &str, words: &[&str]) -> Option<bool> {
+    let grammar = tables::grammar();
+    let mut wanted = [0u16; 8];
+    let mut n_wanted = 0;
+    for word in words {
+        let index = grammar.keyword(word.as_bytes());
+        debug_assert!(
+            index.is_some(),
+            "{word} is not one of PostgreSQL's keywords"
+        );
+        if let Some(index) = index
+            && let Some(slot) = wanted.get_mut(n_wanted)
+        {
+            *slot = index;
+            n_wanted += 1;
+        }
+    }
+    let wanted = &wanted[..n_wanted];
+    let mut lexer = Lexer::new(sql, grammar);
+    while let Some(lexed) = lexer.next_token() {
+        match lexed {
+            Ok(token) => {
+                if let Kind::Keyword(index) = token.kind
+                    && wanted.contains(&index)
+                {
+                    return Some(true);
+                }
+            }
+            Err(_) => return None,
+        }
+    }
+    Some(false)
+}
+
 fn lex(sql: &str, grammar: &tables::Grammar) -> Vec<Lexed> {
     let mut lexer = Lexer::new(sql, grammar);
     let mut tokens = Vec::with_capacity((sql.len() / 6).min(1 << 16));
@@ -434,6 +472,30 @@ mod tests {
         ];
         for (sql, message) in cases {
             assert_eq!(check(sql)[0].message, message, "{sql}");
+        }
+    }
+
+    #[test]
+    fn keywords_are_found_as_the_lexer_reads_them() {
+        let ddl = ["CREATE", "EXECUTE"];
+        let cases = [
+            ("BEGIN create TABLE t (a int); END", Some(true)),
+            ("BEGIN PERFORM f(); EXECUTE q; END", Some(true)),
+            // In a string, a quoted name or a comment it is no keyword.
+            (
+                "BEGIN PERFORM 'create', \"Create\"; -- create\n END",
+                Some(false),
+            ),
+            (
+                "BEGIN PERFORM $q$ CREATE $q$; /* execute */ END",
+                Some(false),
+            ),
+            ("BEGIN created := 1; END", Some(false)),
+            // Text the lexer cannot read may hold anything.
+            ("BEGIN PERFORM 'open", None),
+        ];
+        for (sql, found) in cases {
+            assert_eq!(has_keyword(sql, &ddl), found, "{sql}");
         }
     }
 
