@@ -213,6 +213,41 @@ pub(crate) fn chain_bound(sql: &str) -> usize {
     bound
 }
 
+/// Past this many nested parentheses, `describe` asks PostgreSQL's grammar
+/// before sqlparser. sqlparser 0.63's look-ahead for a subquery is
+/// quadratic in the `(` that open it (`INSERT INTO t` followed by 16,000
+/// `(` takes half a second in a release build); PostgreSQL's parser is
+/// linear and refuses such a run (unbalanced, or past its 10,000 states),
+/// so a statement it refuses never reaches sqlparser, and one it takes
+/// (nested at most 10,000 deep) costs sqlparser at most about 0.2 s.
+pub(crate) const NESTING_ASKED_FIRST: usize = 1_000;
+
+/// Whether `sql` nests parentheses or brackets deeper than
+/// [`NESTING_ASKED_FIRST`], counted over PostgreSQL's tokens (a `(` in a
+/// string or a comment is not one). A text too short to nest so deep is not
+/// lexed.
+pub(crate) fn nests_deeper_than_asked_first(sql: &str) -> bool {
+    use crate::syntax::TokenClass;
+
+    if sql.len() <= NESTING_ASKED_FIRST {
+        return false;
+    }
+    let mut depth = 0usize;
+    for (_, class) in crate::syntax::tokens(sql) {
+        match class {
+            TokenClass::Punctuation(b'(' | b'[') => {
+                depth += 1;
+                if depth > NESTING_ASKED_FIRST {
+                    return true;
+                }
+            }
+            TokenClass::Punctuation(b')' | b']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The words of the diagnostic for a statement past [`MAX_CHAIN`].
 pub(crate) fn too_deep_message(bound: usize) -> String {
     format!(
@@ -235,6 +270,13 @@ mod tests {
         assert_eq!(past_max_chain(&past), Some(chain_bound(&past)));
         assert_eq!(chain_bound("SELECT 1+1, 1+1, 1+1"), 1);
         assert_eq!(chain_bound("SELECT 1::int::int"), 2);
+        let nested = |n: usize| format!("INSERT INTO t {}", "(".repeat(n));
+        assert!(!nests_deeper_than_asked_first(&nested(NESTING_ASKED_FIRST)));
+        assert!(nests_deeper_than_asked_first(&nested(
+            NESTING_ASKED_FIRST + 1
+        )));
+        let quoted = format!("SELECT '{}'", "(".repeat(2 * NESTING_ASKED_FIRST));
+        assert!(!nests_deeper_than_asked_first(&quoted));
         // AND and OR count a quarter; the operands between them start anew.
         let ands = format!("SELECT 1 WHERE {}", vec!["a = 1"; 101].join(" AND "));
         assert_eq!(chain_bound(&ands), 26);

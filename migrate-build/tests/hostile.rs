@@ -331,3 +331,15 @@ fn a_chain_of_ands_past_its_limit_is_a_diagnostic() {
         "{errors:?}"
     );
 }
+
+/// sqlparser's look-ahead for a subquery is quadratic in a run of `(`:
+/// PostgreSQL's grammar, asked first past 1,000 nested parentheses,
+/// refuses such a run in its own words, as the fold does.
+#[test]
+fn a_run_of_parentheses_is_postgresqls_error() {
+    let sql = format!("INSERT INTO t {}", "(".repeat(8_000));
+    let errors = describe_errors(sql.clone());
+    let (_, messages) = fold_on_stack(sql);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors, messages);
+}
