@@ -139,6 +139,16 @@ fn main() {
             }),
         ),
         (
+            "select list of n known and unknown columns (describe)",
+            2_000,
+            Box::new(|n| {
+                describe_sql(format!(
+                    "SELECT t.id, {} FROM t",
+                    vec!["name, x_, t.x"; n].join(", ")
+                ))
+            }),
+        ),
+        (
             "n reserved words in a select list (describe)",
             20_000,
             Box::new(|n| describe_sql(format!("SELECT {} FROM t", vec!["x AS to"; n].join(", ")))),

@@ -143,6 +143,16 @@ fn corpus_queries() -> Vec<(Schema, Vec<String>)> {
         .collect()
 }
 
+/// An input as the report shows it: its first 500 characters, and its size.
+fn shown(input: &str) -> String {
+    let head: String = input.chars().take(500).collect();
+    if head.len() == input.len() {
+        format!("{input:?}")
+    } else {
+        format!("{head:?}... ({} bytes)", input.len())
+    }
+}
+
 /// Fails with every input that panicked or was too slow.
 fn report(
     target: &str,
@@ -162,7 +172,7 @@ fn report(
     let shown: Vec<String> = failures
         .iter()
         .take(5)
-        .map(|(input, panic)| format!("{panic}\n  on input {input:?}"))
+        .map(|(input, panic)| format!("{panic}\n  on input {}", shown(input)))
         .collect();
     panic!(
         "{target}: {} of {n_inputs} inputs panicked or were too slow (seed {seed}):\n{}",
