@@ -3,6 +3,10 @@
 //! quadratic). Run it through `scripts/bench-hostile.sh`.
 //!
 //! Environment: `MIGRATE_BENCH_SCALE` multiplies every N (default 1).
+//! `MIGRATE_BENCH_ONLY=<words>` runs only the shapes whose name contains
+//! them; with `MIGRATE_BENCH_ONCE=<n>` as well, it runs them once at size
+//! `n`, untimed, for an instruction count under
+//! `valgrind --tool=callgrind`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -69,6 +73,16 @@ fn main() {
             Box::new(|n| describe_sql(format!("SELECT {}", vec!["x"; n].join(" + ")))),
         ),
         (
+            "n ANDs (describe)",
+            15_000,
+            Box::new(|n| {
+                describe_sql(format!(
+                    "SELECT x FROM t WHERE {}",
+                    vec!["x = 1"; n].join(" AND ")
+                ))
+            }),
+        ),
+        (
             "n joins (describe)",
             500,
             Box::new(|n| {
@@ -99,6 +113,21 @@ fn main() {
             }),
         ),
         (
+            "n tables with foreign keys and checks in one migration (fold)",
+            1_000,
+            Box::new(|n| {
+                let sql: String = (0..n)
+                    .map(|i| {
+                        format!(
+                            "CREATE TABLE t{i} (id int PRIMARY KEY, p int REFERENCES t{}(id) CHECK (p > 0));\n",
+                            i.saturating_sub(1)
+                        )
+                    })
+                    .collect();
+                black_box(fold_sql(&sql));
+            }),
+        ),
+        (
             "n one-table migrations (fold + lint)",
             1_000,
             Box::new(|n| {
@@ -110,11 +139,36 @@ fn main() {
             }),
         ),
         (
+            "select list of n known and unknown columns (describe)",
+            2_000,
+            Box::new(|n| {
+                describe_sql(format!(
+                    "SELECT t.id, {} FROM t",
+                    vec!["name, x_, t.x"; n].join(", ")
+                ))
+            }),
+        ),
+        (
             "n reserved words in a select list (describe)",
             20_000,
             Box::new(|n| describe_sql(format!("SELECT {} FROM t", vec!["x AS to"; n].join(", ")))),
         ),
     ];
+    let only = std::env::var("MIGRATE_BENCH_ONLY").unwrap_or_default();
+    let shapes: Vec<Shape> = shapes
+        .into_iter()
+        .filter(|(name, _, _)| name.contains(&only))
+        .collect();
+    if let Some(n) = std::env::var("MIGRATE_BENCH_ONCE")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        for (name, _, work) in &shapes {
+            println!("{name}: n = {n}");
+            work(n);
+        }
+        return;
+    }
     println!(
         "{:<60} {:>8} {:>11} {:>11} {:>6}",
         "shape", "N", "time N", "time 4N", "ratio"

@@ -31,6 +31,17 @@ pub(crate) const STACK_BYTES: usize = 1 << 30;
 /// flattens and takes at any length.
 pub const MAX_CHAIN: usize = 16_000;
 
+/// How many links of an `AND` or `OR` chain count as one link toward
+/// [`MAX_CHAIN`]: the analyzer walks such chains in a loop, and what still
+/// recurses through them (sqlparser's `Spanned`, `Display` and drop, the
+/// fold's reading of a CHECK) takes about half the stack per link of the
+/// analyzer's walk of other operators (a debug build follows 100,000 on
+/// the 1 GiB stack, not 160,000). So a chain of up to
+/// `MAX_CHAIN * AND_OR_PER_LINK` (64,000) `AND`s is followed, with room to
+/// spare; PostgreSQL takes any length: past it, migrate says it cannot
+/// follow the statement, a limit of migrate's own.
+pub const AND_OR_PER_LINK: usize = 4;
+
 thread_local! {
     /// Whether this thread is already one [`on_large_stack`] started.
     static ON_LARGE_STACK: Cell<bool> = const { Cell::new(false) };
@@ -96,10 +107,15 @@ pub(crate) fn chain_bound(sql: &str) -> usize {
     struct Level {
         operators: usize,
         set_operations: usize,
+        and_or: usize,
+        /// A BETWEEN waits for its AND.
+        between_pending: bool,
     }
     let mut levels = vec![Level::default()];
     // The sum over `levels` of both counts, kept as tokens come.
     let mut depth = 0usize;
+    // The sum over `levels` of `and_or`.
+    let mut flat_depth = 0usize;
     let mut bound = 0usize;
     for (range, class) in crate::syntax::tokens(sql) {
         match class {
@@ -119,12 +135,15 @@ pub(crate) fn chain_bound(sql: &str) -> usize {
                     && let Some(level) = levels.pop()
                 {
                     depth -= level.operators + level.set_operations + 1;
+                    flat_depth -= level.and_or;
                 }
             }
             TokenClass::Punctuation(b',') => {
                 if let Some(level) = levels.last_mut() {
                     depth -= level.operators;
                     level.operators = 0;
+                    flat_depth -= level.and_or;
+                    level.and_or = 0;
                 }
             }
             TokenClass::Operator
@@ -148,14 +167,39 @@ pub(crate) fn chain_bound(sql: &str) -> usize {
                     if let Some(level) = levels.last_mut() {
                         depth -= level.operators;
                         level.operators = 0;
+                        flat_depth -= level.and_or;
+                        level.and_or = 0;
+                    }
+                } else if is("and") && levels.last().is_some_and(|level| level.between_pending) {
+                    // `x BETWEEN a AND b`: the AND belongs to BETWEEN.
+                    if let Some(level) = levels.last_mut() {
+                        level.between_pending = false;
+                    }
+                } else if is("and") || is("or") {
+                    // PostgreSQL flattens these and takes them at any
+                    // length; so does the analyzer, and what still
+                    // recurses through them costs far less stack per link
+                    // (see `AND_OR_PER_LINK`). Every operator binds tighter:
+                    // the operand before is a tree of its own, already
+                    // counted.
+                    flat_depth += 1;
+                    if let Some(level) = levels.last_mut() {
+                        depth -= level.operators;
+                        level.operators = 0;
+                        level.and_or += 1;
                     }
                 } else if [
-                    "and", "or", "not", "is", "isnull", "notnull", "like", "ilike", "similar",
-                    "between", "in", "collate", "at", "overlaps", "array",
+                    "not", "is", "isnull", "notnull", "like", "ilike", "similar", "between", "in",
+                    "collate", "at", "overlaps", "array",
                 ]
                 .iter()
                 .any(|keyword| is(keyword))
                 {
+                    if is("between")
+                        && let Some(level) = levels.last_mut()
+                    {
+                        level.between_pending = true;
+                    }
                     depth += 1;
                     if let Some(level) = levels.last_mut() {
                         level.operators += 1;
@@ -164,9 +208,44 @@ pub(crate) fn chain_bound(sql: &str) -> usize {
             }
             TokenClass::Punctuation(_) | TokenClass::Identifier | TokenClass::Literal => {}
         }
-        bound = bound.max(depth);
+        bound = bound.max(depth + flat_depth.div_ceil(AND_OR_PER_LINK));
     }
     bound
+}
+
+/// Past this many nested parentheses, `describe` asks PostgreSQL's grammar
+/// before sqlparser. sqlparser 0.63's look-ahead for a subquery is
+/// quadratic in the `(` that open it (`INSERT INTO t` followed by 16,000
+/// `(` takes half a second in a release build); PostgreSQL's parser is
+/// linear and refuses such a run (unbalanced, or past its 10,000 states),
+/// so a statement it refuses never reaches sqlparser, and one it takes
+/// (nested at most 10,000 deep) costs sqlparser at most about 0.2 s.
+pub(crate) const NESTING_ASKED_FIRST: usize = 1_000;
+
+/// Whether `sql` nests parentheses or brackets deeper than
+/// [`NESTING_ASKED_FIRST`], counted over PostgreSQL's tokens (a `(` in a
+/// string or a comment is not one). A text too short to nest so deep is not
+/// lexed.
+pub(crate) fn nests_deeper_than_asked_first(sql: &str) -> bool {
+    use crate::syntax::TokenClass;
+
+    if sql.len() <= NESTING_ASKED_FIRST {
+        return false;
+    }
+    let mut depth = 0usize;
+    for (_, class) in crate::syntax::tokens(sql) {
+        match class {
+            TokenClass::Punctuation(b'(' | b'[') => {
+                depth += 1;
+                if depth > NESTING_ASKED_FIRST {
+                    return true;
+                }
+            }
+            TokenClass::Punctuation(b')' | b']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The words of the diagnostic for a statement past [`MAX_CHAIN`].
@@ -191,6 +270,18 @@ mod tests {
         assert_eq!(past_max_chain(&past), Some(chain_bound(&past)));
         assert_eq!(chain_bound("SELECT 1+1, 1+1, 1+1"), 1);
         assert_eq!(chain_bound("SELECT 1::int::int"), 2);
+        let nested = |n: usize| format!("INSERT INTO t {}", "(".repeat(n));
+        assert!(!nests_deeper_than_asked_first(&nested(NESTING_ASKED_FIRST)));
+        assert!(nests_deeper_than_asked_first(&nested(
+            NESTING_ASKED_FIRST + 1
+        )));
+        let quoted = format!("SELECT '{}'", "(".repeat(2 * NESTING_ASKED_FIRST));
+        assert!(!nests_deeper_than_asked_first(&quoted));
+        // AND and OR count a quarter; the operands between them start anew.
+        let ands = format!("SELECT 1 WHERE {}", vec!["a = 1"; 101].join(" AND "));
+        assert_eq!(chain_bound(&ands), 26);
+        // BETWEEN's AND is not one of them.
+        assert_eq!(chain_bound("SELECT a+a BETWEEN 1 AND 2+2+2"), 4);
         assert_eq!(chain_bound("SELECT (1+1)+(1+1)"), 3);
         assert_eq!(chain_bound("SELECT 1 UNION SELECT 1, 2 UNION SELECT 3"), 2);
         assert_eq!(

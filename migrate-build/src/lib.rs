@@ -27,6 +27,6 @@ pub mod split;
 pub mod syntax;
 
 pub use builder::{Builder, Output, compile};
-pub use depth::MAX_CHAIN;
+pub use depth::{AND_OR_PER_LINK, MAX_CHAIN};
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::Error;

@@ -4,16 +4,22 @@
 //! spliced from other inputs, hostile characters and tokens inserted), fed
 //! to `split_statements`, the fold, `describe` and `discover`, each on a
 //! thread of 8 MiB as rustc gives a proc macro. It fails on a panic (a stack
-//! overflow aborts the test binary, which fails it too), naming the target,
-//! the seed and the input.
+//! overflow aborts the test binary, which fails it too) or on an input that
+//! takes longer than a bound, naming the target, the seed and the input.
+//!
+//! The bound is a safety net against a hang or a blow-up, not a speed
+//! check: 10 s of wall time per input (`MIGRATE_FUZZ_INPUT_SECONDS`), where
+//! a mutated corpus input takes milliseconds in a debug build, so a loaded
+//! machine cannot make it flake. Scaling is measured by instruction counts
+//! in `scripts/bench-hostile.sh`, and each report gives the slowest input.
 //!
 //! `MIGRATE_FUZZ_INPUTS` sets the inputs per target (default 300),
 //! `MIGRATE_FUZZ_SEED` the seed (default fixed, so CI is reproducible).
-//! Inputs are not timed: scaling is measured by `scripts/bench-hostile.sh`.
 
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use migrate_build::analyze::describe;
 use migrate_build::discover::discover;
@@ -22,6 +28,40 @@ use migrate_build::split::split_statements;
 use migrate_core::Schema;
 use migrate_test_support::fuzz::{Rng, mutate};
 use migrate_test_support::{TempDir, corpus_dir};
+
+/// The longest an input may take (see the module's doc).
+fn input_bound() -> Duration {
+    let seconds = std::env::var("MIGRATE_FUZZ_INPUT_SECONDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10.0);
+    Duration::from_secs_f64(seconds)
+}
+
+/// The slowest input of a target so far.
+#[derive(Default)]
+struct Slowest(Duration);
+
+impl Slowest {
+    /// Runs `work` as [`run_on_proc_macro_stack`] does, and also fails when
+    /// it takes longer than [`input_bound`].
+    fn run(&mut self, work: impl FnOnce() + Send) -> Option<String> {
+        let start = Instant::now();
+        let panic = run_on_proc_macro_stack(work);
+        let elapsed = start.elapsed();
+        self.0 = self.0.max(elapsed);
+        let bound = input_bound();
+        panic.or_else(|| {
+            (elapsed > bound).then(|| {
+                format!(
+                    "took {:.1} s, more than the bound of {:.1} s",
+                    elapsed.as_secs_f64(),
+                    bound.as_secs_f64()
+                )
+            })
+        })
+    }
+}
 
 /// Runs `work` on an 8 MiB thread; the panic's message if it panicked.
 fn run_on_proc_macro_stack(work: impl FnOnce() + Send) -> Option<String> {
@@ -103,11 +143,28 @@ fn corpus_queries() -> Vec<(Schema, Vec<String>)> {
         .collect()
 }
 
-/// Fails with every input that panicked.
-fn report(target: &str, seed: u64, n_inputs: usize, failures: Vec<(String, String)>) {
+/// An input as the report shows it: its first 500 characters, and its size.
+fn shown(input: &str) -> String {
+    let head: String = input.chars().take(500).collect();
+    if head.len() == input.len() {
+        format!("{input:?}")
+    } else {
+        format!("{head:?}... ({} bytes)", input.len())
+    }
+}
+
+/// Fails with every input that panicked or was too slow.
+fn report(
+    target: &str,
+    seed: u64,
+    n_inputs: usize,
+    slowest: &Slowest,
+    failures: Vec<(String, String)>,
+) {
     println!(
-        "{target}: {n_inputs} inputs, seed {seed}, {} panics",
-        failures.len()
+        "{target}: {n_inputs} inputs, seed {seed}, {} failures, slowest input {:.3} s",
+        failures.len(),
+        slowest.0.as_secs_f64()
     );
     if failures.is_empty() {
         return;
@@ -115,10 +172,10 @@ fn report(target: &str, seed: u64, n_inputs: usize, failures: Vec<(String, Strin
     let shown: Vec<String> = failures
         .iter()
         .take(5)
-        .map(|(input, panic)| format!("{panic}\n  on input {input:?}"))
+        .map(|(input, panic)| format!("{panic}\n  on input {}", shown(input)))
         .collect();
     panic!(
-        "{target}: {} of {n_inputs} inputs panicked (seed {seed}):\n{}",
+        "{target}: {} of {n_inputs} inputs panicked or were too slow (seed {seed}):\n{}",
         failures.len(),
         shown.join("\n")
     );
@@ -131,10 +188,11 @@ fn fuzz_split_and_fold() {
     let mut rng = Rng(seed);
     let mut split_failures = Vec::new();
     let mut fold_failures = Vec::new();
+    let (mut split_slowest, mut fold_slowest) = (Slowest::default(), Slowest::default());
     for _ in 0..n_inputs {
         let original = rng.pick(&migrations).clone();
         let input = mutate(&mut rng, &original, &migrations);
-        if let Some(panic) = run_on_proc_macro_stack(|| {
+        if let Some(panic) = split_slowest.run(|| {
             let statements = split_statements(&input);
             for statement in &statements {
                 assert!(input.get(statement.span.clone()).is_some());
@@ -142,7 +200,7 @@ fn fuzz_split_and_fold() {
         }) {
             split_failures.push((input.clone(), panic));
         }
-        if let Some(panic) = run_on_proc_macro_stack(|| {
+        if let Some(panic) = fold_slowest.run(|| {
             let folded = fold_sql(&input);
             for diagnostic in &folded.diagnostics {
                 diagnostic.render(&input);
@@ -151,8 +209,8 @@ fn fuzz_split_and_fold() {
             fold_failures.push((input, panic));
         }
     }
-    report("split", seed, n_inputs, split_failures);
-    report("fold", seed, n_inputs, fold_failures);
+    report("split", seed, n_inputs, &split_slowest, split_failures);
+    report("fold", seed, n_inputs, &fold_slowest, fold_failures);
 }
 
 #[test]
@@ -162,11 +220,12 @@ fn fuzz_describe() {
     let all_queries: Vec<String> = sets.iter().flat_map(|(_, q)| q.iter().cloned()).collect();
     let mut rng = Rng(seed ^ 0x5eed);
     let mut failures = Vec::new();
+    let mut slowest = Slowest::default();
     for _ in 0..n_inputs {
         let (schema, queries) = rng.pick(&sets);
         let original = rng.pick(queries).clone();
         let input = mutate(&mut rng, &original, &all_queries);
-        if let Some(panic) = run_on_proc_macro_stack(|| {
+        if let Some(panic) = slowest.run(|| {
             let diagnostics = match describe(schema, &input) {
                 Ok(described) => described.warnings,
                 Err(errors) => errors,
@@ -178,7 +237,7 @@ fn fuzz_describe() {
             failures.push((input, panic));
         }
     }
-    report("describe", seed, n_inputs, failures);
+    report("describe", seed, n_inputs, &slowest, failures);
 }
 
 /// File names of every layout, and near misses.
@@ -220,6 +279,7 @@ fn fuzz_discover() {
     let names: Vec<String> = NAMES.iter().map(|name| (*name).to_owned()).collect();
     let mut rng = Rng(seed ^ 0xd15c);
     let mut failures = Vec::new();
+    let mut slowest = Slowest::default();
     for _ in 0..n_inputs {
         let dir = TempDir::new();
         let mut written = Vec::new();
@@ -239,11 +299,11 @@ fn fuzz_discover() {
             written.push(name);
         }
         let path = dir.path().to_path_buf();
-        if let Some(panic) = run_on_proc_macro_stack(move || {
+        if let Some(panic) = slowest.run(move || {
             let _ = discover(&path, None);
         }) {
             failures.push((written.join(", "), panic));
         }
     }
-    report("discover", seed, n_inputs, failures);
+    report("discover", seed, n_inputs, &slowest, failures);
 }

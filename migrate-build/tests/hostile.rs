@@ -286,3 +286,60 @@ fn deeply_nested_do_blocks_are_read_up_to_postgresqls_limit() {
         assert_eq!(relation(&schema, "d").columns.len(), 1);
     }
 }
+
+/// PostgreSQL flattens `AND` and `OR` chains and takes them at any length
+/// (a CHECK or a view of 100,000 `AND`ed terms, a query of 100,000 `OR`s):
+/// so do the fold and `describe`, up to `MAX_CHAIN * AND_OR_PER_LINK`
+/// links, past the 16,000 of other operators. 20,000 here, to stay cheap;
+/// `scripts/bench-hostile.sh` runs 60,000, and 100,000 were
+/// followed once in a debug build.
+#[test]
+fn chains_of_20000_ands_and_ors_are_followed() {
+    let n = 20_000;
+    assert!(n > migrate_build::MAX_CHAIN);
+    for op in [" AND ", " OR "] {
+        let sql = format!("SELECT x FROM t WHERE {}", vec!["a = 1"; n].join(op));
+        assert_eq!(describe_errors(sql), Vec::<String>::new(), "{op}");
+    }
+    // The last operand is still checked.
+    let sql = format!(
+        "SELECT x FROM t WHERE {} AND y = 1",
+        vec!["a = 1"; n].join(" AND ")
+    );
+    assert_eq!(describe_errors(sql), ["column \"y\" does not exist"]);
+    let sql = format!(
+        "CREATE TABLE c (a int CHECK ({}));\nCREATE VIEW v AS SELECT a FROM c WHERE {};",
+        vec!["a > 1"; n].join(" AND "),
+        vec!["a > 1"; n].join(" OR ")
+    );
+    let (schema, messages) = fold_on_stack(sql);
+    assert_eq!(messages, Vec::<String>::new());
+    assert_eq!(relation(&schema, "c").constraints.len(), 1);
+    assert_eq!(relation(&schema, "v").columns[0].name, "a");
+}
+
+/// Past `MAX_CHAIN * AND_OR_PER_LINK` links of `AND`, migrate says it
+/// cannot follow the statement (a documented limit: PostgreSQL takes it).
+#[test]
+fn a_chain_of_ands_past_its_limit_is_a_diagnostic() {
+    let n = migrate_build::MAX_CHAIN * migrate_build::AND_OR_PER_LINK + 11;
+    let sql = format!("SELECT x FROM t WHERE {}", vec!["a"; n].join(" AND "));
+    let errors = describe_errors(sql);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("migrate cannot follow this statement"),
+        "{errors:?}"
+    );
+}
+
+/// sqlparser's look-ahead for a subquery is quadratic in a run of `(`:
+/// PostgreSQL's grammar, asked first past 1,000 nested parentheses,
+/// refuses such a run in its own words, as the fold does.
+#[test]
+fn a_run_of_parentheses_is_postgresqls_error() {
+    let sql = format!("INSERT INTO t {}", "(".repeat(8_000));
+    let errors = describe_errors(sql.clone());
+    let (_, messages) = fold_on_stack(sql);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors, messages);
+}

@@ -2,14 +2,17 @@
 //! mutated by the seeded fuzzer, checked against labrinth's migrations by
 //! the binary, in batches of files. Every run must end with an answer
 //! (exit 0 for clean files, 1 for problems), never a panic (101) or a
-//! signal (a stack overflow aborts). Also a FIFO and a link to `/dev/zero`
-//! given as files: refused, not read.
+//! signal (a stack overflow aborts), nor a batch slower than a bound: 10 s
+//! per input of it (`MIGRATE_FUZZ_INPUT_SECONDS`, a safety net against a
+//! hang, as in `migrate-build/tests/fuzz.rs`). Also a FIFO and a link to
+//! `/dev/zero` given as files: refused, not read.
 //!
 //! `MIGRATE_FUZZ_INPUTS` (default 300) and `MIGRATE_FUZZ_SEED` as in
 //! `migrate-build/tests/fuzz.rs`.
 
 use std::fs;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use migrate_test_support::fuzz::{Rng, mutate};
 use migrate_test_support::{TempDir, corpus_dir};
@@ -58,6 +61,11 @@ fn fuzz_check_on_files() {
     let mut rng = Rng(seed);
     let mut failures = Vec::new();
     let batch = 50;
+    let per_input: f64 = std::env::var("MIGRATE_FUZZ_INPUT_SECONDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10.0);
+    let mut slowest = Duration::ZERO;
     for first in (0..n_inputs).step_by(batch) {
         let mut files = Vec::new();
         for index in first..(first + batch).min(n_inputs) {
@@ -67,7 +75,19 @@ fn fuzz_check_on_files() {
             fs::write(dir.path().join(&name), &mutant).expect("write a query file");
             files.push(name);
         }
+        let start = Instant::now();
         let output = check(&dir, &files);
+        let elapsed = start.elapsed();
+        slowest = slowest.max(elapsed);
+        let bound = Duration::from_secs_f64(per_input * files.len() as f64);
+        if elapsed > bound {
+            failures.push(format!(
+                "files {first}..{}: took {:.1} s, more than the bound of {:.1} s",
+                first + files.len(),
+                elapsed.as_secs_f64(),
+                bound.as_secs_f64()
+            ));
+        }
         if !matches!(output.status.code(), Some(0 | 1)) {
             failures.push(format!(
                 "files {first}..{}: {:?}\n{}",
@@ -78,8 +98,9 @@ fn fuzz_check_on_files() {
         }
     }
     println!(
-        "check: {n_inputs} inputs in batches of {batch}, seed {seed}, {} failed runs",
-        failures.len()
+        "check: {n_inputs} inputs in batches of {batch}, seed {seed}, {} failed runs, slowest batch {:.3} s",
+        failures.len(),
+        slowest.as_secs_f64()
     );
     assert!(failures.is_empty(), "seed {seed}:\n{}", failures.join("\n"));
 }

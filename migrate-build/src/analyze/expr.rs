@@ -1265,6 +1265,9 @@ impl Analyzer<'_> {
         right: &Expr,
         span: std::ops::Range<usize>,
     ) -> Typed {
+        if matches!(op, BinaryOperator::And | BinaryOperator::Or) {
+            return self.bool_chain(left, op, right, span);
+        }
         // (a, b) = ($1, $2), ROW(a, b) < ROW(c, d): compared member by
         // member; (a, b) = (SELECT x, y ...) against the subquery's columns.
         if row_items(left).is_some()
@@ -1283,25 +1286,57 @@ impl Analyzer<'_> {
         }
         let left = self.expr(left);
         let right = self.expr(right);
-        match op {
-            BinaryOperator::And | BinaryOperator::Or => {
-                let clause = if *op == BinaryOperator::And {
-                    "AND"
-                } else {
-                    "OR"
-                };
-                self.coerce_condition(&left, clause);
-                self.coerce_condition(&right, clause);
-                Typed::new(Ty::known("bool"), left.nullable || right.nullable, span)
-            }
-            _ => match self
-                .joined_operator(&left, &right)
-                .or_else(|| super::operators::operator_name(op))
-            {
-                Some(name) => self.operator(&name, &left, &right, span),
-                None => Typed::new(Ty::Error, true, span),
-            },
+        match self
+            .joined_operator(&left, &right)
+            .or_else(|| super::operators::operator_name(op))
+        {
+            Some(name) => self.operator(&name, &left, &right, span),
+            None => Typed::new(Ty::Error, true, span),
         }
+    }
+
+    /// `a AND b AND ...` (or `OR`): PostgreSQL flattens such a chain and
+    /// takes it at any length, so its operands are walked in a loop, not
+    /// by one recursion per link. Diagnostics come in the order the
+    /// recursion gave: the first two operands typed, then checked, then
+    /// each further operand typed and checked.
+    fn bool_chain(
+        &mut self,
+        left: &Expr,
+        op: &BinaryOperator,
+        right: &Expr,
+        span: std::ops::Range<usize>,
+    ) -> Typed {
+        let clause = if *op == BinaryOperator::And {
+            "AND"
+        } else {
+            "OR"
+        };
+        // The operands right to left, down the chain's left spine.
+        let mut operands = vec![right];
+        let mut first = left;
+        while let Expr::BinaryOp {
+            left: inner_left,
+            op: inner_op,
+            right: inner_right,
+        } = first
+            && inner_op == op
+        {
+            operands.push(inner_right);
+            first = inner_left;
+        }
+        let second = operands.pop().unwrap_or(right);
+        let first = self.expr(first);
+        let second = self.expr(second);
+        self.coerce_condition(&first, clause);
+        self.coerce_condition(&second, clause);
+        let mut nullable = first.nullable || second.nullable;
+        for operand in operands.into_iter().rev() {
+            let typed = self.expr(operand);
+            self.coerce_condition(&typed, clause);
+            nullable |= typed.nullable;
+        }
+        Typed::new(Ty::known("bool"), nullable, span)
     }
 
     /// The operator written between two operands where sqlparser read a

@@ -174,6 +174,17 @@ pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>
         };
         return Err(vec![diagnostic]);
     }
+    // sqlparser is quadratic in a run of `(`: PostgreSQL's parser, linear,
+    // refuses the statement first when it refuses it (see `depth.rs`).
+    if crate::depth::nests_deeper_than_asked_first(sql)
+        && let Some(syntax) = crate::syntax::check(sql).into_iter().next()
+    {
+        let diagnostic = Diagnostic::error(syntax.message, syntax.span);
+        return Err(vec![match syntax.help {
+            Some(help) => diagnostic.with_help(help),
+            None => diagnostic,
+        }]);
+    }
     crate::depth::on_large_stack(|| describe_on_this_stack(schema, sql))
 }
 

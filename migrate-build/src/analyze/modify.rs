@@ -409,7 +409,7 @@ impl Analyzer<'_> {
                     .star
                     .push(super::scope::StarColumn::Entry(entry_index, column_index));
             }
-            level.entries.push(RangeEntry {
+            level.push_entry(RangeEntry {
                 hidden_name: (refname != name.name).then(|| name.name.clone()),
                 refname: Some(refname),
                 schema: Some(name.schema.clone()),
@@ -507,7 +507,7 @@ impl Analyzer<'_> {
                     })
                     .collect();
                 if let Some(level) = self.levels.last_mut() {
-                    level.entries.push(RangeEntry {
+                    level.push_entry(RangeEntry {
                         refname: Some("excluded".to_owned()),
                         schema: None,
                         relation: None,
@@ -523,7 +523,7 @@ impl Analyzer<'_> {
                     self.coerce_condition(&typed, "WHERE");
                 }
                 if let Some(level) = self.levels.last_mut() {
-                    level.entries.pop();
+                    level.pop_entry();
                 }
             }
         }

@@ -971,10 +971,12 @@ impl Analyzer<'_> {
                 join_operator,
             } = join;
             let first_right = self.levels.last().map_or(0, |l| l.entries.len());
-            let left_entries: Vec<usize> = (item_start..first_right).collect();
+            // Ranges, not lists: a list of the left side's entries at every
+            // join of a chain was quadratic.
+            let left_entries = item_start..first_right;
             let right_star = self.table_factor(relation);
             let after_right = self.levels.last().map_or(0, |l| l.entries.len());
-            let right_entries: Vec<usize> = (first_right..after_right).collect();
+            let right_entries = first_right..after_right;
             let (kind, constraint) = match join_operator {
                 JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinKind::Inner, Some(c)),
                 JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::Left, Some(c)),
@@ -1014,11 +1016,11 @@ impl Analyzer<'_> {
             }
             match kind {
                 JoinKind::Inner => {}
-                JoinKind::Left => self.make_nullable(&right_entries),
-                JoinKind::Right => self.make_nullable(&left_entries),
+                JoinKind::Left => self.make_nullable(right_entries),
+                JoinKind::Right => self.make_nullable(left_entries),
                 JoinKind::Full => {
-                    self.make_nullable(&left_entries);
-                    self.make_nullable(&right_entries);
+                    self.make_nullable(left_entries);
+                    self.make_nullable(right_entries);
                 }
             }
             let level = self.levels.last();
@@ -1216,9 +1218,9 @@ impl Analyzer<'_> {
         star
     }
 
-    fn make_nullable(&mut self, entries: &[usize]) {
+    fn make_nullable(&mut self, entries: std::ops::Range<usize>) {
         if let Some(level) = self.levels.last_mut() {
-            for &e in entries {
+            for e in entries {
                 if !level.nulled.iter().any(|(entry, _)| *entry == e) {
                     let before = level.entries[e]
                         .columns
@@ -1451,7 +1453,7 @@ impl Analyzer<'_> {
             })
             .collect();
         if let Some(level) = self.levels.last_mut() {
-            level.entries.push(RangeEntry {
+            level.push_entry(RangeEntry {
                 refname: alias.map(|a| fold_ident(&a.name)),
                 schema: None,
                 relation: None,
@@ -1465,7 +1467,7 @@ impl Analyzer<'_> {
 
     pub(crate) fn push_opaque(&mut self, alias: Option<&TableAlias>) {
         if let Some(level) = self.levels.last_mut() {
-            level.entries.push(RangeEntry {
+            level.push_entry(RangeEntry {
                 refname: alias.map(|a| fold_ident(&a.name)),
                 schema: None,
                 relation: None,
@@ -1559,7 +1561,7 @@ impl Analyzer<'_> {
             }
         }
         if let Some(level) = self.levels.last_mut() {
-            level.entries.push(RangeEntry {
+            level.push_entry(RangeEntry {
                 refname: Some(alias.map_or(table_name.clone(), |a| fold_ident(&a.name))),
                 schema: Some(name.schema.clone()),
                 relation: Some(name.clone()),

@@ -1,6 +1,8 @@
 //! Name resolution: the relations a query block sees in its FROM clause,
 //! the blocks around it (for correlated subqueries), and the CTEs in force.
 
+use std::collections::HashMap;
+
 use migrate_core::{Name, SqlType};
 
 use super::ColumnUse;
@@ -70,7 +72,12 @@ pub(crate) enum StarColumn {
 /// The FROM namespace of one query block.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Level {
+    /// Added through [`Level::push_entry`] only, which keeps `by_refname`.
     pub entries: Vec<RangeEntry>,
+    /// The entries by `refname`, in order: a qualified reference is found
+    /// without scanning every entry (a scan per reference made a chain of
+    /// joins quadratic).
+    by_refname: HashMap<String, Vec<usize>>,
     pub merged: Vec<MergedColumn>,
     /// What `*` expands to.
     pub star: Vec<StarColumn>,
@@ -104,6 +111,32 @@ pub(crate) enum Lookup {
 }
 
 impl Level {
+    /// Adds a FROM item; its index.
+    pub(crate) fn push_entry(&mut self, entry: RangeEntry) -> usize {
+        let index = self.entries.len();
+        if let Some(refname) = &entry.refname {
+            self.by_refname
+                .entry(refname.clone())
+                .or_default()
+                .push(index);
+        }
+        self.entries.push(entry);
+        index
+    }
+
+    /// Removes the last FROM item added.
+    pub(crate) fn pop_entry(&mut self) {
+        let index = self.entries.len().wrapping_sub(1);
+        if let Some(RangeEntry {
+            refname: Some(refname),
+            ..
+        }) = self.entries.pop()
+            && let Some(indexes) = self.by_refname.get_mut(&refname)
+        {
+            indexes.retain(|&i| i != index);
+        }
+    }
+
     /// Unqualified `name` in this level.
     pub(crate) fn lookup(&self, name: &str) -> Lookup {
         let mut found: Vec<Resolved> = Vec::new();
@@ -146,9 +179,9 @@ impl Level {
 
     /// The entry called `table` (optionally in `schema`).
     pub(crate) fn entry(&self, schema: Option<&str>, table: &str) -> Option<usize> {
-        self.entries.iter().position(|entry| {
+        self.by_refname.get(table)?.iter().copied().find(|&index| {
+            let entry = &self.entries[index];
             entry.visible
-                && entry.refname.as_deref() == Some(table)
                 && match schema {
                     None => true,
                     Some(schema) => entry.schema.as_deref() == Some(schema),

@@ -140,6 +140,14 @@ pub struct Folder {
     /// The table CREATE TABLE is building, which its own foreign keys may
     /// reference before it is in the schema.
     pub(crate) creating: Option<Name>,
+    /// The constraint names of the schema, as (schema, name), when known:
+    /// built when a generated name is chosen, kept across plain `CREATE
+    /// TABLE`s (which only add constraints, each through `add_constraint`,
+    /// which records it), dropped by every other statement. Scanning every
+    /// relation for each generated name made a migration of many tables
+    /// with keys quadratic.
+    pub(crate) constraint_names:
+        std::cell::RefCell<Option<std::collections::HashSet<(String, String)>>>,
 }
 
 /// A call of a DDL-running function whose effect the fold cannot know:
@@ -189,6 +197,7 @@ impl Folder {
             current_path: String::new(),
             current_up: (String::new(), 0, 0),
             creating: None,
+            constraint_names: std::cell::RefCell::new(None),
         }
     }
 
@@ -253,6 +262,7 @@ impl Folder {
                 .push(syntax_diagnostic(error, migration.up_offset));
         }
         self.drop_temporary_tables();
+        self.constraint_names.take();
         let mut diagnostics = std::mem::take(&mut self.diagnostics);
         for diagnostic in &mut diagnostics {
             diagnostic.file = Some(migration.path.clone().into());
@@ -285,22 +295,25 @@ impl Folder {
     }
 
     fn drop_temporary_tables(&mut self) {
-        let temporary: Vec<Name> = self
-            .schema
-            .relations
-            .keys()
-            .filter(|name| name.schema == TEMP_SCHEMA)
-            .cloned()
-            .collect();
-        for name in temporary {
+        /// The keys of `map` in the temporary schema, found by range: a
+        /// walk of every key after each migration made many migrations
+        /// quadratic.
+        fn temporary<V>(map: &std::collections::BTreeMap<Name, V>) -> Vec<Name> {
+            map.range(Name::new(TEMP_SCHEMA, "")..)
+                .map(|(name, _)| name)
+                .take_while(|name| name.schema == TEMP_SCHEMA)
+                .cloned()
+                .collect()
+        }
+        for name in temporary(&self.schema.relations) {
             self.drop_relation_cascade(&name);
         }
-        self.schema
-            .indexes
-            .retain(|name, _| name.schema != TEMP_SCHEMA);
-        self.schema
-            .sequences
-            .retain(|name, _| name.schema != TEMP_SCHEMA);
+        for name in temporary(&self.schema.indexes) {
+            self.schema.indexes.remove(&name);
+        }
+        for name in temporary(&self.schema.sequences) {
+            self.schema.sequences.remove(&name);
+        }
     }
 
     /// The schema folded so far.
@@ -338,10 +351,21 @@ impl Folder {
             ));
             return;
         }
-        match Parser::parse_sql(&PostgreSqlDialect {}, stmt.text) {
+        let parsed = Parser::parse_sql(&PostgreSqlDialect {}, stmt.text);
+        // Only a plain CREATE TABLE that folds cleanly keeps the constraint
+        // names known (see `constraint_names`); whatever else a statement
+        // does, they are read again after it.
+        let keeps_names = parsed
+            .as_ref()
+            .is_ok_and(|parsed| parsed.iter().all(only_adds_constraints));
+        if !keeps_names {
+            self.constraint_names.take();
+        }
+        match parsed {
             Ok(parsed) => {
                 for statement in &parsed {
                     if let Err(error) = self.apply_statement(stmt, statement) {
+                        self.constraint_names.take();
                         self.diagnostics.push(error);
                     }
                 }
@@ -352,6 +376,10 @@ impl Folder {
                     self.diagnostics.push(error);
                 }
             }
+        }
+        if !keeps_names {
+            // A DO block may have rolled back names recorded inside it.
+            self.constraint_names.take();
         }
     }
 
@@ -495,11 +523,28 @@ impl Folder {
     /// Whether a constraint of that name exists anywhere in `schema`
     /// (PostgreSQL picks generated constraint names unique per schema).
     pub(crate) fn constraint_name_taken(&self, schema: &str, name: &str) -> bool {
-        self.schema
-            .relations
-            .range(Name::new(schema, "")..)
-            .take_while(|(key, _)| key.schema == schema)
-            .any(|(_, relation)| relation.constraints.iter().any(|c| c.name == name))
+        let mut names = self.constraint_names.borrow_mut();
+        let names = names.get_or_insert_with(|| {
+            self.schema
+                .relations
+                .iter()
+                .flat_map(|(key, relation)| {
+                    relation
+                        .constraints
+                        .iter()
+                        .map(|constraint| (key.schema.clone(), constraint.name.clone()))
+                })
+                .collect()
+        });
+        names.contains(&(schema.to_owned(), name.to_owned()))
+    }
+
+    /// Records a constraint added to a relation of `schema`, for
+    /// [`Folder::constraint_name_taken`].
+    pub(crate) fn note_constraint_name(&self, schema: &str, name: &str) {
+        if let Some(names) = self.constraint_names.borrow_mut().as_mut() {
+            names.insert((schema.to_owned(), name.to_owned()));
+        }
     }
 
     /// Folds one parsed statement.
@@ -637,6 +682,22 @@ impl Folder {
                 Ok(())
             }
         }
+    }
+}
+
+/// Whether `statement` can change the schema's constraints only by adding
+/// them to a new table through `add_constraint`: a CREATE TABLE of columns
+/// and constraints, without a parent, a source or a query to copy from.
+fn only_adds_constraints(statement: &Statement) -> bool {
+    match statement {
+        Statement::CreateTable(create) => {
+            create.like.is_none()
+                && create.inherits.as_ref().is_none_or(Vec::is_empty)
+                && create.partition_of.is_none()
+                && create.query.is_none()
+                && create.clone.is_none()
+        }
+        _ => false,
     }
 }
 

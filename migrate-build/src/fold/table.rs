@@ -797,12 +797,15 @@ impl Folder {
                     ConstraintKind::PrimaryKey { .. } | ConstraintKind::Unique { .. }
                 ) && matches_key(constraint.kind.columns())
             });
-            let unique_index = self.schema.indexes.values().any(|index| {
-                index.table == *references
-                    && index.unique
-                    && index.predicate.is_none()
-                    && matches_key(&index.keys)
-            });
+            // Only when no constraint matches: a scan of every index for
+            // each foreign key made many tables with keys quadratic.
+            let unique_index = !unique_constraint
+                && self.schema.indexes.values().any(|index| {
+                    index.table == *references
+                        && index.unique
+                        && index.predicate.is_none()
+                        && matches_key(&index.keys)
+                });
             if !unique_constraint && !unique_index {
                 return Err(stmt.error(
                     span,
@@ -919,6 +922,7 @@ impl Folder {
                 index.constraint = Some(name.clone());
             }
         }
+        self.note_constraint_name(&table.schema, &name);
         let relation = self
             .schema
             .relations
