@@ -474,3 +474,47 @@ pub use sync::RowIter;
 mod nonblocking;
 #[cfg(feature = "tokio")]
 pub use nonblocking::RowStream;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sql<'a>(types: &'static str, args: Vec<Arg<'a>>) -> Sql<'a> {
+        Sql::new("SELECT", types, args, Location::caller())
+    }
+
+    #[test]
+    fn built_in_types_are_found_by_typname() {
+        assert_eq!(builtin_type("int8"), Some(Type::INT8));
+        assert_eq!(builtin_type("_text"), Some(Type::TEXT_ARRAY));
+        assert_eq!(builtin_type("timestamptz"), Some(Type::TIMESTAMPTZ));
+        assert_eq!(builtin_type("jsonb"), Some(Type::JSONB));
+        assert_eq!(builtin_type("mood"), None);
+        assert_eq!(builtin_type("?"), None);
+    }
+
+    #[test]
+    fn arguments_go_typed_only_when_every_type_is_built_in() {
+        let (id, name) = (7_i64, "x".to_owned());
+        let types = |sql: &Sql<'_>| {
+            sql.typed()
+                .map(|typed| typed.into_iter().map(|(_, ty)| ty).collect::<Vec<_>>())
+        };
+        assert_eq!(types(&sql("", vec![])), Some(vec![]));
+        assert_eq!(
+            types(&sql("int8 text", vec![Arg::new(&id), Arg::new(&name)])),
+            Some(vec![Type::INT8, Type::TEXT])
+        );
+        assert_eq!(
+            types(&sql("int8 ?", vec![Arg::new(&id), Arg::new(&name)])),
+            None
+        );
+        // A count that does not match is never sent typed.
+        assert_eq!(
+            types(&sql("int8", vec![Arg::new(&id), Arg::new(&name)])),
+            None
+        );
+        assert_eq!(types(&sql("int8 text", vec![Arg::new(&id)])), None);
+        assert!(sql("int8 ?", vec![]).prepare_types().is_empty());
+    }
+}

@@ -192,6 +192,10 @@ macro_rules! cached {
 
 impl private::Sealed for Cached<tokio_postgres::Client> {}
 
+#[allow(
+    clippy::manual_async_fn,
+    reason = "the trait's futures are `Send`, which an `async fn` would not say"
+)]
 impl AsyncClient for Cached<tokio_postgres::Client> {
     fn rows<'a>(
         &'a self,
@@ -354,7 +358,7 @@ fn source<'e, C: AsyncClient>(client: &'e C, sql: Sql<'e>) -> Source<'e> {
     }
 }
 
-impl<'e, C: AsyncClient> private::Sealed for &'e C {}
+impl<C: AsyncClient> private::Sealed for &C {}
 
 impl<'e, C: AsyncClient> Executor<'e> for &'e C {
     type Output<T: Send + 'e> = BoxFuture<'e, Result<T, Error>>;

@@ -218,10 +218,7 @@ impl SyncClient for Cached<postgres::Client> {
     fn iter(&mut self, sql: &Sql<'_>) -> Result<postgres::RowIter<'_>, Error> {
         // The first call's rows borrow the client: prepare (and check the
         // plan with a Bind) through the map before borrowing it for good.
-        let statement = match self.statement(sql) {
-            Ok(statement) => statement,
-            Err(error) => return Err(error),
-        };
+        let statement = self.statement(sql)?;
         self.client.query_raw(&statement, sql.args.iter())
     }
 }
@@ -286,7 +283,7 @@ fn source<'e, C: SyncClient>(client: &'e mut C, sql: &Sql<'_>) -> Source<'e> {
     }
 }
 
-impl<'e, C: SyncClient> private::Sealed for &'e mut C {}
+impl<C: SyncClient> private::Sealed for &mut C {}
 
 impl<'e, C: SyncClient> Executor<'e> for &'e mut C {
     type Output<T: Send + 'e> = Result<T, Error>;

@@ -11,11 +11,13 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
-/// What a subscriber saw: each span as `name field=value ...`, each event's
-/// message.
+/// A span's name (as the field `name`) and fields, in the order recorded.
+type SpanFields = Vec<(String, String)>;
+
+/// What a subscriber saw: each span's fields, each event's message.
 #[derive(Clone, Default)]
 struct Seen {
-    spans: Arc<Mutex<Vec<Vec<(String, String)>>>>,
+    spans: Arc<Mutex<Vec<SpanFields>>>,
     events: Arc<Mutex<Vec<String>>>,
 }
 
