@@ -343,3 +343,25 @@ fn a_run_of_parentheses_is_postgresqls_error() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors, messages);
 }
+
+/// The fold reads an ALTER TABLE that sqlparser refuses one action at a
+/// time, the other actions blanked out. Blanking a quoted name with
+/// multi-byte characters once shortened the text, and the next action's
+/// offsets then ran past its end (a panic found by the fuzz harness).
+#[test]
+fn blanking_multi_byte_names_keeps_offsets() {
+    let sql = "CREATE TABLE \"Tenant\" (id int, CONSTRAINT c UNIQUE (id) DEFERRABLE);\n\
+        ALTER TABLE \"Tenant\" ADD COLUMN \"ñandú_größe\" int, \
+        ALTER CONSTRAINT c NOT DEFERRABLE, ADD COLUMN \"résumé\" text, ADD COLUMN b int;\n\
+        ALTER TABLE \"Tenant\" ADD COLUMN z int;\n";
+    let diagnostics = fold_and_render(sql);
+    assert!(errors(&diagnostics).is_empty(), "{diagnostics:#?}");
+    let folded = fold_sql(sql);
+    let columns: Vec<&str> = folded
+        .schema
+        .relations
+        .values()
+        .flat_map(|relation| relation.columns.iter().map(|column| column.name.as_str()))
+        .collect();
+    assert_eq!(columns, ["id", "ñandú_größe", "résumé", "b", "z"]);
+}

@@ -730,10 +730,21 @@ impl Folder {
     fn blanked(&self, stmt: &Stmt, tokens: &Tokens, indexes: &[usize]) -> String {
         let mut blanked = stmt.text.to_owned();
         for index in indexes {
-            if let Some(range) = self.token_range(stmt, tokens, *index) {
-                let spaces: String = blanked[range.clone()]
+            // A space per byte, so that the text keeps its length and the
+            // next token's offsets still fall where they did.
+            if let Some(range) = self.token_range(stmt, tokens, *index)
+                && let Some(token) = blanked.get(range.clone())
+            {
+                let spaces: String = token
                     .chars()
-                    .map(|c| if c == '\n' { '\n' } else { ' ' })
+                    .flat_map(|c| {
+                        let (blank, n) = if c == '\n' {
+                            ('\n', 1)
+                        } else {
+                            (' ', c.len_utf8())
+                        };
+                        std::iter::repeat_n(blank, n)
+                    })
                     .collect();
                 blanked.replace_range(range, &spaces);
             }
