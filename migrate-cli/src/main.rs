@@ -52,7 +52,7 @@ use clap::{Parser, Subcommand};
 pub use failure::Failure;
 
 /// The exit codes, shown by `--help` of the command and of each subcommand.
-const EXIT_STATUS: &str = "Exit status: 0 when all is well; 1 for findings (drift, differences with --exit-code, errors in checked SQL or in the migrations, lint findings at the deny level, pending, running, failed, edited or missing migrations, steps that cannot be rolled back) or failed work; 2 for usage and setup errors (a bad argument, no migrations directory or an empty one, an unreadable file, a bad URL, a database that cannot be reached); 130 or 143 when interrupted by SIGINT or SIGTERM. No command prints a password.";
+const EXIT_STATUS: &str = "Exit status: 0 when all is well; 1 for findings (drift, differences with --exit-code, errors in checked SQL or in the migrations, lint findings at the deny level, pending, running, failed, edited or missing migrations, steps that cannot be rolled back, a sqlx cache that differs under sqlx-prepare --check) or failed work; 2 for usage and setup errors (a bad argument, no migrations directory or an empty one, an unreadable file, a bad URL, a database that cannot be reached); 130 or 143 when interrupted by SIGINT or SIGTERM. No command prints a password.";
 
 /// Schema drift as a compile error: work with a project's migrations.
 ///

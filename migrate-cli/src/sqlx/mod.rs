@@ -65,7 +65,9 @@ pub struct Args {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Nullability {
+    /// What the migrations prove (an `Option` goes away where sqlx cannot tell).
     Migrate,
+    /// sqlx's own rule: table columns by NOT NULL, outer joins, else unknown.
     Sqlx,
 }
 

@@ -158,9 +158,16 @@ fn sqlx_imports(tokens: TokenStream) -> BTreeSet<String> {
                 }
                 let mut names = Vec::new();
                 flatten(path, &mut names);
-                let first = names.iter().find(|name| name.as_str() != ":");
-                if first.is_some_and(|name| name == "sqlx") {
-                    imports.extend(names.into_iter().filter(|name| name != ":"));
+                names.retain(|name| name != ":");
+                match names.as_slice() {
+                    // `use sqlx::*;` brings the macros; `use sqlx::postgres::*;` does not.
+                    [sqlx, glob] if sqlx == "sqlx" && glob == "*" => {
+                        imports.insert("*".to_owned());
+                    }
+                    [sqlx, rest @ ..] if sqlx == "sqlx" => {
+                        imports.extend(rest.iter().filter(|name| *name != "*").cloned());
+                    }
+                    _ => {}
                 }
             }
             TokenTree::Group(group) => imports.extend(sqlx_imports(group.stream())),
@@ -342,4 +349,67 @@ fn verbatim_opening(literal: &LitStr) -> Option<usize> {
     let closing = format!("\"{hashes}");
     let inner = text.get(quote + 1..)?.strip_suffix(closing.as_str())?;
     (inner == literal.value()).then_some(quote + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(source: &str) -> Scan {
+        let mut scan = Scan::default();
+        scan_source(Path::new("src/lib.rs"), source, Path::new("."), &mut scan);
+        scan
+    }
+
+    #[test]
+    fn reads_the_forms_sqlx_reads() {
+        let found = scan(
+            r###"use sqlx::postgres::*;
+fn f() {
+    query!("SELECT 0");
+    sqlx::query_as!(Row, "SELECT " + "2", x);
+    ::sqlx::query_scalar!(r#"SELECT "3""#);
+    migrate::query!("SELECT 4");
+    let _ = vec![sqlx::query_unchecked!("SELECT\n5", a, b)];
+    sqlx::query!(SQL);
+}
+"###,
+        );
+        let calls: Vec<(usize, usize, &str)> = found
+            .calls
+            .iter()
+            .map(|call| (call.line, call.column, call.sql.as_str()))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                (4, 26, "SELECT 2"),
+                (5, 27, "SELECT \"3\""),
+                (7, 41, "SELECT\n5"),
+            ]
+        );
+        // Verbatim literals map SQL positions to the file; `+` and escapes do not.
+        let openings: Vec<Option<usize>> = found
+            .calls
+            .iter()
+            .map(|call| match call.origin {
+                Origin::Literal { opening } => opening,
+                Origin::File(_) => None,
+            })
+            .collect();
+        assert_eq!(openings, [None, Some(3), None]);
+        assert_eq!(found.skipped.len(), 1);
+        assert_eq!(found.skipped[0].line, 8);
+    }
+
+    #[test]
+    fn imported_names_count_only_from_sqlx() {
+        let found =
+            scan("use sqlx::{query_scalar, Row};\nfn f() { query_scalar!(\"SELECT 1\"); }\n");
+        assert_eq!(found.calls.len(), 1);
+        let found = scan("use sqlx::*;\nfn f() { query!(\"SELECT 1\"); }\n");
+        assert_eq!(found.calls.len(), 1);
+        let found = scan("use other::query;\nfn f() { query!(\"SELECT 1\"); }\n");
+        assert!(found.calls.is_empty());
+    }
 }
