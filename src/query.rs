@@ -761,8 +761,11 @@ pub trait AttributeField<F> {
 
 impl<T> AttributeField<T> for T {}
 impl<T> AttributeField<Option<T>> for T {}
-/// An array attribute may hold NULL elements: a field may say so.
+/// An array attribute may hold NULL elements: a field may say so. (Not
+/// offered as a fix for another field type: the note says what fits.)
+#[diagnostic::do_not_recommend]
 impl<T> AttributeField<Vec<Option<T>>> for Vec<T> {}
+#[diagnostic::do_not_recommend]
 impl<T> AttributeField<Option<Vec<Option<T>>>> for Vec<T> {}
 
 type BoxError = Box<dyn std::error::Error + Sync + Send>;
