@@ -16,10 +16,9 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use migrate_test_support::{TempDir, corpus_dir};
+use migrate_test_support::{TempDir, corpus_dir, sqlx_cache};
 use serde_json::Value;
 
 use common::{expect_code, stdout};
@@ -83,22 +82,13 @@ fn udt_name(ty: &Value) -> String {
 }
 
 fn cache_of(set: &str) -> Vec<Entry> {
-    let dir = corpus_dir().join(set).join("sqlx-cache");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(path).expect("a cache file");
-            let json: Value = serde_json::from_str(&text).expect("a cache file's JSON");
+    sqlx_cache(set)
+        .into_iter()
+        .map(|(file, json)| {
             let describe = &json["describe"];
             let nullable = describe["nullable"].as_array().cloned().unwrap_or_default();
             Entry {
-                file: path.file_name().unwrap().to_string_lossy().into_owned(),
+                file,
                 query: json["query"].as_str().expect("the query").to_owned(),
                 params: describe["parameters"]["Left"]
                     .as_array()

@@ -32,6 +32,29 @@ pub fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus")
 }
 
+/// A corpus set's sqlx offline cache (`sqlx-cache/*.json`), sorted by file
+/// name: each file's name and its parsed JSON.
+pub fn sqlx_cache(set: &str) -> Vec<(String, serde_json::Value)> {
+    let dir = corpus_dir().join(set).join("sqlx-cache");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path| {
+            let text = fs::read_to_string(path)
+                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            let json = serde_json::from_str(&text)
+                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            let name = path.file_name().expect("a file name").to_string_lossy();
+            (name.into_owned(), json)
+        })
+        .collect()
+}
+
 /// The project root (the workspace).
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

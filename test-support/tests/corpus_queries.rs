@@ -34,10 +34,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use migrate_test_support::{corpus_dir, project_root};
+use migrate_test_support::{corpus_dir, project_root, sqlx_cache};
 use serde_json::Value;
 
 /// The sets with a `sqlx-cache/`, and how many queries each holds.
@@ -66,22 +66,13 @@ struct Entry {
 }
 
 fn cache_of(set: &str) -> Vec<Entry> {
-    let dir = corpus_dir().join(set).join("sqlx-cache");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(path).expect("a cache file");
-            let json: Value = serde_json::from_str(&text).expect("a cache file's JSON");
+    sqlx_cache(set)
+        .into_iter()
+        .map(|(file, json)| {
             let describe = &json["describe"];
             let nullable = describe["nullable"].as_array().cloned().unwrap_or_default();
             Entry {
-                file: path.file_name().unwrap().to_string_lossy().into_owned(),
+                file,
                 query: json["query"].as_str().expect("the query").to_owned(),
                 params: describe["parameters"]["Left"]
                     .as_array()
