@@ -78,7 +78,9 @@
 //! json and jsonb, `IpAddr` for inet, `u32` for `oid`, `regclass` and their
 //! family, `postgres::types::PgLsn`, `()` for `void`, and from [`types`]:
 //! `Interval`, `TimeTz`, `Money`, `MacAddr`, `MacAddr8`, `Range<T>` and
-//! `Multirange<T>`, the geometric types (`Point`, `Rect` for `box`, ...);
+//! `Multirange<T>`, the geometric types (`Point`, `Rect` for `box`, ...),
+//! `TsVector`, `TsQuery`, `JsonPath`, `Xid8`, `Tid`, `Snapshot`, and, read
+//! only, the planner's statistics (`NDistinct`, ...);
 //! enums and composites mapped to your own types with [`Enum`] and
 //! [`Composite`]; with features: `uuid::Uuid` (`uuid`), `rust_decimal::Decimal`
 //! for numeric (`rust_decimal`), dates and times from `chrono` (`chrono`) or

@@ -375,7 +375,7 @@ encode_with_arrays!(f64: f64);
 encode!(String: String, &str, Box<str>, std::borrow::Cow<'_, str>);
 encode!(Vec<String>: Vec<String>, Vec<Option<String>>, Vec<&str>, Vec<Option<&str>>, &[String], &[&str]);
 encode!(Vec<u8>: Vec<u8>, &[u8]);
-encode!(Vec<Vec<u8>>: Vec<Vec<u8>>, Vec<&[u8]>, &[Vec<u8>], &[&[u8]]);
+encode!(Vec<Vec<u8>>: Vec<Vec<u8>>, Vec<&[u8]>, &[Vec<u8>], &[&[u8]], Vec<Option<Vec<u8>>>, &[Option<Vec<u8>>]);
 encode_with_arrays!(serde_json::Value: serde_json::Value);
 encode!(std::time::SystemTime: std::time::SystemTime);
 encode_with_arrays!(std::net::IpAddr: std::net::IpAddr);
@@ -390,14 +390,33 @@ encode_with_arrays!(crate::types::TsQuery: crate::types::TsQuery);
 encode_with_arrays!(crate::types::JsonPath: crate::types::JsonPath);
 encode_with_arrays!(crate::types::Xid8: crate::types::Xid8);
 encode_with_arrays!(crate::types::Tid: crate::types::Tid);
+encode_with_arrays!(crate::types::Snapshot: crate::types::Snapshot);
 
 /// A range over `T` takes a range over anything that encodes as `T`.
 impl<T, A: Encode<T>> Accepts<crate::types::Range<T>> for crate::types::Range<A> {}
 impl<T, A: Encode<T>> Accepts<crate::types::Range<T>> for Option<crate::types::Range<A>> {}
 impl<T, A: Encode<T>> Accepts<Vec<crate::types::Range<T>>> for Vec<crate::types::Range<A>> {}
 impl<T, A: Encode<T>> Accepts<Vec<crate::types::Range<T>>> for &[crate::types::Range<A>] {}
+impl<T, A: Encode<T>> Accepts<Vec<crate::types::Range<T>>> for Vec<Option<crate::types::Range<A>>> {}
+impl<T, A: Encode<T>> Accepts<Vec<crate::types::Range<T>>> for &[Option<crate::types::Range<A>>] {}
 impl<T, A: Encode<T>> Accepts<crate::types::Multirange<T>> for crate::types::Multirange<A> {}
 impl<T, A: Encode<T>> Accepts<crate::types::Multirange<T>> for Option<crate::types::Multirange<A>> {}
+impl<T, A: Encode<T>> Accepts<Vec<crate::types::Multirange<T>>>
+    for Vec<crate::types::Multirange<A>>
+{
+}
+impl<T, A: Encode<T>> Accepts<Vec<crate::types::Multirange<T>>>
+    for Vec<Option<crate::types::Multirange<A>>>
+{
+}
+impl<T, A: Encode<T>> Accepts<Vec<crate::types::Multirange<T>>>
+    for &[crate::types::Multirange<A>]
+{
+}
+impl<T, A: Encode<T>> Accepts<Vec<crate::types::Multirange<T>>>
+    for &[Option<crate::types::Multirange<A>>]
+{
+}
 encode_with_arrays!(crate::types::Point: crate::types::Point);
 encode_with_arrays!(crate::types::Line: crate::types::Line);
 encode_with_arrays!(crate::types::LineSegment: crate::types::LineSegment);

@@ -17,7 +17,10 @@
 //!   [`TsQuery`] (operands and operators in PostgreSQL's prefix order);
 //! - [`JsonPath`]: `jsonpath`, as its text;
 //! - [`Xid8`]: a 64-bit transaction id, [`Tid`]: a row's physical place
-//!   (`ctid`).
+//!   (`ctid`), [`Snapshot`]: `pg_snapshot` and `txid_snapshot`;
+//! - read only: the planner's statistics [`NDistinct`], [`Dependencies`]
+//!   (decoded) and [`McvList`], and BRIN's summaries [`BrinBloomSummary`],
+//!   [`BrinMinmaxMultiSummary`] (the bytes PostgreSQL sends).
 //!
 //! ```
 //! use migrate::types::Interval;
@@ -34,9 +37,16 @@ use postgres::types::{FromSql, IsNull, Kind, ToSql, Type, to_sql_checked};
 use postgres_protocol::types as wire;
 
 mod geometry;
+mod snapshot;
+mod statistics;
 mod text_search;
 
 pub use geometry::{Circle, Line, LineSegment, Path, Point, Polygon, Rect};
+pub use snapshot::Snapshot;
+pub use statistics::{
+    BrinBloomSummary, BrinMinmaxMultiSummary, Dependencies, Dependency, McvList, NDistinct,
+    NDistinctItem,
+};
 pub use text_search::{Lexeme, Position, TsQuery, TsQueryItem, TsVector, Weight};
 
 type Result<T> = std::result::Result<T, Box<dyn Error + Sync + Send>>;

@@ -630,6 +630,10 @@ const QUERIES: &[&str] = &[
     "SELECT $1::int8, $1",
     "SELECT $1, $1::int8",
     "SELECT $1::text, length($1)",
+    // A cast to unknown leaves a parameter's type undecided.
+    "SELECT $1::unknown IS NULL",
+    "SELECT $1::unknown::text",
+    "SELECT $1::pg_catalog.\"char\", 'a'::\"char\", 'ab'::char(2)",
     "SELECT id FROM users WHERE id > $1 ORDER BY id LIMIT $1",
     "SELECT id FROM users WHERE age > $1 LIMIT $1",
     "SELECT id FROM users LIMIT $1 OFFSET $1",

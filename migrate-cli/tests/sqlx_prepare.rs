@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use migrate_test_support::corpus_dir;
+use migrate_test_support::{corpus_dir, sqlx_cache};
 use serde_json::Value;
 
 const SETS: &[&str] = &["labrinth", "defguard", "bors", "underway", "zero2prod"];
@@ -76,6 +76,8 @@ impl Drop for Crate {
     }
 }
 
+/// The `.sqlx` files a prepared crate wrote (the corpus' own are read by
+/// `sqlx_cache`).
 fn read_cache(dir: &Path) -> BTreeMap<String, Value> {
     let Ok(entries) = fs::read_dir(dir) else {
         return BTreeMap::new();
@@ -144,7 +146,7 @@ fn corpus_caches(args: &[&str]) {
     let mut failures = Vec::new();
     let mut summary = Vec::new();
     for set in SETS {
-        let committed = read_cache(&corpus_dir().join(set).join("sqlx-cache"));
+        let committed: BTreeMap<String, Value> = sqlx_cache(set).into_iter().collect();
         let mut source = String::from("// Every query of the committed cache.\nfn queries() {\n");
         for entry in committed.values() {
             let sql = entry["query"].as_str().expect("query");

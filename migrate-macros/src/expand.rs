@@ -749,6 +749,12 @@ fn record_tuple(
                 NoRustType::Unmapped(ty) | NoRustType::Row(ty) => {
                     format!("is of type {ty}, which has no Rust type in migrate")
                 }
+                NoRustType::TextOnly(ty, _) => {
+                    format!("is of type {ty}, which PostgreSQL sends only as text")
+                }
+                NoRustType::Polymorphic(ty) | NoRustType::NotReceived { ty, .. } => {
+                    format!("is of type {ty}, which migrate cannot read")
+                }
                 NoRustType::Other(message) => format!("cannot be read: {message}"),
             };
             format!(

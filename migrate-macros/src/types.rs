@@ -45,6 +45,19 @@ pub enum NoRustType {
     /// A composite type, a table's row or an anonymous record, which a
     /// struct with `#[derive(migrate::Composite)]` reads.
     Row(String),
+    /// A type migrate reads but cannot pass as a parameter: the type, why,
+    /// and the way out.
+    NotReceived {
+        ty: String,
+        why: &'static str,
+        way_out: String,
+    },
+    /// A type PostgreSQL sends only as text (no `typsend`): `aclitem`,
+    /// `gtsvector`. The type, and whether it is an array.
+    TextOnly(String, bool),
+    /// A polymorphic pseudo-type (`anyarray`, a column of `pg_stats`): the
+    /// value carries its real type only at run time.
+    Polymorphic(String),
     /// Anything else, said in full (a feature to turn on).
     Other(String),
 }
@@ -64,6 +77,23 @@ impl NoRustType {
                  (`AS \"{name}: MyRow\"`) or mapped once in `[package.metadata.migrate.types]`, \
                  or select its fields one by one"
             ),
+            // Read: only parameters are refused.
+            Self::NotReceived { ty, .. } => {
+                format!("column \"{name}\" is of type {ty}, which migrate cannot read")
+            }
+            Self::TextOnly(ty, array) => {
+                let text = if *array { "text[]" } else { "text" };
+                format!(
+                    "column \"{name}\" is of type {ty}, which PostgreSQL sends only as text \
+                     (it has no binary form, so no Rust type can read it): \
+                     cast it in SQL to {text} (`{name}::{text} AS {name}`)"
+                )
+            }
+            Self::Polymorphic(ty) => format!(
+                "column \"{name}\" is of type {ty}, a polymorphic type whose values carry their \
+                 real type only at run time: cast it in SQL to the type it holds \
+                 (`{name}::text::integer[] AS {name}`) or to text (`{name}::text AS {name}`)"
+            ),
             Self::Other(message) => format!("column \"{name}\": {message}"),
         }
     }
@@ -79,25 +109,73 @@ impl NoRustType {
                 "parameter ${n} is of type {ty}, which has no Rust type in migrate: \
                  map it to a struct with #[derive(migrate::Composite)] in `[package.metadata.migrate.types]`"
             ),
+            Self::NotReceived { ty, why, way_out } => {
+                let way_out = way_out.replace("$n", &format!("${n}"));
+                format!("parameter ${n} is of type {ty}, which {why}: {way_out}")
+            }
+            Self::TextOnly(ty, _) => format!(
+                "parameter ${n} is of type {ty}, which PostgreSQL receives only as text \
+                 (it has no binary form): pass text and cast it in SQL (`${n}::text::{ty}`)"
+            ),
+            Self::Polymorphic(ty) => format!(
+                "parameter ${n} is of type {ty}, a polymorphic type that no value is sent as: \
+                 cast the parameter in SQL to the type it stands for (`${n}::integer[]`)"
+            ),
             Self::Other(message) => format!("parameter ${n}: {message}"),
         }
     }
+}
+
+/// Why migrate reads a built-in type but passes none (see [`rust_type`]),
+/// and the way out for a parameter `$n`. `None` for a type it passes.
+fn not_received(ty: &SqlType) -> Option<(&'static str, String)> {
+    if !ty.is_builtin() {
+        return None;
+    }
+    let name = ty.name.as_str();
+    let shown = ty.to_string();
+    Some(match name {
+        // PostgreSQL takes an int2vector or oidvector only with a lower
+        // bound of 0, the driver sends 1.
+        "int2vector" | "oidvector" => (
+            "PostgreSQL receives in binary only with a lower bound of 0, which the postgres driver does not send",
+            format!("pass its text and cast it in SQL (`$n::text::{shown}`)"),
+        ),
+        // Their receive functions refuse every value, and so do their
+        // input functions.
+        "pg_node_tree"
+        | "pg_ndistinct"
+        | "pg_dependencies"
+        | "pg_mcv_list"
+        | "pg_brin_bloom_summary"
+        | "pg_brin_minmax_multi_summary"
+        | "gtsvector" => (
+            "PostgreSQL receives from no client, in binary or as text (migrate reads it, never passes it)",
+            "compare its text instead (`column::text = $n`)".to_owned(),
+        ),
+        // `record_recv` cannot tell an anonymous record's fields.
+        "record" => (
+            "PostgreSQL receives from no client (an anonymous record has no declared fields)",
+            "pass its fields as parameters of their own (`ROW($n, ...)`)".to_owned(),
+        ),
+        "void" => (
+            "holds no value to pass",
+            "take the parameter out of the SQL".to_owned(),
+        ),
+        _ => return None,
+    })
 }
 
 /// The Rust type of a parameter of type `ty`, or why there is none. An
 /// array is a `Vec` of its element's type (which also takes a `Vec` of
 /// `Option`s, see the facade's `Accepts`).
 pub fn rust_type(schema: &Schema, types: &TypeMap, ty: &SqlType) -> Result<RustType, NoRustType> {
-    // Read, never received: PostgreSQL takes an int2vector or oidvector
-    // only with a lower bound of 0 (the driver sends 1), and no
-    // pg_node_tree at all.
-    if ty.is_builtin()
-        && matches!(
-            ty.name.as_str(),
-            "int2vector" | "oidvector" | "pg_node_tree"
-        )
-    {
-        return Err(NoRustType::Unmapped(ty.to_string()));
+    if let Some((why, way_out)) = not_received(ty) {
+        return Err(NoRustType::NotReceived {
+            ty: ty.to_string(),
+            why,
+            way_out,
+        });
     }
     column_rust_type(schema, types, ty, false)
 }
@@ -111,7 +189,11 @@ pub fn column_rust_type(
     ty: &SqlType,
     element_nullable: bool,
 ) -> Result<RustType, NoRustType> {
-    let element = element_type(schema, types, &ty.element(), 0)?;
+    let element =
+        element_type(schema, types, &ty.element(), 0).map_err(|missing| match missing {
+            NoRustType::TextOnly(..) if ty.array => NoRustType::TextOnly(ty.to_string(), true),
+            missing => missing,
+        })?;
     if !ty.array {
         return Ok(element);
     }
@@ -216,7 +298,7 @@ fn element_type(
             plain("::std::string::String")
         }
         // Sent as their text.
-        "xml" | "refcursor" | "pg_node_tree" => lenient("::std::string::String"),
+        "xml" | "refcursor" | "pg_node_tree" | "cstring" => lenient("::std::string::String"),
         // Sent as arrays of their element, which the driver takes them for.
         "int2vector" => plain("::std::vec::Vec<i16>"),
         "oidvector" => plain("::std::vec::Vec<u32>"),
@@ -242,6 +324,28 @@ fn element_type(
         "jsonpath" => plain(&format!("{TYPES}::JsonPath")),
         "xid8" => plain(&format!("{TYPES}::Xid8")),
         "tid" => plain(&format!("{TYPES}::Tid")),
+        "pg_snapshot" | "txid_snapshot" => plain(&format!("{TYPES}::Snapshot")),
+        // Read only, as the bytes PostgreSQL sends (see `not_received`).
+        "pg_ndistinct" => plain(&format!("{TYPES}::NDistinct")),
+        "pg_dependencies" => plain(&format!("{TYPES}::Dependencies")),
+        "pg_mcv_list" => plain(&format!("{TYPES}::McvList")),
+        "pg_brin_bloom_summary" => plain(&format!("{TYPES}::BrinBloomSummary")),
+        "pg_brin_minmax_multi_summary" => plain(&format!("{TYPES}::BrinMinmaxMultiSummary")),
+        // No `typsend`: PostgreSQL sends them only as text.
+        "aclitem" | "gtsvector" => return Err(NoRustType::TextOnly(ty.to_string(), false)),
+        "anyarray"
+        | "anycompatiblearray"
+        | "anyelement"
+        | "anynonarray"
+        | "anycompatible"
+        | "anycompatiblenonarray"
+        | "anyrange"
+        | "anycompatiblerange"
+        | "anymultirange"
+        | "anycompatiblemultirange"
+        | "anyenum" => {
+            return Err(NoRustType::Polymorphic(ty.to_string()));
+        }
         "int4multirange" => multirange("int4")?,
         "int8multirange" => multirange("int8")?,
         "nummultirange" => multirange("numeric")?,
@@ -385,14 +489,24 @@ mod tests {
 
     use super::*;
 
+    /// The column's Rust type, and the parameter's error where only a
+    /// parameter has none.
     fn shown(schema: &Schema, ty: &SqlType) -> String {
-        match rust_type(schema, &TypeMap::default(), ty) {
-            Ok(rust) => format!(
-                "{}{}",
+        let types = TypeMap::default();
+        match (
+            column_rust_type(schema, &types, ty, false),
+            rust_type(schema, &types, ty),
+        ) {
+            (Ok(rust), param) => format!(
+                "{}{}{}",
                 rust.ty,
-                if rust.lenient { " (lenient)" } else { "" }
+                if rust.lenient { " (lenient)" } else { "" },
+                match param {
+                    Ok(_) => String::new(),
+                    Err(missing) => format!("; {}", missing.for_param(1)),
+                }
             ),
-            Err(missing) => format!("error: {}", missing.for_column("x")),
+            (Err(missing), _) => format!("error: {}", missing.for_column("x")),
         }
     }
 
@@ -434,6 +548,10 @@ mod tests {
             SqlType::builtin("regclass"),
             SqlType::builtin("tsvector"),
             SqlType::builtin("aclitem"),
+            SqlType::builtin("aclitem").into_array(),
+            SqlType::builtin("pg_snapshot"),
+            SqlType::builtin("pg_ndistinct"),
+            SqlType::builtin("anyarray"),
         ];
         let shown: Vec<String> = cases.iter().map(|ty| shown(&schema, ty)).collect();
         expect_test::expect![[r#"
@@ -446,11 +564,15 @@ mod tests {
                 "::std::vec::Vec<::std::string::String> (lenient)",
                 "::std::string::String",
                 "::migrate::__private::types::Interval",
-                "()",
+                "(); parameter $1 is of type void, which holds no value to pass: take the parameter out of the SQL",
                 "::std::vec::Vec<::migrate::__private::types::Range<i64>>",
                 "u32 (lenient)",
                 "::migrate::__private::types::TsVector",
-                "error: column \"x\" is of type aclitem, which has no Rust type in migrate: cast it in SQL to a type that has one (`x::text AS x`), or name a Rust type of your own that implements postgres' FromSql in its alias (`AS \"x: MyType\"`)",
+                "error: column \"x\" is of type aclitem, which PostgreSQL sends only as text (it has no binary form, so no Rust type can read it): cast it in SQL to text (`x::text AS x`)",
+                "error: column \"x\" is of type aclitem[], which PostgreSQL sends only as text (it has no binary form, so no Rust type can read it): cast it in SQL to text[] (`x::text[] AS x`)",
+                "::migrate::__private::types::Snapshot",
+                "::migrate::__private::types::NDistinct; parameter $1 is of type pg_ndistinct, which PostgreSQL receives from no client, in binary or as text (migrate reads it, never passes it): compare its text instead (`column::text = $1`)",
+                "error: column \"x\" is of type anyarray, a polymorphic type whose values carry their real type only at run time: cast it in SQL to the type it holds (`x::text::integer[] AS x`) or to text (`x::text AS x`)",
             ]
         "#]]
         .assert_debug_eq(&shown);

@@ -627,3 +627,80 @@ fn catalog_vectors_node_trees_and_cursors() {
             .unwrap();
     assert!(tree.is_some_and(|tree| tree.starts_with("{FUNCEXPR")));
 }
+
+#[test]
+fn snapshots_and_extended_statistics() {
+    use migrate::types::{Dependencies, Dependency, NDistinct, NDistinctItem, Snapshot};
+    let (_db, mut client) = database("snapshots");
+    let now: Snapshot = migrate::query_scalar!("SELECT pg_current_snapshot() AS \"now!\"")
+        .fetch_one(&mut client)
+        .unwrap();
+    assert!(now.xmin <= now.xmax);
+    let written = Snapshot {
+        xmin: 10,
+        xmax: 20,
+        in_progress: vec![10, 14, 15],
+    };
+    let row = migrate::query!(
+        "SELECT $1::pg_snapshot AS snapshot, $1::pg_snapshot::text AS text,
+                pg_visible_in_snapshot('14'::xid8, $1) AS sees_14,
+                pg_visible_in_snapshot('12'::xid8, $1) AS sees_12,
+                $2::txid_snapshot AS old, ARRAY[$1::pg_snapshot, NULL] AS many",
+        &written,
+        &now
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.snapshot.as_ref(), Some(&written));
+    assert_eq!(row.text.as_deref(), Some("10:20:10,14,15"));
+    assert_eq!((row.sees_14, row.sees_12), (Some(false), Some(true)));
+    assert_eq!(row.old, Some(now));
+    assert_eq!(row.many, vec![Some(written), None]);
+    // PostgreSQL refuses a snapshot whose ids are out of order.
+    let error = migrate::query_scalar!(
+        "SELECT $1::pg_snapshot::text",
+        Snapshot {
+            xmin: 10,
+            xmax: 20,
+            in_progress: vec![15, 14],
+        }
+    )
+    .fetch_one(&mut client)
+    .unwrap_err();
+    assert!(
+        format!("{error:?}").contains("invalid external pg_snapshot data"),
+        "{error:?}"
+    );
+
+    client
+        .batch_execute(
+            "INSERT INTO pairs SELECT n % 10, n % 5 FROM generate_series(1, 1000) n; ANALYZE pairs",
+        )
+        .unwrap();
+    let row = migrate::query!(
+        "SELECT stxdndistinct AS ndistinct, stxddependencies AS dependencies,
+                stxdndistinct::text AS ndistinct_text, stxdmcv AS mcv
+         FROM pg_statistic_ext_data JOIN pg_statistic_ext s ON s.oid = stxoid
+         WHERE stxname = 'pairs_ab'"
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let ndistinct: NDistinct = row.ndistinct.unwrap();
+    assert_eq!(
+        ndistinct,
+        NDistinct(vec![NDistinctItem {
+            attributes: vec![1, 2],
+            ndistinct: 10.0
+        }])
+    );
+    assert_eq!(row.ndistinct_text.as_deref(), Some("{\"1, 2\": 10}"));
+    let dependencies: Dependencies = row.dependencies.unwrap();
+    assert_eq!(
+        dependencies,
+        Dependencies(vec![Dependency {
+            attributes: vec![1, 2],
+            degree: 1.0
+        }])
+    );
+    assert!(row.mcv.is_some_and(|mcv| !mcv.0.is_empty()));
+}

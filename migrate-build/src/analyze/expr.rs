@@ -762,6 +762,18 @@ impl Analyzer<'_> {
                 return Typed::new(Ty::Error, typed.nullable, span);
             }
         };
+        // `$1::unknown` leaves the parameter's type undecided, as
+        // PostgreSQL's variable_coerce_param_hook does: a later cast or use
+        // decides it, or nothing does and it cannot be determined.
+        if matches!(typed.ty, Ty::Param(_))
+            && target.is_builtin()
+            && !target.array
+            && target.name == "unknown"
+        {
+            let mut typed = typed;
+            typed.span = span.start.min(typed.span.start)..span.end.max(typed.span.end);
+            return typed;
+        }
         match typed.ty.clone() {
             Ty::Param(n) => self.set_param(n, &target, typed.span.clone()),
             Ty::Unknown => {

@@ -469,6 +469,21 @@ fn resolve_type_name(
         })
         .collect();
     let modifiers: Vec<i64> = modifiers.iter().filter_map(|m| m.parse().ok()).collect();
+    // A quoted name is the exact `typname` ("char" is the one-byte type,
+    // char is bpchar), as the fold reads it.
+    let quoted = name
+        .0
+        .last()
+        .and_then(|part| part.as_ident())
+        .is_some_and(|ident| ident.quote_style.is_some());
+    if let [typname] | [_, typname] = parts.as_slice()
+        && quoted
+        && (parts.len() == 1 || parts[0] == "pg_catalog")
+        && migrate_core::builtin_data_type(typname).is_some()
+        && schema.user_type(&Name::new("public", typname)).is_none()
+    {
+        return Ok(SqlType::builtin(typname).with_modifiers(modifiers));
+    }
     match parts.as_slice() {
         [name] => resolve_type_name_str(schema, None, name, &modifiers),
         [schema_name, name] => resolve_type_name_str(schema, Some(schema_name), name, &modifiers),

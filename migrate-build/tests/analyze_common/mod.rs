@@ -69,18 +69,9 @@ pub fn sqlx_cache() -> Vec<CacheEntry> {
 
 /// The sqlx offline cache of one corpus set, sorted by file name.
 pub fn sqlx_cache_of(set: &str) -> Vec<CacheEntry> {
-    let dir = corpus_dir().join(set).join("sqlx-cache");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("sqlx-cache")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|path| {
-            let json: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+    migrate_test_support::sqlx_cache(set)
+        .into_iter()
+        .map(|(file, json)| {
             let describe = &json["describe"];
             let params = describe["parameters"]["Left"]
                 .as_array()
@@ -104,7 +95,7 @@ pub fn sqlx_cache_of(set: &str) -> Vec<CacheEntry> {
                 })
                 .unwrap_or_default();
             CacheEntry {
-                file: path.file_name().unwrap().to_string_lossy().into_owned(),
+                file,
                 query: json["query"].as_str().unwrap_or_default().to_owned(),
                 params,
                 columns,

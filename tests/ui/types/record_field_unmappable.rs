@@ -1,3 +1,3 @@
 fn main() {
-    let _ = migrate::query!("SELECT ROW(id, txid_current_snapshot()) AS pair FROM tasks");
+    let _ = migrate::query!("SELECT ROW(relname, relacl) AS pair FROM pg_class");
 }
