@@ -540,6 +540,7 @@ use trace::Trace;
 
 /// Runs `run` in the query's span (feature `tracing`), recording the rows
 /// `count` finds in its result: the frame of every executor method.
+#[cfg(feature = "tracing")]
 fn traced<T>(
     sql: &Sql<'_>,
     count: fn(&Result<T, Error>) -> Option<u64>,
@@ -551,8 +552,19 @@ fn traced<T>(
     result
 }
 
+/// Without the feature `tracing`, only `run`.
+#[cfg(not(feature = "tracing"))]
+#[inline(always)]
+fn traced<T>(
+    _: &Sql<'_>,
+    _: fn(&Result<T, Error>) -> Option<u64>,
+    run: impl FnOnce() -> Result<T, Error>,
+) -> Result<T, Error> {
+    run()
+}
+
 /// [`traced`] for a future.
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "tokio", feature = "tracing"))]
 async fn traced_async<T>(
     sql: &Sql<'_>,
     count: fn(&Result<T, Error>) -> Option<u64>,
@@ -562,6 +574,18 @@ async fn traced_async<T>(
     let result = run.await;
     trace.end(count(&result));
     result
+}
+
+/// Without the feature `tracing`, the future itself: no state machine
+/// around it to move on every query.
+#[cfg(all(feature = "tokio", not(feature = "tracing")))]
+#[inline(always)]
+fn traced_async<F: std::future::Future>(
+    _: &Sql<'_>,
+    _: fn(&F::Output) -> Option<u64>,
+    run: F,
+) -> F {
+    run
 }
 
 fn count<T>(result: &Result<Vec<T>, Error>) -> Option<u64> {
