@@ -30,12 +30,14 @@
 //! knows. An enum, a domain over a built-in type and an array of enums are
 //! sent with no type (OID 0, as `$1` with no type in SQL), which the
 //! server infers from the query as it did when the macro checked it: a
-//! domain as its base type's value, an enum as its label, an array of enums
-//! in the text form (the binary one names its element type by OID). One
-//! round trip still. A composite, or an array of composites or domains, is
-//! prepared, run and closed by the driver (two round trips), as
-//! hand-written `client.query(sql, ..)` is: their binary forms name each
-//! field's or element's type by OID, and the server checks them.
+//! domain as its base type's value, an enum as its label, a composite of
+//! built-in attribute types in its binary form (which names them by OID),
+//! an array of enums in the text form (the binary one names its element
+//! type by OID). One round trip still. An array of composites or domains,
+//! or a composite with an attribute of the schema's own type, is prepared,
+//! run and closed by the driver (two round trips), as hand-written
+//! `client.query(sql, ..)` is: their binary forms name a type of the
+//! schema's own by OID, and the server checks it.
 //!
 //! [`Cached`] owns a connection and prepares each query once on it, keyed by
 //! its SQL (`'static`, so the cache holds at most one statement per query of
@@ -59,7 +61,7 @@ use postgres::Row;
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::private::BytesMut;
-use postgres::types::{Kind, ToSql, Type};
+use postgres::types::{Field, Kind, ToSql, Type};
 
 use crate::query::{Arg, Columns, Error, FromRow, MapRow, Whole};
 
@@ -130,7 +132,8 @@ impl<'a> Sql<'a> {
 /// built-in type by its `typname`, or one of the schema's own as a type with
 /// no OID (0, "unspecified": the server infers it from the query, as it
 /// does for `$1` with no type), which the argument writes as its value
-/// reads: `domain:<typname>:<base typname>`, `enum:<typname>`,
+/// reads: `domain:<typname>:<base typname>`, `composite:<typname>:<attribute
+/// typnames>` (its binary form names them), `enum:<typname>`,
 /// `enum[]:<typname>`.
 fn wire_type(word: &str) -> Option<Type> {
     let unspecified = |name: &str, kind| Type::new(name.to_owned(), 0, kind, String::new());
@@ -146,6 +149,16 @@ fn wire_type(word: &str) -> Option<Type> {
         .and_then(|rest| rest.split_once(':'))
     {
         return Some(unspecified(name, Kind::Domain(builtin_type(base)?)));
+    }
+    if let Some((name, attributes)) = word
+        .strip_prefix("composite:")
+        .and_then(|rest| rest.split_once(':'))
+    {
+        let mut fields = Vec::new();
+        for attribute in attributes.split(',').filter(|name| !name.is_empty()) {
+            fields.push(Field::new(String::new(), builtin_type(attribute)?));
+        }
+        return Some(unspecified(name, Kind::Composite(fields)));
     }
     builtin_type(word)
 }

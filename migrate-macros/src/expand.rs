@@ -263,9 +263,11 @@ pub struct Param {
     /// trip to ask the server its type: a built-in type's `typname`
     /// (`int8`, `_text`); for a type of the schema's own, whose OID only the
     /// server knows, `enum:<typname>`, `enum[]:<typname>` or
-    /// `domain:<typname>:<base typname>` (sent as an unspecified type the server
-    /// infers, see the facade's `execute`); `None` for the rest (a
-    /// composite, an array of domains), which the driver prepares.
+    /// `domain:<typname>:<base typname>`, `composite:<typname>:<attribute
+    /// typnames, comma-separated>` (sent as an unspecified type the server
+    /// infers, see the facade's `execute`); `None` for the rest (an array
+    /// of composites or domains, a composite with an attribute of the
+    /// schema's own type), which the driver prepares.
     pub wire: Option<String>,
 }
 
@@ -327,6 +329,18 @@ fn wire_type(schema: &Schema, ty: &SqlType) -> Option<String> {
                 return Some(format!("domain:{}:{base}", ty.name));
             }
             UserTypeKind::Domain { base, .. } => ty = base.clone(),
+            // Its binary form names each attribute's type: known here when
+            // every one is built in.
+            UserTypeKind::Composite { attributes } if !ty.array => {
+                let mut fields = Vec::new();
+                for (_, attribute) in attributes {
+                    if !attribute.is_builtin() {
+                        return None;
+                    }
+                    fields.push(wire_type(schema, attribute)?);
+                }
+                return Some(format!("composite:{}:{}", ty.name, fields.join(",")));
+            }
             UserTypeKind::Composite { .. } | UserTypeKind::Range { .. } => return None,
         }
     }
