@@ -111,13 +111,21 @@ impl<'a> Sql<'a> {
         }
     }
 
-    /// The types to prepare the statement with: empty (the server infers
-    /// them all) when one is not built in.
+    /// The types to prepare the statement with (OID 0 for one the server
+    /// infers): empty (the server infers them all) when one is not known.
+    /// Read from the macro's words alone: nothing is sent with them.
     fn prepare_types(&self) -> Vec<Type> {
-        match self.typed() {
-            Some(typed) => typed.into_iter().map(|(_, ty)| ty).collect(),
-            None => Vec::new(),
+        let mut out = Vec::with_capacity(self.args.len());
+        for word in self.types.split(' ').filter(|word| !word.is_empty()) {
+            match wire_type(word) {
+                Some(ty) => out.push(ty),
+                None => return Vec::new(),
+            }
         }
+        if out.len() != self.args.len() {
+            return Vec::new();
+        }
+        out
     }
 
     fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
@@ -668,5 +676,42 @@ mod tests {
         );
         assert_eq!(types(&sql("int8 text", vec![Arg::new(&id)])), None);
         assert!(sql("int8 ?", vec![]).prepare_types().is_empty());
+    }
+
+    #[test]
+    fn the_schemas_own_types_go_with_no_oid_when_the_value_takes_them() {
+        let (id, name) = (7_i64, "x".to_owned());
+        let oids = |sql: &Sql<'_>| {
+            sql.typed().map(|typed| {
+                typed
+                    .into_iter()
+                    .map(|(_, ty)| (ty.name().to_owned(), ty.oid()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            oids(&sql(
+                "enum:mood domain:short_text:text int8",
+                vec![Arg::lenient(&name), Arg::new(&name), Arg::new(&id)]
+            )),
+            Some(vec![
+                ("mood".to_owned(), 0),
+                ("short_text".to_owned(), 0),
+                ("int8".to_owned(), 20)
+            ])
+        );
+        // An i64 does not write a label: the driver prepares the query.
+        assert_eq!(oids(&sql("enum:mood", vec![Arg::new(&id)])), None);
+        // Nor a domain over text.
+        assert_eq!(
+            oids(&sql("domain:short_text:text", vec![Arg::new(&id)])),
+            None
+        );
+        let types = sql("composite:pair:text,_int4", vec![Arg::new(&id)]).prepare_types();
+        let Kind::Composite(fields) = types[0].kind() else {
+            panic!("{types:?}");
+        };
+        let attributes: Vec<_> = fields.iter().map(|field| field.type_().clone()).collect();
+        assert_eq!(attributes, [Type::TEXT, Type::INT4_ARRAY]);
     }
 }
