@@ -4,7 +4,8 @@
 # migrate's checked macros (default and `migrate::Cached`), hand-written
 # tokio-postgres (a statement prepared once per connection, and
 # `query(&str)`), sqlx 0.8 `query!` (a default PgPool, one with
-# test_before_acquire off, bare connections), and through deadpool-postgres;
+# test_before_acquire off, bare connections), and through deadpool-postgres
+# (migrate's default, migrate::PrepareCached, and prepare_cached by hand);
 # then all again through a proxy that adds 1 ms each way
 # (benches/queries, a project outside the workspace so that sqlx is never
 # compiled by the workspace or CI; release build).

@@ -12,7 +12,9 @@
 //!   and `&bb8::PooledConnection` of `bb8_postgres`: the methods return a
 //!   future of it, `fetch` a `Stream`;
 //! - [`Cached`] around a client: the same, with statements prepared once
-//!   per connection (see below).
+//!   per connection (see below); `PrepareCached` around a deadpool
+//!   connection or transaction (feature `deadpool`): the same, in
+//!   deadpool's own statement cache of the connection.
 //!
 //! # On the wire
 //!
@@ -24,10 +26,18 @@
 //! may be gone by the next transaction. The server parses and plans the
 //! statement on every call.
 //!
-//! A parameter of a type of the schema's own (an enum, a domain, a
-//! composite) has an OID only the server knows: such a query is prepared,
+//! A parameter of a type of the schema's own has an OID only the server
+//! knows. An enum, a domain over a built-in type and an array of enums are
+//! sent with no type (OID 0, as `$1` with no type in SQL), which the
+//! server infers from the query as it did when the macro checked it: a
+//! domain as its base type's value, an enum as its label, a composite of
+//! built-in attribute types in its binary form (which names them by OID),
+//! an array of enums in the text form (the binary one names its element
+//! type by OID). One round trip still. An array of composites or domains,
+//! or a composite with an attribute of the schema's own type, is prepared,
 //! run and closed by the driver (two round trips), as hand-written
-//! `client.query(sql, ..)` is.
+//! `client.query(sql, ..)` is: their binary forms name a type of the
+//! schema's own by OID, and the server checks it.
 //!
 //! [`Cached`] owns a connection and prepares each query once on it, keyed by
 //! its SQL (`'static`, so the cache holds at most one statement per query of
@@ -43,13 +53,15 @@
 //! it ends, `rows` (returned or affected) and `elapsed_ms`.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::panic::Location;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use postgres::Row;
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::{ToSql, Type};
+use postgres::types::private::BytesMut;
+use postgres::types::{Field, Kind, ToSql, Type};
 
 use crate::query::{Arg, Columns, Error, FromRow, MapRow, Whole};
 
@@ -84,7 +96,13 @@ impl<'a> Sql<'a> {
         let mut out = Vec::with_capacity(self.args.len());
         let mut names = self.types.split(' ').filter(|name| !name.is_empty());
         for arg in &self.args {
-            let ty = builtin_type(names.next()?)?;
+            let ty = wire_type(names.next()?)?;
+            // A value that refuses its type with no OID (a `ToSql` of the
+            // project's own that checks more than the name) goes the
+            // driver's way: found here, before anything is sent.
+            if ty.oid() == 0 && arg.to_sql_checked(&ty, &mut BytesMut::new()).is_err() {
+                return None;
+            }
             out.push((arg as &(dyn ToSql + Sync), ty));
         }
         match names.next() {
@@ -93,13 +111,21 @@ impl<'a> Sql<'a> {
         }
     }
 
-    /// The types to prepare the statement with: empty (the server infers
-    /// them all) when one is not built in.
+    /// The types to prepare the statement with (OID 0 for one the server
+    /// infers): empty (the server infers them all) when one is not known.
+    /// Read from the macro's words alone: nothing is sent with them.
     fn prepare_types(&self) -> Vec<Type> {
-        match self.typed() {
-            Some(typed) => typed.into_iter().map(|(_, ty)| ty).collect(),
-            None => Vec::new(),
+        let mut out = Vec::with_capacity(self.args.len());
+        for word in self.types.split(' ').filter(|word| !word.is_empty()) {
+            match wire_type(word) {
+                Some(ty) => out.push(ty),
+                None => return Vec::new(),
+            }
         }
+        if out.len() != self.args.len() {
+            return Vec::new();
+        }
+        out
     }
 
     fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
@@ -110,10 +136,46 @@ impl<'a> Sql<'a> {
     }
 }
 
+/// The type a parameter is sent as, from the macro's word for it: a
+/// built-in type by its `typname`, or one of the schema's own as a type with
+/// no OID (0, "unspecified": the server infers it from the query, as it
+/// does for `$1` with no type), which the argument writes as its value
+/// reads: `domain:<typname>:<base typname>`, `composite:<typname>:<attribute
+/// typnames>` (its binary form names them), `enum:<typname>`,
+/// `enum[]:<typname>`.
+fn wire_type(word: &str) -> Option<Type> {
+    let unspecified = |name: &str, kind| Type::new(name.to_owned(), 0, kind, String::new());
+    if let Some(name) = word.strip_prefix("enum:") {
+        return Some(unspecified(name, Kind::Enum(Vec::new())));
+    }
+    if let Some(name) = word.strip_prefix("enum[]:") {
+        let element = unspecified(name, Kind::Enum(Vec::new()));
+        return Some(unspecified(&format!("_{name}"), Kind::Array(element)));
+    }
+    if let Some((name, base)) = word
+        .strip_prefix("domain:")
+        .and_then(|rest| rest.split_once(':'))
+    {
+        return Some(unspecified(name, Kind::Domain(builtin_type(base)?)));
+    }
+    if let Some((name, attributes)) = word
+        .strip_prefix("composite:")
+        .and_then(|rest| rest.split_once(':'))
+    {
+        let mut fields = Vec::new();
+        for attribute in attributes.split(',').filter(|name| !name.is_empty()) {
+            fields.push(Field::new(String::new(), builtin_type(attribute)?));
+        }
+        return Some(unspecified(name, Kind::Composite(fields)));
+    }
+    builtin_type(word)
+}
+
 /// A built-in type by its `typname` (`int8`, `_text`): every type the
 /// driver knows, by name, built once.
 fn builtin_type(name: &str) -> Option<Type> {
-    static BY_NAME: OnceLock<HashMap<String, Type>> = OnceLock::new();
+    static BY_NAME: OnceLock<HashMap<String, Type, BuildHasherDefault<QuickHasher>>> =
+        OnceLock::new();
     let by_name = BY_NAME.get_or_init(|| {
         // Built-in OIDs are below FirstNormalObjectId (16384).
         (0..16_384)
@@ -332,7 +394,50 @@ mod private {
 /// ```
 pub struct Cached<C: Prepares> {
     client: C,
-    statements: Mutex<HashMap<&'static str, C::Statement>>,
+    statements: Mutex<HashMap<SqlKey, C::Statement, BuildHasherDefault<QuickHasher>>>,
+}
+
+/// A query's SQL as a key of [`Cached`]'s map: by its address and length,
+/// which a `'static` text keeps for the whole program, so that a lookup
+/// neither hashes nor compares the text. The same text at two addresses
+/// (two macro calls) is two keys, each with its statement.
+#[derive(Clone, Copy)]
+struct SqlKey(&'static str);
+
+impl PartialEq for SqlKey {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for SqlKey {}
+
+impl std::hash::Hash for SqlKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.as_ptr() as usize);
+    }
+}
+
+/// The hasher of keys the program chooses, never an attacker ([`SqlKey`]s,
+/// built-in type names): a multiplication per byte, or one per address
+/// (Fibonacci hashing): cheaper on every query than SipHash.
+#[derive(Default)]
+struct QuickHasher(u64);
+
+impl std::hash::Hasher for QuickHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.0 = (value as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// A client whose statements [`Cached`] keeps.
@@ -355,7 +460,7 @@ impl<C: Prepares> Cached<C> {
     pub fn new(client: C) -> Self {
         Self {
             client,
-            statements: Mutex::new(HashMap::new()),
+            statements: Mutex::new(HashMap::default()),
         }
     }
 
@@ -379,22 +484,25 @@ impl<C: Prepares> Cached<C> {
         self.lock().len()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, C::Statement>> {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<SqlKey, C::Statement, BuildHasherDefault<QuickHasher>>>
+    {
         self.statements
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn get(&self, sql: &'static str) -> Option<C::Statement> {
-        self.lock().get(sql).cloned()
+        self.lock().get(&SqlKey(sql)).cloned()
     }
 
     fn keep(&self, sql: &'static str, statement: C::Statement) {
-        self.lock().insert(sql, statement);
+        self.lock().insert(SqlKey(sql), statement);
     }
 
     fn forget(&self, sql: &'static str) {
-        self.lock().remove(sql);
+        self.lock().remove(&SqlKey(sql));
     }
 }
 
@@ -451,6 +559,56 @@ mod trace {
 
 use trace::Trace;
 
+/// Runs `run` in the query's span (feature `tracing`), recording the rows
+/// `count` finds in its result: the frame of every executor method.
+#[cfg(feature = "tracing")]
+fn traced<T>(
+    sql: &Sql<'_>,
+    count: fn(&Result<T, Error>) -> Option<u64>,
+    run: impl FnOnce() -> Result<T, Error>,
+) -> Result<T, Error> {
+    let trace = Trace::start(sql);
+    let result = run();
+    trace.end(count(&result));
+    result
+}
+
+/// Without the feature `tracing`, only `run`.
+#[cfg(not(feature = "tracing"))]
+#[inline(always)]
+fn traced<T>(
+    _: &Sql<'_>,
+    _: fn(&Result<T, Error>) -> Option<u64>,
+    run: impl FnOnce() -> Result<T, Error>,
+) -> Result<T, Error> {
+    run()
+}
+
+/// [`traced`] for a future.
+#[cfg(all(feature = "tokio", feature = "tracing"))]
+async fn traced_async<T>(
+    sql: &Sql<'_>,
+    count: fn(&Result<T, Error>) -> Option<u64>,
+    run: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let trace = Trace::start(sql);
+    let result = run.await;
+    trace.end(count(&result));
+    result
+}
+
+/// Without the feature `tracing`, the future itself: no state machine
+/// around it to move on every query.
+#[cfg(all(feature = "tokio", not(feature = "tracing")))]
+#[inline(always)]
+fn traced_async<F: std::future::Future>(
+    _: &Sql<'_>,
+    _: fn(&F::Output) -> Option<u64>,
+    run: F,
+) -> F {
+    run
+}
+
 fn count<T>(result: &Result<Vec<T>, Error>) -> Option<u64> {
     result.as_ref().ok().map(|rows| rows.len() as u64)
 }
@@ -472,6 +630,8 @@ pub use sync::RowIter;
 
 #[cfg(feature = "tokio")]
 mod nonblocking;
+#[cfg(all(feature = "tokio", feature = "deadpool"))]
+pub use nonblocking::PrepareCached;
 #[cfg(feature = "tokio")]
 pub use nonblocking::RowStream;
 
@@ -516,5 +676,42 @@ mod tests {
         );
         assert_eq!(types(&sql("int8 text", vec![Arg::new(&id)])), None);
         assert!(sql("int8 ?", vec![]).prepare_types().is_empty());
+    }
+
+    #[test]
+    fn the_schemas_own_types_go_with_no_oid_when_the_value_takes_them() {
+        let (id, name) = (7_i64, "x".to_owned());
+        let oids = |sql: &Sql<'_>| {
+            sql.typed().map(|typed| {
+                typed
+                    .into_iter()
+                    .map(|(_, ty)| (ty.name().to_owned(), ty.oid()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            oids(&sql(
+                "enum:mood domain:short_text:text int8",
+                vec![Arg::lenient(&name), Arg::new(&name), Arg::new(&id)]
+            )),
+            Some(vec![
+                ("mood".to_owned(), 0),
+                ("short_text".to_owned(), 0),
+                ("int8".to_owned(), 20)
+            ])
+        );
+        // An i64 does not write a label: the driver prepares the query.
+        assert_eq!(oids(&sql("enum:mood", vec![Arg::new(&id)])), None);
+        // Nor a domain over text.
+        assert_eq!(
+            oids(&sql("domain:short_text:text", vec![Arg::new(&id)])),
+            None
+        );
+        let types = sql("composite:pair:text,_int4", vec![Arg::new(&id)]).prepare_types();
+        let Kind::Composite(fields) = types[0].kind() else {
+            panic!("{types:?}");
+        };
+        let attributes: Vec<_> = fields.iter().map(|field| field.type_().clone()).collect();
+        assert_eq!(attributes, [Type::TEXT, Type::INT4_ARRAY]);
     }
 }

@@ -130,6 +130,8 @@ pub mod execute;
 pub mod query;
 pub mod types;
 
+#[cfg(all(feature = "tokio", feature = "deadpool"))]
+pub use execute::PrepareCached;
 pub use execute::{Cached, Executor};
 pub use migrate_core as core;
 /// A Rust struct that reads and writes a PostgreSQL composite type (or a

@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 use std::panic::Location;
 
 use postgres::Row;
-use postgres::types::{IsNull, ToSql, Type};
+use postgres::types::{Format, IsNull, Kind, ToSql, Type};
 
 use crate::execute::{Executor, Sql, read_whole};
 
@@ -281,11 +281,121 @@ impl ToSql for Arg<'_> {
         ty: &Type,
         out: &mut postgres::types::private::BytesMut,
     ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match ty.kind() {
+            // A domain's value is its base type's: for a Rust type that
+            // knows only the base (`String` for a domain over `text`).
+            Kind::Domain(base) => {
+                let start = out.len();
+                self.encode(ty, out).or_else(|_| {
+                    out.truncate(start);
+                    self.to_sql_checked(base, out)
+                })
+            }
+            Kind::Array(_) if ty.oid() == 0 => self.unspecified_array(ty, out),
+            _ => self.encode(ty, out),
+        }
+    }
+
+    fn encode_format(&self, ty: &Type) -> Format {
+        match ty.kind() {
+            Kind::Array(_) if ty.oid() == 0 => Format::Text,
+            _ => Format::Binary,
+        }
+    }
+}
+
+impl Arg<'_> {
+    fn encode(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match &self.0 {
             ArgValue::Checked(value) => value.to_sql_checked(ty, out),
             ArgValue::Lenient(value) => value.to_sql_checked(ty, out),
         }
     }
+
+    /// An array of enums sent with no type (OID 0), for the server to
+    /// infer (see [`crate::execute`]): in the text form, which names no
+    /// element type.
+    fn unspecified_array(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        let mut binary = postgres::types::private::BytesMut::new();
+        match self.encode(ty, &mut binary) {
+            Ok(IsNull::No) => array_text(&binary, out).map(|()| IsNull::No),
+            other => other,
+        }
+    }
+}
+
+/// An array in PostgreSQL's binary form whose elements are their text (an
+/// enum's labels) rewritten in the text form (`{"a","b",NULL}`), which
+/// names no element type.
+fn array_text(
+    binary: &[u8],
+    out: &mut postgres::types::private::BytesMut,
+) -> Result<(), Box<dyn std::error::Error + Sync + Send>> {
+    let mut reader = binary;
+    let n_dims = read_i32(&mut reader)?;
+    let _has_nulls = read_i32(&mut reader)?;
+    let _element_type = read_i32(&mut reader)?;
+    let mut dims = Vec::new();
+    for _ in 0..n_dims {
+        let len = read_i32(&mut reader)?;
+        let lower = read_i32(&mut reader)?;
+        dims.push((len, lower));
+    }
+    if dims.is_empty() || dims.iter().any(|&(len, _)| len <= 0) {
+        out.extend_from_slice(b"{}");
+        return Ok(());
+    }
+    if dims.iter().any(|&(_, lower)| lower != 1) {
+        for &(len, lower) in &dims {
+            out.extend_from_slice(format!("[{lower}:{}]", lower + len - 1).as_bytes());
+        }
+        out.extend_from_slice(b"=");
+    }
+    array_level(&mut reader, &dims, out)
+}
+
+/// One dimension of [`array_text`]: its elements, or its sub-arrays.
+fn array_level(
+    reader: &mut &[u8],
+    dims: &[(i32, i32)],
+    out: &mut postgres::types::private::BytesMut,
+) -> Result<(), Box<dyn std::error::Error + Sync + Send>> {
+    out.extend_from_slice(b"{");
+    for index in 0..dims[0].0 {
+        if index > 0 {
+            out.extend_from_slice(b",");
+        }
+        if dims.len() > 1 {
+            array_level(reader, &dims[1..], out)?;
+            continue;
+        }
+        let Ok(len) = usize::try_from(read_i32(reader)?) else {
+            out.extend_from_slice(b"NULL");
+            continue;
+        };
+        let Some((value, rest)) = reader.split_at_checked(len) else {
+            return Err("an array element is cut short".into());
+        };
+        *reader = rest;
+        out.extend_from_slice(b"\"");
+        for &byte in value {
+            if byte == b'"' || byte == b'\\' {
+                out.extend_from_slice(b"\\");
+            }
+            out.extend_from_slice(&[byte]);
+        }
+        out.extend_from_slice(b"\"");
+    }
+    out.extend_from_slice(b"}");
+    Ok(())
 }
 
 /// Writes a value whatever the parameter's type (checked at compile time).
@@ -823,7 +933,7 @@ impl<'a, 't> CompositeReader<'a, 't> {
         } else {
             let len = len as usize;
             if self.raw.len() < len {
-                return Err("a composite value ends early".into());
+                return Err("a binary value ends early".into());
             }
             let (value, rest) = self.raw.split_at(len);
             self.raw = rest;
@@ -850,7 +960,7 @@ impl<'a, 't> CompositeReader<'a, 't> {
 
 fn read_i32(raw: &mut &[u8]) -> Result<i32, BoxError> {
     let Some((head, rest)) = raw.split_first_chunk::<4>() else {
-        return Err("a composite value ends early".into());
+        return Err("a binary value ends early".into());
     };
     *raw = rest;
     Ok(i32::from_be_bytes(*head))
@@ -909,5 +1019,35 @@ impl<'a> CompositeWriter<'a> {
         };
         self.out[start..start + 4].copy_from_slice(&len.to_be_bytes());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text form of `labels` sent as an array of the enum `mood` with
+    /// no OID.
+    fn as_text<T: ToSql + Sync>(labels: &T) -> String {
+        let element = Type::new("mood".to_owned(), 0, Kind::Enum(Vec::new()), String::new());
+        let array = Type::new("_mood".to_owned(), 0, Kind::Array(element), String::new());
+        let arg = Arg::lenient(labels);
+        assert!(matches!(arg.encode_format(&array), Format::Text));
+        let mut out = postgres::types::private::BytesMut::new();
+        assert!(matches!(
+            arg.to_sql_checked(&array, &mut out).unwrap(),
+            IsNull::No
+        ));
+        String::from_utf8(out.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn an_array_of_enums_is_written_in_the_text_form() {
+        assert_eq!(as_text(&vec!["happy", "sad"]), r#"{"happy","sad"}"#);
+        assert_eq!(
+            as_text(&vec![Some(r#"a "b", {c} \ d"#), None]),
+            r#"{"a \"b\", {c} \\ d",NULL}"#
+        );
+        assert_eq!(as_text(&Vec::<String>::new()), "{}");
     }
 }

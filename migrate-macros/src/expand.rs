@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use migrate_build::Diagnostic;
 use migrate_build::analyze::{self, Described};
-use migrate_core::{Schema, SqlType};
+use migrate_core::{Name, Schema, SqlType, UserTypeKind};
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::ParseStream;
@@ -259,10 +259,15 @@ pub struct Param {
     pub lenient: bool,
     /// See [`RustType::mapped`].
     pub mapped: bool,
-    /// The built-in type the parameter is sent as (`pg_type.typname`:
-    /// `int8`, `_text`), so that the query runs without a round trip to ask
-    /// the server; `None` for a type of the schema's own (an enum, a
-    /// domain, a composite), whose OID only the server knows.
+    /// How the parameter is sent, so that the query runs without a round
+    /// trip to ask the server its type: a built-in type's `typname`
+    /// (`int8`, `_text`); for a type of the schema's own, whose OID only the
+    /// server knows, `enum:<typname>`, `enum[]:<typname>` or
+    /// `domain:<typname>:<base typname>`, `composite:<typname>:<attribute
+    /// typnames, comma-separated>` (sent as an unspecified type the server
+    /// infers, see the facade's `execute`); `None` for the rest (an array
+    /// of composites or domains, a composite with an attribute of the
+    /// schema's own type), which the driver prepares.
     pub wire: Option<String>,
 }
 
@@ -278,7 +283,7 @@ fn prepare(schema: &Schema, types: &TypeMap, described: &Described) -> Prepared 
                         ty: rust.ty,
                         lenient: rust.lenient,
                         mapped: rust.mapped,
-                        wire: wire_type(ty),
+                        wire: wire_type(schema, ty),
                     })
                     .map_err(|missing| missing.for_param(index + 1))
             })
@@ -294,15 +299,52 @@ fn prepare(schema: &Schema, types: &TypeMap, described: &Described) -> Prepared 
 }
 
 /// See [`Param::wire`].
-fn wire_type(ty: &SqlType) -> Option<String> {
-    if !ty.is_builtin() || ty.name.contains(' ') {
-        return None;
+fn wire_type(schema: &Schema, ty: &SqlType) -> Option<String> {
+    if ty.is_builtin() {
+        if ty.name.contains(' ') {
+            return None;
+        }
+        return Some(if ty.array {
+            format!("_{}", ty.name)
+        } else {
+            ty.name.clone()
+        });
     }
-    Some(if ty.array {
-        format!("_{}", ty.name)
-    } else {
-        ty.name.clone()
-    })
+    // A domain is sent as its base type's value, an enum as its label;
+    // through domains over domains, as PostgreSQL allows.
+    let mut ty = ty.clone();
+    for _ in 0..16 {
+        // What the driver's type check compares is the name alone.
+        if ty.name.contains([' ', ':']) {
+            return None;
+        }
+        let user = schema.user_type(&Name::new(&ty.schema, &ty.name))?;
+        match &user.kind {
+            UserTypeKind::Enum { .. } if ty.array => return Some(format!("enum[]:{}", ty.name)),
+            UserTypeKind::Enum { .. } => return Some(format!("enum:{}", ty.name)),
+            // An array of domains carries the domain's OID in each value.
+            UserTypeKind::Domain { .. } if ty.array => return None,
+            UserTypeKind::Domain { base, .. } if base.is_builtin() => {
+                let base = wire_type(schema, base)?;
+                return Some(format!("domain:{}:{base}", ty.name));
+            }
+            UserTypeKind::Domain { base, .. } => ty = base.clone(),
+            // Its binary form names each attribute's type: known here when
+            // every one is built in.
+            UserTypeKind::Composite { attributes } if !ty.array => {
+                let mut fields = Vec::new();
+                for (_, attribute) in attributes {
+                    if !attribute.is_builtin() {
+                        return None;
+                    }
+                    fields.push(wire_type(schema, attribute)?);
+                }
+                return Some(format!("composite:{}:{}", ty.name, fields.join(",")));
+            }
+            UserTypeKind::Composite { .. } | UserTypeKind::Range { .. } => return None,
+        }
+    }
+    None
 }
 
 /// The parameters' wire types as the facade reads them: `typname`s

@@ -39,44 +39,54 @@ pub trait AsyncClient: private::Sealed + Sync {
 /// A statement sent with its parameter types when they are all built in
 /// (one round trip), else by the driver's `query` (prepare, then run).
 macro_rules! typed_or_prepared {
-    ($client:expr, $sql:expr, $typed:ident, $untyped:ident) => {{
-        let sql = $sql;
-        match sql.typed() {
-            Some(params) => $client.$typed(sql.text, &params).await,
-            None => $client.$untyped(sql.text, &sql.params()).await,
+    ($client:expr, $sql:expr, $typed:ident, $untyped:ident) => {
+        async {
+            let sql = $sql;
+            match sql.typed() {
+                Some(params) => $client.$typed(sql.text, &params).await,
+                None => $client.$untyped(sql.text, &sql.params()).await,
+            }
         }
-    }};
+    };
 }
 
 async fn rows<C: GenericClient + Sync>(client: &C, sql: &Sql<'_>) -> Result<Vec<Row>, Error> {
-    let trace = Trace::start(sql);
-    let result = typed_or_prepared!(client, sql, query_typed, query);
-    trace.end(count(&result));
-    result
+    traced_async(
+        sql,
+        count,
+        typed_or_prepared!(client, sql, query_typed, query),
+    )
+    .await
 }
 
 async fn one<C: GenericClient + Sync>(client: &C, sql: &Sql<'_>) -> Result<Row, Error> {
-    let trace = Trace::start(sql);
-    let result = typed_or_prepared!(client, sql, query_typed_one, query_one);
-    trace.end(count_one(&result));
-    result
+    traced_async(
+        sql,
+        count_one,
+        typed_or_prepared!(client, sql, query_typed_one, query_one),
+    )
+    .await
 }
 
 async fn optional<C: GenericClient + Sync>(
     client: &C,
     sql: &Sql<'_>,
 ) -> Result<Option<Row>, Error> {
-    let trace = Trace::start(sql);
-    let result = typed_or_prepared!(client, sql, query_typed_opt, query_opt);
-    trace.end(count_optional(&result));
-    result
+    traced_async(
+        sql,
+        count_optional,
+        typed_or_prepared!(client, sql, query_typed_opt, query_opt),
+    )
+    .await
 }
 
 async fn affected<C: GenericClient + Sync>(client: &C, sql: &Sql<'_>) -> Result<u64, Error> {
-    let trace = Trace::start(sql);
-    let result = typed_or_prepared!(client, sql, execute_typed, execute);
-    trace.end(count_affected(&result));
-    result
+    traced_async(
+        sql,
+        count_affected,
+        typed_or_prepared!(client, sql, execute_typed, execute),
+    )
+    .await
 }
 
 async fn stream<C: GenericClient + Sync>(
@@ -156,24 +166,69 @@ impl Cached<tokio_postgres::Client> {
         self.keep(sql.text, statement.clone());
         Ok(statement)
     }
+
+    fn drop_statement(&self, sql: &Sql<'_>) {
+        self.forget(sql.text);
+    }
 }
 
-/// Runs `$run` on the cached statement; when the schema changed its result
-/// type, prepares it again and runs it once more (unless the first failure
-/// aborted a transaction: then the first error stands).
+/// A deadpool-postgres connection (or transaction) whose queries are
+/// prepared once, in deadpool's own statement cache of the connection
+/// (`prepare_cached`): one round trip and no parse from the second call
+/// on, as with [`Cached`], on a connection a pool hands out for each
+/// request. Not behind a transaction-mode pooler.
+///
+/// ```no_run
+/// # async fn f(pool: deadpool_postgres::Pool) -> Result<(), Box<dyn std::error::Error>> {
+/// let conn = migrate::PrepareCached(pool.get().await?);
+/// // migrate::query!("SELECT id FROM users WHERE id = $1", 7_i64).fetch_one(&conn).await?;
+/// conn.0.batch_execute("SELECT 1").await?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "deadpool")]
+pub struct PrepareCached<C>(pub C);
+
+#[cfg(feature = "deadpool")]
+macro_rules! prepare_cached {
+    ($(impl[$($generics:tt)*] $conn:ty => $client:ty;)*) => {$(
+        impl<$($generics)*> PrepareCached<$conn> {
+            async fn statement(&self, sql: &Sql<'_>) -> Result<tokio_postgres::Statement, Error> {
+                self.0.prepare_typed_cached(sql.text, &sql.prepare_types()).await
+            }
+
+            fn drop_statement(&self, sql: &Sql<'_>) {
+                self.0.statement_cache.remove(sql.text, &sql.prepare_types());
+            }
+
+            fn client(&self) -> &$client {
+                &self.0
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "deadpool")]
+prepare_cached! {
+    impl[] deadpool_postgres::Object => tokio_postgres::Client;
+    impl['t] deadpool_postgres::Transaction<'t> => tokio_postgres::Transaction<'t>;
+}
+
+/// Runs `$run` on the query's prepared statement; when the schema changed
+/// its result type, prepares it again and runs it once more (unless the
+/// first failure aborted a transaction: then the first error stands).
 macro_rules! cached {
     ($cached:expr, $sql:expr, |$client:ident, $statement:ident, $params:ident| $run:expr) => {{
         let cached = $cached;
         let sql = $sql;
         let $params = sql.params();
-        let $client = &cached.client;
+        let $client = cached.client();
         let first = {
             let $statement = cached.statement(sql).await?;
             $run.await
         };
         match first {
             Err(error) if is_stale_plan(&error) => {
-                cached.forget(sql.text);
+                cached.drop_statement(sql);
                 let $statement = match cached.statement(sql).await {
                     Ok(statement) => statement,
                     Err(_) => return Err(error),
@@ -190,83 +245,44 @@ macro_rules! cached {
     }};
 }
 
-impl private::Sealed for Cached<tokio_postgres::Client> {}
+/// Implements [`AsyncClient`] for a connection that prepares each query
+/// once (`statement`, `drop_statement`, `client`).
+macro_rules! cached_client {
+    ($(impl[$($generics:tt)*] $client:ty;)*) => {$(
+        impl<$($generics)*> private::Sealed for $client {}
 
-#[allow(
-    clippy::manual_async_fn,
-    reason = "the trait's futures are `Send`, which an `async fn` would not say"
-)]
-impl AsyncClient for Cached<tokio_postgres::Client> {
-    fn rows<'a>(
-        &'a self,
-        sql: &'a Sql<'_>,
-    ) -> impl Future<Output = Result<Vec<Row>, Error>> + Send + 'a {
-        async move {
-            let trace = Trace::start(sql);
-            let result = async {
-                cached!(self, sql, |client, statement, params| client
-                    .query(&statement, &params))
+        #[allow(
+            clippy::manual_async_fn,
+            reason = "the trait's futures are `Send`, which an `async fn` would not say"
+        )]
+        impl<$($generics)*> AsyncClient for $client {
+            fn rows<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<Vec<Row>, Error>> + Send + 'a {
+                traced_async(sql, count, async move { cached!(self, sql, |c, s, p| c.query(&s, &p)) })
             }
-            .await;
-            trace.end(count(&result));
-            result
-        }
-    }
-
-    fn one<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<Row, Error>> + Send + 'a {
-        async move {
-            let trace = Trace::start(sql);
-            let result = async {
-                cached!(self, sql, |client, statement, params| client
-                    .query_one(&statement, &params))
+            fn one<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<Row, Error>> + Send + 'a {
+                traced_async(sql, count_one, async move { cached!(self, sql, |c, s, p| c.query_one(&s, &p)) })
             }
-            .await;
-            trace.end(count_one(&result));
-            result
-        }
-    }
-
-    fn optional<'a>(
-        &'a self,
-        sql: &'a Sql<'_>,
-    ) -> impl Future<Output = Result<Option<Row>, Error>> + Send + 'a {
-        async move {
-            let trace = Trace::start(sql);
-            let result = async {
-                cached!(self, sql, |client, statement, params| client
-                    .query_opt(&statement, &params))
+            fn optional<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<Option<Row>, Error>> + Send + 'a {
+                traced_async(sql, count_optional, async move { cached!(self, sql, |c, s, p| c.query_opt(&s, &p)) })
             }
-            .await;
-            trace.end(count_optional(&result));
-            result
-        }
-    }
-
-    fn affected<'a>(
-        &'a self,
-        sql: &'a Sql<'_>,
-    ) -> impl Future<Output = Result<u64, Error>> + Send + 'a {
-        async move {
-            let trace = Trace::start(sql);
-            let result = async {
-                cached!(self, sql, |client, statement, params| client
-                    .execute(&statement, &params))
+            fn affected<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<u64, Error>> + Send + 'a {
+                traced_async(sql, count_affected, async move { cached!(self, sql, |c, s, p| c.execute(&s, &p)) })
             }
-            .await;
-            trace.end(count_affected(&result));
-            result
+            fn stream<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send + 'a {
+                async move { cached!(self, sql, |c, s, p| c.query_raw(&s, p.iter().copied())) }
+            }
         }
-    }
+    )*};
+}
 
-    fn stream<'a>(
-        &'a self,
-        sql: &'a Sql<'_>,
-    ) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send + 'a {
-        async move {
-            cached!(self, sql, |client, statement, params| client
-                .query_raw(&statement, params.iter().copied()))
-        }
-    }
+cached_client! {
+    impl[] Cached<tokio_postgres::Client>;
+}
+
+#[cfg(feature = "deadpool")]
+cached_client! {
+    impl[] PrepareCached<deadpool_postgres::Object>;
+    impl['t] PrepareCached<deadpool_postgres::Transaction<'t>>;
 }
 
 /// The rows of a query on an async executor, one at a time as the server

@@ -29,31 +29,27 @@ macro_rules! typed_or_prepared {
 }
 
 fn rows<C: GenericClient>(client: &mut C, sql: &Sql<'_>) -> Result<Vec<Row>, Error> {
-    let trace = Trace::start(sql);
-    let result = typed_or_prepared!(client, sql, query_typed, query);
-    trace.end(count(&result));
-    result
+    traced(sql, count, || {
+        typed_or_prepared!(client, sql, query_typed, query)
+    })
 }
 
 fn one<C: GenericClient>(client: &mut C, sql: &Sql<'_>) -> Result<Row, Error> {
-    let trace = Trace::start(sql);
-    let result = typed_or_prepared!(client, sql, query_typed_one, query_one);
-    trace.end(count_one(&result));
-    result
+    traced(sql, count_one, || {
+        typed_or_prepared!(client, sql, query_typed_one, query_one)
+    })
 }
 
 fn optional<C: GenericClient>(client: &mut C, sql: &Sql<'_>) -> Result<Option<Row>, Error> {
-    let trace = Trace::start(sql);
-    let result = typed_or_prepared!(client, sql, query_typed_opt, query_opt);
-    trace.end(count_optional(&result));
-    result
+    traced(sql, count_optional, || {
+        typed_or_prepared!(client, sql, query_typed_opt, query_opt)
+    })
 }
 
 fn affected<C: GenericClient>(client: &mut C, sql: &Sql<'_>) -> Result<u64, Error> {
-    let trace = Trace::start(sql);
-    let result = typed_or_prepared!(client, sql, execute_typed, execute);
-    trace.end(count_affected(&result));
-    result
+    traced(sql, count_affected, || {
+        typed_or_prepared!(client, sql, execute_typed, execute)
+    })
 }
 
 fn iter<'c, C: GenericClient>(
@@ -180,46 +176,47 @@ impl private::Sealed for Cached<postgres::Client> {}
 
 impl SyncClient for Cached<postgres::Client> {
     fn rows(&mut self, sql: &Sql<'_>) -> Result<Vec<Row>, Error> {
-        let trace = Trace::start(sql);
-        let result = (|| {
-            cached!(self, sql, |client, statement, params| client
-                .query(&statement, &params))
-        })();
-        trace.end(count(&result));
-        result
+        traced(sql, count, || cached!(self, sql, |c, s, p| c.query(&s, &p)))
     }
     fn one(&mut self, sql: &Sql<'_>) -> Result<Row, Error> {
-        let trace = Trace::start(sql);
-        let result = (|| {
-            cached!(self, sql, |client, statement, params| client
-                .query_one(&statement, &params))
-        })();
-        trace.end(count_one(&result));
-        result
+        traced(sql, count_one, || {
+            cached!(self, sql, |c, s, p| c.query_one(&s, &p))
+        })
     }
     fn optional(&mut self, sql: &Sql<'_>) -> Result<Option<Row>, Error> {
-        let trace = Trace::start(sql);
-        let result = (|| {
-            cached!(self, sql, |client, statement, params| client
-                .query_opt(&statement, &params))
-        })();
-        trace.end(count_optional(&result));
-        result
+        traced(sql, count_optional, || {
+            cached!(self, sql, |c, s, p| c.query_opt(&s, &p))
+        })
     }
     fn affected(&mut self, sql: &Sql<'_>) -> Result<u64, Error> {
-        let trace = Trace::start(sql);
-        let result = (|| {
-            cached!(self, sql, |client, statement, params| client
-                .execute(&statement, &params))
-        })();
-        trace.end(count_affected(&result));
-        result
+        traced(sql, count_affected, || {
+            cached!(self, sql, |c, s, p| c.execute(&s, &p))
+        })
     }
     fn iter(&mut self, sql: &Sql<'_>) -> Result<postgres::RowIter<'_>, Error> {
-        // The first call's rows borrow the client: prepare (and check the
-        // plan with a Bind) through the map before borrowing it for good.
         let statement = self.statement(sql)?;
-        self.client.query_raw(&statement, sql.args.iter())
+        let client: *mut postgres::Client = &mut self.client;
+        // SAFETY: `client` points at `self.client`, borrowed mutably for
+        // as long as `self` is. The rows of the first try may borrow it for
+        // that whole time, so the borrow checker (before Polonius) takes
+        // the second try for a second borrow; but when the first try failed
+        // its borrow ended with it (the error holds none), and only the
+        // second try's borrow is returned.
+        let error = match unsafe { &mut *client }.query_raw(&statement, sql.args.iter()) {
+            Ok(rows) => return Ok(rows),
+            Err(error) if is_stale_plan(&error) => error,
+            Err(error) => return Err(error),
+        };
+        // The schema changed the result type: prepare again and run once
+        // more (a failed transaction keeps the first error).
+        self.forget(sql.text);
+        let Ok(statement) = self.statement(sql) else {
+            return Err(error);
+        };
+        match self.client.query_raw(&statement, sql.args.iter()) {
+            Err(again) if again.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION) => Err(error),
+            other => other,
+        }
     }
 }
 

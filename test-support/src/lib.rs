@@ -11,6 +11,11 @@
 //! ```
 
 pub mod fuzz;
+#[cfg(unix)]
+mod pgbouncer;
+
+#[cfg(unix)]
+pub use pgbouncer::PgBouncer;
 
 use std::fs;
 use std::path::{Path, PathBuf};

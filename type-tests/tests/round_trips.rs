@@ -7,21 +7,17 @@
 //! transaction mode too; the driver's own `query(&str)`, what the macros
 //! called before, is counted beside it so that the counter is seen to count.
 //!
-//! PgBouncer: see `migrate-runtime/tests/pgbouncer.rs` (`.ci/ensure-services`
+//! PgBouncer: see `migrate_test_support::PgBouncer` (`.ci/ensure-services`
 //! installs it).
 
 #![cfg(unix)]
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
-use migrate_test_support::TestDatabase;
+use migrate_test_support::{PgBouncer, TestDatabase};
 
 /// A proxy on a port of its own that forwards every connection to
 /// `upstream` and counts the round trips clients start.
@@ -329,7 +325,7 @@ fn a_warm_query_is_one_round_trip_on_tokio_postgres_and_deadpool() {
 fn a_warm_query_is_one_round_trip_behind_pgbouncer_in_transaction_mode() {
     let db = database("rt_pgbouncer");
     let bouncer = PgBouncer::start("transaction");
-    let proxy = CountingProxy::start(("127.0.0.1".to_owned(), bouncer.port));
+    let proxy = CountingProxy::start(("127.0.0.1".to_owned(), bouncer.port()));
     let url = format!("postgres://postgres@127.0.0.1:{}/{}", proxy.port, db.name);
     // Two clients whose transactions take turns on PgBouncer's two server
     // connections: a statement kept on one is not on the other.
@@ -343,6 +339,149 @@ fn a_warm_query_is_one_round_trip_behind_pgbouncer_in_transaction_mode() {
         let client = tokio_client(&url).await;
         assert_eq!(async_round_trips!(proxy, client), [1; 5]);
     });
+}
+
+fn labelled(prefix: &str) -> TestDatabase {
+    let db = database(prefix);
+    db.client()
+        .batch_execute(
+            "INSERT INTO labels VALUES \
+             (1, 'one', 'happy', 'TODO', ROW('a', 'x')), (2, 'two', 'sad', 'DONE', NULL)",
+        )
+        .unwrap();
+    db
+}
+
+/// Runs the queries whose parameters have the schema's own types twice on
+/// the sync executor `$conn`; the round trips of the second run of each:
+/// `[enum, mapped enum, array of enums, domain, composite]`. Were the
+/// composite prepared by the driver, which closes the statement after the
+/// query without waiting, a query of one round trip after it (`barrier!`)
+/// makes sure that the Close is counted with it.
+macro_rules! schema_typed_round_trips {
+    ($proxy:expr, $conn:expr) => {{
+        macro_rules! barrier {
+            () => {
+                migrate::query_scalar!("SELECT id FROM labels WHERE id = $1", 1_i64)
+                    .fetch_one(&mut $conn)
+                    .unwrap()
+            };
+        }
+        let mut counts = Vec::new();
+        for run in 0..2 {
+            barrier!();
+            let _ = $proxy.take();
+            let id = migrate::query_scalar!("SELECT id FROM labels WHERE feeling = $1", "sad")
+                .fetch_one(&mut $conn)
+                .unwrap();
+            assert_eq!(id, 2);
+            let plain_enum = $proxy.take();
+            let id = migrate::query_scalar!(
+                "SELECT id FROM labels WHERE status = $1",
+                migrate_type_tests::TaskStatus::Todo
+            )
+            .fetch_one(&mut $conn)
+            .unwrap();
+            assert_eq!(id, 1);
+            let mapped_enum = $proxy.take();
+            let statuses = vec![
+                migrate_type_tests::TaskStatus::Finished,
+                migrate_type_tests::TaskStatus::InProgress,
+            ];
+            let ids = migrate::query_scalar!(
+                "SELECT id FROM labels WHERE status = ANY($1) ORDER BY id",
+                statuses
+            )
+            .fetch_all(&mut $conn)
+            .unwrap();
+            assert_eq!(ids, [2]);
+            let enum_array = $proxy.take();
+            let renamed =
+                migrate::query!("UPDATE labels SET name = $1 WHERE id = $2", "two", 2_i64)
+                    .execute(&mut $conn)
+                    .unwrap();
+            assert_eq!(renamed, 1);
+            let domain = $proxy.take();
+            let pair = migrate_type_tests::HeaderPair {
+                name: "a".to_owned(),
+                value: Some(b"x".to_vec()),
+            };
+            let paired = migrate::query!("UPDATE labels SET pair = $1 WHERE id = $2", pair, 1_i64)
+                .execute(&mut $conn)
+                .unwrap();
+            assert_eq!(paired, 1);
+            barrier!();
+            let composite = $proxy.take() - 1;
+            if run == 1 {
+                counts = vec![plain_enum, mapped_enum, enum_array, domain, composite];
+            }
+        }
+        counts
+    }};
+}
+
+#[test]
+fn a_parameter_of_the_schemas_own_type_is_one_round_trip() {
+    let db = labelled("rt_schema_types");
+    let (proxy, url) = through_proxy(&db.url);
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    assert_eq!(schema_typed_round_trips!(proxy, client), [1; 5]);
+    let mut cached =
+        migrate::Cached::new(postgres::Client::connect(&url, postgres::NoTls).unwrap());
+    assert_eq!(schema_typed_round_trips!(proxy, cached), [1; 5]);
+}
+
+#[test]
+fn a_composite_with_an_attribute_of_the_schemas_own_type_is_prepared() {
+    let db = labelled("rt_composite_enum");
+    let (proxy, url) = through_proxy(&db.url);
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let task = migrate_type_tests::TaskRef {
+        id: 7,
+        status: migrate_type_tests::TaskStatus::Todo,
+    };
+    for _ in 0..2 {
+        let _ = proxy.take();
+        let id = migrate::query_scalar!("SELECT ($1::task_ref).id AS \"id!\"", task.clone())
+            .fetch_one(&mut client)
+            .unwrap();
+        assert_eq!(id, 7);
+        // FIXME: its binary form names the enum attribute's type by OID,
+        // which only the server knows: the driver prepares the query (two
+        // round trips, and a Close that may be counted later).
+        assert!(proxy.take() >= 2);
+    }
+}
+
+#[test]
+fn an_array_of_enums_is_sent_in_the_text_form() {
+    let db = labelled("rt_enum_array");
+    let mut client = db.client();
+    // Quotes, a backslash, a comma and braces in a label: written as
+    // PostgreSQL reads them back.
+    client
+        .batch_execute(r#"ALTER TYPE mood ADD VALUE 'a "quoted", {braced} \ one'"#)
+        .unwrap();
+    let odd = r#"a "quoted", {braced} \ one"#.to_owned();
+    let joined = migrate::query_scalar!(
+        "SELECT array_to_string($1::mood[], '|') AS \"joined!\"",
+        vec![odd.clone(), "sad".to_owned()]
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(joined, format!("{odd}|sad"));
+    let empty: Vec<String> = Vec::new();
+    let n = migrate::query_scalar!("SELECT cardinality($1::mood[]) AS \"n!\"", empty)
+        .fetch_one(&mut client)
+        .unwrap();
+    assert_eq!(n, 0);
+    let n = migrate::query_scalar!(
+        "SELECT count(*) AS \"n!\" FROM labels WHERE feeling = ANY($1)",
+        vec![odd, "happy".to_owned()]
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(n, 1);
 }
 
 #[test]
@@ -374,78 +513,132 @@ fn a_cached_statement_whose_result_type_changed_is_prepared_again() {
     assert_eq!(client.prepared(), 1);
 }
 
-struct PgBouncer {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
+#[test]
+fn a_stale_cached_statement_is_prepared_again_for_an_iterator() {
+    let db = database("rt_stale_fetch");
+    let mut client = migrate::Cached::new(db.client());
+    let bodies = |client: &mut migrate::Cached<postgres::Client>| -> Vec<String> {
+        migrate::query_scalar!("SELECT body FROM notes WHERE id >= $1 ORDER BY id", 2_i64)
+            .fetch(client)
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(bodies(&mut client), ["note 2", "note 3"]);
+    // Another connection changes the column's type: the statement prepared
+    // on this one no longer describes the rows.
+    db.client()
+        .batch_execute("ALTER TABLE notes ALTER COLUMN body TYPE varchar(100)")
+        .unwrap();
+    assert_eq!(bodies(&mut client), ["note 2", "note 3"]);
+    assert_eq!(client.prepared(), 1);
+    // In a transaction the first error stands: the transaction is aborted.
+    db.client()
+        .batch_execute("ALTER TABLE notes ALTER COLUMN body TYPE text")
+        .unwrap();
+    client.client_mut().batch_execute("BEGIN").unwrap();
+    let error = migrate::query_scalar!("SELECT body FROM notes WHERE id >= $1 ORDER BY id", 2_i64)
+        .fetch(&mut client)
+        .next()
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        error.as_db_error().map(|db| db.message()),
+        Some("cached plan must not change result type")
+    );
+    client.client_mut().batch_execute("ROLLBACK").unwrap();
+    assert_eq!(bodies(&mut client), ["note 2", "note 3"]);
 }
 
-impl PgBouncer {
-    fn start(pool_mode: &str) -> Self {
-        let port = {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap().port()
-        };
-        let dir = std::env::temp_dir().join(format!(
-            "migrate_round_trips_pgbouncer_{}_{port}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let config = dir.join("pgbouncer.ini");
-        std::fs::write(
-            &config,
-            format!(
-                "[databases]\n* = host=127.0.0.1 port=5432 user=postgres\n\n\
-                 [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n\
-                 auth_type = any\npool_mode = {pool_mode}\ndefault_pool_size = 2\nmin_pool_size = 0\n\
-                 server_round_robin = 1\nignore_startup_parameters = extra_float_digits\n\
-                 logfile = {}\n",
-                dir.join("pgbouncer.log").display()
-            ),
+fn deadpool(url: &str, size: usize) -> deadpool_postgres::Pool {
+    let manager = deadpool_postgres::Manager::from_config(
+        url.parse().unwrap(),
+        tokio_postgres::NoTls,
+        deadpool_postgres::ManagerConfig {
+            recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+        },
+    );
+    deadpool_postgres::Pool::builder(manager)
+        .max_size(size)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_warm_query_is_one_round_trip_with_deadpools_statement_cache() {
+    let db = database("rt_deadpool_cached");
+    let (proxy, url) = through_proxy(&db.url);
+    block_on(async {
+        let pool = deadpool(&url, 1);
+        let conn = migrate::PrepareCached(pool.get().await.unwrap());
+        assert_eq!(async_round_trips!(proxy, conn), [1; 5]);
+        // Each query prepared once, in deadpool's cache of the connection.
+        assert_eq!(conn.0.statement_cache.size(), 5);
+        drop(conn);
+        let _ = proxy.take();
+        for _ in 0..3 {
+            let conn = migrate::PrepareCached(pool.get().await.unwrap());
+            migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+                .fetch_one(&conn)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            proxy.take(),
+            1 + 3,
+            "prepared once on the pooled connection"
+        );
+    });
+}
+
+#[test]
+fn a_stale_statement_in_deadpools_cache_is_prepared_again() {
+    let db = database("rt_deadpool_stale");
+    block_on(async {
+        let pool = deadpool(&db.url, 1);
+        let conn = migrate::PrepareCached(pool.get().await.unwrap());
+        let body = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+            .fetch_one(&conn)
+            .await
+            .unwrap();
+        assert_eq!(body, "note 1");
+        conn.0
+            .batch_execute("ALTER TABLE notes ALTER COLUMN body TYPE varchar(100)")
+            .await
+            .unwrap();
+        let body = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+            .fetch_one(&conn)
+            .await
+            .unwrap();
+        assert_eq!(body, "note 1");
+        assert_eq!(conn.0.statement_cache.size(), 1);
+    });
+}
+
+#[test]
+fn a_warm_query_is_one_round_trip_on_bb8_and_r2d2() {
+    let db = database("rt_bb8_r2d2");
+    let (proxy, url) = through_proxy(&db.url);
+    let manager =
+        r2d2_postgres::PostgresConnectionManager::new(url.parse().unwrap(), postgres::NoTls);
+    let pool = r2d2_postgres::r2d2::Pool::builder()
+        .max_size(1)
+        .build(manager)
+        .unwrap();
+    let mut conn = pool.get().unwrap();
+    assert_eq!(sync_round_trips!(proxy, conn), [1; 5]);
+    drop(conn);
+    block_on(async {
+        let manager = bb8_postgres::PostgresConnectionManager::new_from_stringlike(
+            &url,
+            tokio_postgres::NoTls,
         )
         .unwrap();
-        let mut command = Command::new("pgbouncer");
-        command
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some((uid, gid)) = postgres_user_when_root() {
-            Command::new("chmod")
-                .arg("-R")
-                .arg("a+rwx")
-                .arg(&dir)
-                .status()
-                .unwrap();
-            command.uid(uid).gid(gid);
-        }
-        let child = command
-            .spawn()
-            .expect("pgbouncer is installed (apt-get install pgbouncer)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "pgbouncer did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, port, dir }
-    }
-}
-
-/// The `postgres` user's ids when running as root (PgBouncer refuses root).
-fn postgres_user_when_root() -> Option<(u32, u32)> {
-    let id = |args: &[&str]| -> Option<u32> {
-        let output = Command::new("id").args(args).output().ok()?;
-        String::from_utf8_lossy(&output.stdout).trim().parse().ok()
-    };
-    if id(&["-u"])? != 0 {
-        return None;
-    }
-    Some((id(&["-u", "postgres"])?, id(&["-g", "postgres"])?))
-}
-
-impl Drop for PgBouncer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+        let pool = bb8_postgres::bb8::Pool::builder()
+            .max_size(1)
+            .build(manager)
+            .await
+            .unwrap();
+        let conn = pool.get().await.unwrap();
+        assert_eq!(async_round_trips!(proxy, conn), [1; 5]);
+    });
 }

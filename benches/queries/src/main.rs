@@ -13,17 +13,23 @@
 //! - `sqlx PgPool`, `sqlx PgPool no test`, `sqlx PgConnection`: sqlx 0.8
 //!   `query!` over a default pool, one with `test_before_acquire(false)`,
 //!   and on bare connections;
-//! - `migrate deadpool`, `tokio-pg deadpool`: through a deadpool-postgres
-//!   pool, a connection taken for each query, as services run (the latter
-//!   with deadpool's `prepare_cached`).
+//! - `migrate deadpool`, `migrate deadpool cached`, `tokio-pg deadpool`:
+//!   through a deadpool-postgres pool, a connection taken for each query,
+//!   as services run (the last two with deadpool's `prepare_cached`, the
+//!   second through `migrate::PrepareCached`).
+//!
+//! The hand-written clients read every column they select, as the macros
+//! and sqlx do.
 //!
 //! Each task of a cell has a connection of its own (or takes one from a
 //! pool of as many), all driven from one task so that every client pays the
 //! same scheduling. Then once more through a proxy on loopback that delays
 //! every chunk by 1 ms each way (`MIGRATE_BENCH_LATENCY_MS`, 0 to skip).
+//! `MIGRATE_BENCH_CLIENTS`, `MIGRATE_BENCH_QUERIES` (`pk lookup`, ...) and
+//! `MIGRATE_BENCH_CONCURRENCY` (comma-separated) keep only the cells named.
 //!
 //! Prints one tab-separated line per cell: `latency_ms`, `query`,
-//! `concurrency`, `client`, `queries_per_s`, `p50_us`, `p99_us`.
+//! `concurrency`, `client`, `queries_per_s`, `p50_us`, `p99_us`, `queries`.
 //! `DATABASE_URL` must name the database `scripts/bench-queries.sh` creates.
 
 use std::cell::RefCell;
@@ -218,6 +224,26 @@ macro_rules! sqlx_op {
     }};
 }
 
+/// A user as hand-written code reads it: every column it selected, as the
+/// macros and sqlx read them.
+struct User {
+    id: i64,
+    name: String,
+    email: String,
+    score: i32,
+}
+
+impl User {
+    fn read(row: &tokio_postgres::Row) -> Self {
+        Self {
+            id: row.get(0),
+            name: row.get(1),
+            email: row.get(2),
+            score: row.get(3),
+        }
+    }
+}
+
 /// Hand-written tokio-postgres: `$run(sql)` gives the rows.
 async fn by_hand<F, Fut>(scenario: Scenario, i: i64, run: F) -> usize
 where
@@ -228,12 +254,16 @@ where
     match scenario {
         Scenario::Lookup => {
             let rows = run(LOOKUP, key).await;
-            assert_eq!(rows[0].get::<_, i64>(0), key);
+            let user = User::read(&rows[0]);
+            assert_eq!(user.id, key);
+            assert!(!user.name.is_empty() && !user.email.is_empty() && user.score >= 0);
             rows.len()
         }
         Scenario::Hundred => {
             let rows = run(HUNDRED, key).await;
-            assert_eq!(rows.len(), 100);
+            let users: Vec<User> = rows.iter().map(User::read).collect();
+            assert_eq!(users.len(), 100);
+            assert!(users.iter().all(|user| !user.name.is_empty() && user.score >= 0 && !user.email.is_empty()));
             rows.len()
         }
         Scenario::Insert => {
@@ -341,7 +371,7 @@ async fn cell(client: &str, url: &str, scenario: Scenario, n: usize, seconds: f6
             })
             .await
         }
-        "migrate deadpool" | "tokio-pg deadpool" => {
+        "migrate deadpool" | "migrate deadpool cached" | "tokio-pg deadpool" => {
             let manager = deadpool_postgres::Manager::from_config(
                 url.parse().unwrap(),
                 NoTls,
@@ -357,6 +387,12 @@ async fn cell(client: &str, url: &str, scenario: Scenario, n: usize, seconds: f6
             if client == "migrate deadpool" {
                 drive(&pools, seconds, |pool, i| async move {
                     let conn = pool.get().await.unwrap();
+                    migrate_op!(scenario, &conn, i)
+                })
+                .await
+            } else if client == "migrate deadpool cached" {
+                drive(&pools, seconds, |pool, i| async move {
+                    let conn = migrate::PrepareCached(pool.get().await.unwrap());
                     migrate_op!(scenario, &conn, i)
                 })
                 .await
@@ -441,7 +477,6 @@ fn main() {
         .ok()
         .and_then(|text| text.parse().ok())
         .unwrap_or(1);
-    let only: Option<String> = std::env::var("MIGRATE_BENCH_CLIENTS").ok();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -456,8 +491,13 @@ fn main() {
         "sqlx PgPool no test",
         "sqlx PgConnection",
         "migrate deadpool",
+        "migrate deadpool cached",
         "tokio-pg deadpool",
     ];
+    let wanted = |variable: &str, name: &str| {
+        std::env::var(variable)
+            .map_or(true, |only| only.split(',').any(|wanted| wanted == name))
+    };
     runtime.block_on(async {
         let config: tokio_postgres::Config = url.parse().unwrap();
         let mut latencies = vec![0];
@@ -481,21 +521,25 @@ fn main() {
             };
             eprintln!("# load average {} (latency {latency} ms)", load_average());
             for scenario in [Scenario::Lookup, Scenario::Hundred, Scenario::Insert] {
+                if !wanted("MIGRATE_BENCH_QUERIES", scenario.name()) {
+                    continue;
+                }
                 for concurrency in [1, 16] {
+                    if !wanted("MIGRATE_BENCH_CONCURRENCY", &concurrency.to_string()) {
+                        continue;
+                    }
                     for client in clients {
-                        if only
-                            .as_deref()
-                            .is_some_and(|only| !only.split(',').any(|name| name == client))
-                        {
+                        if !wanted("MIGRATE_BENCH_CLIENTS", client) {
                             continue;
                         }
                         let cell = cell(client, &url, scenario, concurrency, seconds).await;
                         println!(
-                            "{latency}\t{}\t{concurrency}\t{client}\t{:.0}\t{}\t{}",
+                            "{latency}\t{}\t{concurrency}\t{client}\t{:.0}\t{}\t{}\t{}",
                             scenario.name(),
                             cell.queries as f64 / cell.seconds,
                             cell.p50.as_micros(),
                             cell.p99.as_micros(),
+                            cell.queries,
                         );
                     }
                 }
