@@ -220,22 +220,24 @@ fn a_check_of_1000_anded_conditions_is_folded() {
     assert_eq!(relation(&schema, "c").constraints.len(), 1);
 }
 
-/// Past [`migrate_build::MAX_CHAIN`], the statement is not walked: an error
-/// for a query, a warning (the statement left unfolded) in a migration.
+/// Past [`migrate_build::MAX_CHAIN`] links that PostgreSQL may take (here
+/// 8,001 `+` with a `*` in each operand: PostgreSQL refuses, but migrate
+/// cannot be sure), the statement is not walked: an error for a query, a
+/// warning (the statement left unfolded) in a migration.
 #[test]
 fn a_chain_past_the_limit_is_a_diagnostic_not_a_crash() {
-    let n = migrate_build::MAX_CHAIN + 1;
-    let sql = format!("SELECT {}", vec!["1"; n + 1].join("+"));
+    let n = migrate_build::MAX_CHAIN / 2 + 1;
+    let sql = format!("SELECT {}", vec!["1*1"; n + 1].join("+"));
     let errors = describe_errors(sql);
     assert_eq!(errors.len(), 1);
     assert!(
         errors[0]
-            .starts_with("migrate cannot follow this statement: it chains up to 16001 operators"),
+            .starts_with("migrate cannot follow this statement: it chains up to 16003 operators"),
         "{errors:?}"
     );
     let sql = format!(
         "CREATE VIEW v AS SELECT {} AS s",
-        vec!["1"; n + 1].join("+")
+        vec!["1*1"; n + 1].join("+")
     );
     let (schema, messages) = fold_on_stack(sql);
     assert!(schema.relations.is_empty());
@@ -244,6 +246,72 @@ fn a_chain_past_the_limit_is_a_diagnostic_not_a_crash() {
         messages[0].ends_with("; the statement is not folded"),
         "{messages:?}"
     );
+}
+
+/// Each chain kind at the longest a Parse message of PostgreSQL 15 takes
+/// (measured at the default `max_stack_depth` of 2 MB), and well past it.
+fn chains() -> [(&'static str, fn(usize) -> String, usize); 5] {
+    [
+        (
+            "+",
+            |n| format!("SELECT {}", vec!["1"; n + 1].join("+")),
+            7_704,
+        ),
+        (
+            "||",
+            |n| format!("SELECT {}", vec!["'a'"; n + 1].join("||")),
+            7_704,
+        ),
+        (
+            "::int",
+            |n| format!("SELECT 1{}", "::int".repeat(n)),
+            13_097,
+        ),
+        (
+            "IS NULL",
+            |n| format!("SELECT 1{}", " IS NULL".repeat(n)),
+            10_913,
+        ),
+        ("UNION", |n| vec!["SELECT 1"; n + 1].join(" UNION "), 7_273),
+    ]
+}
+
+/// What PostgreSQL takes, `describe` follows; past it, it gives
+/// PostgreSQL's error, in a query and in a migration, and so does the
+/// server (asked here for both lengths).
+#[test]
+fn chains_are_followed_up_to_postgresqls_limit_and_refused_past_it() {
+    let database = migrate_test_support::TestDatabase::new("hostile_chains");
+    let mut client = database.client();
+    for (kind, chain, longest) in chains() {
+        let taken = chain(longest);
+        assert!(client.prepare(&taken).is_ok(), "{kind}");
+        assert_eq!(describe_errors(taken), Vec::<String>::new(), "{kind}");
+        let refused = chain(longest + longest / 10);
+        let server = client.prepare(&refused).expect_err(kind);
+        let server = server.as_db_error().expect(kind).message().to_owned();
+        assert_eq!(server, "stack depth limit exceeded");
+        assert_eq!(describe_errors(refused.clone()), [server.clone()], "{kind}");
+        let (_, messages) = fold_on_stack(format!("CREATE VIEW v AS {refused}"));
+        assert_eq!(messages, [server], "{kind}");
+    }
+}
+
+/// A chain broken by another operator is not one chain: PostgreSQL takes
+/// 5,000 `+` between 5,000 unary minuses or casts, and so does `describe`.
+#[test]
+fn operands_between_links_do_not_lengthen_a_chain() {
+    for sql in [
+        format!("SELECT {}", vec!["-1"; 5_000].join("+")),
+        format!("SELECT {}", vec!["1::int"; 5_000].join("+")),
+        format!("SELECT {}", vec!["(1+1)"; 5_000].join("+")),
+        format!(
+            "SELECT x FROM t WHERE {}",
+            vec!["x IS NULL"; 10_000].join(" AND ")
+        ),
+    ] {
+        assert_eq!(describe_errors(sql), Vec::<String>::new());
+    }
 }
 
 /// Nesting by parentheses beyond what PostgreSQL's parser takes is

@@ -341,6 +341,11 @@ impl Folder {
             }
             return;
         }
+        if let Some(refusal) = crate::depth::postgres_stack_refusal(stmt.text) {
+            self.diagnostics
+                .push(crate::depth::stack_refusal_diagnostic(refusal, stmt.base));
+            return;
+        }
         if let Some(bound) = crate::depth::past_max_chain(stmt.text) {
             self.diagnostics.push(Diagnostic::warning(
                 format!(
