@@ -65,11 +65,14 @@ pub(crate) fn on_large_stack<R: Send>(work: impl FnOnce() -> R + Send) -> R {
             .stack_size(STACK_BYTES)
             .spawn_scoped(scope, move || {
                 ON_LARGE_STACK.with(|flag| flag.set(true));
-                slot.take().map(|work| work())
+                slot.take().map(|work| (work(), crate::work::take()))
             });
         match spawned {
             Ok(handle) => Some(match handle.join() {
-                Ok(result) => result,
+                Ok(result) => result.map(|(result, counts)| {
+                    crate::work::add(counts);
+                    result
+                }),
                 Err(panic) => std::panic::resume_unwind(panic),
             }),
             Err(_) => None,

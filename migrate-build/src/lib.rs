@@ -25,6 +25,7 @@ pub mod prelude;
 pub mod render;
 pub mod split;
 pub mod syntax;
+mod work;
 
 pub use builder::{Builder, Output, compile};
 pub use depth::{AND_OR_PER_LINK, MAX_CHAIN};
