@@ -50,6 +50,21 @@ mod tests {
     use crate::analyze::describe;
     use crate::fold::{fold, fold_sql};
 
+    fn migration(i: usize, up: String) -> migrate_core::Migration {
+        migrate_core::Migration {
+            version: i.to_string(),
+            name: format!("m{i}"),
+            path: format!("{i}_m{i}.sql"),
+            up,
+            up_offset: 0,
+            lines_before_up: 0,
+            down: None,
+            transactional: true,
+            statements: Vec::new(),
+            checksum: String::new(),
+        }
+    }
+
     /// The counts of `work` at a size of `n` and `4 * n`; fails if `what`
     /// grows more than about linearly (16 times would be quadratic).
     fn grows_linearly(what: &'static str, n: usize, work: impl Fn(usize)) {
@@ -84,20 +99,28 @@ mod tests {
     fn temporary_objects_are_found_without_walking_every_relation() {
         grows_linearly("names walked for temporary objects", 100, |n| {
             let migrations: Vec<migrate_core::Migration> = (1..=n)
-                .map(|i| migrate_core::Migration {
-                    version: i.to_string(),
-                    name: format!("t{i}"),
-                    path: format!("{i}_t{i}.sql"),
-                    up: format!("CREATE TABLE t{i} (id int PRIMARY KEY);"),
-                    up_offset: 0,
-                    lines_before_up: 0,
-                    down: None,
-                    transactional: true,
-                    statements: Vec::new(),
-                    checksum: String::new(),
-                })
+                .map(|i| migration(i, format!("CREATE TABLE t{i} (id int PRIMARY KEY);")))
                 .collect();
             assert!(fold(&migrations).diagnostics.is_empty());
+        });
+    }
+
+    /// Lint reads the enum labels before a migration only when it names
+    /// TYPE: a copy of the schema before every migration was quadratic.
+    #[test]
+    fn lint_copies_the_schema_only_before_migrations_naming_a_type() {
+        grows_linearly("types copied by lint", 100, |n| {
+            // n enums, one migration naming TYPE, n that do not.
+            let enums: Vec<String> = (0..n)
+                .map(|i| format!("CREATE TYPE e{i} AS ENUM ('a');"))
+                .collect();
+            let mut migrations = vec![
+                migration(0, enums.concat()),
+                migration(1, "ALTER TYPE e0 ADD VALUE 'b';".to_owned()),
+            ];
+            migrations
+                .extend((2..n + 2).map(|i| migration(i, format!("CREATE TABLE t{i} (id int);"))));
+            crate::lint::lint(&migrations, &crate::lint::LintConfig::default());
         });
     }
 
