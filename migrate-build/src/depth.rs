@@ -45,6 +45,16 @@ pub const MAX_CHAIN: usize = 16_000;
 /// follow the statement, a limit of migrate's own.
 pub const AND_OR_PER_LINK: usize = 4;
 
+/// [`AND_OR_PER_LINK`] for a query `describe` checks: `describe` walks
+/// AND/OR chains in a loop, and what still recurses through them
+/// (sqlparser's `Spanned` and drop) takes under 2.7 KiB of stack per link
+/// in a debug build (400,000 were followed on the 1 GiB stack). So a query
+/// of up to `MAX_CHAIN * QUERY_AND_OR_PER_LINK` (256,000) `AND`s is
+/// followed. The fold keeps [`AND_OR_PER_LINK`]: it prints views, defaults
+/// and index predicates through sqlparser's `Display`, about 9 KiB a link
+/// (a view of 120,000 `AND`s overflows), and it only warns past it.
+pub const QUERY_AND_OR_PER_LINK: usize = 16;
+
 thread_local! {
     /// Whether this thread is already one [`on_large_stack`] started.
     static ON_LARGE_STACK: Cell<bool> = const { Cell::new(false) };
@@ -93,10 +103,20 @@ pub(crate) fn on_large_stack<R: Send>(work: impl FnOnce() -> R + Send) -> R {
 /// every statement is that short, and lexing it again cost the fold about
 /// a twelfth of its time.
 pub(crate) fn past_max_chain(sql: &str) -> Option<usize> {
+    past_max_chain_with(sql, AND_OR_PER_LINK)
+}
+
+/// [`past_max_chain`] for a query `describe` checks (see
+/// [`QUERY_AND_OR_PER_LINK`]).
+pub(crate) fn past_max_chain_in_query(sql: &str) -> Option<usize> {
+    past_max_chain_with(sql, QUERY_AND_OR_PER_LINK)
+}
+
+fn past_max_chain_with(sql: &str, and_or_per_link: usize) -> Option<usize> {
     if sql.len() <= MAX_CHAIN / 2 {
         return None;
     }
-    Some(chain_bound(sql)).filter(|&bound| bound > MAX_CHAIN)
+    Some(chain_bound_with(sql, and_or_per_link)).filter(|&bound| bound > MAX_CHAIN)
 }
 
 /// An upper bound of the depth of the tree sqlparser builds for `sql`,
@@ -106,6 +126,11 @@ pub(crate) fn past_max_chain(sql: &str) -> Option<usize> {
 /// brackets. Text after a lexer error is not counted (PostgreSQL's grammar
 /// refuses the statement anyway).
 pub(crate) fn chain_bound(sql: &str) -> usize {
+    chain_bound_with(sql, AND_OR_PER_LINK)
+}
+
+/// [`chain_bound`], `and_or_per_link` links of AND or OR counting as one.
+fn chain_bound_with(sql: &str, and_or_per_link: usize) -> usize {
     use crate::syntax::TokenClass;
 
     /// Operators chained at one parenthesis level, and set operations.
@@ -214,7 +239,7 @@ pub(crate) fn chain_bound(sql: &str) -> usize {
             }
             TokenClass::Punctuation(_) | TokenClass::Identifier | TokenClass::Literal => {}
         }
-        bound = bound.max(depth + flat_depth.div_ceil(AND_OR_PER_LINK));
+        bound = bound.max(depth + flat_depth.div_ceil(and_or_per_link));
     }
     bound
 }

@@ -28,6 +28,6 @@ pub mod syntax;
 mod work;
 
 pub use builder::{Builder, Output, compile};
-pub use depth::{AND_OR_PER_LINK, MAX_CHAIN};
+pub use depth::{AND_OR_PER_LINK, MAX_CHAIN, QUERY_AND_OR_PER_LINK};
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::Error;

@@ -387,11 +387,24 @@ fn chains_of_20000_ands_and_ors_are_followed() {
     assert_eq!(relation(&schema, "v").columns[0].name, "a");
 }
 
-/// Past `MAX_CHAIN * AND_OR_PER_LINK` links of `AND`, migrate says it
-/// cannot follow the statement (a documented limit: PostgreSQL takes it).
+/// PostgreSQL takes 100,000 `AND`s (and any number): so does `describe`.
+#[test]
+fn a_query_of_100000_ands_is_described() {
+    let n = 100_000;
+    let sql = format!(
+        "SELECT x FROM t WHERE {} AND y = 1",
+        vec!["a = 1"; n].join(" AND ")
+    );
+    assert_eq!(describe_errors(sql), ["column \"y\" does not exist"]);
+}
+
+/// Past `MAX_CHAIN * QUERY_AND_OR_PER_LINK` links of `AND` in a query (and
+/// `MAX_CHAIN * AND_OR_PER_LINK` in a migration, a warning there), migrate
+/// says it cannot follow the statement (a documented limit: PostgreSQL
+/// takes it).
 #[test]
 fn a_chain_of_ands_past_its_limit_is_a_diagnostic() {
-    let n = migrate_build::MAX_CHAIN * migrate_build::AND_OR_PER_LINK + 11;
+    let n = migrate_build::MAX_CHAIN * migrate_build::QUERY_AND_OR_PER_LINK + 11;
     let sql = format!("SELECT x FROM t WHERE {}", vec!["a"; n].join(" AND "));
     let errors = describe_errors(sql);
     assert_eq!(errors.len(), 1, "{errors:?}");

@@ -175,7 +175,7 @@ pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>
         };
         return Err(vec![diagnostic]);
     }
-    if let Some(bound) = crate::depth::past_max_chain(sql) {
+    if let Some(bound) = crate::depth::past_max_chain_in_query(sql) {
         // PostgreSQL's parser is iterative: its verdict comes first.
         let diagnostic = match crate::syntax::check(sql).into_iter().next() {
             Some(syntax) => Diagnostic::error(syntax.message, syntax.span),
