@@ -17,6 +17,9 @@
 //!   deep its tree can be is counted from its tokens, without a tree; past
 //!   [`MAX_CHAIN`] the statement is not walked at all, and the caller says
 //!   so in a diagnostic.
+//!
+//! Before both, [`postgres_stack_refusal`] finds a chain PostgreSQL itself
+//! refuses ("stack depth limit exceeded"), to give its error.
 
 use std::cell::Cell;
 use std::ops::Range;
@@ -28,9 +31,9 @@ use crate::Diagnostic;
 pub(crate) const STACK_BYTES: usize = 1 << 30;
 
 /// The longest chain of operators migrate follows in one statement. At the
-/// default `max_stack_depth` (2 MB), PostgreSQL itself stops a chain of `+`
-/// before 5,000 terms, of `||` before 5,000, of `UNION` before 10,000 and
-/// of casts or `IS NULL` before 50,000; chains of `AND` and `OR` it
+/// default `max_stack_depth` (2 MB), PostgreSQL itself stops every chain
+/// of one operator before it (see [`postgres_stack_refusal`]), so past it
+/// only a mix of operators is "cannot follow"; chains of `AND` and `OR` it
 /// flattens and takes at any length.
 pub const MAX_CHAIN: usize = 16_000;
 
@@ -125,6 +128,7 @@ fn past_max_chain_with(sql: &str, and_or_per_link: usize) -> Option<usize> {
 /// chain), the set operations of each level, the open parentheses and
 /// brackets. Text after a lexer error is not counted (PostgreSQL's grammar
 /// refuses the statement anyway).
+#[cfg(test)]
 pub(crate) fn chain_bound(sql: &str) -> usize {
     chain_bound_with(sql, AND_OR_PER_LINK)
 }

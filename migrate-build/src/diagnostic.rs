@@ -83,7 +83,8 @@ impl Diagnostic {
     ///    = help: did you mean "y"?
     /// ```
     ///
-    /// A long line is shown only around the span, cut with `...`. This
+    /// A line longer than 240 characters is shown only around the span,
+    /// cut with `...`. This
     /// walks `source` up to the span (to count lines); to render many
     /// diagnostics of one text, [`LineIndex::render`] walks it once.
     pub fn render(&self, source: &str) -> String {
@@ -91,7 +92,10 @@ impl Diagnostic {
     }
 }
 
-/// How many characters of a line are shown on each side of a span.
+/// The longest line shown whole.
+const LINE_CHARS: usize = 240;
+
+/// How many characters of a longer line are shown on each side of a span.
 const CONTEXT_CHARS: usize = 60;
 
 /// How many characters of a span are shown (and underlined) at most.
@@ -170,17 +174,35 @@ fn render(
         let start = floor_char_boundary(source, diagnostic.span.start);
         let end = ceil_char_boundary(source, diagnostic.span.end.max(start));
         let (line, column) = line_col(start);
-        // The line around the span: up to CONTEXT_CHARS characters before
-        // it, SPAN_CHARS of it, CONTEXT_CHARS after.
+        // The whole line when it is at most LINE_CHARS long; else the line
+        // around the span: up to CONTEXT_CHARS characters before it,
+        // SPAN_CHARS of it, CONTEXT_CHARS after.
+        let before_line = source[..start]
+            .chars()
+            .rev()
+            .take(LINE_CHARS + 1)
+            .take_while(|&c| c != '\n')
+            .count();
+        let after_line = source[start..]
+            .chars()
+            .take(LINE_CHARS + 1)
+            .take_while(|&c| c != '\n')
+            .count();
+        visited(4 * (before_line + after_line));
+        let (context, span_chars) = if before_line + after_line <= LINE_CHARS {
+            (LINE_CHARS, LINE_CHARS)
+        } else {
+            (CONTEXT_CHARS, SPAN_CHARS)
+        };
         let mut shown_start = start;
-        for c in source[..start].chars().rev().take(CONTEXT_CHARS) {
+        for c in source[..start].chars().rev().take(context) {
             if c == '\n' {
                 break;
             }
             shown_start -= c.len_utf8();
         }
         let (mut span_end, mut width) = (start, 0);
-        for c in source[start..end].chars().take(SPAN_CHARS) {
+        for c in source[start..end].chars().take(span_chars) {
             if c == '\n' {
                 break;
             }
@@ -188,7 +210,7 @@ fn render(
             width += 1;
         }
         let mut shown_end = span_end;
-        for c in source[span_end..].chars().take(CONTEXT_CHARS) {
+        for c in source[span_end..].chars().take(context) {
             if c == '\n' {
                 break;
             }
@@ -376,6 +398,7 @@ mod tests {
     #[test]
     fn renders_a_long_line_around_the_span() {
         let sql = format!("SELECT {}x FROM t", "a, ".repeat(100));
+        assert!(sql.len() > LINE_CHARS);
         let start = sql.find('x').unwrap();
         let diagnostic = Diagnostic::error("column \"x\" does not exist", start..start + 1);
         expect_test::expect![[r#"
@@ -415,7 +438,7 @@ mod tests {
         // 4 times the text and 4 times the diagnostics: 4 times the work
         // (16 if each diagnostic walked the line).
         assert!(large <= 5 * small, "{small} then {large}");
-        assert!(large < 8_000 * (2 * CONTEXT_CHARS + SPAN_CHARS + MILESTONE_BYTES));
+        assert!(large < 8_000 * (8 * LINE_CHARS + MILESTONE_BYTES));
     }
 
     #[test]
