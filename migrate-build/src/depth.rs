@@ -119,7 +119,7 @@ fn past_max_chain_with(sql: &str, and_or_per_link: usize) -> Option<usize> {
     if sql.len() <= MAX_CHAIN / 2 {
         return None;
     }
-    Some(chain_bound_with(sql, and_or_per_link)).filter(|&bound| bound > MAX_CHAIN)
+    Some(chain_bound(sql, and_or_per_link)).filter(|&bound| bound > MAX_CHAIN)
 }
 
 /// An upper bound of the depth of the tree sqlparser builds for `sql`,
@@ -128,13 +128,9 @@ fn past_max_chain_with(sql: &str, and_or_per_link: usize) -> Option<usize> {
 /// chain), the set operations of each level, the open parentheses and
 /// brackets. Text after a lexer error is not counted (PostgreSQL's grammar
 /// refuses the statement anyway).
-#[cfg(test)]
-pub(crate) fn chain_bound(sql: &str) -> usize {
-    chain_bound_with(sql, AND_OR_PER_LINK)
-}
-
-/// [`chain_bound`], `and_or_per_link` links of AND or OR counting as one.
-fn chain_bound_with(sql: &str, and_or_per_link: usize) -> usize {
+///
+/// `and_or_per_link` links of AND or OR count as one.
+pub(crate) fn chain_bound(sql: &str, and_or_per_link: usize) -> usize {
     use crate::syntax::TokenClass;
 
     /// Operators chained at one parenthesis level, and set operations.
@@ -473,17 +469,21 @@ pub(crate) fn too_deep_message(bound: usize) -> String {
 mod tests {
     use super::*;
 
+    fn bound(sql: &str) -> usize {
+        chain_bound(sql, AND_OR_PER_LINK)
+    }
+
     #[test]
     fn counts_chains_not_lists() {
-        assert_eq!(chain_bound("SELECT 1+1+1"), 2);
+        assert_eq!(bound("SELECT 1+1+1"), 2);
         // Two links per byte at most: `[` is the densest token.
         let brackets = format!("SELECT a{}", "[".repeat(MAX_CHAIN / 2));
-        assert!(chain_bound(&brackets) >= MAX_CHAIN);
+        assert!(bound(&brackets) >= MAX_CHAIN);
         assert_eq!(past_max_chain(&"[".repeat(MAX_CHAIN / 2)), None);
         let past = format!("SELECT a{}", "[".repeat(MAX_CHAIN / 2 + 1));
-        assert_eq!(past_max_chain(&past), Some(chain_bound(&past)));
-        assert_eq!(chain_bound("SELECT 1+1, 1+1, 1+1"), 1);
-        assert_eq!(chain_bound("SELECT 1::int::int"), 2);
+        assert_eq!(past_max_chain(&past), Some(bound(&past)));
+        assert_eq!(bound("SELECT 1+1, 1+1, 1+1"), 1);
+        assert_eq!(bound("SELECT 1::int::int"), 2);
         let nested = |n: usize| format!("INSERT INTO t {}", "(".repeat(n));
         assert!(!nests_deeper_than_asked_first(&nested(NESTING_ASKED_FIRST)));
         assert!(nests_deeper_than_asked_first(&nested(
@@ -493,23 +493,20 @@ mod tests {
         assert!(!nests_deeper_than_asked_first(&quoted));
         // AND and OR count a quarter; the operands between them start anew.
         let ands = format!("SELECT 1 WHERE {}", vec!["a = 1"; 101].join(" AND "));
-        assert_eq!(chain_bound(&ands), 26);
+        assert_eq!(bound(&ands), 26);
         // BETWEEN's AND is not one of them.
-        assert_eq!(chain_bound("SELECT a+a BETWEEN 1 AND 2+2+2"), 4);
-        assert_eq!(chain_bound("SELECT (1+1)+(1+1)"), 3);
-        assert_eq!(chain_bound("SELECT 1 UNION SELECT 1, 2 UNION SELECT 3"), 2);
-        assert_eq!(
-            chain_bound("SELECT CASE WHEN a=1 THEN 1 WHEN a=2 THEN 2 END"),
-            1
-        );
-        assert_eq!(chain_bound("CREATE TABLE t (a int[][][])"), 5);
+        assert_eq!(bound("SELECT a+a BETWEEN 1 AND 2+2+2"), 4);
+        assert_eq!(bound("SELECT (1+1)+(1+1)"), 3);
+        assert_eq!(bound("SELECT 1 UNION SELECT 1, 2 UNION SELECT 3"), 2);
+        assert_eq!(bound("SELECT CASE WHEN a=1 THEN 1 WHEN a=2 THEN 2 END"), 1);
+        assert_eq!(bound("CREATE TABLE t (a int[][][])"), 5);
         let values: Vec<String> = (0..1000).map(|i| format!("({i}, -{i})")).collect();
         assert_eq!(
-            chain_bound(&format!("INSERT INTO t VALUES {}", values.join(", "))),
+            bound(&format!("INSERT INTO t VALUES {}", values.join(", "))),
             2
         );
         // Strings and comments hold no operators.
-        assert_eq!(chain_bound("SELECT '1+1+1' -- + + +\n"), 0);
+        assert_eq!(bound("SELECT '1+1+1' -- + + +\n"), 0);
     }
 
     #[test]

@@ -250,7 +250,10 @@ fn a_chain_past_the_limit_is_a_diagnostic_not_a_crash() {
 
 /// Each chain kind at the longest a Parse message of PostgreSQL 15 takes
 /// (measured at the default `max_stack_depth` of 2 MB), and well past it.
-fn chains() -> [(&'static str, fn(usize) -> String, usize); 5] {
+/// A chain kind: its name, the statement of n links, the longest taken.
+type Chain = (&'static str, fn(usize) -> String, usize);
+
+fn chains() -> [Chain; 5] {
     [
         (
             "+",
@@ -291,7 +294,11 @@ fn chains_are_followed_up_to_postgresqls_limit_and_refused_past_it() {
         let server = client.prepare(&refused).expect_err(kind);
         let server = server.as_db_error().expect(kind).message().to_owned();
         assert_eq!(server, "stack depth limit exceeded");
-        assert_eq!(describe_errors(refused.clone()), [server.clone()], "{kind}");
+        assert_eq!(
+            describe_errors(refused.clone()),
+            std::slice::from_ref(&server),
+            "{kind}"
+        );
         let (_, messages) = fold_on_stack(format!("CREATE VIEW v AS {refused}"));
         assert_eq!(messages, [server], "{kind}");
     }

@@ -597,10 +597,11 @@ fn sql_literal(input: &Input, sql: &str) -> Literal {
 /// warning on stable Rust; the use of a deprecated constant whose note is the
 /// message can, and it is silenced like any deprecation warning.
 fn warnings(warnings: &[Diagnostic], sql: &str, file: Option<&str>, span: Span) -> TokenStream {
+    let index = LineIndex::new(sql);
     warnings
         .iter()
         .map(|warning| {
-            let note = render(warning, sql, file);
+            let note = render(warning, &index, file);
             quote_spanned!(span=> {
                 #[deprecated(note = #note)]
                 #[allow(non_upper_case_globals)]
