@@ -12,6 +12,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use migrate_build::analyze::describe;
+use migrate_build::diagnostic::LineIndex;
 use migrate_build::fold::{fold, fold_sql};
 use migrate_build::lint::{LintConfig, lint};
 use migrate_core::{Migration, Schema};
@@ -146,6 +147,26 @@ fn main() {
                     "SELECT t.id, {} FROM t",
                     vec!["name, x_, t.x"; n].join(", ")
                 ))
+            }),
+        ),
+        (
+            "n unknown columns on one line, described and rendered (as the macros report them)",
+            2_000,
+            Box::new(|n| {
+                let sql = format!("SELECT {}x FROM t", "nope, ".repeat(n));
+                if let Err(errors) = describe(&schema, &sql) {
+                    let index = LineIndex::new(&sql);
+                    for error in &errors {
+                        black_box(index.render(error));
+                    }
+                }
+            }),
+        ),
+        (
+            "n broken statements, each a syntax error with a did-you-mean (fold)",
+            1_000,
+            Box::new(|n| {
+                black_box(fold_sql(&"CREATE TABEL t (id int);\n".repeat(n)));
             }),
         ),
         (

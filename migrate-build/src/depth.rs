@@ -17,17 +17,23 @@
 //!   deep its tree can be is counted from its tokens, without a tree; past
 //!   [`MAX_CHAIN`] the statement is not walked at all, and the caller says
 //!   so in a diagnostic.
+//!
+//! Before both, [`postgres_stack_refusal`] finds a chain PostgreSQL itself
+//! refuses ("stack depth limit exceeded"), to give its error.
 
 use std::cell::Cell;
+use std::ops::Range;
+
+use crate::Diagnostic;
 
 /// The stack of the thread the fold and `describe` run on: 1 GiB, of which
 /// a statement at [`MAX_CHAIN`] uses about a third in a debug build.
 pub(crate) const STACK_BYTES: usize = 1 << 30;
 
 /// The longest chain of operators migrate follows in one statement. At the
-/// default `max_stack_depth` (2 MB), PostgreSQL itself stops a chain of `+`
-/// before 5,000 terms, of `||` before 5,000, of `UNION` before 10,000 and
-/// of casts or `IS NULL` before 50,000; chains of `AND` and `OR` it
+/// default `max_stack_depth` (2 MB), PostgreSQL itself stops every chain
+/// of one operator before it (see [`postgres_stack_refusal`]), so past it
+/// only a mix of operators is "cannot follow"; chains of `AND` and `OR` it
 /// flattens and takes at any length.
 pub const MAX_CHAIN: usize = 16_000;
 
@@ -41,6 +47,16 @@ pub const MAX_CHAIN: usize = 16_000;
 /// spare; PostgreSQL takes any length: past it, migrate says it cannot
 /// follow the statement, a limit of migrate's own.
 pub const AND_OR_PER_LINK: usize = 4;
+
+/// [`AND_OR_PER_LINK`] for a query `describe` checks: `describe` walks
+/// AND/OR chains in a loop, and what still recurses through them
+/// (sqlparser's `Spanned` and drop) takes under 2.7 KiB of stack per link
+/// in a debug build (400,000 were followed on the 1 GiB stack). So a query
+/// of up to `MAX_CHAIN * QUERY_AND_OR_PER_LINK` (256,000) `AND`s is
+/// followed. The fold keeps [`AND_OR_PER_LINK`]: it prints views, defaults
+/// and index predicates through sqlparser's `Display`, about 9 KiB a link
+/// (a view of 120,000 `AND`s overflows), and it only warns past it.
+pub const QUERY_AND_OR_PER_LINK: usize = 16;
 
 thread_local! {
     /// Whether this thread is already one [`on_large_stack`] started.
@@ -62,11 +78,14 @@ pub(crate) fn on_large_stack<R: Send>(work: impl FnOnce() -> R + Send) -> R {
             .stack_size(STACK_BYTES)
             .spawn_scoped(scope, move || {
                 ON_LARGE_STACK.with(|flag| flag.set(true));
-                slot.take().map(|work| work())
+                slot.take().map(|work| (work(), crate::work::take()))
             });
         match spawned {
             Ok(handle) => Some(match handle.join() {
-                Ok(result) => result,
+                Ok(result) => result.map(|(result, counts)| {
+                    crate::work::add(counts);
+                    result
+                }),
                 Err(panic) => std::panic::resume_unwind(panic),
             }),
             Err(_) => None,
@@ -87,10 +106,20 @@ pub(crate) fn on_large_stack<R: Send>(work: impl FnOnce() -> R + Send) -> R {
 /// every statement is that short, and lexing it again cost the fold about
 /// a twelfth of its time.
 pub(crate) fn past_max_chain(sql: &str) -> Option<usize> {
+    past_max_chain_with(sql, AND_OR_PER_LINK)
+}
+
+/// [`past_max_chain`] for a query `describe` checks (see
+/// [`QUERY_AND_OR_PER_LINK`]).
+pub(crate) fn past_max_chain_in_query(sql: &str) -> Option<usize> {
+    past_max_chain_with(sql, QUERY_AND_OR_PER_LINK)
+}
+
+fn past_max_chain_with(sql: &str, and_or_per_link: usize) -> Option<usize> {
     if sql.len() <= MAX_CHAIN / 2 {
         return None;
     }
-    Some(chain_bound(sql)).filter(|&bound| bound > MAX_CHAIN)
+    Some(chain_bound(sql, and_or_per_link)).filter(|&bound| bound > MAX_CHAIN)
 }
 
 /// An upper bound of the depth of the tree sqlparser builds for `sql`,
@@ -99,7 +128,9 @@ pub(crate) fn past_max_chain(sql: &str) -> Option<usize> {
 /// chain), the set operations of each level, the open parentheses and
 /// brackets. Text after a lexer error is not counted (PostgreSQL's grammar
 /// refuses the statement anyway).
-pub(crate) fn chain_bound(sql: &str) -> usize {
+///
+/// `and_or_per_link` links of AND or OR count as one.
+pub(crate) fn chain_bound(sql: &str, and_or_per_link: usize) -> usize {
     use crate::syntax::TokenClass;
 
     /// Operators chained at one parenthesis level, and set operations.
@@ -208,9 +239,188 @@ pub(crate) fn chain_bound(sql: &str) -> usize {
             }
             TokenClass::Punctuation(_) | TokenClass::Identifier | TokenClass::Literal => {}
         }
-        bound = bound.max(depth + flat_depth.div_ceil(AND_OR_PER_LINK));
+        bound = bound.max(depth + flat_depth.div_ceil(and_or_per_link));
     }
     bound
+}
+
+/// A chain PostgreSQL refuses with "stack depth limit exceeded": its kind,
+/// its length, and the bytes from its first operator to its last.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StackRefusal {
+    pub kind: &'static str,
+    pub links: usize,
+    pub span: Range<usize>,
+}
+
+/// The longest chain of each kind PostgreSQL 15 takes at its default
+/// `max_stack_depth` (2 MB), and a little more for builds whose frames
+/// differ. Measured on x86-64, the longest taken by a Parse message were
+/// 7,704 `+` (or `-`, or `||`), 13,097 casts, 10,913 `IS NULL` and 7,273
+/// `UNION`s (PREPARE takes a few fewer, and a simple query of `+` only
+/// 4,091, its planner recursing too). AND and OR PostgreSQL flattens and
+/// takes at any length. A chain that sits deeper (in a subquery, a view)
+/// leaves PostgreSQL less stack, so past these lengths it always refuses.
+const POSTGRES_CHAIN_LIMITS: [(&str, usize); 4] = [
+    ("operators", 7_800),
+    ("casts", 13_200),
+    ("IS NULL tests", 11_000),
+    ("set operations", 7_350),
+];
+
+/// The longest chain in `sql` that PostgreSQL refuses for want of stack,
+/// if there is one. The lengths counted are lower bounds of the depth of
+/// PostgreSQL's tree: a run of one operator (`+` and `-` together, `||`,
+/// `::`, `IS [NOT] NULL`) with nothing between its links but operands
+/// (names, literals, parenthesized groups, a cast's type name), and the
+/// `UNION`s and `EXCEPT`s of one parenthesis level. Any other operator
+/// ends a run, so no statement PostgreSQL takes is refused.
+pub(crate) fn postgres_stack_refusal(sql: &str) -> Option<StackRefusal> {
+    use crate::syntax::TokenClass;
+
+    // Every link takes two bytes at least (`1+`).
+    if sql.len() < 2 * 7_000 {
+        return None;
+    }
+    #[derive(Default)]
+    struct Level {
+        /// The kind of the run (an index into POSTGRES_CHAIN_LIMITS), its
+        /// links and where it starts.
+        run: Option<(usize, usize, usize)>,
+        set_operations: usize,
+        set_start: usize,
+        /// After `::`, until the next operator: the type's name.
+        in_type_name: bool,
+        /// After `IS` (and `NOT`): a `NULL` ends an `IS NULL` test.
+        after_is: bool,
+        /// Whether the token before ends an operand (so a `-` is binary).
+        after_operand: bool,
+    }
+    let mut levels = vec![Level::default()];
+    let mut refusal: Option<StackRefusal> = None;
+    let mut note = |kind: usize, links: usize, span: Range<usize>| {
+        let (name, limit) = POSTGRES_CHAIN_LIMITS[kind];
+        if links > limit && refusal.as_ref().is_none_or(|r| r.links < links) {
+            refusal = Some(StackRefusal {
+                kind: name,
+                links,
+                span,
+            });
+        }
+    };
+    for (range, class) in crate::syntax::tokens(sql) {
+        let text = &sql[range.clone()];
+        let Some(level) = levels.last_mut() else {
+            break;
+        };
+        // The kind of link this token is, if it is one.
+        let link = match class {
+            TokenClass::Punctuation(b'(' | b'[') => {
+                levels.push(Level::default());
+                continue;
+            }
+            TokenClass::Punctuation(b')' | b']') => {
+                if levels.len() > 1 {
+                    levels.pop();
+                }
+                if let Some(level) = levels.last_mut() {
+                    level.after_operand = true;
+                }
+                continue;
+            }
+            TokenClass::Punctuation(b'+' | b'-') if level.after_operand => Some(0),
+            // A sign: part of the operand that follows.
+            TokenClass::Punctuation(b'+' | b'-') => {
+                level.in_type_name = false;
+                continue;
+            }
+            TokenClass::Operator if text == "||" => Some(0).filter(|_| level.after_operand),
+            TokenClass::Operator if text == "::" => Some(1),
+            TokenClass::Keyword
+                if text.eq_ignore_ascii_case("isnull") || text.eq_ignore_ascii_case("notnull") =>
+            {
+                Some(2)
+            }
+            TokenClass::Keyword if text.eq_ignore_ascii_case("null") && level.after_is => Some(2),
+            TokenClass::Keyword if text.eq_ignore_ascii_case("is") => {
+                level.after_is = true;
+                level.after_operand = false;
+                continue;
+            }
+            TokenClass::Keyword if text.eq_ignore_ascii_case("not") && level.after_is => continue,
+            TokenClass::Keyword
+                if text.eq_ignore_ascii_case("union") || text.eq_ignore_ascii_case("except") =>
+            {
+                if level.set_operations == 0 {
+                    level.set_start = range.start;
+                }
+                level.set_operations += 1;
+                let links = level.set_operations;
+                let span = level.set_start..range.end;
+                level.run = None;
+                level.after_operand = false;
+                note(3, links, span);
+                continue;
+            }
+            // Operands.
+            TokenClass::Identifier | TokenClass::Literal | TokenClass::Punctuation(b'.') => {
+                level.after_operand = true;
+                level.in_type_name = false;
+                level.after_is = false;
+                continue;
+            }
+            // A cast's type is one word here (`::int`): a second word
+            // (`varying`, `with time zone`) ends the run, as any keyword.
+            TokenClass::Keyword
+                if level.in_type_name
+                    || ["true", "false", "null"]
+                        .iter()
+                        .any(|word| text.eq_ignore_ascii_case(word)) =>
+            {
+                level.after_operand = true;
+                level.in_type_name = false;
+                level.after_is = false;
+                continue;
+            }
+            _ => None,
+        };
+        level.after_is = false;
+        level.in_type_name = link == Some(1);
+        // A NULL test ends an operand; an operator waits for one.
+        level.after_operand = link == Some(2);
+        match link {
+            Some(kind) => {
+                let (links, start) = match level.run {
+                    Some((run_kind, links, start)) if run_kind == kind => (links + 1, start),
+                    _ => (1, range.start),
+                };
+                level.run = Some((kind, links, start));
+                note(kind, links, start..range.end);
+            }
+            None => level.run = None,
+        }
+    }
+    refusal
+}
+
+/// PostgreSQL's error for a chain it has no stack for, with its hint.
+pub(crate) fn stack_refusal_diagnostic(refusal: StackRefusal, base: usize) -> Diagnostic {
+    Diagnostic::error(
+        "stack depth limit exceeded",
+        base + refusal.span.start..base + refusal.span.end,
+    )
+    .with_note(format!(
+        "PostgreSQL, at its default max_stack_depth of 2 MB, follows up to about {} chained {}; this chain has {}",
+        POSTGRES_CHAIN_LIMITS
+            .iter()
+            .find(|(name, _)| *name == refusal.kind)
+            .map_or(0, |(_, limit)| *limit),
+        refusal.kind,
+        refusal.links
+    ))
+    .with_help(
+        "Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate.",
+    )
 }
 
 /// Past this many nested parentheses, `describe` asks PostgreSQL's grammar
@@ -259,17 +469,21 @@ pub(crate) fn too_deep_message(bound: usize) -> String {
 mod tests {
     use super::*;
 
+    fn bound(sql: &str) -> usize {
+        chain_bound(sql, AND_OR_PER_LINK)
+    }
+
     #[test]
     fn counts_chains_not_lists() {
-        assert_eq!(chain_bound("SELECT 1+1+1"), 2);
+        assert_eq!(bound("SELECT 1+1+1"), 2);
         // Two links per byte at most: `[` is the densest token.
         let brackets = format!("SELECT a{}", "[".repeat(MAX_CHAIN / 2));
-        assert!(chain_bound(&brackets) >= MAX_CHAIN);
+        assert!(bound(&brackets) >= MAX_CHAIN);
         assert_eq!(past_max_chain(&"[".repeat(MAX_CHAIN / 2)), None);
         let past = format!("SELECT a{}", "[".repeat(MAX_CHAIN / 2 + 1));
-        assert_eq!(past_max_chain(&past), Some(chain_bound(&past)));
-        assert_eq!(chain_bound("SELECT 1+1, 1+1, 1+1"), 1);
-        assert_eq!(chain_bound("SELECT 1::int::int"), 2);
+        assert_eq!(past_max_chain(&past), Some(bound(&past)));
+        assert_eq!(bound("SELECT 1+1, 1+1, 1+1"), 1);
+        assert_eq!(bound("SELECT 1::int::int"), 2);
         let nested = |n: usize| format!("INSERT INTO t {}", "(".repeat(n));
         assert!(!nests_deeper_than_asked_first(&nested(NESTING_ASKED_FIRST)));
         assert!(nests_deeper_than_asked_first(&nested(
@@ -279,23 +493,20 @@ mod tests {
         assert!(!nests_deeper_than_asked_first(&quoted));
         // AND and OR count a quarter; the operands between them start anew.
         let ands = format!("SELECT 1 WHERE {}", vec!["a = 1"; 101].join(" AND "));
-        assert_eq!(chain_bound(&ands), 26);
+        assert_eq!(bound(&ands), 26);
         // BETWEEN's AND is not one of them.
-        assert_eq!(chain_bound("SELECT a+a BETWEEN 1 AND 2+2+2"), 4);
-        assert_eq!(chain_bound("SELECT (1+1)+(1+1)"), 3);
-        assert_eq!(chain_bound("SELECT 1 UNION SELECT 1, 2 UNION SELECT 3"), 2);
-        assert_eq!(
-            chain_bound("SELECT CASE WHEN a=1 THEN 1 WHEN a=2 THEN 2 END"),
-            1
-        );
-        assert_eq!(chain_bound("CREATE TABLE t (a int[][][])"), 5);
+        assert_eq!(bound("SELECT a+a BETWEEN 1 AND 2+2+2"), 4);
+        assert_eq!(bound("SELECT (1+1)+(1+1)"), 3);
+        assert_eq!(bound("SELECT 1 UNION SELECT 1, 2 UNION SELECT 3"), 2);
+        assert_eq!(bound("SELECT CASE WHEN a=1 THEN 1 WHEN a=2 THEN 2 END"), 1);
+        assert_eq!(bound("CREATE TABLE t (a int[][][])"), 5);
         let values: Vec<String> = (0..1000).map(|i| format!("({i}, -{i})")).collect();
         assert_eq!(
-            chain_bound(&format!("INSERT INTO t VALUES {}", values.join(", "))),
+            bound(&format!("INSERT INTO t VALUES {}", values.join(", "))),
             2
         );
         // Strings and comments hold no operators.
-        assert_eq!(chain_bound("SELECT '1+1+1' -- + + +\n"), 0);
+        assert_eq!(bound("SELECT '1+1+1' -- + + +\n"), 0);
     }
 
     #[test]

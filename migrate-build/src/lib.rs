@@ -25,8 +25,9 @@ pub mod prelude;
 pub mod render;
 pub mod split;
 pub mod syntax;
+mod work;
 
 pub use builder::{Builder, Output, compile};
-pub use depth::{AND_OR_PER_LINK, MAX_CHAIN};
+pub use depth::{AND_OR_PER_LINK, MAX_CHAIN, QUERY_AND_OR_PER_LINK};
 pub use diagnostic::{Diagnostic, Severity};
 pub use error::Error;

@@ -15,6 +15,10 @@
 //!
 //! `MIGRATE_FUZZ_INPUTS` sets the inputs per target (default 300),
 //! `MIGRATE_FUZZ_SEED` the seed (default fixed, so CI is reproducible).
+//! Each failure names its input's number: `MIGRATE_FUZZ_REPLAY=17,4242`
+//! (with the same seed and a count past those numbers) makes the inputs as
+//! before but runs only those, and `MIGRATE_FUZZ_SAVE=dir` writes each
+//! failing input to `dir/<target>-<seed>-<number>.sql`.
 
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -22,6 +26,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use migrate_build::analyze::describe;
+use migrate_build::diagnostic::LineIndex;
 use migrate_build::discover::discover;
 use migrate_build::fold::{fold, fold_sql};
 use migrate_build::split::split_statements;
@@ -81,6 +86,23 @@ fn run_on_proc_macro_stack(work: impl FnOnce() + Send) -> Option<String> {
             ),
         }
     })
+}
+
+/// Whether input number `index` runs (see `MIGRATE_FUZZ_REPLAY`).
+fn runs(index: usize) -> bool {
+    match std::env::var("MIGRATE_FUZZ_REPLAY") {
+        Ok(list) => list
+            .split(',')
+            .any(|number| number.trim().parse() == Ok(index)),
+        Err(_) => true,
+    }
+}
+
+/// A failing input: its number, its text, and what went wrong.
+struct Failure {
+    index: usize,
+    input: String,
+    problem: String,
 }
 
 fn settings() -> (usize, u64) {
@@ -154,13 +176,13 @@ fn shown(input: &str) -> String {
 }
 
 /// Fails with every input that panicked or was too slow.
-fn report(
-    target: &str,
-    seed: u64,
-    n_inputs: usize,
-    slowest: &Slowest,
-    failures: Vec<(String, String)>,
-) {
+fn report(target: &str, seed: u64, n_inputs: usize, slowest: &Slowest, failures: Vec<Failure>) {
+    if let Ok(dir) = std::env::var("MIGRATE_FUZZ_SAVE") {
+        for failure in &failures {
+            let path = Path::new(&dir).join(format!("{target}-{seed}-{}.sql", failure.index));
+            let _ = fs::write(path, &failure.input);
+        }
+    }
     println!(
         "{target}: {n_inputs} inputs, seed {seed}, {} failures, slowest input {:.3} s",
         failures.len(),
@@ -172,7 +194,14 @@ fn report(
     let shown: Vec<String> = failures
         .iter()
         .take(5)
-        .map(|(input, panic)| format!("{panic}\n  on input {}", shown(input)))
+        .map(|failure| {
+            format!(
+                "{}\n  on input #{} {}",
+                failure.problem,
+                failure.index,
+                shown(&failure.input)
+            )
+        })
         .collect();
     panic!(
         "{target}: {} of {n_inputs} inputs panicked or were too slow (seed {seed}):\n{}",
@@ -189,24 +218,36 @@ fn fuzz_split_and_fold() {
     let mut split_failures = Vec::new();
     let mut fold_failures = Vec::new();
     let (mut split_slowest, mut fold_slowest) = (Slowest::default(), Slowest::default());
-    for _ in 0..n_inputs {
+    for index in 0..n_inputs {
         let original = rng.pick(&migrations).clone();
         let input = mutate(&mut rng, &original, &migrations);
-        if let Some(panic) = split_slowest.run(|| {
+        if !runs(index) {
+            continue;
+        }
+        if let Some(problem) = split_slowest.run(|| {
             let statements = split_statements(&input);
             for statement in &statements {
                 assert!(input.get(statement.span.clone()).is_some());
             }
         }) {
-            split_failures.push((input.clone(), panic));
+            split_failures.push(Failure {
+                index,
+                input: input.clone(),
+                problem,
+            });
         }
-        if let Some(panic) = fold_slowest.run(|| {
+        if let Some(problem) = fold_slowest.run(|| {
             let folded = fold_sql(&input);
+            let index = LineIndex::new(&input);
             for diagnostic in &folded.diagnostics {
-                diagnostic.render(&input);
+                index.render(diagnostic);
             }
         }) {
-            fold_failures.push((input, panic));
+            fold_failures.push(Failure {
+                index,
+                input,
+                problem,
+            });
         }
     }
     report("split", seed, n_inputs, &split_slowest, split_failures);
@@ -221,20 +262,29 @@ fn fuzz_describe() {
     let mut rng = Rng(seed ^ 0x5eed);
     let mut failures = Vec::new();
     let mut slowest = Slowest::default();
-    for _ in 0..n_inputs {
+    for index in 0..n_inputs {
         let (schema, queries) = rng.pick(&sets);
         let original = rng.pick(queries).clone();
         let input = mutate(&mut rng, &original, &all_queries);
-        if let Some(panic) = slowest.run(|| {
+        if !runs(index) {
+            continue;
+        }
+        if let Some(problem) = slowest.run(|| {
             let diagnostics = match describe(schema, &input) {
                 Ok(described) => described.warnings,
                 Err(errors) => errors,
             };
+            // As the macros report them.
+            let index = LineIndex::new(&input);
             for diagnostic in &diagnostics {
-                diagnostic.render(&input);
+                index.render(diagnostic);
             }
         }) {
-            failures.push((input, panic));
+            failures.push(Failure {
+                index,
+                input,
+                problem,
+            });
         }
     }
     report("describe", seed, n_inputs, &slowest, failures);
@@ -280,7 +330,7 @@ fn fuzz_discover() {
     let mut rng = Rng(seed ^ 0xd15c);
     let mut failures = Vec::new();
     let mut slowest = Slowest::default();
-    for _ in 0..n_inputs {
+    for index in 0..n_inputs {
         let dir = TempDir::new();
         let mut written = Vec::new();
         for _ in 0..1 + rng.below(4) {
@@ -298,11 +348,18 @@ fn fuzz_discover() {
             write(dir.path(), &name, &contents);
             written.push(name);
         }
+        if !runs(index) {
+            continue;
+        }
         let path = dir.path().to_path_buf();
-        if let Some(panic) = slowest.run(move || {
+        if let Some(problem) = slowest.run(move || {
             let _ = discover(&path, None);
         }) {
-            failures.push((written.join(", "), panic));
+            failures.push(Failure {
+                index,
+                input: written.join(", "),
+                problem,
+            });
         }
     }
     report("discover", seed, n_inputs, &slowest, failures);

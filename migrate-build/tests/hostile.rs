@@ -4,6 +4,7 @@
 //! overflow.
 
 use migrate_build::analyze::describe;
+use migrate_build::diagnostic::LineIndex;
 use migrate_build::fold::fold_sql;
 use migrate_build::{Diagnostic, Severity};
 
@@ -219,22 +220,24 @@ fn a_check_of_1000_anded_conditions_is_folded() {
     assert_eq!(relation(&schema, "c").constraints.len(), 1);
 }
 
-/// Past [`migrate_build::MAX_CHAIN`], the statement is not walked: an error
-/// for a query, a warning (the statement left unfolded) in a migration.
+/// Past [`migrate_build::MAX_CHAIN`] links that PostgreSQL may take (here
+/// 8,001 `+` with a `*` in each operand: PostgreSQL refuses, but migrate
+/// cannot be sure), the statement is not walked: an error for a query, a
+/// warning (the statement left unfolded) in a migration.
 #[test]
 fn a_chain_past_the_limit_is_a_diagnostic_not_a_crash() {
-    let n = migrate_build::MAX_CHAIN + 1;
-    let sql = format!("SELECT {}", vec!["1"; n + 1].join("+"));
+    let n = migrate_build::MAX_CHAIN / 2 + 1;
+    let sql = format!("SELECT {}", vec!["1*1"; n + 1].join("+"));
     let errors = describe_errors(sql);
     assert_eq!(errors.len(), 1);
     assert!(
         errors[0]
-            .starts_with("migrate cannot follow this statement: it chains up to 16001 operators"),
+            .starts_with("migrate cannot follow this statement: it chains up to 16003 operators"),
         "{errors:?}"
     );
     let sql = format!(
         "CREATE VIEW v AS SELECT {} AS s",
-        vec!["1"; n + 1].join("+")
+        vec!["1*1"; n + 1].join("+")
     );
     let (schema, messages) = fold_on_stack(sql);
     assert!(schema.relations.is_empty());
@@ -243,6 +246,79 @@ fn a_chain_past_the_limit_is_a_diagnostic_not_a_crash() {
         messages[0].ends_with("; the statement is not folded"),
         "{messages:?}"
     );
+}
+
+/// Each chain kind at the longest a Parse message of PostgreSQL 15 takes
+/// (measured at the default `max_stack_depth` of 2 MB), and well past it.
+/// A chain kind: its name, the statement of n links, the longest taken.
+type Chain = (&'static str, fn(usize) -> String, usize);
+
+fn chains() -> [Chain; 5] {
+    [
+        (
+            "+",
+            |n| format!("SELECT {}", vec!["1"; n + 1].join("+")),
+            7_704,
+        ),
+        (
+            "||",
+            |n| format!("SELECT {}", vec!["'a'"; n + 1].join("||")),
+            7_704,
+        ),
+        (
+            "::int",
+            |n| format!("SELECT 1{}", "::int".repeat(n)),
+            13_097,
+        ),
+        (
+            "IS NULL",
+            |n| format!("SELECT 1{}", " IS NULL".repeat(n)),
+            10_913,
+        ),
+        ("UNION", |n| vec!["SELECT 1"; n + 1].join(" UNION "), 7_273),
+    ]
+}
+
+/// What PostgreSQL takes, `describe` follows; past it, it gives
+/// PostgreSQL's error, in a query and in a migration, and so does the
+/// server (asked here for both lengths).
+#[test]
+fn chains_are_followed_up_to_postgresqls_limit_and_refused_past_it() {
+    let database = migrate_test_support::TestDatabase::new("hostile_chains");
+    let mut client = database.client();
+    for (kind, chain, longest) in chains() {
+        let taken = chain(longest);
+        assert!(client.prepare(&taken).is_ok(), "{kind}");
+        assert_eq!(describe_errors(taken), Vec::<String>::new(), "{kind}");
+        let refused = chain(longest + longest / 10);
+        let server = client.prepare(&refused).expect_err(kind);
+        let server = server.as_db_error().expect(kind).message().to_owned();
+        assert_eq!(server, "stack depth limit exceeded");
+        assert_eq!(
+            describe_errors(refused.clone()),
+            std::slice::from_ref(&server),
+            "{kind}"
+        );
+        let (_, messages) = fold_on_stack(format!("CREATE VIEW v AS {refused}"));
+        assert_eq!(messages, [server], "{kind}");
+    }
+}
+
+/// A chain broken by another operator is not one chain: PostgreSQL takes
+/// 5,000 `+` between 5,000 unary minuses or casts, and so does `describe`.
+#[test]
+fn operands_between_links_do_not_lengthen_a_chain() {
+    for sql in [
+        format!("SELECT {}", vec!["-1"; 5_000].join("+")),
+        format!("SELECT {}", vec!["1::int"; 5_000].join("+")),
+        format!("SELECT {}", vec!["(1+1)"; 5_000].join("+")),
+        format!(
+            "SELECT x FROM t WHERE {}",
+            vec!["x IS NULL"; 10_000].join(" AND ")
+        ),
+    ] {
+        assert_eq!(describe_errors(sql), Vec::<String>::new());
+    }
 }
 
 /// Nesting by parentheses beyond what PostgreSQL's parser takes is
@@ -318,11 +394,24 @@ fn chains_of_20000_ands_and_ors_are_followed() {
     assert_eq!(relation(&schema, "v").columns[0].name, "a");
 }
 
-/// Past `MAX_CHAIN * AND_OR_PER_LINK` links of `AND`, migrate says it
-/// cannot follow the statement (a documented limit: PostgreSQL takes it).
+/// PostgreSQL takes 100,000 `AND`s (and any number): so does `describe`.
+#[test]
+fn a_query_of_100000_ands_is_described() {
+    let n = 100_000;
+    let sql = format!(
+        "SELECT x FROM t WHERE {} AND y = 1",
+        vec!["a = 1"; n].join(" AND ")
+    );
+    assert_eq!(describe_errors(sql), ["column \"y\" does not exist"]);
+}
+
+/// Past `MAX_CHAIN * QUERY_AND_OR_PER_LINK` links of `AND` in a query (and
+/// `MAX_CHAIN * AND_OR_PER_LINK` in a migration, a warning there), migrate
+/// says it cannot follow the statement (a documented limit: PostgreSQL
+/// takes it).
 #[test]
 fn a_chain_of_ands_past_its_limit_is_a_diagnostic() {
-    let n = migrate_build::MAX_CHAIN * migrate_build::AND_OR_PER_LINK + 11;
+    let n = migrate_build::MAX_CHAIN * migrate_build::QUERY_AND_OR_PER_LINK + 11;
     let sql = format!("SELECT x FROM t WHERE {}", vec!["a"; n].join(" AND "));
     let errors = describe_errors(sql);
     assert_eq!(errors.len(), 1, "{errors:?}");
@@ -364,4 +453,41 @@ fn blanking_multi_byte_names_keeps_offsets() {
         .flat_map(|relation| relation.columns.iter().map(|column| column.name.as_str()))
         .collect();
     assert_eq!(columns, ["id", "ñandú_größe", "résumé", "b", "z"]);
+}
+
+/// A select list of 3,000 unknown columns on one 30 KB line (a fuzz input
+/// that took 15 s): each of its 3,000 errors is rendered through one
+/// [`LineIndex`], showing the line only around its column
+/// (`diagnostic.rs` counts the work).
+#[test]
+fn thousands_of_errors_on_one_long_line_render_around_their_column() {
+    let sql = format!("SELECT {}x FROM t", "nope, ".repeat(3_000));
+    let diagnostics = describe_errors_with_spans(sql.clone());
+    assert_eq!(diagnostics.len(), 3_000);
+    let index = LineIndex::new(&sql);
+    let last = index.render(&diagnostics[2_999]);
+    assert!(last.contains("\n --> 1:18002\n"), "{last}");
+    assert!(last.len() < 400, "{last}");
+}
+
+/// [`describe_errors`] with the whole diagnostics.
+fn describe_errors_with_spans(sql: String) -> Vec<Diagnostic> {
+    on_proc_macro_stack(move || {
+        let schema = fold_sql("CREATE TABLE t (x int, a int);").schema;
+        describe(&schema, &sql).err().unwrap_or_default()
+    })
+}
+
+/// A file of 1,800 broken statements (a fuzz input that took 12 s to
+/// fold): only its first 20 syntax errors get a did-you-mean, each of
+/// which compares a word with every keyword.
+#[test]
+fn only_the_first_syntax_errors_get_a_did_you_mean() {
+    let sql = "CREATE TABEL t (id int);\n".repeat(1_800);
+    let errors = migrate_build::syntax::check(&sql);
+    assert_eq!(errors.len(), 1_800);
+    assert_eq!(errors[19].help.as_deref(), Some("did you mean \"TABLE\"?"));
+    assert_eq!(errors[20].help, None);
+    let diagnostics = fold_and_render(&sql);
+    assert_eq!(diagnostics.len(), 1_800);
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use migrate_build::Diagnostic;
 use migrate_build::analyze::{self, Described};
+use migrate_build::diagnostic::LineIndex;
 use migrate_core::{Name, Schema, SqlType, UserTypeKind};
 use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
@@ -119,9 +120,12 @@ fn check(sql: &str, file_label: Option<&str>) -> Result<Prepared, Vec<String>> {
     let types = schema::types().map_err(|message| vec![message])?;
     let described = analyze::describe(&schema, sql).map_err(|mut diagnostics| {
         diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
+        // One walk of the SQL for all of them: a query with thousands of
+        // errors on one long line once took seconds to report.
+        let index = LineIndex::new(sql);
         diagnostics
             .iter()
-            .map(|diagnostic| render(diagnostic, sql, file_label))
+            .map(|diagnostic| render(diagnostic, &index, file_label))
             .collect::<Vec<_>>()
     })?;
     record_uses(sql, file_label, &described);
@@ -130,17 +134,17 @@ fn check(sql: &str, file_label: Option<&str>) -> Result<Prepared, Vec<String>> {
 
 /// A diagnostic of the query as the user reads it: message, `line:col` in
 /// the SQL, the line with carets, help.
-fn render(diagnostic: &Diagnostic, sql: &str, file: Option<&str>) -> String {
+fn render(diagnostic: &Diagnostic, index: &LineIndex<'_>, file: Option<&str>) -> String {
     let mut diagnostic = diagnostic.clone();
     diagnostic.file = file.map(PathBuf::from);
-    let rendered = diagnostic.render(sql);
+    let rendered = index.render(&diagnostic);
     let rendered = rendered
         .strip_prefix("error: ")
         .or_else(|| rendered.strip_prefix("warning: "))
         .unwrap_or(&rendered);
     // rustc puts its own `-->` (the macro call) under the message: name the
     // position inside the SQL in words instead.
-    let (line, column) = diagnostic.line_col(sql);
+    let (line, column) = index.line_col(diagnostic.span.start);
     let location = match file {
         Some(file) => format!("{file}:{line}:{column}"),
         None => format!("{line}:{column}"),
@@ -635,10 +639,11 @@ fn sql_literal(input: &Input, sql: &str) -> Literal {
 /// warning on stable Rust; the use of a deprecated constant whose note is the
 /// message can, and it is silenced like any deprecation warning.
 fn warnings(warnings: &[Diagnostic], sql: &str, file: Option<&str>, span: Span) -> TokenStream {
+    let index = LineIndex::new(sql);
     warnings
         .iter()
         .map(|warning| {
-            let note = render(warning, sql, file);
+            let note = render(warning, &index, file);
             quote_spanned!(span=> {
                 #[deprecated(note = #note)]
                 #[allow(non_upper_case_globals)]

@@ -162,11 +162,20 @@ pub struct ColumnUse {
 /// when there is no error, and are dropped otherwise). Spans are byte ranges
 /// into `sql`.
 ///
-/// It runs on a thread with a large stack, and a statement that chains more
-/// than [`crate::MAX_CHAIN`] operators is an error without being walked
-/// (see `depth.rs`).
+/// It runs on a thread with a large stack. A chain longer than PostgreSQL
+/// follows is its error, "stack depth limit exceeded", and a statement
+/// that chains more than [`crate::MAX_CHAIN`] operators otherwise is an
+/// error without being walked (see `depth.rs`).
 pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>> {
-    if let Some(bound) = crate::depth::past_max_chain(sql) {
+    if let Some(refusal) = crate::depth::postgres_stack_refusal(sql) {
+        // PostgreSQL's grammar first, then its analysis.
+        let diagnostic = match crate::syntax::check(sql).into_iter().next() {
+            Some(syntax) => Diagnostic::error(syntax.message, syntax.span),
+            None => crate::depth::stack_refusal_diagnostic(refusal, 0),
+        };
+        return Err(vec![diagnostic]);
+    }
+    if let Some(bound) = crate::depth::past_max_chain_in_query(sql) {
         // PostgreSQL's parser is iterative: its verdict comes first.
         let diagnostic = match crate::syntax::check(sql).into_iter().next() {
             Some(syntax) => Diagnostic::error(syntax.message, syntax.span),

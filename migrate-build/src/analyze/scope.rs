@@ -180,6 +180,7 @@ impl Level {
     /// The entry called `table` (optionally in `schema`).
     pub(crate) fn entry(&self, schema: Option<&str>, table: &str) -> Option<usize> {
         self.by_refname.get(table)?.iter().copied().find(|&index| {
+            crate::work::count("FROM entries examined", 1);
             let entry = &self.entries[index];
             entry.visible
                 && match schema {

@@ -301,7 +301,10 @@ impl Folder {
         fn temporary<V>(map: &std::collections::BTreeMap<Name, V>) -> Vec<Name> {
             map.range(Name::new(TEMP_SCHEMA, "")..)
                 .map(|(name, _)| name)
-                .take_while(|name| name.schema == TEMP_SCHEMA)
+                .take_while(|name| {
+                    crate::work::count("names walked for temporary objects", 1);
+                    name.schema == TEMP_SCHEMA
+                })
                 .cloned()
                 .collect()
         }
@@ -339,6 +342,11 @@ impl Folder {
             for piece in pieces {
                 self.statement(&Stmt::new(piece.text, stmt.base + piece.span.start));
             }
+            return;
+        }
+        if let Some(refusal) = crate::depth::postgres_stack_refusal(stmt.text) {
+            self.diagnostics
+                .push(crate::depth::stack_refusal_diagnostic(refusal, stmt.base));
             return;
         }
         if let Some(bound) = crate::depth::past_max_chain(stmt.text) {
@@ -529,6 +537,7 @@ impl Folder {
                 .relations
                 .iter()
                 .flat_map(|(key, relation)| {
+                    crate::work::count("constraints read for names", relation.constraints.len());
                     relation
                         .constraints
                         .iter()

@@ -1068,25 +1068,54 @@ impl ConstraintSpec {
 /// A CHECK expression as PostgreSQL stores it, as far as the drift
 /// comparison needs: PostgreSQL keeps `x BETWEEN a AND b` as
 /// `x >= a AND x <= b` (and `NOT BETWEEN` as `x < a OR x > b`).
+///
+/// It writes what sqlparser's `Display` of the expanded expression would,
+/// but walks a chain of binary operators (`a AND b AND ...`, which
+/// PostgreSQL takes at any length) in a loop: only what the chain's links
+/// hold is recursed into. A copy of the tree with BETWEEN expanded, then
+/// printed, recursed once per link in both steps.
 pub(crate) fn check_expression(expr: &Expr) -> String {
-    expand_between(expr).to_string()
+    let mut out = String::new();
+    write_expanded(expr, &mut out);
+    out
 }
 
-fn expand_between(expr: &Expr) -> Expr {
-    let boxed = |expr: &Expr| Box::new(expand_between(expr));
+/// Writes `expr` with BETWEEN expanded (see [`check_expression`]).
+fn write_expanded(expr: &Expr, out: &mut String) {
+    let mut links = Vec::new();
+    let mut first = expr;
+    while let Expr::BinaryOp { left, op, right } = first {
+        links.push((op, right));
+        first = left;
+    }
+    write_operand(first, out);
+    for (op, right) in links.into_iter().rev() {
+        // As sqlparser writes a binary operation: `{left} {op} {right}`.
+        out.push(' ');
+        out.push_str(&op.to_string());
+        out.push(' ');
+        write_expanded(right, out);
+    }
+}
+
+/// Writes an expression that is not a binary operation: sqlparser writes
+/// its frame, with a hole for each operand, and the operands are written
+/// into the holes by [`write_expanded`].
+fn write_operand(expr: &Expr, out: &mut String) {
+    let hole =
+        |index: usize| Expr::Identifier(sqlparser::ast::Ident::new(format!("{HOLE}{index}")));
     let binary = |left: Expr, op: BinaryOperator, right: Expr| Expr::BinaryOp {
         left: Box::new(left),
         op,
         right: Box::new(right),
     };
-    match expr {
+    let (frame, operands): (Expr, Vec<&Expr>) = match expr {
         Expr::Between {
             expr,
             negated,
             low,
             high,
         } => {
-            let value = expand_between(expr);
             let (low_op, high_op, join) = if *negated {
                 (BinaryOperator::Lt, BinaryOperator::Gt, BinaryOperator::Or)
             } else {
@@ -1096,25 +1125,41 @@ fn expand_between(expr: &Expr) -> Expr {
                     BinaryOperator::And,
                 )
             };
-            Expr::Nested(Box::new(binary(
-                binary(value.clone(), low_op, expand_between(low)),
+            let frame = Expr::Nested(Box::new(binary(
+                binary(hole(0), low_op, hole(1)),
                 join,
-                binary(value, high_op, expand_between(high)),
-            )))
+                binary(hole(0), high_op, hole(2)),
+            )));
+            (frame, vec![&**expr, &**low, &**high])
         }
-        Expr::BinaryOp { left, op, right } => Expr::BinaryOp {
-            left: boxed(left),
-            op: op.clone(),
-            right: boxed(right),
-        },
-        Expr::UnaryOp { op, expr } => Expr::UnaryOp {
-            op: *op,
-            expr: boxed(expr),
-        },
-        Expr::Nested(inner) => Expr::Nested(boxed(inner)),
-        other => other.clone(),
+        Expr::UnaryOp { op, expr } => (
+            Expr::UnaryOp {
+                op: *op,
+                expr: Box::new(hole(0)),
+            },
+            vec![&**expr],
+        ),
+        Expr::Nested(inner) => (Expr::Nested(Box::new(hole(0))), vec![&**inner]),
+        other => {
+            out.push_str(&other.to_string());
+            return;
+        }
+    };
+    let frame = frame.to_string();
+    let mut rest = frame.as_str();
+    while let Some(at) = rest.find(HOLE) {
+        out.push_str(&rest[..at]);
+        let digit = at + HOLE.len();
+        let index = usize::from(rest.as_bytes()[digit] - b'0');
+        write_expanded(operands[index], out);
+        rest = &rest[digit + 1..];
     }
+    out.push_str(rest);
 }
+
+/// A name no operand's text is searched for: only a frame of
+/// [`write_operand`], written by sqlparser from holes and operators, is.
+const HOLE: &str = "__migrate_hole_";
 
 fn characteristics(spec: &mut ConstraintSpec, characteristics: Option<&ConstraintCharacteristics>) {
     if let Some(ConstraintCharacteristics {
@@ -1274,4 +1319,40 @@ fn object_span(stmt: &Stmt, name: &ObjectName) -> Range<usize> {
 #[allow(dead_code)]
 fn builtin(name: &str) -> SqlType {
     SqlType::builtin(name)
+}
+
+#[cfg(test)]
+mod check_expression_tests {
+    use sqlparser::parser::Parser;
+
+    use super::*;
+
+    fn expanded(sql: &str) -> String {
+        let expr = Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(sql)
+            .and_then(|mut parser| parser.parse_expr())
+            .expect("an expression");
+        check_expression(&expr)
+    }
+
+    /// Written as sqlparser writes the expression, BETWEEN expanded as
+    /// PostgreSQL stores it.
+    #[test]
+    fn writes_between_expanded_and_the_rest_as_sqlparser_does() {
+        for (sql, written) in [
+            ("a BETWEEN 1 AND 2", "(a >= 1 AND a <= 2)"),
+            ("a NOT BETWEEN 1 AND b + 2", "(a < 1 OR a > b + 2)"),
+            (
+                "NOT (x > 0 AND -y < 3) OR z IS NULL",
+                "NOT (x > 0 AND -y < 3) OR z IS NULL",
+            ),
+            (
+                "a > 1 AND lower(b) = 'x' AND (c BETWEEN 1 AND 2 OR d)",
+                "a > 1 AND lower(b) = 'x' AND ((c >= 1 AND c <= 2) OR d)",
+            ),
+            ("a = ANY (ARRAY[1, 2])", "a = ANY(ARRAY[1, 2])"),
+        ] {
+            assert_eq!(expanded(sql), written, "{sql}");
+        }
+    }
 }

@@ -197,6 +197,7 @@ fn statement_naming(
 
 /// Every enum type of `schema` with its labels.
 fn enum_labels(schema: &Schema) -> Vec<(Name, Vec<String>)> {
+    crate::work::count("types copied by lint", schema.types.len());
     schema
         .types
         .iter()
