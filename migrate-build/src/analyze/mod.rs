@@ -27,6 +27,8 @@
 //!   (TRUNCATE, LOCK, REFRESH MATERIALIZED VIEW, ALTER SEQUENCE, NOTIFY,
 //!   SET, SHOW, EXPLAIN, ...): the relations they name checked, their rows
 //!   described.
+//! - `call.rs`: CALL of a procedure of the migrations, its OUT and INOUT
+//!   arguments as the row it returns.
 //! - `catalog/`: the relations of `pg_catalog` and `information_schema`
 //!   (generated) and sequences, read as relations.
 //! - `types.rs`: type categories, implicit/assignment/explicit casts, the
@@ -64,6 +66,7 @@
 //! assert_eq!(errors[0].help.as_deref(), Some("did you mean \"email\"?"));
 //! ```
 
+mod call;
 mod catalog;
 mod expr;
 mod functions;

@@ -1751,12 +1751,25 @@ impl Analyzer<'_> {
                         let returns = function.returns.as_ref()?;
                         let types: Vec<Ty> = typed.iter().map(|arg| arg.ty.clone()).collect();
                         match self.polymorphic_result(&function, returns, &types) {
-                            Ty::Known(ty) => Some(ty),
+                            Ty::Known(ty) => Some((ty, function)),
                             _ => None,
                         }
                     });
                 match user {
-                    Some(ty) => {
+                    // Its output arguments are its columns.
+                    Some((_, declared)) if !declared.outputs.is_empty() => {
+                        let outputs = declared
+                            .outputs
+                            .iter()
+                            .enumerate()
+                            .map(|(index, output)| Out {
+                                name: output.column_name(index + 1),
+                                typed: Typed::new(Ty::Known(output.ty.clone()), true, span.clone()),
+                            })
+                            .collect();
+                        self.push_function_entry(outputs, alias);
+                    }
+                    Some((ty, _)) => {
                         let outputs = vec![Out {
                             name: function.clone(),
                             typed: Typed::new(Ty::Known(ty), true, span.clone()),
@@ -1805,7 +1818,7 @@ impl Analyzer<'_> {
             .functions
             .get(&name)?
             .iter()
-            .find(|f| takes(f, n_args, n_ordered, variadic))
+            .find(|f| !f.procedure && takes(f, n_args, n_ordered, variadic))
             .cloned()
     }
 
@@ -1967,7 +1980,7 @@ const ANYCOMPATIBLE: PolymorphicFamily = PolymorphicFamily {
 
 /// A polymorphic or pseudo-type (`anyelement`, `"any"`, `record`, ..): an
 /// argument of one is typed by the call, not the other way round.
-fn is_pseudo_type(ty: &SqlType) -> bool {
+pub(crate) fn is_pseudo_type(ty: &SqlType) -> bool {
     ty.is_builtin()
         && (ty.name.starts_with("any")
             || matches!(ty.name.as_str(), "record" | "internal" | "cstring" | "void"))

@@ -322,6 +322,8 @@ impl Folder {
             variadic: list.variadic,
             direct_arguments: list.direct,
             defaults: 0,
+            outputs: Vec::new(),
+            procedure: false,
         });
         Ok(())
     }

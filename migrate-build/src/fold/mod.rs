@@ -351,6 +351,18 @@ impl Folder {
             ));
             return;
         }
+        // sqlparser reads CREATE PROCEDURE only in SQL Server's form;
+        // PostgreSQL's is CREATE FUNCTION's without RETURNS.
+        if let Some(as_function) = objects::procedure_as_function(stmt.text)
+            && let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &as_function)
+            && let [Statement::CreateFunction(create)] = parsed.as_slice()
+        {
+            self.constraint_names.take();
+            if let Err(error) = self.create_function(stmt, create, true) {
+                self.diagnostics.push(error);
+            }
+            return;
+        }
         let parsed = Parser::parse_sql(&PostgreSqlDialect {}, stmt.text);
         // Only a plain CREATE TABLE that folds cleanly keeps the constraint
         // names known (see `constraint_names`); whatever else a statement
@@ -604,7 +616,12 @@ impl Folder {
                 comment,
                 if_exists: _,
             } => self.comment(stmt, *object_type, object_name, comment.as_deref()),
-            Statement::CreateFunction(create) => self.create_function(stmt, create),
+            Statement::CreateFunction(create) => self.create_function(stmt, create, false),
+            Statement::DropProcedure {
+                if_exists: _,
+                proc_desc,
+                drop_behavior: _, // dependent objects are not tracked for procedures
+            } => self.drop_routines(stmt, proc_desc),
             Statement::DropFunction(drop) => self.drop_function(stmt, drop),
             // sqlparser reads ALTER AGGREGATE; the aggregate fold reads it by
             // tokens, as it does CREATE and DROP AGGREGATE, which it does not.
@@ -661,7 +678,6 @@ impl Folder {
             | Statement::Deallocate { .. }
             | Statement::Explain { .. }
             | Statement::AlterFunction(_)
-            | Statement::DropProcedure { .. }
             | Statement::CreateProcedure { .. }
             | Statement::Declare { .. }
             | Statement::Fetch { .. }
