@@ -756,7 +756,9 @@ impl Analyzer<'_> {
                         ty
                     };
                     let nullable = args.iter().all(|a| a.nullable);
-                    return Typed::new(ty, nullable, span);
+                    let mut typed = Typed::new(ty, nullable, span);
+                    typed.fields = super::expr::common_fields(args);
+                    return typed;
                 }
                 "sum" => return self.sum_avg(args, true, span),
                 "nullif" if args.len() == 2 => {

@@ -367,6 +367,7 @@ impl Analyzer<'_> {
                 self.coerce_implicit(&l.typed, target);
                 self.coerce_implicit(&r.typed, target);
             }
+            let fields = super::expr::common_fields([&l.typed, &r.typed]);
             outputs.push(Out {
                 name: l.name,
                 typed: Typed {
@@ -379,7 +380,7 @@ impl Analyzer<'_> {
                     // A set operation's columns come from no table.
                     origin: None,
                     element_nullable: l.typed.element_nullable || r.typed.element_nullable,
-                    fields: None,
+                    fields,
                 },
             });
         }
@@ -459,7 +460,7 @@ impl Analyzer<'_> {
                     weak_name: false,
                     origin: None,
                     element_nullable: rows_typed.iter().any(|row| row[column].element_nullable),
-                    fields: None,
+                    fields: super::expr::common_fields(rows_typed.iter().map(|row| &row[column])),
                 },
             });
         }
