@@ -124,8 +124,8 @@ pub struct OutputColumn {
     pub label: String,
     pub ty: SqlType,
     pub nullable: bool,
-    /// The Rust type from a sqlx-style override `"name: Type"` (`None` for
-    /// sqlx's wildcard `"name: _"`).
+    /// The Rust type from a sqlx-style override `"name: Type"`; `_` for
+    /// sqlx's wildcard `"name: _"` (the type of `query_as!`'s struct field).
     pub rust_type: Option<String>,
     /// The table or view column the output is a plain reference to, through
     /// subqueries and CTEs, as PostgreSQL reports it in a row description
@@ -1128,10 +1128,7 @@ fn is_reserved(word: &str) -> bool {
 /// gives it (a mapped enum's Rust type, for the enums it is written for).
 fn sqlx_override(name: &str, nullable: bool) -> (String, bool, Option<String>) {
     let (name, rust_type) = match name.split_once(':') {
-        Some((name, ty)) => (
-            name.trim_end(),
-            Some(ty.trim().to_owned()).filter(|ty| ty != "_"),
-        ),
+        Some((name, ty)) => (name.trim_end(), Some(ty.trim().to_owned())),
         None => (name, None),
     };
     if let Some(name) = name.strip_suffix('!') {
