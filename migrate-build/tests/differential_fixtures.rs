@@ -402,7 +402,14 @@ fn procedures_and_output_arguments() {
         CREATE FUNCTION summed(VARIADIC xs int[], OUT total int, OUT n int) LANGUAGE sql AS $$ SELECT 1, 2 $$;"#,
         r#"DROP PROCEDURE gone(int);
         DROP PROCEDURE gone_too(int, int);
-        CREATE OR REPLACE PROCEDURE plain(before date) LANGUAGE sql AS $$ DELETE FROM t WHERE id < 1 $$;"#,
+        CREATE OR REPLACE PROCEDURE plain(before date) LANGUAGE sql AS $$ DELETE FROM t WHERE id < 1 $$;
+        CREATE SCHEMA jobs;
+        ALTER PROCEDURE touch(int, int) RENAME TO touched;
+        ALTER PROCEDURE "Mixed" SET SCHEMA jobs;
+        ALTER PROCEDURE plain(date) OWNER TO postgres;
+        ALTER FUNCTION one_out(int) RENAME TO only_out;
+        ALTER FUNCTION summary SET SCHEMA jobs;
+        ALTER FUNCTION listed(int) STABLE;"#,
     ]
     .iter()
     .map(|s| (*s).to_owned())

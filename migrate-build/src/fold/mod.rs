@@ -623,13 +623,16 @@ impl Folder {
                 drop_behavior: _, // dependent objects are not tracked for procedures
             } => self.drop_routines(stmt, proc_desc),
             Statement::DropFunction(drop) => self.drop_function(stmt, drop),
-            // sqlparser reads ALTER AGGREGATE; the aggregate fold reads it by
-            // tokens, as it does CREATE and DROP AGGREGATE, which it does not.
-            Statement::AlterFunction(alter)
-                if alter.kind == sqlparser::ast::AlterFunctionKind::Aggregate =>
-            {
-                self.alter_aggregate_statement(stmt)
-            }
+            // sqlparser reads ALTER AGGREGATE and ALTER FUNCTION; the fold
+            // reads them by tokens, as it does CREATE and DROP AGGREGATE and
+            // ALTER PROCEDURE, which sqlparser does not.
+            Statement::AlterFunction(alter) => self.alter_routine_statement(
+                stmt,
+                match alter.kind {
+                    sqlparser::ast::AlterFunctionKind::Aggregate => aggregates::Routine::Aggregate,
+                    sqlparser::ast::AlterFunctionKind::Function => aggregates::Routine::Function,
+                },
+            ),
             Statement::CreateTrigger(create) => self.create_trigger(stmt, create),
             Statement::DropTrigger(drop) => self.drop_trigger(stmt, drop),
             Statement::AlterIndex { name, operation } => self.alter_index(stmt, name, operation),
@@ -677,7 +680,6 @@ impl Folder {
             | Statement::Prepare { .. }
             | Statement::Deallocate { .. }
             | Statement::Explain { .. }
-            | Statement::AlterFunction(_)
             | Statement::CreateProcedure { .. }
             | Statement::Declare { .. }
             | Statement::Fetch { .. }
