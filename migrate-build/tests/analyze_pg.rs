@@ -69,6 +69,7 @@ CREATE PROCEDURE unnamed_out(int, OUT int) LANGUAGE plpgsql AS $$ BEGIN $2 := $1
 CREATE PROCEDURE with_default(a int, OUT b int, c int DEFAULT 1) LANGUAGE plpgsql AS $$ BEGIN b := a + c; END $$;
 CREATE FUNCTION task_summary(IN task int, OUT title text, OUT owner bigint) LANGUAGE sql AS $$ SELECT title, owner_id FROM tasks WHERE id = task $$;
 CREATE FUNCTION task_title(IN task int, OUT title text) LANGUAGE sql AS $$ SELECT title FROM tasks WHERE id = task $$;
+CREATE FUNCTION split_first(a anyarray, OUT head anyelement, OUT tail anyarray) LANGUAGE sql AS $$ SELECT a[1], a[2:] $$;
 CREATE FUNCTION owner_tasks(owner bigint) RETURNS TABLE (id int, title text) LANGUAGE sql AS $$ SELECT id, title FROM tasks WHERE owner_id = owner $$;
 CREATE AGGREGATE halfsum(int) (SFUNC = add2, STYPE = int, FINALFUNC = half, INITCOND = '0');
 CREATE AGGREGATE collect_ordered(float8 ORDER BY float8) (SFUNC = array_append, STYPE = float8[]);
@@ -113,6 +114,9 @@ const QUERIES: &[&str] = &[
     "SELECT * FROM owner_tasks($1)",
     "SELECT o.title FROM owner_tasks(1) o",
     "SELECT owner_tasks(1)",
+    "SELECT * FROM split_first(ARRAY[1, 2, 3])",
+    "SELECT head, tail FROM split_first($1::text[])",
+    "SELECT split_first(ARRAY[1.5])",
     // Plain selects, aliases, stars.
     "SELECT id, email FROM users WHERE id = $1",
     "SELECT * FROM users",

@@ -820,7 +820,7 @@ impl Analyzer<'_> {
                             .outputs
                             .iter()
                             .map(|output| TypedField {
-                                ty: Ty::Known(output.ty.clone()),
+                                ty: self.polymorphic_result(&function, &output.ty, &types),
                                 nullable: true,
                             })
                             .collect(),

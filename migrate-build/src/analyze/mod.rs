@@ -1229,14 +1229,15 @@ mod tests {
         );
         assert_eq!(sqlx_override("n?", false), ("n".to_owned(), true, None));
         assert_eq!(sqlx_override("n", true), ("n".to_owned(), true, None));
-        // defguard's `"device_type: _"`: the column's own type.
+        // defguard's `"device_type: _"`: the wildcard, which `query_as!`
+        // reads as its field's type.
         assert_eq!(
             sqlx_override("device_type: _", false),
-            ("device_type".to_owned(), false, None)
+            ("device_type".to_owned(), false, Some("_".to_owned()))
         );
         assert_eq!(
             sqlx_override("ip?: _", false),
-            ("ip".to_owned(), true, None)
+            ("ip".to_owned(), true, Some("_".to_owned()))
         );
     }
 }

@@ -1759,13 +1759,18 @@ impl Analyzer<'_> {
                 match user {
                     // Its output arguments are its columns.
                     Some((_, declared)) if !declared.outputs.is_empty() => {
+                        let types: Vec<Ty> = typed.iter().map(|arg| arg.ty.clone()).collect();
                         let outputs = declared
                             .outputs
                             .iter()
                             .enumerate()
                             .map(|(index, output)| Out {
                                 name: output.column_name(index + 1),
-                                typed: Typed::new(Ty::Known(output.ty.clone()), true, span.clone()),
+                                typed: Typed::new(
+                                    self.polymorphic_result(&declared, &output.ty, &types),
+                                    true,
+                                    span.clone(),
+                                ),
                             })
                             .collect();
                         self.push_function_entry(outputs, alias);
