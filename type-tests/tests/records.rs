@@ -126,6 +126,12 @@ fn records_through_case_coalesce_and_union() {
     );
 }
 
+/// A record field of type `task_status[]`, which may be NULL, and whose
+/// elements may be.
+type Statuses = Option<Vec<Option<TaskStatus>>>;
+/// A record field of type `header_pair[]`, likewise.
+type Headers = Option<Vec<Option<HeaderPair>>>;
+
 #[test]
 fn record_fields_that_are_arrays_of_enums_and_composites() {
     let (_db, mut client) = database("record_arrays");
@@ -137,11 +143,7 @@ fn record_fields_that_are_arrays_of_enums_and_composites() {
     )
     .fetch_one(&mut client)
     .unwrap();
-    let whole: (
-        i32,
-        Option<Vec<Option<TaskStatus>>>,
-        Option<Vec<Option<HeaderPair>>>,
-    ) = row.whole;
+    let whole: (i32, Statuses, Headers) = row.whole;
     assert_eq!(
         whole,
         (
@@ -158,10 +160,7 @@ fn record_fields_that_are_arrays_of_enums_and_composites() {
         migrate::query_scalar!("SELECT array_agg(ROW(t.statuses, t.headers)) FROM tasks t")
             .fetch_one(&mut client)
             .unwrap();
-    let records: Vec<(
-        Option<Vec<Option<TaskStatus>>>,
-        Option<Vec<Option<HeaderPair>>>,
-    )> = records.unwrap();
+    let records: Vec<(Statuses, Headers)> = records.unwrap();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].0, None);
     assert_eq!(records[0].1.as_ref().map(Vec::len), Some(2));
