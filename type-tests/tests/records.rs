@@ -168,13 +168,13 @@ fn record_fields_that_are_arrays_of_enums_and_composites() {
 }
 
 /// `"col: _"` in `query_as!`: the column is read as the struct field's
-/// type, as sqlx does, even where the column's SQL type has no Rust type
-/// of migrate's.
+/// type, as sqlx does, whatever Rust type migrate gives the column itself
+/// (`pg_snapshot` here is read by a type of the user's own).
 #[test]
 fn query_as_wildcard_takes_the_fields_type() {
     let (_db, mut client) = database("wildcard");
     let id = a_task(&mut client);
-    /// A `pg_snapshot`, which migrate maps to no Rust type, as its binary form.
+    /// A `pg_snapshot` as its binary form, a type of the user's own.
     #[derive(Debug)]
     struct Snapshot(Vec<u8>);
     impl<'r> postgres::types::FromSql<'r> for Snapshot {
