@@ -742,18 +742,54 @@ where
 /// tuple of its fields' Rust types, an `Option` of one, or a `Vec` of
 /// either for `record[]` (`array_agg(ROW(..))`). The macro writes the tuple
 /// from the fields' types the query gives them; each field is read by the
-/// type its oid in the record's binary form names.
+/// type its oid in the record's binary form names. That oid names a type
+/// of the migrations the driver does not know, which is enough for a
+/// scalar (an enum label, a composite read by its own oids) but not for an
+/// array of one, whose `Vec` needs to know it is an array: bit `i` of
+/// `ARRAYS` marks field `i` as an array, the macro setting it from the
+/// field's type.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct RecordTuple<C>(pub C);
+pub struct RecordTuple<C, const ARRAYS: u16 = 0>(pub C);
+
+/// The type a record of `n` fields is read as: `ty` itself, or where
+/// `arrays` marks fields as arrays, an anonymous composite whose marked
+/// fields are arrays of a type the driver does not know (the others are
+/// read by their oids, see [`CompositeReader::attribute`]).
+fn record_type(ty: &Type, n: usize, arrays: u16) -> std::borrow::Cow<'_, Type> {
+    if arrays == 0 {
+        return std::borrow::Cow::Borrowed(ty);
+    }
+    let unknown = |name: &str, kind| Type::new(name.to_owned(), 0, kind, String::new());
+    let fields = (0..n)
+        .map(|index| {
+            let field_type = if arrays & (1 << index) != 0 {
+                unknown(
+                    "_unknown",
+                    postgres::types::Kind::Array(unknown("unknown", postgres::types::Kind::Simple)),
+                )
+            } else {
+                unknown("unknown", postgres::types::Kind::Simple)
+            };
+            postgres::types::Field::new(format!("f{}", index + 1), field_type)
+        })
+        .collect();
+    std::borrow::Cow::Owned(Type::new(
+        ty.name().to_owned(),
+        ty.oid(),
+        postgres::types::Kind::Composite(fields),
+        ty.schema().to_owned(),
+    ))
+}
 
 macro_rules! record_tuples {
     ($($n:literal: $($field:ident),+;)*) => {$(
-        impl<'r, $($field: postgres::types::FromSql<'r>),+> postgres::types::FromSql<'r>
-            for RecordTuple<($($field,)+)>
+        impl<'r, $($field: postgres::types::FromSql<'r>),+, const ARRAYS: u16> postgres::types::FromSql<'r>
+            for RecordTuple<($($field,)+), ARRAYS>
         {
             fn from_sql(ty: &Type, raw: &'r [u8]) -> Result<Self, BoxError> {
-                let mut reader = CompositeReader::new(ty, raw, $n)?;
+                let ty = record_type(ty, $n, ARRAYS);
+                let mut reader = CompositeReader::new(&ty, raw, $n)?;
                 Ok(RecordTuple(($(reader.attribute::<$field>()?,)+)))
             }
 
@@ -779,12 +815,12 @@ record_tuples! {
     12: A, B, C, D, E, F, G, H, I, J, K, L;
 }
 
-impl<'r, C> postgres::types::FromSql<'r> for RecordTuple<Option<C>>
+impl<'r, C, const ARRAYS: u16> postgres::types::FromSql<'r> for RecordTuple<Option<C>, ARRAYS>
 where
-    RecordTuple<C>: postgres::types::FromSql<'r>,
+    RecordTuple<C, ARRAYS>: postgres::types::FromSql<'r>,
 {
     fn from_sql(ty: &Type, raw: &'r [u8]) -> Result<Self, BoxError> {
-        let RecordTuple(value) = RecordTuple::<C>::from_sql(ty, raw)?;
+        let RecordTuple(value) = RecordTuple::<C, ARRAYS>::from_sql(ty, raw)?;
         Ok(RecordTuple(Some(value)))
     }
 
@@ -797,12 +833,12 @@ where
     }
 }
 
-impl<'r, C> postgres::types::FromSql<'r> for RecordTuple<Vec<C>>
+impl<'r, C, const ARRAYS: u16> postgres::types::FromSql<'r> for RecordTuple<Vec<C>, ARRAYS>
 where
-    RecordTuple<C>: postgres::types::FromSql<'r>,
+    RecordTuple<C, ARRAYS>: postgres::types::FromSql<'r>,
 {
     fn from_sql(_: &Type, raw: &'r [u8]) -> Result<Self, BoxError> {
-        let elements: Vec<RecordTuple<C>> = record_elements(raw)?;
+        let elements: Vec<RecordTuple<C, ARRAYS>> = record_elements(raw)?;
         Ok(RecordTuple(
             elements
                 .into_iter()
@@ -816,13 +852,14 @@ where
     }
 }
 
-/// Reads an anonymous record column (see [`RecordTuple`]).
+/// Reads an anonymous record column (see [`RecordTuple`]; `ARRAYS` marks
+/// the fields that are arrays of types of the migrations).
 #[doc(hidden)]
-pub fn get_record<'r, C>(row: &'r Row, index: usize) -> Result<C, Error>
+pub fn get_record<'r, C, const ARRAYS: u16>(row: &'r Row, index: usize) -> Result<C, Error>
 where
-    RecordTuple<C>: postgres::types::FromSql<'r>,
+    RecordTuple<C, ARRAYS>: postgres::types::FromSql<'r>,
 {
-    match row.try_get::<_, RecordTuple<C>>(index) {
+    match row.try_get::<_, RecordTuple<C, ARRAYS>>(index) {
         Ok(RecordTuple(value)) => Ok(value),
         Err(error) => Err(error),
     }
@@ -946,7 +983,9 @@ impl<'a, 't> CompositeReader<'a, 't> {
             _ => None,
         };
         self.index += 1;
-        let member = declared.or_else(|| Type::from_oid(oid)).unwrap_or_else(|| {
+        // A built-in type by its oid (the same as the declared one of a
+        // composite), a type of the migrations as declared.
+        let member = Type::from_oid(oid).or(declared).unwrap_or_else(|| {
             Type::new(
                 "unknown".to_owned(),
                 oid,

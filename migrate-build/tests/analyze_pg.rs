@@ -62,6 +62,15 @@ CREATE VIEW open_tasks AS SELECT t.id, t.title, u.email FROM tasks t JOIN users 
 CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2';
 CREATE FUNCTION half(int) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT $1 / 2.0';
 CREATE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, INITCOND = '0');
+CREATE PROCEDURE touch_task(IN task int, OUT title text, INOUT hits int) LANGUAGE plpgsql AS $$
+BEGIN SELECT t.title INTO title FROM tasks t WHERE t.id = task; hits := hits + 1; END $$;
+CREATE PROCEDURE archive_tasks(before date) LANGUAGE sql AS $$ DELETE FROM tasks WHERE due < before $$;
+CREATE PROCEDURE unnamed_out(int, OUT int) LANGUAGE plpgsql AS $$ BEGIN $2 := $1; END $$;
+CREATE PROCEDURE with_default(a int, OUT b int, c int DEFAULT 1) LANGUAGE plpgsql AS $$ BEGIN b := a + c; END $$;
+CREATE FUNCTION task_summary(IN task int, OUT title text, OUT owner bigint) LANGUAGE sql AS $$ SELECT title, owner_id FROM tasks WHERE id = task $$;
+CREATE FUNCTION task_title(IN task int, OUT title text) LANGUAGE sql AS $$ SELECT title FROM tasks WHERE id = task $$;
+CREATE FUNCTION split_first(a anyarray, OUT head anyelement, OUT tail anyarray) LANGUAGE sql AS $$ SELECT a[1], a[2:] $$;
+CREATE FUNCTION owner_tasks(owner bigint) RETURNS TABLE (id int, title text) LANGUAGE sql AS $$ SELECT id, title FROM tasks WHERE owner_id = owner $$;
 CREATE AGGREGATE halfsum(int) (SFUNC = add2, STYPE = int, FINALFUNC = half, INITCOND = '0');
 CREATE AGGREGATE collect_ordered(float8 ORDER BY float8) (SFUNC = array_append, STYPE = float8[]);
 CREATE FUNCTION joined(sep text, VARIADIC parts text[]) RETURNS text LANGUAGE sql AS 'SELECT array_to_string(parts, sep)';
@@ -75,6 +84,39 @@ CREATE TABLE billing.invoices (id bigint PRIMARY KEY, user_id bigint NOT NULL, a
 
 /// Hand-written queries over [`SCHEMA`], valid and invalid.
 const QUERIES: &[&str] = &[
+    // CALL: the procedure's OUT and INOUT arguments are the row (PostgreSQL
+    // 14 on: OUT arguments are passed too, as NULL or any expression).
+    "CALL touch_task($1, NULL, $2)",
+    "CALL touch_task(1, NULL, 3)",
+    "CALL touch_task(1, $1, 3)",
+    "CALL touch_task($1, 'x', $2)",
+    "CALL public.touch_task(1, NULL, 2)",
+    "CALL touch_task(1, 3)",
+    "CALL touch_task(1::bigint, NULL, 2)",
+    "CALL touch_task(1, NULL, 'x')",
+    "CALL archive_tasks($1)",
+    "CALL archive_tasks(now()::date)",
+    "CALL unnamed_out($1, NULL)",
+    "CALL with_default($1, NULL)",
+    "CALL with_default($1, NULL, $2)",
+    "CALL with_default($1, NULL, 2, 3)",
+    "CALL archive_tasks()",
+    "CALL nope(1)",
+    "CALL task_title(1, NULL)",
+    "CALL task_summary(1)",
+    "SELECT touch_task(1, 2)",
+    // Functions of OUT arguments and RETURNS TABLE.
+    "SELECT task_summary($1)",
+    "SELECT * FROM task_summary($1)",
+    "SELECT title FROM task_summary(1)",
+    "SELECT task_title($1)",
+    "SELECT * FROM task_title(1)",
+    "SELECT * FROM owner_tasks($1)",
+    "SELECT o.title FROM owner_tasks(1) o",
+    "SELECT owner_tasks(1)",
+    "SELECT * FROM split_first(ARRAY[1, 2, 3])",
+    "SELECT head, tail FROM split_first($1::text[])",
+    "SELECT split_first(ARRAY[1.5])",
     // Plain selects, aliases, stars.
     "SELECT id, email FROM users WHERE id = $1",
     "SELECT * FROM users",
@@ -910,6 +952,36 @@ fn hand_written_queries_agree_with_postgres() {
         "{} disagreements",
         tally.disagree.len()
     );
+}
+
+/// A CALL PostgreSQL refuses is refused in its words: the procedure and the
+/// argument types it was looked up with.
+#[test]
+fn call_errors_are_postgres_words() {
+    let (db, schema) = schema_database();
+    let mut client = db.client();
+    for sql in [
+        "CALL nope(1)",
+        "CALL touch_task(1, 3)",
+        "CALL touch_task(1::bigint, NULL, 2)",
+        "CALL task_title(1, NULL)",
+        "CALL archive_tasks()",
+        "SELECT touch_task(1, 2)",
+    ] {
+        let ours = describe(&schema, sql).expect_err(sql);
+        let theirs = client.prepare(sql).expect_err(sql);
+        let theirs = theirs.as_db_error().expect("a server error");
+        assert_eq!(ours[0].message, theirs.message(), "{sql}");
+        let hint = theirs.hint().expect("a hint");
+        let ours_help = ours[0].help.clone().unwrap_or_default();
+        assert_eq!(
+            ours_help.to_lowercase(),
+            hint.trim_end_matches('.')
+                .replace(". ", "; ")
+                .to_lowercase(),
+            "{sql}"
+        );
+    }
 }
 
 /// Per table: select by key, star, insert of every writable column, update

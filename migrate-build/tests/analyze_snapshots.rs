@@ -498,13 +498,14 @@ fn sqlx_overrides() {
             status: TaskStatus not null as TaskStatus
         "#]],
     );
-    // sqlx's wildcard names no Rust type: the column keeps its own.
+    // sqlx's wildcard names no Rust type: the column keeps its own SQL
+    // type, and `query_as!` reads it as its struct field's type.
     check(
         "SELECT status AS \"status: _\", title AS \"title?: _\" FROM tasks",
         expect![[r#"
             params: []
-            status: TaskStatus not null
-            title: text null
+            status: TaskStatus not null as _
+            title: text null as _
         "#]],
     );
 }

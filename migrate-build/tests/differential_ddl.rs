@@ -32,9 +32,11 @@ fn with_function_stubs(schema: &Schema, sql: &str) -> String {
                     .relations
                     .contains_key(&migrate_core::Name::new(&ty.schema, &ty.name))
             };
-            // Nothing in a table's shape can call an aggregate.
+            // Nothing in a table's shape can call an aggregate, nor a
+            // function of output arguments (`RETURNS TABLE`).
             if returns.name == "trigger"
                 || function.aggregate
+                || !function.outputs.is_empty()
                 || is_row_type(returns)
                 || function.arguments.iter().any(is_row_type)
             {

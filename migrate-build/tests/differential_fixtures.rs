@@ -383,6 +383,64 @@ fn partitions_like_as_sequences_extensions_comments_transactions() {
 /// of `EXECUTE` (which only touches partitions, here none), with guards,
 /// branches, handlers that roll their block back, and directives inside the
 /// body.
+/// Procedures and output arguments: CREATE [OR REPLACE] PROCEDURE, OUT,
+/// INOUT and VARIADIC arguments, RETURNS TABLE, DROP PROCEDURE by its
+/// input arguments or by all of them. `compare` does not judge functions,
+/// so their map must come back from `pg_proc` as the fold recorded it.
+#[test]
+fn procedures_and_output_arguments() {
+    let steps: Vec<String> = [
+        r#"CREATE TABLE t (id int PRIMARY KEY, title text);
+        CREATE PROCEDURE touch(IN a int, OUT b text, INOUT c int) LANGUAGE plpgsql AS $$ BEGIN b := a::text; c := c + 1; END $$;
+        CREATE OR REPLACE PROCEDURE "Mixed"(int, OUT int) LANGUAGE plpgsql AS $$ BEGIN $2 := $1; END $$;
+        create procedure plain(before date) language sql as $$ DELETE FROM t WHERE id < 0 $$;
+        CREATE PROCEDURE gone(a int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := a; END $$;
+        CREATE PROCEDURE gone_too(a int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := a; END $$;
+        CREATE FUNCTION summary(IN id int, OUT title text, OUT n bigint) LANGUAGE sql AS $$ SELECT 'a', 1::bigint $$;
+        CREATE FUNCTION one_out(IN id int, OUT title text) LANGUAGE sql AS $$ SELECT 'a' $$;
+        CREATE FUNCTION listed(owner int) RETURNS TABLE (id int, title text) LANGUAGE sql AS $$ SELECT id, title FROM t $$;
+        CREATE FUNCTION summed(VARIADIC xs int[], OUT total int, OUT n int) LANGUAGE sql AS $$ SELECT 1, 2 $$;"#,
+        r#"DROP PROCEDURE gone(int);
+        DROP PROCEDURE gone_too(int, int);
+        CREATE OR REPLACE PROCEDURE plain(before date) LANGUAGE sql AS $$ DELETE FROM t WHERE id < 1 $$;
+        CREATE SCHEMA jobs;
+        ALTER PROCEDURE touch(int, int) RENAME TO touched;
+        ALTER PROCEDURE "Mixed" SET SCHEMA jobs;
+        ALTER PROCEDURE plain(date) OWNER TO postgres;
+        ALTER FUNCTION one_out(int) RENAME TO only_out;
+        ALTER FUNCTION summary SET SCHEMA jobs;
+        ALTER FUNCTION listed(int) STABLE;"#,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let (summary, report) = differential("diff_procedures", &steps);
+    println!("{summary}");
+    expect![[""]].assert_eq(&report);
+    let migrations: Vec<Migration> = steps
+        .iter()
+        .enumerate()
+        .map(|(index, sql)| migration(index, sql))
+        .collect();
+    let db = TestDatabase::new("diff_procedures_functions");
+    let mut client = db.client();
+    for migration in &migrations {
+        client.batch_execute(&migration.up).unwrap();
+    }
+    let actual = introspect(&mut client, &IntrospectOptions::default()).unwrap();
+    let folded = fold(&migrations);
+    assert!(folded.diagnostics.is_empty(), "{:?}", folded.diagnostics);
+    assert_eq!(folded.schema.functions, actual.functions);
+    let procedures = folded
+        .schema
+        .functions
+        .values()
+        .flatten()
+        .filter(|function| function.procedure)
+        .count();
+    assert_eq!(procedures, 3);
+}
+
 /// User aggregates: created (modern, old-style `BASETYPE`, `(*)`, with a
 /// final function), replaced, dropped, renamed and moved. `compare` does
 /// not judge functions, so their map is compared as well: each aggregate

@@ -30,7 +30,7 @@ pub use migration::{Migration, checksum};
 pub use prelude::{Prelude, PreludeKind, PreludeObject, PreludeOrigin, history_table_sql};
 pub use schema::{
     Column, Constraint, ConstraintKind, Extension, ForeignKeyAction, Function, Identity, Index,
-    Name, Namespace, Relation, RelationKind, Schema, Sequence, Trigger, TriggerEvent,
-    TriggerTiming, UserType, UserTypeKind,
+    Name, Namespace, OutputArgument, Relation, RelationKind, Schema, Sequence, Trigger,
+    TriggerEvent, TriggerTiming, UserType, UserTypeKind,
 };
 pub use types::{SqlType, builtin_data_type};

@@ -389,7 +389,8 @@ pub struct Extension {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Function {
     pub arguments: Vec<SqlType>,
-    /// `None` for procedures and `RETURNS trigger`-style functions we do not type.
+    /// `None` for procedures and `RETURNS trigger`-style functions we do not
+    /// type; `record` for a function of two or more output arguments.
     pub returns: Option<SqlType>,
     pub returns_set: bool,
     /// An aggregate (`CREATE AGGREGATE`, `prokind = 'a'`): `returns` is
@@ -409,6 +410,58 @@ pub struct Function {
     /// (`pronargdefaults`): a call may leave them out.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub defaults: usize,
+    /// The OUT, INOUT and TABLE arguments in order (`proargmodes` `o`, `b`,
+    /// `t`): the columns of the row a call returns. Empty for a function
+    /// without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<OutputArgument>,
+    /// A procedure (`prokind = 'p'`): called by CALL, never in an
+    /// expression; `returns` is `None`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub procedure: bool,
+}
+
+impl Function {
+    /// The types a CALL of this procedure passes, in order: its input
+    /// arguments with its OUT-only ones at their places (since PostgreSQL
+    /// 14, a CALL passes an OUT argument too, as NULL or any expression).
+    pub fn call_arguments(&self) -> Vec<SqlType> {
+        let n_out_only = self.outputs.iter().filter(|out| !out.input).count();
+        let mut inputs = self.arguments.iter();
+        let mut out_only = self.outputs.iter().filter(|out| !out.input).peekable();
+        (0..self.arguments.len() + n_out_only)
+            .filter_map(|position| match out_only.peek() {
+                Some(out) if out.position == position => out_only.next().map(|out| out.ty.clone()),
+                _ => inputs.next().cloned(),
+            })
+            .collect()
+    }
+}
+
+/// An output argument of a function or procedure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputArgument {
+    /// Its name (`proargnames`), the name of its column in the row a call
+    /// returns; empty when the argument has none (PostgreSQL then names
+    /// the column `column<n>`, see [`OutputArgument::column_name`]).
+    pub name: String,
+    pub ty: SqlType,
+    /// Its place among all the arguments, from 0 (`proallargtypes`).
+    pub position: usize,
+    /// INOUT: also one of [`Function::arguments`].
+    pub input: bool,
+}
+
+impl OutputArgument {
+    /// The name of its column: its own, or `column<n>` for the `n`th
+    /// output (from 1) as PostgreSQL names an unnamed one.
+    pub fn column_name(&self, n: usize) -> String {
+        if self.name.is_empty() {
+            format!("column{n}")
+        } else {
+            self.name.clone()
+        }
+    }
 }
 
 fn is_zero(n: &usize) -> bool {

@@ -32,7 +32,7 @@ use crate::expand::{Getter, Param, Prepared};
 use crate::schema;
 
 /// Changes when the format of an entry does.
-const FORMAT: &str = "migrate-prepared 2";
+const FORMAT: &str = "migrate-prepared 3";
 
 /// Where one query's entry is.
 pub struct Key {
@@ -186,7 +186,11 @@ fn render(prepared: &Prepared) -> Option<String> {
         let _ = writeln!(
             text,
             "c {} {}\t{}\t{}",
-            u8::from(getter.plain),
+            if getter.wildcard {
+                2
+            } else {
+                u8::from(getter.plain)
+            },
             getter.name,
             getter.ty,
             getter.read
@@ -219,7 +223,8 @@ fn parse(text: &str) -> Option<Prepared> {
         let (flag, mapped) = match flag {
             "0" => (false, false),
             "1" => (true, false),
-            "2" if kind == "p" => (false, true),
+            // A parameter's mapped type, a column's wildcard.
+            "2" => (false, true),
             _ => return None,
         };
         match kind {
@@ -244,6 +249,7 @@ fn parse(text: &str) -> Option<Prepared> {
                     ty: ty.to_owned(),
                     read: read.to_owned(),
                     plain: flag,
+                    wildcard: mapped,
                 }));
             }
             _ => return None,
@@ -278,12 +284,22 @@ mod tests {
                     wire: None,
                 }),
             ],
-            getters: vec![Ok(Getter {
-                name: "display name".to_owned(),
-                ty: "::core::option::Option<i32>".to_owned(),
-                read: "::migrate::__private::get(row, 0)?".to_owned(),
-                plain: true,
-            })],
+            getters: vec![
+                Ok(Getter {
+                    name: "display name".to_owned(),
+                    ty: "::core::option::Option<i32>".to_owned(),
+                    read: "::migrate::__private::get(row, 0)?".to_owned(),
+                    plain: true,
+                    wildcard: false,
+                }),
+                Ok(Getter {
+                    name: "embedding".to_owned(),
+                    ty: "_".to_owned(),
+                    read: "::migrate::__private::get_lenient(row, 1)?".to_owned(),
+                    plain: false,
+                    wildcard: true,
+                }),
+            ],
             warnings: Vec::new(),
         }
     }
@@ -300,8 +316,8 @@ mod tests {
         let getters = prepared.getters.iter().map(|getter| {
             getter.as_ref().map(|getter| {
                 format!(
-                    "{} {} {} {}",
-                    getter.plain, getter.name, getter.ty, getter.read
+                    "{} {} {} {} {}",
+                    getter.plain, getter.wildcard, getter.name, getter.ty, getter.read
                 )
             })
         });
@@ -354,7 +370,7 @@ mod tests {
             assert!(parse(&text[..cut]).is_none(), "{:?}", &text[..cut]);
         }
         assert!(parse("migrate-prepared 0\n").is_none());
-        assert!(parse(&text.replace("c 1", "c 2")).is_none());
+        assert!(parse(&text.replace("c 1", "c 3")).is_none());
         assert!(parse(&text.replace('\t', " ")).is_none());
     }
 }

@@ -471,6 +471,19 @@ fn generate(
             path.display().to_string()
         ));
     }
+    if !matches!(input.kind, Kind::As(_))
+        && let Some(getter) = getters
+            .iter()
+            .find(|getter| getter.wildcard && getter.ty == "_")
+    {
+        let name = &getter.name;
+        return Err(vec![compile_error(
+            span,
+            &format!(
+                "column \"{name}\": `: _` reads a column as the type of query_as!'s struct field, and this macro has no struct; name a Rust type (`AS \"{name}: MyType\"`), or use query_as!"
+            ),
+        )]);
+    }
     // What follows the text: code whose spans matter (`query_as!`'s).
     let mut spanned = TokenStream::new();
     let constructor = match &input.kind {
@@ -668,6 +681,10 @@ pub struct Getter {
     /// `read` is `get(row, index)?` for a type of migrate's choice, which
     /// the driver reads by itself.
     pub plain: bool,
+    /// sqlx's wildcard override `"name: _"`: `query_as!` reads the column
+    /// as its struct field's type, unchecked (`read` is `get_lenient`);
+    /// `ty` is the column's own Rust type, `_` where it has none.
+    pub wildcard: bool,
 }
 
 fn column_getter(
@@ -677,6 +694,23 @@ fn column_getter(
     column: &analyze::OutputColumn,
 ) -> Result<Getter, String> {
     let (ty, read, plain) = match &column.rust_type {
+        Some(wildcard) if wildcard == "_" => {
+            let read = format!("::migrate::__private::get_lenient(row, {index})?");
+            let plain_column = analyze::OutputColumn {
+                rust_type: None,
+                ..column.clone()
+            };
+            // The column's own type serves `query!` and `query_scalar!`.
+            let ty = column_getter(schema, types, index, &plain_column)
+                .map_or_else(|_| "_".to_owned(), |getter| getter.ty);
+            return Ok(Getter {
+                name: column.name.clone(),
+                ty,
+                read,
+                plain: false,
+                wildcard: true,
+            });
+        }
         Some(written) => {
             syn::parse_str::<syn::Type>(written).map_err(|error| {
                 format!(
@@ -706,7 +740,7 @@ fn column_getter(
             )
         }
         None if column.ty.is_builtin() && column.ty.name == "record" && column.fields.is_some() => {
-            let tuple = record_tuple(schema, types, column)?;
+            let (tuple, arrays) = record_tuple(schema, types, column)?;
             let ty = match (column.ty.array, column.element_nullable) {
                 (false, _) => tuple,
                 (true, true) => {
@@ -721,7 +755,7 @@ fn column_getter(
             };
             // Named, not inferred: `RecordTuple`'s impls over `Option` and
             // `Vec` would send inference round them without end.
-            let read = format!("::migrate::__private::get_record::<{ty}>(row, {index})?");
+            let read = format!("::migrate::__private::get_record::<{ty}, {arrays}>(row, {index})?");
             (ty, read, false)
         }
         None => {
@@ -736,6 +770,7 @@ fn column_getter(
                     ty,
                     read: "()".to_owned(),
                     plain: false,
+                    wildcard: false,
                 });
             }
             let full = if column.nullable {
@@ -755,6 +790,7 @@ fn column_getter(
         ty,
         read,
         plain,
+        wildcard: false,
     })
 }
 
@@ -762,12 +798,15 @@ fn column_getter(
 const MAX_RECORD_TUPLE: usize = 12;
 
 /// The tuple an anonymous record column's rows come back as: each field's
-/// Rust type, an `Option` where the field may be NULL.
+/// Rust type, an `Option` where the field may be NULL; and the mask of the
+/// fields that are arrays of a type of the migrations (`RecordTuple`'s
+/// `ARRAYS`: the record's binary form names their types by oids the
+/// driver does not know as arrays).
 fn record_tuple(
     schema: &Schema,
     types: &TypeMap,
     column: &analyze::OutputColumn,
-) -> Result<String, String> {
+) -> Result<(String, u16), String> {
     let name = &column.name;
     let fields = column.fields.as_deref().unwrap_or_default();
     let ways_out = format!(
@@ -780,16 +819,11 @@ fn record_tuple(
         ));
     }
     let mut tuple = String::from("(");
+    let mut arrays = 0_u16;
     for (position, field) in fields.iter().enumerate() {
         let number = position + 1;
-        // The record's binary form names each field's type by its oid,
-        // which for a type of the migrations the driver does not know: an
-        // array of one could not be read.
         if field.ty.array && !field.ty.is_builtin() {
-            return Err(format!(
-                "field {number} of the record in column \"{name}\" is of type {}, an array of a type of the migrations, which migrate cannot read inside an anonymous record: {ways_out}",
-                field.ty
-            ));
+            arrays |= 1 << position;
         }
         let rust = column_rust_type(schema, types, &field.ty, true).map_err(|missing| {
             let why = match missing {
@@ -820,7 +854,7 @@ fn record_tuple(
         }
     }
     tuple.push(')');
-    Ok(tuple)
+    Ok((tuple, arrays))
 }
 
 /// A Rust identifier for a column name, as code: raw for keywords, an error
@@ -924,6 +958,10 @@ fn as_map(path: &Path, getters: &[&Getter]) -> Result<TokenStream, String> {
     let path_span = syn::spanned::Spanned::span(path);
     let inits = idents.zip(getters).map(|(ident, getter)| {
         let read = code(&getter.read);
+        if getter.wildcard {
+            // `"name: _"`: the field's type, whatever it is, as sqlx.
+            return quote!(#ident: #read);
+        }
         let ty = code(&getter.ty);
         // The value is bound first so that a type error spans only the
         // tokens spanned at the struct's path, not the whole macro call.

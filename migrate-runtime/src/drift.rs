@@ -2894,6 +2894,8 @@ mod tests {
                 variadic: false,
                 direct_arguments: None,
                 defaults: 0,
+                outputs: Vec::new(),
+                procedure: false,
             }],
         );
         let mut actual = expected.clone();

@@ -38,8 +38,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use migrate_core::{
     Column, Constraint, ConstraintKind, Extension, ForeignKeyAction, Function, Identity, Index,
-    Name, Namespace, Relation, RelationKind, Schema, Sequence, SqlType, Trigger, TriggerEvent,
-    TriggerTiming, UserType, UserTypeKind,
+    Name, Namespace, OutputArgument, Relation, RelationKind, Schema, Sequence, SqlType, Trigger,
+    TriggerEvent, TriggerTiming, UserType, UserTypeKind,
 };
 use postgres::{SimpleQueryMessage, SimpleQueryRow};
 
@@ -276,7 +276,8 @@ const fn functions_query() -> &'static str {
         "SELECT n.nspname, p.proname, array_to_json(p.proargtypes::oid[]::int8[]), p.prorettype::int8, \
          p.proretset, p.prokind::text, p.provariadic <> 0, \
          (SELECT a.aggnumdirectargs::int8 FROM pg_aggregate a WHERE a.aggfnoid = p.oid AND a.aggkind <> 'n'), \
-         p.pronargdefaults::int8 \
+         p.pronargdefaults::int8, array_to_json(p.proallargtypes::int8[]), \
+         array_to_json(p.proargmodes::text[]), array_to_json(p.proargnames) \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ",
         user_namespace!(),
         " AND ",
@@ -949,11 +950,41 @@ fn assemble(results: &[Vec<SimpleQueryRow>], options: &IntrospectOptions) -> Res
             direct_arguments: get::<Option<i64>>(row, 7, Q::FUNCTIONS)?
                 .and_then(|n| usize::try_from(n).ok()),
             defaults: usize::try_from(get::<i64>(row, 8, Q::FUNCTIONS)?).unwrap_or(0),
+            outputs: output_arguments(
+                &catalog,
+                &get::<Vec<i64>>(row, 9, Q::FUNCTIONS)?,
+                &get::<Vec<String>>(row, 10, Q::FUNCTIONS)?,
+                &get::<Vec<String>>(row, 11, Q::FUNCTIONS)?,
+            ),
+            procedure: kind == "p",
         };
         schema.functions.entry(name).or_default().push(function);
     }
 
     Ok(schema)
+}
+
+/// The OUT, INOUT and TABLE arguments of a function, from `proallargtypes`,
+/// `proargmodes` and `proargnames` (each empty where the catalog holds NULL:
+/// no output arguments, or none named).
+fn output_arguments(
+    catalog: &Catalog<'_>,
+    all_types: &[i64],
+    modes: &[String],
+    names: &[String],
+) -> Vec<OutputArgument> {
+    modes
+        .iter()
+        .zip(all_types)
+        .enumerate()
+        .filter(|(_, (mode, _))| matches!(mode.as_str(), "o" | "b" | "t"))
+        .map(|(position, (mode, oid))| OutputArgument {
+            name: names.get(position).cloned().unwrap_or_default(),
+            ty: catalog.sql_type(*oid, -1),
+            position,
+            input: mode == "b",
+        })
+        .collect()
 }
 
 /// An index key with the ordering `pg_get_indexdef` would print after it

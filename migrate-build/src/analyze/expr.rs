@@ -637,11 +637,25 @@ impl Analyzer<'_> {
                     let level = &self.levels[depth];
                     if let Some(entry_index) = level.entry(None, name) {
                         let entry = &level.entries[entry_index];
-                        let ty = match &entry.relation {
-                            Some(relation) => SqlType::user(&relation.schema, &relation.name),
-                            None => SqlType::builtin("record"),
-                        };
                         let nullable = level.nulled.iter().any(|(e, _)| *e == entry_index);
+                        let Some(relation) = &entry.relation else {
+                            // A subquery's, a CTE's or a function's row: an
+                            // anonymous record of its columns.
+                            let mut typed =
+                                Typed::new(Ty::known("record"), nullable, span).named(name);
+                            typed.fields = Some(
+                                entry
+                                    .columns
+                                    .iter()
+                                    .map(|column| TypedField {
+                                        ty: Ty::Known(column.ty.clone()),
+                                        nullable: column.nullable,
+                                    })
+                                    .collect(),
+                            );
+                            return typed;
+                        };
+                        let ty = SqlType::user(&relation.schema, &relation.name);
                         return Typed::new(Ty::Known(ty), nullable, span).named(name);
                     }
                 }
@@ -1059,6 +1073,7 @@ impl Analyzer<'_> {
         };
         let mut typed = Typed::new(ty, nullable, span).named(name);
         typed.weak_name = weak_name;
+        typed.fields = common_fields(&results);
         typed
     }
 
@@ -1739,13 +1754,19 @@ fn valid_uuid(text: &str) -> bool {
     hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
 }
 
-/// The fields of an array of rows: those of its elements when each is a row
+/// The fields of rows that come together (the elements of an array, the
+/// branches of CASE, COALESCE or UNION): those of each when each is a row
 /// of known fields and they agree in number and type (their nullability
-/// joined), else none.
-pub(crate) fn common_fields(elements: &[Typed]) -> Option<Vec<TypedField>> {
-    let (first, rest) = elements.split_first()?;
+/// joined), else none. An untyped NULL among them is no row and no bar.
+pub(crate) fn common_fields<'t>(
+    elements: impl IntoIterator<Item = &'t Typed>,
+) -> Option<Vec<TypedField>> {
+    let mut rows = elements
+        .into_iter()
+        .filter(|element| !(element.ty == Ty::Unknown && element.fields.is_none()));
+    let first = rows.next()?;
     let mut fields = first.fields.clone()?;
-    for element in rest {
+    for element in rows {
         let other = element.fields.as_ref()?;
         if other.len() != fields.len() {
             return None;

@@ -13,7 +13,7 @@ use super::pg_functions::{self, ProcKind};
 use super::query::object_name_parts;
 use super::scope::{did_you_mean, fold_ident};
 use super::types::{self, Category, Ty};
-use super::{Analyzer, Typed};
+use super::{Analyzer, Typed, TypedField};
 use crate::diagnostic::Diagnostic;
 
 /// One overload: argument specs and result spec.
@@ -756,7 +756,9 @@ impl Analyzer<'_> {
                         ty
                     };
                     let nullable = args.iter().all(|a| a.nullable);
-                    return Typed::new(ty, nullable, span);
+                    let mut typed = Typed::new(ty, nullable, span);
+                    typed.fields = super::expr::common_fields(args);
+                    return typed;
                 }
                 "sum" => return self.sum_avg(args, true, span),
                 "nullif" if args.len() == 2 => {
@@ -810,8 +812,42 @@ impl Analyzer<'_> {
                 if let Ty::Known(resolved) = &ty {
                     self.coerce_polymorphic_arguments(&function, returns, resolved, args, shape);
                 }
-                return Typed::new(ty, true, span);
+                let mut typed = Typed::new(ty, true, span);
+                // Two or more output arguments: a record of them.
+                if function.outputs.len() > 1 {
+                    typed.fields = Some(
+                        function
+                            .outputs
+                            .iter()
+                            .map(|output| TypedField {
+                                ty: self.polymorphic_result(&function, &output.ty, &types),
+                                nullable: true,
+                            })
+                            .collect(),
+                    );
+                }
+                return typed;
             }
+        }
+        if let [.., last] = parts
+            && self
+                .schema
+                .functions
+                .iter()
+                .filter(|(name, _)| &name.name == last)
+                .flat_map(|(_, overloads)| overloads)
+                .any(|function| function.procedure && function.arguments.len() == args.len())
+        {
+            let called = shape.called;
+            let shown = self.argument_list(args, shape.arg_names);
+            self.error(
+                Diagnostic::error(format!("{called}({shown}) is a procedure"), span.clone())
+                    .with_help("to call a procedure, use CALL"),
+            );
+            for arg in args {
+                self.poison(arg);
+            }
+            return Typed::new(Ty::Error, true, span);
         }
         // PostgreSQL's own overload resolution over the generated overloads
         // decides whether the call exists and its type; the hand catalogue

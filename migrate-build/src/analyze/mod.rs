@@ -27,6 +27,8 @@
 //!   (TRUNCATE, LOCK, REFRESH MATERIALIZED VIEW, ALTER SEQUENCE, NOTIFY,
 //!   SET, SHOW, EXPLAIN, ...): the relations they name checked, their rows
 //!   described.
+//! - `call.rs`: CALL of a procedure of the migrations, its OUT and INOUT
+//!   arguments as the row it returns.
 //! - `catalog/`: the relations of `pg_catalog` and `information_schema`
 //!   (generated) and sequences, read as relations.
 //! - `types.rs`: type categories, implicit/assignment/explicit casts, the
@@ -64,6 +66,7 @@
 //! assert_eq!(errors[0].help.as_deref(), Some("did you mean \"email\"?"));
 //! ```
 
+mod call;
 mod catalog;
 mod expr;
 mod functions;
@@ -121,8 +124,8 @@ pub struct OutputColumn {
     pub label: String,
     pub ty: SqlType,
     pub nullable: bool,
-    /// The Rust type from a sqlx-style override `"name: Type"` (`None` for
-    /// sqlx's wildcard `"name: _"`).
+    /// The Rust type from a sqlx-style override `"name: Type"`; `_` for
+    /// sqlx's wildcard `"name: _"` (the type of `query_as!`'s struct field).
     pub rust_type: Option<String>,
     /// The table or view column the output is a plain reference to, through
     /// subqueries and CTEs, as PostgreSQL reports it in a row description
@@ -1134,10 +1137,7 @@ fn is_reserved(word: &str) -> bool {
 /// gives it (a mapped enum's Rust type, for the enums it is written for).
 fn sqlx_override(name: &str, nullable: bool) -> (String, bool, Option<String>) {
     let (name, rust_type) = match name.split_once(':') {
-        Some((name, ty)) => (
-            name.trim_end(),
-            Some(ty.trim().to_owned()).filter(|ty| ty != "_"),
-        ),
+        Some((name, ty)) => (name.trim_end(), Some(ty.trim().to_owned())),
         None => (name, None),
     };
     if let Some(name) = name.strip_suffix('!') {
@@ -1238,14 +1238,15 @@ mod tests {
         );
         assert_eq!(sqlx_override("n?", false), ("n".to_owned(), true, None));
         assert_eq!(sqlx_override("n", true), ("n".to_owned(), true, None));
-        // defguard's `"device_type: _"`: the column's own type.
+        // defguard's `"device_type: _"`: the wildcard, which `query_as!`
+        // reads as its field's type.
         assert_eq!(
             sqlx_override("device_type: _", false),
-            ("device_type".to_owned(), false, None)
+            ("device_type".to_owned(), false, Some("_".to_owned()))
         );
         assert_eq!(
             sqlx_override("ip?: _", false),
-            ("ip".to_owned(), true, None)
+            ("ip".to_owned(), true, Some("_".to_owned()))
         );
     }
 }

@@ -367,6 +367,7 @@ impl Analyzer<'_> {
                 self.coerce_implicit(&l.typed, target);
                 self.coerce_implicit(&r.typed, target);
             }
+            let fields = super::expr::common_fields([&l.typed, &r.typed]);
             outputs.push(Out {
                 name: l.name,
                 typed: Typed {
@@ -379,7 +380,7 @@ impl Analyzer<'_> {
                     // A set operation's columns come from no table.
                     origin: None,
                     element_nullable: l.typed.element_nullable || r.typed.element_nullable,
-                    fields: None,
+                    fields,
                 },
             });
         }
@@ -459,7 +460,7 @@ impl Analyzer<'_> {
                     weak_name: false,
                     origin: None,
                     element_nullable: rows_typed.iter().any(|row| row[column].element_nullable),
-                    fields: None,
+                    fields: super::expr::common_fields(rows_typed.iter().map(|row| &row[column])),
                 },
             });
         }
@@ -1751,12 +1752,30 @@ impl Analyzer<'_> {
                         let returns = function.returns.as_ref()?;
                         let types: Vec<Ty> = typed.iter().map(|arg| arg.ty.clone()).collect();
                         match self.polymorphic_result(&function, returns, &types) {
-                            Ty::Known(ty) => Some(ty),
+                            Ty::Known(ty) => Some((ty, function)),
                             _ => None,
                         }
                     });
                 match user {
-                    Some(ty) => {
+                    // Its output arguments are its columns.
+                    Some((_, declared)) if !declared.outputs.is_empty() => {
+                        let types: Vec<Ty> = typed.iter().map(|arg| arg.ty.clone()).collect();
+                        let outputs = declared
+                            .outputs
+                            .iter()
+                            .enumerate()
+                            .map(|(index, output)| Out {
+                                name: output.column_name(index + 1),
+                                typed: Typed::new(
+                                    self.polymorphic_result(&declared, &output.ty, &types),
+                                    true,
+                                    span.clone(),
+                                ),
+                            })
+                            .collect();
+                        self.push_function_entry(outputs, alias);
+                    }
+                    Some((ty, _)) => {
                         let outputs = vec![Out {
                             name: function.clone(),
                             typed: Typed::new(Ty::Known(ty), true, span.clone()),
@@ -1805,7 +1824,7 @@ impl Analyzer<'_> {
             .functions
             .get(&name)?
             .iter()
-            .find(|f| takes(f, n_args, n_ordered, variadic))
+            .find(|f| !f.procedure && takes(f, n_args, n_ordered, variadic))
             .cloned()
     }
 
@@ -1967,7 +1986,7 @@ const ANYCOMPATIBLE: PolymorphicFamily = PolymorphicFamily {
 
 /// A polymorphic or pseudo-type (`anyelement`, `"any"`, `record`, ..): an
 /// argument of one is typed by the call, not the other way round.
-fn is_pseudo_type(ty: &SqlType) -> bool {
+pub(crate) fn is_pseudo_type(ty: &SqlType) -> bool {
     ty.is_builtin()
         && (ty.name.starts_with("any")
             || matches!(ty.name.as_str(), "record" | "internal" | "cstring" | "void"))

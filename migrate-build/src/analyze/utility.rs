@@ -62,6 +62,7 @@ impl Analyzer<'_> {
     /// knows what they must be, its rows described.
     pub(crate) fn utility(&mut self, statement: &Statement) -> Vec<Out> {
         match statement {
+            Statement::Call(call) => self.call_statement(call),
             Statement::Truncate(truncate) => {
                 for target in &truncate.table_names {
                     self.named_relation(&target.name, Wanted::Table, false);

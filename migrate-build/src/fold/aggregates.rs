@@ -1,6 +1,7 @@
 //! User-defined aggregates, which sqlparser does not parse: `CREATE [OR
 //! REPLACE] AGGREGATE`, `DROP AGGREGATE`, `ALTER AGGREGATE .. RENAME TO /
-//! SET SCHEMA`, read token by token.
+//! SET SCHEMA`, read token by token; `ALTER FUNCTION` and `ALTER PROCEDURE`
+//! likewise.
 //!
 //! An aggregate is a [`Function`] with `aggregate` set: its arguments are
 //! the input types, its result the final function's (when it has one and
@@ -18,6 +19,24 @@ use sqlparser::tokenizer::Token;
 
 use super::unparsed::Tokens;
 use super::{Fallible, Folder, Stmt, names};
+
+/// What an ALTER names: an aggregate, a plain function or a procedure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Routine {
+    Aggregate,
+    Function,
+    Procedure,
+}
+
+impl Routine {
+    fn is(self, function: &Function) -> bool {
+        match self {
+            Routine::Aggregate => function.aggregate,
+            Routine::Function => !function.aggregate && !function.procedure,
+            Routine::Procedure => function.procedure,
+        }
+    }
+}
 
 /// The argument list `( .. )` of an aggregate, as written.
 struct ArgumentTexts {
@@ -185,15 +204,33 @@ impl Folder {
             return Ok(Some(()));
         }
         if tokens.keywords_at(0, &["ALTER", "AGGREGATE"]) {
-            return self.alter_aggregate(stmt, tokens).map(Some);
+            return self
+                .alter_routine(stmt, tokens, Routine::Aggregate)
+                .map(Some);
+        }
+        // sqlparser does not read ALTER PROCEDURE, nor every ALTER FUNCTION.
+        if tokens.keywords_at(0, &["ALTER", "PROCEDURE"]) {
+            return self
+                .alter_routine(stmt, tokens, Routine::Procedure)
+                .map(Some);
+        }
+        if tokens.keywords_at(0, &["ALTER", "FUNCTION"]) {
+            return self
+                .alter_routine(stmt, tokens, Routine::Function)
+                .map(Some);
         }
         Ok(None)
     }
 
-    /// ALTER AGGREGATE, which sqlparser parses: read by tokens all the same.
-    pub(super) fn alter_aggregate_statement(&mut self, stmt: &Stmt) -> Fallible<()> {
+    /// ALTER AGGREGATE or ALTER FUNCTION, which sqlparser parses: read by
+    /// tokens all the same.
+    pub(super) fn alter_routine_statement(
+        &mut self,
+        stmt: &Stmt,
+        routine: Routine,
+    ) -> Fallible<()> {
         match Tokens::new(stmt.text) {
-            Some(tokens) => self.alter_aggregate(stmt, &tokens),
+            Some(tokens) => self.alter_routine(stmt, &tokens, routine),
             None => Ok(()),
         }
     }
@@ -322,6 +359,8 @@ impl Folder {
             variadic: list.variadic,
             direct_arguments: list.direct,
             defaults: 0,
+            outputs: Vec::new(),
+            procedure: false,
         });
         Ok(())
     }
@@ -359,22 +398,52 @@ impl Folder {
         tokens: &Tokens,
         at: usize,
     ) -> Option<(ObjectName, Name, Vec<SqlType>, usize)> {
+        self.existing_routine(stmt, tokens, at, Routine::Aggregate)
+    }
+
+    /// `name(args)` at `at`, or a function's or procedure's `name` alone
+    /// when one of its kind has that name: the name in the model, if
+    /// recorded, its input argument types, and the index after them. A
+    /// procedure may be named by all its arguments, OUT ones too.
+    fn existing_routine(
+        &self,
+        stmt: &Stmt,
+        tokens: &Tokens,
+        at: usize,
+        routine: Routine,
+    ) -> Option<(ObjectName, Name, Vec<SqlType>, usize)> {
         let (object_name, next) = tokens.object_name(at)?;
-        let list = argument_texts(stmt, tokens, next)?;
-        let after = list.after;
-        let arguments = self.aggregate_arguments(stmt, &list.texts)?;
+        let listed = if tokens.tokens.get(next).map(|t| &t.token) == Some(&Token::LParen) {
+            let list = argument_texts(stmt, tokens, next)?;
+            Some((self.aggregate_arguments(stmt, &list.texts)?, list.after))
+        } else {
+            None
+        };
+        if listed.is_none() && routine == Routine::Aggregate {
+            return None;
+        }
         let (schema, object) = Self::split_name(stmt, &object_name).ok()?;
+        let matching = |function: &Function| {
+            routine.is(function)
+                && listed.as_ref().is_none_or(|(arguments, _)| {
+                    &function.arguments == arguments
+                        || (function.procedure && &function.call_arguments() == arguments)
+                })
+        };
         let name = self.lookup(schema.as_deref(), &object, |candidate| {
             self.schema
                 .functions
                 .get(candidate)
-                .is_some_and(|overloads| {
-                    overloads
-                        .iter()
-                        .any(|f| f.aggregate && f.arguments == arguments)
-                })
+                .is_some_and(|overloads| overloads.iter().any(matching))
         })?;
-        Some((object_name, name, arguments, after))
+        let mut found = self.schema.functions[&name].iter().filter(|f| matching(f));
+        let function = found.next()?;
+        // A name alone must leave one to alter.
+        if listed.is_none() && found.next().is_some() {
+            return None;
+        }
+        let after = listed.as_ref().map_or(next, |(_, after)| *after);
+        Some((object_name, name, function.arguments.clone(), after))
     }
 
     /// DROP AGGREGATE [IF EXISTS] name(args) [, ..]: an aggregate the fold
@@ -408,10 +477,11 @@ impl Folder {
         }
     }
 
-    /// ALTER AGGREGATE name(args) RENAME TO new | SET SCHEMA s; OWNER TO
-    /// changes nothing the model holds.
-    fn alter_aggregate(&mut self, stmt: &Stmt, tokens: &Tokens) -> Fallible<()> {
-        let Some((object_name, old, arguments, next)) = self.existing_aggregate(stmt, tokens, 2)
+    /// ALTER AGGREGATE|FUNCTION|PROCEDURE name(args) RENAME TO new | SET
+    /// SCHEMA s; OWNER TO and the rest change nothing the model holds.
+    fn alter_routine(&mut self, stmt: &Stmt, tokens: &Tokens, routine: Routine) -> Fallible<()> {
+        let Some((object_name, old, arguments, next)) =
+            self.existing_routine(stmt, tokens, 2, routine)
         else {
             return Ok(());
         };
@@ -464,7 +534,7 @@ impl Folder {
         if let Some(overloads) = self.schema.functions.get_mut(&old) {
             if let Some(index) = overloads
                 .iter()
-                .position(|f| f.aggregate && f.arguments == arguments)
+                .position(|f| routine.is(f) && f.arguments == arguments)
             {
                 moved = Some(overloads.remove(index));
             }

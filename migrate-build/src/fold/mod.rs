@@ -359,6 +359,18 @@ impl Folder {
             ));
             return;
         }
+        // sqlparser reads CREATE PROCEDURE only in SQL Server's form;
+        // PostgreSQL's is CREATE FUNCTION's without RETURNS.
+        if let Some(as_function) = objects::procedure_as_function(stmt.text)
+            && let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &as_function)
+            && let [Statement::CreateFunction(create)] = parsed.as_slice()
+        {
+            self.constraint_names.take();
+            if let Err(error) = self.create_function(stmt, create, true) {
+                self.diagnostics.push(error);
+            }
+            return;
+        }
         let parsed = Parser::parse_sql(&PostgreSqlDialect {}, stmt.text);
         // Only a plain CREATE TABLE that folds cleanly keeps the constraint
         // names known (see `constraint_names`); whatever else a statement
@@ -613,15 +625,23 @@ impl Folder {
                 comment,
                 if_exists: _,
             } => self.comment(stmt, *object_type, object_name, comment.as_deref()),
-            Statement::CreateFunction(create) => self.create_function(stmt, create),
+            Statement::CreateFunction(create) => self.create_function(stmt, create, false),
+            Statement::DropProcedure {
+                if_exists: _,
+                proc_desc,
+                drop_behavior: _, // dependent objects are not tracked for procedures
+            } => self.drop_routines(stmt, proc_desc),
             Statement::DropFunction(drop) => self.drop_function(stmt, drop),
-            // sqlparser reads ALTER AGGREGATE; the aggregate fold reads it by
-            // tokens, as it does CREATE and DROP AGGREGATE, which it does not.
-            Statement::AlterFunction(alter)
-                if alter.kind == sqlparser::ast::AlterFunctionKind::Aggregate =>
-            {
-                self.alter_aggregate_statement(stmt)
-            }
+            // sqlparser reads ALTER AGGREGATE and ALTER FUNCTION; the fold
+            // reads them by tokens, as it does CREATE and DROP AGGREGATE and
+            // ALTER PROCEDURE, which sqlparser does not.
+            Statement::AlterFunction(alter) => self.alter_routine_statement(
+                stmt,
+                match alter.kind {
+                    sqlparser::ast::AlterFunctionKind::Aggregate => aggregates::Routine::Aggregate,
+                    sqlparser::ast::AlterFunctionKind::Function => aggregates::Routine::Function,
+                },
+            ),
             Statement::CreateTrigger(create) => self.create_trigger(stmt, create),
             Statement::DropTrigger(drop) => self.drop_trigger(stmt, drop),
             Statement::AlterIndex { name, operation } => self.alter_index(stmt, name, operation),
@@ -669,8 +689,6 @@ impl Folder {
             | Statement::Prepare { .. }
             | Statement::Deallocate { .. }
             | Statement::Explain { .. }
-            | Statement::AlterFunction(_)
-            | Statement::DropProcedure { .. }
             | Statement::CreateProcedure { .. }
             | Statement::Declare { .. }
             | Statement::Fetch { .. }

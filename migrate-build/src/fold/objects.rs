@@ -2,8 +2,9 @@
 //! triggers, comments, DROP and SET search_path.
 
 use migrate_core::{
-    Column, Constraint, ConstraintKind, Extension, Function, Name, Namespace, Relation,
-    RelationKind, Sequence, SqlType, Trigger, TriggerEvent, TriggerTiming, UserType, UserTypeKind,
+    Column, Constraint, ConstraintKind, Extension, Function, Name, Namespace, OutputArgument,
+    Relation, RelationKind, Sequence, SqlType, Trigger, TriggerEvent, TriggerTiming, UserType,
+    UserTypeKind,
 };
 use sqlparser::ast::{
     AlterIndexOperation, AlterType, AlterTypeAddValue, AlterTypeAddValuePosition,
@@ -808,7 +809,17 @@ impl Folder {
         Ok(())
     }
 
-    pub(crate) fn create_function(&mut self, stmt: &Stmt, create: &CreateFunction) -> Fallible<()> {
+    /// CREATE FUNCTION, or CREATE PROCEDURE (`procedure`) read as one: the
+    /// input arguments make the signature, the OUT and INOUT ones the row a
+    /// call returns (`RETURNS TABLE (..)` too). Without `RETURNS`, a
+    /// function returns its one output argument's type, or `record` for
+    /// two or more, as PostgreSQL records it.
+    pub(crate) fn create_function(
+        &mut self,
+        stmt: &Stmt,
+        create: &CreateFunction,
+        procedure: bool,
+    ) -> Fallible<()> {
         let name = self.new_name(stmt, &create.name)?;
         let body = match &create.function_body {
             Some(
@@ -833,11 +844,27 @@ impl Folder {
             self.ddl_functions.remove(&name.name);
         }
         let mut arguments = Vec::new();
+        let mut outputs = Vec::new();
         let mut variadic = false;
         let mut defaults = 0;
-        for argument in create.args.iter().flatten() {
-            let is_output = matches!(argument.mode, Some(sqlparser::ast::ArgMode::Out));
-            if is_output {
+        for (position, argument) in create.args.iter().flatten().enumerate() {
+            // Polymorphic and exotic argument types: the function is not recorded.
+            let Ok(resolved) = self.resolve_type(stmt, &argument.data_type) else {
+                return Ok(());
+            };
+            let mode = argument.mode.as_ref();
+            if matches!(
+                mode,
+                Some(sqlparser::ast::ArgMode::Out | sqlparser::ast::ArgMode::InOut)
+            ) {
+                outputs.push(OutputArgument {
+                    name: argument.name.as_ref().map(names::ident).unwrap_or_default(),
+                    ty: resolved.ty.clone(),
+                    position,
+                    input: matches!(mode, Some(sqlparser::ast::ArgMode::InOut)),
+                });
+            }
+            if matches!(mode, Some(sqlparser::ast::ArgMode::Out)) {
                 continue;
             }
             // Arguments after one with a default have defaults too.
@@ -845,20 +872,32 @@ impl Folder {
                 defaults += 1;
             }
             // Only the last input argument can be VARIADIC.
-            variadic = matches!(argument.mode, Some(sqlparser::ast::ArgMode::Variadic));
-            match self.resolve_type(stmt, &argument.data_type) {
-                Ok(resolved) => arguments.push(resolved.ty),
-                // Polymorphic and exotic argument types: the function is not recorded.
-                Err(_) => return Ok(()),
-            }
+            variadic = matches!(mode, Some(sqlparser::ast::ArgMode::Variadic));
+            arguments.push(resolved.ty);
         }
         let (returns, returns_set) = match &create.return_type {
+            // RETURNS TABLE (..): its columns are output arguments.
+            Some(FunctionReturnType::DataType(DataType::Table(Some(columns)))) => {
+                for column in columns {
+                    let Ok(resolved) = self.resolve_type(stmt, &column.data_type) else {
+                        return Ok(());
+                    };
+                    outputs.push(OutputArgument {
+                        name: names::ident(&column.name),
+                        ty: resolved.ty,
+                        position: arguments.len() + outputs.len(),
+                        input: false,
+                    });
+                }
+                (Some(outputs_type(&outputs)), true)
+            }
             Some(FunctionReturnType::DataType(data_type)) => {
                 (self.resolve_type(stmt, data_type).ok().map(|r| r.ty), false)
             }
             Some(FunctionReturnType::SetOf(data_type)) => {
                 (self.resolve_type(stmt, data_type).ok().map(|r| r.ty), true)
             }
+            None if !procedure && !outputs.is_empty() => (Some(outputs_type(&outputs)), false),
             None => (None, false),
         };
         let overloads = self.schema.functions.entry(name).or_default();
@@ -871,6 +910,8 @@ impl Folder {
             variadic,
             direct_arguments: None,
             defaults,
+            outputs,
+            procedure,
         });
         Ok(())
     }
@@ -888,6 +929,16 @@ impl Folder {
             func_desc,
             drop_behavior: _, // dependent objects are not tracked for functions
         } = drop;
+        self.drop_routines(stmt, func_desc)
+    }
+
+    /// DROP FUNCTION or DROP PROCEDURE of these descriptions. A procedure
+    /// is named by its input arguments, or by all of them (OUT ones too).
+    pub(crate) fn drop_routines(
+        &mut self,
+        stmt: &Stmt,
+        func_desc: &[sqlparser::ast::FunctionDesc],
+    ) -> Fallible<()> {
         for description in func_desc {
             let Ok((schema, object)) = Self::split_name(stmt, &description.name) else {
                 continue;
@@ -920,9 +971,10 @@ impl Folder {
             }
             if let Some(overloads) = self.schema.functions.get_mut(&name) {
                 match &arguments {
-                    Some(arguments) => {
-                        overloads.retain(|function| &function.arguments != arguments)
-                    }
+                    Some(arguments) => overloads.retain(|function| {
+                        &function.arguments != arguments
+                            && !(function.procedure && &function.call_arguments() == arguments)
+                    }),
                     None => overloads.clear(),
                 }
                 if overloads.is_empty() {
@@ -1819,6 +1871,53 @@ fn rename_schema_keys<T>(map: &mut std::collections::BTreeMap<Name, T>, old: &st
         if let Some(value) = map.remove(&name) {
             map.insert(Name::new(new, &name.name), value);
         }
+    }
+}
+
+/// `CREATE [OR REPLACE] PROCEDURE ..` with `PROCEDURE` written as
+/// `FUNCTION ` (the same length, so spans stay true); `None` for any other
+/// statement.
+pub(crate) fn procedure_as_function(text: &str) -> Option<String> {
+    let mut words = Vec::new();
+    let mut at = 0;
+    while words.len() < 4 {
+        let rest = &text[at..];
+        let start = at + (rest.len() - rest.trim_start().len());
+        let len = text[start..]
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(text.len() - start);
+        if len == 0 {
+            break;
+        }
+        words.push((start, &text[start..start + len]));
+        at = start + len;
+    }
+    let is = |index: usize, word: &str| {
+        words
+            .get(index)
+            .is_some_and(|(_, found)| found.eq_ignore_ascii_case(word))
+    };
+    let procedure = if is(0, "CREATE") && is(1, "PROCEDURE") {
+        1
+    } else if is(0, "CREATE") && is(1, "OR") && is(2, "REPLACE") && is(3, "PROCEDURE") {
+        3
+    } else {
+        return None;
+    };
+    let (start, word) = words[procedure];
+    Some(format!(
+        "{}FUNCTION {}",
+        &text[..start],
+        &text[start + word.len()..]
+    ))
+}
+
+/// What a function of these output arguments returns: the one's type, or
+/// `record` for two or more.
+fn outputs_type(outputs: &[OutputArgument]) -> SqlType {
+    match outputs {
+        [only] => only.ty.clone(),
+        _ => SqlType::builtin("record"),
     }
 }
 

@@ -712,7 +712,7 @@ impl Folder {
             if let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &blanked)
                 && let [Statement::CreateFunction(create)] = parsed.as_slice()
             {
-                let _ = self.create_function(stmt, create);
+                let _ = self.create_function(stmt, create, false);
             }
             return Ok(Some(()));
         }
