@@ -87,9 +87,11 @@ migrate-build = { package = "pgfold-build", path = "$ROOT/migrate-build" }
 
 [workspace]
 
-# As sqlx recommends too: proc macros (and their SQL analysis) compiled with
-# optimisations, while the crate itself stays a debug build.
-[profile.dev.build-override]
+# The README's recommended profile: the macros' own crate optimised (what
+# runs for every query on every rebuild), the SQL analysis and the rest of
+# the build-time crates at Cargo's default (see "Cold build" in
+# ARCHITECTURE.md), the crate itself a debug build.
+[profile.dev.package.pgfold-macros]
 opt-level = 3
 TOML
   : > "$WORK/$kind/src/lib.rs"
