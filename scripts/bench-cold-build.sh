@@ -13,10 +13,9 @@
 # (CARGO_INCREMENTAL and CARGO_PROFILE_* of the caller are unset).
 #
 # Prints each build's wall time and the sum of the unit times of its macro
-# machinery: every unit Cargo compiles or runs for the host (proc-macro
-# crates, build scripts and build-dependencies, and all they depend on;
-# read from `cargo metadata`), timed by Cargo itself and read from the
-# report `--timings` writes. Two cores or twenty, units overlap: the sum is
+# machinery: every unit compiled for the host (proc-macro crates, build
+# scripts and build-dependencies, and all they link), timed by Cargo itself
+# and read from the report `--timings` writes (scripts/cold-build-units.py). Two cores or twenty, units overlap: the sum is
 # the CPU the machinery costs, the wall times what a CI job waits.
 #
 #   scripts/bench-cold-build.sh
@@ -151,9 +150,10 @@ for kind in migrate sqlx; do
     report="$work/$kind-report"
     mkdir "$report"
     start=$(date +%s.%N)
-    # Cargo's JSON messages say which units were built for the host (their
-    # profile), which the timing report does not.
-    (cd "$work/$kind" && cargo build -q --timings --message-format=json > "$report/messages.json")
+    # Which units were compiled for the host, the timing report does not
+    # say: the rustc commands (-v) and the files each unit made do.
+    (cd "$work/$kind" && cargo build -v --timings --message-format=json > "$report/messages.json" 2> "$report/verbose.log") ||
+        { tail -40 "$report/verbose.log" >&2; exit 1; }
     wall[$kind]=$(echo "$(date +%s.%N) - $start" | bc -l)
     echo "$kind: built in ${wall[$kind]%.*} s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
     cp "$work/$kind/target/cargo-timings/cargo-timing.html" "$report/timings.html"

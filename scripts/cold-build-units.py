@@ -3,20 +3,22 @@
 
     cold-build-units.py MIGRATE_DIR SQLX_DIR WALL_MIGRATE WALL_SQLX
 
-Each directory holds what one `cargo build --timings --message-format=json`
+Each directory holds what one `cargo build -v --timings --message-format=json`
 left: `timings.html`, the report, which embeds its units as JSON
-(`const UNIT_DATA = [...]`: name, version, mode, target, start and duration
-in seconds, the units each one's end unblocked); `messages.json`, Cargo's
-messages; `metadata.json`, the crate's `cargo metadata`.
+(`const UNIT_DATA = [...]`: package, version, mode, target, start and
+duration in seconds, the units each one's end unblocked); `messages.json`,
+Cargo's messages on stdout (each unit's files, in the order units
+finished); `verbose.log`, its stderr (each rustc command); `metadata.json`,
+the crate's `cargo metadata`.
 
-A unit is the macro machinery's when Cargo builds or runs it for the host:
-a proc-macro crate, a build-dependency, and everything those depend on
-(`cargo metadata`'s graph). A package both sides use is built twice when
-the profiles differ, and the report does not say which unit is which: the
-messages do (the host's has the build-override profile, without debug
-info), in the order the units finished. A build script's run is on the side
-of the unit it unblocks. The crate's own build script (migrate_build's fold
-of its migrations) counts as the crate's.
+A unit is the macro machinery's when it is compiled for the host: a
+proc-macro crate, a build script, and every crate they link (the rustc
+commands' `--extern`). A package both sides use is compiled twice when the
+two differ (profile, features, or a dependency that differs), and the report
+does not say which of its units is which: the messages do, through the
+files each unit made. A build script of a package only the target uses
+counts as the target's, as does the crate's own (migrate_build's fold of
+its migrations, its own crate's cost).
 """
 
 import json
@@ -73,17 +75,42 @@ def host_packages(metadata_path):
     return named(host), named(target)
 
 
-def artifacts(messages_path):
-    """For each (package, version, target), whether each of its units was
-    built for the host, in the order they finished: a unit for the host has
-    the build-override profile, without debug info unless asked for."""
+def host_hashes(verbose_path):
+    """The hashes (`-C extra-filename`) of the crates compiled for the host:
+    proc-macro crates, build scripts, and every crate they name with
+    `--extern`, from the rustc commands `cargo build -v` printed."""
+    commands = {}
+    roots = []
+    with open(verbose_path, encoding="utf-8") as log:
+        for line in log:
+            if "Running `" not in line or "--crate-name " not in line:
+                continue
+            own = re.search(r"-C extra-filename=-?([0-9a-f]+)", line)
+            if own is None:
+                continue
+            externs = re.findall(r"--extern [^=\s]+=\S*?-([0-9a-f]+)\.(?:rlib|rmeta|so)\b", line)
+            commands[own.group(1)] = externs
+            if "--crate-type proc-macro" in line or "--crate-name build_script_" in line:
+                roots.append(own.group(1))
+    host = set()
+    while roots:
+        crate = roots.pop()
+        if crate not in host:
+            host.add(crate)
+            roots.extend(commands.get(crate, []))
+    return host
+
+
+def artifacts(messages_path, host):
+    """For each package, whether each of its library units was built for
+    the host, in the order they finished."""
     finished = {}
     with open(messages_path, encoding="utf-8") as messages:
         for line in messages:
             if not line.startswith("{"):
                 continue
             message = json.loads(line)
-            if message.get("reason") != "compiler-artifact":
+            if message.get("reason") != "compiler-artifact" or message["target"]["kind"] == ["custom-build"]:
                 continue
             # `registry+...#serde@1.0.229`, or `path+file:///.../name#0.1.0`
             # when the directory is named after the package.
@@ -91,41 +118,42 @@ def artifacts(messages_path):
             name, _, version = name_version.rpartition("@")
             if not name:
                 name, version = source.rstrip("/").rsplit("/", 1)[-1], name_version
-            kind = message["target"]["kind"]
-            target = " build-script" if kind == ["custom-build"] else ""
-            debuginfo = message["profile"]["debuginfo"]
-            finished.setdefault((name, version, target), []).append(debuginfo in (0, None, "none", False))
+            hashes = {
+                match.group(1)
+                for file in message["filenames"]
+                for match in [re.search(r"-([0-9a-f]+)\.(?:rlib|rmeta|so)$", file)]
+                if match
+            }
+            finished.setdefault((name, version), []).append(bool(hashes & host))
     return finished
 
 
-def machinery(html_path, metadata_path, messages_path):
+def machinery(directory):
     """The units of the host, the units of the target, and those the report
     leaves undecided."""
-    data = units(html_path)
-    host, target = host_packages(metadata_path)
-    by_index = {unit["i"]: unit for unit in data}
+    data = units(f"{directory}/timings.html")
+    host, target = host_packages(f"{directory}/metadata.json")
+    finished = artifacts(f"{directory}/messages.json", host_hashes(f"{directory}/verbose.log"))
     side = {}
-    twins = {}
+    groups = {}
     for unit in data:
-        twins.setdefault((unit["name"], unit["version"], unit["target"], unit["mode"]), []).append(unit)
-    finished = artifacts(messages_path)
-    for (name, version, target_name, mode), group in twins.items():
+        groups.setdefault((unit["name"], unit["version"], unit["target"], unit["mode"]), []).append(unit)
+    for (name, version, target_name, mode), group in groups.items():
         package = (name, version)
-        if package in host and package not in target:
+        if mode == "todo" and target_name == "" and len(finished.get(package, [])) == len(group):
+            # Cargo's messages come in the order the units finished.
+            group = sorted(group, key=lambda unit: unit["start"] + unit["duration"])
+            decided = ["host" if for_host else "target" for for_host in finished[package]]
+        elif package in host and package not in target:
             decided = ["host"] * len(group)
         elif package in target and package not in host:
             decided = ["target"] * len(group)
-        elif len(group) == 1:
-            # Built once for both: the machinery's as much as the target's.
-            decided = ["host"]
-        elif mode == "todo" and len(finished.get((name, version, target_name), [])) == len(group):
-            group = sorted(group, key=lambda unit: unit["start"] + unit["duration"])
-            decided = ["host" if for_host else "target" for for_host in finished[(name, version, target_name)]]
         else:
             continue
         for unit, which in zip(group, decided):
             side[unit["i"]] = which
-    # A build script's run is the host's when what it unblocks is.
+    # A build script's compiling and running are on the side of what they
+    # unblock.
     changed = True
     while changed:
         changed = False
@@ -151,7 +179,7 @@ def main():
     (migrate_dir, sqlx_dir, wall_migrate, wall_sqlx) = sys.argv[1:5]
     builds = {
         name: (
-            machinery(f"{directory}/timings.html", f"{directory}/metadata.json", f"{directory}/messages.json"),
+            machinery(directory),
             float(wall),
         )
         for name, directory, wall in [("migrate", migrate_dir, wall_migrate), ("sqlx", sqlx_dir, wall_sqlx)]
