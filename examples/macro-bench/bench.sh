@@ -87,11 +87,13 @@ migrate-build = { package = "pgfold-build", path = "$ROOT/migrate-build" }
 
 [workspace]
 
-# The README's recommended profile: the macros' own crate optimised (what
-# runs for every query on every rebuild), the SQL analysis and the rest of
+# The README's recommended profile: the macros' own crate and sha2 optimised
+# (what runs for every query on every rebuild), the SQL analysis and the rest of
 # the build-time crates at Cargo's default (see "Cold build" in
 # ARCHITECTURE.md), the crate itself a debug build.
 [profile.dev.package.pgfold-macros]
+opt-level = 3
+[profile.dev.package.sha2]
 opt-level = 3
 TOML
   : > "$WORK/$kind/src/lib.rs"
