@@ -39,7 +39,8 @@
 # In instructions (valgrind --tool=cachegrind on the crate's rustc, one
 # incremental rebuild), against 332 M unchecked: 1,697 M checked (2.73 M
 # more per query), then 1,376 M (2.09 M), then 1,158 M (1.65 M), then
-# 1,136 M (1.61 M).
+# 1,136 M (1.61 M); on the profile that optimises only pgfold-macros and
+# sha2 (issue 15, the cold build): 1,195 M against 330 M (1.73 M).
 # What remains, per query: about 0.23 M in the macro (parsing its input,
 # writing and lexing the expansion), about 0.3 M for the record struct
 # itself (0.06 M a field), about 0.65 M for the 14 functions rustc
@@ -87,9 +88,13 @@ migrate-build = { package = "pgfold-build", path = "$ROOT/migrate-build" }
 
 [workspace]
 
-# As sqlx recommends too: proc macros (and their SQL analysis) compiled with
-# optimisations, while the crate itself stays a debug build.
-[profile.dev.build-override]
+# The README's recommended profile: the macros' own crate and sha2 optimised
+# (what runs for every query on every rebuild), the SQL analysis and the rest of
+# the build-time crates at Cargo's default (see "Cold build" in
+# ARCHITECTURE.md), the crate itself a debug build.
+[profile.dev.package.pgfold-macros]
+opt-level = 3
+[profile.dev.package.sha2]
 opt-level = 3
 TOML
   : > "$WORK/$kind/src/lib.rs"

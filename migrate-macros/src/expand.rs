@@ -79,12 +79,12 @@ impl Input {
 pub fn expand(input: Input) -> TokenStream {
     let span = input.literal.span();
     let (sql, file_label, file_path) = if input.from_file {
-        match read_sql_file(&input.literal.value(), input.caller_file.as_deref()) {
-            Ok((sql, path)) => (sql, Some(input.literal.value()), Some(path)),
+        match read_sql_file(&literal_value(&input.literal), input.caller_file.as_deref()) {
+            Ok((sql, path)) => (sql, Some(literal_value(&input.literal)), Some(path)),
             Err(message) => return stub(&input, vec![compile_error(span, &message)]),
         }
     } else {
-        (input.literal.value(), None, None)
+        (literal_value(&input.literal), None, None)
     };
     // A query expanded before, against the same schema, by the same
     // macros: what its check found is read back instead of found again.
@@ -110,6 +110,22 @@ pub fn expand(input: Input) -> TokenStream {
     match generate(&input, &sql, &prepared, file_path) {
         Ok(tokens) => tokens,
         Err(errors) => stub(&input, errors),
+    }
+}
+
+/// The text of a string literal. syn's `LitStr::value` unescapes it
+/// character by character, in syn, which the recommended profile leaves
+/// unoptimised (this crate alone is optimised, for a quick clean build): a
+/// literal without escapes, as SQL usually is, is its text between the
+/// quotes, taken here.
+fn literal_value(literal: &LitStr) -> String {
+    let token = literal.token().to_string();
+    match token
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(text) if !text.contains('\\') => text.to_owned(),
+        _ => literal.value(),
     }
 }
 
@@ -441,7 +457,7 @@ fn generate(
             Err(message) => errors.push(compile_error(arg_span, message)),
         }
     }
-    let file_label = input.from_file.then(|| input.literal.value());
+    let file_label = input.from_file.then(|| literal_value(&input.literal));
     let warnings = warnings(&prepared.warnings, sql, file_label.as_deref(), span);
     if let Kind::Sql = input.kind {
         if !errors.is_empty() {
@@ -1020,4 +1036,27 @@ fn record_uses(sql: &str, location: Option<&str>, described: &Described) {
     };
     let dir = PathBuf::from(out_dir).join("migrate").join("uses");
     let _ = migrate_build::lint::record_query_uses(&dir, sql, location, &described.uses);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The text taken between the quotes is what syn's unescaping gives,
+    /// and anything with an escape, a raw string or a suffix goes to syn.
+    #[test]
+    fn literal_value_is_syns() {
+        for source in [
+            r#""SELECT 1""#,
+            r#""""#,
+            r#""SELECT 'é' AS \"x\"\n""#,
+            r#""a \
+                b""#,
+            r##"r#"SELECT "x" FROM t"#"##,
+            r#""SELECT 1"suffix"#,
+        ] {
+            let literal: LitStr = syn::parse_str(source).unwrap();
+            assert_eq!(literal_value(&literal), literal.value(), "{source}");
+        }
+    }
 }
