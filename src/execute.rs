@@ -53,7 +53,6 @@
 //! it ends, `rows` (returned or affected) and `elapsed_ms`.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::panic::Location;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
@@ -62,6 +61,7 @@ use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::private::BytesMut;
 use postgres::types::{Field, Kind, ToSql, Type};
+use rustc_hash::FxBuildHasher;
 
 use crate::query::{Arg, Columns, Error, FromRow, MapRow, Whole};
 
@@ -174,8 +174,7 @@ fn wire_type(word: &str) -> Option<Type> {
 /// A built-in type by its `typname` (`int8`, `_text`): every type the
 /// driver knows, by name, built once.
 fn builtin_type(name: &str) -> Option<Type> {
-    static BY_NAME: OnceLock<HashMap<String, Type, BuildHasherDefault<QuickHasher>>> =
-        OnceLock::new();
+    static BY_NAME: OnceLock<HashMap<String, Type, FxBuildHasher>> = OnceLock::new();
     let by_name = BY_NAME.get_or_init(|| {
         // Built-in OIDs are below FirstNormalObjectId (16384).
         (0..16_384)
@@ -394,7 +393,7 @@ mod private {
 /// ```
 pub struct Cached<C: Prepares> {
     client: C,
-    statements: Mutex<HashMap<SqlKey, C::Statement, BuildHasherDefault<QuickHasher>>>,
+    statements: Mutex<HashMap<SqlKey, C::Statement, FxBuildHasher>>,
 }
 
 /// A query's SQL as a key of [`Cached`]'s map: by its address and length,
@@ -415,28 +414,6 @@ impl Eq for SqlKey {}
 impl std::hash::Hash for SqlKey {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         state.write_usize(self.0.as_ptr() as usize);
-    }
-}
-
-/// The hasher of keys the program chooses, never an attacker ([`SqlKey`]s,
-/// built-in type names): a multiplication per byte, or one per address
-/// (Fibonacci hashing): cheaper on every query than SipHash.
-#[derive(Default)]
-struct QuickHasher(u64);
-
-impl std::hash::Hasher for QuickHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.0 = (value as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 
@@ -484,10 +461,7 @@ impl<C: Prepares> Cached<C> {
         self.lock().len()
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<SqlKey, C::Statement, BuildHasherDefault<QuickHasher>>>
-    {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SqlKey, C::Statement, FxBuildHasher>> {
         self.statements
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
