@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark for issue 15 §2, the cold build, in one run: the same crate of
 # 500 checked queries over 300 tables (the queries and schema of
-# examples/macro-bench) built from clean twice, with
+# examples/macro-bench, written by scripts/lib/macro-bench.sh) built from
+# clean twice, with
 #  - migrate: `migrate::query!`, the schema folded by `migrate_build` in the
 #    crate's build script, on the profile the README recommends (or
 #    MIGRATE_PROFILE);
@@ -21,56 +22,32 @@
 #   scripts/bench-cold-build.sh
 #   MIGRATE_PROFILE=$'[profile.dev.build-override]\nopt-level = 3' scripts/bench-cold-build.sh
 #   KEEP_REPORTS=DIR scripts/bench-cold-build.sh   # keep the reports, messages and metadata
+#   GENERATE_ONLY=DIR scripts/bench-cold-build.sh  # write the two crates into DIR, build nothing
 set -euo pipefail
+generate_only=${GENERATE_ONLY:+$(realpath -m "$GENERATE_ONLY")}
 cd "$(dirname "$0")/.."
 root="$PWD"
+# shellcheck source=scripts/lib/macro-bench.sh
+. scripts/lib/macro-bench.sh
 
-# The README's recommended profile, as a user pastes it: from its first
-# `[profile.` line to the end of that block.
-readme_profile=$(awk '/^\[profile\./ { on = 1 } on && /^```/ { exit } on' README.md)
+readme_profile=$(macro_bench_readme_profile "$root")
 [ -n "$readme_profile" ] || { echo "no [profile.*] in README.md" >&2; exit 2; }
 migrate_profile="${MIGRATE_PROFILE-$readme_profile}"
 sqlx_profile="${SQLX_PROFILE-$'[profile.dev.package.sqlx-macros]\nopt-level = 3'}"
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+if [ -n "$generate_only" ]; then
+    work=$generate_only
+    mkdir -p "$work"
+else
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+fi
 
-n_tables=300
-n_files=10
-per_file=50
+macro_bench_crate "$work/migrate" cold-migrate "$root" "$migrate_profile"
+macro_bench_migrations "$work/migrate/migrations"
+macro_bench_sources "$work/migrate" macro_bench_checked
 
-mkdir -p "$work/migrate/src" "$work/migrate/migrations" "$work/sqlx/src" "$work/sqlx/.sqlx"
-for t in $(seq 0 $((n_tables - 1))); do
-    cat >> "$(printf '%s/migrate/migrations/%04d_tables.sql' "$work" $((t / 10 + 1)))" <<SQL
-CREATE TABLE t$t (
-    id bigserial PRIMARY KEY,
-    name text NOT NULL,
-    value integer,
-    parent_id bigint
-);
-SQL
-done
-
-cat > "$work/migrate/Cargo.toml" <<TOML
-[package]
-name = "cold-migrate"
-version = "0.0.0"
-edition = "2024"
-publish = false
-
-[dependencies]
-migrate = { package = "pgfold", path = "$root" }
-postgres = "0.19"
-
-[build-dependencies]
-migrate-build = { package = "pgfold-build", path = "$root/migrate-build" }
-
-[workspace]
-
-$migrate_profile
-TOML
-echo 'fn main() { migrate_build::compile(); }' > "$work/migrate/build.rs"
-
+mkdir -p "$work/sqlx/.sqlx"
 cat > "$work/sqlx/Cargo.toml" <<TOML
 [package]
 name = "cold-sqlx"
@@ -110,29 +87,23 @@ sqlx_cache_entry() {
 JSON
 }
 
-: > "$work/migrate/src/lib.rs"
-: > "$work/sqlx/src/lib.rs"
-for f in $(seq 0 $((n_files - 1))); do
-    echo "pub mod q$f;" | tee -a "$work/migrate/src/lib.rs" >> "$work/sqlx/src/lib.rs"
-    : > "$work/migrate/src/q$f.rs"
-    : > "$work/sqlx/src/q$f.rs"
-    for i in $(seq 0 $((per_file - 1))); do
-        t=$(((f * per_file + i) % n_tables))
-        sql="SELECT a.id, a.name, a.value, b.name AS parent FROM t$t AS a LEFT JOIN t$t AS b ON b.id = a.parent_id WHERE a.id = \$1 AND a.value > \$2"
-        cat >> "$work/migrate/src/q$f.rs" <<RS
-pub fn f$i(client: &mut postgres::Client) -> Result<usize, postgres::Error> {
-    Ok(migrate::query!("$sql", 1_i64, 2_i32).fetch_all(client)?.len())
-}
-RS
-        cat >> "$work/sqlx/src/q$f.rs" <<RS
+# Function I of query SQL through sqlx::query!, and its cache entry.
+sqlx_function() {
+    local i=$1 sql=$2
+    cat <<RS
 pub async fn f$i(conn: &mut sqlx::PgConnection) -> Result<usize, sqlx::Error> {
     Ok(sqlx::query!("$sql", 1_i64, 2_i32).fetch_all(conn).await?.len())
 }
 RS
-        [ -e "$work/sqlx/.sqlx/query-$(printf '%s' "$sql" | sha256sum | cut -d' ' -f1).json" ] ||
-            sqlx_cache_entry "$sql"
-    done
-done
+    [ -e "$work/sqlx/.sqlx/query-$(printf '%s' "$sql" | sha256sum | cut -d' ' -f1).json" ] ||
+        sqlx_cache_entry "$sql"
+}
+macro_bench_sources "$work/sqlx" sqlx_function
+
+if [ -n "$generate_only" ]; then
+    echo "the crates are in $work/migrate and $work/sqlx"
+    exit 0
+fi
 
 # Cargo's defaults, whatever the caller's environment says.
 unset CARGO_INCREMENTAL CARGO_BUILD_INCREMENTAL CARGO_TARGET_DIR RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER RUSTFLAGS

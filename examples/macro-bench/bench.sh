@@ -10,6 +10,10 @@
 #
 #   bash examples/macro-bench/bench.sh [ROUNDS]
 #   COUNT=1 bash examples/macro-bench/bench.sh [ROUNDS]   # and instructions
+#   GENERATE_ONLY=1 bash examples/macro-bench/bench.sh    # write the crates, build nothing
+#
+# The checked crate is written by scripts/lib/macro-bench.sh, which
+# scripts/bench-cold-build.sh builds from clean too.
 #
 # Prints the median and the fastest round of wall and CPU time. The
 # machine's speed drifts by a third from one minute to the next on a shared
@@ -51,79 +55,39 @@
 set -euo pipefail
 ROUNDS=${1:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/lib/macro-bench.sh
+. "$ROOT/scripts/lib/macro-bench.sh"
 WORK=${TMPDIR:-/tmp}/migrate-macro-bench
 TARGET=${CARGO_TARGET_DIR:-$WORK/target}
-N_TABLES=300
-N_FILES=10
-PER_FILE=50
 rm -rf "$WORK/checked" "$WORK/unchecked"
-mkdir -p "$WORK/checked/src" "$WORK/unchecked/src" "$WORK/checked/migrations"
-
-for t in $(seq 0 $((N_TABLES - 1))); do
-  file=$(printf '%s/checked/migrations/%04d_tables.sql' "$WORK" $((t / 10 + 1)))
-  cat >> "$file" <<SQL
-CREATE TABLE t$t (
-    id bigserial PRIMARY KEY,
-    name text NOT NULL,
-    value integer,
-    parent_id bigint
-);
-SQL
-done
-
-for kind in checked unchecked; do
-  cat > "$WORK/$kind/Cargo.toml" <<TOML
-[package]
-name = "bench-$kind"
-version = "0.0.0"
-edition = "2024"
-publish = false
-
-[dependencies]
-migrate = { package = "pgfold", path = "$ROOT" }
-postgres = "0.19"
-
-[build-dependencies]
-migrate-build = { package = "pgfold-build", path = "$ROOT/migrate-build" }
-
-[workspace]
 
 # The README's recommended profile: the macros' own crate and sha2 optimised
 # (what runs for every query on every rebuild), the SQL analysis and the rest of
 # the build-time crates at Cargo's default (see "Cold build" in
 # ARCHITECTURE.md), the crate itself a debug build.
-[profile.dev.package.pgfold-macros]
-opt-level = 3
-[profile.dev.package.sha2]
-opt-level = 3
-TOML
-  : > "$WORK/$kind/src/lib.rs"
-  for f in $(seq 0 $((N_FILES - 1))); do
-    echo "pub mod q$f;" >> "$WORK/$kind/src/lib.rs"
-    out="$WORK/$kind/src/q$f.rs"
-    : > "$out"
-    for i in $(seq 0 $((PER_FILE - 1))); do
-      t=$(( (f * PER_FILE + i) % N_TABLES ))
-      sql="SELECT a.id, a.name, a.value, b.name AS parent FROM t$t AS a LEFT JOIN t$t AS b ON b.id = a.parent_id WHERE a.id = \$1 AND a.value > \$2"
-      if [ "$kind" = checked ]; then
-        cat >> "$out" <<RS
-pub fn f$i(client: &mut postgres::Client) -> Result<usize, postgres::Error> {
-    Ok(migrate::query!("$sql", 1_i64, 2_i32).fetch_all(client)?.len())
+profile=$(macro_bench_readme_profile "$ROOT")
+[ -n "$profile" ] || { echo "no [profile.*] in README.md" >&2; exit 2; }
+
+# Function I, its query SQL passed to the driver unchecked.
+unchecked() {
+  cat <<RS
+pub fn f$1(client: &mut postgres::Client) -> Result<usize, postgres::Error> {
+    Ok(client.query("$2", &[&1_i64, &2_i32])?.len())
 }
 RS
-      else
-        cat >> "$out" <<RS
-pub fn f$i(client: &mut postgres::Client) -> Result<usize, postgres::Error> {
-    Ok(client.query("$sql", &[&1_i64, &2_i32])?.len())
 }
-RS
-      fi
-    done
-  done
-done
-echo 'fn main() { migrate_build::compile(); }' > "$WORK/checked/build.rs"
+
+macro_bench_crate "$WORK/checked" bench-checked "$ROOT" "$profile"
+macro_bench_migrations "$WORK/checked/migrations"
+macro_bench_sources "$WORK/checked" macro_bench_checked
+macro_bench_crate "$WORK/unchecked" bench-unchecked "$ROOT" "$profile"
 ln -s ../checked/migrations "$WORK/unchecked/migrations"
-echo 'fn main() { migrate_build::compile(); }' > "$WORK/unchecked/build.rs"
+macro_bench_sources "$WORK/unchecked" unchecked
+
+if [ "${GENERATE_ONLY:-0}" = 1 ]; then
+  echo "the crates are in $WORK/checked and $WORK/unchecked"
+  exit 0
+fi
 
 build() { (cd "$WORK/$1" && CARGO_TARGET_DIR=$TARGET cargo build --quiet --offline 2>&1); }
 for kind in checked unchecked; do build $kind; done
@@ -150,8 +114,8 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 minimum() { tr ' ' '\n' | grep . | sort -n | head -1; }
-n_queries=$((N_FILES * PER_FILE))
-printf 'queries: %d over %d tables, %d rounds\n' "$n_queries" "$N_TABLES" "$ROUNDS"
+n_queries=$((MACRO_BENCH_FILES * MACRO_BENCH_PER_FILE))
+printf 'queries: %d over %d tables, %d rounds\n' "$n_queries" "$MACRO_BENCH_TABLES" "$ROUNDS"
 # The median, and the fastest round: other work on the machine only ever
 # adds time, so on a shared machine the minimum is the steadier of the two.
 for stat in median minimum; do

@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use expect_test::{Expect, expect};
 use migrate_build::fold::fold;
-use migrate_core::Migration;
+use migrate_core::{Migration, Schema};
 use migrate_runtime::drift::compare;
 use migrate_runtime::introspect::{IntrospectOptions, introspect};
 use migrate_test_support::TestDatabase;
@@ -29,10 +29,22 @@ fn migration(index: usize, sql: &str) -> Migration {
     }
 }
 
+/// What [`differential`] finds.
+struct Differential {
+    /// A line of what was compared.
+    summary: String,
+    /// The fold's diagnostics and the differences left, one
+    /// `kind object: message` per line.
+    report: String,
+    /// The fold's schema.
+    folded: Schema,
+    /// PostgreSQL's, introspected.
+    actual: Schema,
+}
+
 /// Applies `steps` (one migration each) to a fresh database, folds them,
-/// and returns the differences left, one `kind object: message` per line,
-/// plus a summary line of what was compared.
-fn differential(prefix: &str, steps: &[String]) -> (String, String) {
+/// and compares the two schemas.
+fn differential(prefix: &str, steps: &[String]) -> Differential {
     let migrations: Vec<Migration> = steps
         .iter()
         .enumerate()
@@ -86,14 +98,31 @@ fn differential(prefix: &str, steps: &[String]) -> (String, String) {
         folded.diagnostics.len(),
         differences.len()
     );
-    (summary, report)
+    Differential {
+        summary,
+        report,
+        folded: folded.schema,
+        actual,
+    }
 }
 
-fn check_fixture(prefix: &str, steps: &[&str], known: Expect) {
+/// Holds the differences of `steps` to `known`; the folded schema and
+/// PostgreSQL's, for what `compare` does not judge.
+fn check_fixture(prefix: &str, steps: &[&str], known: Expect) -> (Schema, Schema) {
     let steps: Vec<String> = steps.iter().map(|s| (*s).to_owned()).collect();
-    let (summary, report) = differential(prefix, &steps);
-    println!("{summary}");
-    known.assert_eq(&report);
+    let differential = differential(prefix, &steps);
+    println!("{}", differential.summary);
+    known.assert_eq(&differential.report);
+    (differential.folded, differential.actual)
+}
+
+/// [`check_fixture`] of steps that create functions, which `compare` does
+/// not judge: their map must come back from `pg_proc` as the fold recorded
+/// it. The folded schema.
+fn check_functions(prefix: &str, steps: &[&str], known: Expect) -> Schema {
+    let (folded, actual) = check_fixture(prefix, steps, known);
+    assert_eq!(folded.functions, actual.functions);
+    folded
 }
 
 #[test]
@@ -385,54 +414,36 @@ fn partitions_like_as_sequences_extensions_comments_transactions() {
 /// body.
 /// Procedures and output arguments: CREATE [OR REPLACE] PROCEDURE, OUT,
 /// INOUT and VARIADIC arguments, RETURNS TABLE, DROP PROCEDURE by its
-/// input arguments or by all of them. `compare` does not judge functions,
-/// so their map must come back from `pg_proc` as the fold recorded it.
+/// input arguments or by all of them.
 #[test]
 fn procedures_and_output_arguments() {
-    let steps: Vec<String> = [
-        r#"CREATE TABLE t (id int PRIMARY KEY, title text);
-        CREATE PROCEDURE touch(IN a int, OUT b text, INOUT c int) LANGUAGE plpgsql AS $$ BEGIN b := a::text; c := c + 1; END $$;
-        CREATE OR REPLACE PROCEDURE "Mixed"(int, OUT int) LANGUAGE plpgsql AS $$ BEGIN $2 := $1; END $$;
-        create procedure plain(before date) language sql as $$ DELETE FROM t WHERE id < 0 $$;
-        CREATE PROCEDURE gone(a int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := a; END $$;
-        CREATE PROCEDURE gone_too(a int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := a; END $$;
-        CREATE FUNCTION summary(IN id int, OUT title text, OUT n bigint) LANGUAGE sql AS $$ SELECT 'a', 1::bigint $$;
-        CREATE FUNCTION one_out(IN id int, OUT title text) LANGUAGE sql AS $$ SELECT 'a' $$;
-        CREATE FUNCTION listed(owner int) RETURNS TABLE (id int, title text) LANGUAGE sql AS $$ SELECT id, title FROM t $$;
-        CREATE FUNCTION summed(VARIADIC xs int[], OUT total int, OUT n int) LANGUAGE sql AS $$ SELECT 1, 2 $$;"#,
-        r#"DROP PROCEDURE gone(int);
-        DROP PROCEDURE gone_too(int, int);
-        CREATE OR REPLACE PROCEDURE plain(before date) LANGUAGE sql AS $$ DELETE FROM t WHERE id < 1 $$;
-        CREATE SCHEMA jobs;
-        ALTER PROCEDURE touch(int, int) RENAME TO touched;
-        ALTER PROCEDURE "Mixed" SET SCHEMA jobs;
-        ALTER PROCEDURE plain(date) OWNER TO postgres;
-        ALTER FUNCTION one_out(int) RENAME TO only_out;
-        ALTER FUNCTION summary SET SCHEMA jobs;
-        ALTER FUNCTION listed(int) STABLE;"#,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    let (summary, report) = differential("diff_procedures", &steps);
-    println!("{summary}");
-    expect![[""]].assert_eq(&report);
-    let migrations: Vec<Migration> = steps
-        .iter()
-        .enumerate()
-        .map(|(index, sql)| migration(index, sql))
-        .collect();
-    let db = TestDatabase::new("diff_procedures_functions");
-    let mut client = db.client();
-    for migration in &migrations {
-        client.batch_execute(&migration.up).unwrap();
-    }
-    let actual = introspect(&mut client, &IntrospectOptions::default()).unwrap();
-    let folded = fold(&migrations);
-    assert!(folded.diagnostics.is_empty(), "{:?}", folded.diagnostics);
-    assert_eq!(folded.schema.functions, actual.functions);
+    let folded = check_functions(
+        "diff_procedures",
+        &[
+            r#"CREATE TABLE t (id int PRIMARY KEY, title text);
+            CREATE PROCEDURE touch(IN a int, OUT b text, INOUT c int) LANGUAGE plpgsql AS $$ BEGIN b := a::text; c := c + 1; END $$;
+            CREATE OR REPLACE PROCEDURE "Mixed"(int, OUT int) LANGUAGE plpgsql AS $$ BEGIN $2 := $1; END $$;
+            create procedure plain(before date) language sql as $$ DELETE FROM t WHERE id < 0 $$;
+            CREATE PROCEDURE gone(a int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := a; END $$;
+            CREATE PROCEDURE gone_too(a int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := a; END $$;
+            CREATE FUNCTION summary(IN id int, OUT title text, OUT n bigint) LANGUAGE sql AS $$ SELECT 'a', 1::bigint $$;
+            CREATE FUNCTION one_out(IN id int, OUT title text) LANGUAGE sql AS $$ SELECT 'a' $$;
+            CREATE FUNCTION listed(owner int) RETURNS TABLE (id int, title text) LANGUAGE sql AS $$ SELECT id, title FROM t $$;
+            CREATE FUNCTION summed(VARIADIC xs int[], OUT total int, OUT n int) LANGUAGE sql AS $$ SELECT 1, 2 $$;"#,
+            r#"DROP PROCEDURE gone(int);
+            DROP PROCEDURE gone_too(int, int);
+            CREATE OR REPLACE PROCEDURE plain(before date) LANGUAGE sql AS $$ DELETE FROM t WHERE id < 1 $$;
+            CREATE SCHEMA jobs;
+            ALTER PROCEDURE touch(int, int) RENAME TO touched;
+            ALTER PROCEDURE "Mixed" SET SCHEMA jobs;
+            ALTER PROCEDURE plain(date) OWNER TO postgres;
+            ALTER FUNCTION one_out(int) RENAME TO only_out;
+            ALTER FUNCTION summary SET SCHEMA jobs;
+            ALTER FUNCTION listed(int) STABLE;"#,
+        ],
+        expect![[""]],
+    );
     let procedures = folded
-        .schema
         .functions
         .values()
         .flatten()
@@ -442,63 +453,45 @@ fn procedures_and_output_arguments() {
 }
 
 /// User aggregates: created (modern, old-style `BASETYPE`, `(*)`, with a
-/// final function), replaced, dropped, renamed and moved. `compare` does
-/// not judge functions, so their map is compared as well: each aggregate
+/// final function), replaced, dropped, renamed and moved: each aggregate
 /// must come back from `pg_proc` as the fold recorded it.
 #[test]
 fn user_aggregates() {
-    let steps: Vec<String> = [
-        r#"CREATE SCHEMA stats;
-        CREATE TABLE t (id bigint NOT NULL, v int);
-        CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2';
-        CREATE FUNCTION half(int) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT $1 / 2.0';
-        CREATE FUNCTION cat2(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1 || $2';
-        CREATE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, INITCOND = '0');
-        CREATE AGGREGATE halfsum(integer) (SFUNC = add2, STYPE = int, FINALFUNC = half, INITCOND = '0');
-        CREATE AGGREGATE concat_all (BASETYPE = text, SFUNC = cat2, STYPE = text);
-        CREATE AGGREGATE gone(int) (SFUNC = add2, STYPE = int);
-        CREATE AGGREGATE moved(x int) (SFUNC = add2, STYPE = int);
-        CREATE AGGREGATE renamed_from(int) (SFUNC = add2, STYPE = int);"#,
-        r#"CREATE OR REPLACE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, INITCOND = '100');
-        DROP AGGREGATE IF EXISTS gone(int), nothing_here(int);
-        DROP AGGREGATE IF EXISTS gone(int);
-        ALTER AGGREGATE renamed_from(int) RENAME TO renamed_to;
-        ALTER AGGREGATE moved(int) SET SCHEMA stats;
-        ALTER AGGREGATE stats.moved(int) OWNER TO postgres;
-        CREATE AGGREGATE counted(*) (SFUNC = int8inc, STYPE = int8, INITCOND = '0');"#,
-        // Ordered-set and VARIADIC: the direct arguments and the VARIADIC
-        // mark come back as pg_aggregate and pg_proc hold them.
-        r#"CREATE AGGREGATE collect_ordered(float8 ORDER BY float8) (SFUNC = array_append, STYPE = float8[]);
-        CREATE AGGREGATE all_ordered(ORDER BY text) (SFUNC = array_append, STYPE = text[]);
-        CREATE FUNCTION add_all(int, VARIADIC int[]) RETURNS int LANGUAGE sql AS 'SELECT $1 + (SELECT sum(x) FROM unnest($2) x)::int';
-        CREATE AGGREGATE sum_all(VARIADIC int[]) (SFUNC = add_all, STYPE = int, INITCOND = '0');
-        CREATE FUNCTION joined(sep text, VARIADIC parts text[]) RETURNS text LANGUAGE sql AS 'SELECT array_to_string(parts, sep)';
-        DROP AGGREGATE all_ordered(ORDER BY text);
-        CREATE FUNCTION either(x anycompatible, y anycompatible) RETURNS anycompatible LANGUAGE sql AS 'SELECT x';
-        CREATE AGGREGATE pick(anyelement) (SFUNC = either, STYPE = anyelement);"#,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    let (summary, report) = differential("diff_aggregates", &steps);
-    println!("{summary}");
-    expect![[""]].assert_eq(&report);
-
-    let migrations: Vec<Migration> = steps
-        .iter()
-        .enumerate()
-        .map(|(index, sql)| migration(index, sql))
-        .collect();
-    let db = TestDatabase::new("diff_aggregates_functions");
-    let mut client = db.client();
-    for migration in &migrations {
-        client.batch_execute(&migration.up).unwrap();
-    }
-    let actual = introspect(&mut client, &IntrospectOptions::default()).unwrap();
-    let folded = fold(&migrations);
-    assert_eq!(folded.schema.functions, actual.functions);
+    let folded = check_functions(
+        "diff_aggregates",
+        &[
+            r#"CREATE SCHEMA stats;
+            CREATE TABLE t (id bigint NOT NULL, v int);
+            CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2';
+            CREATE FUNCTION half(int) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT $1 / 2.0';
+            CREATE FUNCTION cat2(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1 || $2';
+            CREATE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, INITCOND = '0');
+            CREATE AGGREGATE halfsum(integer) (SFUNC = add2, STYPE = int, FINALFUNC = half, INITCOND = '0');
+            CREATE AGGREGATE concat_all (BASETYPE = text, SFUNC = cat2, STYPE = text);
+            CREATE AGGREGATE gone(int) (SFUNC = add2, STYPE = int);
+            CREATE AGGREGATE moved(x int) (SFUNC = add2, STYPE = int);
+            CREATE AGGREGATE renamed_from(int) (SFUNC = add2, STYPE = int);"#,
+            r#"CREATE OR REPLACE AGGREGATE mysum(int) (SFUNC = add2, STYPE = int, INITCOND = '100');
+            DROP AGGREGATE IF EXISTS gone(int), nothing_here(int);
+            DROP AGGREGATE IF EXISTS gone(int);
+            ALTER AGGREGATE renamed_from(int) RENAME TO renamed_to;
+            ALTER AGGREGATE moved(int) SET SCHEMA stats;
+            ALTER AGGREGATE stats.moved(int) OWNER TO postgres;
+            CREATE AGGREGATE counted(*) (SFUNC = int8inc, STYPE = int8, INITCOND = '0');"#,
+            // Ordered-set and VARIADIC: the direct arguments and the VARIADIC
+            // mark come back as pg_aggregate and pg_proc hold them.
+            r#"CREATE AGGREGATE collect_ordered(float8 ORDER BY float8) (SFUNC = array_append, STYPE = float8[]);
+            CREATE AGGREGATE all_ordered(ORDER BY text) (SFUNC = array_append, STYPE = text[]);
+            CREATE FUNCTION add_all(int, VARIADIC int[]) RETURNS int LANGUAGE sql AS 'SELECT $1 + (SELECT sum(x) FROM unnest($2) x)::int';
+            CREATE AGGREGATE sum_all(VARIADIC int[]) (SFUNC = add_all, STYPE = int, INITCOND = '0');
+            CREATE FUNCTION joined(sep text, VARIADIC parts text[]) RETURNS text LANGUAGE sql AS 'SELECT array_to_string(parts, sep)';
+            DROP AGGREGATE all_ordered(ORDER BY text);
+            CREATE FUNCTION either(x anycompatible, y anycompatible) RETURNS anycompatible LANGUAGE sql AS 'SELECT x';
+            CREATE AGGREGATE pick(anyelement) (SFUNC = either, STYPE = anyelement);"#,
+        ],
+        expect![[""]],
+    );
     let aggregates: Vec<String> = folded
-        .schema
         .functions
         .iter()
         .flat_map(|(name, overloads)| overloads.iter().map(move |f| (name, f)))
@@ -1452,14 +1445,14 @@ fn generated(seed: u64, n_steps: usize) -> Vec<String> {
 
 fn check_generated(seed: u64, known: Expect) {
     let steps = generated(seed, 150);
-    let (summary, report) = differential(&format!("diff_gen_{seed}"), &steps);
-    println!("{summary}");
-    if !report.is_empty() {
+    let differential = differential(&format!("diff_gen_{seed}"), &steps);
+    println!("{}", differential.summary);
+    if !differential.report.is_empty() {
         for (index, step) in steps.iter().enumerate() {
             println!("{:>3}: {step}", index + 1);
         }
     }
-    known.assert_eq(&report);
+    known.assert_eq(&differential.report);
 }
 
 #[test]

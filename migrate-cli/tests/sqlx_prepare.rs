@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use migrate_test_support::{corpus_dir, sqlx_cache};
+use migrate_test_support::{corpus_dir, raw_literal, sqlx_cache};
 use serde_json::Value;
 
 const SETS: &[&str] = &["labrinth", "defguard", "bors", "underway", "zero2prod"];
@@ -106,15 +106,6 @@ fn text(output: &Output) -> String {
 #[track_caller]
 fn expect_code(output: &Output, expected: i32) {
     assert_eq!(output.status.code(), Some(expected), "{}", text(output));
-}
-
-/// A raw string literal holding `sql` verbatim.
-fn raw_literal(sql: &str) -> String {
-    let mut hashes = String::from("#");
-    while sql.contains(&format!("\"{hashes}")) {
-        hashes.push('#');
-    }
-    format!("r{hashes}\"{sql}\"{hashes}")
 }
 
 /// Nullability per column: how migrate's value stands to sqlx's.

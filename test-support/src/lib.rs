@@ -9,11 +9,16 @@
 //! let mut client = db.client();
 //! client.batch_execute("CREATE TABLE t (id int)").unwrap();
 //! ```
+//!
+//! Tests that compile crates of their own, as a user's are compiled, write
+//! them into a [`GeneratedWorkspace`] and read the compiler's messages back.
 
 pub mod fuzz;
+mod generated;
 #[cfg(unix)]
 mod pgbouncer;
 
+pub use generated::{CargoOutput, CompilerMessage, GeneratedWorkspace, raw_literal};
 #[cfg(unix)]
 pub use pgbouncer::PgBouncer;
 
@@ -96,13 +101,7 @@ impl TempDir {
 
     /// Writes `contents` to `file` (relative), creating its directories.
     pub fn write(&self, file: &str, contents: impl AsRef<[u8]>) {
-        let path = self.path().join(file);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)
-                .unwrap_or_else(|error| panic!("cannot create {}: {error}", parent.display()));
-        }
-        fs::write(&path, contents)
-            .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+        write_file(&self.path().join(file), contents);
     }
 
     /// The files under `under` (relative), as sorted `/`-separated paths
@@ -127,6 +126,16 @@ impl Default for TempDir {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Writes `contents` to `path`, creating its directories.
+fn write_file(path: &Path, contents: impl AsRef<[u8]>) {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .unwrap_or_else(|error| panic!("cannot create {}: {error}", parent.display()));
+    }
+    fs::write(path, contents)
+        .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -35,9 +35,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
 
-use migrate_test_support::{corpus_dir, project_root, sqlx_cache};
+use migrate_test_support::{GeneratedWorkspace, corpus_dir, project_root, raw_literal, sqlx_cache};
 use serde_json::Value;
 
 /// The sets with a `sqlx-cache/`, and how many queries each holds.
@@ -518,7 +517,7 @@ fn generate(entries: &[Entry]) -> Generated {
             "/// {}\npub fn q{index}(client: &mut migrate::postgres::Client) {{",
             entry.file
         );
-        let mut call = format!("migrate::query!({}", raw_string(&entry.query));
+        let mut call = format!("migrate::query!({}", raw_literal(&entry.query));
         for arg in &args {
             call.push_str(", ");
             call.push_str(arg);
@@ -581,15 +580,6 @@ fn generate(entries: &[Entry]) -> Generated {
     }
 }
 
-/// `text` as a raw string literal with enough `#`s.
-fn raw_string(text: &str) -> String {
-    let mut hashes = String::from("#");
-    while text.contains(&format!("\"{hashes}")) {
-        hashes.push('#');
-    }
-    format!("r{hashes}\"{text}\"{hashes}")
-}
-
 /// The workspace's packages of the facade and the build helper, by path.
 fn manifest(set: &str, root: &Path) -> String {
     let root = root.display().to_string();
@@ -639,86 +629,42 @@ struct Outcome {
 #[test]
 fn every_sqlx_cache_query_compiles_as_migrate_query() {
     let root = project_root().canonicalize().expect("the project root");
-    let work = root.join("target").join("corpus-queries");
-    let crates = work.join("crates");
-    let _ = std::fs::remove_dir_all(&crates);
-    std::fs::create_dir_all(&crates).unwrap();
-    let mut members = Vec::new();
+    let workspace = GeneratedWorkspace::new("corpus-queries");
     let mut generated = BTreeMap::new();
     let mut entries_of = BTreeMap::new();
     for &(set, expected) in SETS {
         let entries = cache_of(set);
         assert_eq!(entries.len(), expected, "{set}: cache entries");
-        let crate_dir = crates.join(set);
-        std::fs::create_dir_all(crate_dir.join("src")).unwrap();
         let crate_code = generate(&entries);
-        std::fs::write(crate_dir.join("Cargo.toml"), manifest(set, &root)).unwrap();
-        std::fs::write(
-            crate_dir.join("build.rs"),
+        workspace.write(&format!("{set}/Cargo.toml"), manifest(set, &root));
+        workspace.write(
+            &format!("{set}/build.rs"),
             build_script(set, &crate_code.mapped),
-        )
-        .unwrap();
-        std::fs::write(crate_dir.join("src/lib.rs"), &crate_code.lib).unwrap();
-        members.push(format!("{set:?}"));
+        );
+        workspace.write(&format!("{set}/src/lib.rs"), &crate_code.lib);
         generated.insert(set, crate_code);
         entries_of.insert(set, entries);
     }
-    std::fs::write(
-        crates.join("Cargo.toml"),
-        format!(
-            "[workspace]\nmembers = [{}]\nresolver = \"3\"\n",
-            members.join(", ")
-        ),
-    )
-    .unwrap();
-    // Pinned as the workspace is: the versions tested, and no registry.
-    std::fs::copy(root.join("Cargo.lock"), crates.join("Cargo.lock")).unwrap();
-
-    let output = Command::new(env!("CARGO"))
-        .args([
-            "check",
-            "--workspace",
-            "--offline",
-            // Each crate as far as it goes: one set's failure must not hide another's.
-            "--keep-going",
-            "--message-format=json",
-        ])
-        .current_dir(&crates)
-        .env("CARGO_TARGET_DIR", work.join("target"))
-        .env_remove("RUSTFLAGS")
-        .env_remove("MIGRATE_MIGRATIONS_DIR")
-        .env_remove("MIGRATE_TYPES")
-        .output()
-        .expect("run cargo check");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let members: Vec<&str> = SETS.iter().map(|(set, _)| *set).collect();
+    let output = workspace.cargo("check", &members);
 
     let mut outcomes: BTreeMap<&str, Outcome> = BTreeMap::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Ok(message) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
-        if message["reason"] != "compiler-message" {
-            continue;
-        }
-        let Some(set) = message["target"]["name"]
-            .as_str()
-            .and_then(|name| name.strip_prefix("corpus_"))
+    for message in output.messages {
+        let Some(set) = message
+            .target
+            .strip_prefix("corpus_")
             .and_then(|set| SETS.iter().find(|(name, _)| *name == set))
             .map(|(name, _)| *name)
         else {
             continue;
         };
-        let diagnostic = &message["message"];
-        let rendered = diagnostic["rendered"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let rendered = message.rendered;
         let outcome = outcomes.entry(set).or_default();
-        match diagnostic["level"].as_str() {
-            Some("error") => {}
+        match message.level.as_str() {
+            "error" => {}
             // The checker's warnings (where it cannot follow), which
             // migrate shows as deprecation notes: counted, not failures.
-            Some("warning") => {
+            "warning" => {
                 if rendered.contains("migrate_sql_warning") {
                     outcome.warnings += 1;
                     println!("{set}: {rendered}");
@@ -729,20 +675,8 @@ fn every_sqlx_cache_query_compiles_as_migrate_query() {
         }
         // The line in src/lib.rs the error is at (its primary span, or
         // where the macro that made it was called).
-        let line = diagnostic["spans"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|span| span["is_primary"] == true)
-            .map(|span| {
-                let mut span = span;
-                while span["file_name"] != "src/lib.rs" && !span["expansion"].is_null() {
-                    span = &span["expansion"]["span"];
-                }
-                span["line_start"].as_u64().unwrap_or(0) as usize
-            });
         let crate_code = &generated[set];
-        match line {
+        match message.line {
             Some(line) if (crate_code.control.0..=crate_code.control.1).contains(&line) => {
                 outcome.control_errors += 1;
             }
@@ -807,6 +741,7 @@ fn every_sqlx_cache_query_compiles_as_migrate_query() {
     println!("all sets: {n_compiled} of {n_total} compile");
     assert!(
         problems.is_empty(),
-        "{problems:#?}\ncargo's stderr:\n{stderr}"
+        "{problems:#?}\ncargo's stderr:\n{}",
+        output.stderr
     );
 }

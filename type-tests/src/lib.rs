@@ -1,17 +1,33 @@
 //! Test-only: the round trip of every PostgreSQL type through migrate's
 //! query macros lives in `tests/`; the schema it needs is `migrations/`,
-//! folded by `build.rs`, and the types `Cargo.toml` maps live here.
+//! folded by `build.rs`, and the types `Cargo.toml` maps live here, with
+//! [`database`], a test's database with that schema applied.
 //!
-//! ```
+//! ```no_run
 //! let _: &migrate::Migrations = &migrate_type_tests::MIGRATIONS;
+//! let (_db, mut client) = migrate_type_tests::database("example");
+//! client.batch_execute("INSERT INTO notes (id, body) VALUES (1, 'one')").unwrap();
 //! ```
 
 // The mapped types are named `migrate_type_tests::..` in Cargo.toml, so that
 // the path resolves in the tests and, through this, in the crate itself.
 extern crate self as migrate_type_tests;
 
+use migrate_test_support::TestDatabase;
+
 /// The migrations the tests apply before their queries run.
 pub static MIGRATIONS: migrate::Migrations = migrate::embed!();
+
+/// A fresh database of the test's own (see [`TestDatabase::new`]) with
+/// [`MIGRATIONS`] applied, and a connection to it.
+pub fn database(prefix: &str) -> (TestDatabase, postgres::Client) {
+    let db = TestDatabase::new(prefix);
+    let mut client = db.client();
+    MIGRATIONS
+        .run(&mut client)
+        .expect("the test migrations apply");
+    (db, client)
+}
 
 /// The PostgreSQL enum `task_status`, its labels spelt by `rename_all`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, migrate::Enum)]

@@ -33,8 +33,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use migrate_test_support::{TestDatabase, project_root};
-use serde_json::Value;
+use migrate_test_support::{GeneratedWorkspace, TestDatabase, project_root, raw_literal};
 
 /// What the macros do with a built-in type.
 enum Expect {
@@ -432,15 +431,6 @@ fn server_types(client: &mut postgres::Client) -> Vec<ServerType> {
         .collect()
 }
 
-/// A raw string literal holding `sql` verbatim.
-fn raw_literal(sql: &str) -> String {
-    let mut hashes = String::from("#");
-    while sql.contains(&format!("\"{hashes}")) {
-        hashes.push('#');
-    }
-    format!("r{hashes}\"{sql}\"{hashes}")
-}
-
 /// A generated source file and, per function, its first and last lines and
 /// what it checks (`int4`, `aclitem: column`).
 #[derive(Default)]
@@ -654,85 +644,35 @@ fn every_built_in_type_round_trips_or_is_a_documented_compile_error() {
 
     // The crates, in a workspace of their own.
     let root = project_root().canonicalize().expect("the project root");
-    let work = root.join("target").join("builtin-types");
-    let crates = work.join("crates");
-    let _ = std::fs::remove_dir_all(&crates);
+    let workspace = GeneratedWorkspace::new("builtin-types");
     for (name, source, binary) in [("trips", &trips, true), ("refusals", &refusals, false)] {
-        let dir = crates.join(name);
-        std::fs::create_dir_all(dir.join("src")).unwrap();
-        std::fs::write(
-            dir.join("Cargo.toml"),
+        workspace.write(
+            &format!("{name}/Cargo.toml"),
             manifest(&format!("builtin_{name}"), &root, binary),
-        )
-        .unwrap();
-        std::fs::write(dir.join("build.rs"), BUILD_SCRIPT).unwrap();
+        );
+        workspace.write(&format!("{name}/build.rs"), BUILD_SCRIPT);
         let file = if binary { "src/main.rs" } else { "src/lib.rs" };
-        std::fs::write(dir.join(file), &source.text).unwrap();
+        workspace.write(&format!("{name}/{file}"), &source.text);
     }
-    std::fs::create_dir_all(crates.join("migrations")).unwrap();
-    std::fs::write(crates.join("migrations/1_pairs.sql"), MIGRATION).unwrap();
-    std::fs::write(
-        crates.join("Cargo.toml"),
-        "[workspace]\nmembers = [\"trips\", \"refusals\"]\nresolver = \"3\"\n",
-    )
-    .unwrap();
-    // Pinned as the workspace is: the versions tested, and no registry.
-    std::fs::copy(root.join("Cargo.lock"), crates.join("Cargo.lock")).unwrap();
-    let output = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--workspace",
-            "--offline",
-            "--keep-going",
-            "--message-format=json",
-        ])
-        .current_dir(&crates)
-        .env("CARGO_TARGET_DIR", work.join("target"))
-        .env_remove("RUSTFLAGS")
-        .env_remove("MIGRATE_MIGRATIONS_DIR")
-        .env_remove("MIGRATE_TYPES")
-        .output()
-        .expect("run cargo build");
+    workspace.write("migrations/1_pairs.sql", MIGRATION);
+    let output = workspace.cargo("build", &["trips", "refusals"]);
 
     // Each compiler error, by the function it is in.
     let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Ok(message) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
-        if message["reason"] != "compiler-message" || message["message"]["level"] != "error" {
+    for message in output.messages {
+        if message.level != "error" {
             continue;
         }
-        let source = match message["target"]["name"].as_str() {
-            Some("builtin_trips") => &trips,
-            Some("builtin_refusals") => &refusals,
+        let source = match message.target.as_str() {
+            "builtin_trips" => &trips,
+            "builtin_refusals" => &refusals,
             _ => continue,
         };
-        let diagnostic = &message["message"];
-        let line = diagnostic["spans"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|span| span["is_primary"] == true)
-            .map(|span| {
-                let mut span = span;
-                while !span["file_name"]
-                    .as_str()
-                    .is_some_and(|f| f.starts_with("src/"))
-                    && !span["expansion"].is_null()
-                {
-                    span = &span["expansion"]["span"];
-                }
-                span["line_start"].as_u64().unwrap_or(0) as usize
-            })
-            .unwrap_or(0);
-        let label = source.label_at(line).unwrap_or("elsewhere").to_owned();
-        errors.entry(label).or_default().push(
-            diagnostic["message"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        );
+        let label = source
+            .label_at(message.line.unwrap_or(0))
+            .unwrap_or("elsewhere")
+            .to_owned();
+        errors.entry(label).or_default().push(message.message);
     }
 
     // The refusals: each function fails with its documented message.
@@ -762,12 +702,12 @@ fn every_built_in_type_round_trips_or_is_a_documented_compile_error() {
     for (label, messages) in &errors {
         failures.push(format!("{label}: does not compile: {messages:#?}"));
     }
-    if !output.status.success() && errors.is_empty() && trips.functions.is_empty() {
-        failures.push(String::from_utf8_lossy(&output.stderr).into_owned());
+    if !output.success && errors.is_empty() && trips.functions.is_empty() {
+        failures.push(output.stderr.clone());
     }
 
     // The round trips, when their crate built.
-    let binary = work.join("target/debug/builtin_trips");
+    let binary = workspace.target_dir().join("debug/builtin_trips");
     let mut n_trips = 0;
     if !errors.keys().any(|label| !label.contains(": ")) && binary.exists() {
         client.batch_execute(MIGRATION).unwrap();
@@ -795,10 +735,7 @@ fn every_built_in_type_round_trips_or_is_a_documented_compile_error() {
         }
         failures.extend(failed);
     } else if failures.is_empty() {
-        failures.push(format!(
-            "the round trips did not build:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
+        failures.push(format!("the round trips did not build:\n{}", output.stderr));
     }
     println!(
         "{} built-in types: {n_trips} of {} read (and passed where PostgreSQL takes them), \

@@ -3,18 +3,7 @@
 //! the derived Rust types, against PostgreSQL.
 
 use migrate::types::Interval;
-use migrate_test_support::TestDatabase;
-use migrate_type_tests::{Build, HeaderPair, IdAndLabel, Priority, TaskRef, TaskStatus};
-use postgres::Client;
-
-fn database(prefix: &str) -> (TestDatabase, Client) {
-    let db = TestDatabase::new(prefix);
-    let mut client = db.client();
-    migrate_type_tests::MIGRATIONS
-        .run(&mut client)
-        .expect("the test migrations apply");
-    (db, client)
-}
+use migrate_type_tests::{Build, HeaderPair, IdAndLabel, Priority, TaskRef, TaskStatus, database};
 
 #[test]
 fn enums_and_composites_round_trip_as_their_rust_types() {

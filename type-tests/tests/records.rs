@@ -3,18 +3,8 @@
 //! PostgreSQL: each column comes back as PostgreSQL describes it, an
 //! anonymous record as a tuple of its typed fields.
 
-use migrate_test_support::TestDatabase;
-use migrate_type_tests::{HeaderPair, TaskStatus};
+use migrate_type_tests::{HeaderPair, TaskStatus, database};
 use postgres::Client;
-
-fn database(prefix: &str) -> (TestDatabase, Client) {
-    let db = TestDatabase::new(prefix);
-    let mut client = db.client();
-    migrate_type_tests::MIGRATIONS
-        .run(&mut client)
-        .expect("the test migrations apply");
-    (db, client)
-}
 
 fn header(name: &str, value: Option<&[u8]>) -> HeaderPair {
     HeaderPair {

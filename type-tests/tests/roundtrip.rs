@@ -7,17 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Bound;
 
 use migrate::types::{Interval, MacAddr, MacAddr8, Money, Range, TimeTz};
-use migrate_test_support::TestDatabase;
-use postgres::Client;
-
-fn database(prefix: &str) -> (TestDatabase, Client) {
-    let db = TestDatabase::new(prefix);
-    let mut client = db.client();
-    migrate_type_tests::MIGRATIONS
-        .run(&mut client)
-        .expect("the test migrations apply");
-    (db, client)
-}
+use migrate_type_tests::database;
 
 #[test]
 fn interval_keeps_months_days_and_microseconds_apart() {
