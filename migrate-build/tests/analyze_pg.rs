@@ -78,6 +78,21 @@ CREATE FUNCTION first_of(anyarray) RETURNS anyelement LANGUAGE sql IMMUTABLE AS 
 CREATE FUNCTION either(x anycompatible, y anycompatible) RETURNS anycompatible LANGUAGE sql AS 'SELECT x';
 CREATE AGGREGATE pick(anyelement) (SFUNC = either, STYPE = anyelement);
 CREATE FUNCTION with_default(label text, n int DEFAULT 1) RETURNS int LANGUAGE sql AS 'SELECT n';
+CREATE PROCEDURE set_title(task int, new_title text, INOUT old_title text DEFAULT NULL) LANGUAGE plpgsql AS $$ BEGIN SELECT t.title INTO old_title FROM tasks t WHERE t.id = task; END $$;
+CREATE PROCEDURE bump(n int) LANGUAGE sql AS 'SELECT 1';
+CREATE PROCEDURE bump(n bigint) LANGUAGE sql AS 'SELECT 2';
+CREATE PROCEDURE mark(label text) LANGUAGE sql AS 'SELECT 1';
+CREATE PROCEDURE mark(label int) LANGUAGE sql AS 'SELECT 2';
+CREATE PROCEDURE twice(a int) LANGUAGE sql AS 'SELECT 1';
+CREATE PROCEDURE twice(a int, b int DEFAULT 0) LANGUAGE sql AS 'SELECT 2';
+CREATE FUNCTION greet(name text, greeting text DEFAULT 'hello', punct text DEFAULT '!') RETURNS text LANGUAGE sql AS 'SELECT greeting || name || punct';
+CREATE FUNCTION pick_one(x int) RETURNS int LANGUAGE sql AS 'SELECT x';
+CREATE FUNCTION pick_one(x int, y int DEFAULT 1) RETURNS bigint LANGUAGE sql AS 'SELECT (x + y)::bigint';
+CREATE FUNCTION kind_of(v int) RETURNS int LANGUAGE sql AS 'SELECT v';
+CREATE FUNCTION kind_of(v text) RETURNS text LANGUAGE sql AS 'SELECT v';
+CREATE FUNCTION widen(v int) RETURNS int LANGUAGE sql AS 'SELECT v';
+CREATE FUNCTION widen(v bigint) RETURNS bigint LANGUAGE sql AS 'SELECT v';
+CREATE FUNCTION widen(v float8) RETURNS float8 LANGUAGE sql AS 'SELECT v';
 CREATE SCHEMA billing;
 CREATE TABLE billing.invoices (id bigint PRIMARY KEY, user_id bigint NOT NULL, amount numeric NOT NULL, paid boolean NOT NULL DEFAULT false);
 "#;
@@ -105,6 +120,87 @@ const QUERIES: &[&str] = &[
     "CALL task_title(1, NULL)",
     "CALL task_summary(1)",
     "SELECT touch_task(1, 2)",
+    // Arguments passed by name (`=>` or `:=`), or by position then by
+    // name: each takes the type of the argument it names; defaults fill
+    // what is left out.
+    "CALL touch_task(task => $1, title => NULL, hits => $2)",
+    "CALL touch_task($1, hits => $2, title => NULL)",
+    "CALL touch_task(hits => $1, task => $2, title => NULL)",
+    "CALL touch_task(task := $1, title := NULL, hits := $2)",
+    "CALL touch_task(task => 1, task => 2, title => NULL)",
+    "CALL touch_task(task => 1, NULL, 2)",
+    "CALL touch_task(nope => 1, title => NULL, hits => 2)",
+    "CALL touch_task(1, task => 1, title => NULL)",
+    "CALL touch_task(task => 'x', title => NULL, hits => 1)",
+    "CALL touch_task(task => 1, hits => 2)",
+    "CALL archive_tasks(before => $1)",
+    "CALL archive_tasks(\"before\" => now()::date)",
+    "CALL archive_tasks(BEFORE => $1)",
+    "CALL set_title(task => $1, new_title => $2)",
+    "CALL set_title($1, $2)",
+    "CALL set_title(new_title => $1, task => $2, old_title => NULL)",
+    "CALL set_title(old_title => NULL, task => 1)",
+    "CALL with_default(a => $1, b => NULL)",
+    "CALL with_default(a => 1, c => $1, b => NULL)",
+    "CALL with_default($1, c => $2, b => NULL)",
+    "CALL with_default(a => 1)",
+    "CALL with_default(label => 'x')",
+    "CALL unnamed_out(a => 1, NULL)",
+    "SELECT with_default(label => $1)",
+    "SELECT with_default(n => $1, label => 'x')",
+    "SELECT with_default($1, n => $2)",
+    "SELECT with_default(a => 1)",
+    "SELECT with_default(label => 'x', label => 'y')",
+    "SELECT greet(name => $1)",
+    "SELECT greet($1, punct => $2)",
+    "SELECT greet(punct => '?', name => 'x')",
+    "SELECT greet(greeting => 'hi')",
+    "SELECT greet('x', name => 'y')",
+    "SELECT greet(name => 1)",
+    "SELECT task_title(task => $1)",
+    "SELECT (task_summary(task => $1)).title",
+    "SELECT * FROM task_summary(task => $1)",
+    "SELECT * FROM owner_tasks(owner => $1)",
+    "SELECT * FROM owner_tasks(nobody => $1)",
+    "SELECT either(y => 1, x => 2.5)",
+    "SELECT either(y => $1, x => 2.5)",
+    "SELECT joined(sep => ',', VARIADIC parts => ARRAY['a'])",
+    "SELECT joined(',', VARIADIC parts => $1)",
+    "SELECT joined(sep => ',', parts => ARRAY['a'])",
+    "SELECT joined(sep => $1)",
+    "SELECT add2(a => 1, b => 2)",
+    // Several overloads: PostgreSQL's choice, or its refusal.
+    "CALL bump(1)",
+    "CALL bump($1)",
+    "CALL bump(1::bigint)",
+    "CALL bump(n => 1::bigint)",
+    "CALL bump('1')",
+    "CALL bump(1::smallint)",
+    "CALL mark('x')",
+    "CALL mark(label => $1)",
+    "CALL mark(1)",
+    "CALL mark(1::bigint)",
+    "CALL twice(1)",
+    "CALL twice(1, 2)",
+    "CALL twice(a => 1, b => $1)",
+    "CALL twice(a => $1)",
+    "SELECT pick_one(1)",
+    "SELECT pick_one(x => 1)",
+    "SELECT pick_one(1, 2)",
+    "SELECT pick_one(x => 1, y => $1)",
+    "SELECT kind_of('x')",
+    "SELECT kind_of(v => $1)",
+    "SELECT kind_of($1)",
+    "SELECT kind_of(1)",
+    "SELECT kind_of(1::smallint)",
+    "SELECT widen($1)",
+    "SELECT widen(1::smallint)",
+    "SELECT widen(1::numeric)",
+    "SELECT widen(1.5::real)",
+    "SELECT widen(v => 2::bigint)",
+    "SELECT widen('1')",
+    "SELECT * FROM pick_one(x => 1)",
+    "SELECT * FROM widen(1::int8)",
     // Functions of OUT arguments and RETURNS TABLE.
     "SELECT task_summary($1)",
     "SELECT * FROM task_summary($1)",
@@ -967,6 +1063,12 @@ fn call_errors_are_postgres_words() {
         "CALL task_title(1, NULL)",
         "CALL archive_tasks()",
         "SELECT touch_task(1, 2)",
+        "CALL touch_task(nope => 1, title => NULL, hits => 2)",
+        "CALL bump($1)",
+        "CALL twice(1)",
+        "SELECT pick_one(x => 1)",
+        "SELECT with_default(a => 1)",
+        "SELECT * FROM owner_tasks(nobody => $1)",
     ] {
         let ours = describe(&schema, sql).expect_err(sql);
         let theirs = client.prepare(sql).expect_err(sql);

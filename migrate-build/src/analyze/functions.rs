@@ -11,6 +11,7 @@ use sqlparser::ast::{
 use super::overloads::{self, Resolution};
 use super::pg_functions::{self, ProcKind};
 use super::query::object_name_parts;
+use super::routines;
 use super::scope::{did_you_mean, fold_ident};
 use super::types::{self, Category, Ty};
 use super::{Analyzer, Typed, TypedField};
@@ -52,6 +53,17 @@ struct Shape<'a> {
     /// The last argument is passed with `VARIADIC`: an array for the
     /// variadic argument as a whole.
     variadic: bool,
+}
+
+/// Why a call of a function of the migrations is refused before the
+/// built-in ones are looked at.
+pub(crate) enum UserCallProblem {
+    /// The overload the call takes is a procedure.
+    Procedure,
+    /// PostgreSQL cannot choose between overloads.
+    Ambiguous,
+    /// An argument was already reported.
+    Reported,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -593,18 +605,7 @@ impl Analyzer<'_> {
             arg_names.clear();
         }
         let called = parts.join(".");
-        // The keyword was blanked before parsing: its argument starts where
-        // one was noted, after the argument before it (a VARIADIC of a call
-        // nested in the last argument starts after that argument does).
-        let variadic = typed_args.last().is_some_and(|last| {
-            let floor = typed_args
-                .len()
-                .checked_sub(2)
-                .map_or(span.start, |before| typed_args[before].span.end);
-            self.variadic_args
-                .iter()
-                .any(|&at| at >= floor && at <= last.span.start)
-        });
+        let variadic = self.passed_variadic(&typed_args, span.start);
         let shape = Shape {
             ordered: &ordered,
             arg_names: &arg_names,
@@ -670,11 +671,28 @@ impl Analyzer<'_> {
         false
     }
 
+    /// Whether the last of `args` of a call starting at `start` is passed
+    /// with `VARIADIC`. The keyword was blanked before parsing: its
+    /// argument starts where one was noted, after the argument before it
+    /// (a VARIADIC of a call nested in the last argument starts after that
+    /// argument does).
+    pub(crate) fn passed_variadic(&self, args: &[Typed], start: usize) -> bool {
+        args.last().is_some_and(|last| {
+            let floor = args
+                .len()
+                .checked_sub(2)
+                .map_or(start, |before| args[before].span.end);
+            self.variadic_args
+                .iter()
+                .any(|&at| at >= floor && at <= last.span.start)
+        })
+    }
+
     /// The name an argument is passed by, folded as PostgreSQL folds names,
     /// and its span. PostgreSQL 15 takes `name => value` and `name :=
     /// value` (read as `=>`, see `rewrite_tokens`) with a plain name, in a
     /// function call: anything else is a syntax error at the operator.
-    fn argument_name(
+    pub(crate) fn argument_name(
         &mut self,
         name: &Expr,
         operator: &FunctionArgOperator,
@@ -710,7 +728,7 @@ impl Analyzer<'_> {
     /// PostgreSQL's checks of argument names before it looks for the
     /// function: arguments passed by position come first, and no name is
     /// given twice. Whether the argument breaks one.
-    fn check_argument_name(
+    pub(crate) fn check_argument_name(
         &mut self,
         name: Option<&(String, std::ops::Range<usize>)>,
         typed: &Typed,
@@ -797,20 +815,95 @@ impl Analyzer<'_> {
                 _ => {}
             }
         }
-        // A user function with that name and arity wins over our catalogue.
-        if let Some(function) =
-            self.user_function(parts, args.len(), shape.ordered.len(), shape.variadic)
-        {
-            self.coerce_user_arguments(&function, args, shape.ordered, shape.variadic);
-            if let Some(returns) = &function.returns {
-                let types: Vec<Ty> = args
+        // Arguments passed by name, or several overloads of the
+        // migrations that could take the call: PostgreSQL's choice.
+        let mut user_choice = None;
+        let mut user_resolved = false;
+        if shape.ordered.is_empty()
+            && let Some(overloads) = self.user_overloads(parts)
+            && (by_name
+                || overloads
                     .iter()
-                    .chain(shape.ordered)
-                    .map(|arg| arg.ty.clone())
-                    .collect();
+                    .filter(|function| super::query::takes(function, args.len(), 0, shape.variadic))
+                    .count()
+                    > 1)
+        {
+            user_resolved = true;
+            match self.resolve_user_call(&overloads, args, shape.arg_names, shape.variadic) {
+                Ok(Some(chosen)) => user_choice = Some(chosen),
+                Ok(None) => {}
+                Err(problem) => {
+                    let called = shape.called;
+                    let shown = self.argument_list(args, shape.arg_names);
+                    let diagnostic = match problem {
+                        UserCallProblem::Procedure => Diagnostic::error(
+                            format!("{called}({shown}) is a procedure"),
+                            span.clone(),
+                        )
+                        .with_help("to call a procedure, use CALL"),
+                        UserCallProblem::Ambiguous => Diagnostic::error(
+                            format!("function {called}({shown}) is not unique"),
+                            span.clone(),
+                        )
+                        .with_help("could not choose a best candidate function; you might need to add explicit type casts"),
+                        UserCallProblem::Reported => {
+                            for arg in args {
+                                self.poison(arg);
+                            }
+                            return Typed::new(Ty::Error, true, span);
+                        }
+                    };
+                    self.error(diagnostic);
+                    for arg in args {
+                        self.poison(arg);
+                    }
+                    return Typed::new(Ty::Error, true, span);
+                }
+            }
+        }
+        let resolved = user_choice.is_some();
+        // Where each argument goes among the declared ones, when not in order.
+        let user_choice_positions = user_choice
+            .as_ref()
+            .map(|(_, positions)| positions.clone())
+            .filter(|positions| positions.iter().enumerate().any(|(index, &at)| index != at));
+        // A user function with that name and arity wins over our catalogue.
+        let user_function = match user_choice {
+            Some((function, _)) => Some(function),
+            None if by_name || user_resolved => None,
+            None => self.user_function(parts, args.len(), shape.ordered.len(), shape.variadic),
+        };
+        if let Some(function) = user_function {
+            if !resolved {
+                self.coerce_user_arguments(&function, args, shape.ordered, shape.variadic);
+            }
+            if let Some(returns) = &function.returns {
+                let types: Vec<Ty> = match &user_choice_positions {
+                    Some(positions) => {
+                        let mut types = vec![Ty::Unknown; function.arguments.len()];
+                        for (arg, &at) in args.iter().zip(positions) {
+                            if let Some(slot) = types.get_mut(at) {
+                                *slot = arg.ty.clone();
+                            }
+                        }
+                        types
+                    }
+                    None => args
+                        .iter()
+                        .chain(shape.ordered)
+                        .map(|arg| arg.ty.clone())
+                        .collect(),
+                };
                 let ty = self.polymorphic_result(&function, returns, &types);
                 if let Ty::Known(resolved) = &ty {
-                    self.coerce_polymorphic_arguments(&function, returns, resolved, args, shape);
+                    self.coerce_polymorphic_arguments(
+                        &function,
+                        returns,
+                        resolved,
+                        args,
+                        shape,
+                        user_choice_positions.as_deref(),
+                    );
                 }
                 let mut typed = Typed::new(ty, true, span);
                 // Two or more output arguments: a record of them.
@@ -1090,9 +1183,73 @@ impl Analyzer<'_> {
         Typed::new(ty, nullable, span)
     }
 
+    /// The overloads the migrations create under the name `parts` names.
+    pub(crate) fn user_overloads(&self, parts: &[String]) -> Option<Vec<migrate_core::Function>> {
+        let name = match parts {
+            [name] => migrate_core::Name::public(name),
+            [schema, name] => migrate_core::Name::new(schema, name),
+            _ => return None,
+        };
+        self.schema.functions.get(&name).cloned()
+    }
+
+    /// The overload of `overloads` (the migrations' own) a call takes, as
+    /// PostgreSQL chooses it (see `routines.rs`), with its arguments typed
+    /// and the declared argument each fills; `None` when none takes it
+    /// (a built-in function of that name may).
+    pub(crate) fn resolve_user_call(
+        &mut self,
+        overloads: &[migrate_core::Function],
+        args: &[Typed],
+        arg_names: &[Option<String>],
+        variadic: bool,
+    ) -> Result<Option<(migrate_core::Function, Vec<usize>)>, UserCallProblem> {
+        let mut inputs = Vec::with_capacity(args.len());
+        for arg in args {
+            inputs.push(match &arg.ty {
+                Ty::Known(ty) => Some(ty.clone()),
+                Ty::Param(n) => self.params.get(n - 1).cloned().flatten(),
+                Ty::Unknown => None,
+                Ty::Error => return Err(UserCallProblem::Reported),
+            });
+        }
+        let resolved = routines::resolve(
+            self.schema,
+            overloads,
+            &routines::RoutineCall {
+                args: &inputs,
+                arg_names,
+                variadic,
+                all_arguments: false,
+            },
+        );
+        match resolved {
+            routines::Resolved::Found {
+                index,
+                targets,
+                positions,
+            } => {
+                let function = &overloads[index];
+                if function.procedure {
+                    return Err(UserCallProblem::Procedure);
+                }
+                for (arg, target) in args.iter().zip(&targets) {
+                    if !super::query::is_pseudo_type(target) {
+                        self.coerce_implicit(arg, target);
+                    }
+                }
+                Ok(Some((function.clone(), positions)))
+            }
+            routines::Resolved::NotFound => Ok(None),
+            routines::Resolved::Ambiguous => Err(UserCallProblem::Ambiguous),
+        }
+    }
+
     /// Untyped arguments (literals, parameters) of a user function declared
     /// of the polymorphic family its result `returns` is of take the type
     /// the call resolved it to (`resolved`), as PostgreSQL coerces them.
+    /// `positions`: the declared argument each of `args` fills, when the
+    /// call passes them by name out of order.
     fn coerce_polymorphic_arguments(
         &mut self,
         function: &migrate_core::Function,
@@ -1100,6 +1257,7 @@ impl Analyzer<'_> {
         resolved: &SqlType,
         args: &[Typed],
         shape: &Shape<'_>,
+        positions: Option<&[usize]>,
     ) {
         let Some(family) = super::query::polymorphic_family(&returns.name) else {
             return;
@@ -1109,8 +1267,19 @@ impl Analyzer<'_> {
         } else {
             resolved.clone()
         };
-        let all: Vec<&Typed> = args.iter().chain(shape.ordered).collect();
-        for (declared, arg) in function.arguments.iter().zip(all) {
+        let all: Vec<(&SqlType, &Typed)> = match positions {
+            Some(positions) => positions
+                .iter()
+                .zip(args)
+                .filter_map(|(&at, arg)| Some((function.arguments.get(at)?, arg)))
+                .collect(),
+            None => function
+                .arguments
+                .iter()
+                .zip(args.iter().chain(shape.ordered))
+                .collect(),
+        };
+        for (declared, arg) in all {
             if !declared.is_builtin() {
                 continue;
             }
@@ -1251,7 +1420,7 @@ impl Analyzer<'_> {
         Typed::new(Ty::Error, true, span)
     }
 
-    fn argument_list(&self, args: &[Typed], arg_names: &[Option<String>]) -> String {
+    pub(crate) fn argument_list(&self, args: &[Typed], arg_names: &[Option<String>]) -> String {
         args.iter()
             .enumerate()
             .map(|(index, arg)| {
