@@ -1503,7 +1503,7 @@ END $$;
     );
 }
 
-/// CREATE OR REPLACE of a function or procedure may give a name to an
+/// CREATE OR REPLACE of a function, procedure or aggregate may give a name to an
 /// input argument that had none, never change or drop one it had (a call
 /// may pass the argument by it): PostgreSQL's error and hint, checked
 /// against the server.
@@ -1519,9 +1519,18 @@ CREATE PROCEDURE p(a int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := a; END $$
 CREATE OR REPLACE PROCEDURE p(z int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := z; END $$;
 CREATE SCHEMA s;
 CREATE FUNCTION s.h(a int) RETURNS int LANGUAGE sql AS 'SELECT a';
-CREATE OR REPLACE FUNCTION s.h(b int) RETURNS int LANGUAGE sql AS 'SELECT b';",
+CREATE OR REPLACE FUNCTION s.h(b int) RETURNS int LANGUAGE sql AS 'SELECT b';
+CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql AS 'SELECT $1 + $2';
+CREATE AGGREGATE agg(x int) (SFUNC = add2, STYPE = int);
+CREATE OR REPLACE AGGREGATE agg(y int) (SFUNC = add2, STYPE = int);
+CREATE OR REPLACE AGGREGATE agg(int) (SFUNC = add2, STYPE = int);
+CREATE AGGREGATE agg2(int) (SFUNC = add2, STYPE = int);
+CREATE OR REPLACE AGGREGATE agg2(z int) (SFUNC = add2, STYPE = int);",
         expect![[r#"
             schema s
+            function public.add2(integer, integer) returns integer
+            aggregate public.agg(integer) returns integer
+            aggregate public.agg2(integer) returns integer
             function public.f(integer, integer) returns integer
             function public.g(integer, integer) returns integer
             function public.p(integer) returns 
@@ -1550,6 +1559,18 @@ CREATE OR REPLACE FUNCTION s.h(b int) RETURNS int LANGUAGE sql AS 'SELECT b';",
             10 | CREATE OR REPLACE FUNCTION s.h(b int) RETURNS int LANGUAGE sql AS 'SELECT b';
                |                            ^^^
                = help: Use DROP FUNCTION s.h(integer) first.
+            error: cannot change name of input parameter "x"
+              --> inline.sql:13:29
+               |
+            13 | CREATE OR REPLACE AGGREGATE agg(y int) (SFUNC = add2, STYPE = int);
+               |                             ^^^
+               = help: Use DROP AGGREGATE agg(integer) first.
+            error: cannot change name of input parameter "x"
+              --> inline.sql:14:29
+               |
+            14 | CREATE OR REPLACE AGGREGATE agg(int) (SFUNC = add2, STYPE = int);
+               |                             ^^^
+               = help: Use DROP AGGREGATE agg(integer) first.
         "#]],
     );
 }

@@ -351,15 +351,18 @@ impl Folder {
                     stmt.span_of_object_name(&object_name),
                     "cannot change return type of existing function",
                 )
-                .with_help(format!(
-                    "Use DROP AGGREGATE {}({}) first.",
-                    name.name,
-                    arguments
-                        .iter()
-                        .map(shown_type)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
+                .with_help(super::objects::drop_first_hint(&name, existing)));
+        }
+        if let Some(existing) = existing
+            && or_replace
+        {
+            super::objects::check_input_names_kept(
+                stmt,
+                stmt.span_of_object_name(&object_name),
+                &name,
+                existing,
+                &list.names,
+            )?;
         }
         if existing.is_some() && !or_replace {
             return Err(stmt.error(

@@ -912,7 +912,13 @@ impl Folder {
                 .get(&name)
                 .and_then(|overloads| overloads.iter().find(|f| f.arguments == arguments))
         {
-            check_input_names_kept(stmt, create, &name, existing, &argument_names)?;
+            check_input_names_kept(
+                stmt,
+                stmt.span_of_object_name(&create.name),
+                &name,
+                existing,
+                &argument_names,
+            )?;
         }
         let overloads = self.schema.functions.entry(name).or_default();
         overloads.retain(|function| function.arguments != arguments);
@@ -1929,10 +1935,11 @@ pub(crate) fn procedure_as_function(text: &str) -> Option<String> {
 
 /// PostgreSQL's rule for `CREATE OR REPLACE` of `existing`: an input
 /// argument that had a name keeps it (one may be given a name it did not
-/// have), since a call may pass it by that name.
-fn check_input_names_kept(
+/// have), since a call may pass it by that name. The error is reported at
+/// `span`.
+pub(super) fn check_input_names_kept(
     stmt: &Stmt,
-    create: &CreateFunction,
+    span: std::ops::Range<usize>,
     name: &Name,
     existing: &Function,
     new_names: &[String],
@@ -1941,36 +1948,43 @@ fn check_input_names_kept(
         if old.is_empty() || new_names.get(index) == Some(old) {
             continue;
         }
-        let routine = if existing.procedure {
-            "PROCEDURE"
-        } else {
-            "FUNCTION"
-        };
-        let qualified = if name.schema == "public" {
-            super::defaults::quote_ident(&name.name)
-        } else {
-            format!(
-                "{}.{}",
-                super::defaults::quote_ident(&name.schema),
-                super::defaults::quote_ident(&name.name)
-            )
-        };
-        let signature = existing
-            .arguments
-            .iter()
-            .map(super::aggregates::shown_type)
-            .collect::<Vec<_>>()
-            .join(",");
         return Err(stmt
             .error(
-                stmt.span_of_object_name(&create.name),
+                span,
                 format!("cannot change name of input parameter \"{old}\""),
             )
-            .with_help(format!(
-                "Use DROP {routine} {qualified}({signature}) first."
-            )));
+            .with_help(drop_first_hint(name, existing)));
     }
     Ok(())
+}
+
+/// PostgreSQL's hint on a `CREATE OR REPLACE` it refuses: `Use DROP
+/// FUNCTION f(integer,text) first.`, the routine as `format_procedure`
+/// prints it (schema-qualified outside `public`).
+pub(super) fn drop_first_hint(name: &Name, existing: &Function) -> String {
+    let routine = if existing.procedure {
+        "PROCEDURE"
+    } else if existing.aggregate {
+        "AGGREGATE"
+    } else {
+        "FUNCTION"
+    };
+    let qualified = if name.schema == "public" {
+        super::defaults::quote_ident(&name.name)
+    } else {
+        format!(
+            "{}.{}",
+            super::defaults::quote_ident(&name.schema),
+            super::defaults::quote_ident(&name.name)
+        )
+    };
+    let signature = existing
+        .arguments
+        .iter()
+        .map(super::aggregates::shown_type)
+        .collect::<Vec<_>>()
+        .join(",");
+    format!("Use DROP {routine} {qualified}({signature}) first.")
 }
 
 /// What a function of these output arguments returns: the one's type, or
