@@ -11,7 +11,6 @@ use sqlparser::ast::{
 use super::overloads::{self, Resolution};
 use super::pg_functions::{self, ProcKind};
 use super::query::object_name_parts;
-use super::routines;
 use super::scope::{did_you_mean, fold_ident};
 use super::types::{self, Category, Ty};
 use super::{Analyzer, Typed, TypedField};
@@ -53,17 +52,6 @@ struct Shape<'a> {
     /// The last argument is passed with `VARIADIC`: an array for the
     /// variadic argument as a whole.
     variadic: bool,
-}
-
-/// Why a call of a function of the migrations is refused before the
-/// built-in ones are looked at.
-pub(crate) enum UserCallProblem {
-    /// The overload the call takes is a procedure.
-    Procedure,
-    /// PostgreSQL cannot choose between overloads.
-    Ambiguous,
-    /// An argument was already reported.
-    Reported,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -829,36 +817,16 @@ impl Analyzer<'_> {
                     > 1)
         {
             user_resolved = true;
-            match self.resolve_user_call(&overloads, args, shape.arg_names, shape.variadic) {
-                Ok(Some(chosen)) => user_choice = Some(chosen),
-                Ok(None) => {}
-                Err(problem) => {
-                    let called = shape.called;
-                    let shown = self.argument_list(args, shape.arg_names);
-                    let diagnostic = match problem {
-                        UserCallProblem::Procedure => Diagnostic::error(
-                            format!("{called}({shown}) is a procedure"),
-                            span.clone(),
-                        )
-                        .with_help("to call a procedure, use CALL"),
-                        UserCallProblem::Ambiguous => Diagnostic::error(
-                            format!("function {called}({shown}) is not unique"),
-                            span.clone(),
-                        )
-                        .with_help("could not choose a best candidate function; you might need to add explicit type casts"),
-                        UserCallProblem::Reported => {
-                            for arg in args {
-                                self.poison(arg);
-                            }
-                            return Typed::new(Ty::Error, true, span);
-                        }
-                    };
-                    self.error(diagnostic);
-                    for arg in args {
-                        self.poison(arg);
-                    }
-                    return Typed::new(Ty::Error, true, span);
-                }
+            match self.resolve_user_call(
+                &overloads,
+                args,
+                shape.arg_names,
+                shape.variadic,
+                shape.called,
+                span.clone(),
+            ) {
+                Ok(chosen) => user_choice = chosen,
+                Err(()) => return Typed::new(Ty::Error, true, span),
             }
         }
         let resolved = user_choice.is_some();
@@ -1181,68 +1149,6 @@ impl Analyzer<'_> {
             (Kind::Window, _) | (Kind::Aggregate, _) | (Kind::Set, _) | (Kind::Scalar, _) => true,
         };
         Typed::new(ty, nullable, span)
-    }
-
-    /// The overloads the migrations create under the name `parts` names.
-    pub(crate) fn user_overloads(&self, parts: &[String]) -> Option<Vec<migrate_core::Function>> {
-        let name = match parts {
-            [name] => migrate_core::Name::public(name),
-            [schema, name] => migrate_core::Name::new(schema, name),
-            _ => return None,
-        };
-        self.schema.functions.get(&name).cloned()
-    }
-
-    /// The overload of `overloads` (the migrations' own) a call takes, as
-    /// PostgreSQL chooses it (see `routines.rs`), with its arguments typed
-    /// and the declared argument each fills; `None` when none takes it
-    /// (a built-in function of that name may).
-    pub(crate) fn resolve_user_call(
-        &mut self,
-        overloads: &[migrate_core::Function],
-        args: &[Typed],
-        arg_names: &[Option<String>],
-        variadic: bool,
-    ) -> Result<Option<(migrate_core::Function, Vec<usize>)>, UserCallProblem> {
-        let mut inputs = Vec::with_capacity(args.len());
-        for arg in args {
-            inputs.push(match &arg.ty {
-                Ty::Known(ty) => Some(ty.clone()),
-                Ty::Param(n) => self.params.get(n - 1).cloned().flatten(),
-                Ty::Unknown => None,
-                Ty::Error => return Err(UserCallProblem::Reported),
-            });
-        }
-        let resolved = routines::resolve(
-            self.schema,
-            overloads,
-            &routines::RoutineCall {
-                args: &inputs,
-                arg_names,
-                variadic,
-                all_arguments: false,
-            },
-        );
-        match resolved {
-            routines::Resolved::Found {
-                index,
-                targets,
-                positions,
-            } => {
-                let function = &overloads[index];
-                if function.procedure {
-                    return Err(UserCallProblem::Procedure);
-                }
-                for (arg, target) in args.iter().zip(&targets) {
-                    if !super::query::is_pseudo_type(target) {
-                        self.coerce_implicit(arg, target);
-                    }
-                }
-                Ok(Some((function.clone(), positions)))
-            }
-            routines::Resolved::NotFound => Ok(None),
-            routines::Resolved::Ambiguous => Err(UserCallProblem::Ambiguous),
-        }
     }
 
     /// Untyped arguments (literals, parameters) of a user function declared

@@ -1862,34 +1862,25 @@ impl Analyzer<'_> {
             arg_names.clear();
         }
         let called = parts.join(".");
-        let problem = match self.resolve_user_call(&overloads, typed, &arg_names, false) {
-            Ok(Some((function, positions))) => {
-                let in_order = positions.iter().enumerate().all(|(index, &at)| index == at);
-                return Some(Some((function, (!in_order).then_some(positions))));
+        let chosen = self
+            .resolve_user_call(&overloads, typed, &arg_names, false, &called, span.clone())
+            .ok()?;
+        let Some((function, positions)) = chosen else {
+            if overloads.is_empty() {
+                return Some(None);
             }
-            Ok(None) if overloads.is_empty() => return Some(None),
-            Ok(None) => {
-                let shown = self.argument_list(typed, &arg_names);
+            let shown = self.argument_list(typed, &arg_names);
+            self.error(
                 Diagnostic::error(format!("function {called}({shown}) does not exist"), span)
-                    .with_help("no function matches the given name and argument types; you might need to add explicit type casts")
+                    .with_help("no function matches the given name and argument types; you might need to add explicit type casts"),
+            );
+            for arg in typed {
+                self.poison(arg);
             }
-            Err(super::functions::UserCallProblem::Reported) => return None,
-            Err(super::functions::UserCallProblem::Procedure) => {
-                let shown = self.argument_list(typed, &arg_names);
-                Diagnostic::error(format!("{called}({shown}) is a procedure"), span)
-                    .with_help("to call a procedure, use CALL")
-            }
-            Err(super::functions::UserCallProblem::Ambiguous) => {
-                let shown = self.argument_list(typed, &arg_names);
-                Diagnostic::error(format!("function {called}({shown}) is not unique"), span)
-                    .with_help("could not choose a best candidate function; you might need to add explicit type casts")
-            }
+            return None;
         };
-        self.error(problem);
-        for arg in typed {
-            self.poison(arg);
-        }
-        None
+        let in_order = positions.iter().enumerate().all(|(index, &at)| index == at);
+        Some(Some((function, (!in_order).then_some(positions))))
     }
 
     /// Whether the single output is a user function's (named after it).

@@ -17,9 +17,95 @@
 //!    arguments (string first), then the one type all typed arguments
 //!    share. What is left over is "not unique".
 
-use migrate_core::{Function, Schema, SqlType};
+use migrate_core::{Function, Name, Schema, SqlType};
 
-use super::types::{self, Category};
+use super::types::{self, Category, Ty};
+use super::{Analyzer, Typed};
+use crate::diagnostic::Diagnostic;
+
+impl Analyzer<'_> {
+    /// The overloads the migrations create under the name `parts` names.
+    pub(crate) fn user_overloads(&self, parts: &[String]) -> Option<Vec<Function>> {
+        let name = match parts {
+            [name] => Name::public(name),
+            [schema, name] => Name::new(schema, name),
+            _ => return None,
+        };
+        self.schema.functions.get(&name).cloned()
+    }
+
+    /// The overload of `overloads` (the migrations' own) a call of `args`
+    /// in a query takes, as PostgreSQL chooses it, with its arguments
+    /// typed, and the declared argument each fills; `None` when none takes
+    /// it (a built-in function of that name may). `Err` when the call is
+    /// refused, in PostgreSQL's words at `span` (`called` is the name as
+    /// written): the overload is a procedure, or PostgreSQL cannot choose.
+    pub(crate) fn resolve_user_call(
+        &mut self,
+        overloads: &[Function],
+        args: &[Typed],
+        arg_names: &[Option<String>],
+        variadic: bool,
+        called: &str,
+        span: std::ops::Range<usize>,
+    ) -> Result<Option<(Function, Vec<usize>)>, ()> {
+        let mut inputs = Vec::with_capacity(args.len());
+        for arg in args {
+            inputs.push(match &arg.ty {
+                Ty::Known(ty) => Some(ty.clone()),
+                Ty::Param(n) => self.params.get(n - 1).cloned().flatten(),
+                Ty::Unknown => None,
+                // Already reported: nothing more to say.
+                Ty::Error => {
+                    for arg in args {
+                        self.poison(arg);
+                    }
+                    return Err(());
+                }
+            });
+        }
+        let resolved = resolve(
+            self.schema,
+            overloads,
+            &RoutineCall {
+                args: &inputs,
+                arg_names,
+                variadic,
+                all_arguments: false,
+            },
+        );
+        let diagnostic = match resolved {
+            Resolved::Found {
+                index,
+                targets,
+                positions,
+            } if !overloads[index].procedure => {
+                for (arg, target) in args.iter().zip(&targets) {
+                    if !super::query::is_pseudo_type(target) {
+                        self.coerce_implicit(arg, target);
+                    }
+                }
+                return Ok(Some((overloads[index].clone(), positions)));
+            }
+            Resolved::NotFound => return Ok(None),
+            Resolved::Found { .. } => {
+                let shown = self.argument_list(args, arg_names);
+                Diagnostic::error(format!("{called}({shown}) is a procedure"), span)
+                    .with_help("to call a procedure, use CALL")
+            }
+            Resolved::Ambiguous => {
+                let shown = self.argument_list(args, arg_names);
+                Diagnostic::error(format!("function {called}({shown}) is not unique"), span)
+                    .with_help("could not choose a best candidate function; you might need to add explicit type casts")
+            }
+        };
+        self.error(diagnostic);
+        for arg in args {
+            self.poison(arg);
+        }
+        Err(())
+    }
+}
 
 /// A call as resolution sees it.
 pub(crate) struct RoutineCall<'a> {
