@@ -429,7 +429,11 @@ fn procedures_and_output_arguments() {
             CREATE FUNCTION summary(IN id int, OUT title text, OUT n bigint) LANGUAGE sql AS $$ SELECT 'a', 1::bigint $$;
             CREATE FUNCTION one_out(IN id int, OUT title text) LANGUAGE sql AS $$ SELECT 'a' $$;
             CREATE FUNCTION listed(owner int) RETURNS TABLE (id int, title text) LANGUAGE sql AS $$ SELECT id, title FROM t $$;
-            CREATE FUNCTION summed(VARIADIC xs int[], OUT total int, OUT n int) LANGUAGE sql AS $$ SELECT 1, 2 $$;"#,
+            CREATE FUNCTION summed(VARIADIC xs int[], OUT total int, OUT n int) LANGUAGE sql AS $$ SELECT 1, 2 $$;
+            CREATE FUNCTION half_named(int, b int DEFAULT 2, "C" text DEFAULT 'x') RETURNS int LANGUAGE sql AS 'SELECT 1';
+            CREATE FUNCTION later_named(int, int) RETURNS int LANGUAGE sql AS 'SELECT 1';
+            CREATE PROCEDURE out_first(OUT r int, a int, INOUT b int DEFAULT 1) LANGUAGE plpgsql AS $$ BEGIN r := a; END $$;
+            CREATE FUNCTION unnamed_in(int, OUT named_out int) LANGUAGE sql AS 'SELECT 1';"#,
             r#"DROP PROCEDURE gone(int);
             DROP PROCEDURE gone_too(int, int);
             CREATE OR REPLACE PROCEDURE plain(before date) LANGUAGE sql AS $$ DELETE FROM t WHERE id < 1 $$;
@@ -439,7 +443,10 @@ fn procedures_and_output_arguments() {
             ALTER PROCEDURE plain(date) OWNER TO postgres;
             ALTER FUNCTION one_out(int) RENAME TO only_out;
             ALTER FUNCTION summary SET SCHEMA jobs;
-            ALTER FUNCTION listed(int) STABLE;"#,
+            ALTER FUNCTION listed(int) STABLE;
+            CREATE OR REPLACE FUNCTION later_named(int, y int) RETURNS int LANGUAGE sql AS 'SELECT 1';
+            ALTER FUNCTION half_named(int, int, text) SET SCHEMA jobs;
+            ALTER PROCEDURE out_first RENAME TO out_first_renamed;"#,
         ],
         expect![[""]],
     );
@@ -449,7 +456,11 @@ fn procedures_and_output_arguments() {
         .flatten()
         .filter(|function| function.procedure)
         .count();
-    assert_eq!(procedures, 3);
+    assert_eq!(procedures, 4);
+    // Input names are kept, and the fixture would not catch their loss
+    // if it held none.
+    let named = &folded.functions[&migrate_core::Name::new("jobs", "half_named")][0];
+    assert_eq!(named.argument_names, ["", "b", "C"]);
 }
 
 /// User aggregates: created (modern, old-style `BASETYPE`, `(*)`, with a

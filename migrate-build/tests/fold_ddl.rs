@@ -1502,3 +1502,75 @@ END $$;
         "#]],
     );
 }
+
+/// CREATE OR REPLACE of a function, procedure or aggregate may give a name to an
+/// input argument that had none, never change or drop one it had (a call
+/// may pass the argument by it): PostgreSQL's error and hint, checked
+/// against the server.
+#[test]
+fn replacing_a_routine_keeps_its_input_names() {
+    check(
+        "CREATE FUNCTION f(a int, b int DEFAULT 2) RETURNS int LANGUAGE sql AS 'SELECT a + b';
+CREATE OR REPLACE FUNCTION f(x int, b int DEFAULT 2) RETURNS int LANGUAGE sql AS 'SELECT x + b';
+CREATE OR REPLACE FUNCTION f(int, b int DEFAULT 2) RETURNS int LANGUAGE sql AS 'SELECT $1 + b';
+CREATE FUNCTION g(int, int) RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE OR REPLACE FUNCTION g(a int, int) RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE PROCEDURE p(a int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := a; END $$;
+CREATE OR REPLACE PROCEDURE p(z int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := z; END $$;
+CREATE SCHEMA s;
+CREATE FUNCTION s.h(a int) RETURNS int LANGUAGE sql AS 'SELECT a';
+CREATE OR REPLACE FUNCTION s.h(b int) RETURNS int LANGUAGE sql AS 'SELECT b';
+CREATE FUNCTION add2(int, int) RETURNS int LANGUAGE sql AS 'SELECT $1 + $2';
+CREATE AGGREGATE agg(x int) (SFUNC = add2, STYPE = int);
+CREATE OR REPLACE AGGREGATE agg(y int) (SFUNC = add2, STYPE = int);
+CREATE OR REPLACE AGGREGATE agg(int) (SFUNC = add2, STYPE = int);
+CREATE AGGREGATE agg2(int) (SFUNC = add2, STYPE = int);
+CREATE OR REPLACE AGGREGATE agg2(z int) (SFUNC = add2, STYPE = int);",
+        expect![[r#"
+            schema s
+            function public.add2(integer, integer) returns integer
+            aggregate public.agg(integer) returns integer
+            aggregate public.agg2(integer) returns integer
+            function public.f(integer, integer) returns integer
+            function public.g(integer, integer) returns integer
+            function public.p(integer) returns 
+            function s.h(integer) returns integer
+            error: cannot change name of input parameter "a"
+             --> inline.sql:2:28
+              |
+            2 | CREATE OR REPLACE FUNCTION f(x int, b int DEFAULT 2) RETURNS int LANGUAGE sql AS 'SELECT x + b';
+              |                            ^
+              = help: Use DROP FUNCTION f(integer,integer) first.
+            error: cannot change name of input parameter "a"
+             --> inline.sql:3:28
+              |
+            3 | CREATE OR REPLACE FUNCTION f(int, b int DEFAULT 2) RETURNS int LANGUAGE sql AS 'SELECT $1 + b';
+              |                            ^
+              = help: Use DROP FUNCTION f(integer,integer) first.
+            error: cannot change name of input parameter "a"
+             --> inline.sql:7:29
+              |
+            7 | CREATE OR REPLACE PROCEDURE p(z int, OUT b int) LANGUAGE plpgsql AS $$ BEGIN b := z; END $$;
+              |                             ^
+              = help: Use DROP PROCEDURE p(integer) first.
+            error: cannot change name of input parameter "a"
+              --> inline.sql:10:28
+               |
+            10 | CREATE OR REPLACE FUNCTION s.h(b int) RETURNS int LANGUAGE sql AS 'SELECT b';
+               |                            ^^^
+               = help: Use DROP FUNCTION s.h(integer) first.
+            error: cannot change name of input parameter "x"
+              --> inline.sql:13:29
+               |
+            13 | CREATE OR REPLACE AGGREGATE agg(y int) (SFUNC = add2, STYPE = int);
+               |                             ^^^
+               = help: Use DROP AGGREGATE agg(integer) first.
+            error: cannot change name of input parameter "x"
+              --> inline.sql:14:29
+               |
+            14 | CREATE OR REPLACE AGGREGATE agg(int) (SFUNC = add2, STYPE = int);
+               |                             ^^^
+               = help: Use DROP AGGREGATE agg(integer) first.
+        "#]],
+    );
+}

@@ -419,9 +419,42 @@ pub struct Function {
     /// expression; `returns` is `None`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub procedure: bool,
+    /// The names of the input arguments (IN, INOUT and VARIADIC ones), in
+    /// the order of `arguments` (`proargnames`): empty for an argument
+    /// without one, and no names at all when none has one. A call may pass
+    /// an argument by its name (`f(a => 1)`). The output arguments' names
+    /// are in `outputs`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub argument_names: Vec<String>,
 }
 
 impl Function {
+    /// The name of the input argument at `index` (from 0), if it has one.
+    pub fn argument_name(&self, index: usize) -> Option<&str> {
+        self.argument_names
+            .get(index)
+            .map(String::as_str)
+            .filter(|name| !name.is_empty())
+    }
+
+    /// The names of the arguments a CALL of this procedure passes, in the
+    /// order of [`Function::call_arguments`]: empty for one without a name.
+    pub fn call_argument_names(&self) -> Vec<String> {
+        let n_out_only = self.outputs.iter().filter(|out| !out.input).count();
+        let mut inputs = 0..self.arguments.len();
+        let mut out_only = self.outputs.iter().filter(|out| !out.input).peekable();
+        (0..self.arguments.len() + n_out_only)
+            .filter_map(|position| match out_only.peek() {
+                Some(out) if out.position == position => {
+                    out_only.next().map(|out| out.name.clone())
+                }
+                _ => inputs
+                    .next()
+                    .map(|index| self.argument_name(index).unwrap_or_default().to_owned()),
+            })
+            .collect()
+    }
+
     /// The types a CALL of this procedure passes, in order: its input
     /// arguments with its OUT-only ones at their places (since PostgreSQL
     /// 14, a CALL passes an OUT argument too, as NULL or any expression).

@@ -2896,6 +2896,7 @@ mod tests {
                 defaults: 0,
                 outputs: Vec::new(),
                 procedure: false,
+                argument_names: Vec::new(),
             }],
         );
         let mut actual = expected.clone();

@@ -957,6 +957,10 @@ fn assemble(results: &[Vec<SimpleQueryRow>], options: &IntrospectOptions) -> Res
                 &get::<Vec<String>>(row, 11, Q::FUNCTIONS)?,
             ),
             procedure: kind == "p",
+            argument_names: input_argument_names(
+                &get::<Vec<String>>(row, 10, Q::FUNCTIONS)?,
+                &get::<Vec<String>>(row, 11, Q::FUNCTIONS)?,
+            ),
         };
         schema.functions.entry(name).or_default().push(function);
     }
@@ -985,6 +989,27 @@ fn output_arguments(
             input: mode == "b",
         })
         .collect()
+}
+
+/// The names of the input arguments (modes `i`, `b`, `v`; every argument
+/// when `proargmodes` is NULL) from `proargnames`: empty for one without,
+/// and none at all when no input argument has a name.
+fn input_argument_names(modes: &[String], names: &[String]) -> Vec<String> {
+    let inputs: Vec<String> = names
+        .iter()
+        .enumerate()
+        .filter(|(position, _)| {
+            modes
+                .get(*position)
+                .is_none_or(|mode| matches!(mode.as_str(), "i" | "b" | "v"))
+        })
+        .map(|(_, name)| name.clone())
+        .collect();
+    if inputs.iter().all(String::is_empty) {
+        Vec::new()
+    } else {
+        inputs
+    }
 }
 
 /// An index key with the ordering `pg_get_indexdef` would print after it

@@ -48,6 +48,35 @@ fn call_returns_the_out_and_inout_arguments() {
 }
 
 #[test]
+fn call_by_name_types_each_parameter_as_the_argument_it_names() {
+    let (_db, mut client) = database("call_by_name");
+    let id = a_task(&mut client);
+    // `$1` is the enum `new_status`, `$2` the integer `task`; `note` is
+    // left to its default.
+    let row = migrate::query!(
+        "CALL task_restatus(new_status => $1, task => $2, old_status => NULL)",
+        TaskStatus::Finished,
+        id
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    let old_status: Option<TaskStatus> = row.old_status;
+    let note: Option<String> = row.note;
+    assert_eq!(old_status, Some(TaskStatus::InProgress));
+    assert_eq!(note.as_deref(), Some("none!"));
+    // By position, then by name (`:=` too).
+    let row = migrate::query!(
+        "CALL task_restatus($1, note := $2, new_status => 'TODO', old_status => NULL)",
+        id,
+        "seen"
+    )
+    .fetch_one(&mut client)
+    .unwrap();
+    assert_eq!(row.old_status, Some(TaskStatus::Finished));
+    assert_eq!(row.note.as_deref(), Some("seen!"));
+}
+
+#[test]
 fn functions_of_out_arguments_are_columns_or_a_record() {
     let (_db, mut client) = database("out_arguments");
     let id = a_task(&mut client);

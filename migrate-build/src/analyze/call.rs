@@ -3,12 +3,14 @@
 //!
 //! Since PostgreSQL 14 a CALL passes every argument of the procedure, OUT
 //! ones included (as NULL or any expression of their type), so a procedure
-//! is matched on all its arguments; Describe gives one row whose columns are
-//! its output arguments, none for a procedure without.
+//! is matched on all its arguments, by position or by name, among the
+//! overloads of its name as `routines.rs` chooses; Describe gives one row
+//! whose columns are its output arguments, none for a procedure without.
 
-use sqlparser::ast::{Function, FunctionArg, FunctionArgExpr, FunctionArguments};
+use sqlparser::ast::{Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments};
 
 use super::query::object_name_parts;
+use super::routines;
 use super::types::{self, Ty};
 use super::{Analyzer, Out, Typed};
 use crate::diagnostic::Diagnostic;
@@ -21,21 +23,50 @@ impl Analyzer<'_> {
         let span = self.span(&call.name);
         let parts = object_name_parts(&call.name);
         let mut args = Vec::new();
-        let mut by_name = false;
+        let mut arg_names: Vec<Option<String>> = Vec::new();
+        // A misplaced or repeated argument name, reported as PostgreSQL
+        // does before it looks for the procedure.
+        let mut misnamed = false;
         if let FunctionArguments::List(list) = &call.args {
             for arg in &list.args {
-                let expr = match arg {
-                    FunctionArg::Unnamed(expr) => expr,
-                    FunctionArg::Named { arg, .. } | FunctionArg::ExprNamed { arg, .. } => {
-                        by_name = true;
-                        arg
+                let (name, expr) = match arg {
+                    FunctionArg::Unnamed(expr) => (Ok(None), expr),
+                    FunctionArg::Named {
+                        name,
+                        arg,
+                        operator,
+                    } => {
+                        let name = Expr::Identifier(name.clone());
+                        (self.argument_name(&name, operator, false).map(Some), arg)
                     }
+                    FunctionArg::ExprNamed {
+                        name,
+                        arg,
+                        operator,
+                    } => (self.argument_name(name, operator, false).map(Some), arg),
                 };
+                let name = name.unwrap_or_else(|()| {
+                    misnamed = true;
+                    None
+                });
                 if let FunctionArgExpr::Expr(expr) = expr {
-                    args.push(self.expr(expr));
+                    let typed = self.expr(expr);
+                    misnamed |= self.check_argument_name(name.as_ref(), &typed, &arg_names);
+                    args.push(typed);
+                    arg_names.push(name.map(|(name, _)| name));
                 }
             }
         }
+        if misnamed {
+            for arg in &args {
+                self.poison(arg);
+            }
+            return Vec::new();
+        }
+        if arg_names.iter().all(Option::is_none) {
+            arg_names.clear();
+        }
+        let variadic = self.passed_variadic(&args, span.start);
         let name = match parts.as_slice() {
             [name] => Name::public(name),
             [schema, name] => Name::new(schema, name),
@@ -53,116 +84,86 @@ impl Analyzer<'_> {
             .get(&name)
             .cloned()
             .unwrap_or_default();
-        let chosen = if by_name {
-            // The model keeps no input argument names: a call by name is
-            // taken when the name leaves one procedure to call.
-            let mut procedures = overloads.iter().filter(|function| function.procedure);
-            match (procedures.next(), procedures.next()) {
-                (Some(only), None) => {
-                    self.warn(
-                        "migrate does not check arguments passed by name to a procedure",
-                        span.clone(),
-                    );
+        let mut inputs = Vec::with_capacity(args.len());
+        for arg in &args {
+            inputs.push(match &arg.ty {
+                Ty::Known(ty) => Some(ty.clone()),
+                Ty::Param(n) => self.params.get(n - 1).cloned().flatten(),
+                Ty::Unknown => None,
+                // Already reported: nothing more to say.
+                Ty::Error => {
                     for arg in &args {
                         self.poison(arg);
                     }
-                    return procedure_row(only, span);
+                    return Vec::new();
                 }
-                _ => None,
-            }
-        } else {
-            let mut matching = overloads
-                .iter()
-                .filter(|function| function.procedure && self.call_matches(function, &args));
-            match (matching.next(), matching.next()) {
-                (Some(only), None) => Some(only),
-                // More than one: PostgreSQL's ranking is not followed here.
-                (Some(first), Some(_)) => {
-                    self.warn(
-                        format!(
-                            "migrate cannot tell which procedure {} a CALL chooses; the first is described",
-                            parts.join(".")
-                        ),
-                        span.clone(),
-                    );
-                    Some(first)
-                }
-                (None, _) => None,
-            }
-        };
-        let Some(procedure) = chosen else {
-            let shown = self.call_argument_list(&args);
-            let called = parts.join(".");
-            let is_function = !by_name
-                && overloads
-                    .iter()
-                    .any(|function| !function.procedure && self.call_matches(function, &args));
-            let diagnostic = if is_function {
-                Diagnostic::error(
-                    format!("{called}({shown}) is not a procedure"),
-                    span.clone(),
-                )
-                .with_help("to call a function, use SELECT")
-            } else {
-                Diagnostic::error(
-                    format!("procedure {called}({shown}) does not exist"),
-                    span.clone(),
-                )
-                .with_help("no procedure matches the given name and argument types; you might need to add explicit type casts")
-            };
-            self.error(diagnostic);
-            for arg in &args {
-                self.poison(arg);
-            }
-            return Vec::new();
-        };
-        let procedure = procedure.clone();
-        for (arg, declared) in args.iter().zip(procedure.call_arguments()) {
-            if !super::query::is_pseudo_type(&declared) {
-                self.coerce_implicit(arg, &declared);
-            }
+            });
         }
-        procedure_row(&procedure, span)
+        let resolved = routines::resolve(
+            self.schema,
+            &overloads,
+            &routines::RoutineCall {
+                args: &inputs,
+                arg_names: &arg_names,
+                variadic,
+                all_arguments: true,
+            },
+        );
+        let shown = self.call_argument_list(&args, &arg_names);
+        let called = parts.join(".");
+        let diagnostic = match resolved {
+            routines::Resolved::Found {
+                index, targets, ..
+            } if overloads[index].procedure => {
+                for (arg, target) in args.iter().zip(&targets) {
+                    if !super::query::is_pseudo_type(target) {
+                        self.coerce_implicit(arg, target);
+                    }
+                }
+                return procedure_row(&overloads[index], span);
+            }
+            routines::Resolved::Found { .. } => {
+                Diagnostic::error(format!("{called}({shown}) is not a procedure"), span.clone())
+                    .with_help("to call a function, use SELECT")
+            }
+            routines::Resolved::NotFound => Diagnostic::error(
+                format!("procedure {called}({shown}) does not exist"),
+                span.clone(),
+            )
+            .with_help("no procedure matches the given name and argument types; you might need to add explicit type casts"),
+            routines::Resolved::Ambiguous => Diagnostic::error(
+                format!("procedure {called}({shown}) is not unique"),
+                span.clone(),
+            )
+            .with_help("could not choose a best candidate procedure; you might need to add explicit type casts"),
+        };
+        self.error(diagnostic);
+        for arg in &args {
+            self.poison(arg);
+        }
+        Vec::new()
     }
 
-    /// Whether a CALL of `args` can call `function`: as many arguments as
-    /// it takes (trailing ones with defaults may be left out, but not where
-    /// it has OUT arguments: PostgreSQL then matches all of them), each of a
-    /// type that casts implicitly to the declared one.
-    fn call_matches(&self, function: &migrate_core::Function, args: &[Typed]) -> bool {
-        let declared = function.call_arguments();
-        let defaults = if declared.len() > function.arguments.len() {
-            0
-        } else {
-            function.defaults
-        };
-        if args.len() > declared.len() || args.len() + defaults < declared.len() {
-            return false;
-        }
+    /// The argument types as PostgreSQL lists them in its message, each
+    /// passed by name after its name (`a => integer`).
+    fn call_argument_list(&self, args: &[Typed], arg_names: &[Option<String>]) -> String {
         args.iter()
-            .zip(&declared)
-            .all(|(arg, declared)| match &arg.ty {
-                Ty::Known(ty) => {
-                    super::query::is_pseudo_type(declared)
-                        || types::same_type(ty, declared)
-                        || types::implicitly_castable(self.schema, ty, declared)
+            .enumerate()
+            .map(|(index, arg)| {
+                let ty = match &arg.ty {
+                    Ty::Known(ty) => types::display(ty),
+                    Ty::Param(n) => self
+                        .params
+                        .get(n - 1)
+                        .cloned()
+                        .flatten()
+                        .map_or_else(|| "unknown".to_owned(), |ty| types::display(&ty)),
+                    _ => "unknown".to_owned(),
+                };
+                match arg_names.get(index).and_then(Option::as_ref) {
+                    Some(name) => format!("{name} => {ty}"),
+                    None => ty,
                 }
-                Ty::Param(_) | Ty::Unknown | Ty::Error => true,
-            })
-    }
-
-    /// The argument types as PostgreSQL lists them in its message.
-    fn call_argument_list(&self, args: &[Typed]) -> String {
-        args.iter()
-            .map(|arg| match &arg.ty {
-                Ty::Known(ty) => types::display(ty),
-                Ty::Param(n) => self
-                    .params
-                    .get(n - 1)
-                    .cloned()
-                    .flatten()
-                    .map_or_else(|| "unknown".to_owned(), |ty| types::display(&ty)),
-                _ => "unknown".to_owned(),
             })
             .collect::<Vec<_>>()
             .join(", ")

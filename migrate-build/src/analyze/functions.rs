@@ -593,18 +593,7 @@ impl Analyzer<'_> {
             arg_names.clear();
         }
         let called = parts.join(".");
-        // The keyword was blanked before parsing: its argument starts where
-        // one was noted, after the argument before it (a VARIADIC of a call
-        // nested in the last argument starts after that argument does).
-        let variadic = typed_args.last().is_some_and(|last| {
-            let floor = typed_args
-                .len()
-                .checked_sub(2)
-                .map_or(span.start, |before| typed_args[before].span.end);
-            self.variadic_args
-                .iter()
-                .any(|&at| at >= floor && at <= last.span.start)
-        });
+        let variadic = self.passed_variadic(&typed_args, span.start);
         let shape = Shape {
             ordered: &ordered,
             arg_names: &arg_names,
@@ -670,11 +659,28 @@ impl Analyzer<'_> {
         false
     }
 
+    /// Whether the last of `args` of a call starting at `start` is passed
+    /// with `VARIADIC`. The keyword was blanked before parsing: its
+    /// argument starts where one was noted, after the argument before it
+    /// (a VARIADIC of a call nested in the last argument starts after that
+    /// argument does).
+    pub(crate) fn passed_variadic(&self, args: &[Typed], start: usize) -> bool {
+        args.last().is_some_and(|last| {
+            let floor = args
+                .len()
+                .checked_sub(2)
+                .map_or(start, |before| args[before].span.end);
+            self.variadic_args
+                .iter()
+                .any(|&at| at >= floor && at <= last.span.start)
+        })
+    }
+
     /// The name an argument is passed by, folded as PostgreSQL folds names,
     /// and its span. PostgreSQL 15 takes `name => value` and `name :=
     /// value` (read as `=>`, see `rewrite_tokens`) with a plain name, in a
     /// function call: anything else is a syntax error at the operator.
-    fn argument_name(
+    pub(crate) fn argument_name(
         &mut self,
         name: &Expr,
         operator: &FunctionArgOperator,
@@ -710,7 +716,7 @@ impl Analyzer<'_> {
     /// PostgreSQL's checks of argument names before it looks for the
     /// function: arguments passed by position come first, and no name is
     /// given twice. Whether the argument breaks one.
-    fn check_argument_name(
+    pub(crate) fn check_argument_name(
         &mut self,
         name: Option<&(String, std::ops::Range<usize>)>,
         typed: &Typed,
@@ -797,20 +803,75 @@ impl Analyzer<'_> {
                 _ => {}
             }
         }
-        // A user function with that name and arity wins over our catalogue.
-        if let Some(function) =
-            self.user_function(parts, args.len(), shape.ordered.len(), shape.variadic)
-        {
-            self.coerce_user_arguments(&function, args, shape.ordered, shape.variadic);
-            if let Some(returns) = &function.returns {
-                let types: Vec<Ty> = args
+        // Arguments passed by name, or several overloads of the
+        // migrations that could take the call: PostgreSQL's choice.
+        let mut user_choice = None;
+        let mut user_resolved = false;
+        if shape.ordered.is_empty()
+            && let Some(overloads) = self.user_overloads(parts)
+            && (by_name
+                || overloads
                     .iter()
-                    .chain(shape.ordered)
-                    .map(|arg| arg.ty.clone())
-                    .collect();
+                    .filter(|function| super::query::takes(function, args.len(), 0, shape.variadic))
+                    .count()
+                    > 1)
+        {
+            user_resolved = true;
+            match self.resolve_user_call(
+                &overloads,
+                args,
+                shape.arg_names,
+                shape.variadic,
+                shape.called,
+                span.clone(),
+            ) {
+                Ok(chosen) => user_choice = chosen,
+                Err(()) => return Typed::new(Ty::Error, true, span),
+            }
+        }
+        let resolved = user_choice.is_some();
+        // Where each argument goes among the declared ones, when not in order.
+        let user_choice_positions = user_choice
+            .as_ref()
+            .map(|(_, positions)| positions.clone())
+            .filter(|positions| positions.iter().enumerate().any(|(index, &at)| index != at));
+        // A user function with that name and arity wins over our catalogue.
+        let user_function = match user_choice {
+            Some((function, _)) => Some(function),
+            None if by_name || user_resolved => None,
+            None => self.user_function(parts, args.len(), shape.ordered.len(), shape.variadic),
+        };
+        if let Some(function) = user_function {
+            if !resolved {
+                self.coerce_user_arguments(&function, args, shape.ordered, shape.variadic);
+            }
+            if let Some(returns) = &function.returns {
+                let types: Vec<Ty> = match &user_choice_positions {
+                    Some(positions) => {
+                        let mut types = vec![Ty::Unknown; function.arguments.len()];
+                        for (arg, &at) in args.iter().zip(positions) {
+                            if let Some(slot) = types.get_mut(at) {
+                                *slot = arg.ty.clone();
+                            }
+                        }
+                        types
+                    }
+                    None => args
+                        .iter()
+                        .chain(shape.ordered)
+                        .map(|arg| arg.ty.clone())
+                        .collect(),
+                };
                 let ty = self.polymorphic_result(&function, returns, &types);
                 if let Ty::Known(resolved) = &ty {
-                    self.coerce_polymorphic_arguments(&function, returns, resolved, args, shape);
+                    self.coerce_polymorphic_arguments(
+                        &function,
+                        returns,
+                        resolved,
+                        args,
+                        shape,
+                        user_choice_positions.as_deref(),
+                    );
                 }
                 let mut typed = Typed::new(ty, true, span);
                 // Two or more output arguments: a record of them.
@@ -1093,6 +1154,8 @@ impl Analyzer<'_> {
     /// Untyped arguments (literals, parameters) of a user function declared
     /// of the polymorphic family its result `returns` is of take the type
     /// the call resolved it to (`resolved`), as PostgreSQL coerces them.
+    /// `positions`: the declared argument each of `args` fills, when the
+    /// call passes them by name out of order.
     fn coerce_polymorphic_arguments(
         &mut self,
         function: &migrate_core::Function,
@@ -1100,6 +1163,7 @@ impl Analyzer<'_> {
         resolved: &SqlType,
         args: &[Typed],
         shape: &Shape<'_>,
+        positions: Option<&[usize]>,
     ) {
         let Some(family) = super::query::polymorphic_family(&returns.name) else {
             return;
@@ -1109,8 +1173,19 @@ impl Analyzer<'_> {
         } else {
             resolved.clone()
         };
-        let all: Vec<&Typed> = args.iter().chain(shape.ordered).collect();
-        for (declared, arg) in function.arguments.iter().zip(all) {
+        let all: Vec<(&SqlType, &Typed)> = match positions {
+            Some(positions) => positions
+                .iter()
+                .zip(args)
+                .filter_map(|(&at, arg)| Some((function.arguments.get(at)?, arg)))
+                .collect(),
+            None => function
+                .arguments
+                .iter()
+                .zip(args.iter().chain(shape.ordered))
+                .collect(),
+        };
+        for (declared, arg) in all {
             if !declared.is_builtin() {
                 continue;
             }
@@ -1251,7 +1326,7 @@ impl Analyzer<'_> {
         Typed::new(Ty::Error, true, span)
     }
 
-    fn argument_list(&self, args: &[Typed], arg_names: &[Option<String>]) -> String {
+    pub(crate) fn argument_list(&self, args: &[Typed], arg_names: &[Option<String>]) -> String {
         args.iter()
             .enumerate()
             .map(|(index, arg)| {

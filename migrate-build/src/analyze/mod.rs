@@ -29,6 +29,9 @@
 //!   described.
 //! - `call.rs`: CALL of a procedure of the migrations, its OUT and INOUT
 //!   arguments as the row it returns.
+//! - `routines.rs`: which overload of a function or procedure of the
+//!   migrations a call takes, arguments passed by name included, as
+//!   PostgreSQL chooses it, or that it cannot choose.
 //! - `catalog/`: the relations of `pg_catalog` and `information_schema`
 //!   (generated) and sequences, read as relations.
 //! - `types.rs`: type categories, implicit/assignment/explicit casts, the
@@ -78,6 +81,7 @@ mod overloads;
 pub(crate) mod pg_functions;
 mod provenance;
 mod query;
+mod routines;
 pub(crate) mod scope;
 mod spans;
 mod types;

@@ -275,6 +275,13 @@ fn builtin_type_info(typname: &str) -> Option<(char, bool, &'static str)> {
         })
 }
 
+/// `(typcategory, typispreferred)` of a built-in type, from the generated
+/// table; `None` for a user type.
+pub(crate) fn type_category(ty: &SqlType) -> Option<(char, bool)> {
+    let (category, preferred, _) = builtin_type_info(&builtin_typname(ty)?)?;
+    Some((category, preferred))
+}
+
 /// The array type of the element type `element` a variadic argument
 /// repeats, as a name of the generated table: `_text` for `text`,
 /// `anyarray` for `"any"`, which takes an array of anything.

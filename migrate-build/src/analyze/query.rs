@@ -1745,17 +1745,27 @@ impl Analyzer<'_> {
                 self.push_function_entry(outputs, alias);
             }
             None => {
-                let user = self
-                    .user_function(&parts, typed.len(), 0, false)
-                    .and_then(|function| {
-                        self.coerce_user_arguments(&function, &typed, &[], false);
-                        let returns = function.returns.as_ref()?;
-                        let types: Vec<Ty> = typed.iter().map(|arg| arg.ty.clone()).collect();
-                        match self.polymorphic_result(&function, returns, &types) {
-                            Ty::Known(ty) => Some((ty, function)),
-                            _ => None,
+                let Some(user) = self.user_table_function(&parts, args, &typed, span.clone())
+                else {
+                    self.push_opaque(alias);
+                    return;
+                };
+                let user = user.and_then(|(function, positions)| {
+                    let returns = function.returns.as_ref()?;
+                    let mut types: Vec<Ty> = typed.iter().map(|arg| arg.ty.clone()).collect();
+                    if let Some(positions) = positions {
+                        types = vec![Ty::Unknown; function.arguments.len()];
+                        for (arg, &at) in typed.iter().zip(&positions) {
+                            if let Some(slot) = types.get_mut(at) {
+                                *slot = arg.ty.clone();
+                            }
                         }
-                    });
+                    }
+                    match self.polymorphic_result(&function, returns, &types) {
+                        Ty::Known(ty) => Some((ty, function)),
+                        _ => None,
+                    }
+                });
                 match user {
                     // Its output arguments are its columns.
                     Some((_, declared)) if !declared.outputs.is_empty() => {
@@ -1792,6 +1802,85 @@ impl Analyzer<'_> {
                 }
             }
         }
+    }
+
+    /// The function of the migrations a call in FROM takes, its arguments
+    /// typed, with where each goes among the declared ones when not in
+    /// order. Arguments passed by name, or several overloads that could
+    /// take the call, are resolved as PostgreSQL does (`routines.rs`);
+    /// `None` when the call is refused (and reported).
+    fn user_table_function(
+        &mut self,
+        parts: &[String],
+        args: &[&FunctionArg],
+        typed: &[Typed],
+        span: std::ops::Range<usize>,
+    ) -> Option<Option<(migrate_core::Function, Option<Vec<usize>>)>> {
+        let mut arg_names: Vec<Option<String>> = Vec::new();
+        let mut misnamed = false;
+        for (arg, typed_arg) in args
+            .iter()
+            .filter(|arg| super::grouping::argument_expr(arg).is_some())
+            .zip(typed)
+        {
+            let name = match arg {
+                FunctionArg::Unnamed(_) => Ok(None),
+                FunctionArg::Named { name, operator, .. } => self
+                    .argument_name(&Expr::Identifier(name.clone()), operator, false)
+                    .map(Some),
+                FunctionArg::ExprNamed { name, operator, .. } => {
+                    self.argument_name(name, operator, false).map(Some)
+                }
+            };
+            let name = name.unwrap_or_else(|()| {
+                misnamed = true;
+                None
+            });
+            misnamed |= self.check_argument_name(name.as_ref(), typed_arg, &arg_names);
+            arg_names.push(name.map(|(name, _)| name));
+        }
+        if misnamed {
+            return None;
+        }
+        let by_name = arg_names.iter().any(Option::is_some);
+        let overloads = self.user_overloads(parts).unwrap_or_default();
+        let several = overloads
+            .iter()
+            .filter(|function| takes(function, typed.len(), 0, false))
+            .count()
+            > 1;
+        if !by_name && !several {
+            return Some(
+                self.user_function(parts, typed.len(), 0, false)
+                    .map(|function| {
+                        self.coerce_user_arguments(&function, typed, &[], false);
+                        (function, None)
+                    }),
+            );
+        }
+        if !by_name {
+            arg_names.clear();
+        }
+        let called = parts.join(".");
+        let chosen = self
+            .resolve_user_call(&overloads, typed, &arg_names, false, &called, span.clone())
+            .ok()?;
+        let Some((function, positions)) = chosen else {
+            if overloads.is_empty() {
+                return Some(None);
+            }
+            let shown = self.argument_list(typed, &arg_names);
+            self.error(
+                Diagnostic::error(format!("function {called}({shown}) does not exist"), span)
+                    .with_help("no function matches the given name and argument types; you might need to add explicit type casts"),
+            );
+            for arg in typed {
+                self.poison(arg);
+            }
+            return None;
+        };
+        let in_order = positions.iter().enumerate().all(|(index, &at)| index == at);
+        Some(Some((function, (!in_order).then_some(positions))))
     }
 
     /// Whether the single output is a user function's (named after it).
@@ -1998,7 +2087,7 @@ pub(crate) fn is_pseudo_type(ty: &SqlType) -> bool {
 /// with the last passed as `VARIADIC arr` (`variadic`), a VARIADIC one with
 /// exactly as many; an ordered-set aggregate only with `WITHIN GROUP`, and
 /// the rest only without.
-fn takes(
+pub(crate) fn takes(
     function: &migrate_core::Function,
     n_args: usize,
     n_ordered: usize,

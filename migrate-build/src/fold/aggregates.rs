@@ -43,6 +43,9 @@ struct ArgumentTexts {
     /// Each argument's type; for an ordered-set aggregate the direct ones,
     /// then those after `ORDER BY`.
     texts: Vec<String>,
+    /// Each argument's name, empty for one without; empty when none has
+    /// one (as [`Function::argument_names`]).
+    names: Vec<String>,
     /// The last argument is VARIADIC.
     variadic: bool,
     /// For an ordered-set aggregate, how many arguments come before
@@ -61,6 +64,7 @@ fn argument_texts(stmt: &Stmt, tokens: &Tokens, open: usize) -> Option<ArgumentT
     if matches!(inner, [star] if star.token == Token::Mul) {
         return Some(ArgumentTexts {
             texts: Vec::new(),
+            names: Vec::new(),
             variadic: false,
             direct: None,
             after: last + 1,
@@ -96,6 +100,7 @@ fn argument_texts(stmt: &Stmt, tokens: &Tokens, open: usize) -> Option<ArgumentT
     }
     let n_pieces = pieces.len();
     let mut variadic = false;
+    let mut names = Vec::new();
     let texts = pieces
         .into_iter()
         .enumerate()
@@ -120,13 +125,28 @@ fn argument_texts(stmt: &Stmt, tokens: &Tokens, open: usize) -> Option<ArgumentT
             };
             let whole = text(piece.clone())?;
             if parse_type(&whole).is_some() {
+                names.push(String::new());
                 return Some(whole);
             }
-            text(piece.start + 1..piece.end).filter(|rest| parse_type(rest).is_some())
+            let rest =
+                text(piece.start + 1..piece.end).filter(|rest| parse_type(rest).is_some())?;
+            names.push(match &tokens.tokens.get(piece.start)?.token {
+                Token::Word(word) => names::ident(&sqlparser::ast::Ident {
+                    value: word.value.clone(),
+                    quote_style: word.quote_style,
+                    span: sqlparser::tokenizer::Span::empty(),
+                }),
+                _ => String::new(),
+            });
+            Some(rest)
         })
         .collect::<Option<Vec<String>>>()?;
+    if names.iter().all(String::is_empty) {
+        names.clear();
+    }
     Some(ArgumentTexts {
         texts,
+        names,
         variadic,
         direct,
         after: last + 1,
@@ -134,7 +154,7 @@ fn argument_texts(stmt: &Stmt, tokens: &Tokens, open: usize) -> Option<ArgumentT
 }
 
 /// A type as PostgreSQL names it in a message (`integer`, not `int4`).
-fn shown_type(ty: &SqlType) -> String {
+pub(super) fn shown_type(ty: &SqlType) -> String {
     match migrate_core::builtin_data_type(&ty.name) {
         Some(shown) if ty.is_builtin() && !ty.array && ty.modifiers.is_empty() => shown.to_owned(),
         _ => ty.to_string(),
@@ -285,6 +305,7 @@ impl Folder {
                 Some(any) if any.trim_matches('"').eq_ignore_ascii_case("any") => None,
                 Some(base) => Some(ArgumentTexts {
                     texts: vec![base.to_owned()],
+                    names: Vec::new(),
                     variadic: false,
                     direct: None,
                     after: next,
@@ -330,15 +351,18 @@ impl Folder {
                     stmt.span_of_object_name(&object_name),
                     "cannot change return type of existing function",
                 )
-                .with_help(format!(
-                    "Use DROP AGGREGATE {}({}) first.",
-                    name.name,
-                    arguments
-                        .iter()
-                        .map(shown_type)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
+                .with_help(super::objects::drop_first_hint(&name, existing)));
+        }
+        if let Some(existing) = existing
+            && or_replace
+        {
+            super::objects::check_input_names_kept(
+                stmt,
+                stmt.span_of_object_name(&object_name),
+                &name,
+                existing,
+                &list.names,
+            )?;
         }
         if existing.is_some() && !or_replace {
             return Err(stmt.error(
@@ -361,6 +385,7 @@ impl Folder {
             defaults: 0,
             outputs: Vec::new(),
             procedure: false,
+            argument_names: list.names,
         });
         Ok(())
     }

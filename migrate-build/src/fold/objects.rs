@@ -844,6 +844,7 @@ impl Folder {
             self.ddl_functions.remove(&name.name);
         }
         let mut arguments = Vec::new();
+        let mut argument_names = Vec::new();
         let mut outputs = Vec::new();
         let mut variadic = false;
         let mut defaults = 0;
@@ -874,6 +875,10 @@ impl Folder {
             // Only the last input argument can be VARIADIC.
             variadic = matches!(mode, Some(sqlparser::ast::ArgMode::Variadic));
             arguments.push(resolved.ty);
+            argument_names.push(argument.name.as_ref().map(names::ident).unwrap_or_default());
+        }
+        if argument_names.iter().all(String::is_empty) {
+            argument_names.clear();
         }
         let (returns, returns_set) = match &create.return_type {
             // RETURNS TABLE (..): its columns are output arguments.
@@ -900,6 +905,21 @@ impl Folder {
             None if !procedure && !outputs.is_empty() => (Some(outputs_type(&outputs)), false),
             None => (None, false),
         };
+        if create.or_replace
+            && let Some(existing) = self
+                .schema
+                .functions
+                .get(&name)
+                .and_then(|overloads| overloads.iter().find(|f| f.arguments == arguments))
+        {
+            check_input_names_kept(
+                stmt,
+                stmt.span_of_object_name(&create.name),
+                &name,
+                existing,
+                &argument_names,
+            )?;
+        }
         let overloads = self.schema.functions.entry(name).or_default();
         overloads.retain(|function| function.arguments != arguments);
         overloads.push(Function {
@@ -912,6 +932,7 @@ impl Folder {
             defaults,
             outputs,
             procedure,
+            argument_names,
         });
         Ok(())
     }
@@ -1910,6 +1931,60 @@ pub(crate) fn procedure_as_function(text: &str) -> Option<String> {
         &text[..start],
         &text[start + word.len()..]
     ))
+}
+
+/// PostgreSQL's rule for `CREATE OR REPLACE` of `existing`: an input
+/// argument that had a name keeps it (one may be given a name it did not
+/// have), since a call may pass it by that name. The error is reported at
+/// `span`.
+pub(super) fn check_input_names_kept(
+    stmt: &Stmt,
+    span: std::ops::Range<usize>,
+    name: &Name,
+    existing: &Function,
+    new_names: &[String],
+) -> Fallible<()> {
+    for (index, old) in existing.argument_names.iter().enumerate() {
+        if old.is_empty() || new_names.get(index) == Some(old) {
+            continue;
+        }
+        return Err(stmt
+            .error(
+                span,
+                format!("cannot change name of input parameter \"{old}\""),
+            )
+            .with_help(drop_first_hint(name, existing)));
+    }
+    Ok(())
+}
+
+/// PostgreSQL's hint on a `CREATE OR REPLACE` it refuses: `Use DROP
+/// FUNCTION f(integer,text) first.`, the routine as `format_procedure`
+/// prints it (schema-qualified outside `public`).
+pub(super) fn drop_first_hint(name: &Name, existing: &Function) -> String {
+    let routine = if existing.procedure {
+        "PROCEDURE"
+    } else if existing.aggregate {
+        "AGGREGATE"
+    } else {
+        "FUNCTION"
+    };
+    let qualified = if name.schema == "public" {
+        super::defaults::quote_ident(&name.name)
+    } else {
+        format!(
+            "{}.{}",
+            super::defaults::quote_ident(&name.schema),
+            super::defaults::quote_ident(&name.name)
+        )
+    };
+    let signature = existing
+        .arguments
+        .iter()
+        .map(super::aggregates::shown_type)
+        .collect::<Vec<_>>()
+        .join(",");
+    format!("Use DROP {routine} {qualified}({signature}) first.")
 }
 
 /// What a function of these output arguments returns: the one's type, or
