@@ -479,6 +479,11 @@ fn a_chain_of_ands_past_its_limit_is_a_diagnostic() {
         errors[0].starts_with("migrate cannot follow this statement"),
         "{errors:?}"
     );
+    // The limit and whose it is are in the words.
+    assert!(
+        errors[0].contains("up to 256000 of them); this is migrate's own limit, PostgreSQL takes"),
+        "{errors:?}"
+    );
 }
 
 /// sqlparser's look-ahead for a subquery is quadratic in a run of `(`:
