@@ -53,18 +53,19 @@ pub const MAX_CHAIN: usize = 16_000;
 pub const AND_OR_PER_LINK: usize = 4;
 
 /// [`AND_OR_PER_LINK`] for a query `describe` checks: `describe` walks
-/// AND/OR chains in a loop, and what still recurses through them takes
-/// little stack per link in a debug build: measured by the resident pages
-/// of the thread's stack over 40,000 `AND`s, 80 bytes in a WHERE (the drop
-/// of sqlparser's tree, the only recursion left there), about 850 bytes in
-/// a select list (a walk of the analyzer's own). So a query of up to
-/// `MAX_CHAIN * QUERY_AND_OR_PER_LINK` (256,000) `AND`s is followed, with
-/// room to spare; past it, migrate says so (PostgreSQL 15 takes 2,000,000
-/// and more). The fold keeps [`AND_OR_PER_LINK`]: it prints views,
-/// defaults and index predicates through sqlparser's `Display`, 8.9 KiB a
-/// link (sqlparser's `Spanned` takes 5.3 KiB, a clone 4.3 KiB), and it
-/// only warns past it.
-pub const QUERY_AND_OR_PER_LINK: usize = 16;
+/// AND/OR chains in a loop, and what still recurses through them takes,
+/// in a debug build (measured by the resident pages of the thread's stack
+/// over 40,000 `AND`s), 80 bytes a link in a WHERE (the drop of
+/// sqlparser's tree), but 5.3 KiB under a CASE, in a subquery or a FILTER,
+/// whose span sqlparser's `Spanned` measures through the chain. So a query
+/// of up to `MAX_CHAIN * QUERY_AND_OR_PER_LINK` (128,000) `AND`s is
+/// followed (about 680 MB of the 1 GiB stack at worst; 256,000 under a
+/// CASE overflowed it); past it, migrate says so, a limit of its own
+/// (PostgreSQL 15 takes 2,000,000 and more). The fold keeps
+/// [`AND_OR_PER_LINK`]: it prints views, defaults and index predicates
+/// through sqlparser's `Display`, 8.9 KiB a link, and it only warns past
+/// it.
+pub const QUERY_AND_OR_PER_LINK: usize = 8;
 
 thread_local! {
     /// Whether this thread is already one [`on_large_stack`] started.

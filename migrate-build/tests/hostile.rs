@@ -481,9 +481,37 @@ fn a_chain_of_ands_past_its_limit_is_a_diagnostic() {
     );
     // The limit and whose it is are in the words.
     assert!(
-        errors[0].contains("up to 256000 of them); this is migrate's own limit, PostgreSQL takes"),
+        errors[0].contains("up to 128000 of them); this is migrate's own limit, PostgreSQL takes"),
         "{errors:?}"
     );
+}
+
+/// An AND chain under a CASE, in a subquery or a FILTER is measured by
+/// sqlparser's `Spanned` (5.3 KiB of stack a link in a debug build), and a
+/// HAVING checked against GROUP BY once printed every node: up to the
+/// documented 128,000 `AND`s each is followed; past it, migrate says it
+/// cannot (at 250,000 these overflowed the stack).
+#[test]
+fn chains_of_ands_in_every_clause_are_followed_up_to_the_limit() {
+    let shapes: [fn(&str) -> String; 4] = [
+        |chain| format!("SELECT CASE WHEN {chain} THEN 1 END FROM t"),
+        |chain| format!("SELECT x FROM t WHERE x IN (SELECT x FROM t WHERE {chain})"),
+        |chain| format!("SELECT count(*) FILTER (WHERE {chain}) FROM t"),
+        |chain| format!("SELECT x FROM t GROUP BY x HAVING {chain}"),
+    ];
+    let limit = migrate_build::MAX_CHAIN * migrate_build::QUERY_AND_OR_PER_LINK;
+    assert_eq!(limit, 128_000);
+    for shape in shapes {
+        let followed = shape(&vec!["x = 1"; limit - 100].join(" AND "));
+        assert_eq!(describe_errors(followed), Vec::<String>::new());
+        let past = shape(&vec!["x = 1"; 250_000].join(" AND "));
+        let errors = describe_errors(past);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("migrate cannot follow this statement"),
+            "{errors:?}"
+        );
+    }
 }
 
 /// sqlparser's look-ahead for a subquery is quadratic in a run of `(`:
