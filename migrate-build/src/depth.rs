@@ -14,17 +14,26 @@
 //!   query run on a thread of their own with [`STACK_BYTES`] of stack
 //!   (reserved, not used: pages are touched only by deep statements);
 //! - [`chain_bound`]: before a statement is parsed, an upper bound of how
-//!   deep its tree can be is counted from its tokens, without a tree; past
-//!   [`MAX_CHAIN`] the statement is not walked at all, and the caller says
-//!   so in a diagnostic.
+//!   deep its tree can be is counted from its tokens, without a tree, by
+//!   sqlparser's precedences (`1*1*1+1*1*1+...` is as deep as its `+` are
+//!   many, not as its operators); past [`MAX_CHAIN`] the statement is not
+//!   walked at all, and the caller says so in a diagnostic. A unit test
+//!   holds the bound against the depth of sqlparser's own trees for
+//!   thousands of mixed expressions.
 //!
 //! Before both, [`postgres_stack_refusal`] finds a chain PostgreSQL itself
-//! refuses ("stack depth limit exceeded"), to give its error.
+//! refuses ("stack depth limit exceeded"), to give its error: the same pass
+//! gives how deep arithmetic nests in PostgreSQL's tree.
 
 use std::cell::Cell;
 use std::ops::Range;
 
 use crate::Diagnostic;
+
+mod shape;
+
+pub(crate) use shape::shape;
+use shape::shape_of_tokens;
 
 /// The stack of the thread the fold and `describe` run on: 1 GiB, of which
 /// a statement at [`MAX_CHAIN`] uses about a third in a debug build.
@@ -49,14 +58,19 @@ pub const MAX_CHAIN: usize = 16_000;
 pub const AND_OR_PER_LINK: usize = 4;
 
 /// [`AND_OR_PER_LINK`] for a query `describe` checks: `describe` walks
-/// AND/OR chains in a loop, and what still recurses through them
-/// (sqlparser's `Spanned` and drop) takes under 2.7 KiB of stack per link
-/// in a debug build (400,000 were followed on the 1 GiB stack). So a query
-/// of up to `MAX_CHAIN * QUERY_AND_OR_PER_LINK` (256,000) `AND`s is
-/// followed. The fold keeps [`AND_OR_PER_LINK`]: it prints views, defaults
-/// and index predicates through sqlparser's `Display`, about 9 KiB a link
-/// (a view of 120,000 `AND`s overflows), and it only warns past it.
-pub const QUERY_AND_OR_PER_LINK: usize = 16;
+/// AND/OR chains in a loop, and what still recurses through them takes,
+/// in a debug build (measured by the resident pages of the thread's stack
+/// over 40,000 `AND`s), 80 bytes a link in a WHERE (the drop of
+/// sqlparser's tree), but 5.3 KiB under a CASE, in a subquery or a FILTER,
+/// whose span sqlparser's `Spanned` measures through the chain. So a query
+/// of up to `MAX_CHAIN * QUERY_AND_OR_PER_LINK` (128,000) `AND`s is
+/// followed (about 680 MB of the 1 GiB stack at worst; 256,000 under a
+/// CASE overflowed it); past it, migrate says so, a limit of its own
+/// (PostgreSQL 15 takes 2,000,000 and more). The fold keeps
+/// [`AND_OR_PER_LINK`]: it prints views, defaults and index predicates
+/// through sqlparser's `Display`, 8.9 KiB a link, and it only warns past
+/// it.
+pub const QUERY_AND_OR_PER_LINK: usize = 8;
 
 thread_local! {
     /// Whether this thread is already one [`on_large_stack`] started.
@@ -123,125 +137,13 @@ fn past_max_chain_with(sql: &str, and_or_per_link: usize) -> Option<usize> {
 }
 
 /// An upper bound of the depth of the tree sqlparser builds for `sql`,
-/// counted from PostgreSQL's tokens in one pass: the operators chained at
-/// each parenthesis level (a `,`, `WHEN`, `THEN` or `ELSE` starts a new
-/// chain), the set operations of each level, the open parentheses and
-/// brackets. Text after a lexer error is not counted (PostgreSQL's grammar
-/// refuses the statement anyway).
+/// counted from PostgreSQL's tokens in one pass (see [`shape`]). Text after
+/// a lexer error is not counted (PostgreSQL's grammar refuses the
+/// statement anyway).
 ///
 /// `and_or_per_link` links of AND or OR count as one.
 pub(crate) fn chain_bound(sql: &str, and_or_per_link: usize) -> usize {
-    use crate::syntax::TokenClass;
-
-    /// Operators chained at one parenthesis level, and set operations.
-    #[derive(Default)]
-    struct Level {
-        operators: usize,
-        set_operations: usize,
-        and_or: usize,
-        /// A BETWEEN waits for its AND.
-        between_pending: bool,
-    }
-    let mut levels = vec![Level::default()];
-    // The sum over `levels` of both counts, kept as tokens come.
-    let mut depth = 0usize;
-    // The sum over `levels` of `and_or`.
-    let mut flat_depth = 0usize;
-    let mut bound = 0usize;
-    for (range, class) in crate::syntax::tokens(sql) {
-        match class {
-            TokenClass::Punctuation(b'(' | b'[') => {
-                if sql.as_bytes()[range.start] == b'[' {
-                    // `a[1][2]`, `int[][]`: each bracket is a link too.
-                    depth += 1;
-                    if let Some(level) = levels.last_mut() {
-                        level.operators += 1;
-                    }
-                }
-                levels.push(Level::default());
-                depth += 1;
-            }
-            TokenClass::Punctuation(b')' | b']') => {
-                if levels.len() > 1
-                    && let Some(level) = levels.pop()
-                {
-                    depth -= level.operators + level.set_operations + 1;
-                    flat_depth -= level.and_or;
-                }
-            }
-            TokenClass::Punctuation(b',') => {
-                if let Some(level) = levels.last_mut() {
-                    depth -= level.operators;
-                    level.operators = 0;
-                    flat_depth -= level.and_or;
-                    level.and_or = 0;
-                }
-            }
-            TokenClass::Operator
-            | TokenClass::Punctuation(
-                b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'<' | b'>' | b'=' | b':',
-            ) => {
-                depth += 1;
-                if let Some(level) = levels.last_mut() {
-                    level.operators += 1;
-                }
-            }
-            TokenClass::Keyword => {
-                let word = &sql[range];
-                let is = |keyword: &str| word.eq_ignore_ascii_case(keyword);
-                if is("union") || is("intersect") || is("except") {
-                    depth += 1;
-                    if let Some(level) = levels.last_mut() {
-                        level.set_operations += 1;
-                    }
-                } else if is("when") || is("then") || is("else") {
-                    if let Some(level) = levels.last_mut() {
-                        depth -= level.operators;
-                        level.operators = 0;
-                        flat_depth -= level.and_or;
-                        level.and_or = 0;
-                    }
-                } else if is("and") && levels.last().is_some_and(|level| level.between_pending) {
-                    // `x BETWEEN a AND b`: the AND belongs to BETWEEN.
-                    if let Some(level) = levels.last_mut() {
-                        level.between_pending = false;
-                    }
-                } else if is("and") || is("or") {
-                    // PostgreSQL flattens these and takes them at any
-                    // length; so does the analyzer, and what still
-                    // recurses through them costs far less stack per link
-                    // (see `AND_OR_PER_LINK`). Every operator binds tighter:
-                    // the operand before is a tree of its own, already
-                    // counted.
-                    flat_depth += 1;
-                    if let Some(level) = levels.last_mut() {
-                        depth -= level.operators;
-                        level.operators = 0;
-                        level.and_or += 1;
-                    }
-                } else if [
-                    "not", "is", "isnull", "notnull", "like", "ilike", "similar", "between", "in",
-                    "collate", "at", "overlaps", "array",
-                ]
-                .iter()
-                .any(|keyword| is(keyword))
-                {
-                    if is("between")
-                        && let Some(level) = levels.last_mut()
-                    {
-                        level.between_pending = true;
-                    }
-                    depth += 1;
-                    if let Some(level) = levels.last_mut() {
-                        level.operators += 1;
-                    }
-                }
-            }
-            TokenClass::Punctuation(_) | TokenClass::Identifier | TokenClass::Literal => {}
-        }
-        bound = bound.max(depth + flat_depth.div_ceil(and_or_per_link));
-    }
-    bound
+    shape(sql, and_or_per_link).bound
 }
 
 /// A chain PostgreSQL refuses with "stack depth limit exceeded": its kind,
@@ -258,9 +160,13 @@ pub(crate) struct StackRefusal {
 /// differ. Measured on x86-64, the longest taken by a Parse message were
 /// 7,704 `+` (or `-`, or `||`), 13,097 casts, 10,913 `IS NULL` and 7,273
 /// `UNION`s (PREPARE takes a few fewer, and a simple query of `+` only
-/// 4,091, its planner recursing too). AND and OR PostgreSQL flattens and
-/// takes at any length. A chain that sits deeper (in a subquery, a view)
-/// leaves PostgreSQL less stack, so past these lengths it always refuses.
+/// 4,091, its planner recursing too). What PostgreSQL runs out of stack
+/// for is the depth of its tree: arithmetic nested 7,700 deep by PREPARE
+/// in any mix (`1*1+1*1+...` with a spine of 7,699 `+`, `1*1*1+...` of
+/// 7,698, 7,700 `*`, `/` or `||`, 7,699 `^`), so "operators" counts that
+/// depth. AND and OR PostgreSQL flattens and takes at any length. A chain
+/// that sits deeper (in a subquery, a view) leaves PostgreSQL less stack,
+/// so past these lengths it always refuses.
 const POSTGRES_CHAIN_LIMITS: [(&str, usize); 4] = [
     ("operators", 7_800),
     ("casts", 13_200),
@@ -270,11 +176,15 @@ const POSTGRES_CHAIN_LIMITS: [(&str, usize); 4] = [
 
 /// The longest chain in `sql` that PostgreSQL refuses for want of stack,
 /// if there is one. The lengths counted are lower bounds of the depth of
-/// PostgreSQL's tree: a run of one operator (`+` and `-` together, `||`,
-/// `::`, `IS [NOT] NULL`) with nothing between its links but operands
-/// (names, literals, parenthesized groups, a cast's type name), and the
-/// `UNION`s and `EXCEPT`s of one parenthesis level. Any other operator
-/// ends a run, so no statement PostgreSQL takes is refused.
+/// PostgreSQL's tree: how deep arithmetic (`+ - * / % ^ ||`) nests, by
+/// precedence ([`shape`]: `1*1+1*1+...` is as deep as its `+` are many,
+/// plus one), a run of one operator (`::`, `IS [NOT] NULL`) with nothing
+/// between its links but operands (names, literals, parenthesized groups,
+/// a cast's type name), and the `UNION`s and `EXCEPT`s of one parenthesis
+/// level. Any other operator ends a run, and arithmetic whose nesting is
+/// unclear (after two operands in a row: a function call, a type of two
+/// words) counts from there anew, so no statement PostgreSQL takes is
+/// refused.
 pub(crate) fn postgres_stack_refusal(sql: &str) -> Option<StackRefusal> {
     use crate::syntax::TokenClass;
 
@@ -308,7 +218,8 @@ pub(crate) fn postgres_stack_refusal(sql: &str) -> Option<StackRefusal> {
             });
         }
     };
-    for (range, class) in crate::syntax::tokens(sql) {
+    let tokens = crate::syntax::tokens(sql);
+    for (range, class) in tokens.iter().cloned() {
         let text = &sql[range.clone()];
         let Some(level) = levels.last_mut() else {
             break;
@@ -328,13 +239,14 @@ pub(crate) fn postgres_stack_refusal(sql: &str) -> Option<StackRefusal> {
                 }
                 continue;
             }
-            TokenClass::Punctuation(b'+' | b'-') if level.after_operand => Some(0),
+            // Arithmetic: counted by `shape`, below.
+            TokenClass::Punctuation(b'+' | b'-') if level.after_operand => None,
             // A sign: part of the operand that follows.
             TokenClass::Punctuation(b'+' | b'-') => {
                 level.in_type_name = false;
                 continue;
             }
-            TokenClass::Operator if text == "||" => Some(0).filter(|_| level.after_operand),
+            TokenClass::Operator if text == "||" => None,
             TokenClass::Operator if text == "::" => Some(1),
             TokenClass::Keyword
                 if text.eq_ignore_ascii_case("isnull") || text.eq_ignore_ascii_case("notnull") =>
@@ -400,6 +312,8 @@ pub(crate) fn postgres_stack_refusal(sql: &str) -> Option<StackRefusal> {
             None => level.run = None,
         }
     }
+    let shape = shape_of_tokens(sql, &tokens, 1);
+    note(0, shape.arithmetic, shape.arithmetic_span);
     refusal
 }
 
@@ -458,10 +372,12 @@ pub(crate) fn nests_deeper_than_asked_first(sql: &str) -> bool {
     false
 }
 
-/// The words of the diagnostic for a statement past [`MAX_CHAIN`].
-pub(crate) fn too_deep_message(bound: usize) -> String {
+/// The words of the diagnostic for a statement past [`MAX_CHAIN`], where
+/// `and_or_per_link` ANDs or ORs count as one link.
+pub(crate) fn too_deep_message(bound: usize, and_or_per_link: usize) -> String {
     format!(
-        "migrate cannot follow this statement: it chains up to {bound} operators, set operations or array brackets, more than the {MAX_CHAIN} it follows without running out of stack"
+        "migrate cannot follow this statement: it chains up to {bound} operators, set operations or array brackets, more than the {MAX_CHAIN} it follows without running out of stack (an AND or OR counts as 1/{and_or_per_link}: up to {} of them); this is migrate's own limit, PostgreSQL takes chains of AND and OR of any length",
+        MAX_CHAIN * and_or_per_link
     )
 }
 
@@ -476,11 +392,12 @@ mod tests {
     #[test]
     fn counts_chains_not_lists() {
         assert_eq!(bound("SELECT 1+1+1"), 2);
-        // Two links per byte at most: `[` is the densest token.
+        // A link per byte at most (so two is safe): `[` is the densest
+        // token.
         let brackets = format!("SELECT a{}", "[".repeat(MAX_CHAIN / 2));
-        assert!(bound(&brackets) >= MAX_CHAIN);
+        assert_eq!(bound(&brackets), MAX_CHAIN / 2);
         assert_eq!(past_max_chain(&"[".repeat(MAX_CHAIN / 2)), None);
-        let past = format!("SELECT a{}", "[".repeat(MAX_CHAIN / 2 + 1));
+        let past = format!("SELECT a{}", "[".repeat(MAX_CHAIN + 1));
         assert_eq!(past_max_chain(&past), Some(bound(&past)));
         assert_eq!(bound("SELECT 1+1, 1+1, 1+1"), 1);
         assert_eq!(bound("SELECT 1::int::int"), 2);
@@ -495,11 +412,11 @@ mod tests {
         let ands = format!("SELECT 1 WHERE {}", vec!["a = 1"; 101].join(" AND "));
         assert_eq!(bound(&ands), 26);
         // BETWEEN's AND is not one of them.
-        assert_eq!(bound("SELECT a+a BETWEEN 1 AND 2+2+2"), 4);
+        assert_eq!(bound("SELECT a+a BETWEEN 1 AND 2+2+2"), 3);
         assert_eq!(bound("SELECT (1+1)+(1+1)"), 3);
         assert_eq!(bound("SELECT 1 UNION SELECT 1, 2 UNION SELECT 3"), 2);
-        assert_eq!(bound("SELECT CASE WHEN a=1 THEN 1 WHEN a=2 THEN 2 END"), 1);
-        assert_eq!(bound("CREATE TABLE t (a int[][][])"), 5);
+        assert_eq!(bound("SELECT CASE WHEN a=1 THEN 1 WHEN a=2 THEN 2 END"), 2);
+        assert_eq!(bound("CREATE TABLE t (a int[][][])"), 4);
         let values: Vec<String> = (0..1000).map(|i| format!("({i}, -{i})")).collect();
         assert_eq!(
             bound(&format!("INSERT INTO t VALUES {}", values.join(", "))),
@@ -507,6 +424,68 @@ mod tests {
         );
         // Strings and comments hold no operators.
         assert_eq!(bound("SELECT '1+1+1' -- + + +\n"), 0);
+    }
+
+    /// A link per operator of a chain, not per operator of a level: the
+    /// `*` runs of `1*1*1+1*1*1+...` hang off the `+` spine, and PostgreSQL
+    /// takes 6,000 of them (the old count made 18,000 links of it).
+    #[test]
+    fn mixed_chains_are_as_deep_as_their_spine() {
+        let terms = |term: &str, op: &str, n: usize| vec![term; n].join(op);
+        let mixed = format!("SELECT {}", terms("1*1*1", "+", 6_000));
+        assert_eq!(bound(&mixed), 6_001);
+        assert_eq!(past_max_chain(&mixed), None);
+        assert_eq!(shape(&mixed, 1).arithmetic, 6_001);
+        // One operator 20,000 times is still past the bound.
+        let single = format!("SELECT {}", terms("1", "+", 20_001));
+        assert_eq!(past_max_chain(&single), Some(20_000));
+        let single = format!("SELECT {}", terms("1", "*", 20_001));
+        assert_eq!(past_max_chain(&single), Some(20_000));
+        // Precedence climbs: `^` over `*` over `+` over `||` over `=`.
+        assert_eq!(bound("SELECT a+b*c^d+e*f^g"), 4);
+        assert_eq!(bound("SELECT a^b*c+d||e=f"), 5);
+        assert_eq!(bound("SELECT a=b||c+d*e^f"), 5);
+        let alternation = format!("SELECT {}", terms("a+b*c^d", "||", 3_000));
+        assert_eq!(bound(&alternation), 3_002);
+        // Prefix operators add a link to their operand; a unary minus binds
+        // less than `^` and more than `*`.
+        assert_eq!(bound("SELECT - - - 1"), 3);
+        assert_eq!(bound("SELECT -a^b"), 2);
+        assert_eq!(bound("SELECT -a*b"), 2);
+        assert_eq!(bound("SELECT NOT NOT NOT a = b"), 4);
+        assert_eq!(bound("SELECT NOT a AND b"), 2);
+        assert_eq!(bound("SELECT NOT a = b OR NOT c = d"), 3);
+        // Postfix operators: over everything of higher precedence before.
+        assert_eq!(bound("SELECT a+b IS NULL"), 2);
+        assert_eq!(bound("SELECT a+b::int::int"), 3);
+        assert_eq!(bound("SELECT x IS NULL IS NULL"), 2);
+        assert_eq!(bound("SELECT a[1][2]+b"), 3);
+        // CASE ... END is an operand: a chain goes on through it.
+        let through_case = format!(
+            "SELECT {}+CASE WHEN a THEN 1 END+{}",
+            terms("1", "+", 3_000),
+            terms("1", "+", 3_000)
+        );
+        assert_eq!(bound(&through_case), 6_000);
+        // Clauses after an expression end it.
+        let clauses = format!(
+            "SELECT {} FROM t WHERE {} ORDER BY {}",
+            terms("1", "+", 7_000),
+            terms("1", "+", 7_000),
+            terms("1", "+", 7_000)
+        );
+        assert_eq!(bound(&clauses), 6_999);
+        // `IS DISTINCT FROM` is one operator, not a clause.
+        let distinct = format!("SELECT {}", terms("a", " IS DISTINCT FROM ", 7_001));
+        assert_eq!(bound(&distinct), 7_000);
+        // Two operands in a row (a type's words) may be one tree: the bound
+        // follows the chain through them.
+        let two_words = format!(
+            "SELECT {}+x::double precision+{}",
+            terms("1", "+", 3_000),
+            terms("1", "+", 3_000)
+        );
+        assert!(bound(&two_words) >= 6_000);
     }
 
     #[test]

@@ -221,25 +221,22 @@ fn a_check_of_1000_anded_conditions_is_folded() {
 }
 
 /// Past [`migrate_build::MAX_CHAIN`] links that PostgreSQL may take (here
-/// 8,001 `+` with a `*` in each operand: PostgreSQL refuses, but migrate
-/// cannot be sure), the statement is not walked: an error for a query, a
-/// warning (the statement left unfolded) in a migration.
+/// 16,001 `->`: PostgreSQL refuses, but migrate counts only arithmetic
+/// toward PostgreSQL's depth, so it cannot be sure), the statement is not
+/// walked: an error for a query, a warning (the statement left unfolded)
+/// in a migration.
 #[test]
 fn a_chain_past_the_limit_is_a_diagnostic_not_a_crash() {
-    let n = migrate_build::MAX_CHAIN / 2 + 1;
-    let sql = format!("SELECT {}", vec!["1*1"; n + 1].join("+"));
-    let errors = describe_errors(sql);
+    let n = migrate_build::MAX_CHAIN + 1;
+    let chain = format!("'{{}}'::jsonb{}", "->'a'".repeat(n));
+    let errors = describe_errors(format!("SELECT {chain}"));
     assert_eq!(errors.len(), 1);
     assert!(
         errors[0]
-            .starts_with("migrate cannot follow this statement: it chains up to 16003 operators"),
+            .starts_with("migrate cannot follow this statement: it chains up to 16002 operators"),
         "{errors:?}"
     );
-    let sql = format!(
-        "CREATE VIEW v AS SELECT {} AS s",
-        vec!["1*1"; n + 1].join("+")
-    );
-    let (schema, messages) = fold_on_stack(sql);
+    let (schema, messages) = fold_on_stack(format!("CREATE VIEW v AS SELECT {chain} AS s"));
     assert!(schema.relations.is_empty());
     assert_eq!(messages.len(), 1);
     assert!(
@@ -302,6 +299,69 @@ fn chains_are_followed_up_to_postgresqls_limit_and_refused_past_it() {
         let (_, messages) = fold_on_stack(format!("CREATE VIEW v AS {refused}"));
         assert_eq!(messages, [server], "{kind}");
     }
+}
+
+/// A chain mixing precedences is as deep as its spine, not as long as its
+/// operators: PostgreSQL takes 6,000 terms of `1*1*1` added (18,000
+/// operators, a tree about 6,000 deep), and so do `describe` and the fold
+/// (as a view and as a default), on a proc macro's stack. Asked here of
+/// the server too.
+#[test]
+fn a_mixed_chain_postgresql_takes_is_described_and_folded() {
+    let database = migrate_test_support::TestDatabase::new("hostile_mixed");
+    let mut client = database.client();
+    let chain = vec!["1*1*1"; 6_000].join("+");
+    let query = format!("SELECT {chain}");
+    client
+        .prepare(&query)
+        .expect("PostgreSQL takes the mixed chain");
+    assert_eq!(describe_errors(query), Vec::<String>::new());
+    let alternation = format!("SELECT {}", vec!["x*a^2"; 6_000].join("+"));
+    client
+        .prepare(&alternation.replace('x', "1").replace('a', "2"))
+        .expect("PostgreSQL takes the alternation");
+    assert_eq!(
+        describe_errors(format!("{alternation} FROM t")),
+        Vec::<String>::new()
+    );
+    let (schema, messages) = fold_on_stack(format!(
+        "CREATE VIEW v AS SELECT {chain} AS s;\n\
+         CREATE TABLE d (a int DEFAULT {chain});"
+    ));
+    assert_eq!(messages, Vec::<String>::new());
+    assert_eq!(relation(&schema, "v").columns[0].name, "s");
+    assert!(relation(&schema, "d").columns[0].default.is_some());
+}
+
+/// PostgreSQL runs out of stack for the depth of its tree, whatever the
+/// mix: a `+` spine of 9,000 over `1*1` terms it refuses (asked here), and
+/// so does migrate, in a query and in a migration; the longest it takes
+/// (7,703 at the default `max_stack_depth`, by a Parse message) migrate
+/// takes too.
+#[test]
+fn a_mixed_chain_postgresql_refuses_is_its_error() {
+    let database = migrate_test_support::TestDatabase::new("hostile_spine");
+    let mut client = database.client();
+    let chain = |n: usize| format!("SELECT {}", vec!["1*1"; n].join("+"));
+    let taken = chain(7_703);
+    client
+        .prepare(&taken)
+        .expect("PostgreSQL takes 7,702 + over 1*1");
+    assert_eq!(describe_errors(taken), Vec::<String>::new());
+    let refused = chain(9_000);
+    let server = client.prepare(&refused).expect_err("a spine of 9,000");
+    let server = server
+        .as_db_error()
+        .expect("a server error")
+        .message()
+        .to_owned();
+    assert_eq!(server, "stack depth limit exceeded");
+    assert_eq!(
+        describe_errors(refused.clone()),
+        std::slice::from_ref(&server)
+    );
+    let (_, messages) = fold_on_stack(format!("CREATE VIEW v AS {refused}"));
+    assert_eq!(messages, [server]);
 }
 
 /// A chain broken by another operator is not one chain: PostgreSQL takes
@@ -419,6 +479,39 @@ fn a_chain_of_ands_past_its_limit_is_a_diagnostic() {
         errors[0].starts_with("migrate cannot follow this statement"),
         "{errors:?}"
     );
+    // The limit and whose it is are in the words.
+    assert!(
+        errors[0].contains("up to 128000 of them); this is migrate's own limit, PostgreSQL takes"),
+        "{errors:?}"
+    );
+}
+
+/// An AND chain under a CASE, in a subquery or a FILTER is measured by
+/// sqlparser's `Spanned` (5.3 KiB of stack a link in a debug build), and a
+/// HAVING checked against GROUP BY once printed every node: up to the
+/// documented 128,000 `AND`s each is followed; past it, migrate says it
+/// cannot (at 250,000 these overflowed the stack).
+#[test]
+fn chains_of_ands_in_every_clause_are_followed_up_to_the_limit() {
+    let shapes: [fn(&str) -> String; 4] = [
+        |chain| format!("SELECT CASE WHEN {chain} THEN 1 END FROM t"),
+        |chain| format!("SELECT x FROM t WHERE x IN (SELECT x FROM t WHERE {chain})"),
+        |chain| format!("SELECT count(*) FILTER (WHERE {chain}) FROM t"),
+        |chain| format!("SELECT x FROM t GROUP BY x HAVING {chain}"),
+    ];
+    let limit = migrate_build::MAX_CHAIN * migrate_build::QUERY_AND_OR_PER_LINK;
+    assert_eq!(limit, 128_000);
+    for shape in shapes {
+        let followed = shape(&vec!["x = 1"; limit - 100].join(" AND "));
+        assert_eq!(describe_errors(followed), Vec::<String>::new());
+        let past = shape(&vec!["x = 1"; 250_000].join(" AND "));
+        let errors = describe_errors(past);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("migrate cannot follow this statement"),
+            "{errors:?}"
+        );
+    }
 }
 
 /// sqlparser's look-ahead for a subquery is quadratic in a run of `(`:

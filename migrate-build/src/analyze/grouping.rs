@@ -163,12 +163,23 @@ pub(crate) fn argument_expr(arg: &FunctionArg) -> Option<&Expr> {
     }
 }
 
-/// Calls `visit` on `expr` and, while it returns true, on its children.
+/// Calls `visit` on `expr` and, while it returns true, on its children,
+/// depth first. An explicit stack, not recursion: an expression can be a
+/// chain of 128,000 `AND`s (see `depth.rs`).
 pub(crate) fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr) -> bool) {
-    if !visit(expr) {
-        return;
-    }
+    let mut stack = vec![expr];
     let mut children: Vec<&Expr> = Vec::new();
+    while let Some(expr) = stack.pop() {
+        if visit(expr) {
+            push_children(expr, &mut children);
+            // Reversed, so that the first child is visited first.
+            stack.extend(children.drain(..).rev());
+        }
+    }
+}
+
+/// The children of `expr` that [`walk`] visits.
+fn push_children<'e>(expr: &'e Expr, children: &mut Vec<&'e Expr>) {
     match expr {
         Expr::BinaryOp { left, right, .. } => children.extend([&**left, &**right]),
         Expr::UnaryOp { expr, .. }
@@ -229,9 +240,6 @@ pub(crate) fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr) -> bool) {
         Expr::Tuple(items) => children.extend(items.iter()),
         Expr::CompoundFieldAccess { root, .. } => children.push(root),
         _ => {}
-    }
-    for child in children {
-        walk(child, visit);
     }
 }
 
@@ -421,8 +429,25 @@ impl Analyzer<'_> {
 
     fn check_grouped(&mut self, expr: &Expr, grouping: &Grouping) {
         let mut ungrouped: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        // Writing out every node to compare it is quadratic in a chain and
+        // recurses through it (sqlparser's Display, 8.9 KiB a link in a
+        // debug build): an AND or an OR can only be a grouped expression
+        // when one of them has the word.
+        let may_match = |e: &Expr| match e {
+            Expr::BinaryOp {
+                op: op @ (sqlparser::ast::BinaryOperator::And | sqlparser::ast::BinaryOperator::Or),
+                ..
+            } => {
+                let word = op.to_string().to_lowercase();
+                grouping
+                    .expressions
+                    .iter()
+                    .any(|expression| expression.contains(&word))
+            }
+            _ => !grouping.expressions.is_empty(),
+        };
         walk(expr, &mut |e| {
-            if grouping.expressions.contains(&normalise(e)) {
+            if may_match(e) && grouping.expressions.contains(&normalise(e)) {
                 return false;
             }
             match e {

@@ -186,7 +186,10 @@ pub fn describe(schema: &Schema, sql: &str) -> Result<Described, Vec<Diagnostic>
         // PostgreSQL's parser is iterative: its verdict comes first.
         let diagnostic = match crate::syntax::check(sql).into_iter().next() {
             Some(syntax) => Diagnostic::error(syntax.message, syntax.span),
-            None => Diagnostic::error(crate::depth::too_deep_message(bound), 0..sql.len()),
+            None => Diagnostic::error(
+                crate::depth::too_deep_message(bound, crate::depth::QUERY_AND_OR_PER_LINK),
+                0..sql.len(),
+            ),
         };
         return Err(vec![diagnostic]);
     }

@@ -353,7 +353,7 @@ impl Folder {
             self.diagnostics.push(Diagnostic::warning(
                 format!(
                     "{}; the statement is not folded",
-                    crate::depth::too_deep_message(bound)
+                    crate::depth::too_deep_message(bound, crate::depth::AND_OR_PER_LINK)
                 ),
                 stmt.base..stmt.base + stmt.text.len(),
             ));
