@@ -892,6 +892,31 @@ const QUERIES: &[&str] = &[
     "SELECT owner_id AS o, status AS s, count(*) FROM tasks GROUP BY (o, s)",
     "SELECT owner_id, count(*) FROM tasks GROUP BY ()",
     "SELECT count(*) FROM tasks GROUP BY ()",
+    // Functions in FROM: one that cannot exist is refused as PostgreSQL
+    // does, at the call; built-in and user set-returning functions are not.
+    "SELECT * FROM nope(1)",
+    "SELECT * FROM nope(1) AS t(a int)",
+    "SELECT x FROM nope($1) x",
+    "SELECT * FROM generate_serie(1, 3)",
+    "SELECT * FROM users, LATERAL nope(users.id)",
+    "SELECT * FROM users u JOIN nope(1) n ON true",
+    "SELECT * FROM public.nope(1)",
+    "SELECT * FROM billing.nope(1)",
+    "SELECT * FROM pg_catalog.nope(1)",
+    "SELECT * FROM billing.generate_series(1, 3)",
+    "SELECT * FROM billing.unnest(ARRAY[1])",
+    "SELECT * FROM owner_tasks(1, 2)",
+    "SELECT * FROM owner_tasks()",
+    "SELECT * FROM generate_series(1, 3)",
+    "SELECT * FROM pg_catalog.generate_series(1, 3)",
+    "SELECT * FROM unnest(ARRAY[1, 2])",
+    "SELECT * FROM unnest(ARRAY[1, 2], ARRAY['a', 'b'])",
+    "SELECT 1 FROM generate_subscripts(ARRAY[1, 2], 1)",
+    "SELECT 1 FROM json_to_recordset('[{\"a\": 1}]') AS t(a int, b text)",
+    "SELECT 1 FROM jsonb_to_recordset($1) AS t(a int)",
+    "SELECT * FROM owner_tasks(1)",
+    "SELECT * FROM public.owner_tasks($1)",
+    "SELECT * FROM task_summary(1)",
 ];
 
 /// sqlx-style overrides (`"id!"`, `"url?"`, `"n: i64"`) are part of the
@@ -1111,6 +1136,9 @@ fn call_errors_are_postgres_words() {
         "CALL touch_task(task => 1, NULL, 2)",
         "CALL mark(1::bigint)",
         "CALL with_default(label => 'x')",
+        "SELECT * FROM nope(1)",
+        "SELECT * FROM billing.nope(1)",
+        "SELECT * FROM owner_tasks(1, 2)",
     ] {
         let ours = describe(&schema, sql).expect_err(sql);
         let theirs = client.prepare(sql).expect_err(sql);

@@ -1658,11 +1658,20 @@ impl Analyzer<'_> {
             .filter_map(|arg| argument_expr(arg))
             .map(|expr| self.expr(expr))
             .collect();
-        if function == "unnest" {
+        // The set-returning functions PostgreSQL has built in, known here
+        // by name; qualified by another schema, the name is another
+        // function's.
+        let builtin_schema = parts.len() == 1 || parts[0] == "pg_catalog";
+        if builtin_schema && function == "unnest" {
             self.unnest_entry(typed, alias, ordinality);
             return;
         }
-        let columns: Option<Vec<(&str, Ty)>> = match function.as_str() {
+        let builtin = if builtin_schema {
+            function.as_str()
+        } else {
+            ""
+        };
+        let columns: Option<Vec<(&str, Ty)>> = match builtin {
             "generate_series" => {
                 let ty = typed
                     .iter()
@@ -1849,25 +1858,23 @@ impl Analyzer<'_> {
             .filter(|function| takes(function, typed.len(), 0, false))
             .count()
             > 1;
-        if !by_name && !several {
-            return Some(
-                self.user_function(parts, typed.len(), 0, false)
-                    .map(|function| {
-                        self.coerce_user_arguments(&function, typed, &[], false);
-                        (function, None)
-                    }),
-            );
-        }
         if !by_name {
             arg_names.clear();
         }
         let called = parts.join(".");
+        if !by_name && !several {
+            let Some(function) = self.user_function(parts, typed.len(), 0, false) else {
+                return self.missing_table_function(parts, &called, typed, &arg_names, span);
+            };
+            self.coerce_user_arguments(&function, typed, &[], false);
+            return Some(Some((function, None)));
+        }
         let chosen = self
             .resolve_user_call(&overloads, typed, &arg_names, false, &called, span.clone())
             .ok()?;
         let Some((function, positions)) = chosen else {
             if overloads.is_empty() {
-                return Some(None);
+                return self.missing_table_function(parts, &called, typed, &arg_names, span);
             }
             let shown = self.argument_list(typed, &arg_names);
             self.error(
@@ -1881,6 +1888,23 @@ impl Analyzer<'_> {
         };
         let in_order = positions.iter().enumerate().all(|(index, &at)| index == at);
         Some(Some((function, (!in_order).then_some(positions))))
+    }
+
+    /// A call in FROM no function of the migrations takes: refused as
+    /// PostgreSQL does when no function by that name can exist (`None`),
+    /// else left to the caller, which warns (`Some(None)`).
+    fn missing_table_function(
+        &mut self,
+        parts: &[String],
+        called: &str,
+        typed: &[Typed],
+        arg_names: &[Option<String>],
+        span: std::ops::Range<usize>,
+    ) -> Option<Option<(migrate_core::Function, Option<Vec<usize>>)>> {
+        match self.refuse_missing_function(parts, called, typed, arg_names, span) {
+            Some(_) => None,
+            None => Some(None),
+        }
     }
 
     /// Whether the single output is a user function's (named after it).
