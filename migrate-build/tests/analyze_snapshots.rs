@@ -899,6 +899,30 @@ fn unknown_table_function() {
 }
 
 #[test]
+fn errors_at_the_keyword_that_begins_an_expression() {
+    check(
+        "SELECT id FROM tasks WHERE ARRAY[id] OR CAST(title AS varchar) OR EXTRACT(year FROM due)",
+        expect![[r#"
+            error: argument of OR must be type boolean, not type integer[]
+             --> 1:28
+              |
+            1 | SELECT id FROM tasks WHERE ARRAY[id] OR CAST(title AS varchar) OR EXTRACT(year FROM due)
+              |                            ^^^^^^^^
+            error: argument of OR must be type boolean, not type character varying
+             --> 1:41
+              |
+            1 | SELECT id FROM tasks WHERE ARRAY[id] OR CAST(title AS varchar) OR EXTRACT(year FROM due)
+              |                                         ^^^^^^^^^^
+            error: argument of OR must be type boolean, not type numeric
+             --> 1:67
+              |
+            1 | SELECT id FROM tasks WHERE ARRAY[id] OR CAST(title AS varchar) OR EXTRACT(year FROM due)
+              |                                                                   ^^^^^^^^^^^^^^^^^^^^^
+        "#]],
+    );
+}
+
+#[test]
 fn unknown_qualified_column() {
     check(
         "SELECT u.nmae FROM users u",
