@@ -912,8 +912,11 @@ const QUERIES: &[&str] = &[
     "SELECT * FROM unnest(ARRAY[1, 2])",
     "SELECT * FROM unnest(ARRAY[1, 2], ARRAY['a', 'b'])",
     "SELECT 1 FROM generate_subscripts(ARRAY[1, 2], 1)",
-    "SELECT 1 FROM json_to_recordset('[{\"a\": 1}]') AS t(a int, b text)",
-    "SELECT 1 FROM jsonb_to_recordset($1) AS t(a int)",
+    "SELECT a, b FROM json_to_recordset('[{\"a\": 1}]') AS t(a int, b text)",
+    "SELECT * FROM jsonb_to_recordset($1) AS t(a int, \"B\" varchar(3)[])",
+    "SELECT t.a FROM jsonb_to_record($1) AS t(a numeric(10, 2))",
+    "SELECT a FROM json_to_recordset('[]') AS t(a nope)",
+    "SELECT c FROM json_to_recordset('[]') AS t(a int)",
     "SELECT * FROM owner_tasks(1)",
     "SELECT * FROM public.owner_tasks($1)",
     "SELECT * FROM task_summary(1)",
@@ -1251,10 +1254,6 @@ const FIXME_HAND_WRITTEN: &[(&str, &str)] = &[
     (
         "SELECT ARRAY[]",
         "FIXME: an empty ARRAY[] without a cast is accepted (cannot determine type of empty array)",
-    ),
-    (
-        "SELECT a FROM json_to_recordset('[{\"a\": 1}]') AS t(a int)",
-        "FIXME: a column definition list does not type the columns (a is text here)",
     ),
 ];
 

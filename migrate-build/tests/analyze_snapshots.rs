@@ -884,6 +884,20 @@ fn unknown_table_function() {
           = help: no function matches the given name and argument types; you might need to add explicit type casts
     "#]],
     );
+    // A column definition list gives a record's columns their types.
+    check(
+        "SELECT t.* FROM jsonb_to_recordset($1) AS t(id int, tags text[])",
+        expect![[r#"
+            params: [jsonb]
+            id: int4 null
+            tags: _text null, elements null
+            warning: migrate does not know the set-returning function jsonb_to_recordset; its arguments are not checked
+             --> 1:17
+              |
+            1 | SELECT t.* FROM jsonb_to_recordset($1) AS t(id int, tags text[])
+              |                 ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        "#]],
+    );
     // A schema the migrations do not model.
     check(
         "SELECT * FROM information_schema._pg_expandarray(ARRAY[1])",

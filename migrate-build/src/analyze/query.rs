@@ -1802,6 +1802,14 @@ impl Analyzer<'_> {
                         self.push_function_entry(outputs, alias);
                     }
                     None => {
+                        if let Some(outputs) = self.column_definitions(alias, &span) {
+                            self.warn(
+                                format!("migrate does not know the set-returning function {function}; its arguments are not checked"),
+                                span,
+                            );
+                            self.push_derived(outputs, alias);
+                            return;
+                        }
                         self.warn(
                             format!("migrate does not know the set-returning function {function}; its columns are not checked"),
                             span,
@@ -1905,6 +1913,44 @@ impl Analyzer<'_> {
             Some(_) => None,
             None => Some(None),
         }
+    }
+
+    /// The columns a column definition list gives a function returning
+    /// `record` (`json_to_recordset(..) AS t(a int, b text)`): its names
+    /// and types, as PostgreSQL takes them. `None` without one.
+    fn column_definitions(
+        &mut self,
+        alias: Option<&TableAlias>,
+        span: &std::ops::Range<usize>,
+    ) -> Option<Vec<Out>> {
+        let columns = &alias?.columns;
+        if columns.is_empty() || columns.iter().any(|column| column.data_type.is_none()) {
+            return None;
+        }
+        let mut outputs = Vec::new();
+        for column in columns {
+            let data_type = column.data_type.as_ref()?;
+            let ty = match super::types::resolve_data_type(self.schema, data_type) {
+                Ok(ty) => Ty::Known(ty),
+                Err(name) => {
+                    // At the type name, which follows the column's.
+                    let after = self.source.range(column.name.span).end;
+                    let text = &self.source.text[after.min(self.source.text.len())..];
+                    let start = after + (text.len() - text.trim_start().len());
+                    let at = start..start + name.len();
+                    self.error(Diagnostic::error(
+                        format!("type \"{name}\" does not exist"),
+                        at,
+                    ));
+                    Ty::Error
+                }
+            };
+            outputs.push(Out {
+                name: fold_ident(&column.name),
+                typed: Typed::new(ty, true, span.clone()),
+            });
+        }
+        Some(outputs)
     }
 
     /// Whether the single output is a user function's (named after it).
