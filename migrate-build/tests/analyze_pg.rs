@@ -892,6 +892,83 @@ const QUERIES: &[&str] = &[
     "SELECT owner_id AS o, status AS s, count(*) FROM tasks GROUP BY (o, s)",
     "SELECT owner_id, count(*) FROM tasks GROUP BY ()",
     "SELECT count(*) FROM tasks GROUP BY ()",
+    // Functions in FROM: one that cannot exist is refused as PostgreSQL
+    // does, at the call; built-in and user set-returning functions are not.
+    "SELECT * FROM nope(1)",
+    "SELECT * FROM nope(1) AS t(a int)",
+    "SELECT x FROM nope($1) x",
+    "SELECT * FROM generate_serie(1, 3)",
+    "SELECT * FROM users, LATERAL nope(users.id)",
+    "SELECT * FROM users u JOIN nope(1) n ON true",
+    "SELECT * FROM public.nope(1)",
+    "SELECT * FROM billing.nope(1)",
+    "SELECT * FROM pg_catalog.nope(1)",
+    "SELECT * FROM billing.generate_series(1, 3)",
+    "SELECT * FROM billing.unnest(ARRAY[1])",
+    "SELECT * FROM owner_tasks(1, 2)",
+    "SELECT * FROM owner_tasks()",
+    "SELECT * FROM generate_series(1, 3)",
+    "SELECT * FROM pg_catalog.generate_series(1, 3)",
+    "SELECT * FROM unnest(ARRAY[1, 2])",
+    "SELECT * FROM unnest(ARRAY[1, 2], ARRAY['a', 'b'])",
+    "SELECT 1 FROM generate_subscripts(ARRAY[1, 2], 1)",
+    "SELECT a, b FROM json_to_recordset('[{\"a\": 1}]') AS t(a int, b text)",
+    "SELECT * FROM jsonb_to_recordset($1) AS t(a int, \"B\" varchar(3)[])",
+    "SELECT t.a FROM jsonb_to_record($1) AS t(a numeric(10, 2))",
+    "SELECT a FROM json_to_recordset('[]') AS t(a nope)",
+    "SELECT c FROM json_to_recordset('[]') AS t(a int)",
+    "SELECT * FROM owner_tasks(1)",
+    "SELECT * FROM public.owner_tasks($1)",
+    "SELECT * FROM task_summary(1)",
+    // Errors at an expression that begins with a keyword are reported
+    // where the keyword is.
+    "SELECT joined(sep => 'a', VARIADIC ARRAY[1])",
+    "SELECT id FROM users WHERE ARRAY[1]",
+    "SELECT id FROM users WHERE array [1, 2]",
+    "SELECT id FROM users WHERE ARRAY(SELECT 1)",
+    "SELECT id FROM users WHERE CAST(1 AS int)",
+    "SELECT id FROM users WHERE CAST('1' AS int)",
+    "SELECT id FROM users WHERE CAST(NULL AS int)",
+    "SELECT id FROM users WHERE CAST($1 AS int)",
+    "SELECT id FROM users WHERE CAST(email AS varchar(255))",
+    "SELECT id FROM users WHERE CAST(email AS varchar)",
+    "SELECT id FROM users WHERE CAST(email AS varchar(3))",
+    "SELECT id FROM users WHERE CAST(ARRAY[1] AS int[])",
+    "SELECT id FROM users WHERE CAST(ARRAY[1] AS bigint[])",
+    "SELECT id FROM users WHERE ARRAY[ARRAY[1], ARRAY[2]]",
+    "SELECT id FROM users WHERE ARRAY[(1)] || ARRAY[2]",
+    "SELECT id FROM users WHERE (ARRAY[1])",
+    "SELECT id FROM users WHERE ARRAY[1]::bigint[]",
+    "SELECT id FROM users WHERE EXTRACT('year' FROM now())",
+    "SELECT id FROM users WHERE SUBSTRING(CAST(email AS text) FROM 1)",
+    "SELECT id FROM users WHERE CEILING(1.5)",
+    "SELECT id FROM users WHERE cast ( id AS text )",
+    "SELECT CAST(due AS int) FROM tasks",
+    "SELECT id FROM users WHERE (SELECT 1)",
+    "SELECT (SELECT 1, 2)",
+    "SELECT id FROM users WHERE (1, 2)",
+    "SELECT id FROM users WHERE ROW(1, 2)",
+    "SELECT id FROM users WHERE EXTRACT(year FROM now())",
+    "SELECT id FROM users WHERE SUBSTRING('a' FROM 1)",
+    "SELECT id FROM users WHERE substring('a', 1)",
+    "SELECT id FROM users WHERE POSITION('a' IN 'b')",
+    "SELECT id FROM users WHERE TRIM(BOTH 'a' FROM 'b')",
+    "SELECT id FROM users WHERE TRIM('b')",
+    "SELECT id FROM users WHERE OVERLAY('a' PLACING 'b' FROM 1)",
+    "SELECT id FROM users WHERE CEIL(1.5)",
+    "SELECT id FROM users WHERE FLOOR(1.5)",
+    "SELECT id FROM users WHERE EXISTS (SELECT 1) + 1",
+    "SELECT id FROM users WHERE INTERVAL '1 day'",
+    "SELECT id FROM users WHERE DATE '2020-01-01'",
+    "SELECT id FROM users WHERE -1",
+    "SELECT -'a'::text",
+    "SELECT NOT 1",
+    "SELECT id FROM users WHERE CASE WHEN true THEN 1 END",
+    "SELECT id FROM users WHERE NULLIF(1, 2)",
+    "SELECT id FROM users WHERE COALESCE(1, 2)",
+    "SELECT id FROM users WHERE GREATEST(1, 2)",
+    "SELECT id FROM users WHERE CURRENT_DATE",
+    "SELECT id FROM users WHERE (users).id",
 ];
 
 /// sqlx-style overrides (`"id!"`, `"url?"`, `"n: i64"`) are part of the
@@ -1111,6 +1188,9 @@ fn call_errors_are_postgres_words() {
         "CALL touch_task(task => 1, NULL, 2)",
         "CALL mark(1::bigint)",
         "CALL with_default(label => 'x')",
+        "SELECT * FROM nope(1)",
+        "SELECT * FROM billing.nope(1)",
+        "SELECT * FROM owner_tasks(1, 2)",
     ] {
         let ours = describe(&schema, sql).expect_err(sql);
         let theirs = client.prepare(sql).expect_err(sql);
@@ -1127,6 +1207,66 @@ fn call_errors_are_postgres_words() {
                 .replace(". ", "; ")
                 .to_lowercase(),
             "{sql}"
+        );
+    }
+}
+
+/// Known disagreements with PostgreSQL over [`SCHEMA`], asserted as they
+/// are: each must still disagree (accepted where PostgreSQL refuses, or
+/// refused elsewhere or otherwise), so that a fix shows here.
+const FIXME_HAND_WRITTEN: &[(&str, &str)] = &[
+    (
+        "SELECT joined('a', VARIADIC ARRAY[1, 2])",
+        "FIXME: an integer[] passed with VARIADIC to a text[] parameter is accepted",
+    ),
+    (
+        "SELECT EXTRACT(year FROM 1)",
+        "FIXME: EXTRACT's operand is not checked against pg_catalog.extract",
+    ),
+    (
+        "SELECT POSITION(1 IN 2)",
+        "FIXME: POSITION's operands are not checked against pg_catalog.position",
+    ),
+    (
+        "SELECT TRIM(BOTH 1 FROM 2)",
+        "FIXME: TRIM's operands are not checked against pg_catalog.btrim",
+    ),
+    (
+        "SELECT OVERLAY(1 PLACING 2 FROM 1)",
+        "FIXME: OVERLAY's operands are not checked against pg_catalog.overlay",
+    ),
+    (
+        "SELECT CEIL('a'::text)",
+        "FIXME: CEIL's operand is not checked against pg_catalog.ceil",
+    ),
+    (
+        "SELECT SUBSTRING(1 FROM 'a')",
+        "FIXME: SUBSTRING checks its operands one by one, not as a call of pg_catalog.substring",
+    ),
+    (
+        "SELECT (u).nope FROM users u",
+        "FIXME: a field of a whole-row reference is not checked",
+    ),
+    (
+        "SELECT id FROM users WHERE CAST(ARRAY[] AS int[])",
+        "FIXME: sqlparser 0.63 gives an empty ARRAY[] no span: the error is at 0",
+    ),
+    (
+        "SELECT ARRAY[]",
+        "FIXME: an empty ARRAY[] without a cast is accepted (cannot determine type of empty array)",
+    ),
+];
+
+#[test]
+fn known_disagreements_still_disagree() {
+    let (db, schema) = schema_database();
+    let mut client = db.client();
+    for (sql, why) in FIXME_HAND_WRITTEN {
+        let mut tally = Tally::default();
+        check(&mut client, &schema, sql, &mut tally);
+        assert!(
+            !tally.disagree.is_empty() || !tally.position_mismatches.is_empty(),
+            "a FIXME disagreement went away: {sql} ({why})"
         );
     }
 }

@@ -794,6 +794,149 @@ fn unknown_function() {
 }
 
 #[test]
+fn unknown_table_function() {
+    // In FROM as in the select list: a function no one has is PostgreSQL's
+    // error at the call, with the nearest name.
+    check(
+        "SELECT * FROM generate_serie(1, 3) g, nope($1)",
+        expect![[r#"
+            error: function generate_serie(integer, integer) does not exist
+             --> 1:15
+              |
+            1 | SELECT * FROM generate_serie(1, 3) g, nope($1)
+              |               ^^^^^^^^^^^^^^^^^^^^^^
+              = help: did you mean "generate_series"?
+            error: function nope(unknown) does not exist
+             --> 1:39
+              |
+            1 | SELECT * FROM generate_serie(1, 3) g, nope($1)
+              |                                       ^^^^
+              = help: no function matches the given name and argument types; you might need to add explicit type casts
+        "#]],
+    );
+    // A function of the migrations that takes no such arguments.
+    let folded = fold_sql(
+        "CREATE FUNCTION evens(n int) RETURNS SETOF int LANGUAGE sql AS 'SELECT generate_series(0, n, 2)';",
+    );
+    assert!(!folded.has_errors(), "{:#?}", folded.diagnostics);
+    check_in(
+        &folded.schema,
+        "SELECT * FROM evens(1, 2)",
+        expect![[r#"
+        error: function evens(integer, integer) does not exist
+         --> 1:15
+          |
+        1 | SELECT * FROM evens(1, 2)
+          |               ^^^^^
+          = help: no function matches the given name and argument types; you might need to add explicit type casts
+    "#]],
+    );
+    check_in(
+        &folded.schema,
+        "SELECT * FROM evens(4) e",
+        expect![[r#"
+        params: []
+        e: int4 null
+    "#]],
+    );
+    // An extension has its functions in the schema it was created in.
+    let folded = fold_sql("CREATE EXTENSION postgis; CREATE SCHEMA app;");
+    check_in(
+        &folded.schema,
+        "SELECT * FROM st_dump($1), public.st_dumppoints($1), app.st_dump($1)",
+        expect![[r#"
+            error: function app.st_dump(unknown) does not exist
+             --> 1:54
+              |
+            1 | SELECT * FROM st_dump($1), public.st_dumppoints($1), app.st_dump($1)
+              |                                                      ^^^^^^^^^^^
+              = help: the extension postgis has st_dump in schema public: call public.st_dump
+        "#]],
+    );
+    // An extension migrate has no list of may hold any function there.
+    let folded = fold_sql("CREATE EXTENSION timescaledb; CREATE SCHEMA app;");
+    check_in(
+        &folded.schema,
+        "SELECT * FROM chunk_rows(1), public.chunk_rows(2)",
+        expect![[r#"
+            params: []
+            warning: migrate does not know the set-returning function chunk_rows; its columns are not checked
+             --> 1:15
+              |
+            1 | SELECT * FROM chunk_rows(1), public.chunk_rows(2)
+              |               ^^^^^^^^^^
+            warning: migrate does not know the set-returning function chunk_rows; its columns are not checked
+             --> 1:30
+              |
+            1 | SELECT * FROM chunk_rows(1), public.chunk_rows(2)
+              |                              ^^^^^^^^^^^^^^^^^
+        "#]],
+    );
+    check_in(
+        &folded.schema,
+        "SELECT * FROM app.chunk_rows(1)",
+        expect![[r#"
+        error: function app.chunk_rows(integer) does not exist
+         --> 1:15
+          |
+        1 | SELECT * FROM app.chunk_rows(1)
+          |               ^^^^^^^^^^^^^^
+          = help: no function matches the given name and argument types; you might need to add explicit type casts
+    "#]],
+    );
+    // A column definition list gives a record's columns their types.
+    check(
+        "SELECT t.* FROM jsonb_to_recordset($1) AS t(id int, tags text[])",
+        expect![[r#"
+            params: [jsonb]
+            id: int4 null
+            tags: _text null, elements null
+            warning: migrate does not know the set-returning function jsonb_to_recordset; its arguments are not checked
+             --> 1:17
+              |
+            1 | SELECT t.* FROM jsonb_to_recordset($1) AS t(id int, tags text[])
+              |                 ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        "#]],
+    );
+    // A schema the migrations do not model.
+    check(
+        "SELECT * FROM information_schema._pg_expandarray(ARRAY[1])",
+        expect![[r#"
+            params: []
+            warning: migrate does not know the set-returning function _pg_expandarray; its columns are not checked
+             --> 1:15
+              |
+            1 | SELECT * FROM information_schema._pg_expandarray(ARRAY[1])
+              |               ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+        "#]],
+    );
+}
+
+#[test]
+fn errors_at_the_keyword_that_begins_an_expression() {
+    check(
+        "SELECT id FROM tasks WHERE ARRAY[id] OR CAST(title AS varchar) OR EXTRACT(year FROM due)",
+        expect![[r#"
+            error: argument of OR must be type boolean, not type integer[]
+             --> 1:28
+              |
+            1 | SELECT id FROM tasks WHERE ARRAY[id] OR CAST(title AS varchar) OR EXTRACT(year FROM due)
+              |                            ^^^^^^^^
+            error: argument of OR must be type boolean, not type character varying
+             --> 1:41
+              |
+            1 | SELECT id FROM tasks WHERE ARRAY[id] OR CAST(title AS varchar) OR EXTRACT(year FROM due)
+              |                                         ^^^^^^^^^^
+            error: argument of OR must be type boolean, not type numeric
+             --> 1:67
+              |
+            1 | SELECT id FROM tasks WHERE ARRAY[id] OR CAST(title AS varchar) OR EXTRACT(year FROM due)
+              |                                                                   ^^^^^^^^^^^^^^^^^^^^^
+        "#]],
+    );
+}
+
+#[test]
 fn unknown_qualified_column() {
     check(
         "SELECT u.nmae FROM users u",

@@ -29,7 +29,7 @@ impl Analyzer<'_> {
                     literal: literal_text(&value.value),
                     ..Typed::new(Ty::Unknown, false, span.clone())
                 };
-                self.cast(literal, data_type, span)
+                self.cast(literal, data_type, span, false)
             }
             Expr::Cast {
                 kind: _,
@@ -38,7 +38,8 @@ impl Analyzer<'_> {
                 format: _,
             } => {
                 let typed = self.expr(inner);
-                self.cast(typed, data_type, span)
+                let array_constructor = matches!(inner.as_ref(), Expr::Array(array) if array.named);
+                self.cast(typed, data_type, span, array_constructor)
             }
             Expr::Nested(inner) => {
                 let mut typed = self.expr(inner);
@@ -765,6 +766,7 @@ impl Analyzer<'_> {
         typed: Typed,
         data_type: &sqlparser::ast::DataType,
         span: std::ops::Range<usize>,
+        array_constructor: bool,
     ) -> Typed {
         let target = match types::resolve_data_type(self.schema, data_type) {
             Ok(target) => target,
@@ -839,6 +841,21 @@ impl Analyzer<'_> {
                 }
                 None => span,
             }
+        };
+        // Where PostgreSQL has no node for the cast, the value keeps its
+        // own position (`CAST(1 AS int)` is at `1`, not at CAST): a cast to
+        // the type and modifiers the value already has, a literal (a
+        // constant of the type), an `ARRAY[..]` cast to an array type
+        // (built of the element type).
+        let no_node = match &typed.ty {
+            Ty::Known(from) => *from == target,
+            Ty::Unknown => true,
+            Ty::Param(_) | Ty::Error => false,
+        } || (array_constructor && target.array);
+        let span = if no_node {
+            typed.span.start.max(span.start)..span.end
+        } else {
+            span
         };
         // A cast is named after what it casts when that has a real name,
         // else after the type.

@@ -948,39 +948,10 @@ impl Analyzer<'_> {
                 );
                 return Typed::new(Ty::Error, true, span);
             }
-            if let [schema, _] = parts
-                && !self.may_exist_in(schema, name)
+            if let Some(refused) =
+                self.refuse_missing_function(parts, called, args, shape.arg_names, span.clone())
             {
-                let shown = self.argument_list(args, shape.arg_names);
-                let extension = extension_with_function(name);
-                let installed_in = extension.and_then(|extension| {
-                    self.schema
-                        .extensions
-                        .get(extension)
-                        .map(|installed| installed.schema.clone())
-                });
-                let help = match (extension, installed_in) {
-                    (Some(extension), Some(installed_in)) => format!(
-                        "the extension {extension} has {name} in schema {installed_in}: call {installed_in}.{name}"
-                    ),
-                    (Some(extension), None) if schema != "pg_catalog" => format!(
-                        "{name} comes with the extension {extension}, which no migration creates: add `CREATE EXTENSION \"{extension}\" SCHEMA {schema};` to a migration"
-                    ),
-                    _ => "no function matches the given name and argument types; you might need to add explicit type casts".to_owned(),
-                };
-                return self.no_such_function(called, &shown, help, args, span);
-            }
-            if builtin_schema && !self.may_exist(name) {
-                let shown = self.argument_list(args, shape.arg_names);
-                let extension = extension_with_function(name);
-                let help = match (extension, self.closest_function(name)) {
-                    (Some(extension), _) => format!(
-                        "{name} comes with the extension {extension}, which no migration creates: add `CREATE EXTENSION \"{extension}\";` to a migration"
-                    ),
-                    (None, Some(known)) => format!("did you mean \"{known}\"?"),
-                    (None, None) => "no function matches the given name and argument types; you might need to add explicit type casts".to_owned(),
-                };
-                return self.no_such_function(called, &shown, help, args, span);
+                return refused;
             }
             // An argument already reported: nothing more to say.
             if overloads::knows(self.schema, name)
@@ -1303,6 +1274,70 @@ impl Analyzer<'_> {
 
     /// The arguments as PostgreSQL shows them in `function f(..) does not
     /// exist`: their types, each after the name it is passed by.
+    /// PostgreSQL's "function ... does not exist" for a call of `parts`
+    /// that no function can take: a name PostgreSQL has not built in, the
+    /// migrations did not create, and no extension they installed may hold
+    /// (in the schema the call names, when it names one), with a
+    /// did-you-mean or the extension that has it. `None` when such a
+    /// function may exist beyond what migrate models (the caller warns).
+    pub(crate) fn refuse_missing_function(
+        &mut self,
+        parts: &[String],
+        called: &str,
+        args: &[Typed],
+        arg_names: &[Option<String>],
+        span: std::ops::Range<usize>,
+    ) -> Option<Typed> {
+        let name = parts.last().map(String::as_str).unwrap_or_default();
+        let builtin_schema = parts.len() == 1 || parts[0] == "pg_catalog";
+        if let [schema, _] = parts
+            && !self.may_exist_in(schema, name)
+        {
+            let shown = self.argument_list(args, arg_names);
+            let extension = extension_with_function(name);
+            let installed_in = extension.and_then(|extension| {
+                self.schema
+                    .extensions
+                    .get(extension)
+                    .map(|installed| installed.schema.clone())
+            });
+            let help = match (extension, installed_in) {
+                (Some(extension), Some(installed_in)) => format!(
+                    "the extension {extension} has {name} in schema {installed_in}: call {installed_in}.{name}"
+                ),
+                (Some(extension), None) if schema != "pg_catalog" => format!(
+                    "{name} comes with the extension {extension}, which no migration creates: add `CREATE EXTENSION \"{extension}\" SCHEMA {schema};` to a migration"
+                ),
+                _ => "no function matches the given name and argument types; you might need to add explicit type casts".to_owned(),
+            };
+            return Some(self.no_such_function(called, &shown, help, args, span));
+        }
+        if builtin_schema && !self.may_exist(name) {
+            let shown = self.argument_list(args, arg_names);
+            let extension = extension_with_function(name);
+            let help = match (extension, self.closest_function(name)) {
+                (Some(extension), _) => format!(
+                    "{name} comes with the extension {extension}, which no migration creates: add `CREATE EXTENSION \"{extension}\";` to a migration"
+                ),
+                (None, Some(known)) => format!("did you mean \"{known}\"?"),
+                (None, None) => "no function matches the given name and argument types; you might need to add explicit type casts".to_owned(),
+            };
+            return Some(self.no_such_function(called, &shown, help, args, span));
+        }
+        // Functions of the migrations by that name, none of which takes
+        // the call (the caller tried them), and nothing else by that name.
+        if builtin_schema
+            && self.schema.functions.keys().any(|n| n.name == name)
+            && pg_functions::BUILTIN.binary_search(&name).is_err()
+            && !self.extension_may_hold(name)
+        {
+            let shown = self.argument_list(args, arg_names);
+            let help = "no function matches the given name and argument types; you might need to add explicit type casts".to_owned();
+            return Some(self.no_such_function(called, &shown, help, args, span));
+        }
+        None
+    }
+
     /// PostgreSQL's "function ... does not exist", with `help`; the
     /// arguments' parameters get no type from the call.
     fn no_such_function(
@@ -1483,11 +1518,18 @@ impl Analyzer<'_> {
     fn may_exist(&self, name: &str) -> bool {
         pg_functions::BUILTIN.binary_search(&name).is_ok()
             || self.schema.functions.keys().any(|n| n.name == name)
-            || self.schema.extensions.keys().any(|extension| {
-                match extension_function_names(extension) {
-                    Some(names) => names.binary_search(&name).is_ok(),
-                    None => extension != "plpgsql",
-                }
+            || self.extension_may_hold(name)
+    }
+
+    /// Whether an extension the migrations installed may hold a function
+    /// called `name` (any name, for an extension migrate has no list of).
+    fn extension_may_hold(&self, name: &str) -> bool {
+        self.schema
+            .extensions
+            .keys()
+            .any(|extension| match extension_function_names(extension) {
+                Some(names) => names.binary_search(&name).is_ok(),
+                None => extension != "plpgsql",
             })
     }
 

@@ -788,7 +788,9 @@ impl<'s> Analyzer<'s> {
         // (`spans.rs`).
         let node_any = node as &dyn std::any::Any;
         let span = if let Some(expr) = node_any.downcast_ref::<sqlparser::ast::Expr>() {
-            self.spans.span(expr)
+            // From the keyword that begins it, which sqlparser may leave out.
+            let range = self.source.range(self.spans.span(expr));
+            return self.expr_start(expr, range.start)..range.end;
         } else if let Some(body) = node_any.downcast_ref::<sqlparser::ast::SetExpr>() {
             self.spans.set_span(body)
         } else {

@@ -1658,11 +1658,20 @@ impl Analyzer<'_> {
             .filter_map(|arg| argument_expr(arg))
             .map(|expr| self.expr(expr))
             .collect();
-        if function == "unnest" {
+        // The set-returning functions PostgreSQL has built in, known here
+        // by name; qualified by another schema, the name is another
+        // function's.
+        let builtin_schema = parts.len() == 1 || parts[0] == "pg_catalog";
+        if builtin_schema && function == "unnest" {
             self.unnest_entry(typed, alias, ordinality);
             return;
         }
-        let columns: Option<Vec<(&str, Ty)>> = match function.as_str() {
+        let builtin = if builtin_schema {
+            function.as_str()
+        } else {
+            ""
+        };
+        let columns: Option<Vec<(&str, Ty)>> = match builtin {
             "generate_series" => {
                 let ty = typed
                     .iter()
@@ -1793,6 +1802,14 @@ impl Analyzer<'_> {
                         self.push_function_entry(outputs, alias);
                     }
                     None => {
+                        if let Some(outputs) = self.column_definitions(alias, &span) {
+                            self.warn(
+                                format!("migrate does not know the set-returning function {function}; its arguments are not checked"),
+                                span,
+                            );
+                            self.push_derived(outputs, alias);
+                            return;
+                        }
                         self.warn(
                             format!("migrate does not know the set-returning function {function}; its columns are not checked"),
                             span,
@@ -1849,25 +1866,23 @@ impl Analyzer<'_> {
             .filter(|function| takes(function, typed.len(), 0, false))
             .count()
             > 1;
-        if !by_name && !several {
-            return Some(
-                self.user_function(parts, typed.len(), 0, false)
-                    .map(|function| {
-                        self.coerce_user_arguments(&function, typed, &[], false);
-                        (function, None)
-                    }),
-            );
-        }
         if !by_name {
             arg_names.clear();
         }
         let called = parts.join(".");
+        if !by_name && !several {
+            let Some(function) = self.user_function(parts, typed.len(), 0, false) else {
+                return self.missing_table_function(parts, &called, typed, &arg_names, span);
+            };
+            self.coerce_user_arguments(&function, typed, &[], false);
+            return Some(Some((function, None)));
+        }
         let chosen = self
             .resolve_user_call(&overloads, typed, &arg_names, false, &called, span.clone())
             .ok()?;
         let Some((function, positions)) = chosen else {
             if overloads.is_empty() {
-                return Some(None);
+                return self.missing_table_function(parts, &called, typed, &arg_names, span);
             }
             let shown = self.argument_list(typed, &arg_names);
             self.error(
@@ -1881,6 +1896,61 @@ impl Analyzer<'_> {
         };
         let in_order = positions.iter().enumerate().all(|(index, &at)| index == at);
         Some(Some((function, (!in_order).then_some(positions))))
+    }
+
+    /// A call in FROM no function of the migrations takes: refused as
+    /// PostgreSQL does when no function by that name can exist (`None`),
+    /// else left to the caller, which warns (`Some(None)`).
+    fn missing_table_function(
+        &mut self,
+        parts: &[String],
+        called: &str,
+        typed: &[Typed],
+        arg_names: &[Option<String>],
+        span: std::ops::Range<usize>,
+    ) -> Option<Option<(migrate_core::Function, Option<Vec<usize>>)>> {
+        match self.refuse_missing_function(parts, called, typed, arg_names, span) {
+            Some(_) => None,
+            None => Some(None),
+        }
+    }
+
+    /// The columns a column definition list gives a function returning
+    /// `record` (`json_to_recordset(..) AS t(a int, b text)`): its names
+    /// and types, as PostgreSQL takes them. `None` without one.
+    fn column_definitions(
+        &mut self,
+        alias: Option<&TableAlias>,
+        span: &std::ops::Range<usize>,
+    ) -> Option<Vec<Out>> {
+        let columns = &alias?.columns;
+        if columns.is_empty() || columns.iter().any(|column| column.data_type.is_none()) {
+            return None;
+        }
+        let mut outputs = Vec::new();
+        for column in columns {
+            let data_type = column.data_type.as_ref()?;
+            let ty = match super::types::resolve_data_type(self.schema, data_type) {
+                Ok(ty) => Ty::Known(ty),
+                Err(name) => {
+                    // At the type name, which follows the column's.
+                    let after = self.source.range(column.name.span).end;
+                    let text = &self.source.text[after.min(self.source.text.len())..];
+                    let start = after + (text.len() - text.trim_start().len());
+                    let at = start..start + name.len();
+                    self.error(Diagnostic::error(
+                        format!("type \"{name}\" does not exist"),
+                        at,
+                    ));
+                    Ty::Error
+                }
+            };
+            outputs.push(Out {
+                name: fold_ident(&column.name),
+                typed: Typed::new(ty, true, span.clone()),
+            });
+        }
+        Some(outputs)
     }
 
     /// Whether the single output is a user function's (named after it).
