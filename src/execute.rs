@@ -66,7 +66,7 @@
 
 use std::collections::HashMap;
 use std::panic::Location;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use postgres::Row;
 use postgres::error::SqlState;
@@ -154,11 +154,67 @@ impl<'a> Sql<'a> {
         out
     }
 
-    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
-        self.args
-            .iter()
-            .map(|arg| arg as &(dyn ToSql + Sync))
-            .collect()
+    /// [`Sql::prepare_types`], worked out once per query (by the address of
+    /// its types' text) and shared: deadpool's statement cache is keyed by
+    /// them, so every call names them.
+    fn shared_prepare_types(&self) -> Arc<[Type]> {
+        type Shared = HashMap<(SqlKey, usize), Arc<[Type]>, FxBuildHasher>;
+        static SHARED: OnceLock<RwLock<Shared>> = OnceLock::new();
+        let shared = SHARED.get_or_init(RwLock::default);
+        let key = (SqlKey(self.types), self.args.len());
+        let known = shared
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(types) = known {
+            return types;
+        }
+        let types: Arc<[Type]> = self.prepare_types().into();
+        shared
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, Arc::clone(&types));
+        types
+    }
+
+    /// The arguments as the driver takes them: on the stack for up to
+    /// [`INLINE_PARAMS`].
+    fn params(&self) -> Params<'_> {
+        if self.args.len() > INLINE_PARAMS {
+            return Params::Heap(
+                self.args
+                    .iter()
+                    .map(|arg| arg as &(dyn ToSql + Sync))
+                    .collect(),
+            );
+        }
+        let mut inline: [&(dyn ToSql + Sync); INLINE_PARAMS] = [&false; INLINE_PARAMS];
+        for (slot, arg) in inline.iter_mut().zip(&self.args) {
+            *slot = arg;
+        }
+        Params::Inline(inline, self.args.len())
+    }
+}
+
+/// How many arguments [`Params`] holds without an allocation.
+const INLINE_PARAMS: usize = 8;
+
+/// A query's arguments as a slice of `ToSql`, what the driver takes.
+enum Params<'s> {
+    /// The first `.1` are the arguments, the rest filler.
+    Inline([&'s (dyn ToSql + Sync); INLINE_PARAMS], usize),
+    Heap(Vec<&'s (dyn ToSql + Sync)>),
+}
+
+impl<'s> std::ops::Deref for Params<'s> {
+    type Target = [&'s (dyn ToSql + Sync)];
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Params::Inline(params, len) => &params[..*len],
+            Params::Heap(params) => params,
+        }
     }
 }
 

@@ -97,7 +97,11 @@ async fn stream<C: GenericClient + Sync>(
     let mut written = Vec::new();
     match sql.typed(&mut written) {
         Some(params) => client.query_typed_raw(sql.text, params).await,
-        None => client.query_raw(sql.text, sql.params()).await,
+        None => {
+            client
+                .query_raw(sql.text, sql.params().iter().copied())
+                .await
+        }
     }
 }
 
@@ -277,11 +281,15 @@ macro_rules! deadpool_keeps_statements {
                 &'a self,
                 sql: &'a Sql<'_>,
             ) -> impl Future<Output = Result<tokio_postgres::Statement, Error>> + Send + 'a {
-                async move { self.prepare_typed_cached(sql.text, &sql.prepare_types()).await }
+                async move {
+                    self.prepare_typed_cached(sql.text, &sql.shared_prepare_types())
+                        .await
+                }
             }
 
             fn forget_statement(&self, sql: &Sql<'_>) {
-                self.statement_cache.remove(sql.text, &sql.prepare_types());
+                self.statement_cache
+                    .remove(sql.text, &sql.shared_prepare_types());
             }
         }
     )*};
