@@ -66,7 +66,7 @@
 
 use std::collections::HashMap;
 use std::panic::Location;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use postgres::Row;
 use postgres::error::SqlState;
@@ -128,10 +128,10 @@ impl<'a> Sql<'a> {
         let written: &'s [Written] = written;
         let mut written = written.iter();
         for (param, ty) in &mut out {
-            if ty.oid() == 0 {
-                if let Some(value) = written.next() {
-                    *param = value;
-                }
+            if ty.oid() == 0
+                && let Some(value) = written.next()
+            {
+                *param = value;
             }
         }
         Some(out)
@@ -157,7 +157,9 @@ impl<'a> Sql<'a> {
     /// [`Sql::prepare_types`], worked out once per query (by the address of
     /// its types' text) and shared: deadpool's statement cache is keyed by
     /// them, so every call names them.
-    fn shared_prepare_types(&self) -> Arc<[Type]> {
+    #[cfg(all(feature = "tokio", feature = "deadpool"))]
+    fn shared_prepare_types(&self) -> std::sync::Arc<[Type]> {
+        use std::sync::{Arc, RwLock};
         type Shared = HashMap<(SqlKey, usize), Arc<[Type]>, FxBuildHasher>;
         static SHARED: OnceLock<RwLock<Shared>> = OnceLock::new();
         let shared = SHARED.get_or_init(RwLock::default);
@@ -330,6 +332,28 @@ fn is_stale_plan(error: &Error) -> bool {
             db.message()
                 .starts_with("cached plan must not change result type")
         })
+}
+
+/// `error`, after saying (feature `tracing`) what to do when it is the
+/// server's "prepared statement "s3" does not exist" for a statement kept
+/// on the connection: what a transaction-mode pooler without
+/// `max_prepared_statements` does to them.
+#[cfg(feature = "tracing")]
+fn lost_statement(error: Error) -> Error {
+    if error.code() == Some(&SqlState::INVALID_SQL_STATEMENT_NAME) {
+        tracing::warn!(
+            error = %error,
+            "a prepared statement kept on this connection is gone on the server: behind a \
+             transaction-mode pooler, run the queries through migrate::Unprepared"
+        );
+    }
+    error
+}
+
+#[cfg(not(feature = "tracing"))]
+#[inline(always)]
+fn lost_statement(error: Error) -> Error {
+    error
 }
 
 // The functions generic over the row type `R` are instantiated once per

@@ -343,10 +343,10 @@ impl Arg<'_> {
         out.truncate(start);
         let is_null = self.encode(&base_array, out)?;
         // The header: dimensions, a has-NULL flag, then the element type.
-        if let IsNull::No = is_null {
-            if let Some(oid) = out.get_mut(start + 8..start + 12) {
-                oid.copy_from_slice(&element.oid().to_be_bytes());
-            }
+        if let IsNull::No = is_null
+            && let Some(oid) = out.get_mut(start + 8..start + 12)
+        {
+            oid.copy_from_slice(&element.oid().to_be_bytes());
         }
         Ok(is_null)
     }

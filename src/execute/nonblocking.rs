@@ -331,7 +331,8 @@ macro_rules! prepared {
                     other => other,
                 }
             }
-            other => other,
+            Err(error) => Err(lost_statement(error)),
+            ok => ok,
         }
     }};
 }

@@ -220,7 +220,8 @@ macro_rules! cached {
                     other => other,
                 }
             }
-            other => other,
+            Err(error) => Err(lost_statement(error)),
+            ok => ok,
         }
     }};
 }
@@ -258,7 +259,7 @@ impl SyncClient for Cached<postgres::Client> {
         let error = match unsafe { &mut *client }.query_raw(&statement, sql.args.iter()) {
             Ok(rows) => return Ok(rows),
             Err(error) if is_stale_plan(&error) => error,
-            Err(error) => return Err(error),
+            Err(error) => return Err(lost_statement(error)),
         };
         // The schema changed the result type: prepare again and run once
         // more (a failed transaction keeps the first error).
