@@ -5,7 +5,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use tokio_postgres::GenericClient;
 
 use super::*;
 
@@ -40,7 +39,7 @@ pub trait AsyncClient: private::Sealed + Sync {
 /// (one round trip), else by the driver's `query` (prepare, then run).
 macro_rules! typed_or_prepared {
     ($client:expr, $sql:expr, $typed:ident, $untyped:ident) => {
-        async {
+        async move {
             let sql = $sql;
             let mut written = Vec::new();
             match sql.typed(&mut written) {
@@ -51,58 +50,62 @@ macro_rules! typed_or_prepared {
     };
 }
 
-async fn rows<C: GenericClient + Sync>(client: &C, sql: &Sql<'_>) -> Result<Vec<Row>, Error> {
-    traced_async(
-        sql,
-        count,
-        typed_or_prepared!(client, sql, query_typed, query),
-    )
-    .await
+/// The driver's client or transaction, sending a query with its parameter
+/// types: through their own methods, since tokio-postgres's `GenericClient`
+/// boxes the future of each call.
+#[doc(hidden)]
+pub trait Typed: Sync {
+    fn rows<'a>(
+        &'a self,
+        sql: &'a Sql<'_>,
+    ) -> impl Future<Output = Result<Vec<Row>, Error>> + Send + 'a;
+    fn one<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<Row, Error>> + Send + 'a;
+    fn optional<'a>(
+        &'a self,
+        sql: &'a Sql<'_>,
+    ) -> impl Future<Output = Result<Option<Row>, Error>> + Send + 'a;
+    fn affected<'a>(
+        &'a self,
+        sql: &'a Sql<'_>,
+    ) -> impl Future<Output = Result<u64, Error>> + Send + 'a;
+    fn stream<'a>(
+        &'a self,
+        sql: &'a Sql<'_>,
+    ) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send + 'a;
 }
 
-async fn one<C: GenericClient + Sync>(client: &C, sql: &Sql<'_>) -> Result<Row, Error> {
-    traced_async(
-        sql,
-        count_one,
-        typed_or_prepared!(client, sql, query_typed_one, query_one),
-    )
-    .await
-}
-
-async fn optional<C: GenericClient + Sync>(
-    client: &C,
-    sql: &Sql<'_>,
-) -> Result<Option<Row>, Error> {
-    traced_async(
-        sql,
-        count_optional,
-        typed_or_prepared!(client, sql, query_typed_opt, query_opt),
-    )
-    .await
-}
-
-async fn affected<C: GenericClient + Sync>(client: &C, sql: &Sql<'_>) -> Result<u64, Error> {
-    traced_async(
-        sql,
-        count_affected,
-        typed_or_prepared!(client, sql, execute_typed, execute),
-    )
-    .await
-}
-
-async fn stream<C: GenericClient + Sync>(
-    client: &C,
-    sql: &Sql<'_>,
-) -> Result<tokio_postgres::RowStream, Error> {
-    let mut written = Vec::new();
-    match sql.typed(&mut written) {
-        Some(params) => client.query_typed_raw(sql.text, params).await,
-        None => {
-            client
-                .query_raw(sql.text, sql.params().iter().copied())
-                .await
+/// Implements [`Typed`] for each of the driver's types.
+macro_rules! typed {
+    ($(impl[$($generics:tt)*] $client:ty;)*) => {$(
+        impl<$($generics)*> Typed for $client {
+            fn rows<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<Vec<Row>, Error>> + Send + 'a {
+                traced_async(sql, count, typed_or_prepared!(self, sql, query_typed, query))
+            }
+            fn one<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<Row, Error>> + Send + 'a {
+                traced_async(sql, count_one, typed_or_prepared!(self, sql, query_typed_one, query_one))
+            }
+            fn optional<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<Option<Row>, Error>> + Send + 'a {
+                traced_async(sql, count_optional, typed_or_prepared!(self, sql, query_typed_opt, query_opt))
+            }
+            fn affected<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<u64, Error>> + Send + 'a {
+                traced_async(sql, count_affected, typed_or_prepared!(self, sql, execute_typed, execute))
+            }
+            fn stream<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send + 'a {
+                async move {
+                    let mut written = Vec::new();
+                    match sql.typed(&mut written) {
+                        Some(params) => self.query_typed_raw(sql.text, params).await,
+                        None => self.query_raw(sql.text, sql.params().iter().copied()).await,
+                    }
+                }
+            }
         }
-    }
+    )*};
+}
+
+typed! {
+    impl[] tokio_postgres::Client;
+    impl['t] tokio_postgres::Transaction<'t>;
 }
 
 /// An async connection or transaction a query can be sent to with its
@@ -110,7 +113,7 @@ async fn stream<C: GenericClient + Sync>(
 /// driver's client or transaction it holds. What [`Unprepared`] takes.
 #[doc(hidden)]
 pub trait AsyncUnprepared: Sync {
-    type Client: GenericClient + Sync;
+    type Client: Typed;
     fn unprepared(&self) -> &Self::Client;
 }
 
@@ -165,19 +168,19 @@ macro_rules! async_client {
     ($(impl[$($generics:tt)*] $client:ty $(where [$($bounds:tt)*])?;)*) => {$(
         impl<$($generics)*> AsyncClient for $client $(where $($bounds)*)? {
             fn rows<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<Vec<Row>, Error>> + Send + 'a {
-                rows(self.unprepared(), sql)
+                Typed::rows(self.unprepared(), sql)
             }
             fn one<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<Row, Error>> + Send + 'a {
-                one(self.unprepared(), sql)
+                Typed::one(self.unprepared(), sql)
             }
             fn optional<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<Option<Row>, Error>> + Send + 'a {
-                optional(self.unprepared(), sql)
+                Typed::optional(self.unprepared(), sql)
             }
             fn affected<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<u64, Error>> + Send + 'a {
-                affected(self.unprepared(), sql)
+                Typed::affected(self.unprepared(), sql)
             }
             fn stream<'a>(&'a self, sql: &'a Sql<'_>) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send + 'a {
-                stream(self.unprepared(), sql)
+                Typed::stream(self.unprepared(), sql)
             }
         }
     )*};
