@@ -17,6 +17,8 @@
 //!   `Unprepared(&mut client)` for a sync one): the same, never with a
 //!   prepared statement, for transaction-mode poolers.
 //!
+//! The future of an async query is a `QueryFuture` (feature `tokio`).
+//!
 //! # Which path, when
 //!
 //! Where migrate has a safe place to keep a statement per connection, a
@@ -155,12 +157,13 @@ impl<'a> Sql<'a> {
     }
 
     /// [`Sql::prepare_types`], worked out once per query (by the address of
-    /// its types' text) and shared: deadpool's statement cache is keyed by
-    /// them, so every call names them.
+    /// its types' text) and kept for the program's life, as the query's
+    /// text is: deadpool's statement cache is keyed by them, so every call
+    /// names them. The program's queries bound what is kept.
     #[cfg(all(feature = "tokio", feature = "deadpool"))]
-    fn shared_prepare_types(&self) -> std::sync::Arc<[Type]> {
-        use std::sync::{Arc, RwLock};
-        type Shared = HashMap<(SqlKey, usize), Arc<[Type]>, FxBuildHasher>;
+    fn shared_prepare_types(&self) -> &'static [Type] {
+        use std::sync::RwLock;
+        type Shared = HashMap<(SqlKey, usize), &'static [Type], FxBuildHasher>;
         static SHARED: OnceLock<RwLock<Shared>> = OnceLock::new();
         let shared = SHARED.get_or_init(RwLock::default);
         let key = (SqlKey(self.types), self.args.len());
@@ -168,15 +171,16 @@ impl<'a> Sql<'a> {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&key)
-            .cloned();
+            .copied();
         if let Some(types) = known {
             return types;
         }
-        let types: Arc<[Type]> = self.prepare_types().into();
-        shared
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, Arc::clone(&types));
+        let mut shared = shared.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(types) = shared.get(&key).copied() {
+            return types;
+        }
+        let types: &'static [Type] = Vec::leak(self.prepare_types());
+        shared.insert(key, types);
         types
     }
 
@@ -791,7 +795,11 @@ pub use sync::RowIter;
 #[cfg(feature = "tokio")]
 mod nonblocking;
 #[cfg(feature = "tokio")]
+mod query_future;
+#[cfg(feature = "tokio")]
 pub use nonblocking::RowStream;
+#[cfg(feature = "tokio")]
+pub use query_future::QueryFuture;
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
+use super::query_future::QueryFuture;
 use super::*;
 
 /// A future returned by the async executors.
@@ -284,15 +285,12 @@ macro_rules! deadpool_keeps_statements {
                 &'a self,
                 sql: &'a Sql<'_>,
             ) -> impl Future<Output = Result<tokio_postgres::Statement, Error>> + Send + 'a {
-                async move {
-                    self.prepare_typed_cached(sql.text, &sql.shared_prepare_types())
-                        .await
-                }
+                self.prepare_typed_cached(sql.text, sql.shared_prepare_types())
             }
 
             fn forget_statement(&self, sql: &Sql<'_>) {
                 self.statement_cache
-                    .remove(sql.text, &sql.shared_prepare_types());
+                    .remove(sql.text, sql.shared_prepare_types());
             }
         }
     )*};
@@ -485,19 +483,19 @@ impl<'e> Source<'e> {
 macro_rules! async_executor {
     ($(impl[$($generics:tt)*] $executor:ty;)*) => {$(
         impl<$($generics)*> Executor<'e> for $executor {
-            type Output<T: Send + 'e> = BoxFuture<'e, Result<T, Error>>;
+            type Output<T: Send + 'e> = QueryFuture<'e, Result<T, Error>>;
             type Rows<R: Send + 'e> = RowStream<'e, R>;
 
             fn fetch_all<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Vec<R>> {
-                Box::pin(async move { map_rows(self.rows(&sql).await, map) })
+                QueryFuture::new(async move { map_rows(self.rows(&sql).await, map) })
             }
 
             fn fetch_one<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<R> {
-                Box::pin(async move { map_one(self.one(&sql).await, map) })
+                QueryFuture::new(async move { map_one(self.one(&sql).await, map) })
             }
 
             fn fetch_optional<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Option<R>> {
-                Box::pin(async move { map_optional(self.optional(&sql).await, map) })
+                QueryFuture::new(async move { map_optional(self.optional(&sql).await, map) })
             }
 
             fn fetch_all_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
@@ -505,7 +503,7 @@ macro_rules! async_executor {
                 sql: Sql<'e>,
                 whole: Whole<C2, R>,
             ) -> Self::Output<Vec<R>> {
-                Box::pin(async move { records(self.rows(&sql).await, whole) })
+                QueryFuture::new(async move { records(self.rows(&sql).await, whole) })
             }
 
             fn fetch_one_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
@@ -514,7 +512,7 @@ macro_rules! async_executor {
                 whole: Whole<C2, R>,
             ) -> Self::Output<R> {
                 let Whole(_) = whole;
-                Box::pin(async move { map_one(self.one(&sql).await, read_whole::<C2, R>) })
+                QueryFuture::new(async move { map_one(self.one(&sql).await, read_whole::<C2, R>) })
             }
 
             fn fetch_optional_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
@@ -523,7 +521,7 @@ macro_rules! async_executor {
                 whole: Whole<C2, R>,
             ) -> Self::Output<Option<R>> {
                 let Whole(_) = whole;
-                Box::pin(async move { map_optional(self.optional(&sql).await, read_whole::<C2, R>) })
+                QueryFuture::new(async move { map_optional(self.optional(&sql).await, read_whole::<C2, R>) })
             }
 
             fn fetch<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Rows<R> {
@@ -535,7 +533,7 @@ macro_rules! async_executor {
             }
 
             fn execute(self, sql: Sql<'e>) -> Self::Output<u64> {
-                Box::pin(async move { self.affected(&sql).await })
+                QueryFuture::new(async move { self.affected(&sql).await })
             }
         }
     )*};
