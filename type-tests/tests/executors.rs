@@ -7,7 +7,13 @@
 
 mod common;
 
-use common::{bb8_pool, block_on, database, deadpool, r2d2_pool, tokio_client};
+use common::{bb8_pool, block_on, deadpool, r2d2_pool, tokio_client};
+use migrate_test_support::TestDatabase;
+
+/// A database of its own with the test migrations run.
+fn database(prefix: &str) -> TestDatabase {
+    migrate_type_tests::database(prefix).0
+}
 
 /// The same queries on a sync executor `$conn` (a place: `&mut $conn` is
 /// the executor).

@@ -113,8 +113,8 @@ fn forward_counting(mut from: TcpStream, mut to: TcpStream, round_trips: &Atomic
 
 /// A database with the test migrations and three notes.
 fn database(prefix: &str) -> TestDatabase {
-    let db = common::database(prefix);
-    db.client()
+    let (db, mut client) = migrate_type_tests::database(prefix);
+    client
         .batch_execute("INSERT INTO notes SELECT n, 'note ' || n FROM generate_series(1, 3) n")
         .unwrap();
     db

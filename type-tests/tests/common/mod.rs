@@ -1,17 +1,6 @@
-//! What `executors.rs` and `round_trips.rs` both need: a database with the
-//! test migrations, a tokio client and runtime, and the pools whose
-//! connections are executors.
-
-use migrate_test_support::TestDatabase;
-
-/// A database of its own with the test migrations run.
-pub fn database(prefix: &str) -> TestDatabase {
-    let db = TestDatabase::new(prefix);
-    migrate_type_tests::MIGRATIONS
-        .run(&mut db.client())
-        .expect("the test migrations apply");
-    db
-}
+//! What `executors.rs` and `round_trips.rs` both need: a tokio client and
+//! runtime, and the pools whose connections are executors (the database is
+//! `migrate_type_tests::database`).
 
 /// Runs `test` on a runtime of its own (the migrations ran before, on the
 /// sync client, which must not run inside one).
