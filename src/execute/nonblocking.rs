@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use super::query_future::QueryFuture;
+use super::query_future::{QueryFuture, query_future};
 use super::*;
 
 /// A future returned by the async executors.
@@ -487,15 +487,15 @@ macro_rules! async_executor {
             type Rows<R: Send + 'e> = RowStream<'e, R>;
 
             fn fetch_all<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Vec<R>> {
-                QueryFuture::new(async move { map_rows(self.rows(&sql).await, map) })
+                query_future(async move { map_rows(self.rows(&sql).await, map) })
             }
 
             fn fetch_one<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<R> {
-                QueryFuture::new(async move { map_one(self.one(&sql).await, map) })
+                query_future(async move { map_one(self.one(&sql).await, map) })
             }
 
             fn fetch_optional<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Option<R>> {
-                QueryFuture::new(async move { map_optional(self.optional(&sql).await, map) })
+                query_future(async move { map_optional(self.optional(&sql).await, map) })
             }
 
             fn fetch_all_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
@@ -503,7 +503,7 @@ macro_rules! async_executor {
                 sql: Sql<'e>,
                 whole: Whole<C2, R>,
             ) -> Self::Output<Vec<R>> {
-                QueryFuture::new(async move { records(self.rows(&sql).await, whole) })
+                query_future(async move { records(self.rows(&sql).await, whole) })
             }
 
             fn fetch_one_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
@@ -512,7 +512,7 @@ macro_rules! async_executor {
                 whole: Whole<C2, R>,
             ) -> Self::Output<R> {
                 let Whole(_) = whole;
-                QueryFuture::new(async move { map_one(self.one(&sql).await, read_whole::<C2, R>) })
+                query_future(async move { map_one(self.one(&sql).await, read_whole::<C2, R>) })
             }
 
             fn fetch_optional_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
@@ -521,7 +521,7 @@ macro_rules! async_executor {
                 whole: Whole<C2, R>,
             ) -> Self::Output<Option<R>> {
                 let Whole(_) = whole;
-                QueryFuture::new(async move { map_optional(self.optional(&sql).await, read_whole::<C2, R>) })
+                query_future(async move { map_optional(self.optional(&sql).await, read_whole::<C2, R>) })
             }
 
             fn fetch<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Rows<R> {
@@ -533,7 +533,7 @@ macro_rules! async_executor {
             }
 
             fn execute(self, sql: Sql<'e>) -> Self::Output<u64> {
-                QueryFuture::new(async move { self.affected(&sql).await })
+                query_future(async move { self.affected(&sql).await })
             }
         }
     )*};
