@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Benchmark for issue 15 §1, the hot path, in one run: a primary-key lookup,
 # a 100-row fetch and an INSERT ... RETURNING at concurrency 1 and 16, with
-# migrate's checked macros (default and `migrate::Cached`), hand-written
-# tokio-postgres (a statement prepared once per connection, and
-# `query(&str)`), sqlx 0.8 `query!` (a default PgPool, one with
-# test_before_acquire off, bare connections), and through deadpool-postgres
-# (migrate's default, migrate::PrepareCached, and prepare_cached by hand);
+# migrate's checked macros (on a borrowed tokio_postgres::Client, which
+# sends parameter types with each query, and on `migrate::Cached`, prepared
+# once per connection), hand-written tokio-postgres (a statement prepared
+# once per connection, and `query(&str)`), sqlx 0.8 `query!` (a default
+# PgPool, one with test_before_acquire off, bare connections), and through
+# deadpool-postgres (migrate's default there, deadpool's statement cache;
+# its opt-out `migrate::Unprepared`; and prepare_cached by hand);
 # then all again through a proxy that adds 1 ms each way
 # (benches/queries, a project outside the workspace so that sqlx is never
 # compiled by the workspace or CI; release build).
@@ -16,6 +18,8 @@
 #
 #   scripts/bench-queries.sh
 #   MIGRATE_BENCH_SECONDS=5 MIGRATE_BENCH_LATENCY_MS=0 scripts/bench-queries.sh
+#   MIGRATE_BENCH_CLIENTS="migrate Cached,tokio-pg prepared" \
+#     MIGRATE_BENCH_QUERIES="pk lookup" MIGRATE_BENCH_CONCURRENCY=16 scripts/bench-queries.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,7 +67,7 @@ awk -F'\t' '
                 name = clients[c]
                 if (!((keys[k], name) in qps)) continue
                 q = qps[keys[k], name]
-                printf "%-22s %8d q/s  p50 %6d  p99 %6d   %5.2fx  %5.2fx\n", name, q, p50[keys[k], name], p99[keys[k], name], (base ? q / base : 0), (sqlx ? q / sqlx : 0)
+                printf "%-32s %8d q/s  p50 %6d  p99 %6d   %5.2fx  %5.2fx\n", name, q, p50[keys[k], name], p99[keys[k], name], (base ? q / base : 0), (sqlx ? q / sqlx : 0)
             }
         }
     }' "$work/cells.tsv"

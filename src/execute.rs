@@ -12,39 +12,53 @@
 //!   and `&bb8::PooledConnection` of `bb8_postgres`: the methods return a
 //!   future of it, `fetch` a `Stream`;
 //! - [`Cached`] around a client: the same, with statements prepared once
-//!   per connection (see below); `PrepareCached` around a deadpool
-//!   connection or transaction (feature `deadpool`): the same, in
-//!   deadpool's own statement cache of the connection.
+//!   per connection (see below);
+//! - [`Unprepared`] around any of them (`Unprepared(&conn)`, or
+//!   `Unprepared(&mut client)` for a sync one): the same, never with a
+//!   prepared statement, for transaction-mode poolers.
 //!
-//! # On the wire
+//! The future of an async query is a `QueryFuture` (feature `tokio`).
 //!
-//! The macros know every parameter's type at compile time, so by default a
-//! query is sent with its parameter types in one message (Parse, Bind,
-//! Describe, Execute, Sync: `query_typed` in the driver's words) and costs
-//! one round trip, with nothing left on the server: it works behind
-//! transaction-mode poolers (PgBouncer), where a named prepared statement
-//! may be gone by the next transaction. The server parses and plans the
-//! statement on every call.
+//! # Which path, when
+//!
+//! Where migrate has a safe place to keep a statement per connection, a
+//! query is prepared once on it and from then on runs in one round trip with
+//! no parse on the server: a [`Cached`] client (which owns its connection)
+//! and deadpool's connections and transactions (in deadpool's own statement
+//! cache of the connection, `prepare_typed_cached`). A schema change that
+//! makes a kept statement's result type wrong (`cached plan must not change
+//! result type`) drops it and runs the query again, prepared anew, once:
+//! only outside a transaction, since the error aborts one (there the error
+//! stands). Not behind a transaction-mode pooler (PgBouncer without
+//! `max_prepared_statements`), where a named statement belongs to one
+//! server session and the next transaction may meet another: PostgreSQL
+//! then says `prepared statement "s3" does not exist`, and the way out is
+//! [`Unprepared`].
+//!
+//! Everywhere else (a borrowed `tokio_postgres::Client` or
+//! `postgres::Client`, their transactions, bb8's and r2d2's connections,
+//! and anything in [`Unprepared`]), a query goes with its parameter types in
+//! one message (Parse, Bind, Describe, Execute, Sync: `query_typed` in the
+//! driver's words): one round trip too, with nothing left on the server, so
+//! it works behind any pooler, but the server parses and plans it on every
+//! call. migrate keeps nothing for a connection it does not own: a map keyed
+//! by a client's address could meet a new connection at the same address
+//! and run a statement that was never prepared there.
+//! `Cached::new(client)` is the way to the prepared path for an owned one.
 //!
 //! A parameter of a type of the schema's own has an OID only the server
-//! knows. An enum, a domain over a built-in type and an array of enums are
-//! sent with no type (OID 0, as `$1` with no type in SQL), which the
-//! server infers from the query as it did when the macro checked it: a
-//! domain as its base type's value, an enum as its label, a composite of
-//! built-in attribute types in its binary form (which names them by OID),
-//! an array of enums in the text form (the binary one names its element
-//! type by OID). One round trip still. An array of composites or domains,
-//! or a composite with an attribute of the schema's own type, is prepared,
-//! run and closed by the driver (two round trips), as hand-written
-//! `client.query(sql, ..)` is: their binary forms name a type of the
-//! schema's own by OID, and the server checks it.
-//!
-//! [`Cached`] owns a connection and prepares each query once on it, keyed by
-//! its SQL (`'static`, so the cache holds at most one statement per query of
-//! the program): one round trip and no parse from the second call on. A
-//! schema change that makes a cached statement's result type wrong
-//! (`cached plan must not change result type`) drops it and runs the query
-//! again once, prepared anew. Not behind a transaction-mode pooler.
+//! knows. On the prepared path the server names it when the query is
+//! prepared. On `query_typed`, an enum, a domain over a built-in type and
+//! an array of enums are sent with no type (OID 0, as `$1` with no type in
+//! SQL), which the server infers from the query as it did when the macro
+//! checked it: a domain as its base type's value, an enum as its label, a
+//! composite of built-in attribute types in its binary form (which names
+//! them by OID), an array of enums in the text form (the binary one names
+//! its element type by OID). One round trip still. An array of composites
+//! or domains, or a composite with an attribute of the schema's own type, is
+//! prepared, run and closed by the driver there (two round trips), as
+//! hand-written `client.query(sql, ..)` is: their binary forms name a type
+//! of the schema's own by OID, and the server checks it.
 //!
 //! # Tracing
 //!
@@ -60,7 +74,7 @@ use postgres::Row;
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::private::BytesMut;
-use postgres::types::{Field, Kind, ToSql, Type};
+use postgres::types::{Field, Format, IsNull, Kind, ToSql, Type};
 use rustc_hash::FxBuildHasher;
 
 use crate::query::{Arg, Columns, Error, FromRow, MapRow, Whole};
@@ -91,24 +105,38 @@ impl<'a> Sql<'a> {
     }
 
     /// The arguments with the types they are sent as, or `None` when one of
-    /// them has a type only the server can name.
-    fn typed(&self) -> Option<Vec<(&(dyn ToSql + Sync), Type)>> {
-        let mut out = Vec::with_capacity(self.args.len());
+    /// them has a type only the server can name. An argument of a type of
+    /// the schema's own (sent with OID 0) is written into `written` here,
+    /// once, and sent from there: a value that refuses that type (a `ToSql`
+    /// of the project's own that checks more than the name) goes the
+    /// driver's way, found before anything is sent.
+    fn typed<'s>(
+        &'s self,
+        written: &'s mut Vec<Written>,
+    ) -> Option<Vec<(&'s (dyn ToSql + Sync), Type)>> {
+        let mut out: Vec<(&'s (dyn ToSql + Sync), Type)> = Vec::with_capacity(self.args.len());
         let mut names = self.types.split(' ').filter(|name| !name.is_empty());
         for arg in &self.args {
             let ty = wire_type(names.next()?)?;
-            // A value that refuses its type with no OID (a `ToSql` of the
-            // project's own that checks more than the name) goes the
-            // driver's way: found here, before anything is sent.
-            if ty.oid() == 0 && arg.to_sql_checked(&ty, &mut BytesMut::new()).is_err() {
-                return None;
+            if ty.oid() == 0 {
+                written.push(Written::new(arg, &ty)?);
             }
             out.push((arg as &(dyn ToSql + Sync), ty));
         }
-        match names.next() {
-            Some(_) => None,
-            None => Some(out),
+        if names.next().is_some() {
+            return None;
         }
+        // The written values stand in for their arguments.
+        let written: &'s [Written] = written;
+        let mut written = written.iter();
+        for (param, ty) in &mut out {
+            if ty.oid() == 0
+                && let Some(value) = written.next()
+            {
+                *param = value;
+            }
+        }
+        Some(out)
     }
 
     /// The types to prepare the statement with (OID 0 for one the server
@@ -128,11 +156,126 @@ impl<'a> Sql<'a> {
         out
     }
 
-    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
-        self.args
-            .iter()
-            .map(|arg| arg as &(dyn ToSql + Sync))
-            .collect()
+    /// [`Sql::prepare_types`], worked out once per query (by the address of
+    /// its types' text) and kept for the program's life, as the query's
+    /// text is: deadpool's statement cache is keyed by them, so every call
+    /// names them. The program's queries bound what is kept.
+    #[cfg(all(feature = "tokio", feature = "deadpool"))]
+    fn shared_prepare_types(&self) -> &'static [Type] {
+        use std::sync::RwLock;
+        type Shared = HashMap<(SqlKey, usize), &'static [Type], FxBuildHasher>;
+        static SHARED: OnceLock<RwLock<Shared>> = OnceLock::new();
+        let shared = SHARED.get_or_init(RwLock::default);
+        let key = (SqlKey(self.types), self.args.len());
+        let known = shared
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .copied();
+        if let Some(types) = known {
+            return types;
+        }
+        let mut shared = shared.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(types) = shared.get(&key).copied() {
+            return types;
+        }
+        let types: &'static [Type] = Vec::leak(self.prepare_types());
+        shared.insert(key, types);
+        types
+    }
+
+    /// The arguments as the driver takes them: on the stack for up to
+    /// [`INLINE_PARAMS`].
+    fn params(&self) -> Params<'_> {
+        if self.args.len() > INLINE_PARAMS {
+            return Params::Heap(
+                self.args
+                    .iter()
+                    .map(|arg| arg as &(dyn ToSql + Sync))
+                    .collect(),
+            );
+        }
+        let mut inline: [&(dyn ToSql + Sync); INLINE_PARAMS] = [&false; INLINE_PARAMS];
+        for (slot, arg) in inline.iter_mut().zip(&self.args) {
+            *slot = arg;
+        }
+        Params::Inline(inline, self.args.len())
+    }
+}
+
+/// How many arguments [`Params`] holds without an allocation.
+const INLINE_PARAMS: usize = 8;
+
+/// A query's arguments as a slice of `ToSql`, what the driver takes.
+enum Params<'s> {
+    /// The first `.1` are the arguments, the rest filler.
+    Inline([&'s (dyn ToSql + Sync); INLINE_PARAMS], usize),
+    Heap(Vec<&'s (dyn ToSql + Sync)>),
+}
+
+impl<'s> std::ops::Deref for Params<'s> {
+    type Target = [&'s (dyn ToSql + Sync)];
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Params::Inline(params, len) => &params[..*len],
+            Params::Heap(params) => params,
+        }
+    }
+}
+
+/// An argument of a type of the schema's own, written before the query
+/// is sent (see [`Sql::typed`]) and sent as written.
+#[derive(Debug)]
+struct Written {
+    bytes: BytesMut,
+    is_null: bool,
+    format: Format,
+}
+
+impl Written {
+    fn new(arg: &Arg<'_>, ty: &Type) -> Option<Self> {
+        let mut bytes = BytesMut::new();
+        let is_null = match arg.to_sql_checked(ty, &mut bytes) {
+            Ok(IsNull::Yes) => true,
+            Ok(IsNull::No) => false,
+            Err(_) => return None,
+        };
+        Some(Self {
+            bytes,
+            is_null,
+            format: arg.encode_format(ty),
+        })
+    }
+}
+
+impl ToSql for Written {
+    fn to_sql(
+        &self,
+        _: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        if self.is_null {
+            return Ok(IsNull::Yes);
+        }
+        out.extend_from_slice(&self.bytes);
+        Ok(IsNull::No)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    fn to_sql_checked(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        self.to_sql(ty, out)
+    }
+
+    fn encode_format(&self, _: &Type) -> Format {
+        self.format
     }
 }
 
@@ -173,7 +316,7 @@ fn wire_type(word: &str) -> Option<Type> {
 
 /// A built-in type by its `typname` (`int8`, `_text`): every type the
 /// driver knows, by name, built once.
-fn builtin_type(name: &str) -> Option<Type> {
+pub(crate) fn builtin_type(name: &str) -> Option<Type> {
     static BY_NAME: OnceLock<HashMap<String, Type, FxBuildHasher>> = OnceLock::new();
     let by_name = BY_NAME.get_or_init(|| {
         // Built-in OIDs are below FirstNormalObjectId (16384).
@@ -193,6 +336,28 @@ fn is_stale_plan(error: &Error) -> bool {
             db.message()
                 .starts_with("cached plan must not change result type")
         })
+}
+
+/// `error`, after saying (feature `tracing`) what to do when it is the
+/// server's "prepared statement "s3" does not exist" for a statement kept
+/// on the connection: what a transaction-mode pooler without
+/// `max_prepared_statements` does to them.
+#[cfg(feature = "tracing")]
+fn lost_statement(error: Error) -> Error {
+    if error.code() == Some(&SqlState::INVALID_SQL_STATEMENT_NAME) {
+        tracing::warn!(
+            error = %error,
+            "a prepared statement kept on this connection is gone on the server: behind a \
+             transaction-mode pooler, run the queries through migrate::Unprepared"
+        );
+    }
+    error
+}
+
+#[cfg(not(feature = "tracing"))]
+#[inline(always)]
+fn lost_statement(error: Error) -> Error {
+    error
 }
 
 // The functions generic over the row type `R` are instantiated once per
@@ -480,6 +645,31 @@ impl<C: Prepares> Cached<C> {
     }
 }
 
+/// A connection (or transaction) whose queries are never prepared: each is
+/// sent with its parameter types in one message (`query_typed`), one round
+/// trip with nothing kept on the server, however the connection would run
+/// it otherwise. The setting for a transaction-mode pooler (PgBouncer
+/// without `max_prepared_statements`), where a statement prepared in one
+/// transaction may be gone, or be another's, in the next; see the
+/// [module](self).
+///
+/// An executor by value around a borrowed connection (`Unprepared(&conn)`,
+/// `Unprepared(&mut client)` for a sync one), or by reference around an
+/// owned one (`&Unprepared(conn)`):
+///
+/// ```no_run
+/// // Through PgBouncer in transaction mode.
+/// let mut client = postgres::Client::connect("postgres://postgres@127.0.0.1:6432/app", postgres::NoTls)?;
+/// // migrate::query!("SELECT id FROM users WHERE id = $1", 7_i64)
+/// //     .fetch_one(migrate::Unprepared(&mut client))?;
+/// let _ = migrate::Unprepared(&mut client);
+/// # Ok::<(), postgres::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Unprepared<C>(pub C);
+
+impl<C> private::Sealed for Unprepared<C> {}
+
 /// Timing and row counts of a query in a `tracing` span.
 mod trace {
     use super::Sql;
@@ -604,10 +794,12 @@ pub use sync::RowIter;
 
 #[cfg(feature = "tokio")]
 mod nonblocking;
-#[cfg(all(feature = "tokio", feature = "deadpool"))]
-pub use nonblocking::PrepareCached;
+#[cfg(feature = "tokio")]
+mod query_future;
 #[cfg(feature = "tokio")]
 pub use nonblocking::RowStream;
+#[cfg(feature = "tokio")]
+pub use query_future::QueryFuture;
 
 #[cfg(test)]
 mod tests {
@@ -631,7 +823,7 @@ mod tests {
     fn arguments_go_typed_only_when_every_type_is_built_in() {
         let (id, name) = (7_i64, "x".to_owned());
         let types = |sql: &Sql<'_>| {
-            sql.typed()
+            sql.typed(&mut Vec::new())
                 .map(|typed| typed.into_iter().map(|(_, ty)| ty).collect::<Vec<_>>())
         };
         assert_eq!(types(&sql("", vec![])), Some(vec![]));
@@ -656,7 +848,7 @@ mod tests {
     fn the_schemas_own_types_go_with_no_oid_when_the_value_takes_them() {
         let (id, name) = (7_i64, "x".to_owned());
         let oids = |sql: &Sql<'_>| {
-            sql.typed().map(|typed| {
+            sql.typed(&mut Vec::new()).map(|typed| {
                 typed
                     .into_iter()
                     .map(|(_, ty)| (ty.name().to_owned(), ty.oid()))
@@ -687,5 +879,44 @@ mod tests {
         };
         let attributes: Vec<_> = fields.iter().map(|field| field.type_().clone()).collect();
         assert_eq!(attributes, [Type::TEXT, Type::INT4_ARRAY]);
+    }
+
+    /// A value that counts how often it is written.
+    #[derive(Debug)]
+    struct Counted(std::sync::atomic::AtomicUsize);
+
+    impl ToSql for Counted {
+        fn to_sql(
+            &self,
+            ty: &Type,
+            out: &mut BytesMut,
+        ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            "sad".to_sql(ty, out)
+        }
+
+        fn accepts(_: &Type) -> bool {
+            true
+        }
+
+        postgres::types::to_sql_checked!();
+    }
+
+    #[test]
+    fn an_argument_with_no_oid_is_written_once() {
+        let label = Counted(std::sync::atomic::AtomicUsize::new(0));
+        let sql = sql("enum:mood int8", vec![Arg::new(&label), Arg::new(&7_i64)]);
+        let mut written = Vec::new();
+        let params = sql.typed(&mut written).unwrap();
+        // What the driver does with each parameter as it sends the query.
+        let mut sent = Vec::new();
+        for (param, ty) in &params {
+            let mut out = BytesMut::new();
+            param.to_sql_checked(ty, &mut out).unwrap();
+            sent.push(out.to_vec());
+        }
+        assert_eq!(sent[0], b"sad");
+        assert_eq!(sent[1], 7_i64.to_be_bytes());
+        assert_eq!(label.0.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

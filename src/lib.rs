@@ -69,7 +69,10 @@
 //! `tokio`) on a `&tokio_postgres::Client` or `&tokio_postgres::Transaction`
 //! and `.await` it; also on the connections of deadpool-postgres, bb8 and
 //! r2d2 (features `deadpool`, `bb8`, `r2d2`) and on a [`Cached`] client. A
-//! query is one round trip: see [`execute`]. Errors name the line and column inside the SQL, with the line and
+//! query is one round trip, prepared once per connection where migrate can
+//! keep the statement (a [`Cached`] client, deadpool's connections), and
+//! sent with its parameter types elsewhere or in [`Unprepared`] (for
+//! transaction-mode poolers): see [`execute`]. Errors name the line and column inside the SQL, with the line and
 //! carets, in PostgreSQL's words; an argument of the wrong type is reported
 //! on the argument.
 //!
@@ -130,9 +133,7 @@ pub mod execute;
 pub mod query;
 pub mod types;
 
-#[cfg(all(feature = "tokio", feature = "deadpool"))]
-pub use execute::PrepareCached;
-pub use execute::{Cached, Executor};
+pub use execute::{Cached, Executor, Unprepared};
 pub use migrate_core as core;
 /// A Rust struct that reads and writes a PostgreSQL composite type (or a
 /// table's row type), its fields checked at compile time against the

@@ -292,6 +292,10 @@ impl ToSql for Arg<'_> {
                 })
             }
             Kind::Array(_) if ty.oid() == 0 => self.unspecified_array(ty, out),
+            Kind::Array(element) => match element.kind() {
+                Kind::Domain(base) => self.domain_array(ty, element, base, out),
+                _ => self.encode(ty, out),
+            },
             _ => self.encode(ty, out),
         }
     }
@@ -314,6 +318,37 @@ impl Arg<'_> {
             ArgValue::Checked(value) => value.to_sql_checked(ty, out),
             ArgValue::Lenient(value) => value.to_sql_checked(ty, out),
         }
+    }
+
+    /// An array of a domain (its OID known: a prepared statement's), for
+    /// a value that knows only the base type (`Vec<String>` for
+    /// `short_text[]`): written as an array of the base type, which the
+    /// domain's binary form is, with the domain as its element type.
+    fn domain_array(
+        &self,
+        ty: &Type,
+        element: &Type,
+        base: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        let Some(base_array) = crate::execute::builtin_type(&format!("_{}", base.name()))
+            .filter(|_| base.oid() < 16_384)
+        else {
+            return self.encode(ty, out);
+        };
+        let start = out.len();
+        if let Ok(is_null) = self.encode(ty, out) {
+            return Ok(is_null);
+        }
+        out.truncate(start);
+        let is_null = self.encode(&base_array, out)?;
+        // The header: dimensions, a has-NULL flag, then the element type.
+        if let IsNull::No = is_null
+            && let Some(oid) = out.get_mut(start + 8..start + 12)
+        {
+            oid.copy_from_slice(&element.oid().to_be_bytes());
+        }
+        Ok(is_null)
     }
 
     /// An array of enums sent with no type (OID 0), for the server to

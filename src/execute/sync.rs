@@ -21,7 +21,8 @@ pub trait SyncClient: private::Sealed {
 macro_rules! typed_or_prepared {
     ($client:expr, $sql:expr, $typed:ident, $untyped:ident) => {{
         let sql = $sql;
-        match sql.typed() {
+        let mut written = Vec::new();
+        match sql.typed(&mut written) {
             Some(params) => $client.$typed(sql.text, &params),
             None => $client.$untyped(sql.text, &sql.params()),
         }
@@ -56,37 +57,89 @@ fn iter<'c, C: GenericClient>(
     client: &'c mut C,
     sql: &Sql<'_>,
 ) -> Result<postgres::RowIter<'c>, Error> {
-    match sql.typed() {
+    let mut written = Vec::new();
+    match sql.typed(&mut written) {
         Some(params) => client.query_typed_raw(sql.text, params),
         None => client.query_raw(sql.text, sql.args.iter()),
     }
 }
 
-macro_rules! generic_client {
-    ($($client:ty),*) => {$(
-        impl private::Sealed for $client {}
+/// A sync connection or transaction a query can be sent to with its
+/// parameter types, keeping nothing on the server: every one, as the
+/// driver's client or transaction it holds. What [`Unprepared`] takes.
+#[doc(hidden)]
+pub trait SyncUnprepared {
+    type Client: GenericClient;
+    fn unprepared(&mut self) -> &mut Self::Client;
+}
 
-        impl SyncClient for $client {
+impl<T: SyncUnprepared + ?Sized> SyncUnprepared for &mut T {
+    type Client = T::Client;
+    fn unprepared(&mut self) -> &mut T::Client {
+        (**self).unprepared()
+    }
+}
+
+impl<C: SyncUnprepared> SyncUnprepared for Unprepared<C> {
+    type Client = C::Client;
+    fn unprepared(&mut self) -> &mut C::Client {
+        self.0.unprepared()
+    }
+}
+
+impl SyncUnprepared for postgres::Client {
+    type Client = Self;
+    fn unprepared(&mut self) -> &mut Self {
+        self
+    }
+}
+
+impl<'t> SyncUnprepared for postgres::Transaction<'t> {
+    type Client = Self;
+    fn unprepared(&mut self) -> &mut Self {
+        self
+    }
+}
+
+impl SyncUnprepared for Cached<postgres::Client> {
+    type Client = postgres::Client;
+    fn unprepared(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+}
+
+/// Implements [`SyncClient`] for a [`SyncUnprepared`], whose queries go
+/// with their parameter types.
+macro_rules! typed_client {
+    ($(impl[$($generics:tt)*] $client:ty $(where [$($bounds:tt)*])?;)*) => {$(
+        impl<$($generics)*> SyncClient for $client $(where $($bounds)*)? {
             fn rows(&mut self, sql: &Sql<'_>) -> Result<Vec<Row>, Error> {
-                rows(self, sql)
+                rows(self.unprepared(), sql)
             }
             fn one(&mut self, sql: &Sql<'_>) -> Result<Row, Error> {
-                one(self, sql)
+                one(self.unprepared(), sql)
             }
             fn optional(&mut self, sql: &Sql<'_>) -> Result<Option<Row>, Error> {
-                optional(self, sql)
+                optional(self.unprepared(), sql)
             }
             fn affected(&mut self, sql: &Sql<'_>) -> Result<u64, Error> {
-                affected(self, sql)
+                affected(self.unprepared(), sql)
             }
             fn iter(&mut self, sql: &Sql<'_>) -> Result<postgres::RowIter<'_>, Error> {
-                iter(self, sql)
+                iter(self.unprepared(), sql)
             }
         }
     )*};
 }
 
-generic_client!(postgres::Client, postgres::Transaction<'_>);
+impl private::Sealed for postgres::Client {}
+impl private::Sealed for postgres::Transaction<'_> {}
+
+typed_client! {
+    impl[] postgres::Client;
+    impl['t] postgres::Transaction<'t>;
+    impl[C: SyncUnprepared] Unprepared<C>;
+}
 
 #[cfg(feature = "r2d2")]
 impl<T> private::Sealed
@@ -101,7 +154,7 @@ where
 
 /// A connection of an r2d2 pool: the client it holds.
 #[cfg(feature = "r2d2")]
-impl<T> SyncClient
+impl<T> SyncUnprepared
     for r2d2_postgres::r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<T>>
 where
     T: postgres::tls::MakeTlsConnect<postgres::Socket> + Clone + 'static + Sync + Send,
@@ -109,21 +162,21 @@ where
     T::Stream: Send,
     <T::TlsConnect as postgres::tls::TlsConnect<postgres::Socket>>::Future: Send,
 {
-    fn rows(&mut self, sql: &Sql<'_>) -> Result<Vec<Row>, Error> {
-        rows::<postgres::Client>(self, sql)
+    type Client = postgres::Client;
+    fn unprepared(&mut self) -> &mut postgres::Client {
+        self
     }
-    fn one(&mut self, sql: &Sql<'_>) -> Result<Row, Error> {
-        one::<postgres::Client>(self, sql)
-    }
-    fn optional(&mut self, sql: &Sql<'_>) -> Result<Option<Row>, Error> {
-        optional::<postgres::Client>(self, sql)
-    }
-    fn affected(&mut self, sql: &Sql<'_>) -> Result<u64, Error> {
-        affected::<postgres::Client>(self, sql)
-    }
-    fn iter(&mut self, sql: &Sql<'_>) -> Result<postgres::RowIter<'_>, Error> {
-        iter::<postgres::Client>(self, sql)
-    }
+}
+
+#[cfg(feature = "r2d2")]
+typed_client! {
+    impl[T] r2d2_postgres::r2d2::PooledConnection<r2d2_postgres::PostgresConnectionManager<T>>
+    where [
+        T: postgres::tls::MakeTlsConnect<postgres::Socket> + Clone + 'static + Sync + Send,
+        T::TlsConnect: Send,
+        T::Stream: Send,
+        <T::TlsConnect as postgres::tls::TlsConnect<postgres::Socket>>::Future: Send,
+    ];
 }
 
 impl Cached<postgres::Client> {
@@ -167,7 +220,8 @@ macro_rules! cached {
                     other => other,
                 }
             }
-            other => other,
+            Err(error) => Err(lost_statement(error)),
+            ok => ok,
         }
     }};
 }
@@ -205,7 +259,7 @@ impl SyncClient for Cached<postgres::Client> {
         let error = match unsafe { &mut *client }.query_raw(&statement, sql.args.iter()) {
             Ok(rows) => return Ok(rows),
             Err(error) if is_stale_plan(&error) => error,
-            Err(error) => return Err(error),
+            Err(error) => return Err(lost_statement(error)),
         };
         // The schema changed the result type: prepare again and run once
         // more (a failed transaction keeps the first error).
@@ -271,12 +325,13 @@ impl<R> Iterator for RowIter<'_, R> {
     }
 }
 
-fn source<'e, C: SyncClient>(client: &'e mut C, sql: &Sql<'_>) -> Source<'e> {
-    let trace = Trace::start(sql);
-    Source {
-        rows: client.iter(sql).map_err(Some),
-        trace,
-        n_rows: 0,
+impl<'e> Source<'e> {
+    fn new(trace: Trace, rows: Result<postgres::RowIter<'e>, Error>) -> Self {
+        Source {
+            rows: rows.map_err(Some),
+            trace,
+            n_rows: 0,
+        }
     }
 }
 
@@ -325,13 +380,75 @@ impl<'e, C: SyncClient> Executor<'e> for &'e mut C {
     }
 
     fn fetch<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Rows<R> {
+        let trace = Trace::start(&sql);
         RowIter {
-            source: source(self, &sql),
+            source: Source::new(trace, self.iter(&sql)),
             map,
         }
     }
 
     fn execute(self, sql: Sql<'e>) -> Self::Output<u64> {
+        self.affected(&sql)
+    }
+}
+
+/// A sync connection in [`Unprepared`] by value: what `&mut` of it would
+/// run, with the rows of `fetch` borrowing the connection itself.
+impl<'e, C: SyncUnprepared> Executor<'e> for Unprepared<&'e mut C> {
+    type Output<T: Send + 'e> = Result<T, Error>;
+    type Rows<R: Send + 'e> = RowIter<'e, R>;
+
+    fn fetch_all<R: Send + 'e>(mut self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Vec<R>> {
+        map_rows(self.rows(&sql), map)
+    }
+
+    fn fetch_one<R: Send + 'e>(mut self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<R> {
+        map_one(self.one(&sql), map)
+    }
+
+    fn fetch_optional<R: Send + 'e>(
+        mut self,
+        sql: Sql<'e>,
+        map: MapRow<R>,
+    ) -> Self::Output<Option<R>> {
+        map_optional(self.optional(&sql), map)
+    }
+
+    fn fetch_all_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+        mut self,
+        sql: Sql<'e>,
+        whole: Whole<C2, R>,
+    ) -> Self::Output<Vec<R>> {
+        records(self.rows(&sql), whole)
+    }
+
+    fn fetch_one_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+        mut self,
+        sql: Sql<'e>,
+        whole: Whole<C2, R>,
+    ) -> Self::Output<R> {
+        let Whole(_) = whole;
+        map_one(self.one(&sql), read_whole::<C2, R>)
+    }
+
+    fn fetch_optional_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+        mut self,
+        sql: Sql<'e>,
+        whole: Whole<C2, R>,
+    ) -> Self::Output<Option<R>> {
+        let Whole(_) = whole;
+        map_optional(self.optional(&sql), read_whole::<C2, R>)
+    }
+
+    fn fetch<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Rows<R> {
+        let trace = Trace::start(&sql);
+        RowIter {
+            source: Source::new(trace, iter(C::unprepared(self.0), &sql)),
+            map,
+        }
+    }
+
+    fn execute(mut self, sql: Sql<'e>) -> Self::Output<u64> {
         self.affected(&sql)
     }
 }

@@ -1,17 +1,18 @@
 //! Every executor a checked query runs on, against PostgreSQL: the sync and
 //! async clients and transactions, the connections of deadpool, bb8 and
-//! r2d2, and `migrate::Cached`, each with `fetch_all`, `fetch_one`,
-//! `fetch_optional`, `fetch` (an iterator or a stream) and `execute`,
-//! written as `query.fetch_all(&conn)` with no deref by hand.
+//! r2d2, `migrate::Cached`, and each in `migrate::Unprepared`, each with
+//! `fetch_all`, `fetch_one`, `fetch_optional`, `fetch` (an iterator or a
+//! stream) and `execute`, written as `query.fetch_all(&conn)` with no deref
+//! by hand.
 
+mod common;
+
+use common::{bb8_pool, block_on, deadpool, r2d2_pool, tokio_client};
 use migrate_test_support::TestDatabase;
 
+/// A database of its own with the test migrations run.
 fn database(prefix: &str) -> TestDatabase {
-    let db = TestDatabase::new(prefix);
-    migrate_type_tests::MIGRATIONS
-        .run(&mut db.client())
-        .expect("the test migrations apply");
-    db
+    migrate_type_tests::database(prefix).0
 }
 
 /// The same queries on a sync executor `$conn` (a place: `&mut $conn` is
@@ -154,12 +155,7 @@ fn postgres_transaction() {
 #[test]
 fn r2d2_connection() {
     let db = database("exec_r2d2");
-    let manager =
-        r2d2_postgres::PostgresConnectionManager::new(db.url.parse().unwrap(), postgres::NoTls);
-    let pool = r2d2_postgres::r2d2::Pool::builder()
-        .max_size(1)
-        .build(manager)
-        .unwrap();
+    let pool = r2d2_pool(&db.url);
     let mut conn = pool.get().unwrap();
     sync_checks!(conn);
 }
@@ -171,24 +167,6 @@ fn cached_postgres_client() {
     sync_checks!(client);
     // One statement per query, each prepared once however often it ran.
     assert_eq!(client.prepared(), 7);
-}
-
-async fn tokio_client(url: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-}
-
-/// Runs `test` on a runtime of its own (the migrations ran before, on the
-/// sync client, which must not run inside one).
-fn block_on<F: std::future::Future>(test: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(test)
 }
 
 #[test]
@@ -230,19 +208,18 @@ fn cached_tokio_client() {
 fn deadpool_connection_and_transaction() {
     let db = database("exec_deadpool");
     block_on(async {
-        let manager =
-            deadpool_postgres::Manager::new(db.url.parse().unwrap(), tokio_postgres::NoTls);
-        let pool = deadpool_postgres::Pool::builder(manager)
-            .max_size(1)
-            .build()
-            .unwrap();
+        let pool = deadpool(&db.url, 1);
         let mut conn = pool.get().await.unwrap();
         {
             let transaction = conn.transaction().await.unwrap();
             async_checks!(transaction);
             // Rolled back when dropped.
         }
+        // Each query prepared once, in deadpool's cache of the connection;
+        // the transaction's statements are the connection's.
+        assert_eq!(conn.statement_cache.size(), 7);
         async_checks!(conn);
+        assert_eq!(conn.statement_cache.size(), 7);
     });
 }
 
@@ -250,17 +227,95 @@ fn deadpool_connection_and_transaction() {
 fn bb8_connection() {
     let db = database("exec_bb8");
     block_on(async {
-        let manager = bb8_postgres::PostgresConnectionManager::new_from_stringlike(
-            &db.url,
-            tokio_postgres::NoTls,
-        )
-        .unwrap();
-        let pool = bb8_postgres::bb8::Pool::builder()
-            .max_size(1)
-            .build(manager)
-            .await
-            .unwrap();
+        let pool = bb8_pool(&db.url).await;
         let conn = pool.get().await.unwrap();
         async_checks!(conn);
+    });
+}
+
+#[test]
+fn unprepared_sync_executors() {
+    let db = database("exec_unprepared_sync");
+    let mut client = db.client();
+    // By reference around an owned connection or transaction: an r2d2
+    // connection, a client, a transaction, a `Cached` client.
+    let pool = r2d2_pool(&db.url);
+    let mut unprepared = migrate::Unprepared(pool.get().unwrap());
+    sync_checks!(unprepared);
+    drop(unprepared);
+    client.batch_execute("DELETE FROM notes").unwrap();
+    let mut unprepared = migrate::Unprepared(&mut client);
+    sync_checks!(unprepared);
+    client.batch_execute("DELETE FROM notes").unwrap();
+    let mut transaction = client.transaction().unwrap();
+    let mut unprepared = migrate::Unprepared(&mut transaction);
+    sync_checks!(unprepared);
+    transaction.rollback().unwrap();
+    let mut cached = migrate::Cached::new(db.client());
+    let mut unprepared = migrate::Unprepared(&mut cached);
+    sync_checks!(unprepared);
+    assert_eq!(cached.prepared(), 0, "nothing prepared through Unprepared");
+    // By value around a borrowed one.
+    let body = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 2_i64)
+        .fetch_one(migrate::Unprepared(&mut client))
+        .unwrap();
+    assert_eq!(body, "two");
+    let ids: Vec<i64> = migrate::query_scalar!("SELECT id FROM notes ORDER BY id")
+        .fetch(migrate::Unprepared(&mut cached))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(ids, [1, 2]);
+    let updated = migrate::query!("UPDATE notes SET body = body WHERE id = $1", 1_i64)
+        .execute(migrate::Unprepared(&mut cached))
+        .unwrap();
+    assert_eq!(updated, 1);
+    assert_eq!(cached.prepared(), 0);
+}
+
+#[test]
+fn unprepared_async_executors() {
+    let db = database("exec_unprepared_async");
+    block_on(async {
+        let pool = deadpool(&db.url, 1);
+        let mut conn = pool.get().await.unwrap();
+        {
+            let transaction = conn.transaction().await.unwrap();
+            let unprepared = migrate::Unprepared(&transaction);
+            async_checks!(unprepared);
+        }
+        let unprepared = migrate::Unprepared(&conn);
+        async_checks!(unprepared);
+        assert_eq!(conn.statement_cache.size(), 0, "nothing prepared");
+        // By value around a borrowed connection.
+        let body = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 2_i64)
+            .fetch_one(migrate::Unprepared(&conn))
+            .await
+            .unwrap();
+        assert_eq!(body, "two");
+        let mut rows = migrate::query_scalar!("SELECT id FROM notes ORDER BY id")
+            .fetch(migrate::Unprepared(&conn));
+        let mut ids = Vec::new();
+        while let Some(id) = rows.next().await {
+            ids.push(id.unwrap());
+        }
+        assert_eq!(ids, [1, 2]);
+        assert_eq!(conn.statement_cache.size(), 0, "nothing prepared");
+        conn.batch_execute("DELETE FROM notes").await.unwrap();
+        let client = tokio_client(&db.url).await;
+        let unprepared = migrate::Unprepared(&client);
+        async_checks!(unprepared);
+        client.batch_execute("DELETE FROM notes").await.unwrap();
+        let cached = migrate::Cached::new(client);
+        let unprepared = migrate::Unprepared(&cached);
+        async_checks!(unprepared);
+        assert_eq!(cached.prepared(), 0, "nothing prepared through Unprepared");
+        cached
+            .client()
+            .batch_execute("DELETE FROM notes")
+            .await
+            .unwrap();
+        let bb8 = bb8_pool(&db.url).await;
+        let unprepared = migrate::Unprepared(bb8.get().await.unwrap());
+        async_checks!(unprepared);
     });
 }

@@ -3,20 +3,24 @@
 //! which reads the client's messages and counts each Sync and each simple
 //! Query, the messages after which a client waits for the server's answer.
 //!
-//! A warm query is one round trip on every executor, behind PgBouncer in
-//! transaction mode too; the driver's own `query(&str)`, what the macros
-//! called before, is counted beside it so that the counter is seen to count.
+//! A warm query is one round trip on every executor, and behind PgBouncer
+//! in transaction mode through `migrate::Unprepared`; the driver's own
+//! `query(&str)`, what the macros called before, is counted beside it so
+//! that the counter is seen to count.
 //!
 //! PgBouncer: see `migrate_test_support::PgBouncer` (`.ci/ensure-services`
 //! installs it).
 
 #![cfg(unix)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use common::{bb8_pool, block_on, deadpool, r2d2_pool, tokio_client};
 use migrate_test_support::{PgBouncer, TestDatabase};
 
 /// A proxy on a port of its own that forwards every connection to
@@ -107,12 +111,9 @@ fn forward_counting(mut from: TcpStream, mut to: TcpStream, round_trips: &Atomic
     let _ = to.shutdown(Shutdown::Write);
 }
 
+/// A database with the test migrations and three notes.
 fn database(prefix: &str) -> TestDatabase {
-    let db = TestDatabase::new(prefix);
-    let mut client = db.client();
-    migrate_type_tests::MIGRATIONS
-        .run(&mut client)
-        .expect("the test migrations apply");
+    let (db, mut client) = migrate_type_tests::database(prefix);
     client
         .batch_execute("INSERT INTO notes SELECT n, 'note ' || n FROM generate_series(1, 3) n")
         .unwrap();
@@ -229,22 +230,6 @@ macro_rules! async_round_trips {
     }};
 }
 
-fn block_on<F: std::future::Future>(test: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(test)
-}
-
-async fn tokio_client(url: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-}
-
 #[test]
 fn the_drivers_query_takes_two_round_trips_or_more() {
     let db = database("rt_driver");
@@ -286,7 +271,7 @@ fn a_warm_query_is_one_round_trip_on_a_cached_client() {
 }
 
 #[test]
-fn a_warm_query_is_one_round_trip_on_tokio_postgres_and_deadpool() {
+fn a_warm_query_is_one_round_trip_on_tokio_postgres_cached_and_unprepared() {
     let db = database("rt_tokio");
     let (proxy, url) = through_proxy(&db.url);
     block_on(async {
@@ -294,30 +279,10 @@ fn a_warm_query_is_one_round_trip_on_tokio_postgres_and_deadpool() {
         assert_eq!(async_round_trips!(proxy, client), [1; 5]);
         let cached = migrate::Cached::new(tokio_client(&url).await);
         assert_eq!(async_round_trips!(proxy, cached), [1; 5]);
-        let manager = deadpool_postgres::Manager::from_config(
-            url.parse().unwrap(),
-            tokio_postgres::NoTls,
-            deadpool_postgres::ManagerConfig {
-                recycling_method: deadpool_postgres::RecyclingMethod::Fast,
-            },
-        );
-        let pool = deadpool_postgres::Pool::builder(manager)
-            .max_size(1)
-            .build()
-            .unwrap();
-        // A connection taken from the pool for each query, as a service does.
-        let conn = pool.get().await.unwrap();
+        let pool = deadpool(&url, 1);
+        let conn = migrate::Unprepared(pool.get().await.unwrap());
         assert_eq!(async_round_trips!(proxy, conn), [1; 5]);
-        drop(conn);
-        let _ = proxy.take();
-        for _ in 0..3 {
-            let conn = pool.get().await.unwrap();
-            migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
-                .fetch_one(&conn)
-                .await
-                .unwrap();
-        }
-        assert_eq!(proxy.take(), 3, "no round trip to check out a connection");
+        assert_eq!(conn.0.statement_cache.size(), 0);
     });
 }
 
@@ -329,15 +294,63 @@ fn a_warm_query_is_one_round_trip_behind_pgbouncer_in_transaction_mode() {
     let url = format!("postgres://postgres@127.0.0.1:{}/{}", proxy.port, db.name);
     // Two clients whose transactions take turns on PgBouncer's two server
     // connections: a statement kept on one is not on the other.
-    let mut first = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    let mut second = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut first = migrate::Unprepared(postgres::Client::connect(&url, postgres::NoTls).unwrap());
+    let mut second =
+        migrate::Cached::new(postgres::Client::connect(&url, postgres::NoTls).unwrap());
+    let mut second = migrate::Unprepared(&mut second);
     for _ in 0..3 {
         assert_eq!(sync_round_trips!(proxy, first), [1; 5]);
         assert_eq!(sync_round_trips!(proxy, second), [1; 5]);
     }
     block_on(async {
-        let client = tokio_client(&url).await;
+        let client = migrate::Unprepared(tokio_client(&url).await);
         assert_eq!(async_round_trips!(proxy, client), [1; 5]);
+        let pool = deadpool(&url, 2);
+        let (one, two) = (pool.get().await.unwrap(), pool.get().await.unwrap());
+        for _ in 0..3 {
+            let conn = migrate::Unprepared(&one);
+            assert_eq!(async_round_trips!(proxy, conn), [1; 5]);
+            let conn = migrate::Unprepared(&two);
+            assert_eq!(async_round_trips!(proxy, conn), [1; 5]);
+        }
+    });
+}
+
+#[test]
+fn deadpools_default_behind_pgbouncer_in_transaction_mode_loses_its_statements() {
+    let db = database("rt_pgbouncer_default");
+    let bouncer = PgBouncer::start("transaction");
+    let url = bouncer.url(&db.name);
+    block_on(async {
+        let pool = deadpool(&url, 1);
+        let conn = pool.get().await.unwrap();
+        // Prepared on PgBouncer's one server connection so far.
+        let body = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+            .fetch_one(&conn)
+            .await
+            .unwrap();
+        assert_eq!(body, "note 1");
+        // Another client's transaction holds that server connection: this
+        // one's next transaction goes to a second, which never saw the
+        // statement.
+        let other = migrate::Unprepared(tokio_client(&url).await);
+        other.0.batch_execute("BEGIN; SELECT 1").await.unwrap();
+        let error = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+            .fetch_one(&conn)
+            .await
+            .unwrap_err();
+        let message = error.as_db_error().unwrap().message();
+        assert!(
+            message.starts_with("prepared statement \"s") && message.ends_with("\" does not exist"),
+            "{message}"
+        );
+        // The way out: the same query in `Unprepared`.
+        let body = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+            .fetch_one(migrate::Unprepared(&conn))
+            .await
+            .unwrap();
+        assert_eq!(body, "note 1");
+        other.0.batch_execute("COMMIT").await.unwrap();
     });
 }
 
@@ -453,6 +466,69 @@ fn a_composite_with_an_attribute_of_the_schemas_own_type_is_prepared() {
     }
 }
 
+/// The queries whose parameters have types only the server can name (an
+/// array of composites, an array of domains, a composite with an attribute
+/// of an enum), twice on the executor `$executor` (`$($await)*` after each
+/// on an async one); the round trips of the second run of each.
+macro_rules! server_named_round_trips {
+    ($proxy:expr, $executor:expr $(, $await:tt)*) => {{
+        let pairs = vec![
+            migrate_type_tests::HeaderPair {
+                name: "a".to_owned(),
+                value: Some(b"x".to_vec()),
+            },
+            migrate_type_tests::HeaderPair {
+                name: "b".to_owned(),
+                value: None,
+            },
+        ];
+        let names = vec!["one".to_owned(), "two".to_owned(), "three".to_owned()];
+        let task = migrate_type_tests::TaskRef {
+            id: 7,
+            status: migrate_type_tests::TaskStatus::Todo,
+        };
+        let mut counts = Vec::new();
+        for run in 0..2 {
+            let _ = $proxy.take();
+            let n = migrate::query_scalar!("SELECT cardinality($1::header_pair[]) AS \"n!\"", pairs.clone())
+                .fetch_one($executor)$(.$await)*
+                .unwrap();
+            assert_eq!(n, 2);
+            let composites = $proxy.take();
+            let n = migrate::query_scalar!("SELECT cardinality($1::short_text[]) AS \"n!\"", names.clone())
+                .fetch_one($executor)$(.$await)*
+                .unwrap();
+            assert_eq!(n, 3);
+            let domains = $proxy.take();
+            let id = migrate::query_scalar!("SELECT ($1::task_ref).id AS \"id!\"", task.clone())
+                .fetch_one($executor)$(.$await)*
+                .unwrap();
+            assert_eq!(id, 7);
+            let composite = $proxy.take();
+            if run == 1 {
+                counts = vec![composites, domains, composite];
+            }
+        }
+        counts
+    }};
+}
+
+#[test]
+fn types_only_the_server_names_are_one_round_trip_on_a_warm_prepared_connection() {
+    let db = labelled("rt_server_named");
+    let (proxy, url) = through_proxy(&db.url);
+    let mut cached =
+        migrate::Cached::new(postgres::Client::connect(&url, postgres::NoTls).unwrap());
+    assert_eq!(server_named_round_trips!(proxy, &mut cached), [1; 3]);
+    block_on(async {
+        let cached = migrate::Cached::new(tokio_client(&url).await);
+        assert_eq!(server_named_round_trips!(proxy, &cached, await), [1; 3]);
+        let pool = deadpool(&url, 1);
+        let conn = pool.get().await.unwrap();
+        assert_eq!(server_named_round_trips!(proxy, &conn, await), [1; 3]);
+    });
+}
+
 #[test]
 fn an_array_of_enums_is_sent_in_the_text_form() {
     let db = labelled("rt_enum_array");
@@ -517,11 +593,15 @@ fn a_cached_statement_whose_result_type_changed_is_prepared_again() {
 fn a_stale_cached_statement_is_prepared_again_for_an_iterator() {
     let db = database("rt_stale_fetch");
     let mut client = migrate::Cached::new(db.client());
-    let bodies = |client: &mut migrate::Cached<postgres::Client>| -> Vec<String> {
+    // One macro call, so one statement: the same text at two call sites
+    // may be two keys.
+    let fetched = |client: &mut migrate::Cached<postgres::Client>| {
         migrate::query_scalar!("SELECT body FROM notes WHERE id >= $1 ORDER BY id", 2_i64)
             .fetch(client)
-            .collect::<Result<_, _>>()
-            .unwrap()
+            .collect::<Vec<_>>()
+    };
+    let bodies = |client: &mut migrate::Cached<postgres::Client>| -> Vec<String> {
+        fetched(client).into_iter().map(Result::unwrap).collect()
     };
     assert_eq!(bodies(&mut client), ["note 2", "note 3"]);
     // Another connection changes the column's type: the statement prepared
@@ -536,11 +616,9 @@ fn a_stale_cached_statement_is_prepared_again_for_an_iterator() {
         .batch_execute("ALTER TABLE notes ALTER COLUMN body TYPE text")
         .unwrap();
     client.client_mut().batch_execute("BEGIN").unwrap();
-    let error = migrate::query_scalar!("SELECT body FROM notes WHERE id >= $1 ORDER BY id", 2_i64)
-        .fetch(&mut client)
-        .next()
-        .unwrap()
-        .unwrap_err();
+    let mut rows = fetched(&mut client);
+    assert_eq!(rows.len(), 1, "the error is the only item");
+    let error = rows.remove(0).unwrap_err();
     assert_eq!(
         error.as_db_error().map(|db| db.message()),
         Some("cached plan must not change result type")
@@ -549,34 +627,21 @@ fn a_stale_cached_statement_is_prepared_again_for_an_iterator() {
     assert_eq!(bodies(&mut client), ["note 2", "note 3"]);
 }
 
-fn deadpool(url: &str, size: usize) -> deadpool_postgres::Pool {
-    let manager = deadpool_postgres::Manager::from_config(
-        url.parse().unwrap(),
-        tokio_postgres::NoTls,
-        deadpool_postgres::ManagerConfig {
-            recycling_method: deadpool_postgres::RecyclingMethod::Fast,
-        },
-    );
-    deadpool_postgres::Pool::builder(manager)
-        .max_size(size)
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn a_warm_query_is_one_round_trip_with_deadpools_statement_cache() {
     let db = database("rt_deadpool_cached");
     let (proxy, url) = through_proxy(&db.url);
     block_on(async {
         let pool = deadpool(&url, 1);
-        let conn = migrate::PrepareCached(pool.get().await.unwrap());
+        let conn = pool.get().await.unwrap();
         assert_eq!(async_round_trips!(proxy, conn), [1; 5]);
         // Each query prepared once, in deadpool's cache of the connection.
-        assert_eq!(conn.0.statement_cache.size(), 5);
+        assert_eq!(conn.statement_cache.size(), 5);
         drop(conn);
         let _ = proxy.take();
+        // A connection taken from the pool for each query, as a service does.
         for _ in 0..3 {
-            let conn = migrate::PrepareCached(pool.get().await.unwrap());
+            let conn = pool.get().await.unwrap();
             migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
                 .fetch_one(&conn)
                 .await
@@ -585,7 +650,7 @@ fn a_warm_query_is_one_round_trip_with_deadpools_statement_cache() {
         assert_eq!(
             proxy.take(),
             1 + 3,
-            "prepared once on the pooled connection"
+            "prepared once on the pooled connection, no round trip to check it out"
         );
     });
 }
@@ -595,14 +660,13 @@ fn a_stale_statement_in_deadpools_cache_is_prepared_again() {
     let db = database("rt_deadpool_stale");
     block_on(async {
         let pool = deadpool(&db.url, 1);
-        let conn = migrate::PrepareCached(pool.get().await.unwrap());
+        let mut conn = pool.get().await.unwrap();
         let body = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
             .fetch_one(&conn)
             .await
             .unwrap();
         assert_eq!(body, "note 1");
-        conn.0
-            .batch_execute("ALTER TABLE notes ALTER COLUMN body TYPE varchar(100)")
+        conn.batch_execute("ALTER TABLE notes ALTER COLUMN body TYPE varchar(100)")
             .await
             .unwrap();
         let body = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
@@ -610,7 +674,28 @@ fn a_stale_statement_in_deadpools_cache_is_prepared_again() {
             .await
             .unwrap();
         assert_eq!(body, "note 1");
-        assert_eq!(conn.0.statement_cache.size(), 1);
+        assert_eq!(conn.statement_cache.size(), 1);
+        // In a transaction the first error stands (the transaction is
+        // aborted), and the stale statement is forgotten all the same.
+        conn.batch_execute("ALTER TABLE notes ALTER COLUMN body TYPE text")
+            .await
+            .unwrap();
+        let transaction = conn.transaction().await.unwrap();
+        let error = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+            .fetch_one(&transaction)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.as_db_error().map(|db| db.message()),
+            Some("cached plan must not change result type")
+        );
+        transaction.rollback().await.unwrap();
+        assert_eq!(conn.statement_cache.size(), 0);
+        let body = migrate::query_scalar!("SELECT body FROM notes WHERE id = $1", 1_i64)
+            .fetch_one(&conn)
+            .await
+            .unwrap();
+        assert_eq!(body, "note 1");
     });
 }
 
@@ -618,26 +703,12 @@ fn a_stale_statement_in_deadpools_cache_is_prepared_again() {
 fn a_warm_query_is_one_round_trip_on_bb8_and_r2d2() {
     let db = database("rt_bb8_r2d2");
     let (proxy, url) = through_proxy(&db.url);
-    let manager =
-        r2d2_postgres::PostgresConnectionManager::new(url.parse().unwrap(), postgres::NoTls);
-    let pool = r2d2_postgres::r2d2::Pool::builder()
-        .max_size(1)
-        .build(manager)
-        .unwrap();
+    let pool = r2d2_pool(&url);
     let mut conn = pool.get().unwrap();
     assert_eq!(sync_round_trips!(proxy, conn), [1; 5]);
     drop(conn);
     block_on(async {
-        let manager = bb8_postgres::PostgresConnectionManager::new_from_stringlike(
-            &url,
-            tokio_postgres::NoTls,
-        )
-        .unwrap();
-        let pool = bb8_postgres::bb8::Pool::builder()
-            .max_size(1)
-            .build(manager)
-            .await
-            .unwrap();
+        let pool = bb8_pool(&url).await;
         let conn = pool.get().await.unwrap();
         assert_eq!(async_round_trips!(proxy, conn), [1; 5]);
     });

@@ -3,8 +3,9 @@
 //! concurrency 1 and 16, each for `MIGRATE_BENCH_SECONDS` (default 2) per
 //! cell, with:
 //!
-//! - `migrate`: the checked macros on a `tokio_postgres::Client` (the
-//!   default: parameter types sent with the query, one round trip);
+//! - `migrate &Client (query_typed)`: the checked macros on a borrowed
+//!   `tokio_postgres::Client` (parameter types sent with the query, one
+//!   round trip, parsed and planned by the server each time);
 //! - `migrate Cached`: the same on `migrate::Cached` (prepared once per
 //!   connection);
 //! - `tokio-pg prepared`: hand-written tokio-postgres, each statement
@@ -13,10 +14,12 @@
 //! - `sqlx PgPool`, `sqlx PgPool no test`, `sqlx PgConnection`: sqlx 0.8
 //!   `query!` over a default pool, one with `test_before_acquire(false)`,
 //!   and on bare connections;
-//! - `migrate deadpool`, `migrate deadpool cached`, `tokio-pg deadpool`:
-//!   through a deadpool-postgres pool, a connection taken for each query,
-//!   as services run (the last two with deadpool's `prepare_cached`, the
-//!   second through `migrate::PrepareCached`).
+//! - `migrate default via deadpool`, `migrate Unprepared via deadpool`,
+//!   `tokio-pg deadpool`: through a deadpool-postgres pool, a connection
+//!   taken for each query, as services run: migrate's default there
+//!   (deadpool's statement cache), its opt-out for transaction-mode poolers
+//!   (`migrate::Unprepared(&conn)`, `query_typed`), and `prepare_cached` by
+//!   hand.
 //!
 //! The hand-written clients read every column they select, as the macros
 //! and sqlx do.
@@ -26,7 +29,10 @@
 //! same scheduling. Then once more through a proxy on loopback that delays
 //! every chunk by 1 ms each way (`MIGRATE_BENCH_LATENCY_MS`, 0 to skip).
 //! `MIGRATE_BENCH_CLIENTS`, `MIGRATE_BENCH_QUERIES` (`pk lookup`, ...) and
-//! `MIGRATE_BENCH_CONCURRENCY` (comma-separated) keep only the cells named.
+//! `MIGRATE_BENCH_CONCURRENCY` (comma-separated) keep only the cells named;
+//! `MIGRATE_BENCH_ITERATIONS` runs each task of a cell for that many
+//! queries instead of a time (to count instructions per query under
+//! valgrind: the difference of two counts over the difference of queries).
 //!
 //! Prints one tab-separated line per cell: `latency_ms`, `query`,
 //! `concurrency`, `client`, `queries_per_s`, `p50_us`, `p99_us`, `queries`.
@@ -82,8 +88,17 @@ struct Cell {
     p99: Duration,
 }
 
-/// Runs `op(conn, i)` in a loop on each connection at once for `seconds`.
-async fn drive<'c, C, F, Fut>(conns: &'c [C], seconds: f64, op: F) -> Cell
+/// How long each task of a cell runs: for a time, or for a number of
+/// queries (`MIGRATE_BENCH_ITERATIONS`, to count instructions per query
+/// under valgrind, where the clock means little).
+#[derive(Clone, Copy)]
+enum Limit {
+    Seconds(f64),
+    Queries(usize),
+}
+
+/// Runs `op(conn, i)` in a loop on each connection at once, for `limit`.
+async fn drive<'c, C, F, Fut>(conns: &'c [C], limit: Limit, op: F) -> Cell
 where
     F: Fn(&'c C, i64) -> Fut,
     Fut: Future<Output = usize> + 'c,
@@ -94,7 +109,10 @@ where
         op(conn, task as i64).await;
     }
     let started = Instant::now();
-    let deadline = started + Duration::from_secs_f64(seconds);
+    let deadline = match limit {
+        Limit::Seconds(seconds) => Some(started + Duration::from_secs_f64(seconds)),
+        Limit::Queries(_) => None,
+    };
     let tasks = conns.iter().enumerate().map(|(task, conn)| {
         let op = &op;
         async move {
@@ -106,7 +124,12 @@ where
                 let end = Instant::now();
                 latencies.push(end - start);
                 i += stride;
-                if end >= deadline {
+                let done = match (deadline, limit) {
+                    (Some(deadline), _) => end >= deadline,
+                    (None, Limit::Queries(n)) => latencies.len() >= n,
+                    (None, Limit::Seconds(_)) => true,
+                };
+                if done {
                     return latencies;
                 }
             }
@@ -301,11 +324,11 @@ impl Prepared {
     }
 }
 
-async fn cell(client: &str, url: &str, scenario: Scenario, n: usize, seconds: f64) -> Cell {
+async fn cell(client: &str, url: &str, scenario: Scenario, n: usize, limit: Limit) -> Cell {
     match client {
-        "migrate" => {
+        "migrate &Client (query_typed)" => {
             let clients = tokio_clients(url, n).await;
-            drive(&clients, seconds, |conn, i| async move { migrate_op!(scenario, conn, i) }).await
+            drive(&clients, limit, |conn, i| async move { migrate_op!(scenario, conn, i) }).await
         }
         "migrate Cached" => {
             let clients: Vec<_> = tokio_clients(url, n)
@@ -313,14 +336,14 @@ async fn cell(client: &str, url: &str, scenario: Scenario, n: usize, seconds: f6
                 .into_iter()
                 .map(migrate::Cached::new)
                 .collect();
-            drive(&clients, seconds, |conn, i| async move { migrate_op!(scenario, conn, i) }).await
+            drive(&clients, limit, |conn, i| async move { migrate_op!(scenario, conn, i) }).await
         }
         "tokio-pg prepared" => {
             let mut clients = Vec::new();
             for client in tokio_clients(url, n).await {
                 clients.push(Prepared::new(client).await);
             }
-            drive(&clients, seconds, |conn, i| {
+            drive(&clients, limit, |conn, i| {
                 by_hand(scenario, i, move |sql, key| async move {
                     let statement = conn.statement(sql);
                     if sql == INSERT {
@@ -334,7 +357,7 @@ async fn cell(client: &str, url: &str, scenario: Scenario, n: usize, seconds: f6
         }
         "tokio-pg query(&str)" => {
             let clients = tokio_clients(url, n).await;
-            drive(&clients, seconds, |conn, i| {
+            drive(&clients, limit, |conn, i| {
                 by_hand(scenario, i, move |sql, key| async move {
                     if sql == INSERT {
                         conn.query(sql, &[&key, &"bench"]).await.unwrap()
@@ -355,7 +378,7 @@ async fn cell(client: &str, url: &str, scenario: Scenario, n: usize, seconds: f6
                 .unwrap();
             let pools = vec![pool.clone(); n];
             let cell =
-                drive(&pools, seconds, |pool, i| async move { sqlx_op!(scenario, pool, i) }).await;
+                drive(&pools, limit, |pool, i| async move { sqlx_op!(scenario, pool, i) }).await;
             pool.close().await;
             cell
         }
@@ -365,13 +388,13 @@ async fn cell(client: &str, url: &str, scenario: Scenario, n: usize, seconds: f6
                 conns.push(RefCell::new(sqlx::PgConnection::connect(url).await.unwrap()));
             }
             #[allow(clippy::await_holding_refcell_ref, reason = "one task per connection")]
-            drive(&conns, seconds, |conn, i| async move {
+            drive(&conns, limit, |conn, i| async move {
                 let mut conn = conn.borrow_mut();
                 sqlx_op!(scenario, &mut *conn, i)
             })
             .await
         }
-        "migrate deadpool" | "migrate deadpool cached" | "tokio-pg deadpool" => {
+        "migrate default via deadpool" | "migrate Unprepared via deadpool" | "tokio-pg deadpool" => {
             let manager = deadpool_postgres::Manager::from_config(
                 url.parse().unwrap(),
                 NoTls,
@@ -384,20 +407,20 @@ async fn cell(client: &str, url: &str, scenario: Scenario, n: usize, seconds: f6
                 .build()
                 .unwrap();
             let pools = vec![pool.clone(); n];
-            if client == "migrate deadpool" {
-                drive(&pools, seconds, |pool, i| async move {
+            if client == "migrate default via deadpool" {
+                drive(&pools, limit, |pool, i| async move {
                     let conn = pool.get().await.unwrap();
                     migrate_op!(scenario, &conn, i)
                 })
                 .await
-            } else if client == "migrate deadpool cached" {
-                drive(&pools, seconds, |pool, i| async move {
-                    let conn = migrate::PrepareCached(pool.get().await.unwrap());
-                    migrate_op!(scenario, &conn, i)
+            } else if client == "migrate Unprepared via deadpool" {
+                drive(&pools, limit, |pool, i| async move {
+                    let conn = pool.get().await.unwrap();
+                    migrate_op!(scenario, migrate::Unprepared(&conn), i)
                 })
                 .await
             } else {
-                drive(&pools, seconds, |pool, i| {
+                drive(&pools, limit, |pool, i| {
                     by_hand(scenario, i, move |sql, key| async move {
                         let conn = pool.get().await.unwrap();
                         let statement = conn.prepare_cached(sql).await.unwrap();
@@ -473,6 +496,13 @@ fn main() {
         .ok()
         .and_then(|text| text.parse().ok())
         .unwrap_or(2.0);
+    let limit = match std::env::var("MIGRATE_BENCH_ITERATIONS")
+        .ok()
+        .and_then(|text| text.parse().ok())
+    {
+        Some(n) => Limit::Queries(n),
+        None => Limit::Seconds(seconds),
+    };
     let latency_ms: u64 = std::env::var("MIGRATE_BENCH_LATENCY_MS")
         .ok()
         .and_then(|text| text.parse().ok())
@@ -483,15 +513,15 @@ fn main() {
         .build()
         .unwrap();
     let clients = [
-        "migrate",
+        "migrate &Client (query_typed)",
         "migrate Cached",
         "tokio-pg prepared",
         "tokio-pg query(&str)",
         "sqlx PgPool",
         "sqlx PgPool no test",
         "sqlx PgConnection",
-        "migrate deadpool",
-        "migrate deadpool cached",
+        "migrate default via deadpool",
+        "migrate Unprepared via deadpool",
         "tokio-pg deadpool",
     ];
     let wanted = |variable: &str, name: &str| {
@@ -532,7 +562,7 @@ fn main() {
                         if !wanted("MIGRATE_BENCH_CLIENTS", client) {
                             continue;
                         }
-                        let cell = cell(client, &url, scenario, concurrency, seconds).await;
+                        let cell = cell(client, &url, scenario, concurrency, limit).await;
                         println!(
                             "{latency}\t{}\t{concurrency}\t{client}\t{:.0}\t{}\t{}\t{}",
                             scenario.name(),
@@ -548,3 +578,4 @@ fn main() {
         eprintln!("# load average {}", load_average());
     });
 }
+
