@@ -412,9 +412,9 @@ mod tests {
         )));
         let quoted = format!("SELECT '{}'", "(".repeat(2 * NESTING_ASKED_FIRST));
         assert!(!nests_deeper_than_asked_first(&quoted));
-        // AND and OR count a quarter; the operands between them start anew.
+        // AND and OR count an eighth; the operands between them start anew.
         let ands = format!("SELECT 1 WHERE {}", vec!["a = 1"; 101].join(" AND "));
-        assert_eq!(bound(&ands), 26);
+        assert_eq!(bound(&ands), 14);
         // BETWEEN's AND is not one of them.
         assert_eq!(bound("SELECT a+a BETWEEN 1 AND 2+2+2"), 3);
         assert_eq!(bound("SELECT (1+1)+(1+1)"), 3);

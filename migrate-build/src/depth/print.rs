@@ -580,6 +580,56 @@ mod tests {
                 ),
             ),
             (
+                "ALTER TABLE ADD CHECK",
+                format!(
+                    "{table} ALTER TABLE c ADD CONSTRAINT k CHECK ({});",
+                    chain(" AND ")
+                ),
+            ),
+            (
+                "SET DEFAULT",
+                format!(
+                    "CREATE TABLE c (a int, b boolean); ALTER TABLE c ALTER COLUMN b SET DEFAULT ({});",
+                    vec!["true"; n].join(" AND ")
+                ),
+            ),
+            (
+                "CREATE TABLE AS",
+                format!(
+                    "{table} CREATE TABLE d AS SELECT a FROM c WHERE {};",
+                    chain(" AND ")
+                ),
+            ),
+            (
+                "materialized view, CASE",
+                format!(
+                    "{table} CREATE MATERIALIZED VIEW v AS SELECT CASE WHEN {} THEN 1 END AS x FROM c;",
+                    chain(" AND ")
+                ),
+            ),
+            (
+                "policy",
+                format!("{table} CREATE POLICY p ON c USING ({});", chain(" AND ")),
+            ),
+            (
+                "trigger WHEN",
+                format!(
+                    "{table} CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; CREATE TRIGGER t BEFORE UPDATE ON c FOR EACH ROW WHEN ({}) EXECUTE FUNCTION f();",
+                    vec!["NEW.a > 1"; n].join(" AND ")
+                ),
+            ),
+            (
+                "UPDATE",
+                format!("{table} UPDATE c SET a = 2 WHERE {};", chain(" AND ")),
+            ),
+            (
+                "SELECT",
+                format!(
+                    "{table} SELECT a FROM c WHERE CASE WHEN {} THEN true END;",
+                    chain(" AND ")
+                ),
+            ),
+            (
                 "index predicate, CASE",
                 format!(
                     "{table} CREATE INDEX i ON c (a) WHERE CASE WHEN {} THEN true END;",
