@@ -30,6 +30,7 @@ use std::ops::Range;
 
 use crate::Diagnostic;
 
+pub(crate) mod print;
 mod shape;
 
 pub(crate) use shape::shape;
@@ -47,15 +48,21 @@ pub(crate) const STACK_BYTES: usize = 1 << 30;
 pub const MAX_CHAIN: usize = 16_000;
 
 /// How many links of an `AND` or `OR` chain count as one link toward
-/// [`MAX_CHAIN`]: the analyzer walks such chains in a loop, and what still
-/// recurses through them (sqlparser's `Spanned`, `Display` and drop, the
-/// fold's reading of a CHECK) takes about half the stack per link of the
-/// analyzer's walk of other operators (a debug build follows 100,000 on
-/// the 1 GiB stack, not 160,000). So a chain of up to
-/// `MAX_CHAIN * AND_OR_PER_LINK` (64,000) `AND`s is followed, with room to
-/// spare; PostgreSQL takes any length: past it, migrate says it cannot
-/// follow the statement, a limit of migrate's own.
-pub const AND_OR_PER_LINK: usize = 4;
+/// [`MAX_CHAIN`] in a migration. The fold walks such chains in a loop and
+/// writes views, CHECKs, defaults, generated columns and index predicates
+/// without sqlparser's recursive `Display` and `Spanned` on a chain (see
+/// `depth/print.rs`); what still recurses through one, measured in a debug
+/// build by the resident pages of the fold thread's stack over 40,000
+/// `AND`s (`depth::print::tests::stack_per_link_of_the_fold`), is 80 bytes
+/// a link at the top of a clause (the drop of sqlparser's tree), 4.3 KiB
+/// under a CASE in a default, a generated column or an index predicate
+/// (the `clone` of the CASE, written from a copy), and 5.3 KiB under a CASE
+/// in a CHECK or in a view (sqlparser's `Spanned` of the CASE, as for a
+/// query). So a migration of up to `MAX_CHAIN * AND_OR_PER_LINK` (128,000)
+/// `AND`s is folded, as a query is (about 680 MB of the 1 GiB stack at
+/// worst); past it the statement is not folded, with a warning that says
+/// it is migrate's own limit (PostgreSQL takes any length).
+pub const AND_OR_PER_LINK: usize = 8;
 
 /// [`AND_OR_PER_LINK`] for a query `describe` checks: `describe` walks
 /// AND/OR chains in a loop, and what still recurses through them takes,
@@ -66,11 +73,8 @@ pub const AND_OR_PER_LINK: usize = 4;
 /// of up to `MAX_CHAIN * QUERY_AND_OR_PER_LINK` (128,000) `AND`s is
 /// followed (about 680 MB of the 1 GiB stack at worst; 256,000 under a
 /// CASE overflowed it); past it, migrate says so, a limit of its own
-/// (PostgreSQL 15 takes 2,000,000 and more). The fold keeps
-/// [`AND_OR_PER_LINK`]: it prints views, defaults and index predicates
-/// through sqlparser's `Display`, 8.9 KiB a link, and it only warns past
-/// it.
-pub const QUERY_AND_OR_PER_LINK: usize = 8;
+/// (PostgreSQL 15 takes 2,000,000 and more). The same as the fold's.
+pub const QUERY_AND_OR_PER_LINK: usize = AND_OR_PER_LINK;
 
 thread_local! {
     /// Whether this thread is already one [`on_large_stack`] started.
@@ -408,9 +412,9 @@ mod tests {
         )));
         let quoted = format!("SELECT '{}'", "(".repeat(2 * NESTING_ASKED_FIRST));
         assert!(!nests_deeper_than_asked_first(&quoted));
-        // AND and OR count a quarter; the operands between them start anew.
+        // AND and OR count an eighth; the operands between them start anew.
         let ands = format!("SELECT 1 WHERE {}", vec!["a = 1"; 101].join(" AND "));
-        assert_eq!(bound(&ands), 26);
+        assert_eq!(bound(&ands), 14);
         // BETWEEN's AND is not one of them.
         assert_eq!(bound("SELECT a+a BETWEEN 1 AND 2+2+2"), 3);
         assert_eq!(bound("SELECT (1+1)+(1+1)"), 3);

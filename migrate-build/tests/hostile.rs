@@ -584,3 +584,161 @@ fn only_the_first_syntax_errors_get_a_did_you_mean() {
     let diagnostics = fold_and_render(&sql);
     assert_eq!(diagnostics.len(), 1_800);
 }
+
+/// A migration whose view, CHECK, default, generated column and index
+/// predicate each hold `n` `AND`ed (or `OR`ed) conditions, and the text the
+/// fold keeps of each: the same as for a short chain, whatever `n`.
+fn chained_migration(n: usize, op: &str) -> (String, [String; 5]) {
+    let chain = vec!["a > 1"; n].join(op);
+    let truths = vec!["true"; n].join(op);
+    let view = format!("SELECT a, CASE WHEN {chain} THEN 1 END AS k FROM c WHERE {chain}");
+    let sql = format!(
+        "CREATE TABLE c (a int CHECK ({chain}), b boolean DEFAULT ({truths}), \
+         g boolean GENERATED ALWAYS AS ({chain}) STORED);\n\
+         CREATE INDEX i ON c (a) WHERE {chain};\n\
+         CREATE VIEW v AS {view};\n"
+    );
+    // A default is written as PostgreSQL prints it: `((true AND true) AND true)`.
+    let default = format!(
+        "{}true{}",
+        "(".repeat(n - 1),
+        format!("{op}true)").repeat(n - 1)
+    );
+    (sql, [chain.clone(), default, chain.clone(), chain, view])
+}
+
+/// What the fold keeps of [`chained_migration`]'s objects, in its order.
+fn chained_objects(schema: &migrate_core::Schema) -> [String; 5] {
+    let table = relation(schema, "c");
+    let check = match &table.constraints[..] {
+        [constraint] => match &constraint.kind {
+            migrate_core::ConstraintKind::Check { expression } => expression.clone(),
+            other => panic!("not a CHECK: {other:?}"),
+        },
+        other => panic!("not one constraint: {other:?}"),
+    };
+    let index = schema
+        .indexes
+        .get(&migrate_core::Name::new("public", "i"))
+        .expect("index i folded");
+    [
+        check,
+        table.columns[1].default.clone().expect("a default"),
+        table.columns[2].generated.clone().expect("generated"),
+        index.predicate.clone().expect("a predicate"),
+        relation(schema, "v")
+            .definition
+            .clone()
+            .expect("a definition"),
+    ]
+}
+
+/// PostgreSQL takes a view, a CHECK, a default, a generated column and an
+/// index predicate of 100,000 `AND`s or `OR`s: the fold folds each, on a
+/// proc macro's stack, keeping what it keeps of a short chain (sqlparser's
+/// text, a default as PostgreSQL prints it), and the view has the server's
+/// columns. They were once left out with a warning past 64,000 (the fold
+/// wrote them with sqlparser's `Display`, 8.9 KiB of stack a link).
+#[test]
+fn a_migration_of_100000_ands_or_ors_is_folded() {
+    let database = migrate_test_support::TestDatabase::new("hostile_fold_chains");
+    let mut client = database.client();
+    for op in [" AND ", " OR "] {
+        for n in [3, 100_000] {
+            let (sql, expected) = chained_migration(n, op);
+            let (schema, messages) = fold_on_stack(sql.clone());
+            assert_eq!(messages, Vec::<String>::new(), "{op} {n}");
+            let folded = chained_objects(&schema);
+            for (folded, expected) in folded.iter().zip(&expected) {
+                assert!(folded == expected, "{op} {n}: {:.200}", folded);
+            }
+            if n > 3 {
+                // Not the index: pg_index has no TOAST table, so PostgreSQL
+                // stores a predicate of 100,000 terms in no row ("row is too
+                // big"); it parses and plans it, which is what the fold
+                // follows.
+                let taken: String = sql
+                    .lines()
+                    .filter(|line| !line.starts_with("CREATE INDEX"))
+                    .collect();
+                client
+                    .batch_execute(&format!("BEGIN; {taken}"))
+                    .expect("PostgreSQL takes the migration");
+                let server: Vec<String> = client
+                    .query(
+                        "SELECT column_name::text FROM information_schema.columns \
+                         WHERE table_name = 'v' ORDER BY ordinal_position",
+                        &[],
+                    )
+                    .expect("read the view's columns")
+                    .iter()
+                    .map(|row| row.get(0))
+                    .collect();
+                client.batch_execute("ROLLBACK").expect("roll back");
+                let columns: Vec<&str> = relation(&schema, "v")
+                    .columns
+                    .iter()
+                    .map(|column| column.name.as_str())
+                    .collect();
+                assert_eq!(columns, server, "{op}");
+            }
+        }
+    }
+}
+
+/// Up to `MAX_CHAIN * AND_OR_PER_LINK` (128,000) `AND`s a migration is
+/// folded, under a CASE (the most stack a link) as anywhere; past it the
+/// statement is not folded, with a warning that gives the limit and says
+/// it is migrate's own.
+#[test]
+fn a_migration_of_ands_is_folded_up_to_the_limit() {
+    let limit = migrate_build::MAX_CHAIN * migrate_build::AND_OR_PER_LINK;
+    assert_eq!(limit, 128_000);
+    let (sql, expected) = chained_migration(limit - 100, " AND ");
+    let (schema, messages) = fold_on_stack(sql);
+    assert_eq!(messages, Vec::<String>::new());
+    assert!(chained_objects(&schema) == expected);
+    let sql = format!(
+        "CREATE TABLE c (a int);\nCREATE VIEW v AS SELECT a FROM c WHERE {};",
+        vec!["a > 1"; limit + 11].join(" AND ")
+    );
+    let (schema, messages) = fold_on_stack(sql);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with("migrate cannot follow this statement")
+            && messages[0].contains("up to 128000 of them); this is migrate's own limit")
+            && messages[0].ends_with("the statement is not folded"),
+        "{messages:?}"
+    );
+    assert!(
+        !schema
+            .relations
+            .contains_key(&migrate_core::Name::new("public", "v"))
+    );
+}
+
+/// A GROUP BY on an AND with a HAVING of 128,000 `AND`s (less a hundred):
+/// each node of the chain is compared with the grouped expression only
+/// when it holds no more ANDs than it does, so the chain is neither written
+/// out at each node (quadratic) nor through sqlparser's `Display`.
+#[test]
+fn a_having_chain_under_a_grouped_and_is_followed_up_to_the_limit() {
+    let limit = migrate_build::MAX_CHAIN * migrate_build::QUERY_AND_OR_PER_LINK;
+    let having = vec!["count(*) > 1"; limit - 100].join(" AND ");
+    for grouped in ["x > 1 AND x < 9", "(x > 1 OR x < 9)"] {
+        let sql = format!("SELECT {grouped} FROM t GROUP BY {grouped} HAVING {having}");
+        assert_eq!(describe_errors(sql), Vec::<String>::new(), "{grouped}");
+        // A column the GROUP BY does not hold is still found at the end.
+        let sql = format!("SELECT {grouped} FROM t GROUP BY {grouped} HAVING {having} AND a = 1");
+        assert_eq!(
+            describe_errors(sql),
+            [
+                "column \"t.a\" must appear in the GROUP BY clause or be used in an aggregate function"
+            ],
+            "{grouped}"
+        );
+        // The grouped expression itself, in HAVING, is grouped.
+        let sql = format!("SELECT 1 FROM t GROUP BY {grouped} HAVING {having} AND ({grouped})");
+        assert_eq!(describe_errors(sql), Vec::<String>::new(), "{grouped}");
+    }
+}

@@ -80,7 +80,7 @@ struct Grouping {
 }
 
 fn normalise(expr: &Expr) -> String {
-    expr.to_string()
+    crate::depth::print::expr_text(expr)
         .to_lowercase()
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -176,6 +176,27 @@ pub(crate) fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr) -> bool) {
             stack.extend(children.drain(..).rev());
         }
     }
+}
+
+/// Whether `expr` holds more than `most` AND and OR operators, counted by
+/// [`walk`] from its top until there are more (at most about `most` nodes of
+/// a chain are visited).
+fn more_and_or_than(expr: &Expr, most: usize) -> bool {
+    let mut count = 0;
+    walk(expr, &mut |e| {
+        if count > most {
+            return false;
+        }
+        if let Expr::BinaryOp {
+            op: sqlparser::ast::BinaryOperator::And | sqlparser::ast::BinaryOperator::Or,
+            ..
+        } = e
+        {
+            count += 1;
+        }
+        true
+    });
+    count > most
 }
 
 /// The children of `expr` that [`walk`] visits.
@@ -429,22 +450,26 @@ impl Analyzer<'_> {
 
     fn check_grouped(&mut self, expr: &Expr, grouping: &Grouping) {
         let mut ungrouped: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-        // Writing out every node to compare it is quadratic in a chain and
-        // recurses through it (sqlparser's Display, 8.9 KiB a link in a
-        // debug build): an AND or an OR can only be a grouped expression
-        // when one of them has the word.
-        let may_match = |e: &Expr| match e {
-            Expr::BinaryOp {
-                op: op @ (sqlparser::ast::BinaryOperator::And | sqlparser::ast::BinaryOperator::Or),
-                ..
-            } => {
-                let word = op.to_string().to_lowercase();
-                grouping
-                    .expressions
-                    .iter()
-                    .any(|expression| expression.contains(&word))
-            }
-            _ => !grouping.expressions.is_empty(),
+        // Writing out every node of a chain to compare it is quadratic in
+        // the chain: an AND or an OR can only be a grouped expression when
+        // it holds no more of them than a grouped expression's text has
+        // words `and` and `or` (an upper bound: `brand` counts too), which
+        // is counted from its top, stopping past that many.
+        let most = grouping
+            .expressions
+            .iter()
+            .map(|expression| expression.matches("and").count() + expression.matches("or").count())
+            .max();
+        let may_match = |e: &Expr| match (e, most) {
+            (_, None) => false,
+            (
+                Expr::BinaryOp {
+                    op: sqlparser::ast::BinaryOperator::And | sqlparser::ast::BinaryOperator::Or,
+                    ..
+                },
+                Some(most),
+            ) => !more_and_or_than(e, most),
+            _ => true,
         };
         walk(expr, &mut |e| {
             if may_match(e) && grouping.expressions.contains(&normalise(e)) {

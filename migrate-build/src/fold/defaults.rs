@@ -113,16 +113,29 @@ impl Folder {
                     _ => expr.to_string(),
                 }
             }
-            Expr::BinaryOp { left, op, right } => {
-                let op = match op {
-                    BinaryOperator::StringConcat => "||".to_owned(),
-                    other => other.to_string(),
-                };
-                format!(
-                    "({} {op} {})",
-                    self.deparse(stmt, left, None),
-                    self.deparse(stmt, right, None)
-                )
+            Expr::BinaryOp { .. } => {
+                // `({left} {op} {right})`, a left-deep chain (`a AND b AND
+                // ...`, which PostgreSQL takes at any length) walked in a
+                // loop: its parentheses opened first, one link closing each.
+                let mut links = Vec::new();
+                let mut first = expr;
+                while let Expr::BinaryOp { left, op, right } = first {
+                    links.push((op, right));
+                    first = left;
+                }
+                let mut out = "(".repeat(links.len());
+                out.push_str(&self.deparse(stmt, first, None));
+                for (op, right) in links.into_iter().rev() {
+                    out.push(' ');
+                    match op {
+                        BinaryOperator::StringConcat => out.push_str("||"),
+                        other => out.push_str(&other.to_string()),
+                    }
+                    out.push(' ');
+                    out.push_str(&self.deparse(stmt, right, None));
+                    out.push(')');
+                }
+                out
             }
             Expr::Array(array) => {
                 let elements: Vec<String> = array
@@ -142,7 +155,7 @@ impl Folder {
                 self.deparse(stmt, time_zone, Some(&SqlType::builtin("text")))
             ),
             Expr::Identifier(ident) => ident.value.clone(),
-            other => other.to_string(),
+            other => crate::depth::print::expr_text(other),
         }
     }
 

@@ -382,8 +382,8 @@ impl Folder {
             self.constraint_names.take();
         }
         match parsed {
-            Ok(parsed) => {
-                for statement in &parsed {
+            Ok(mut parsed) => {
+                for statement in &mut parsed {
                     if let Err(error) = self.apply_statement(stmt, statement) {
                         self.constraint_names.take();
                         self.diagnostics.push(error);
@@ -569,7 +569,10 @@ impl Folder {
     }
 
     /// Folds one parsed statement.
-    fn apply_statement(&mut self, stmt: &Stmt, statement: &Statement) -> Fallible<()> {
+    ///
+    /// It is `&mut` only so that a view's text can be written with its
+    /// chains taken out (see `depth::print`); it is left as it was.
+    fn apply_statement(&mut self, stmt: &Stmt, statement: &mut Statement) -> Fallible<()> {
         match statement {
             Statement::CreateTable(create) => self.create_table(stmt, create),
             Statement::AlterTable(alter) => self.alter_table(stmt, alter),

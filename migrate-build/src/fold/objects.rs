@@ -1354,7 +1354,7 @@ impl Folder {
         }
     }
 
-    pub(crate) fn create_view(&mut self, stmt: &Stmt, create: &CreateView) -> Fallible<()> {
+    pub(crate) fn create_view(&mut self, stmt: &Stmt, create: &mut CreateView) -> Fallible<()> {
         let CreateView {
             or_alter: _, // SQL Server
             or_replace,
@@ -1413,7 +1413,7 @@ impl Folder {
                 "the fold could not work out the output columns of this view; it has none in the schema",
             )),
         }
-        let definition = query.to_string();
+        let definition = crate::depth::print::query_text(query);
         match crate::analyze::describe(&self.schema, &definition) {
             Ok(described) => {
                 let mut tables = Vec::new();

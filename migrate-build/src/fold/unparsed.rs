@@ -311,10 +311,10 @@ impl Folder {
         // sqlparser takes the options in one order only: put them in it.
         if !identity_lists.is_empty()
             && let Some(reordered) = self.reorder_identity_options(stmt, tokens, &identity_lists)
-            && let Ok(parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &reordered)
+            && let Ok(mut parsed) = Parser::parse_sql(&PostgreSqlDialect {}, &reordered)
         {
             let reparsed = Stmt::new(&reordered, stmt.base);
-            for statement in &parsed {
+            for statement in &mut parsed {
                 self.apply_statement(&reparsed, statement)?;
             }
             return Ok(Some(()));
@@ -828,8 +828,8 @@ impl Folder {
         let blanked = self.blanked(stmt, tokens, indexes);
         let reparsed = Stmt::new(&blanked, stmt.base);
         match Parser::parse_sql(&PostgreSqlDialect {}, &blanked) {
-            Ok(parsed) => {
-                for statement in &parsed {
+            Ok(mut parsed) => {
+                for statement in &mut parsed {
                     self.apply_statement(&reparsed, statement)?;
                 }
                 Ok(())
