@@ -36,9 +36,13 @@ mod shape;
 pub(crate) use shape::shape;
 use shape::shape_of_tokens;
 
-/// The stack of the thread the fold and `describe` run on: 1 GiB, of which
-/// a statement at [`MAX_CHAIN`] uses about a third in a debug build.
-pub(crate) const STACK_BYTES: usize = 1 << 30;
+/// The stack of the thread the fold and `describe` run on: 1.5 GiB,
+/// reserved, not used. A statement at [`MAX_CHAIN`] uses about a third of
+/// it in a debug build; the most a link costs is an AND or OR where the
+/// fold's own printer does not walk (a view's ORDER BY, a window), written
+/// by sqlparser's `Display` at about 8.9 KiB a link: 1.14 GB at the 128,000
+/// [`AND_OR_PER_LINK`] allows, which 1 GiB would not hold.
+pub(crate) const STACK_BYTES: usize = 3 << 29;
 
 /// The longest chain of operators migrate follows in one statement. At the
 /// default `max_stack_depth` (2 MB), PostgreSQL itself stops every chain
@@ -59,8 +63,9 @@ pub const MAX_CHAIN: usize = 16_000;
 /// (the `clone` of the CASE, written from a copy), and 5.3 KiB under a CASE
 /// in a CHECK or in a view (sqlparser's `Spanned` of the CASE, as for a
 /// query). So a migration of up to `MAX_CHAIN * AND_OR_PER_LINK` (128,000)
-/// `AND`s is folded, as a query is (about 680 MB of the 1 GiB stack at
-/// worst); past it the statement is not folded, with a warning that says
+/// `AND`s is folded, as a query is; a chain where the printer does not
+/// walk (a view's ORDER BY) is written by `Display`, 8.9 KiB a link, which
+/// [`STACK_BYTES`] is sized for; past it the statement is not folded, with a warning that says
 /// it is migrate's own limit (PostgreSQL takes any length).
 pub const AND_OR_PER_LINK: usize = 8;
 
@@ -71,8 +76,8 @@ pub const AND_OR_PER_LINK: usize = 8;
 /// sqlparser's tree), but 5.3 KiB under a CASE, in a subquery or a FILTER,
 /// whose span sqlparser's `Spanned` measures through the chain. So a query
 /// of up to `MAX_CHAIN * QUERY_AND_OR_PER_LINK` (128,000) `AND`s is
-/// followed (about 680 MB of the 1 GiB stack at worst; 256,000 under a
-/// CASE overflowed it); past it, migrate says so, a limit of its own
+/// followed (about 680 MB of the stack at worst; 256,000 under a CASE
+/// overflowed 1 GiB); past it, migrate says so, a limit of its own
 /// (PostgreSQL 15 takes 2,000,000 and more). The same as the fold's.
 pub const QUERY_AND_OR_PER_LINK: usize = AND_OR_PER_LINK;
 

@@ -717,6 +717,25 @@ fn a_migration_of_ands_is_folded_up_to_the_limit() {
     );
 }
 
+/// A chain where the fold's own printer does not walk (a view's ORDER BY)
+/// is written by sqlparser's `Display`, about 8.9 KiB of stack a link in a
+/// debug build: the thread the fold runs on holds it at the limit too.
+#[test]
+fn a_chain_the_printer_does_not_walk_is_folded_up_to_the_limit() {
+    let limit = migrate_build::MAX_CHAIN * migrate_build::AND_OR_PER_LINK;
+    let sql = format!(
+        "CREATE TABLE c (a int);\nCREATE VIEW v AS SELECT a FROM c ORDER BY {};",
+        vec!["a > 1"; limit - 100].join(" AND ")
+    );
+    let (schema, messages) = fold_on_stack(sql);
+    assert_eq!(messages, Vec::<String>::new());
+    assert!(
+        schema
+            .relations
+            .contains_key(&migrate_core::Name::new("public", "v"))
+    );
+}
+
 /// A GROUP BY on an AND with a HAVING of 128,000 `AND`s (less a hundred):
 /// each node of the chain is compared with the grouped expression only
 /// when it holds no more ANDs than it does, so the chain is neither written
