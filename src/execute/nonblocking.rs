@@ -54,6 +54,13 @@ macro_rules! typed_or_prepared {
 /// The driver's client or transaction, sending a query with its parameter
 /// types: through their own methods, since tokio-postgres's `GenericClient`
 /// boxes the future of each call.
+///
+/// It has [`AsyncClient`]'s five methods but is kept apart from it on
+/// purpose: every connection is an `AsyncClient`, the pooled ones included,
+/// which prepare once and answer from their statement cache, while only
+/// the driver's own types are `Typed`. Bounding [`AsyncUnprepared::Client`]
+/// by `Typed` is what makes an [`Unprepared`] unable, by its type, to reach
+/// a path that keeps statements on the server.
 #[doc(hidden)]
 pub trait Typed: Sync {
     fn rows<'a>(

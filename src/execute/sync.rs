@@ -337,118 +337,86 @@ impl<'e> Source<'e> {
 
 impl<C: SyncClient> private::Sealed for &mut C {}
 
-impl<'e, C: SyncClient> Executor<'e> for &'e mut C {
-    type Output<T: Send + 'e> = Result<T, Error>;
-    type Rows<R: Send + 'e> = RowIter<'e, R>;
+/// Implements [`Executor`] for `$executor`, which runs a query as
+/// `self.rows(&sql)` and the like (taking `mut self` when it is held by
+/// value), and starts the rows of `fetch` with `$iter`, which must borrow
+/// the connection for `'e` rather than `self`.
+macro_rules! sync_executor {
+    ($(impl[$($generics:tt)*] $executor:ty {
+        receiver: [$($mut:ident)?],
+        fetch: |$this:ident, $sql:ident| $iter:expr,
+    })*) => {$(
+        impl<$($generics)*> Executor<'e> for $executor {
+            type Output<T: Send + 'e> = Result<T, Error>;
+            type Rows<R: Send + 'e> = RowIter<'e, R>;
 
-    fn fetch_all<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Vec<R>> {
-        map_rows(self.rows(&sql), map)
-    }
+            fn fetch_all<R: Send + 'e>($($mut)? self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Vec<R>> {
+                map_rows(self.rows(&sql), map)
+            }
 
-    fn fetch_one<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<R> {
-        map_one(self.one(&sql), map)
-    }
+            fn fetch_one<R: Send + 'e>($($mut)? self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<R> {
+                map_one(self.one(&sql), map)
+            }
 
-    fn fetch_optional<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Option<R>> {
-        map_optional(self.optional(&sql), map)
-    }
+            fn fetch_optional<R: Send + 'e>(
+                $($mut)? self,
+                sql: Sql<'e>,
+                map: MapRow<R>,
+            ) -> Self::Output<Option<R>> {
+                map_optional(self.optional(&sql), map)
+            }
 
-    fn fetch_all_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
-        self,
-        sql: Sql<'e>,
-        whole: Whole<C2, R>,
-    ) -> Self::Output<Vec<R>> {
-        records(self.rows(&sql), whole)
-    }
+            fn fetch_all_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+                $($mut)? self,
+                sql: Sql<'e>,
+                whole: Whole<C2, R>,
+            ) -> Self::Output<Vec<R>> {
+                records(self.rows(&sql), whole)
+            }
 
-    fn fetch_one_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
-        self,
-        sql: Sql<'e>,
-        whole: Whole<C2, R>,
-    ) -> Self::Output<R> {
-        let Whole(_) = whole;
-        map_one(self.one(&sql), read_whole::<C2, R>)
-    }
+            fn fetch_one_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+                $($mut)? self,
+                sql: Sql<'e>,
+                whole: Whole<C2, R>,
+            ) -> Self::Output<R> {
+                let Whole(_) = whole;
+                map_one(self.one(&sql), read_whole::<C2, R>)
+            }
 
-    fn fetch_optional_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
-        self,
-        sql: Sql<'e>,
-        whole: Whole<C2, R>,
-    ) -> Self::Output<Option<R>> {
-        let Whole(_) = whole;
-        map_optional(self.optional(&sql), read_whole::<C2, R>)
-    }
+            fn fetch_optional_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
+                $($mut)? self,
+                sql: Sql<'e>,
+                whole: Whole<C2, R>,
+            ) -> Self::Output<Option<R>> {
+                let Whole(_) = whole;
+                map_optional(self.optional(&sql), read_whole::<C2, R>)
+            }
 
-    fn fetch<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Rows<R> {
-        let trace = Trace::start(&sql);
-        RowIter {
-            source: Source::new(trace, self.iter(&sql)),
-            map,
+            fn fetch<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Rows<R> {
+                let trace = Trace::start(&sql);
+                let ($this, $sql) = (self, &sql);
+                RowIter {
+                    source: Source::new(trace, $iter),
+                    map,
+                }
+            }
+
+            fn execute($($mut)? self, sql: Sql<'e>) -> Self::Output<u64> {
+                self.affected(&sql)
+            }
         }
-    }
-
-    fn execute(self, sql: Sql<'e>) -> Self::Output<u64> {
-        self.affected(&sql)
-    }
+    )*};
 }
 
-/// A sync connection in [`Unprepared`] by value: what `&mut` of it would
-/// run, with the rows of `fetch` borrowing the connection itself.
-impl<'e, C: SyncUnprepared> Executor<'e> for Unprepared<&'e mut C> {
-    type Output<T: Send + 'e> = Result<T, Error>;
-    type Rows<R: Send + 'e> = RowIter<'e, R>;
-
-    fn fetch_all<R: Send + 'e>(mut self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<Vec<R>> {
-        map_rows(self.rows(&sql), map)
+sync_executor! {
+    impl['e, C: SyncClient] &'e mut C {
+        receiver: [],
+        fetch: |client, sql| client.iter(sql),
     }
-
-    fn fetch_one<R: Send + 'e>(mut self, sql: Sql<'e>, map: MapRow<R>) -> Self::Output<R> {
-        map_one(self.one(&sql), map)
-    }
-
-    fn fetch_optional<R: Send + 'e>(
-        mut self,
-        sql: Sql<'e>,
-        map: MapRow<R>,
-    ) -> Self::Output<Option<R>> {
-        map_optional(self.optional(&sql), map)
-    }
-
-    fn fetch_all_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
-        mut self,
-        sql: Sql<'e>,
-        whole: Whole<C2, R>,
-    ) -> Self::Output<Vec<R>> {
-        records(self.rows(&sql), whole)
-    }
-
-    fn fetch_one_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
-        mut self,
-        sql: Sql<'e>,
-        whole: Whole<C2, R>,
-    ) -> Self::Output<R> {
-        let Whole(_) = whole;
-        map_one(self.one(&sql), read_whole::<C2, R>)
-    }
-
-    fn fetch_optional_whole<C2: for<'r> FromRow<'r> + Columns + 'e, R: Send + 'e>(
-        mut self,
-        sql: Sql<'e>,
-        whole: Whole<C2, R>,
-    ) -> Self::Output<Option<R>> {
-        let Whole(_) = whole;
-        map_optional(self.optional(&sql), read_whole::<C2, R>)
-    }
-
-    fn fetch<R: Send + 'e>(self, sql: Sql<'e>, map: MapRow<R>) -> Self::Rows<R> {
-        let trace = Trace::start(&sql);
-        RowIter {
-            source: Source::new(trace, iter(C::unprepared(self.0), &sql)),
-            map,
-        }
-    }
-
-    fn execute(mut self, sql: Sql<'e>) -> Self::Output<u64> {
-        self.affected(&sql)
+    // A sync connection in [`Unprepared`] by value: what `&mut` of it
+    // would run, with the rows of `fetch` borrowing the connection itself.
+    impl['e, C: SyncUnprepared] Unprepared<&'e mut C> {
+        receiver: [mut],
+        fetch: |unprepared, sql| iter(C::unprepared(unprepared.0), sql),
     }
 }

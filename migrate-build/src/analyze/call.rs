@@ -7,7 +7,7 @@
 //! overloads of its name as `routines.rs` chooses; Describe gives one row
 //! whose columns are its output arguments, none for a procedure without.
 
-use sqlparser::ast::{Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments};
+use sqlparser::ast::{Function, FunctionArgExpr, FunctionArguments};
 
 use super::query::object_name_parts;
 use super::routines;
@@ -29,26 +29,7 @@ impl Analyzer<'_> {
         let mut misnamed = false;
         if let FunctionArguments::List(list) = &call.args {
             for arg in &list.args {
-                let (name, expr) = match arg {
-                    FunctionArg::Unnamed(expr) => (Ok(None), expr),
-                    FunctionArg::Named {
-                        name,
-                        arg,
-                        operator,
-                    } => {
-                        let name = Expr::Identifier(name.clone());
-                        (self.argument_name(&name, operator, false).map(Some), arg)
-                    }
-                    FunctionArg::ExprNamed {
-                        name,
-                        arg,
-                        operator,
-                    } => (self.argument_name(name, operator, false).map(Some), arg),
-                };
-                let name = name.unwrap_or_else(|()| {
-                    misnamed = true;
-                    None
-                });
+                let (name, expr) = self.function_arg(arg, false, &mut misnamed);
                 if let FunctionArgExpr::Expr(expr) = expr {
                     let typed = self.expr(expr);
                     misnamed |= self.check_argument_name(name.as_ref(), &typed, &arg_names);

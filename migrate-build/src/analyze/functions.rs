@@ -498,30 +498,7 @@ impl Analyzer<'_> {
                     Some(sqlparser::ast::DuplicateTreatment::Distinct)
                 );
                 for arg in args {
-                    let (name, arg) = match arg {
-                        FunctionArg::Unnamed(arg) => (Ok(None), arg),
-                        FunctionArg::Named {
-                            name,
-                            arg,
-                            operator,
-                        } => {
-                            let name = Expr::Identifier(name.clone());
-                            let name = self.argument_name(&name, operator, construct);
-                            (name.map(Some), arg)
-                        }
-                        FunctionArg::ExprNamed {
-                            name,
-                            arg,
-                            operator,
-                        } => {
-                            let name = self.argument_name(name, operator, construct);
-                            (name.map(Some), arg)
-                        }
-                    };
-                    let name = name.unwrap_or_else(|()| {
-                        misnamed = true;
-                        None
-                    });
+                    let (name, arg) = self.function_arg(arg, construct, &mut misnamed);
                     match arg {
                         FunctionArgExpr::Expr(expr) => {
                             let typed = self.expr(expr);
@@ -680,6 +657,44 @@ impl Analyzer<'_> {
     /// and its span. PostgreSQL 15 takes `name => value` and `name :=
     /// value` (read as `=>`, see `rewrite_tokens`) with a plain name, in a
     /// function call: anything else is a syntax error at the operator.
+    /// One argument of a call's list: its name, if it has one (an
+    /// ill-written name reported, `misnamed` set and the name dropped), and
+    /// what it passes.
+    pub(crate) fn function_arg<'a>(
+        &mut self,
+        arg: &'a FunctionArg,
+        construct: bool,
+        misnamed: &mut bool,
+    ) -> (
+        Option<(String, std::ops::Range<usize>)>,
+        &'a FunctionArgExpr,
+    ) {
+        let (name, arg) = match arg {
+            FunctionArg::Unnamed(arg) => (Ok(None), arg),
+            FunctionArg::Named {
+                name,
+                arg,
+                operator,
+            } => {
+                let name = Expr::Identifier(name.clone());
+                (
+                    self.argument_name(&name, operator, construct).map(Some),
+                    arg,
+                )
+            }
+            FunctionArg::ExprNamed {
+                name,
+                arg,
+                operator,
+            } => (self.argument_name(name, operator, construct).map(Some), arg),
+        };
+        let name = name.unwrap_or_else(|()| {
+            *misnamed = true;
+            None
+        });
+        (name, arg)
+    }
+
     pub(crate) fn argument_name(
         &mut self,
         name: &Expr,

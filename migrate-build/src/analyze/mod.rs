@@ -70,6 +70,7 @@
 //! ```
 
 mod call;
+mod candidates;
 mod catalog;
 mod expr;
 mod functions;

@@ -6,6 +6,7 @@
 
 use migrate_core::{Name, Schema, SqlType, UserTypeKind};
 
+use super::candidates::{Overloads, select_candidate};
 use super::pg_functions::{self, BUILTIN_OVERLOADS, CASTS, Proc, ProcKind, RANGES, TYPES};
 use super::types;
 use crate::extensions;
@@ -198,7 +199,7 @@ pub(crate) fn resolve(schema: &Schema, call: &Call<'_>) -> Resolution {
                 [] if sure => return Resolution::NotFound,
                 [] => return Resolution::Unsure,
                 [only] => *only,
-                _ => match resolver.select_candidate(&inputs, &fitting) {
+                _ => match select_candidate(&resolver, &inputs, &fitting) {
                     Some(chosen) => chosen,
                     None if sure => return Resolution::Ambiguous,
                     None => return Resolution::Unsure,
@@ -334,6 +335,30 @@ struct Polymorphic {
     compatible_range: Option<SqlType>,
     has_compatible: bool,
     has_element_family: bool,
+}
+
+/// The built-in overloads and the extensions', for
+/// `func_select_candidate`'s narrowing.
+impl Overloads for Resolver<'_> {
+    type Candidate = Candidate;
+    type Declared = &'static str;
+
+    fn declared<'c>(&self, candidate: &'c Candidate) -> &'c [&'static str] {
+        &candidate.args
+    }
+
+    fn is_exact(&self, input: &SqlType, declared: &&'static str) -> bool {
+        self.typname(input).as_deref() == Some(*declared)
+    }
+
+    fn declared_category(&self, declared: &&'static str) -> (char, bool) {
+        self.type_info(declared)
+            .map_or(('U', false), |(c, p, _)| (c, p))
+    }
+
+    fn fits(&self, inputs: &[Option<SqlType>], candidate: &Candidate) -> bool {
+        self.coercible(inputs, &candidate.args)
+    }
 }
 
 struct Resolver<'s> {
@@ -643,129 +668,6 @@ impl Resolver<'_> {
             .iter()
             .all(|ty| self.implicit(ty, &common))
             .then_some(common)
-    }
-
-    /// `func_select_candidate`: narrows several fitting candidates down to
-    /// one, or none when the call is ambiguous.
-    fn select_candidate<'c>(
-        &self,
-        inputs: &[Option<SqlType>],
-        candidates: &[&'c Candidate],
-    ) -> Option<&'c Candidate> {
-        let info = |declared: &str| {
-            self.type_info(declared)
-                .map_or(('U', false), |(c, p, _)| (c, p))
-        };
-        let same = |input: &Option<SqlType>, declared: &str| {
-            input
-                .as_ref()
-                .is_some_and(|ty| self.typname(ty).as_deref() == Some(declared))
-        };
-        // Most exact matches.
-        let keep_best = |candidates: Vec<&'c Candidate>, score: &dyn Fn(&Candidate) -> usize| {
-            let best = candidates.iter().map(|c| score(c)).max().unwrap_or(0);
-            candidates
-                .into_iter()
-                .filter(|c| score(c) == best)
-                .collect::<Vec<_>>()
-        };
-        let exact = |candidate: &Candidate| {
-            inputs
-                .iter()
-                .zip(&candidate.args)
-                .filter(|(input, declared)| same(input, declared))
-                .count()
-        };
-        let candidates = keep_best(candidates.to_vec(), &exact);
-        if let [only] = candidates.as_slice() {
-            return Some(only);
-        }
-        // Then most exact-or-preferred matches where a coercion is needed.
-        let preferred = |candidate: &Candidate| {
-            inputs
-                .iter()
-                .zip(&candidate.args)
-                .filter(|(input, declared)| {
-                    input.is_some() && (same(input, declared) || info(declared).1)
-                })
-                .count()
-        };
-        let mut candidates = keep_best(candidates, &preferred);
-        if let [only] = candidates.as_slice() {
-            return Some(only);
-        }
-        // Untyped arguments: the category all candidates agree on, or the
-        // string category when one of them has it; then its preferred type.
-        let unknowns: Vec<usize> = (0..inputs.len())
-            .filter(|&index| inputs[index].is_none())
-            .collect();
-        if unknowns.is_empty() {
-            return None;
-        }
-        let mut slots: Vec<(char, bool)> = Vec::new();
-        let mut resolved = true;
-        for &index in &unknowns {
-            let mut slot: Option<(char, bool)> = None;
-            let mut conflict = false;
-            for candidate in &candidates {
-                let (category, is_preferred) = info(candidate.args[index]);
-                slot = Some(match slot {
-                    None => (category, is_preferred),
-                    Some((slot_category, slot_preferred)) if slot_category == category => {
-                        (slot_category, slot_preferred || is_preferred)
-                    }
-                    Some(_) if category == 'S' => (category, is_preferred),
-                    Some(other) => {
-                        conflict |= other.0 != 'S';
-                        other
-                    }
-                });
-            }
-            let slot = slot.unwrap_or(('X', false));
-            if conflict && slot.0 != 'S' {
-                resolved = false;
-                break;
-            }
-            slots.push(slot);
-        }
-        if resolved {
-            let kept: Vec<&'c Candidate> = candidates
-                .iter()
-                .copied()
-                .filter(|candidate| {
-                    unknowns.iter().zip(&slots).all(|(&index, slot)| {
-                        let (category, is_preferred) = info(candidate.args[index]);
-                        category == slot.0 && (!slot.1 || is_preferred)
-                    })
-                })
-                .collect();
-            if !kept.is_empty() {
-                candidates = kept;
-            }
-            if let [only] = candidates.as_slice() {
-                return Some(only);
-            }
-        }
-        // Last gasp: untyped arguments take the one type all typed ones share.
-        if unknowns.len() < inputs.len() {
-            let mut known = inputs.iter().flatten();
-            let first = known.next()?;
-            if known.all(|ty| types::same_type(ty, first)) {
-                let assumed: Vec<Option<SqlType>> = inputs
-                    .iter()
-                    .map(|input| Some(input.clone().unwrap_or_else(|| first.clone())))
-                    .collect();
-                let fitting: Vec<&'c Candidate> = candidates
-                    .iter()
-                    .copied()
-                    .filter(|candidate| self.coercible(&assumed, &candidate.args))
-                    .collect();
-                if let [only] = fitting.as_slice() {
-                    return Some(only);
-                }
-            }
-        }
-        None
     }
 
     /// The result type and argument targets of the chosen overload

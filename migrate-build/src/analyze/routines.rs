@@ -19,6 +19,7 @@
 
 use migrate_core::{Function, Name, Schema, SqlType};
 
+use super::candidates::{Overloads, select_candidate};
 use super::types::{self, Category, Ty};
 use super::{Analyzer, Typed};
 use crate::diagnostic::Diagnostic;
@@ -215,7 +216,7 @@ pub(crate) fn resolve(schema: &Schema, overloads: &[Function], call: &RoutineCal
             match fitting.as_slice() {
                 [] => return Resolved::NotFound,
                 [only] => only,
-                _ => match select_candidate(schema, &inputs, &fitting) {
+                _ => match select_candidate(&Routines(schema), &inputs, &fitting) {
                     Some(chosen) => chosen,
                     None => return Resolved::Ambiguous,
                 },
@@ -386,123 +387,28 @@ fn category_of(schema: &Schema, ty: &SqlType) -> (char, bool) {
     (category, false)
 }
 
-/// `func_select_candidate`: narrows several fitting candidates down to
-/// one, or none when the call is ambiguous.
-fn select_candidate<'c>(
-    schema: &Schema,
-    inputs: &[Option<SqlType>],
-    candidates: &[&'c Candidate],
-) -> Option<&'c Candidate> {
-    let same = |input: &Option<SqlType>, declared: &SqlType| {
-        input
-            .as_ref()
-            .is_some_and(|ty| types::same_type(ty, &types::base_type(schema, declared)))
-    };
-    let keep_best = |candidates: Vec<&'c Candidate>, score: &dyn Fn(&Candidate) -> usize| {
-        let best = candidates.iter().map(|c| score(c)).max().unwrap_or(0);
-        candidates
-            .into_iter()
-            .filter(|c| score(c) == best)
-            .collect::<Vec<_>>()
-    };
-    // Most exact matches.
-    let exact = |candidate: &Candidate| {
-        inputs
-            .iter()
-            .zip(&candidate.targets)
-            .filter(|(input, declared)| same(input, declared))
-            .count()
-    };
-    let candidates = keep_best(candidates.to_vec(), &exact);
-    if let [only] = candidates.as_slice() {
-        return Some(only);
+/// The migrations' routines, for `func_select_candidate`'s narrowing.
+struct Routines<'s>(&'s Schema);
+
+impl Overloads for Routines<'_> {
+    type Candidate = Candidate;
+    type Declared = SqlType;
+
+    fn declared<'c>(&self, candidate: &'c Candidate) -> &'c [SqlType] {
+        &candidate.targets
     }
-    // Then most exact-or-preferred matches where a coercion is needed.
-    let preferred = |candidate: &Candidate| {
-        inputs
-            .iter()
-            .zip(&candidate.targets)
-            .filter(|(input, declared)| {
-                input.is_some() && (same(input, declared) || category_of(schema, declared).1)
-            })
-            .count()
-    };
-    let mut candidates = keep_best(candidates, &preferred);
-    if let [only] = candidates.as_slice() {
-        return Some(only);
+
+    fn is_exact(&self, input: &SqlType, declared: &SqlType) -> bool {
+        types::same_type(input, &types::base_type(self.0, declared))
     }
-    // Untyped arguments: the category all candidates agree on, or the
-    // string category when one of them has it; then its preferred type.
-    let unknowns: Vec<usize> = (0..inputs.len())
-        .filter(|&index| inputs[index].is_none())
-        .collect();
-    if unknowns.is_empty() {
-        return None;
+
+    fn declared_category(&self, declared: &SqlType) -> (char, bool) {
+        category_of(self.0, declared)
     }
-    let mut slots: Vec<(char, bool)> = Vec::new();
-    let mut resolved = true;
-    for &index in &unknowns {
-        let mut slot: Option<(char, bool)> = None;
-        let mut conflict = false;
-        for candidate in &candidates {
-            let (category, is_preferred) = category_of(schema, &candidate.targets[index]);
-            slot = Some(match slot {
-                None => (category, is_preferred),
-                Some((slot_category, slot_preferred)) if slot_category == category => {
-                    (slot_category, slot_preferred || is_preferred)
-                }
-                Some(_) if category == 'S' => (category, is_preferred),
-                Some(other) => {
-                    conflict |= other.0 != 'S';
-                    other
-                }
-            });
-        }
-        let slot = slot.unwrap_or(('X', false));
-        if conflict && slot.0 != 'S' {
-            resolved = false;
-            break;
-        }
-        slots.push(slot);
+
+    fn fits(&self, inputs: &[Option<SqlType>], candidate: &Candidate) -> bool {
+        coercible(self.0, inputs, &candidate.targets)
     }
-    if resolved {
-        let kept: Vec<&'c Candidate> = candidates
-            .iter()
-            .copied()
-            .filter(|candidate| {
-                unknowns.iter().zip(&slots).all(|(&index, slot)| {
-                    let (category, is_preferred) = category_of(schema, &candidate.targets[index]);
-                    category == slot.0 && (!slot.1 || is_preferred)
-                })
-            })
-            .collect();
-        if !kept.is_empty() {
-            candidates = kept;
-        }
-        if let [only] = candidates.as_slice() {
-            return Some(only);
-        }
-    }
-    // Last: untyped arguments take the one type all typed ones share.
-    if unknowns.len() < inputs.len() {
-        let mut known = inputs.iter().flatten();
-        let first = known.next()?;
-        if known.all(|ty| types::same_type(ty, first)) {
-            let assumed: Vec<Option<SqlType>> = inputs
-                .iter()
-                .map(|input| Some(input.clone().unwrap_or_else(|| first.clone())))
-                .collect();
-            let fitting: Vec<&'c Candidate> = candidates
-                .iter()
-                .copied()
-                .filter(|candidate| coercible(schema, &assumed, &candidate.targets))
-                .collect();
-            if let [only] = fitting.as_slice() {
-                return Some(only);
-            }
-        }
-    }
-    None
 }
 
 #[cfg(test)]
