@@ -74,6 +74,16 @@ fn main() {
             Box::new(|n| describe_sql(format!("SELECT {}", vec!["x"; n].join(" + ")))),
         ),
         (
+            "HAVING of n additions under a grouped expression (describe)",
+            1_500,
+            Box::new(|n| {
+                describe_sql(format!(
+                    "SELECT x + 1 FROM t GROUP BY x + 1 HAVING count(*){} > 0",
+                    " + 1".repeat(n)
+                ))
+            }),
+        ),
+        (
             "n ANDs (describe)",
             15_000,
             Box::new(|n| {

@@ -125,6 +125,18 @@ mod tests {
     }
 
     #[test]
+    fn a_having_chain_is_matched_with_the_group_by_in_linear_work() {
+        grows_linearly("nodes written to match GROUP BY", 500, |n| {
+            let schema = fold_sql("CREATE TABLE t (x int);").schema;
+            let sql = format!(
+                "SELECT x + 1 FROM t GROUP BY x + 1 HAVING count(*){} > 0",
+                " + 1".repeat(n)
+            );
+            assert!(describe(&schema, &sql).is_ok());
+        });
+    }
+
+    #[test]
     fn a_chain_of_joins_examines_each_entry_about_once() {
         grows_linearly("FROM entries examined", 100, |n| {
             let schema = fold_sql("CREATE TABLE t (id int);").schema;

@@ -77,6 +77,8 @@ struct Grouping {
     columns: Vec<ColumnRef>,
     /// Grouped expressions, normalised text.
     expressions: Vec<String>,
+    /// The most nodes of a grouped expression (see [`may_be_grouped`]).
+    most_nodes: usize,
 }
 
 fn normalise(expr: &Expr) -> String {
@@ -178,25 +180,32 @@ pub(crate) fn walk(expr: &Expr, visit: &mut dyn FnMut(&Expr) -> bool) {
     }
 }
 
-/// Whether `expr` holds more than `most` AND and OR operators, counted by
-/// [`walk`] from its top until there are more (at most about `most` nodes of
-/// a chain are visited).
-fn more_and_or_than(expr: &Expr, most: usize) -> bool {
+/// The nodes of `expr`, counted by [`walk`].
+fn nodes(expr: &Expr) -> usize {
     let mut count = 0;
-    walk(expr, &mut |e| {
-        if count > most {
-            return false;
-        }
-        if let Expr::BinaryOp {
-            op: sqlparser::ast::BinaryOperator::And | sqlparser::ast::BinaryOperator::Or,
-            ..
-        } = e
-        {
-            count += 1;
-        }
+    walk(expr, &mut |_| {
+        count += 1;
         true
     });
-    count > most
+    count
+}
+
+/// Whether `expr` can be written as one of the grouped expressions, whose
+/// largest has `most_nodes` nodes: not when it has more than twice as many
+/// and a few (counted by [`walk`] from its top, stopping there), since the
+/// same text is the same tree but for a node here and there (`-1` is a
+/// number or a minus and a number). Writing out every node of a chain to
+/// compare it would be quadratic in the chain (a HAVING of 6,000 `+`,
+/// which PostgreSQL takes, took 11 s); so each node costs at most that many
+/// steps.
+fn may_be_grouped(expr: &Expr, most_nodes: usize) -> bool {
+    let most = 2 * most_nodes + 8;
+    let mut count = 0;
+    walk(expr, &mut |_| {
+        count += 1;
+        count <= most
+    });
+    count <= most
 }
 
 /// The children of `expr` that [`walk`] visits.
@@ -325,6 +334,7 @@ impl Analyzer<'_> {
         let mut grouping = Grouping {
             columns: Vec::new(),
             expressions: Vec::new(),
+            most_nodes: 0,
         };
         for expr in &group_exprs {
             // An ordinal or output alias stands for that select item.
@@ -360,7 +370,10 @@ impl Analyzer<'_> {
             }
             match self.column_ref(expr) {
                 Some(column) => grouping.columns.push(column),
-                None => grouping.expressions.push(normalise(expr)),
+                None => {
+                    grouping.expressions.push(normalise(expr));
+                    grouping.most_nodes = grouping.most_nodes.max(nodes(expr));
+                }
             }
         }
         for expr in projection {
@@ -450,29 +463,13 @@ impl Analyzer<'_> {
 
     fn check_grouped(&mut self, expr: &Expr, grouping: &Grouping) {
         let mut ungrouped: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-        // Writing out every node of a chain to compare it is quadratic in
-        // the chain: an AND or an OR can only be a grouped expression when
-        // it holds no more of them than a grouped expression's text has
-        // words `and` and `or` (an upper bound: `brand` counts too), which
-        // is counted from its top, stopping past that many.
-        let most = grouping
-            .expressions
-            .iter()
-            .map(|expression| expression.matches("and").count() + expression.matches("or").count())
-            .max();
-        let may_match = |e: &Expr| match (e, most) {
-            (_, None) => false,
-            (
-                Expr::BinaryOp {
-                    op: sqlparser::ast::BinaryOperator::And | sqlparser::ast::BinaryOperator::Or,
-                    ..
-                },
-                Some(most),
-            ) => !more_and_or_than(e, most),
-            _ => true,
-        };
+        let may_match =
+            |e: &Expr| !grouping.expressions.is_empty() && may_be_grouped(e, grouping.most_nodes);
         walk(expr, &mut |e| {
-            if may_match(e) && grouping.expressions.contains(&normalise(e)) {
+            if may_match(e) && {
+                crate::work::count("nodes written to match GROUP BY", nodes(e));
+                grouping.expressions.contains(&normalise(e))
+            } {
                 return false;
             }
             match e {
