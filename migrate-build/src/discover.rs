@@ -712,18 +712,7 @@ fn read_sql(path: &Path) -> Result<(String, usize), Error> {
 }
 
 fn new_migration(version: &str, name: &str, path: String) -> Migration {
-    Migration {
-        version: version.to_owned(),
-        name: name.to_owned(),
-        path,
-        up: String::new(),
-        up_offset: 0,
-        lines_before_up: 0,
-        down: None,
-        transactional: true,
-        statements: Vec::new(),
-        checksum: String::new(),
-    }
+    Migration::new(version.to_owned(), name.to_owned(), path, String::new())
 }
 
 /// Compares decimal numbers of any length without parsing them.

@@ -51,18 +51,7 @@ mod tests {
     use crate::fold::{fold, fold_sql};
 
     fn migration(i: usize, up: String) -> migrate_core::Migration {
-        migrate_core::Migration {
-            version: i.to_string(),
-            name: format!("m{i}"),
-            path: format!("{i}_m{i}.sql"),
-            up,
-            up_offset: 0,
-            lines_before_up: 0,
-            down: None,
-            transactional: true,
-            statements: Vec::new(),
-            checksum: String::new(),
-        }
+        migrate_core::Migration::new(i.to_string(), format!("m{i}"), format!("{i}_m{i}.sql"), up)
     }
 
     /// The counts of `work` at a size of `n` and `4 * n`; fails if `what`

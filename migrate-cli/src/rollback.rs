@@ -257,18 +257,12 @@ fn renamed_back(
         return None;
     }
     let mut inverted = folder.clone();
-    let undo = Migration {
-        version: format!("{}-rollback", migration.version),
-        name: "rollback".to_owned(),
-        path: format!("rollback of {}", migration.path),
-        up: statements.join("\n"),
-        up_offset: 0,
-        lines_before_up: 0,
-        down: None,
-        transactional: true,
-        statements: Vec::new(),
-        checksum: String::new(),
-    };
+    let undo = Migration::new(
+        format!("{}-rollback", migration.version),
+        "rollback".to_owned(),
+        format!("rollback of {}", migration.path),
+        statements.join("\n"),
+    );
     if inverted.apply(&undo).iter().any(Diagnostic::is_error) {
         return None;
     }

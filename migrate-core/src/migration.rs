@@ -32,6 +32,26 @@ pub struct Migration {
     pub checksum: String,
 }
 
+impl Migration {
+    /// A migration of `up` alone, as written by hand rather than read from
+    /// a file: run in a transaction, no down, not yet split into statements
+    /// and no checksum taken.
+    pub fn new(version: String, name: String, path: String, up: String) -> Self {
+        Self {
+            version,
+            name,
+            path,
+            up,
+            up_offset: 0,
+            lines_before_up: 0,
+            down: None,
+            transactional: true,
+            statements: Vec::new(),
+            checksum: String::new(),
+        }
+    }
+}
+
 /// The checksum of a migration's SQL: hex SHA-256 after removing a leading
 /// byte order mark and turning CRLF into LF, so that a file checked out on
 /// Windows is not an edit.
