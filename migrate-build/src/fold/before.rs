@@ -57,16 +57,13 @@ impl Folder {
     fn fold_prelude(&mut self, sql: &str, path: &str, origin: PreludeOrigin) -> Vec<Diagnostic> {
         let existing = objects(&self.schema);
         let migration = Migration {
-            version: "0".to_owned(),
-            name: "prelude".to_owned(),
-            path: path.to_owned(),
-            up: sql.to_owned(),
-            up_offset: 0,
-            lines_before_up: 0,
-            down: None,
-            transactional: true,
-            statements: Vec::new(),
             checksum: migrate_core::checksum(sql),
+            ..Migration::new(
+                "0".to_owned(),
+                "prelude".to_owned(),
+                path.to_owned(),
+                sql.to_owned(),
+            )
         };
         let diagnostics = self.apply(&migration);
         for (kind, name) in objects(&self.schema) {

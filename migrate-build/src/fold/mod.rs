@@ -774,16 +774,13 @@ pub fn fold_with(before: &crate::prelude::Before, migrations: &[Migration]) -> F
 /// named `inline.sql`.
 pub fn fold_sql(sql: &str) -> Folded {
     let migration = Migration {
-        version: "0".to_owned(),
-        name: "inline".to_owned(),
-        path: "inline.sql".to_owned(),
-        up: sql.to_owned(),
-        up_offset: 0,
-        lines_before_up: 0,
-        down: None,
-        transactional: true,
-        statements: Vec::new(),
         checksum: migrate_core::checksum(sql),
+        ..Migration::new(
+            "0".to_owned(),
+            "inline".to_owned(),
+            "inline.sql".to_owned(),
+            sql.to_owned(),
+        )
     };
     fold(std::slice::from_ref(&migration))
 }

@@ -443,15 +443,12 @@ pub fn render_findings(findings: &[Finding], dir: &Path, shown_dir: &str) -> Str
 /// `version`, path `<version>.sql`, transactional.
 pub fn inline_migration(version: &str, sql: &str) -> Migration {
     Migration {
-        version: version.to_owned(),
-        name: format!("m{version}"),
-        path: format!("{version}.sql"),
-        up: sql.to_owned(),
-        up_offset: 0,
-        lines_before_up: 0,
-        down: None,
-        transactional: true,
-        statements: Vec::new(),
         checksum: migrate_core::checksum(sql),
+        ..Migration::new(
+            version.to_owned(),
+            format!("m{version}"),
+            format!("{version}.sql"),
+            sql.to_owned(),
+        )
     }
 }
